@@ -1,0 +1,165 @@
+//! The command line: `serve` (the default), `import`, `demo`, `check`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::model::Layer;
+use crate::services::Catalog;
+
+/// Where data lives unless told otherwise: a SQLite file under `data/`.
+pub const DEFAULT_DATABASE: &str = "sqlite://data/minsheng.db";
+
+#[derive(Parser)]
+#[command(name = "minsheng", version, about = "民生: map service for residential-compound governance")]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Options of `serve`, which runs when no subcommand is given.
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service (the default).
+    Serve(ServeArgs),
+    /// Import one layer from an RFC 7946 GeoJSON FeatureCollection (all or nothing).
+    Import(ImportArgs),
+    /// Generate the fictional demo district as one GeoJSON file per layer.
+    Demo(DemoArgs),
+    /// Load the database into the index and report counts, time and memory.
+    Check(DatabaseArg),
+}
+
+#[derive(Args)]
+struct DatabaseArg {
+    /// Database URL, e.g. sqlite://data/minsheng.db
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE)]
+    database: String,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    database: DatabaseArg,
+    /// Address to listen on.
+    #[arg(long, env = "MINSHENG_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Do not load the bundled demo district into an empty database.
+    #[arg(long)]
+    no_demo: bool,
+    /// Seconds between checks for writes made by other processes (0 turns checking off).
+    #[arg(long, default_value_t = 2)]
+    watch_seconds: u64,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    #[command(flatten)]
+    database: DatabaseArg,
+    /// Which layer the file holds.
+    #[arg(long, value_parser = parse_layer)]
+    layer: Layer,
+    /// The GeoJSON file.
+    file: PathBuf,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Folder to write `{layer}.geojson` files into.
+    #[arg(long)]
+    out: PathBuf,
+    /// Number of buildings (about; the district is made of whole compounds).
+    #[arg(long)]
+    buildings: Option<usize>,
+    /// Random seed; the same seed gives the same district.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+fn parse_layer(text: &str) -> Result<Layer, String> {
+    text.parse()
+}
+
+/// Runs the command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Import(args)) => import(args).await,
+        Some(Command::Demo(args)) => demo(args),
+        Some(Command::Check(args)) => check(args).await,
+    }
+}
+
+async fn open_catalog(database: &str) -> anyhow::Result<Catalog> {
+    let store = crate::store::open(database).await.with_context(|| format!("opening database {database}"))?;
+    Ok(Catalog::open(store).await?)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let catalog = open_catalog(&args.database.database).await?;
+    if !args.no_demo {
+        catalog.seed_demo_if_empty().await?;
+    }
+    if args.watch_seconds > 0 {
+        catalog.spawn_watcher(Duration::from_secs(args.watch_seconds));
+    }
+    let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
+    crate::http::serve(catalog, listener).await?;
+    Ok(())
+}
+
+async fn import(args: ImportArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let store = crate::store::open(&args.database.database).await?;
+    let report = crate::import::import_file(store.as_ref(), args.layer, &args.file).await?;
+    let records: usize = report.layers.iter().map(|(_, c)| c.new + c.updated).sum();
+    let seconds = started.elapsed().as_secs_f64();
+    println!("imported {} ({report}) in {seconds:.2} s, {:.0} features/s", args.file.display(), records as f64 / seconds);
+    Ok(())
+}
+
+fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    let defaults = crate::demo::DemoOptions::default();
+    let options = crate::demo::DemoOptions {
+        buildings: args.buildings.unwrap_or(defaults.buildings),
+        seed: args.seed.unwrap_or(defaults.seed),
+    };
+    let started = Instant::now();
+    eprintln!("generating a district of about {} buildings (seed {})…", options.buildings, options.seed);
+    let data = crate::demo::generate(&options);
+    eprintln!("generated in {:.1?}; writing to {}…", started.elapsed(), args.out.display());
+    let paths = crate::export::write_dataset(&args.out, &data).with_context(|| format!("writing {}", args.out.display()))?;
+    for (layer, path) in Layer::ALL.iter().zip(&paths) {
+        println!("{:>10} {:>9} {}", layer.as_str(), data.count(*layer), path.display());
+    }
+    Ok(())
+}
+
+async fn check(args: DatabaseArg) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let catalog = open_catalog(&args.database).await?;
+    let elapsed = started.elapsed();
+    let snapshot = catalog.snapshot();
+    for layer in Layer::ALL {
+        println!("{:>12} {:>9}", layer.as_str(), snapshot.data.count(*layer));
+    }
+    println!("loaded and indexed in {:.2} s", elapsed.as_secs_f64());
+    if let Some(peak) = peak_memory_kib() {
+        println!("peak resident memory {:.0} MiB", peak as f64 / 1024.0);
+    }
+    Ok(())
+}
+
+/// Peak resident set size (VmHWM) of this process, where /proc has it.
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}

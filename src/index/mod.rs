@@ -1,0 +1,310 @@
+//! The in-memory index: every record, its resolved parent links, and R-trees per layer.
+//!
+//! A [`Snapshot`] is immutable; [`Index`] swaps in a new one after each committed write,
+//! so readers hold an `Arc<Snapshot>` and never wait on a lock.
+
+mod ids;
+mod spatial;
+pub mod text;
+
+pub use spatial::{distance_m, envelope_around};
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use geo::{Geometry, Intersects, Point};
+use rstar::AABB;
+
+use crate::model::{Dataset, GridLevel, Layer, Record};
+use ids::IdIndex;
+use spatial::{AreaTree, PointTree};
+use text::{Hit, TextIndex};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("{layer} record {id:?}: {property} {target_id:?} names no {target} record")]
+    Dangling { layer: Layer, id: String, property: &'static str, target: Layer, target_id: String },
+}
+
+/// Positions (into the `Dataset` vectors) of a building's parents.
+#[derive(Debug, Clone, Copy)]
+pub struct BuildingLinks {
+    pub compound: Option<u32>,
+    pub grid: u32,
+}
+
+/// Positions of a grid's community and parent grid.
+#[derive(Debug, Clone, Copy)]
+pub struct GridLinks {
+    pub community: u32,
+    pub parent: Option<u32>,
+}
+
+/// One consistent, immutable view of all data.
+pub struct Snapshot {
+    /// The store's data version this snapshot was built from.
+    pub version: i64,
+    pub data: Dataset,
+    ids: Vec<IdIndex>,
+    building_links: Vec<BuildingLinks>,
+    grid_links: Vec<GridLinks>,
+    community_street: Vec<u32>,
+    compound_community: Vec<Option<u32>>,
+    areas: HashMap<Layer, AreaTree>,
+    stations: PointTree,
+    /// Contacts per (layer, record): a range into `contact_list`.
+    contact_ranges: HashMap<(Layer, u32), (u32, u32)>,
+    contact_list: Vec<u32>,
+    names: TextIndex,
+}
+
+/// The layers with area geometry, each with an R-tree.
+const AREA_LAYERS: [Layer; 5] = [Layer::Streets, Layer::Communities, Layer::Grids, Layer::Compounds, Layer::Buildings];
+
+impl Snapshot {
+    /// Builds every lookup structure. Fails if a record references a missing parent.
+    pub fn build(data: Dataset, version: i64) -> Result<Snapshot, IndexError> {
+        let ids: Vec<IdIndex> = Layer::ALL.iter().map(|&layer| IdIndex::build(&data.ids(layer))).collect();
+        let resolve = |layer: Layer, id: &str, property: &'static str, target: Layer, target_id: &str| {
+            find_in(&ids, &data, target, target_id).ok_or_else(|| IndexError::Dangling {
+                layer,
+                id: id.to_owned(),
+                property,
+                target,
+                target_id: target_id.to_owned(),
+            })
+        };
+        let community_street = data
+            .communities
+            .iter()
+            .map(|c| resolve(Layer::Communities, &c.id, "street_id", Layer::Streets, &c.street_id))
+            .collect::<Result<_, _>>()?;
+        let grid_links = data
+            .grids
+            .iter()
+            .map(|g| {
+                Ok(GridLinks {
+                    community: resolve(Layer::Grids, &g.id, "community_id", Layer::Communities, &g.community_id)?,
+                    parent: g.parent_id.as_deref().map(|p| resolve(Layer::Grids, &g.id, "parent_id", Layer::Grids, p)).transpose()?,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let compound_community = data
+            .compounds
+            .iter()
+            .map(|c| {
+                c.community_id.as_deref().map(|id| resolve(Layer::Compounds, &c.id, "community_id", Layer::Communities, id)).transpose()
+            })
+            .collect::<Result<_, _>>()?;
+        let building_links = data
+            .buildings
+            .iter()
+            .map(|b| {
+                Ok(BuildingLinks {
+                    compound: b.compound_id.as_deref().map(|id| resolve(Layer::Buildings, &b.id, "compound_id", Layer::Compounds, id)).transpose()?,
+                    grid: resolve(Layer::Buildings, &b.id, "grid_id", Layer::Grids, &b.grid_id)?,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let mut scoped: Vec<((Layer, u32), u32)> = Vec::with_capacity(data.contacts.len());
+        for (i, contact) in data.contacts.iter().enumerate() {
+            let target = contact.scope.layer();
+            let at = resolve(Layer::Contacts, &contact.id, contact.scope.property(), target, contact.scope.id())?;
+            scoped.push(((target, at), i as u32));
+        }
+        scoped.sort_unstable();
+        let mut contact_ranges = HashMap::new();
+        for (at, (key, _)) in scoped.iter().enumerate() {
+            contact_ranges.entry(*key).or_insert((at as u32, at as u32)).1 = at as u32 + 1;
+        }
+        let contact_list = scoped.into_iter().map(|(_, contact)| contact).collect();
+
+        let areas = AREA_LAYERS.iter().map(|&layer| (layer, AreaTree::build(area_geometries(&data, layer)))).collect();
+        let stations = PointTree::build(data.stations.iter().map(|s| match s.geometry {
+            Geometry::Point(p) => Some(p),
+            _ => None,
+        }));
+
+        let mut names = TextIndex::default();
+        for (i, c) in data.compounds.iter().enumerate() {
+            names.add(Layer::Compounds, i as u32, &c.name);
+        }
+        for (i, s) in data.stations.iter().enumerate() {
+            names.add(Layer::Stations, i as u32, &s.name);
+        }
+        let mut snapshot = Snapshot {
+            version,
+            data,
+            ids,
+            building_links,
+            grid_links,
+            community_street,
+            compound_community,
+            areas,
+            stations,
+            contact_ranges,
+            contact_list,
+            names,
+        };
+        let mut names = std::mem::take(&mut snapshot.names);
+        for i in 0..snapshot.data.buildings.len() as u32 {
+            names.add(Layer::Buildings, i, &snapshot.building_name(i));
+        }
+        snapshot.names = names;
+        Ok(snapshot)
+    }
+
+    /// An empty snapshot (no data yet).
+    pub fn empty() -> Snapshot {
+        Snapshot::build(Dataset::default(), 0).expect("an empty dataset has no dangling references")
+    }
+
+    /// The position of a record by id.
+    pub fn find(&self, layer: Layer, id: &str) -> Option<u32> {
+        find_in(&self.ids, &self.data, layer, id)
+    }
+
+    pub fn building_links(&self, building: u32) -> BuildingLinks {
+        self.building_links[building as usize]
+    }
+
+    pub fn grid_links(&self, grid: u32) -> GridLinks {
+        self.grid_links[grid as usize]
+    }
+
+    pub fn community_street(&self, community: u32) -> u32 {
+        self.community_street[community as usize]
+    }
+
+    pub fn compound_community(&self, compound: u32) -> Option<u32> {
+        self.compound_community[compound as usize]
+    }
+
+    /// What residents call a building: "杨柳苑 3栋", or just its label outside a compound.
+    pub fn building_name(&self, building: u32) -> String {
+        let b = &self.data.buildings[building as usize];
+        match self.building_links[building as usize].compound {
+            Some(c) => format!("{} {}", self.data.compounds[c as usize].name, b.label),
+            None => b.label.clone(),
+        }
+    }
+
+    /// Records of an area layer that contain the point.
+    ///
+    /// # Units
+    /// lon/lat degrees (WGS84).
+    pub fn containing(&self, layer: Layer, point: Point) -> impl Iterator<Item = u32> + '_ {
+        self.areas.get(&layer).into_iter().flat_map(move |tree| {
+            tree.containing(point, move |i| area_geometry(&self.data, layer, i))
+        })
+    }
+
+    /// The record of an area layer nearest the point within `max_m` metres, with its distance.
+    pub fn nearest_area(&self, layer: Layer, point: Point, max_m: f64) -> Option<(u32, f64)> {
+        self.areas.get(&layer)?.nearest(point, max_m, |i| area_geometry(&self.data, layer, i))
+    }
+
+    /// The finest grid containing the point: a micro-grid if there is one, else a grid.
+    pub fn grid_at(&self, point: Point) -> Option<u32> {
+        self.containing(Layer::Grids, point)
+            .max_by_key(|&g| (self.data.grids[g as usize].level == GridLevel::MicroGrid, std::cmp::Reverse(g)))
+    }
+
+    /// Up to `k` stations nearest the point (haversine metres), nearest first.
+    pub fn nearest_stations(&self, point: Point, k: usize, keep: impl Fn(u32) -> bool) -> Vec<(u32, f64)> {
+        self.stations.nearest(point, k, keep)
+    }
+
+    /// Contacts serving one record, by position into `data.contacts`.
+    pub fn contacts_of(&self, layer: Layer, record: u32) -> &[u32] {
+        match self.contact_ranges.get(&(layer, record)) {
+            Some(&(start, end)) => &self.contact_list[start as usize..end as usize],
+            None => &[],
+        }
+    }
+
+    /// Records of a layer whose geometry meets `bbox` (all records when `None`), in stored order.
+    pub fn in_bbox(&self, layer: Layer, bbox: Option<AABB<[f64; 2]>>) -> Vec<u32> {
+        let Some(bbox) = bbox else {
+            return (0..self.data.count(layer) as u32).collect();
+        };
+        let mut hits: Vec<u32> = match layer {
+            Layer::Stations => self.stations.in_envelope(bbox).collect(),
+            Layer::Contacts => Vec::new(),
+            _ => {
+                // Bounding rectangles meeting the box are candidates; keep those whose shape does.
+                let rect = geo::Rect::new(bbox.lower(), bbox.upper());
+                let Some(tree) = self.areas.get(&layer) else { return Vec::new() };
+                tree.in_envelope(bbox).filter(|&i| area_geometry(&self.data, layer, i).intersects(&rect)).collect()
+            }
+        };
+        hits.sort_unstable();
+        hits
+    }
+
+    /// Compounds, buildings and stations whose name matches the query, best first.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
+        self.names.search(&text::normalize(query), limit)
+    }
+}
+
+fn find_in(ids: &[IdIndex], data: &Dataset, layer: Layer, id: &str) -> Option<u32> {
+    fn id_of<'a, R: Record>(records: &'a [R]) -> impl Fn(u32) -> &'a str {
+        move |i| records[i as usize].id()
+    }
+    let index = &ids[layer as usize];
+    match layer {
+        Layer::Streets => index.find(id, id_of(&data.streets)),
+        Layer::Communities => index.find(id, id_of(&data.communities)),
+        Layer::Grids => index.find(id, id_of(&data.grids)),
+        Layer::Compounds => index.find(id, id_of(&data.compounds)),
+        Layer::Buildings => index.find(id, id_of(&data.buildings)),
+        Layer::Stations => index.find(id, id_of(&data.stations)),
+        Layer::Contacts => index.find(id, id_of(&data.contacts)),
+    }
+}
+
+fn area_geometries(data: &Dataset, layer: Layer) -> Box<dyn Iterator<Item = &Geometry> + '_> {
+    match layer {
+        Layer::Streets => Box::new(data.streets.iter().map(|r| &r.geometry)),
+        Layer::Communities => Box::new(data.communities.iter().map(|r| &r.geometry)),
+        Layer::Grids => Box::new(data.grids.iter().map(|r| &r.geometry)),
+        Layer::Compounds => Box::new(data.compounds.iter().map(|r| &r.geometry)),
+        Layer::Buildings => Box::new(data.buildings.iter().map(|r| &r.geometry)),
+        Layer::Stations | Layer::Contacts => Box::new(std::iter::empty()),
+    }
+}
+
+fn area_geometry(data: &Dataset, layer: Layer, i: u32) -> &Geometry {
+    let i = i as usize;
+    match layer {
+        Layer::Streets => &data.streets[i].geometry,
+        Layer::Communities => &data.communities[i].geometry,
+        Layer::Grids => &data.grids[i].geometry,
+        Layer::Compounds => &data.compounds[i].geometry,
+        Layer::Buildings => &data.buildings[i].geometry,
+        Layer::Stations | Layer::Contacts => unreachable!("{layer} has no area tree"),
+    }
+}
+
+/// The current snapshot, replaced whole after every committed write.
+pub struct Index {
+    current: ArcSwap<Snapshot>,
+}
+
+impl Index {
+    pub fn new(snapshot: Snapshot) -> Index {
+        Index { current: ArcSwap::from_pointee(snapshot) }
+    }
+
+    /// The snapshot to read from; cheap, and never blocks a writer.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.load_full()
+    }
+
+    pub fn replace(&self, snapshot: Snapshot) {
+        self.current.store(Arc::new(snapshot));
+    }
+}

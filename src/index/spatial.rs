@@ -1,0 +1,197 @@
+//! R-trees over one layer's geometries, answering in metres.
+//!
+//! Trees are built in lon/lat degrees (bulk-loaded); exact answers come from refining
+//! candidates with point-in-polygon tests and haversine distances.
+
+use geo::{Contains, Coord, Distance, Geometry, Haversine, HaversineClosestPoint, Point};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+
+/// Mean Earth radius used by `geo::Haversine` (GRS80), in metres.
+const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
+/// A conservative lower bound, in metres, on the ground distance between two places whose
+/// lon/lat separation is `degrees` (Euclidean, in degrees) near latitude `lat`. It lets a
+/// nearest-neighbour walk in degrees stop as soon as no farther candidate can win.
+///
+/// # Units
+/// `degrees` and `lat` in degrees; result in metres.
+fn lower_bound_m(degrees: f64, lat: f64) -> f64 {
+    let worst_lat = (lat.abs() + degrees).min(90.0);
+    0.99 * EARTH_RADIUS_M * degrees.to_radians() * worst_lat.to_radians().cos()
+}
+
+/// Ground distance from a point to a geometry in metres (0 inside an area).
+///
+/// # Units
+/// lon/lat degrees in, metres out.
+pub fn distance_m(point: Point, geometry: &Geometry) -> f64 {
+    if let Geometry::Point(other) = geometry {
+        return Haversine.distance(point, *other);
+    }
+    if geometry.contains(&point) {
+        return 0.0;
+    }
+    match geometry.haversine_closest_point(&point) {
+        geo::Closest::Intersection(_) => 0.0,
+        geo::Closest::SinglePoint(closest) => Haversine.distance(point, closest),
+        geo::Closest::Indeterminate => f64::INFINITY,
+    }
+}
+
+/// The lon/lat rectangle that holds every point within `metres` of `point`.
+///
+/// # Units
+/// lon/lat degrees, metres.
+pub fn envelope_around(point: Point, metres: f64) -> AABB<[f64; 2]> {
+    let dlat = (metres / EARTH_RADIUS_M).to_degrees();
+    let dlon = dlat / point.y().to_radians().cos().max(1e-6);
+    AABB::from_corners([point.x() - dlon, point.y() - dlat], [point.x() + dlon, point.y() + dlat])
+}
+
+type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+
+/// Bounding rectangles of a layer's geometries, each tagged with the record's position.
+pub struct AreaTree {
+    tree: RTree<Entry>,
+}
+
+impl AreaTree {
+    /// Bulk-loads the tree; `geometries[i]` is the geometry of record `i`.
+    pub fn build<'a>(geometries: impl Iterator<Item = &'a Geometry>) -> AreaTree {
+        let entries = geometries
+            .enumerate()
+            .filter_map(|(i, g)| {
+                let rect = geo::BoundingRect::bounding_rect(g)?;
+                let corners = Rectangle::from_corners(coord(rect.min()), coord(rect.max()));
+                Some(GeomWithData::new(corners, i as u32))
+            })
+            .collect();
+        AreaTree { tree: RTree::bulk_load(entries) }
+    }
+
+    /// Records whose geometry contains the point (exact test).
+    pub fn containing<'a>(
+        &'a self,
+        point: Point,
+        geometry: impl Fn(u32) -> &'a Geometry + 'a,
+    ) -> impl Iterator<Item = u32> + 'a {
+        self.tree
+            .locate_all_at_point([point.x(), point.y()])
+            .map(|entry| entry.data)
+            .filter(move |&i| geometry(i).contains(&point))
+    }
+
+    /// Records whose bounding rectangle meets the box.
+    pub fn in_envelope(&self, envelope: AABB<[f64; 2]>) -> impl Iterator<Item = u32> + '_ {
+        self.tree.locate_in_envelope_intersecting(envelope).map(|entry| entry.data)
+    }
+
+    /// The record nearest to `point` by ground distance, if one lies within `max_m` metres.
+    ///
+    /// # Units
+    /// lon/lat degrees; distances in metres.
+    pub fn nearest<'a>(&'a self, point: Point, max_m: f64, geometry: impl Fn(u32) -> &'a Geometry) -> Option<(u32, f64)> {
+        let mut best: Option<(u32, f64)> = None;
+        for (entry, squared) in self.tree.nearest_neighbor_iter_with_distance_2([point.x(), point.y()]) {
+            let bound = lower_bound_m(squared.sqrt(), point.y());
+            if bound > max_m || best.is_some_and(|(_, d)| bound > d) {
+                break;
+            }
+            let metres = distance_m(point, geometry(entry.data));
+            if metres <= max_m && best.is_none_or(|(_, d)| metres < d) {
+                best = Some((entry.data, metres));
+            }
+        }
+        best
+    }
+}
+
+/// Point features (stations), for k-nearest by ground distance.
+pub struct PointTree {
+    tree: RTree<GeomWithData<[f64; 2], u32>>,
+}
+
+impl PointTree {
+    pub fn build(points: impl Iterator<Item = Option<Point>>) -> PointTree {
+        let entries = points
+            .enumerate()
+            .filter_map(|(i, p)| p.map(|p| GeomWithData::new([p.x(), p.y()], i as u32)))
+            .collect();
+        PointTree { tree: RTree::bulk_load(entries) }
+    }
+
+    /// Up to `k` records nearest to `point`, nearest first, with haversine metres; `keep`
+    /// filters candidates (for example by facility kind).
+    pub fn nearest(&self, point: Point, k: usize, keep: impl Fn(u32) -> bool) -> Vec<(u32, f64)> {
+        let mut best: Vec<(u32, f64)> = Vec::with_capacity(k + 1);
+        for (entry, squared) in self.tree.nearest_neighbor_iter_with_distance_2([point.x(), point.y()]) {
+            if best.len() == k && lower_bound_m(squared.sqrt(), point.y()) > best[k - 1].1 {
+                break;
+            }
+            if !keep(entry.data) {
+                continue;
+            }
+            let [x, y] = *entry.geom();
+            let metres = Haversine.distance(point, Point::new(x, y));
+            let at = best.partition_point(|(_, d)| *d <= metres);
+            if at < k {
+                best.insert(at, (entry.data, metres));
+                best.truncate(k);
+            }
+        }
+        best
+    }
+
+    pub fn in_envelope(&self, envelope: AABB<[f64; 2]>) -> impl Iterator<Item = u32> + '_ {
+        self.tree.locate_in_envelope(envelope).map(|entry| entry.data)
+    }
+}
+
+fn coord(c: Coord) -> [f64; 2] {
+    [c.x, c.y]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    fn square(x: f64, y: f64, side: f64) -> Geometry {
+        Geometry::Polygon(polygon![(x: x, y: y), (x: x + side, y: y), (x: x + side, y: y + side), (x: x, y: y + side), (x: x, y: y)])
+    }
+
+    #[test]
+    fn finds_containing_and_nearest_areas_in_metres() {
+        let areas = vec![square(104.0, 30.0, 0.001), square(104.002, 30.0, 0.001)];
+        let tree = AreaTree::build(areas.iter());
+        let inside = Point::new(104.0005, 30.0005);
+        assert_eq!(tree.containing(inside, |i| &areas[i as usize]).collect::<Vec<_>>(), vec![0]);
+        // 0.0001° of longitude east of square 0 at 30° N is about 9.6 m.
+        let gap = Point::new(104.0011, 30.0005);
+        assert_eq!(tree.containing(gap, |i| &areas[i as usize]).count(), 0);
+        let (nearest, metres) = tree.nearest(gap, 50.0, |i| &areas[i as usize]).unwrap();
+        assert_eq!(nearest, 0);
+        assert!((metres - 9.64).abs() < 0.1, "{metres}");
+        assert_eq!(tree.nearest(Point::new(104.01, 30.0005), 50.0, |i| &areas[i as usize]), None);
+    }
+
+    #[test]
+    fn k_nearest_points_match_brute_force_haversine() {
+        let points: Vec<Point> = (0..400)
+            .map(|i| Point::new(104.0 + f64::from(i % 20) * 0.0013, 30.0 + f64::from(i / 20) * 0.0009))
+            .collect();
+        let tree = PointTree::build(points.iter().map(|p| Some(*p)));
+        for probe in [Point::new(104.011, 30.007), Point::new(103.9, 29.9), Point::new(104.0001, 30.0171)] {
+            let found = tree.nearest(probe, 3, |i| i % 3 != 0);
+            let mut brute: Vec<(u32, f64)> = points
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % 3 != 0)
+                .map(|(i, p)| (i as u32, Haversine.distance(probe, *p)))
+                .collect();
+            brute.sort_by(|a, b| a.1.total_cmp(&b.1));
+            assert_eq!(found, brute[..3].to_vec());
+        }
+    }
+}

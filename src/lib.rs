@@ -1,0 +1,15 @@
+//! Minsheng (民生): a map service for residential-compound governance.
+//!
+//! Data flows one way (DESIGN.md): `import` → `store` → `index` → `services` → `http`.
+//! Lower layers never import higher ones.
+
+pub mod crs;
+pub mod model;
+pub mod store;
+pub mod import;
+pub mod index;
+pub mod services;
+pub mod http;
+pub mod cli;
+pub mod demo;
+pub mod export;

@@ -1,0 +1,144 @@
+//! Closed vocabularies of the domain (DESIGN.md): each enum serialises to the snake_case
+//! word used in GeoJSON properties, the database and the API.
+
+use serde::{Deserialize, Serialize};
+
+/// Defines a closed vocabulary: its wire names, Chinese labels and a parser whose error
+/// lists every allowed value, so that import and HTTP errors can name them.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal / $zh:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The snake_case word used on the wire and in the database.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+
+            /// The Chinese label shown to people.
+            pub fn label_zh(self) -> &'static str {
+                match self { $($name::$variant => $zh),+ }
+            }
+
+            /// Every allowed wire word, for error messages.
+            pub fn allowed() -> String {
+                [$($wire),+].join(", ")
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($wire => Ok($name::$variant),)+
+                    other => Err(format!("unknown value {other:?}, expected one of: {}", Self::allowed())),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// The stored layers, in parent-before-child order (the order an import of everything must follow).
+    Layer {
+        Streets = "streets" / "街道",
+        Communities = "communities" / "社区",
+        Grids = "grids" / "网格",
+        Compounds = "compounds" / "小区",
+        Buildings = "buildings" / "楼栋",
+        Stations = "stations" / "服务站点",
+        Contacts = "contacts" / "联系人",
+    }
+}
+
+vocabulary! {
+    /// 网格 (about 300–500 households) or 微网格 (50–80 households, often one building).
+    GridLevel {
+        Grid = "grid" / "网格",
+        MicroGrid = "micro_grid" / "微网格",
+    }
+}
+
+vocabulary! {
+    /// Kinds of 小区 that governance treats differently.
+    CompoundKind {
+        Resettlement = "resettlement" / "安置小区",
+        Old = "old" / "老旧小区",
+        SuperLarge = "super_large" / "超大小区",
+        Commodity = "commodity" / "商品房小区",
+    }
+}
+
+vocabulary! {
+    /// Facility kinds named in the source documents.
+    FacilityKind {
+        PartyMassCentre = "party_mass_centre" / "党群服务中心",
+        CommunityCentre = "community_centre" / "社区党群服务中心",
+        CompoundStation = "compound_station" / "小区党群服务站",
+        ElderlyDayCare = "elderly_day_care" / "老年人日间照料中心",
+        Canteen = "canteen" / "社区食堂",
+        Clinic = "clinic" / "社区卫生服务站",
+        Library = "library" / "书屋",
+        DisabilityHome = "disability_home" / "残疾人之家",
+        YouthSpace = "youth_space" / "青少年活动空间",
+    }
+}
+
+vocabulary! {
+    /// Place in the "1+N+X" station matrix: 1 street centre, N community centres, X compound/grid stations.
+    StationLevel {
+        Street = "street" / "街道级(1)",
+        Community = "community" / "社区级(N)",
+        Compound = "compound" / "小区级(X)",
+    }
+}
+
+vocabulary! {
+    /// Roles on the public "四有" contact board, plus grid worker and property manager.
+    ContactRole {
+        StreetLeader = "street_leader" / "街道领导",
+        PoliceOfficer = "police_officer" / "民警",
+        CommunityCadre = "community_cadre" / "社区干部",
+        BuildingHead = "building_head" / "楼栋长",
+        GridWorker = "grid_worker" / "网格员",
+        PropertyManager = "property_manager" / "物业经理",
+    }
+}
+
+impl Layer {
+    /// Whether features of this layer carry a geometry (contacts do not).
+    pub fn has_geometry(self) -> bool {
+        self != Layer::Contacts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_wire_words_and_names_allowed_values_on_error() {
+        assert_eq!("super_large".parse::<CompoundKind>(), Ok(CompoundKind::SuperLarge));
+        let err = "castle".parse::<CompoundKind>().unwrap_err();
+        assert!(err.contains("castle") && err.contains("resettlement, old, super_large, commodity"), "{err}");
+    }
+
+    #[test]
+    fn serde_and_as_str_agree() {
+        for kind in FacilityKind::ALL {
+            let json = serde_json::to_string(kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+        }
+    }
+}

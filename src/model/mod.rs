@@ -1,0 +1,258 @@
+//! The domain records every layer shares: what import produces, store keeps, index serves.
+//!
+//! Geometry is WGS84 lon/lat degrees (`geo::Geometry<f64>`), kept as the type it arrived
+//! in (Polygon stays Polygon) so that it round-trips exactly.
+
+mod kinds;
+
+pub use kinds::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel};
+
+use geo::Geometry;
+use serde::Serialize;
+
+/// 街道 street office: the top of the administrative chain.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Street {
+    pub id: String,
+    pub name: String,
+    #[serde(skip)]
+    pub geometry: Geometry,
+}
+
+/// 社区 community, inside one street.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Community {
+    pub id: String,
+    pub name: String,
+    pub street_id: String,
+    #[serde(skip)]
+    pub geometry: Geometry,
+}
+
+/// 网格 grid or 微网格 micro-grid; a micro-grid's parent is a grid.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Grid {
+    pub id: String,
+    pub name: String,
+    pub level: GridLevel,
+    pub community_id: String,
+    pub parent_id: Option<String>,
+    pub households: u32,
+    #[serde(skip)]
+    pub geometry: Geometry,
+}
+
+/// 小区 compound: a gated estate, usually with a property company.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Compound {
+    pub id: String,
+    pub name: String,
+    pub kind: CompoundKind,
+    pub property_company: Option<String>,
+    pub households: u32,
+    pub community_id: Option<String>,
+    #[serde(skip)]
+    pub geometry: Geometry,
+}
+
+/// 楼栋 building. `grid_id` is the finest grid that owns it (usually a micro-grid).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Building {
+    pub id: String,
+    /// As residents say it: "3栋", "12幢".
+    pub label: String,
+    pub compound_id: Option<String>,
+    pub grid_id: String,
+    pub floors: u16,
+    pub units: u16,
+    pub households: u32,
+    pub population: u32,
+    pub has_elevator: bool,
+    #[serde(skip)]
+    pub geometry: Geometry,
+}
+
+/// A service station or other facility (a Point).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Station {
+    pub id: String,
+    pub name: String,
+    pub kind: FacilityKind,
+    pub level: StationLevel,
+    pub opening_hours: Option<String>,
+    pub phone: Option<String>,
+    pub community_id: Option<String>,
+    #[serde(skip)]
+    pub geometry: Geometry,
+}
+
+/// Whom a contact serves; serialises as the one `*_id` property that names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactScope {
+    StreetId(String),
+    CommunityId(String),
+    GridId(String),
+    CompoundId(String),
+    BuildingId(String),
+}
+
+impl ContactScope {
+    pub const PROPERTIES: [&'static str; 5] =
+        ["street_id", "community_id", "grid_id", "compound_id", "building_id"];
+
+    /// The layer the scope id points into.
+    pub fn layer(&self) -> Layer {
+        match self {
+            ContactScope::StreetId(_) => Layer::Streets,
+            ContactScope::CommunityId(_) => Layer::Communities,
+            ContactScope::GridId(_) => Layer::Grids,
+            ContactScope::CompoundId(_) => Layer::Compounds,
+            ContactScope::BuildingId(_) => Layer::Buildings,
+        }
+    }
+
+    /// The property (and column) that carries the scope: `street_id`, `grid_id`, …
+    pub fn property(&self) -> &'static str {
+        match self {
+            ContactScope::StreetId(_) => "street_id",
+            ContactScope::CommunityId(_) => "community_id",
+            ContactScope::GridId(_) => "grid_id",
+            ContactScope::CompoundId(_) => "compound_id",
+            ContactScope::BuildingId(_) => "building_id",
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            ContactScope::StreetId(id)
+            | ContactScope::CommunityId(id)
+            | ContactScope::GridId(id)
+            | ContactScope::CompoundId(id)
+            | ContactScope::BuildingId(id) => id,
+        }
+    }
+
+    /// Builds the scope from the property name (`grid_id`, …) that carried it.
+    pub fn from_property(property: &str, id: String) -> Option<ContactScope> {
+        Some(match property {
+            "street_id" => ContactScope::StreetId(id),
+            "community_id" => ContactScope::CommunityId(id),
+            "grid_id" => ContactScope::GridId(id),
+            "compound_id" => ContactScope::CompoundId(id),
+            "building_id" => ContactScope::BuildingId(id),
+            _ => return None,
+        })
+    }
+}
+
+/// A person on the public contact board. The phone is a public work phone: contacts
+/// are published by design, unlike the people who report problems.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contact {
+    pub id: String,
+    pub role: ContactRole,
+    pub name: String,
+    pub phone: String,
+    #[serde(flatten)]
+    pub scope: ContactScope,
+}
+
+/// What every stored record can say about itself, so layers are handled uniformly.
+pub trait Record: Serialize {
+    const LAYER: Layer;
+    fn id(&self) -> &str;
+    fn geometry(&self) -> Option<&Geometry>;
+}
+
+macro_rules! record {
+    ($type:ty, $layer:expr) => {
+        impl Record for $type {
+            const LAYER: Layer = $layer;
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn geometry(&self) -> Option<&Geometry> {
+                Some(&self.geometry)
+            }
+        }
+    };
+}
+record!(Street, Layer::Streets);
+record!(Community, Layer::Communities);
+record!(Grid, Layer::Grids);
+record!(Compound, Layer::Compounds);
+record!(Building, Layer::Buildings);
+record!(Station, Layer::Stations);
+
+impl Record for Contact {
+    const LAYER: Layer = Layer::Contacts;
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn geometry(&self) -> Option<&Geometry> {
+        None
+    }
+}
+
+/// Records of every layer; an import fills the layers its file holds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dataset {
+    pub streets: Vec<Street>,
+    pub communities: Vec<Community>,
+    pub grids: Vec<Grid>,
+    pub compounds: Vec<Compound>,
+    pub buildings: Vec<Building>,
+    pub stations: Vec<Station>,
+    pub contacts: Vec<Contact>,
+}
+
+impl Dataset {
+    /// Number of records in one layer.
+    pub fn count(&self, layer: Layer) -> usize {
+        match layer {
+            Layer::Streets => self.streets.len(),
+            Layer::Communities => self.communities.len(),
+            Layer::Grids => self.grids.len(),
+            Layer::Compounds => self.compounds.len(),
+            Layer::Buildings => self.buildings.len(),
+            Layer::Stations => self.stations.len(),
+            Layer::Contacts => self.contacts.len(),
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        Layer::ALL.iter().map(|layer| self.count(*layer)).sum()
+    }
+
+    /// The ids of one layer's records.
+    pub fn ids(&self, layer: Layer) -> Vec<&str> {
+        fn ids<R: Record>(records: &[R]) -> Vec<&str> {
+            records.iter().map(Record::id).collect()
+        }
+        match layer {
+            Layer::Streets => ids(&self.streets),
+            Layer::Communities => ids(&self.communities),
+            Layer::Grids => ids(&self.grids),
+            Layer::Compounds => ids(&self.compounds),
+            Layer::Buildings => ids(&self.buildings),
+            Layer::Stations => ids(&self.stations),
+            Layer::Contacts => ids(&self.contacts),
+        }
+    }
+}
+
+/// One record as an RFC 7946 Feature: `id`, geometry, and the record's fields as properties.
+pub fn to_feature<R: Record>(record: &R) -> geojson::Feature {
+    let properties = match serde_json::to_value(record) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => unreachable!("records serialise to JSON objects"),
+    };
+    geojson::Feature {
+        bbox: None,
+        geometry: record.geometry().map(|g| geojson::Geometry::new(geojson::GeometryValue::from(g))),
+        id: Some(geojson::feature::Id::String(record.id().to_owned())),
+        properties: Some(properties),
+        foreign_members: None,
+    }
+}

@@ -1,0 +1,117 @@
+//! The data's life cycle: open the store, seed an empty one with the bundled demo
+//! district, build the index, import files, and keep the index current when the database
+//! changes (also when another process, such as `minsheng import`, wrote to it).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::ServiceError;
+use crate::import::{self, ImportReport, Parsed};
+use crate::index::{Index, Snapshot};
+use crate::model::Layer;
+use crate::store::Store;
+
+/// The bundled demo district (`data/demo/`, made by `minsheng demo`), compiled into the
+/// binary so that a fresh start has content wherever it is run from.
+const DEMO_DISTRICT: [(Layer, &[u8]); 7] = [
+    (Layer::Streets, include_bytes!("../../data/demo/streets.geojson")),
+    (Layer::Communities, include_bytes!("../../data/demo/communities.geojson")),
+    (Layer::Grids, include_bytes!("../../data/demo/grids.geojson")),
+    (Layer::Compounds, include_bytes!("../../data/demo/compounds.geojson")),
+    (Layer::Buildings, include_bytes!("../../data/demo/buildings.geojson")),
+    (Layer::Stations, include_bytes!("../../data/demo/stations.geojson")),
+    (Layer::Contacts, include_bytes!("../../data/demo/contacts.geojson")),
+];
+
+/// The store and the index over it.
+#[derive(Clone)]
+pub struct Catalog {
+    store: Arc<dyn Store>,
+    index: Arc<Index>,
+}
+
+impl Catalog {
+    /// Opens the catalog over a store and builds the index from it.
+    pub async fn open(store: Arc<dyn Store>) -> Result<Catalog, ServiceError> {
+        let catalog = Catalog { store, index: Arc::new(Index::new(Snapshot::empty())) };
+        catalog.reload().await?;
+        Ok(catalog)
+    }
+
+    /// Loads the bundled demo district if the database holds no streets yet. Returns
+    /// whether it did.
+    pub async fn seed_demo_if_empty(&self) -> Result<bool, ServiceError> {
+        if self.store.count(Layer::Streets).await? > 0 {
+            return Ok(false);
+        }
+        tracing::info!("empty database: loading the bundled demo district");
+        let mut all = Parsed::default();
+        for (layer, bytes) in DEMO_DISTRICT {
+            all.merge(import::parse_layer(layer, bytes)?);
+        }
+        let report = import::write(self.store.as_ref(), &all).await?;
+        tracing::info!("demo district loaded: {report}");
+        self.reload().await?;
+        Ok(true)
+    }
+
+    /// The current snapshot for readers.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.index.snapshot()
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Imports one layer's GeoJSON file and refreshes the index.
+    pub async fn import_file(&self, layer: Layer, path: &Path) -> Result<ImportReport, ServiceError> {
+        let report = import::import_file(self.store.as_ref(), layer, path).await?;
+        self.reload().await?;
+        Ok(report)
+    }
+
+    /// Rebuilds the index from the store and swaps it in.
+    pub async fn reload(&self) -> Result<(), ServiceError> {
+        let started = Instant::now();
+        let version = self.store.data_version().await?;
+        let data = self.store.load().await?;
+        let loaded = started.elapsed();
+        let snapshot = tokio::task::spawn_blocking(move || Snapshot::build(data, version))
+            .await
+            .expect("index build does not panic")?;
+        tracing::info!(
+            "index built: {} records (version {version}) in {:.2?} ({:.2?} reading the database)",
+            snapshot.data.total(),
+            started.elapsed(),
+            loaded
+        );
+        self.index.replace(snapshot);
+        Ok(())
+    }
+
+    /// Rebuilds the index if the database changed since the current snapshot.
+    pub async fn refresh_if_changed(&self) -> Result<bool, ServiceError> {
+        if self.store.data_version().await? == self.snapshot().version {
+            return Ok(false);
+        }
+        self.reload().await?;
+        Ok(true)
+    }
+
+    /// Polls the database for writes by other processes until the task is dropped.
+    pub fn spawn_watcher(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let catalog = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                if let Err(error) = catalog.refresh_if_changed().await {
+                    tracing::warn!("could not refresh the index: {error}");
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,28 @@
+//! The product's logic, as plain Rust over the index and the store: no HTTP types here,
+//! so everything is unit-testable and benchmarkable.
+
+pub mod catalog;
+pub mod features;
+pub mod locate;
+pub mod search;
+
+pub use catalog::Catalog;
+
+use crate::import::ImportError;
+use crate::index::IndexError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The caller sent a bad value; the message names the parameter.
+    #[error("invalid parameter {parameter}: {reason}")]
+    InvalidParameter { parameter: &'static str, reason: String },
+    #[error("{layer} {id:?} not found")]
+    NotFound { layer: crate::model::Layer, id: String },
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}

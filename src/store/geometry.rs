@@ -1,0 +1,37 @@
+//! Geometry as stored: RFC 7946 GeoJSON text. serde_json prints the shortest decimal that
+//! parses back to the same `f64`, so a stored geometry comes back bit-for-bit.
+
+use geo::Geometry;
+
+/// Serialises a geometry to GeoJSON text.
+pub fn encode_geometry(geometry: &Geometry) -> String {
+    let value = geojson::GeometryValue::from(geometry);
+    serde_json::to_string(&value).expect("geometry serialises to JSON")
+}
+
+/// Parses GeoJSON text written by [`encode_geometry`].
+pub fn decode_geometry(text: &str) -> Result<Geometry, String> {
+    let value: geojson::GeometryValue = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    Geometry::try_from(&value).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{polygon, Point};
+
+    #[test]
+    fn geometry_round_trips_bit_for_bit() {
+        let awkward = [104.0512345678901_f64, 30.823456789012345, 0.1 + 0.2, 1e-300, -179.99999999999997];
+        let polygon = polygon![
+            (x: awkward[0], y: awkward[1]),
+            (x: awkward[0] + awkward[2], y: awkward[1]),
+            (x: awkward[0], y: awkward[1] + awkward[3]),
+            (x: awkward[0], y: awkward[1]),
+        ];
+        for geometry in [Geometry::Polygon(polygon), Geometry::Point(Point::new(awkward[4], -89.5))] {
+            let back = decode_geometry(&encode_geometry(&geometry)).unwrap();
+            assert_eq!(back, geometry);
+        }
+    }
+}

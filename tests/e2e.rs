@@ -1,0 +1,117 @@
+//! End to end: the real binary on a random port, over a fresh SQLite file.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_minsheng");
+
+/// The server process, killed when dropped.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(database: &str) -> Server {
+    let mut child = Command::new(BINARY)
+        .args(["serve", "--bind", "127.0.0.1:0", "--database", database, "--watch-seconds", "1"])
+        .env("RUST_LOG", "minsheng=info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    // The server logs its address once it listens; read until then.
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let address = loop {
+        let line = lines.next().expect("server printed its address before exiting").unwrap();
+        if let Some(at) = line.find("listening on http://") {
+            break line[at + "listening on http://".len()..].trim().to_owned();
+        }
+    };
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, address }
+}
+
+fn get(server: &Server, path: &str) -> (u16, Value) {
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", server.address).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response.split_once("\r\n\r\n").unwrap().1;
+    // Small JSON answers come in one chunk; strip chunked framing if present.
+    let json = body.find('{').map(|start| &body[start..=body.rfind('}').unwrap()]).unwrap_or("null");
+    (status, serde_json::from_str(json).unwrap())
+}
+
+#[test]
+fn serves_the_demo_district_and_picks_up_imports_from_another_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("e2e.db").display());
+    let server = start(&database);
+
+    let (status, health) = get(&server, "/healthz");
+    assert_eq!(status, 200);
+    let buildings = health["counts"]["buildings"].as_u64().unwrap();
+    assert!(buildings >= 100, "demo district loaded: {health}");
+
+    let (status, found) = get(&server, "/api/search?q=%E6%A5%8A%E6%9F%B3%E8%8B%91"); // 楊柳苑
+    assert_eq!(status, 200);
+    assert_eq!(found["results"][0]["name"], "杨柳苑");
+    let point = &found["results"][0]["point"];
+    let (status, located) = get(&server, &format!("/api/locate?lon={}&lat={}", point[0], point[1]));
+    assert_eq!(status, 200);
+    assert!(located["grid_chain"]["grid"]["id"].is_string(), "{located}");
+
+    // Another process imports a building; the running server sees it without a restart.
+    let (_, some) = get(&server, "/api/layers/buildings?limit=1");
+    let mut feature = some["features"][0].clone();
+    feature["id"] = "E2E-NEW".into();
+    feature["properties"]["id"] = "E2E-NEW".into();
+    let file = dir.path().join("one.geojson");
+    std::fs::write(&file, serde_json::json!({"type": "FeatureCollection", "features": [feature]}).to_string()).unwrap();
+    let import = Command::new(BINARY)
+        .args(["import", "--layer", "buildings", "--database", &database])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
+    assert!(String::from_utf8_lossy(&import.stdout).contains("1 new, 0 updated"));
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, health) = get(&server, "/healthz");
+        if health["counts"]["buildings"].as_u64() == Some(buildings + 1) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the server never saw the import: {health}");
+        std::thread::sleep(Duration::from_millis(20)); // poll the condition, bounded by the deadline
+    }
+    let (status, one) = get(&server, "/api/layers/buildings/E2E-NEW");
+    assert_eq!(status, 200);
+    assert_eq!(one["id"], "E2E-NEW");
+}
+
+#[test]
+fn import_reports_bad_files_and_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("bad.db").display());
+    let file = dir.path().join("bad.geojson");
+    std::fs::write(&file, r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"X","geometry":null,"properties":{}}]}"#).unwrap();
+    let output = Command::new(BINARY).args(["import", "--layer", "streets", "--database", &database]).arg(&file).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("feature #0 (id X): geometry is missing"), "{stderr}");
+    assert!(stderr.contains("feature #0 (id X): property \"name\" is required"), "{stderr}");
+}
