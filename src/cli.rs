@@ -74,7 +74,7 @@ struct DemoArgs {
     /// Folder to write `{layer}.geojson` files into.
     #[arg(long)]
     out: PathBuf,
-    /// Number of buildings (about; the district is made of whole compounds).
+    /// Number of buildings (exact; the last compound is cut to fit).
     #[arg(long)]
     buildings: Option<usize>,
     /// Random seed; the same seed gives the same district.
@@ -132,7 +132,7 @@ fn demo(args: DemoArgs) -> anyhow::Result<()> {
         seed: args.seed.unwrap_or(defaults.seed),
     };
     let started = Instant::now();
-    eprintln!("generating a district of about {} buildings (seed {})…", options.buildings, options.seed);
+    eprintln!("generating a district of {} buildings (seed {})…", options.buildings, options.seed);
     let data = crate::demo::generate(&options);
     eprintln!("generated in {:.1?}; writing to {}…", started.elapsed(), args.out.display());
     let paths = crate::export::write_dataset(&args.out, &data).with_context(|| format!("writing {}", args.out.display()))?;

@@ -115,7 +115,9 @@ mod tests {
             panic!("street geometry should be a polygon: {street:?}")
         };
         let written: Vec<(f64, f64)> = coordinates[0].iter().map(|p| (p[0], p[1])).collect();
-        let Geometry::Polygon(original) = &data.streets[0].geometry else { unreachable!() };
+        let Geometry::Polygon(original) = &data.streets[0].geometry else {
+            unreachable!()
+        };
         let original: Vec<(f64, f64)> = original.exterior().coords().map(|c| (c.x, c.y)).collect();
         assert_eq!(written, original);
 
@@ -131,7 +133,10 @@ mod tests {
         let contact = &read(&paths[2]).features[0];
         assert_eq!(contact.id, Some(Id::String("CT000001".into())));
         assert!(contact.geometry.is_none());
-        assert_eq!(contact.property("grid_id").and_then(|v| v.as_str()), Some("S01-C01-G01"));
+        assert_eq!(
+            contact.property("grid_id").and_then(|v| v.as_str()),
+            Some("S01-C01-G01")
+        );
         assert_eq!(contact.property("role").and_then(|v| v.as_str()), Some("grid_worker"));
     }
 
@@ -140,7 +145,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("contacts.geojson");
         let mut contacts = small_dataset().contacts;
-        contacts.push(Contact { id: "CT000002".into(), ..contacts[0].clone() });
+        contacts.push(Contact {
+            id: "CT000002".into(),
+            ..contacts[0].clone()
+        });
         write_layer(&path, &contacts).unwrap();
         let text = fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().collect();

@@ -100,9 +100,7 @@ fn tower(rng: &mut ChaCha8Rng, (low, high): (u16, u16)) -> Spec {
     let floors = rng.random_range(low..=high);
     let shapes: Vec<(u16, u16)> = (1..=2)
         .flat_map(|units| (2..=6).map(move |per_floor| (units, per_floor)))
-        .filter(|&(units, per_floor)| {
-            MICRO_HOUSEHOLDS.contains(&(u32::from(floors) * u32::from(units * per_floor)))
-        })
+        .filter(|&(units, per_floor)| MICRO_HOUSEHOLDS.contains(&(u32::from(floors) * u32::from(units * per_floor))))
         .collect();
     // Every floor count in 11..=33 has a shape; see the `tower_shapes_exist` test.
     let (units, per_floor) = shapes[rng.random_range(0..shapes.len())];
@@ -131,7 +129,8 @@ fn walk_up_group(rng: &mut ChaCha8Rng, min_floors: u16) -> Vec<Spec> {
 /// Fills `region` with rows of buildings rotated by `angle` (radians), at most `cap` of them.
 pub fn fill(rng: &mut ChaCha8Rng, region: Bounds, style: Style, angle: f64, cap: usize) -> Vec<Group> {
     let (row_gap, item_gap) = ((MIN_GAP, MIN_GAP + 14.0), (MIN_GAP, MIN_GAP + 6.0));
-    let (cos, sin) = (angle.cos().abs(), angle.sin().abs());
+    let (sin, cos) = small_sin_cos(angle);
+    let (cos, sin) = (cos.abs(), sin.abs());
     let extent = |s: &Spec| (s.length * cos + s.depth * sin, s.length * sin + s.depth * cos);
 
     let mut groups: Vec<Group> = Vec::new();
@@ -149,10 +148,7 @@ pub fn fill(rng: &mut ChaCha8Rng, region: Bounds, style: Style, angle: f64, cap:
             };
             let sizes: Vec<(f64, f64)> = specs.iter().map(extent).collect();
             let width: f64 = sizes.iter().map(|s| s.0).sum::<f64>() + MIN_GAP * (sizes.len() - 1) as f64;
-            if count + specs.len() > cap
-                || x + width > region.x1
-                || sizes.iter().any(|s| y + s.1 > region.y1)
-            {
+            if count + specs.len() > cap || x + width > region.x1 || sizes.iter().any(|s| y + s.1 > region.y1) {
                 break;
             }
             let mut buildings = Vec::with_capacity(specs.len());
@@ -163,7 +159,10 @@ pub fn fill(rng: &mut ChaCha8Rng, region: Bounds, style: Style, angle: f64, cap:
             }
             x += rng.random_range(item_gap.0..item_gap.1) - MIN_GAP;
             count += buildings.len();
-            groups.push(Group { bounds: bounds_of(&buildings), buildings });
+            groups.push(Group {
+                bounds: bounds_of(&buildings),
+                buildings,
+            });
         }
         if groups.len() == first_group {
             break;
@@ -176,7 +175,10 @@ pub fn fill(rng: &mut ChaCha8Rng, region: Bounds, style: Style, angle: f64, cap:
         }
         y += row_height + rng.random_range(row_gap.0..row_gap.1);
     }
-    let top = groups.iter().map(|g| g.bounds.y1 - MICRO_MARGIN).fold(region.y0, f64::max);
+    let top = groups
+        .iter()
+        .map(|g| g.bounds.y1 - MICRO_MARGIN)
+        .fold(region.y0, f64::max);
     let dy = (region.y1 - top) / 2.0;
     for group in &mut groups {
         shift(group, 0.0, dy);
@@ -186,11 +188,16 @@ pub fn fill(rng: &mut ChaCha8Rng, region: Bounds, style: Style, angle: f64, cap:
 
 fn place(rng: &mut ChaCha8Rng, spec: &Spec, (cx, cy): (f64, f64), angle: f64) -> Placed {
     let (a, b) = (spec.length / 2.0, spec.depth / 2.0);
-    let (sin, cos) = angle.sin_cos();
+    let (sin, cos) = small_sin_cos(angle);
     let corner = |sx: f64, sy: f64| (cx + sx * a * cos - sy * b * sin, cy + sx * a * sin + sy * b * cos);
     let households = spec.households();
     Placed {
-        corners: [corner(-1.0, -1.0), corner(1.0, -1.0), corner(1.0, 1.0), corner(-1.0, 1.0)],
+        corners: [
+            corner(-1.0, -1.0),
+            corner(1.0, -1.0),
+            corner(1.0, 1.0),
+            corner(-1.0, 1.0),
+        ],
         floors: spec.floors,
         units: spec.units,
         households,
@@ -199,11 +206,36 @@ fn place(rng: &mut ChaCha8Rng, spec: &Spec, (cx, cy): (f64, f64), angle: f64) ->
     }
 }
 
+/// Sine and cosine of a small angle (|angle| ≤ 0.1 rad, error < 1e-12) from basic arithmetic
+/// only, which IEEE 754 makes identical on every platform, unlike the libm functions.
+fn small_sin_cos(angle: f64) -> (f64, f64) {
+    debug_assert!(angle.abs() <= 0.1);
+    let a2 = angle * angle;
+    let sin = angle * (1.0 - a2 / 6.0 * (1.0 - a2 / 20.0 * (1.0 - a2 / 42.0)));
+    let cos = 1.0 - a2 / 2.0 * (1.0 - a2 / 12.0 * (1.0 - a2 / 30.0));
+    (sin, cos)
+}
+
 fn bounds_of(buildings: &[Placed]) -> Bounds {
     let mut corners = buildings.iter().flat_map(|b| b.corners);
     let (x, y) = corners.next().expect("a group has buildings");
     corners
-        .fold(Bounds { x0: x, y0: y, x1: x, y1: y }, |acc, (x, y)| acc.union(Bounds { x0: x, y0: y, x1: x, y1: y }))
+        .fold(
+            Bounds {
+                x0: x,
+                y0: y,
+                x1: x,
+                y1: y,
+            },
+            |acc, (x, y)| {
+                acc.union(Bounds {
+                    x0: x,
+                    y0: y,
+                    x1: x,
+                    y1: y,
+                })
+            },
+        )
         .inset(-MICRO_MARGIN)
 }
 
@@ -214,13 +246,26 @@ fn shift(group: &mut Group, dx: f64, dy: f64) {
         }
     }
     let b = group.bounds;
-    group.bounds = Bounds { x0: b.x0 + dx, y0: b.y0 + dy, x1: b.x1 + dx, y1: b.y1 + dy };
+    group.bounds = Bounds {
+        x0: b.x0 + dx,
+        y0: b.y0 + dy,
+        x1: b.x1 + dx,
+        y1: b.y1 + dy,
+    };
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    #[test]
+    fn small_sin_cos_matches_libm() {
+        for angle in [-0.1, -0.08, -0.01, 0.0, 0.03, 0.08, 0.1] {
+            let (sin, cos) = small_sin_cos(angle);
+            assert!((sin - f64::sin(angle)).abs() < 1e-12 && (cos - f64::cos(angle)).abs() < 1e-12);
+        }
+    }
 
     #[test]
     fn tower_shapes_exist() {
@@ -235,12 +280,27 @@ mod tests {
     #[test]
     fn fill_stays_inside_the_region_and_respects_the_cap() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        let region = Bounds { x0: 0.0, y0: 0.0, x1: 200.0, y1: 180.0 };
-        for style in [Style::Old, Style::Resettlement, Style::SuperLarge, Style::Commodity, Style::Towers] {
+        let region = Bounds {
+            x0: 0.0,
+            y0: 0.0,
+            x1: 200.0,
+            y1: 180.0,
+        };
+        for style in [
+            Style::Old,
+            Style::Resettlement,
+            Style::SuperLarge,
+            Style::Commodity,
+            Style::Towers,
+        ] {
             let groups = fill(&mut rng, region, style, 0.06, usize::MAX);
             assert!(!groups.is_empty());
             for g in &groups {
-                assert_eq!(g.bounds, g.bounds.intersection(region.inset(-MICRO_MARGIN)), "{style:?}");
+                assert_eq!(
+                    g.bounds,
+                    g.bounds.intersection(region.inset(-MICRO_MARGIN)),
+                    "{style:?}"
+                );
                 assert!(MICRO_HOUSEHOLDS.contains(&g.buildings.iter().map(|b| b.households).sum()));
             }
         }

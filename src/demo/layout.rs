@@ -11,7 +11,9 @@ use rand_chacha::ChaCha8Rng;
 
 /// The district centre, north of Chengdu (Xindu), in WGS84 degrees.
 pub const CENTRE: (f64, f64) = (104.05, 30.82);
-const METRES_PER_DEGREE_LAT: f64 = 111_320.0;
+pub const METRES_PER_DEGREE_LAT: f64 = 111_320.0;
+/// 111,320 m × cos(30.82°), written out so that no platform's `cos` can change the output.
+pub const METRES_PER_DEGREE_LON: f64 = 95_599.512_934_255_36;
 
 /// Lattice cells per community (columns × rows) and communities per street.
 pub const COMMUNITY_COLS: usize = 2;
@@ -34,7 +36,12 @@ pub struct Bounds {
 
 impl Bounds {
     pub fn inset(self, m: f64) -> Bounds {
-        Bounds { x0: self.x0 + m, y0: self.y0 + m, x1: self.x1 - m, y1: self.y1 - m }
+        Bounds {
+            x0: self.x0 + m,
+            y0: self.y0 + m,
+            x1: self.x1 - m,
+            y1: self.y1 - m,
+        }
     }
 
     pub fn intersection(self, other: Bounds) -> Bounds {
@@ -60,19 +67,13 @@ impl Bounds {
 /// projection at the centre latitude), so lattice lines stay exact meridians and parallels and
 /// neighbouring cells share bit-identical edges after rounding.
 #[derive(Debug, Clone, Copy)]
-pub struct Frame {
-    metres_per_degree_lon: f64,
-}
+pub struct Frame;
 
 impl Frame {
-    pub fn new() -> Frame {
-        Frame { metres_per_degree_lon: METRES_PER_DEGREE_LAT * CENTRE.1.to_radians().cos() }
-    }
-
     /// Degrees rounded to 7 decimals (about 1 cm), as a survey file would carry them.
     pub fn coord(&self, x: f64, y: f64) -> Coord {
         Coord {
-            x: round7(CENTRE.0 + x / self.metres_per_degree_lon),
+            x: round7(CENTRE.0 + x / METRES_PER_DEGREE_LON),
             y: round7(CENTRE.1 + y / METRES_PER_DEGREE_LAT),
         }
     }
@@ -130,9 +131,9 @@ impl Lattice {
     /// Half the width of the road on a column line: trunk roads between streets, wider roads
     /// between communities, lanes elsewhere.
     fn half_road_x(c: usize) -> f64 {
-        if c % STREET_COLS == 0 {
+        if c.is_multiple_of(STREET_COLS) {
             20.0
-        } else if c % COMMUNITY_COLS == 0 {
+        } else if c.is_multiple_of(COMMUNITY_COLS) {
             12.0
         } else {
             8.0
@@ -140,9 +141,9 @@ impl Lattice {
     }
 
     fn half_road_y(r: usize) -> f64 {
-        if r % STREET_ROWS == 0 {
+        if r.is_multiple_of(STREET_ROWS) {
             20.0
-        } else if r % COMMUNITY_ROWS == 0 {
+        } else if r.is_multiple_of(COMMUNITY_ROWS) {
             12.0
         } else {
             8.0
@@ -151,7 +152,12 @@ impl Lattice {
 
     /// Cells `cols × rows` from road centre line to road centre line.
     pub fn cells(&self, (c0, r0): (usize, usize), (cols, rows): (usize, usize)) -> Bounds {
-        Bounds { x0: self.xs[c0], y0: self.ys[r0], x1: self.xs[c0 + cols], y1: self.ys[r0 + rows] }
+        Bounds {
+            x0: self.xs[c0],
+            y0: self.ys[r0],
+            x1: self.xs[c0 + cols],
+            y1: self.ys[r0 + rows],
+        }
     }
 
     /// The land between the kerbs of the same cells: the block (or merged blocks).
@@ -222,7 +228,8 @@ mod tests {
 
     #[test]
     fn frame_rounds_to_seven_decimals_and_keeps_the_centre() {
-        let frame = Frame::new();
+        let frame = Frame;
+        assert!((METRES_PER_DEGREE_LON / (METRES_PER_DEGREE_LAT * CENTRE.1.to_radians().cos()) - 1.0).abs() < 1e-12);
         assert_eq!(frame.coord(0.0, 0.0), Coord { x: 104.05, y: 30.82 });
         let c = frame.coord(123.456, -78.9);
         assert_eq!(c.x, round7(c.x));

@@ -10,13 +10,13 @@
 //! Generated in local metres, output in WGS84 degrees rounded to 7 decimals.
 
 mod buildings;
+#[cfg(test)]
+mod checks;
 mod layout;
 mod people;
 mod stations;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod scratch;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -39,7 +39,10 @@ pub struct DemoOptions {
 
 impl Default for DemoOptions {
     fn default() -> DemoOptions {
-        DemoOptions { buildings: 300, seed: 2024 }
+        DemoOptions {
+            buildings: 300,
+            seed: 2024,
+        }
     }
 }
 
@@ -69,14 +72,17 @@ pub fn generate(options: &DemoOptions) -> Dataset {
             layout::COMMUNITY_ROWS * n.div_ceil(layout::STREET_COMMUNITY_COLS),
         )
     } else {
-        (layout::STREET_COLS * street_cols, layout::STREET_ROWS * streets.div_ceil(street_cols))
+        (
+            layout::STREET_COLS * street_cols,
+            layout::STREET_ROWS * streets.div_ceil(street_cols),
+        )
     };
     let origin = (-131.0 * cols as f64, -131.0 * rows as f64);
     let lattice = Lattice::new(&mut rng, street_cols * layout::STREET_COLS, origin);
     let names = people::Names::new(&mut rng);
     let mut g = Generator {
         rng,
-        frame: Frame::new(),
+        frame: Frame,
         lattice,
         names,
         street_cols,
@@ -112,7 +118,12 @@ struct Draft {
 
 impl Draft {
     fn sum(&self, of: fn(&buildings::Placed) -> u32) -> u32 {
-        self.cells.iter().flat_map(|c| &c.2).flat_map(|g| &g.buildings).map(of).sum()
+        self.cells
+            .iter()
+            .flat_map(|c| &c.2)
+            .flat_map(|g| &g.buildings)
+            .map(of)
+            .sum()
     }
 }
 
@@ -127,7 +138,10 @@ struct Ctx {
 impl Ctx {
     /// Lattice cell of the community's `k`-th cell, row by row from the south-west.
     fn cell(&self, k: usize) -> (usize, usize) {
-        (self.origin.0 + k % layout::COMMUNITY_COLS, self.origin.1 + k / layout::COMMUNITY_COLS)
+        (
+            self.origin.0 + k % layout::COMMUNITY_COLS,
+            self.origin.1 + k / layout::COMMUNITY_COLS,
+        )
     }
 }
 
@@ -157,7 +171,12 @@ impl Generator {
                 col * layout::STREET_COLS + (i % layout::STREET_COMMUNITY_COLS) * layout::COMMUNITY_COLS,
                 row * layout::STREET_ROWS + (i / layout::STREET_COMMUNITY_COLS) * layout::COMMUNITY_ROWS,
             );
-            let ctx = Ctx { street: s, index: self.data.communities.len(), id: format!("{id}-C{:02}", i + 1), origin };
+            let ctx = Ctx {
+                street: s,
+                index: self.data.communities.len(),
+                id: format!("{id}-C{:02}", i + 1),
+                origin,
+            };
             cells.extend(self.community(ctx, &id));
         }
         let geometry = self.lattice.outline(&self.frame, &cells).into();
@@ -178,14 +197,20 @@ impl Generator {
                     // The kind promises more than 10,000 residents; a lattice too small for that
                     // gets an ordinary commodity estate.
                     let big = draft.sum(|b| b.households) >= 3_600 && draft.sum(|b| b.population) > 10_000;
-                    let kind = if big { CompoundKind::SuperLarge } else { CompoundKind::Commodity };
+                    let kind = if big {
+                        CompoundKind::SuperLarge
+                    } else {
+                        CompoundKind::Commodity
+                    };
                     cells.extend(self.commit(&ctx, draft, kind));
                     k += 4;
                     continue;
                 }
                 plan[k..k + 4].fill(Plan::Single(CompoundKind::Commodity));
             }
-            let Plan::Single(kind) = plan[k] else { unreachable!("super-large handled above") };
+            let Plan::Single(kind) = plan[k] else {
+                unreachable!("super-large handled above")
+            };
             let style = match kind {
                 CompoundKind::Old => Style::Old,
                 CompoundKind::Resettlement => Style::Resettlement,
@@ -202,7 +227,12 @@ impl Generator {
             k += 1;
         }
         let geometry = self.lattice.outline(&self.frame, &cells).into();
-        self.data.communities.push(Community { id: ctx.id, name, street_id: street_id.to_owned(), geometry });
+        self.data.communities.push(Community {
+            id: ctx.id,
+            name,
+            street_id: street_id.to_owned(),
+            geometry,
+        });
         cells
     }
 
@@ -210,7 +240,14 @@ impl Generator {
     fn plan(&mut self, community: usize) -> [Plan; layout::COMMUNITY_CELLS] {
         use CompoundKind::*;
         match community {
-            0 => [Plan::Single(Old), Plan::Single(Resettlement), Plan::SuperLarge, Plan::SuperLarge, Plan::SuperLarge, Plan::SuperLarge],
+            0 => [
+                Plan::Single(Old),
+                Plan::Single(Resettlement),
+                Plan::SuperLarge,
+                Plan::SuperLarge,
+                Plan::SuperLarge,
+                Plan::SuperLarge,
+            ],
             _ => {
                 let mut plan = [Plan::Single(Commodity); layout::COMMUNITY_CELLS];
                 for p in &mut plan {
@@ -241,10 +278,16 @@ impl Generator {
             Style::Commodity | Style::Towers if self.rng.random_bool(0.5) => self.rng.random_range(-0.08..0.08),
             _ => 0.0,
         };
-        let mut draft = Draft { wall, cells: Vec::with_capacity(ks.len()), buildings: 0 };
+        let mut draft = Draft {
+            wall,
+            cells: Vec::with_capacity(ks.len()),
+            buildings: 0,
+        };
         for &k in ks {
             let cell = ctx.cell(k);
-            let region = wall.inset(INNER).intersection(self.lattice.cells(cell, (1, 1)).inset(CELL_CLEARANCE));
+            let region = wall
+                .inset(INNER)
+                .intersection(self.lattice.cells(cell, (1, 1)).inset(CELL_CLEARANCE));
             let groups = buildings::fill(&mut self.rng, region, style, angle, cap - draft.buildings);
             draft.buildings += groups.iter().map(|g| g.buildings.len()).sum::<usize>();
             draft.cells.push((k, cell, groups));
@@ -308,7 +351,13 @@ impl Generator {
                     });
                 }
             }
-            let site = Site { street: ctx.street, community: ctx.index, compound: index, cell: bounds, compound_bounds: draft.wall };
+            let site = Site {
+                street: ctx.street,
+                community: ctx.index,
+                compound: index,
+                cell: bounds,
+                compound_bounds: draft.wall,
+            };
             self.sites.push(site);
             cells.push(cell);
         }

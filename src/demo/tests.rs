@@ -1,125 +1,15 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use geo::{Area, Contains, Coord, Distance, Euclidean, Geometry, Intersects, MapCoords, Point, Polygon, Relate, Validation, Winding};
+use geo::{Contains, Coord, Distance, Euclidean, Geometry, Intersects, Point, Polygon};
 
+use super::checks::*;
 use super::*;
-use crate::model::{ContactRole, FacilityKind, Layer, StationLevel};
+use crate::model::{ContactRole, FacilityKind, StationLevel};
 
 fn default_dataset() -> &'static Dataset {
     static DATA: OnceLock<Dataset> = OnceLock::new();
     DATA.get_or_init(|| generate(&DemoOptions::default()))
-}
-
-fn polygon(g: &Geometry) -> &Polygon {
-    match g {
-        Geometry::Polygon(p) => p,
-        other => panic!("expected a polygon, got {other:?}"),
-    }
-}
-
-/// Whether two polygons share interior points (touching edges is fine).
-fn overlap(a: &Polygon, b: &Polygon) -> bool {
-    let m = a.relate(b);
-    m.is_intersects() && !m.is_touches()
-}
-
-/// The polygon in local metres, to measure distances and sizes.
-fn metres(p: &Polygon) -> Polygon {
-    let lon = 111_320.0 * CENTRE.1.to_radians().cos();
-    p.map_coords(|c| Coord { x: c.x * lon, y: c.y * 111_320.0 })
-}
-
-fn by_id<R: crate::model::Record>(records: &[R]) -> HashMap<&str, &R> {
-    records.iter().map(|r| (r.id(), r)).collect()
-}
-
-fn check_references(data: &Dataset) {
-    for layer in Layer::ALL {
-        let ids = data.ids(*layer);
-        assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len(), "duplicate id in {layer}");
-    }
-    let ids: HashMap<Layer, HashSet<&str>> = Layer::ALL.iter().map(|l| (*l, data.ids(*l).into_iter().collect())).collect();
-    let has = |layer: Layer, id: &str| ids[&layer].contains(id);
-    let grids = by_id(&data.grids);
-    assert!(data.communities.iter().all(|c| has(Layer::Streets, &c.street_id)));
-    for g in &data.grids {
-        assert!(has(Layer::Communities, &g.community_id));
-        match (g.level, &g.parent_id) {
-            (GridLevel::Grid, None) => {}
-            (GridLevel::MicroGrid, Some(parent)) => {
-                assert_eq!(grids[parent.as_str()].level, GridLevel::Grid);
-                assert_eq!(grids[parent.as_str()].community_id, g.community_id);
-            }
-            other => panic!("{}: level and parent disagree: {other:?}", g.id),
-        }
-    }
-    assert!(data.compounds.iter().all(|c| has(Layer::Communities, c.community_id.as_deref().unwrap())));
-    for b in &data.buildings {
-        assert!(has(Layer::Compounds, b.compound_id.as_deref().unwrap()));
-        assert_eq!(grids[b.grid_id.as_str()].level, GridLevel::MicroGrid, "{}", b.id);
-    }
-    assert!(data.stations.iter().all(|s| has(Layer::Communities, s.community_id.as_deref().unwrap())));
-    assert!(data.contacts.iter().all(|c| has(c.scope.layer(), c.scope.id())));
-}
-
-fn check_households(data: &Dataset) {
-    let mut per_grid: HashMap<&str, u32> = HashMap::new();
-    let mut per_compound: HashMap<&str, u32> = HashMap::new();
-    let grids = by_id(&data.grids);
-    for b in &data.buildings {
-        *per_grid.entry(&b.grid_id).or_default() += b.households;
-        *per_grid.entry(grids[b.grid_id.as_str()].parent_id.as_deref().unwrap()).or_default() += b.households;
-        *per_compound.entry(b.compound_id.as_deref().unwrap()).or_default() += b.households;
-        let ratio = f64::from(b.population) / f64::from(b.households);
-        assert!((2.49..=3.01).contains(&ratio), "{}: population {ratio} per household", b.id);
-    }
-    for g in &data.grids {
-        assert_eq!(g.households, per_grid.get(g.id.as_str()).copied().unwrap_or(0), "{}", g.id);
-        if g.level == GridLevel::MicroGrid {
-            assert!((50..=80).contains(&g.households), "{}: {} households", g.id, g.households);
-        }
-    }
-    assert!(data.compounds.iter().all(|c| c.households == per_compound[c.id.as_str()]));
-}
-
-/// Grids of each community and communities of each street: no overlaps, areas add up.
-fn check_tiling(data: &Dataset) {
-    let tiles = |parent: &Polygon, children: &[&Polygon]| {
-        let sum: f64 = children.iter().map(|c| c.unsigned_area()).sum();
-        assert!((sum / parent.unsigned_area() - 1.0).abs() < 1e-6);
-        assert!(children.iter().all(|c| parent.contains(*c)));
-        for (i, a) in children.iter().enumerate() {
-            assert!(children[i + 1..].iter().all(|b| !overlap(a, b)));
-        }
-    };
-    for c in &data.communities {
-        let grids: Vec<&Polygon> = data
-            .grids
-            .iter()
-            .filter(|g| g.level == GridLevel::Grid && g.community_id == c.id)
-            .map(|g| polygon(&g.geometry))
-            .collect();
-        tiles(polygon(&c.geometry), &grids);
-    }
-    for s in &data.streets {
-        let communities: Vec<&Polygon> =
-            data.communities.iter().filter(|c| c.street_id == s.id).map(|c| polygon(&c.geometry)).collect();
-        tiles(polygon(&s.geometry), &communities);
-    }
-}
-
-fn check_polygons(data: &Dataset) {
-    let geometries = data.streets.iter().map(|r| &r.geometry)
-        .chain(data.communities.iter().map(|r| &r.geometry))
-        .chain(data.grids.iter().map(|r| &r.geometry))
-        .chain(data.compounds.iter().map(|r| &r.geometry))
-        .chain(data.buildings.iter().map(|r| &r.geometry));
-    for g in geometries {
-        let p = polygon(g);
-        assert!(p.is_valid(), "{:?}", p.validation_errors());
-        assert!(p.exterior().is_closed() && p.exterior().is_ccw() && p.interiors().is_empty());
-    }
 }
 
 #[test]
@@ -136,11 +26,20 @@ fn default_is_one_street_of_a_few_communities_near_the_centre() {
     let data = default_dataset();
     assert_eq!(data.buildings.len(), 300);
     assert_eq!(data.streets.len(), 1);
-    assert!((2..=4).contains(&data.communities.len()), "{} communities", data.communities.len());
+    assert!(
+        (2..=4).contains(&data.communities.len()),
+        "{} communities",
+        data.communities.len()
+    );
     let ids: Vec<&str> = data.grids.iter().take(2).map(|g| g.id.as_str()).collect();
     assert_eq!(ids, ["S01-C01-G01", "S01-C01-G01-M01"]);
-    let Geometry::Point(p) = &data.stations[0].geometry else { panic!("stations are points") };
-    assert!((p.x() - CENTRE.0).abs() < 0.02 && (p.y() - CENTRE.1).abs() < 0.02, "{p:?}");
+    let Geometry::Point(p) = &data.stations[0].geometry else {
+        panic!("stations are points")
+    };
+    assert!(
+        (p.x() - CENTRE.0).abs() < 0.02 && (p.y() - CENTRE.1).abs() < 0.02,
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -167,7 +66,11 @@ fn buildings_sit_inside_compound_micro_grid_and_grid() {
         let footprint = polygon(&b.geometry);
         let micro = grids[b.grid_id.as_str()];
         let grid = grids[micro.parent_id.as_deref().unwrap()];
-        assert!(polygon(&compounds[b.compound_id.as_deref().unwrap()].geometry).contains(footprint), "{}", b.id);
+        assert!(
+            polygon(&compounds[b.compound_id.as_deref().unwrap()].geometry).contains(footprint),
+            "{}",
+            b.id
+        );
         assert!(polygon(&micro.geometry).contains(footprint), "{}", b.id);
         assert!(polygon(&grid.geometry).contains(footprint), "{}", b.id);
     }
@@ -178,7 +81,10 @@ fn micro_grids_of_a_grid_do_not_overlap() {
     let data = default_dataset();
     let mut by_parent: HashMap<&str, Vec<&Polygon>> = HashMap::new();
     for g in data.grids.iter().filter(|g| g.level == GridLevel::MicroGrid) {
-        by_parent.entry(g.parent_id.as_deref().unwrap()).or_default().push(polygon(&g.geometry));
+        by_parent
+            .entry(g.parent_id.as_deref().unwrap())
+            .or_default()
+            .push(polygon(&g.geometry));
     }
     let grids = by_id(&data.grids);
     for (parent, micros) in by_parent {
@@ -196,7 +102,10 @@ fn buildings_are_apart_and_sized_like_buildings() {
     for (i, a) in footprints.iter().enumerate() {
         let c = &a.exterior().0;
         let (long, short) = (Euclidean.distance(c[0], c[1]), Euclidean.distance(c[1], c[2]));
-        assert!((29.9..=70.1).contains(&long) && (9.9..=20.1).contains(&short), "{long} × {short}");
+        assert!(
+            (29.9..=70.1).contains(&long) && (9.9..=20.1).contains(&short),
+            "{long} × {short}"
+        );
         for b in &footprints[i + 1..] {
             assert!(!a.intersects(b));
             assert!(Euclidean.distance(a, b) >= 11.9, "{} m", Euclidean.distance(a, b));
@@ -214,7 +123,9 @@ fn compound_kinds_keep_their_promises() {
     assert_eq!(names.len(), data.compounds.len());
     assert!(names.contains("杨柳苑"));
     fn of<'a>(data: &'a Dataset, c: &'a Compound) -> impl Iterator<Item = &'a Building> {
-        data.buildings.iter().filter(move |b| b.compound_id.as_deref() == Some(c.id.as_str()))
+        data.buildings
+            .iter()
+            .filter(move |b| b.compound_id.as_deref() == Some(c.id.as_str()))
     }
     for c in &data.compounds {
         match c.kind {
@@ -230,7 +141,11 @@ fn compound_kinds_keep_their_promises() {
             CompoundKind::Commodity => assert!(of(data, c).all(|b| b.has_elevator == (b.floors > 7))),
         }
     }
-    assert!(data.compounds.iter().any(|c| c.kind == CompoundKind::Old && c.property_company.is_none()));
+    assert!(
+        data.compounds
+            .iter()
+            .any(|c| c.kind == CompoundKind::Old && c.property_company.is_none())
+    );
     assert!(data.compounds.iter().filter(|c| c.property_company.is_some()).count() * 2 > data.compounds.len());
 }
 
@@ -251,16 +166,35 @@ fn stations_follow_the_matrix_unevenly_and_stay_out_of_buildings() {
             _ => StationLevel::Community,
         };
         assert_eq!(s.level, expected);
-        let Geometry::Point(p) = &s.geometry else { panic!("stations are points") };
-        assert!(polygon(&communities[s.community_id.as_deref().unwrap()].geometry).contains(p), "{}", s.name);
-        assert!(data.buildings.iter().all(|b| !b.geometry.intersects(p)), "{} is in a building", s.name);
-        assert!(s.phone.as_deref().is_none_or(|phone| phone.starts_with("028-8") && phone.len() == 13));
+        let Geometry::Point(p) = &s.geometry else {
+            panic!("stations are points")
+        };
+        assert!(
+            polygon(&communities[s.community_id.as_deref().unwrap()].geometry).contains(p),
+            "{}",
+            s.name
+        );
+        assert!(
+            data.buildings.iter().all(|b| !b.geometry.intersects(p)),
+            "{} is in a building",
+            s.name
+        );
+        assert!(
+            s.phone
+                .as_deref()
+                .is_none_or(|phone| phone.starts_with("028-8") && phone.len() == 13)
+        );
     }
     assert!(data.stations.iter().any(|s| s.name == "锦绣社区老年人日间照料中心"));
     let has_day_care = |c: &Community| {
-        data.stations.iter().any(|s| s.kind == FacilityKind::ElderlyDayCare && s.community_id.as_ref() == Some(&c.id))
+        data.stations
+            .iter()
+            .any(|s| s.kind == FacilityKind::ElderlyDayCare && s.community_id.as_ref() == Some(&c.id))
     };
-    assert!(data.communities.iter().any(|c| !has_day_care(c)), "services should leave gaps");
+    assert!(
+        data.communities.iter().any(|c| !has_day_care(c)),
+        "services should leave gaps"
+    );
 }
 
 #[test]
@@ -273,7 +207,11 @@ fn every_grid_and_building_has_its_contacts() {
     }
     let has = |id: &str, role| roles.get(id).is_some_and(|r| r.contains(&role));
     for g in data.grids.iter().filter(|g| g.level == GridLevel::Grid) {
-        for role in [ContactRole::PoliceOfficer, ContactRole::CommunityCadre, ContactRole::GridWorker] {
+        for role in [
+            ContactRole::PoliceOfficer,
+            ContactRole::CommunityCadre,
+            ContactRole::GridWorker,
+        ] {
             assert!(has(&g.id, role), "{} has no {role}", g.id);
         }
     }
@@ -287,10 +225,20 @@ fn every_grid_and_building_has_its_contacts() {
 #[test]
 fn no_grid_outside_the_district() {
     let data = default_dataset();
-    let lowest = data.grids.iter().flat_map(|g| polygon(&g.geometry).exterior().coords()).fold(
-        Coord { x: f64::MAX, y: f64::MAX },
-        |a, c| Coord { x: a.x.min(c.x), y: a.y.min(c.y) },
-    );
+    let lowest = data
+        .grids
+        .iter()
+        .flat_map(|g| polygon(&g.geometry).exterior().coords())
+        .fold(
+            Coord {
+                x: f64::MAX,
+                y: f64::MAX,
+            },
+            |a, c| Coord {
+                x: a.x.min(c.x),
+                y: a.y.min(c.y),
+            },
+        );
     // About 2 km south-west of the south-west corner.
     let outside = Point::new(lowest.x - 0.015, lowest.y - 0.013);
     assert!(data.grids.iter().all(|g| !g.geometry.intersects(&outside)));
@@ -298,16 +246,29 @@ fn no_grid_outside_the_district() {
 
 #[test]
 fn twenty_thousand_buildings_keep_the_invariants() {
-    let data = generate(&DemoOptions { buildings: 20_000, seed: 7 });
+    let data = generate(&DemoOptions {
+        buildings: 20_000,
+        seed: 7,
+    });
     assert_eq!(data.buildings.len(), 20_000);
     assert!(data.streets.len() > 1);
-    assert!(data.compounds.iter().filter(|c| c.kind == CompoundKind::SuperLarge).count() > 1);
+    assert!(
+        data.compounds
+            .iter()
+            .filter(|c| c.kind == CompoundKind::SuperLarge)
+            .count()
+            > 1
+    );
     check_references(&data);
     check_households(&data);
     check_tiling(&data);
     check_polygons(&data);
     // Streets of different rows and columns meet only along roads.
     for (i, a) in data.streets.iter().enumerate() {
-        assert!(data.streets[i + 1..].iter().all(|b| !overlap(polygon(&a.geometry), polygon(&b.geometry))));
+        assert!(
+            data.streets[i + 1..]
+                .iter()
+                .all(|b| !overlap(polygon(&a.geometry), polygon(&b.geometry)))
+        );
     }
 }
