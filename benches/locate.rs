@@ -9,6 +9,7 @@ use geo::{BoundingRect, InteriorPoint, Point};
 use minsheng::crs::Crs;
 use minsheng::demo::{generate, DemoOptions};
 use minsheng::index::Snapshot;
+use minsheng::model::Layer;
 use minsheng::services::locate::locate;
 
 fn city() -> Snapshot {
@@ -63,6 +64,34 @@ fn bench_locate(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % inside.len();
             black_box(serde_json::to_vec(&locate(&snapshot, black_box(inside[i]), Crs::Wgs84)).unwrap());
+        })
+    });
+    group.finish();
+
+    // The parts of a lookup, to see where the time goes.
+    let mut group = c.benchmark_group("locate_parts");
+    group.bench_function("building_at", |b| {
+        b.iter(|| {
+            i = (i + 1) % inside.len();
+            black_box(snapshot.containing(Layer::Buildings, black_box(inside[i])).next());
+        })
+    });
+    group.bench_function("grid_at", |b| {
+        b.iter(|| {
+            i = (i + 1) % inside.len();
+            black_box(snapshot.grid_at(black_box(inside[i])));
+        })
+    });
+    group.bench_function("nearest_3_stations", |b| {
+        b.iter(|| {
+            i = (i + 1) % inside.len();
+            black_box(snapshot.nearest_stations(black_box(inside[i]), 3, |_| true));
+        })
+    });
+    group.bench_function("nearest_building_50m", |b| {
+        b.iter(|| {
+            i = (i + 1) % beside.len();
+            black_box(snapshot.nearest_area(Layer::Buildings, black_box(beside[i]), 50.0));
         })
     });
     group.finish();

@@ -152,18 +152,19 @@ pub fn parse_layer(layer: Layer, bytes: &[u8]) -> Result<Parsed, ImportError> {
 /// one transaction. Writes nothing if any reference is dangling.
 pub async fn write(store: &dyn Store, parsed: &Parsed) -> Result<ImportReport, ImportError> {
     let data = &parsed.data;
-    let mut known: HashMap<Layer, HashSet<String>> = HashMap::new();
-    for layer in Layer::ALL.iter().copied().filter(|l| data.count(*l) > 0 || is_parent(*l, data)) {
-        let mut ids = store.ids(layer).await?;
-        let stored = ids.len();
-        ids.extend(data.ids(layer).into_iter().map(str::to_owned));
-        tracing::debug!("{layer}: {stored} stored ids");
-        known.insert(layer, ids);
+    let involved: Vec<Layer> = Layer::ALL.iter().copied().filter(|l| data.count(*l) > 0 || is_parent(*l, data)).collect();
+    let mut stored: HashMap<Layer, HashSet<String>> = HashMap::new();
+    for &layer in &involved {
+        stored.insert(layer, store.ids(layer).await?);
     }
+    let batch: HashMap<Layer, HashSet<&str>> =
+        involved.iter().map(|&layer| (layer, data.ids(layer).into_iter().collect())).collect();
+    let exists = |layer: Layer, id: &str| stored[&layer].contains(id) || batch[&layer].contains(id);
+
     let mut problems = Vec::new();
     let mut record_ids: HashMap<Layer, Vec<&str>> = HashMap::new();
     for (layer, record, property, target, id) in references(data) {
-        if !known.get(&target).is_some_and(|ids| ids.contains(id)) {
+        if !exists(target, id) {
             let ids = record_ids.entry(layer).or_insert_with(|| data.ids(layer));
             problems.push(Problem {
                 layer,
@@ -179,8 +180,7 @@ pub async fn write(store: &dyn Store, parsed: &Parsed) -> Result<ImportReport, I
     }
     let mut report = ImportReport { layers: Vec::new() };
     for layer in Layer::ALL.iter().copied().filter(|l| data.count(*l) > 0) {
-        let stored = store.ids(layer).await?;
-        let updated = data.ids(layer).into_iter().filter(|id| stored.contains(*id)).count();
+        let updated = batch[&layer].iter().filter(|id| stored[&layer].contains(**id)).count();
         report.layers.push((layer, LayerCounts { new: data.count(layer) - updated, updated }));
     }
     let started = Instant::now();

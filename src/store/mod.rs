@@ -21,6 +21,8 @@ use crate::model::{Dataset, Layer};
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database read failed: {0}")]
+    Read(#[from] rusqlite::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored {layer} record {id:?} is corrupt: {reason}")]

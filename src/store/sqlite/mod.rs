@@ -10,10 +10,12 @@ use sqlx::query_builder::Separated;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
-use super::geometry::{decode_geometry, encode_geometry};
+mod read;
+
+use super::geometry::encode_geometry;
 use super::{Store, StoreError};
 use crate::model::{
-    Building, Community, Compound, Contact, ContactScope, Dataset, Grid, Layer, Record, Station, Street,
+    ContactScope, Dataset, Layer, Record,
 };
 
 /// Rows per multi-row INSERT: well under SQLite's 32,766 bound variables at 10 columns,
@@ -154,119 +156,7 @@ impl Store for SqliteStore {
     }
 
     async fn load(&self) -> Result<Dataset, StoreError> {
-        let mut data = Dataset::default();
-        let mut rows = sqlx::query_as::<_, (String, String, String)>("SELECT id, name, geometry FROM streets")
-            .fetch(&self.pool);
-        while let Some((id, name, geometry)) = rows.try_next().await? {
-            let geometry = geometry_of::<Street>(&id, &geometry)?;
-            data.streets.push(Street { id, name, geometry });
-        }
-        drop(rows);
-
-        let mut rows = sqlx::query_as::<_, (String, String, String, String)>(
-            "SELECT id, name, street_id, geometry FROM communities",
-        )
-        .fetch(&self.pool);
-        while let Some((id, name, street_id, geometry)) = rows.try_next().await? {
-            let geometry = geometry_of::<Community>(&id, &geometry)?;
-            data.communities.push(Community { id, name, street_id, geometry });
-        }
-        drop(rows);
-
-        let mut rows = sqlx::query_as::<_, (String, String, String, String, Option<String>, i64, String)>(
-            "SELECT id, name, level, community_id, parent_id, households, geometry FROM grids",
-        )
-        .fetch(&self.pool);
-        while let Some((id, name, level, community_id, parent_id, households, geometry)) = rows.try_next().await? {
-            data.grids.push(Grid {
-                level: parse::<Grid, _>(&id, &level)?,
-                households: number::<Grid, _>(&id, households)?,
-                geometry: geometry_of::<Grid>(&id, &geometry)?,
-                id,
-                name,
-                community_id,
-                parent_id,
-            });
-        }
-        drop(rows);
-
-        let mut rows = sqlx::query_as::<_, (String, String, String, Option<String>, i64, Option<String>, String)>(
-            "SELECT id, name, kind, property_company, households, community_id, geometry FROM compounds",
-        )
-        .fetch(&self.pool);
-        while let Some((id, name, kind, property_company, households, community_id, geometry)) =
-            rows.try_next().await?
-        {
-            data.compounds.push(Compound {
-                kind: parse::<Compound, _>(&id, &kind)?,
-                households: number::<Compound, _>(&id, households)?,
-                geometry: geometry_of::<Compound>(&id, &geometry)?,
-                id,
-                name,
-                property_company,
-                community_id,
-            });
-        }
-        drop(rows);
-
-        type BuildingRow = (String, String, Option<String>, String, i64, i64, i64, i64, bool, String);
-        let mut rows = sqlx::query_as::<_, BuildingRow>(
-            "SELECT id, label, compound_id, grid_id, floors, units, households, population, has_elevator, geometry
-             FROM buildings",
-        )
-        .fetch(&self.pool);
-        while let Some((id, label, compound_id, grid_id, floors, units, households, population, has_elevator, geometry)) =
-            rows.try_next().await?
-        {
-            data.buildings.push(Building {
-                floors: number::<Building, _>(&id, floors)?,
-                units: number::<Building, _>(&id, units)?,
-                households: number::<Building, _>(&id, households)?,
-                population: number::<Building, _>(&id, population)?,
-                geometry: geometry_of::<Building>(&id, &geometry)?,
-                id,
-                label,
-                compound_id,
-                grid_id,
-                has_elevator,
-            });
-        }
-        drop(rows);
-
-        type StationRow = (String, String, String, String, Option<String>, Option<String>, Option<String>, String);
-        let mut rows = sqlx::query_as::<_, StationRow>(
-            "SELECT id, name, kind, level, opening_hours, phone, community_id, geometry FROM stations",
-        )
-        .fetch(&self.pool);
-        while let Some((id, name, kind, level, opening_hours, phone, community_id, geometry)) = rows.try_next().await? {
-            data.stations.push(Station {
-                kind: parse::<Station, _>(&id, &kind)?,
-                level: parse::<Station, _>(&id, &level)?,
-                geometry: geometry_of::<Station>(&id, &geometry)?,
-                id,
-                name,
-                opening_hours,
-                phone,
-                community_id,
-            });
-        }
-        drop(rows);
-
-        type ContactRow =
-            (String, String, String, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
-        let mut rows = sqlx::query_as::<_, ContactRow>(
-            "SELECT id, role, name, phone, street_id, community_id, grid_id, compound_id, building_id FROM contacts",
-        )
-        .fetch(&self.pool);
-        while let Some((id, role, name, phone, street, community, grid, compound, building)) = rows.try_next().await? {
-            let scope = [street, community, grid, compound, building]
-                .into_iter()
-                .zip(ContactScope::PROPERTIES)
-                .find_map(|(value, property)| ContactScope::from_property(property, value?))
-                .ok_or_else(|| corrupt::<Contact>(&id, "no scope column set".into()))?;
-            data.contacts.push(Contact { role: parse::<Contact, _>(&id, &role)?, id, name, phone, scope });
-        }
-        Ok(data)
+        read::load(&self.pool).await
     }
 
     async fn data_version(&self) -> Result<i64, StoreError> {
@@ -314,20 +204,4 @@ async fn upsert_rows<R: Record>(
         query.build().execute(&mut *conn).await?;
     }
     Ok(())
-}
-
-fn corrupt<R: Record>(id: &str, reason: String) -> StoreError {
-    StoreError::Corrupt { layer: R::LAYER, id: id.to_owned(), reason }
-}
-
-fn geometry_of<R: Record>(id: &str, text: &str) -> Result<geo::Geometry, StoreError> {
-    decode_geometry(text).map_err(|reason| corrupt::<R>(id, reason))
-}
-
-fn parse<R: Record, T: FromStr<Err = String>>(id: &str, text: &str) -> Result<T, StoreError> {
-    text.parse().map_err(|reason| corrupt::<R>(id, reason))
-}
-
-fn number<R: Record, T: TryFrom<i64>>(id: &str, value: i64) -> Result<T, StoreError> {
-    T::try_from(value).map_err(|_| corrupt::<R>(id, format!("number {value} out of range")))
 }
