@@ -73,7 +73,7 @@ fn bench_locate(c: &mut Criterion) {
     group.bench_function("building_at", |b| {
         b.iter(|| {
             i = (i + 1) % inside.len();
-            black_box(snapshot.containing(Layer::Buildings, black_box(inside[i])).next());
+            black_box(snapshot.building_at(black_box(inside[i])));
         })
     });
     group.bench_function("grid_at", |b| {
@@ -85,7 +85,7 @@ fn bench_locate(c: &mut Criterion) {
     group.bench_function("nearest_3_stations", |b| {
         b.iter(|| {
             i = (i + 1) % inside.len();
-            black_box(snapshot.nearest_stations(black_box(inside[i]), 3, |_| true));
+            black_box(snapshot.nearest_stations(black_box(inside[i]), 3, None));
         })
     });
     group.bench_function("nearest_building_50m", |b| {

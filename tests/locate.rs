@@ -152,3 +152,36 @@ async fn a_point_outside_every_grid_says_so_and_names_the_nearest_grid() {
         assert!(minsheng::index::distance_m(west, &g.geometry) >= metres - 0.1, "{} is nearer than {}", g.id, nearest.id);
     }
 }
+
+#[tokio::test]
+async fn station_short_lists_agree_with_brute_force_everywhere() {
+    // A larger generated district than the bundled one, probed inside buildings, beside
+    // them, in courtyards and on roads: the per-compound short-list must give exactly the
+    // same three stations as a brute-force scan.
+    let data = minsheng::demo::generate(&minsheng::demo::DemoOptions { buildings: 3_000, seed: 11 });
+    let snapshot = Snapshot::build(data, 1).unwrap();
+    let stations: Vec<(u32, Point)> = snapshot
+        .data
+        .stations
+        .iter()
+        .enumerate()
+        .map(|(i, s)| match s.geometry {
+            geo::Geometry::Point(p) => (i as u32, p),
+            _ => unreachable!(),
+        })
+        .collect();
+    let mut probes = 0;
+    for b in snapshot.data.buildings.iter().step_by(7) {
+        let r = b.geometry.bounding_rect().unwrap();
+        for point in [common::inside(&b.geometry), Point::new(r.max().x + 0.0003, r.min().y - 0.0002), Point::new(r.min().x - 0.0006, r.center().y)] {
+            let found = locate(&snapshot, point, Crs::Wgs84);
+            let mut brute: Vec<(u32, f64)> = stations.iter().map(|(i, p)| (*i, Haversine.distance(point, *p))).collect();
+            brute.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            let expected: Vec<&str> = brute[..3].iter().map(|(i, _)| snapshot.data.stations[*i as usize].id.as_str()).collect();
+            let listed: Vec<&str> = found.stations.iter().map(|s| s.id).collect();
+            assert_eq!(listed, expected, "at {point:?}");
+            probes += 1;
+        }
+    }
+    assert!(probes > 1_000);
+}

@@ -4,6 +4,7 @@
 //! so readers hold an `Arc<Snapshot>` and never wait on a lock.
 
 mod ids;
+mod neighbourhood;
 mod spatial;
 pub mod text;
 
@@ -13,11 +14,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use geo::{Geometry, Intersects, Point};
+use geo::{Contains, Geometry, Intersects, Point};
 use rstar::AABB;
 
 use crate::model::{Dataset, GridLevel, Layer, Record};
 use ids::IdIndex;
+use neighbourhood::{box_holds, Neighbourhoods};
 use spatial::{AreaTree, PointTree};
 use text::{Hit, TextIndex};
 
@@ -53,8 +55,9 @@ pub struct Snapshot {
     compound_community: Vec<Option<u32>>,
     areas: HashMap<Layer, AreaTree>,
     stations: PointTree,
-    /// Contacts per (layer, record): a range into `contact_list`.
-    contact_ranges: HashMap<(Layer, u32), (u32, u32)>,
+    neighbourhoods: Neighbourhoods,
+    /// Contacts per layer and record: a range into `contact_list`.
+    contact_ranges: Vec<Vec<(u32, u32)>>,
     contact_list: Vec<u32>,
     names: TextIndex,
 }
@@ -115,9 +118,14 @@ impl Snapshot {
             scoped.push(((target, at), i as u32));
         }
         scoped.sort_unstable();
-        let mut contact_ranges = HashMap::new();
-        for (at, (key, _)) in scoped.iter().enumerate() {
-            contact_ranges.entry(*key).or_insert((at as u32, at as u32)).1 = at as u32 + 1;
+        let mut contact_ranges: Vec<Vec<(u32, u32)>> =
+            Layer::ALL.iter().map(|&layer| vec![(0, 0); data.count(layer)]).collect();
+        for (at, ((layer, record), _)) in scoped.iter().enumerate() {
+            let range = &mut contact_ranges[*layer as usize][*record as usize];
+            if range.0 == range.1 {
+                range.0 = at as u32;
+            }
+            range.1 = at as u32 + 1;
         }
         let contact_list = scoped.into_iter().map(|(_, contact)| contact).collect();
 
@@ -127,6 +135,12 @@ impl Snapshot {
             _ => None,
         }));
 
+        let neighbourhoods = Neighbourhoods::build(
+            &data.compounds.iter().map(|c| &c.geometry).collect::<Vec<_>>(),
+            &data.buildings.iter().map(|b| &b.geometry).collect::<Vec<_>>(),
+            building_links.iter().map(|l| l.compound),
+            &stations,
+        );
         let mut names = TextIndex::default();
         for (i, c) in data.compounds.iter().enumerate() {
             names.add(Layer::Compounds, i as u32, &c.name);
@@ -144,6 +158,7 @@ impl Snapshot {
             compound_community,
             areas,
             stations,
+            neighbourhoods,
             contact_ranges,
             contact_list,
             names,
@@ -212,17 +227,39 @@ impl Snapshot {
             .max_by_key(|&g| (self.data.grids[g as usize].level == GridLevel::MicroGrid, std::cmp::Reverse(g)))
     }
 
-    /// Up to `k` stations nearest the point (haversine metres), nearest first.
-    pub fn nearest_stations(&self, point: Point, k: usize, keep: impl Fn(u32) -> bool) -> Vec<(u32, f64)> {
-        self.stations.nearest(point, k, keep)
+    /// Whether one grid's polygon contains the point.
+    pub fn grid_contains(&self, grid: u32, point: Point) -> bool {
+        geo::Contains::contains(&self.data.grids[grid as usize].geometry, &point)
+    }
+
+    /// The building containing the point: first among the buildings of the compound the
+    /// point is in (a short list), then in the whole building tree.
+    ///
+    /// # Units
+    /// lon/lat degrees (WGS84).
+    pub fn building_at(&self, point: Point) -> Option<u32> {
+        for compound in self.containing(Layer::Compounds, point) {
+            for (bbox, building) in self.neighbourhoods.members(compound) {
+                if box_holds(bbox, point) && self.data.buildings[*building as usize].geometry.contains(&point) {
+                    return Some(*building);
+                }
+            }
+        }
+        self.containing(Layer::Buildings, point).next()
+    }
+
+    /// Up to `k` stations nearest the point (haversine metres), nearest first. Pass the
+    /// compound the point is in or near, if known: its short-list answers without a tree walk.
+    pub fn nearest_stations(&self, point: Point, k: usize, near_compound: Option<u32>) -> Vec<(u32, f64)> {
+        near_compound
+            .and_then(|c| self.neighbourhoods.nearest_stations(c, point, k, &self.stations))
+            .unwrap_or_else(|| self.stations.nearest(point, k, |_| true))
     }
 
     /// Contacts serving one record, by position into `data.contacts`.
     pub fn contacts_of(&self, layer: Layer, record: u32) -> &[u32] {
-        match self.contact_ranges.get(&(layer, record)) {
-            Some(&(start, end)) => &self.contact_list[start as usize..end as usize],
-            None => &[],
-        }
+        let (start, end) = self.contact_ranges[layer as usize][record as usize];
+        &self.contact_list[start as usize..end as usize]
     }
 
     /// Records of a layer whose geometry meets `bbox` (all records when `None`), in stored order.

@@ -137,14 +137,23 @@ pub struct StationCard<'a> {
 pub fn locate(snapshot: &Snapshot, point: Point, crs: Crs) -> Location<'_> {
     let data = &snapshot.data;
     let building = snapshot
-        .containing(Layer::Buildings, point)
-        .next()
+        .building_at(point)
         .map(|b| (b, 0.0))
         .or_else(|| snapshot.nearest_area(Layer::Buildings, point, NEAREST_BUILDING_MAX_M));
-    let point_grid = snapshot.grid_at(point);
     // A building found decides the chain: it is where the resident lives, even when they
     // stand on the road outside it.
-    let grid = building.map(|(b, _)| snapshot.building_links(b).grid).or(point_grid);
+    let building_grid = building.map(|(b, _)| snapshot.building_links(b).grid);
+    let point_grid = match building_grid {
+        // Standing in the building, the point is almost always in its own (micro-)grid:
+        // test those two polygons before searching the tree.
+        Some(g) if snapshot.grid_contains(g, point) => Some(g),
+        Some(g) => match snapshot.grid_links(g).parent {
+            Some(parent) if snapshot.grid_contains(parent, point) => Some(parent),
+            _ => snapshot.grid_at(point),
+        },
+        None => snapshot.grid_at(point),
+    };
+    let grid = building_grid.or(point_grid);
     let compound = match building {
         Some((b, _)) => snapshot.building_links(b).compound,
         None => snapshot.containing(Layer::Compounds, point).next(),
@@ -166,7 +175,7 @@ pub fn locate(snapshot: &Snapshot, point: Point, crs: Crs) -> Location<'_> {
     let chain = grid.map(|g| grid_chain(snapshot, g));
     let contacts = contact_board(snapshot, building.map(|(b, _)| b), grid, compound);
     let stations = snapshot
-        .nearest_stations(point, STATIONS_LISTED, |_| true)
+        .nearest_stations(point, STATIONS_LISTED, compound)
         .into_iter()
         .map(|(s, metres)| {
             let station = &data.stations[s as usize];
@@ -273,12 +282,14 @@ fn contact_board<'a>(
     }
 
     let contacts = &snapshot.data.contacts;
+    let at_level: Vec<(Layer, &[u32])> =
+        levels.iter().map(|&(layer, record)| (layer, snapshot.contacts_of(layer, record))).collect();
     let mut board = Vec::new();
     for &role in ContactRole::ALL {
-        let found = levels.iter().find_map(|&(layer, record)| {
-            let ids = snapshot.contacts_of(layer, record);
-            ids.iter().any(|&c| contacts[c as usize].role == role).then_some((layer, ids))
-        });
+        let found = at_level
+            .iter()
+            .find(|(_, ids)| ids.iter().any(|&c| contacts[c as usize].role == role))
+            .map(|&(layer, ids)| (layer, ids));
         if let Some((layer, ids)) = found {
             for &c in ids.iter().filter(|&&c| contacts[c as usize].role == role) {
                 let contact = &contacts[c as usize];
