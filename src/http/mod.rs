@@ -1,22 +1,43 @@
 //! HTTP: routes to services, errors to status codes (in `error`, nowhere else).
 
 mod error;
+mod ogc;
 mod params;
 mod routes;
+mod tiles;
 
 pub use error::ApiError;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use axum::extract::FromRef;
 use axum::routing::get;
 use axum::Router;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::services::Catalog;
+use crate::services::{self, Catalog};
+
+/// Encoded tiles kept in memory, at most this many bytes.
+const TILE_CACHE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// What handlers share: the data and the tile cache.
+#[derive(Clone)]
+pub struct AppState {
+    pub catalog: Catalog,
+    pub tiles: Arc<services::tiles::TileCache>,
+}
+
+impl FromRef<AppState> for Catalog {
+    fn from_ref(state: &AppState) -> Catalog {
+        state.catalog.clone()
+    }
+}
 
 /// Every route, over one catalog.
 pub fn router(catalog: Catalog) -> Router {
+    let state = AppState { catalog, tiles: Arc::new(services::tiles::TileCache::new(TILE_CACHE_BYTES)) };
     Router::new()
         .route("/healthz", get(routes::health))
         .route("/api/locate", get(routes::locate))
@@ -24,11 +45,14 @@ pub fn router(catalog: Catalog) -> Router {
         .route("/api/layers", get(routes::layers))
         .route("/api/layers/{layer}", get(routes::layer_features))
         .route("/api/layers/{layer}/{id}", get(routes::layer_feature))
+        .route("/tiles/{source}", get(tiles::tilejson_route))
+        .route("/tiles/{source}/{z}/{x}/{y}", get(tiles::tile))
+        .merge(ogc::routes())
         .fallback(routes::not_found)
         // Public, read-only map data: any web page may use it.
         .layer(CorsLayer::permissive())
         .layer(TraceLayer::new_for_http())
-        .with_state(catalog)
+        .with_state(state)
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.

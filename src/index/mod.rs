@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use geo::{Contains, Geometry, Intersects, Point};
-use rstar::AABB;
+use rstar::{Envelope, AABB};
 
 use crate::model::{Dataset, GridLevel, Layer, Record};
 use ids::IdIndex;
@@ -279,6 +279,34 @@ impl Snapshot {
         };
         hits.sort_unstable();
         hits
+    }
+
+    /// Candidate records of a layer for a box: those whose bounding rectangle meets it, in
+    /// no particular order and without an exact test (tile clipping does the rest).
+    pub fn candidates(&self, layer: Layer, bbox: AABB<[f64; 2]>) -> Vec<u32> {
+        match layer {
+            Layer::Stations => self.stations.in_envelope(bbox).collect(),
+            Layer::Contacts => Vec::new(),
+            _ => self.areas.get(&layer).map(|tree| tree.in_envelope(bbox).collect()).unwrap_or_default(),
+        }
+    }
+
+    /// The box holding every geometry of a layer (`None` for an empty layer or contacts).
+    /// Read off the R-tree's root, so it costs nothing per call.
+    ///
+    /// # Units
+    /// lon/lat degrees (WGS84).
+    pub fn extent(&self, layer: Layer) -> Option<AABB<[f64; 2]>> {
+        match layer {
+            Layer::Stations => self.stations.envelope(),
+            _ => self.areas.get(&layer)?.envelope(),
+        }
+    }
+
+    /// West, south, east, north around all mapped data, if there is any.
+    pub fn bounds(&self) -> Option<[f64; 4]> {
+        let envelopes = self.areas.values().filter_map(AreaTree::envelope).chain(self.stations.envelope());
+        envelopes.reduce(|a, b| a.merged(&b)).map(|e| [e.lower()[0], e.lower()[1], e.upper()[0], e.upper()[1]])
     }
 
     /// Compounds, buildings and stations whose name matches the query, best first.

@@ -140,6 +140,11 @@ impl AreaTree {
             .filter(move |&i| geometry(i).contains(&point))
     }
 
+    /// The box around every record, if there are any.
+    pub fn envelope(&self) -> Option<AABB<[f64; 2]>> {
+        (self.tree.size() > 0).then(|| self.tree.root().envelope())
+    }
+
     /// Records whose bounding rectangle meets the box.
     pub fn in_envelope(&self, envelope: AABB<[f64; 2]>) -> impl Iterator<Item = u32> + '_ {
         self.tree.locate_in_envelope_intersecting(envelope).map(|entry| entry.data)
@@ -223,6 +228,11 @@ impl PointTree {
     pub fn in_envelope(&self, envelope: AABB<[f64; 2]>) -> impl Iterator<Item = u32> + '_ {
         self.tree.locate_in_envelope(envelope).map(|entry| entry.data)
     }
+
+    /// The box around every point, if there are any.
+    pub fn envelope(&self) -> Option<AABB<[f64; 2]>> {
+        (self.tree.size() > 0).then(|| self.tree.root().envelope())
+    }
 }
 
 fn coord(c: Coord) -> [f64; 2] {
@@ -251,6 +261,17 @@ mod tests {
         assert_eq!(nearest, 0);
         assert!((metres - 9.64).abs() < 0.1, "{metres}");
         assert_eq!(tree.nearest(Point::new(104.01, 30.0005), 50.0, |i| &areas[i as usize]), None);
+    }
+
+    #[test]
+    fn envelopes_are_the_union_of_bounds() {
+        let areas = [square(104.0, 30.0, 0.001), square(104.002, 30.003, 0.001)];
+        let envelope = AreaTree::build(areas.iter()).envelope().unwrap();
+        assert_eq!((envelope.lower(), envelope.upper()), ([104.0, 30.0], [104.002 + 0.001, 30.003 + 0.001]));
+        assert!(AreaTree::build(std::iter::empty()).envelope().is_none());
+        let points = PointTree::build([Some(Point::new(104.1, 30.2)), None, Some(Point::new(104.0, 30.3))].into_iter());
+        let envelope = points.envelope().unwrap();
+        assert_eq!((envelope.lower(), envelope.upper()), ([104.0, 30.2], [104.1, 30.3]));
     }
 
     #[test]

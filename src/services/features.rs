@@ -1,5 +1,5 @@
 //! Layer features as GeoJSON, filtered by bounding box and paged. One query path for
-//! `/api/layers` (and later OGC API – Features).
+//! `/api/layers` and OGC API – Features (`/ogc`).
 
 use rstar::AABB;
 
@@ -81,6 +81,17 @@ pub fn features(
         number_matched: matched.len(),
         next_offset: (end < matched.len()).then_some(end),
     })
+}
+
+/// The box holding every feature of a layer: the union of their bounds. `None` when the
+/// layer is empty or has no geometry.
+///
+/// # Units
+/// lon/lat degrees (WGS84).
+pub fn extent(snapshot: &Snapshot, layer: Layer) -> Option<Bbox> {
+    let envelope = snapshot.extent(layer)?;
+    let ([west, south], [east, north]) = (envelope.lower(), envelope.upper());
+    Some(Bbox { west, south, east, north })
 }
 
 /// One feature of a layer by id.

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod features;
 pub mod locate;
 pub mod search;
+pub mod tiles;
 
 pub use catalog::Catalog;
 

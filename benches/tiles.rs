@@ -1,0 +1,51 @@
+//! Uncached tile encoding on a generated city (default 1,000,000 buildings;
+//! `MINSHENG_BENCH_BUILDINGS` overrides): buildings alone and the map page's composite.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use geo::InteriorPoint;
+use minsheng::demo::{generate, DemoOptions};
+use minsheng::index::Snapshot;
+use minsheng::model::Layer;
+use minsheng::services::tiles::{TileCache, TileCoord};
+
+fn city() -> Snapshot {
+    let buildings = std::env::var("MINSHENG_BENCH_BUILDINGS").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
+    Snapshot::build(generate(&DemoOptions { buildings, ..DemoOptions::default() }), 0).expect("consistent data")
+}
+
+/// The tile at zoom `z` holding a point.
+fn tile_at(z: u8, lon: f64, lat: f64) -> TileCoord {
+    let n = f64::from(1u32 << z);
+    let x = ((lon + 180.0) / 360.0 * n) as u32;
+    let lat = lat.to_radians();
+    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
+    TileCoord::new(u32::from(z), x, y).unwrap()
+}
+
+fn bench_tiles(c: &mut Criterion) {
+    let snapshot = city();
+    let step = (snapshot.data.buildings.len() / 64).max(1);
+    let places: Vec<_> = snapshot.data.buildings.iter().step_by(step).map(|b| b.geometry.interior_point().unwrap()).collect();
+    let mut group = c.benchmark_group("tile_uncached");
+    for (name, layers) in [
+        ("buildings", vec![Layer::Buildings]),
+        ("page_composite", vec![Layer::Grids, Layer::Compounds, Layer::Buildings, Layer::Stations]),
+    ] {
+        for z in [14u8, 15, 16] {
+            let tiles: Vec<TileCoord> = places.iter().map(|p| tile_at(z, p.x(), p.y())).collect();
+            let mut i = 0;
+            group.bench_with_input(BenchmarkId::new(name, z), &z, |b, _| {
+                b.iter(|| {
+                    i = (i + 1) % tiles.len();
+                    black_box(TileCache::render_uncached(&snapshot, &layers, tiles[i]));
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_tiles);
+criterion_main!(benches);

@@ -1,0 +1,37 @@
+//! Vector tiles: Mapbox Vector Tile 2.1 encoding of WGS84 features for one Web Mercator tile, as plain
+//! Rust (no HTTP types). The protobuf writer, clipping and simplification are our own, tuned so that a
+//! city tile of a few thousand buildings encodes in well under a millisecond.
+//!
+//! ```
+//! use minsheng::services::tiles::{TileCoord, TileEncoder, Value};
+//!
+//! let tile = TileCoord::new(16, 54_644, 26_692)?;
+//! let b = tile.bounds();
+//! // A footprint covering the middle of the tile.
+//! let (w, h) = (b.width() / 4.0, b.height() / 4.0);
+//! let footprint = geo::Rect::new((b.min().x + w, b.min().y + h), (b.max().x - w, b.max().y - h)).to_polygon();
+//! let mut encoder = TileEncoder::new(tile);
+//! encoder.layer("buildings");
+//! assert!(encoder.add(7, &footprint.into(), &[("floors", Value::Int(6))]));
+//! let bytes = encoder.finish();
+//! assert!(!bytes.is_empty());
+//! # Ok::<(), String>(())
+//! ```
+
+mod cache;
+mod clip;
+mod coord;
+mod geometry;
+mod layer;
+mod mvt;
+mod pbf;
+mod render;
+mod tilejson;
+#[cfg(test)]
+mod tests;
+
+pub use coord::{MAX_LATITUDE, MAX_ZOOM, TileCoord, lon_lat_to_tile_units};
+pub use cache::{EncodedTile, TileCache};
+pub use mvt::{BUFFER, EXTENT, TileEncoder, Value};
+pub use render::{SOURCE_MAX_ZOOM, TILED_LAYERS, fields, min_zoom, parse_layers, render};
+pub use tilejson::tilejson;

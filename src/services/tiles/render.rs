@@ -1,0 +1,155 @@
+//! Which records go into a tile, and with which properties: the part of tiling that knows
+//! the domain. Geometry work (projection, clipping, simplification, encoding) is the
+//! encoder's.
+
+use geo::Rect;
+use rstar::AABB;
+
+use super::{TileCoord, TileEncoder, Value, BUFFER};
+use crate::index::Snapshot;
+use crate::model::Layer;
+use crate::services::ServiceError;
+
+/// The deepest zoom a TileJSON advertises; clients overzoom beyond it (deeper tiles are
+/// still served on request, up to `coord::MAX_ZOOM`).
+pub const SOURCE_MAX_ZOOM: u8 = 18;
+
+/// The layers that have tiles (contacts have no geometry).
+pub const TILED_LAYERS: [Layer; 6] =
+    [Layer::Streets, Layer::Communities, Layer::Grids, Layer::Compounds, Layer::Buildings, Layer::Stations];
+
+/// The zoom from which a layer appears: below it its features are too small to see (or
+/// too many to draw), so tiles leave them out without looking.
+pub fn min_zoom(layer: Layer) -> u8 {
+    match layer {
+        Layer::Streets => 8,
+        Layer::Communities => 10,
+        Layer::Grids | Layer::Compounds | Layer::Stations => 12,
+        Layer::Buildings => 14,
+        Layer::Contacts => u8::MAX,
+    }
+}
+
+/// The properties each layer's features carry, with their TileJSON types.
+pub fn fields(layer: Layer) -> &'static [(&'static str, &'static str)] {
+    match layer {
+        Layer::Streets | Layer::Communities => &[("id", "String"), ("name", "String")],
+        Layer::Grids => &[("id", "String"), ("name", "String"), ("level", "String"), ("households", "Number")],
+        Layer::Compounds => &[("id", "String"), ("name", "String"), ("kind", "String"), ("households", "Number")],
+        Layer::Buildings => &[
+            ("id", "String"),
+            ("name", "String"),
+            ("label", "String"),
+            ("has_elevator", "Boolean"),
+            ("floors", "Number"),
+            ("households", "Number"),
+            ("compound_id", "String"),
+        ],
+        Layer::Stations => &[("id", "String"), ("name", "String"), ("kind", "String"), ("level", "String")],
+        Layer::Contacts => &[],
+    }
+}
+
+/// Parses a tile source: one layer or a comma list (`grids,compounds`), no repeats.
+pub fn parse_layers(text: &str) -> Result<Vec<Layer>, ServiceError> {
+    let mut layers = Vec::new();
+    for word in text.split(',') {
+        let layer: Layer = word.parse().map_err(|reason| ServiceError::NotFound {
+            layer: Layer::Streets,
+            id: format!("tile layer {word:?}: {reason}"),
+        })?;
+        if !TILED_LAYERS.contains(&layer) {
+            return Err(ServiceError::InvalidParameter { parameter: "layers", reason: format!("{layer} have no tiles") });
+        }
+        if layers.contains(&layer) {
+            return Err(ServiceError::InvalidParameter { parameter: "layers", reason: format!("{layer} given twice") });
+        }
+        layers.push(layer);
+    }
+    Ok(layers)
+}
+
+/// Encodes one tile of the given layers; an empty Vec when nothing is in it.
+pub fn render(snapshot: &Snapshot, layers: &[Layer], tile: TileCoord) -> Vec<u8> {
+    let query = envelope(tile.buffered_bounds(BUFFER));
+    let data = &snapshot.data;
+    let mut encoder = TileEncoder::new(tile);
+    for &layer in layers.iter().filter(|&&l| tile.z >= min_zoom(l)) {
+        encoder.layer(layer.as_str());
+        for i in snapshot.candidates(layer, query) {
+            let id = u64::from(i) + 1;
+            let r = i as usize;
+            match layer {
+                Layer::Streets => {
+                    let s = &data.streets[r];
+                    encoder.add(id, &s.geometry, &[("id", Value::Str(&s.id)), ("name", Value::Str(&s.name))]);
+                }
+                Layer::Communities => {
+                    let c = &data.communities[r];
+                    encoder.add(id, &c.geometry, &[("id", Value::Str(&c.id)), ("name", Value::Str(&c.name))]);
+                }
+                Layer::Grids => {
+                    let g = &data.grids[r];
+                    encoder.add(
+                        id,
+                        &g.geometry,
+                        &[
+                            ("id", Value::Str(&g.id)),
+                            ("name", Value::Str(&g.name)),
+                            ("level", Value::Str(g.level.as_str())),
+                            ("households", Value::Int(i64::from(g.households))),
+                        ],
+                    );
+                }
+                Layer::Compounds => {
+                    let c = &data.compounds[r];
+                    encoder.add(
+                        id,
+                        &c.geometry,
+                        &[
+                            ("id", Value::Str(&c.id)),
+                            ("name", Value::Str(&c.name)),
+                            ("kind", Value::Str(c.kind.as_str())),
+                            ("households", Value::Int(i64::from(c.households))),
+                        ],
+                    );
+                }
+                Layer::Buildings => {
+                    let b = &data.buildings[r];
+                    let name = snapshot.building_name(i);
+                    let mut properties = vec![
+                        ("id", Value::Str(&b.id)),
+                        ("name", Value::Str(&name)),
+                        ("label", Value::Str(&b.label)),
+                        ("has_elevator", Value::Bool(b.has_elevator)),
+                        ("floors", Value::Int(i64::from(b.floors))),
+                        ("households", Value::Int(i64::from(b.households))),
+                    ];
+                    if let Some(compound) = &b.compound_id {
+                        properties.push(("compound_id", Value::Str(compound)));
+                    }
+                    encoder.add(id, &b.geometry, &properties);
+                }
+                Layer::Stations => {
+                    let s = &data.stations[r];
+                    encoder.add(
+                        id,
+                        &s.geometry,
+                        &[
+                            ("id", Value::Str(&s.id)),
+                            ("name", Value::Str(&s.name)),
+                            ("kind", Value::Str(s.kind.as_str())),
+                            ("level", Value::Str(s.level.as_str())),
+                        ],
+                    );
+                }
+                Layer::Contacts => {}
+            }
+        }
+    }
+    encoder.finish()
+}
+
+fn envelope(rect: Rect) -> AABB<[f64; 2]> {
+    AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y])
+}

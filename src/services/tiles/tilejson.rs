@@ -1,0 +1,47 @@
+//! TileJSON 3.0 descriptions of the tile sources.
+
+use serde_json::{json, Value};
+
+use super::render::{fields, min_zoom, SOURCE_MAX_ZOOM};
+use crate::index::Snapshot;
+use crate::model::Layer;
+
+/// TileJSON for a source of `layers`, whose tiles live under `base` (for example
+/// `http://127.0.0.1:8080/tiles/grids,compounds`).
+pub fn tilejson(snapshot: &Snapshot, layers: &[Layer], base: &str) -> Value {
+    let names: Vec<&str> = layers.iter().map(|l| l.as_str()).collect();
+    let bounds = snapshot.bounds();
+    let minzoom = layers.iter().map(|&l| min_zoom(l)).min().unwrap_or(0);
+    let vector_layers: Vec<Value> = layers
+        .iter()
+        .map(|&layer| {
+            let fields: serde_json::Map<String, Value> =
+                fields(layer).iter().map(|(name, kind)| ((*name).to_owned(), json!(kind))).collect();
+            json!({
+                "id": layer.as_str(),
+                "description": layer.label_zh(),
+                "minzoom": min_zoom(layer),
+                "maxzoom": SOURCE_MAX_ZOOM,
+                "fields": fields,
+            })
+        })
+        .collect();
+    let (centre, zoom) = match bounds {
+        Some([w, s, e, n]) => ([(w + e) / 2.0, (s + n) / 2.0], minzoom.max(14)),
+        None => ([0.0, 0.0], 0),
+    };
+    json!({
+        "tilejson": "3.0.0",
+        "name": names.join(","),
+        "description": "民生 Minsheng: residential-compound governance layers",
+        "version": snapshot.version.to_string(),
+        "attribution": "Minsheng demo data (fictional)",
+        "scheme": "xyz",
+        "tiles": [format!("{base}/{{z}}/{{x}}/{{y}}.mvt")],
+        "minzoom": minzoom,
+        "maxzoom": SOURCE_MAX_ZOOM,
+        "bounds": bounds.unwrap_or([-180.0, -85.051129, 180.0, 85.051129]),
+        "center": [centre[0], centre[1], zoom],
+        "vector_layers": vector_layers,
+    })
+}

@@ -1,0 +1,285 @@
+//! OGC API – Features under `/ogc`, called in-process through the router.
+
+mod common;
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use geo::{BoundingRect, Geometry, Intersects, Rect};
+use http_body_util::BodyExt;
+use minsheng::index::Snapshot;
+use minsheng::model::{Layer, Record};
+use serde_json::Value;
+use tower::ServiceExt;
+
+const COLLECTIONS: [&str; 6] = ["streets", "communities", "grids", "compounds", "buildings", "stations"];
+
+struct Answer {
+    status: StatusCode,
+    content_type: String,
+    body: Value,
+}
+
+async fn get(app: &axum::Router, uri: &str) -> Answer {
+    let response = app.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+    let status = response.status();
+    let content_type = response.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("{uri}: body is not JSON: {bytes:?}"));
+    Answer { status, content_type: content_type.unwrap_or_default(), body }
+}
+
+/// A 200 with the given media type, or a panic naming the URI.
+async fn get_ok(app: &axum::Router, uri: &str, media_type: &str) -> Value {
+    let answer = get(app, uri).await;
+    assert_eq!(answer.status, StatusCode::OK, "{uri}: {}", answer.body);
+    assert_eq!(answer.content_type, media_type, "{uri}");
+    answer.body
+}
+
+async fn app() -> (axum::Router, minsheng::services::Catalog) {
+    let catalog = common::demo_catalog().await;
+    (minsheng::http::router(catalog.clone()), catalog)
+}
+
+fn link<'a>(body: &'a Value, rel: &str) -> Option<&'a str> {
+    body["links"].as_array()?.iter().find(|l| l["rel"] == rel).map(|l| l["href"].as_str().unwrap())
+}
+
+/// Every geometry of a layer, by id.
+fn geometries(snapshot: &Snapshot, layer: Layer) -> Vec<(String, Geometry)> {
+    fn of<R: Record>(records: &[R]) -> Vec<(String, Geometry)> {
+        records.iter().map(|r| (r.id().to_owned(), r.geometry().unwrap().clone())).collect()
+    }
+    let data = &snapshot.data;
+    match layer {
+        Layer::Streets => of(&data.streets),
+        Layer::Communities => of(&data.communities),
+        Layer::Grids => of(&data.grids),
+        Layer::Compounds => of(&data.compounds),
+        Layer::Buildings => of(&data.buildings),
+        Layer::Stations => of(&data.stations),
+        Layer::Contacts => unreachable!(),
+    }
+}
+
+/// Follows `next` links from `first`, checking each page; returns the feature ids in order.
+async fn walk(app: &axum::Router, first: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut at = Some(first.to_owned());
+    let mut matched = None;
+    while let Some(uri) = at {
+        let page = get_ok(app, &uri, "application/geo+json").await;
+        assert_eq!(page["type"], "FeatureCollection");
+        let features = page["features"].as_array().unwrap();
+        assert_eq!(page["numberReturned"], features.len(), "{uri}");
+        assert_eq!(*matched.get_or_insert(page["numberMatched"].clone()), page["numberMatched"], "{uri}");
+        assert!(link(&page, "self").is_some(), "{uri}");
+        ids.extend(features.iter().map(|f| f["id"].as_str().unwrap().to_owned()));
+        at = link(&page, "next").map(str::to_owned);
+    }
+    assert_eq!(matched.unwrap(), ids.len(), "numberMatched counts what the pages hold");
+    ids
+}
+
+#[tokio::test]
+async fn landing_links_resolve_and_conformance_lists_core_and_geojson() {
+    let (app, _) = app().await;
+    let landing = get_ok(&app, "/ogc", "application/json").await;
+    assert!(landing["title"].is_string() && landing["description"].is_string());
+    assert_eq!(get_ok(&app, "/ogc/", "application/json").await, landing);
+    for rel in ["self", "conformance", "data"] {
+        let href = link(&landing, rel).unwrap_or_else(|| panic!("no {rel} link in {landing}"));
+        get_ok(&app, href, "application/json").await;
+    }
+    assert_eq!(link(&landing, "data"), Some("/ogc/collections"));
+
+    let conformance = get_ok(&app, link(&landing, "conformance").unwrap(), "application/json").await;
+    let classes: Vec<&str> = conformance["conformsTo"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    for class in ["core", "geojson"] {
+        let uri = format!("http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{class}");
+        assert!(classes.contains(&uri.as_str()), "{classes:?} lacks {uri}");
+    }
+}
+
+#[tokio::test]
+async fn collections_are_the_six_layers_with_bboxes_holding_every_feature() {
+    let (app, catalog) = app().await;
+    let snapshot = catalog.snapshot();
+    let list = get_ok(&app, "/ogc/collections", "application/json").await;
+    assert_eq!(link(&list, "self"), Some("/ogc/collections"));
+    let collections = list["collections"].as_array().unwrap();
+    let ids: Vec<&str> = collections.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, COLLECTIONS);
+    for collection in collections {
+        let id = collection["id"].as_str().unwrap();
+        let layer: Layer = id.parse().unwrap();
+        assert!(collection["title"].as_str().unwrap().starts_with(layer.label_zh()), "{collection}");
+        assert!(collection["description"].is_string());
+        assert_eq!(collection["itemType"], "feature");
+        let spatial = &collection["extent"]["spatial"];
+        assert_eq!(spatial["crs"], "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
+        let bbox: Vec<f64> = serde_json::from_value(spatial["bbox"][0].clone()).unwrap();
+        let [west, south, east, north] = bbox[..] else { panic!("{id}: bbox {bbox:?}") };
+
+        // The extent is the union of the features' bounds: it holds each, and each side touches one.
+        let bounds: Vec<Rect> = geometries(&snapshot, layer).iter().map(|(_, g)| g.bounding_rect().unwrap()).collect();
+        assert!(!bounds.is_empty());
+        for r in &bounds {
+            assert!(west <= r.min().x && south <= r.min().y && r.max().x <= east && r.max().y <= north, "{id}: {r:?}");
+        }
+        assert!(bounds.iter().any(|r| r.min().x == west) && bounds.iter().any(|r| r.min().y == south));
+        assert!(bounds.iter().any(|r| r.max().x == east) && bounds.iter().any(|r| r.max().y == north));
+
+        // Its own document says the same, and its links resolve.
+        let own_url = link(collection, "self").unwrap();
+        assert_eq!(&get_ok(&app, own_url, "application/json").await, collection);
+        let items = collection["links"].as_array().unwrap().iter().find(|l| l["rel"] == "items").unwrap();
+        assert_eq!(items["type"], "application/geo+json");
+        get_ok(&app, items["href"].as_str().unwrap(), "application/geo+json").await;
+    }
+}
+
+#[tokio::test]
+async fn next_links_walk_every_building_exactly_once() {
+    let (app, catalog) = app().await;
+    let snapshot = catalog.snapshot();
+    let expected: Vec<String> = snapshot.data.buildings.iter().map(|b| b.id.clone()).collect();
+    assert!(expected.len() > 37 * 3, "the walk spans several pages");
+    assert_eq!(walk(&app, "/ogc/collections/buildings/items?limit=37").await, expected);
+
+    // The default page is 10; the next link keeps the limit and moves the offset.
+    let page = get_ok(&app, "/ogc/collections/buildings/items?f=json", "application/geo+json").await;
+    assert_eq!(page["features"].as_array().unwrap().len(), 10);
+    assert_eq!(page["numberMatched"], expected.len());
+    assert_eq!(link(&page, "next"), Some("/ogc/collections/buildings/items?limit=10&offset=10"));
+    // A limit above the 10,000 maximum is clamped, not refused.
+    let all = get_ok(&app, "/ogc/collections/buildings/items?limit=1000000", "application/geo+json").await;
+    assert_eq!(all["numberReturned"], expected.len().min(10_000));
+    assert!(link(&all, "self").unwrap().contains("limit=10000"));
+}
+
+#[tokio::test]
+async fn bbox_returns_exactly_the_features_that_meet_the_box() {
+    let (app, catalog) = app().await;
+    let snapshot = catalog.snapshot();
+    let extent = geometries(&snapshot, Layer::Buildings)
+        .iter()
+        .map(|(_, g)| g.bounding_rect().unwrap())
+        .reduce(|a, b| Rect::new((a.min().x.min(b.min().x), a.min().y.min(b.min().y)), (a.max().x.max(b.max().x), a.max().y.max(b.max().y))))
+        .unwrap();
+    let (w, s, dx, dy) = (extent.min().x, extent.min().y, extent.width(), extent.height());
+    let building = snapshot.data.buildings[5].geometry.bounding_rect().unwrap();
+    let mut boxes = vec![
+        Rect::new((w + 0.25 * dx, s + 0.25 * dy), (w + 0.6 * dx, s + 0.55 * dy)),
+        Rect::new((w + 0.4 * dx, s), (w + 0.42 * dx, s + dy)),
+        Rect::new((w - 0.01, s - 0.01), (w + 0.1 * dx, s + 0.1 * dy)),
+        // Exactly one building's bounds: neighbours that only touch it count as meeting it.
+        building,
+    ];
+    // Boxes in a corner of a shape's bounding rectangle that the shape itself misses (the
+    // L-shaped street, a rotated building): a filter on bounding rectangles alone would match.
+    for layer in [Layer::Streets, Layer::Buildings] {
+        let corner = geometries(&snapshot, layer).iter().find_map(|(_, g)| {
+            let c = g.bounding_rect().unwrap().max();
+            let tiny = Rect::new((c.x - 1e-6, c.y - 1e-6), (c.x, c.y));
+            (!g.intersects(&tiny)).then_some(tiny)
+        });
+        boxes.push(corner.unwrap_or_else(|| panic!("the demo {layer} has a non-rectangular shape")));
+    }
+    let mut some = 0;
+    for layer in COLLECTIONS {
+        let layer: Layer = layer.parse().unwrap();
+        let all = geometries(&snapshot, layer);
+        for rect in &boxes {
+            let expected: Vec<String> = all.iter().filter(|(_, g)| g.intersects(rect)).map(|(id, _)| id.clone()).collect();
+            let bbox = format!("{},{},{},{}", rect.min().x, rect.min().y, rect.max().x, rect.max().y);
+            let uri = format!("/ogc/collections/{layer}/items?bbox={bbox}&limit=7");
+            let found = walk(&app, &uri).await;
+            assert_eq!(found, expected, "{uri}");
+            some += usize::from(!found.is_empty() && found.len() < all.len());
+        }
+    }
+    assert!(some >= 10, "the boxes select proper subsets");
+}
+
+#[tokio::test]
+async fn next_links_keep_the_bbox() {
+    let (app, _) = app().await;
+    let first = get_ok(&app, "/ogc/collections/stations/items?bbox=-180,-90,180,90&limit=2", "application/geo+json").await;
+    assert_eq!(link(&first, "next"), Some("/ogc/collections/stations/items?limit=2&offset=2&bbox=-180,-90,180,90"));
+    // Six numbers (with heights) are accepted; the heights are ignored.
+    let six = get_ok(&app, "/ogc/collections/stations/items?bbox=-180,-90,-100,180,90,100&limit=2", "application/geo+json").await;
+    assert_eq!(six["features"], first["features"]);
+}
+
+#[tokio::test]
+async fn items_by_id_round_trip_the_geometry() {
+    let (app, catalog) = app().await;
+    let snapshot = catalog.snapshot();
+    for layer in COLLECTIONS {
+        let layer: Layer = layer.parse().unwrap();
+        let all = geometries(&snapshot, layer);
+        let (id, geometry) = &all[all.len() / 2];
+        let uri = format!("/ogc/collections/{layer}/items/{id}");
+        let feature = get_ok(&app, &uri, "application/geo+json").await;
+        assert_eq!(feature["type"], "Feature");
+        assert_eq!(feature["id"], id.as_str());
+        let parsed: geojson::Geometry = serde_json::from_value(feature["geometry"].clone()).unwrap();
+        assert_eq!(&Geometry::try_from(&parsed.value).unwrap(), geometry, "{uri}");
+        assert_eq!(link(&feature, "self"), Some(uri.as_str()));
+        get_ok(&app, link(&feature, "collection").unwrap(), "application/json").await;
+
+        // The same feature as /api/layers serves it, links aside.
+        let mut plain = get_ok(&app, &format!("/api/layers/{layer}/{id}"), "application/json").await;
+        plain["links"] = feature["links"].clone();
+        assert_eq!(plain, feature);
+    }
+}
+
+#[tokio::test]
+async fn unknown_collections_and_features_are_404_json() {
+    let (app, _) = app().await;
+    for (uri, named) in [
+        ("/ogc/collections/castles", "castles"),
+        ("/ogc/collections/contacts", "contacts"),
+        ("/ogc/collections/castles/items", "castles"),
+        ("/ogc/collections/castles/items/X1", "castles"),
+        ("/ogc/collections/buildings/items/NO-SUCH-ID", "NO-SUCH-ID"),
+        ("/ogc/collections/stations/items/NO-SUCH-ID", "NO-SUCH-ID"),
+    ] {
+        let answer = get(&app, uri).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{uri}: {}", answer.body);
+        assert_eq!(answer.content_type, "application/json", "{uri}");
+        assert_eq!(answer.body["error"]["code"], "not_found", "{uri}");
+        let message = answer.body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(named), "{uri}: {message:?} does not name {named}");
+    }
+}
+
+#[tokio::test]
+async fn bad_limit_and_bbox_get_a_400_that_names_them() {
+    let (app, _) = app().await;
+    let cases = HashMap::from([
+        ("limit=0", "limit"),
+        ("limit=-1", "limit"),
+        ("limit=ten", "limit"),
+        ("limit=1.5", "limit"),
+        ("offset=-3", "offset"),
+        ("bbox=1,2,3", "bbox"),
+        ("bbox=104,30,103,31", "bbox"),
+        ("bbox=a,b,c,d", "bbox"),
+        ("bbox=104,30,1,105,31,z", "bbox"),
+        ("bbox=104,95,105,96", "bbox"),
+    ]);
+    for (query, named) in cases {
+        let uri = format!("/ogc/collections/buildings/items?{query}");
+        let answer = get(&app, &uri).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{uri}: {}", answer.body);
+        assert_eq!(answer.content_type, "application/json", "{uri}");
+        assert_eq!(answer.body["error"]["code"], "invalid_parameter", "{uri}");
+        let message = answer.body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(named), "{uri}: {message:?} does not name {named}");
+    }
+}

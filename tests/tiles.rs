@@ -1,0 +1,198 @@
+//! Vector tiles and TileJSON through the router, decoded with an independent MVT reader
+//! (`mvt-reader`), checked against the source geometry.
+
+mod common;
+
+use std::f64::consts::PI;
+use std::io::Read;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use geo::{BoundingRect, CoordsIter};
+use http_body_util::BodyExt;
+use mvt_reader::feature::Value;
+use tower::ServiceExt;
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+async fn get(app: &axum::Router, uri: &str, headers: &[(header::HeaderName, &str)]) -> Answer {
+    let mut request = Request::get(uri);
+    for (name, value) in headers {
+        request = request.header(name, *value);
+    }
+    let response = app.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Answer { status, headers, body }
+}
+
+/// Web Mercator, written out here independently of the encoder.
+fn tile_units(z: u8, tx: u32, ty: u32, lon: f64, lat: f64) -> (f64, f64) {
+    let n = f64::from(1u32 << z);
+    let x = (lon + 180.0) / 360.0 * n;
+    let lat = lat.to_radians();
+    let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / PI) / 2.0 * n;
+    ((x - f64::from(tx)) * 4096.0, (y - f64::from(ty)) * 4096.0)
+}
+
+fn tile_of(z: u8, lon: f64, lat: f64) -> (u32, u32) {
+    let (x, y) = tile_units(z, 0, 0, lon, lat);
+    ((x / 4096.0) as u32, (y / 4096.0) as u32)
+}
+
+fn decode(body: &[u8]) -> Vec<(String, Vec<mvt_reader::feature::Feature<f64>>)> {
+    let reader = mvt_reader::Reader::new(body.to_vec()).expect("a valid MVT");
+    let names = reader.get_layer_names().unwrap();
+    names.into_iter().enumerate().map(|(i, name)| (name, reader.get_features_as::<f64>(i).unwrap())).collect()
+}
+
+fn text(feature: &mvt_reader::feature::Feature<f64>, key: &str) -> Option<String> {
+    match feature.properties.as_ref()?.get(key)? {
+        Value::String(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn building_tiles_hold_every_building_once_within_a_tile_unit_of_the_source() {
+    let catalog = common::demo_catalog().await;
+    let app = minsheng::http::router(catalog.clone());
+    let snapshot = catalog.snapshot();
+    let first = common::inside(&snapshot.data.buildings[0].geometry);
+    let z = 16;
+    let (tx, ty) = tile_of(z, first.x(), first.y());
+    let answer = get(&app, &format!("/tiles/buildings/{z}/{tx}/{ty}.mvt"), &[]).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.headers[header::CONTENT_TYPE], "application/vnd.mapbox-vector-tile");
+    let layers = decode(&answer.body);
+    assert_eq!(layers.len(), 1);
+    assert_eq!(layers[0].0, "buildings");
+    let features = &layers[0].1;
+
+    let mut checked = 0;
+    for b in &snapshot.data.buildings {
+        let rect = b.geometry.bounding_rect().unwrap();
+        let (x0, y0) = tile_units(z, tx, ty, rect.min().x, rect.max().y);
+        let (x1, y1) = tile_units(z, tx, ty, rect.max().x, rect.min().y);
+        let wholly_inside = x0 >= 0.0 && y0 >= 0.0 && x1 <= 4096.0 && y1 <= 4096.0;
+        let matching: Vec<_> = features.iter().filter(|f| text(f, "id").as_deref() == Some(b.id.as_str())).collect();
+        if !wholly_inside {
+            continue;
+        }
+        assert_eq!(matching.len(), 1, "building {} must be in the tile exactly once", b.id);
+        let feature = matching[0];
+        assert_eq!(text(feature, "name"), Some(snapshot.building_name(snapshot.find(minsheng::model::Layer::Buildings, &b.id).unwrap())));
+        assert!(matches!(feature.properties.as_ref().unwrap()["has_elevator"], Value::Bool(e) if e == b.has_elevator));
+        // Every decoded vertex is within one tile unit of some source vertex, and vice versa.
+        let source: Vec<(f64, f64)> = b.geometry.coords_iter().map(|c| tile_units(z, tx, ty, c.x, c.y)).collect();
+        let decoded: Vec<(f64, f64)> = feature.geometry.coords_iter().map(|c| (c.x, c.y)).collect();
+        let near = |p: &(f64, f64), set: &[(f64, f64)]| set.iter().any(|q| (p.0 - q.0).abs() <= 1.0 && (p.1 - q.1).abs() <= 1.0);
+        assert!(decoded.iter().all(|p| near(p, &source)), "{}: decoded {decoded:?} vs source {source:?}", b.id);
+        assert!(source.iter().all(|p| near(p, &decoded)), "{}: source vertex lost", b.id);
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} buildings wholly inside the tile");
+}
+
+#[tokio::test]
+async fn composite_tiles_carry_each_layer_and_low_zooms_leave_small_layers_out() {
+    let catalog = common::demo_catalog().await;
+    let app = minsheng::http::router(catalog.clone());
+    let p = common::inside(&catalog.snapshot().data.buildings[0].geometry);
+    let (tx, ty) = tile_of(15, p.x(), p.y());
+    let answer = get(&app, &format!("/tiles/grids,compounds,buildings,stations/15/{tx}/{ty}.mvt"), &[]).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let names: Vec<String> = decode(&answer.body).into_iter().map(|(name, _)| name).collect();
+    assert!(names.contains(&"grids".to_owned()) && names.contains(&"compounds".to_owned()) && names.contains(&"buildings".to_owned()), "{names:?}");
+
+    let (tx, ty) = tile_of(12, p.x(), p.y());
+    let answer = get(&app, &format!("/tiles/compounds,buildings/12/{tx}/{ty}.mvt"), &[]).await;
+    let names: Vec<String> = decode(&answer.body).into_iter().map(|(name, _)| name).collect();
+    assert_eq!(names, vec!["compounds".to_owned()], "buildings start at z14");
+}
+
+#[tokio::test]
+async fn empty_gzip_etag_and_bad_coordinates() {
+    let catalog = common::demo_catalog().await;
+    let app = minsheng::http::router(catalog.clone());
+    // The tile at the antimeridian holds nothing.
+    let empty = get(&app, "/tiles/buildings/15/0/0.mvt", &[]).await;
+    assert_eq!(empty.status, StatusCode::NO_CONTENT);
+    assert!(empty.body.is_empty());
+
+    let p = common::inside(&catalog.snapshot().data.buildings[0].geometry);
+    let (tx, ty) = tile_of(16, p.x(), p.y());
+    let uri = format!("/tiles/buildings/16/{tx}/{ty}.mvt");
+    let plain = get(&app, &uri, &[]).await;
+    let zipped = get(&app, &uri, &[(header::ACCEPT_ENCODING, "br, gzip;q=0.8")]).await;
+    assert_eq!(zipped.headers[header::CONTENT_ENCODING], "gzip");
+    assert!(plain.headers.get(header::CONTENT_ENCODING).is_none());
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(&zipped.body[..]).read_to_end(&mut unzipped).unwrap();
+    assert_eq!(unzipped, plain.body);
+    let refused = get(&app, &uri, &[(header::ACCEPT_ENCODING, "gzip;q=0")]).await;
+    assert!(refused.headers.get(header::CONTENT_ENCODING).is_none());
+
+    let etag = plain.headers[header::ETAG].to_str().unwrap().to_owned();
+    assert_ne!(etag, zipped.headers[header::ETAG].to_str().unwrap());
+    assert!(plain.headers[header::CACHE_CONTROL].to_str().unwrap().contains("max-age"));
+    let revalidated = get(&app, &uri, &[(header::IF_NONE_MATCH, etag.as_str())]).await;
+    assert_eq!(revalidated.status, StatusCode::NOT_MODIFIED);
+    assert!(revalidated.body.is_empty());
+
+    // A write changes the data version, and with it the tile's ETag.
+    let mut data = catalog.store().load().await.unwrap();
+    data.buildings.truncate(1);
+    data.buildings[0].label = "改名栋".into();
+    let only_buildings = minsheng::model::Dataset { buildings: data.buildings, ..Default::default() };
+    catalog.store().upsert(&only_buildings).await.unwrap();
+    assert!(catalog.refresh_if_changed().await.unwrap());
+    let changed = get(&app, &uri, &[(header::IF_NONE_MATCH, etag.as_str())]).await;
+    assert_eq!(changed.status, StatusCode::OK);
+    assert_ne!(changed.headers[header::ETAG].to_str().unwrap(), etag);
+    let renamed = decode(&changed.body)[0].1.iter().any(|f| text(f, "label").as_deref() == Some("改名栋"));
+    assert!(renamed, "the new label is in the new tile");
+
+    for (uri, status, needle) in [
+        ("/tiles/buildings/23/0/0.mvt", StatusCode::BAD_REQUEST, "z"),
+        ("/tiles/buildings/3/8/0.mvt", StatusCode::BAD_REQUEST, "x"),
+        ("/tiles/buildings/3/0/8.mvt", StatusCode::BAD_REQUEST, "y"),
+        ("/tiles/buildings/3/a/0.mvt", StatusCode::BAD_REQUEST, "x"),
+        ("/tiles/buildings/3/0/0.png", StatusCode::NOT_FOUND, ".mvt"),
+        ("/tiles/castles/3/0/0.mvt", StatusCode::NOT_FOUND, "castles"),
+        ("/tiles/contacts/3/0/0.mvt", StatusCode::BAD_REQUEST, "contacts"),
+        ("/tiles/buildings,buildings/3/0/0.mvt", StatusCode::BAD_REQUEST, "twice"),
+    ] {
+        let answer = get(&app, uri, &[]).await;
+        assert_eq!(answer.status, status, "{uri}");
+        let body: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(needle), "{uri}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn tilejson_describes_the_source() {
+    let catalog = common::demo_catalog().await;
+    let app = minsheng::http::router(catalog.clone());
+    let answer = get(&app, "/tiles/grids,buildings.json", &[(header::HOST, "map.example:8080")]).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+    assert_eq!(json["tilejson"], "3.0.0");
+    assert_eq!(json["tiles"][0], "http://map.example:8080/tiles/grids,buildings/{z}/{x}/{y}.mvt");
+    let layers: Vec<&str> = json["vector_layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(layers, vec!["grids", "buildings"]);
+    assert_eq!(json["vector_layers"][1]["fields"]["has_elevator"], "Boolean");
+    let bounds: Vec<f64> = json["bounds"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    for b in &catalog.snapshot().data.buildings {
+        let r = b.geometry.bounding_rect().unwrap();
+        assert!(r.min().x >= bounds[0] && r.min().y >= bounds[1] && r.max().x <= bounds[2] && r.max().y <= bounds[3]);
+    }
+    assert!(json["minzoom"].as_u64().unwrap() <= json["maxzoom"].as_u64().unwrap());
+    assert_eq!(get(&app, "/tiles/castles.json", &[]).await.status, StatusCode::NOT_FOUND);
+}
