@@ -8,7 +8,7 @@ use geo::InteriorPoint;
 use minsheng::demo::{generate, DemoOptions};
 use minsheng::index::Snapshot;
 use minsheng::model::Layer;
-use minsheng::services::tiles::{TileCache, TileCoord};
+use minsheng::services::tiles::{render, TileCache, TileCoord};
 
 fn city() -> Snapshot {
     let buildings = std::env::var("MINSHENG_BENCH_BUILDINGS").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
@@ -36,7 +36,13 @@ fn bench_tiles(c: &mut Criterion) {
         for z in [14u8, 15, 16] {
             let tiles: Vec<TileCoord> = places.iter().map(|p| tile_at(z, p.x(), p.y())).collect();
             let mut i = 0;
-            group.bench_with_input(BenchmarkId::new(name, z), &z, |b, _| {
+            group.bench_with_input(BenchmarkId::new(format!("{name}_encode"), z), &z, |b, _| {
+                b.iter(|| {
+                    i = (i + 1) % tiles.len();
+                    black_box(render(&snapshot, &layers, tiles[i]));
+                })
+            });
+            group.bench_with_input(BenchmarkId::new(format!("{name}_encode_gzip"), z), &z, |b, _| {
                 b.iter(|| {
                     i = (i + 1) % tiles.len();
                     black_box(TileCache::render_uncached(&snapshot, &layers, tiles[i]));

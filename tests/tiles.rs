@@ -86,7 +86,8 @@ async fn building_tiles_hold_every_building_once_within_a_tile_unit_of_the_sourc
         }
         assert_eq!(matching.len(), 1, "building {} must be in the tile exactly once", b.id);
         let feature = matching[0];
-        assert_eq!(text(feature, "name"), Some(snapshot.building_name(snapshot.find(minsheng::model::Layer::Buildings, &b.id).unwrap())));
+        assert_eq!(text(feature, "label"), Some(b.label.clone()));
+        assert_eq!(text(feature, "compound_id"), b.compound_id.clone());
         assert!(matches!(feature.properties.as_ref().unwrap()["has_elevator"], Value::Bool(e) if e == b.has_elevator));
         // Every decoded vertex is within one tile unit of some source vertex, and vice versa.
         let source: Vec<(f64, f64)> = b.geometry.coords_iter().map(|c| tile_units(z, tx, ty, c.x, c.y)).collect();

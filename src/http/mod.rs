@@ -5,6 +5,7 @@ mod ogc;
 mod params;
 mod routes;
 mod tiles;
+mod web;
 
 pub use error::ApiError;
 
@@ -48,6 +49,7 @@ pub fn router(catalog: Catalog) -> Router {
         .route("/tiles/{source}", get(tiles::tilejson_route))
         .route("/tiles/{source}/{z}/{x}/{y}", get(tiles::tile))
         .merge(ogc::routes())
+        .merge(web::routes())
         .fallback(routes::not_found)
         // Public, read-only map data: any web page may use it.
         .layer(CorsLayer::permissive())

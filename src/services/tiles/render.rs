@@ -38,7 +38,6 @@ pub fn fields(layer: Layer) -> &'static [(&'static str, &'static str)] {
         Layer::Compounds => &[("id", "String"), ("name", "String"), ("kind", "String"), ("households", "Number")],
         Layer::Buildings => &[
             ("id", "String"),
-            ("name", "String"),
             ("label", "String"),
             ("has_elevator", "Boolean"),
             ("floors", "Number"),
@@ -115,11 +114,11 @@ pub fn render(snapshot: &Snapshot, layers: &[Layer], tile: TileCoord) -> Vec<u8>
                     );
                 }
                 Layer::Buildings => {
+                    // No composed "杨柳苑 3栋" name: building it per feature would cost more than
+                    // encoding the footprint; the compound layer carries compound names.
                     let b = &data.buildings[r];
-                    let name = snapshot.building_name(i);
                     let mut properties = vec![
                         ("id", Value::Str(&b.id)),
-                        ("name", Value::Str(&name)),
                         ("label", Value::Str(&b.label)),
                         ("has_elevator", Value::Bool(b.has_elevator)),
                         ("floors", Value::Int(i64::from(b.floors))),

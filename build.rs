@@ -1,0 +1,51 @@
+//! Installs the map page's one JavaScript dependency (MapLibre GL JS, pinned by
+//! web/package-lock.json) so that src/http/web.rs can embed it: the binary then serves the
+//! whole page with no network at run time.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const VENDOR_JS: &str = "web/node_modules/maplibre-gl/dist/maplibre-gl.js";
+
+fn main() {
+    for file in ["package.json", "package-lock.json", "index.html", "app.js", "style.css"] {
+        println!("cargo:rerun-if-changed=web/{file}");
+    }
+    // Watched so that a deleted node_modules is installed again rather than failing include_bytes!.
+    println!("cargo:rerun-if-changed={VENDOR_JS}");
+
+    let web = Path::new("web");
+    let lock = web.join("package-lock.json");
+    if Path::new(VENDOR_JS).exists() && !older(&web.join("node_modules/.package-lock.json"), &lock) {
+        return;
+    }
+    let command = if lock.exists() { "ci" } else { "install" };
+    let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
+    // npm's stdout goes to stderr: cargo reads a build script's stdout for its own directives.
+    let status = Command::new(npm)
+        .args([command, "--no-audit", "--no-fund", "--ignore-scripts"])
+        .current_dir(web)
+        .stdout(Stdio::from(std::io::stderr()))
+        .status()
+        .unwrap_or_else(|error| {
+            panic!(
+                "building minsheng needs npm to fetch the map page's MapLibre GL JS into web/node_modules \
+                 (`npm {command}` in web/ could not start: {error}). Install Node.js and npm, then build again."
+            )
+        });
+    assert!(
+        status.success(),
+        "`npm {command}` in web/ failed ({status}); it needs the npm registry the first time. See its output above."
+    );
+    assert!(Path::new(VENDOR_JS).exists(), "`npm {command}` in web/ did not produce {VENDOR_JS}");
+}
+
+/// Whether `file` is missing or was modified before `than` (a lock file changed since the last install).
+fn older(file: &Path, than: &Path) -> bool {
+    let modified = |path: &Path| path.metadata().and_then(|m| m.modified()).ok();
+    match (modified(file), modified(than)) {
+        (Some(file), Some(than)) => file < than,
+        (None, _) => true,
+        (Some(_), None) => false,
+    }
+}

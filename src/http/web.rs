@@ -1,0 +1,32 @@
+//! The map page and MapLibre GL JS, embedded in the binary so the page works with no network.
+
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::routing::get;
+use axum::Router;
+
+const HTML: &str = "text/html; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+// Our files change with every release and carry no version in their names: revalidate often.
+const OURS: &str = "public, max-age=300";
+// The vendored library changes only when web/package-lock.json does.
+const VENDOR: &str = "public, max-age=86400";
+
+macro_rules! asset {
+    ($path:literal, $content_type:expr, $cache:expr) => {
+        get(|| async {
+            let body: &'static [u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/", $path));
+            ([(CONTENT_TYPE, $content_type), (CACHE_CONTROL, $cache)], body)
+        })
+    };
+}
+
+/// `/` (the map page), `/app.js`, `/style.css` and `/vendor/maplibre-gl.{js,css}`.
+pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new()
+        .route("/", asset!("web/index.html", HTML, OURS))
+        .route("/app.js", asset!("web/app.js", JS, OURS))
+        .route("/style.css", asset!("web/style.css", CSS, OURS))
+        .route("/vendor/maplibre-gl.js", asset!("web/node_modules/maplibre-gl/dist/maplibre-gl.js", JS, VENDOR))
+        .route("/vendor/maplibre-gl.css", asset!("web/node_modules/maplibre-gl/dist/maplibre-gl.css", CSS, VENDOR))
+}

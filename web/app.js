@@ -1,0 +1,298 @@
+// The Minsheng map page: vector tiles of our own layers, click to locate, search to fly.
+
+const TILESET = '/tiles/grids,compounds,buildings,stations.json';
+
+// [wire value, Chinese label, English label, colour]. Okabe-Ito for compounds and buildings,
+// Paul Tol's "muted" (nine colours) for stations: both stay distinct under colour-blindness.
+const COMPOUND_KINDS = [
+  ['old', '老旧小区', 'old', '#E69F00'],
+  ['resettlement', '安置小区', 'resettlement', '#56B4E9'],
+  ['super_large', '超大小区', 'super-large', '#CC79A7'],
+  ['commodity', '商品房小区', 'commodity', '#009E73'],
+];
+const ELEVATOR = [
+  [true, '有电梯', 'elevator', '#0072B2'],
+  [false, '无电梯', 'no elevator', '#D55E00'],
+];
+const STATION_KINDS = [
+  ['party_mass_centre', '党群服务中心', 'party-mass centre', '#CC6677'],
+  ['community_centre', '社区党群服务中心', 'community centre', '#332288'],
+  ['compound_station', '小区党群服务站', 'compound station', '#DDCC77'],
+  ['elderly_day_care', '老年人日间照料中心', 'elderly day care', '#117733'],
+  ['canteen', '社区食堂', 'canteen', '#88CCEE'],
+  ['clinic', '社区卫生服务站', 'clinic', '#882255'],
+  ['library', '书屋', 'library', '#44AA99'],
+  ['disability_home', '残疾人之家', 'disability home', '#999933'],
+  ['youth_space', '青少年活动空间', 'youth space', '#AA4499'],
+];
+const UNKNOWN = '#9a9a9a';
+const LAYER_NAMES = { compounds: '小区', buildings: '楼栋', stations: '服务站点' };
+
+const $ = (id) => document.getElementById(id);
+const esc = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const metres = (m) => `${Math.round(m).toLocaleString('zh-CN')} 米`;
+const colourOf = (palette, value) => (palette.find(([v]) => v === value) ?? [])[3] ?? UNKNOWN;
+const matchColour = (property, palette) =>
+  ['match', ['get', property], ...palette.flatMap(([v, , , c]) => [v, c]), UNKNOWN];
+
+function notify(text) {
+  $('notice').textContent = text;
+  $('notice').hidden = !text;
+}
+
+// Legend, built from the same palettes as the map style.
+function fillKeys(list, palette, shape) {
+  $(list).innerHTML = palette
+    .map(([, zh, en, c]) => `<li><span class="key ${shape}" style="--c:${c}"></span>${zh} <small>${en}</small></li>`)
+    .join('');
+}
+fillKeys('key-compounds', COMPOUND_KINDS, 'fill');
+fillKeys('key-buildings', ELEVATOR, 'fill');
+fillKeys('key-stations', STATION_KINDS, 'dot');
+const narrow = matchMedia('(max-width: 699px)');
+if (!narrow.matches) $('legend').open = true;
+
+const style = {
+  version: 8,
+  // No `glyphs`: MapLibre then draws label text with the browser's own fonts, so labels need no font server.
+  sources: {},
+  layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#f3f2ee' } }],
+};
+// Optional raster base map, off by default so the page needs no outside network. Note that
+// Chinese providers' tiles (AMap, Tencent, Baidu) are shifted to GCJ-02/BD-09; our data is WGS84.
+const params = new URLSearchParams(location.search);
+const basemap = params.get('basemap');
+if (basemap && /^https?:\/\//.test(basemap)) {
+  style.sources.basemap = { type: 'raster', tiles: [basemap], tileSize: 256, attribution: params.get('attribution') ?? '' };
+  style.layers.push({ id: 'basemap', type: 'raster', source: 'basemap', paint: { 'raster-opacity': 0.6 } });
+}
+
+const LAYERS = [
+  {
+    id: 'compounds-fill', type: 'fill', 'source-layer': 'compounds',
+    paint: { 'fill-color': matchColour('kind', COMPOUND_KINDS), 'fill-opacity': 0.3 },
+  },
+  {
+    id: 'buildings', type: 'fill', 'source-layer': 'buildings', minzoom: 13,
+    paint: {
+      'fill-color': ['case', ['==', ['get', 'has_elevator'], true], ELEVATOR[0][3],
+        ['==', ['get', 'has_elevator'], false], ELEVATOR[1][3], UNKNOWN],
+      'fill-opacity': 0.85,
+      'fill-outline-color': '#ffffff',
+    },
+  },
+  {
+    id: 'compounds-line', type: 'line', 'source-layer': 'compounds',
+    paint: { 'line-color': matchColour('kind', COMPOUND_KINDS), 'line-width': 1.5 },
+  },
+  {
+    id: 'micro-grids', type: 'line', 'source-layer': 'grids', minzoom: 14,
+    filter: ['==', ['get', 'level'], 'micro_grid'],
+    paint: { 'line-color': '#6b6b6b', 'line-width': 0.8, 'line-dasharray': [3, 2] },
+  },
+  {
+    id: 'grids', type: 'line', 'source-layer': 'grids',
+    filter: ['==', ['get', 'level'], 'grid'],
+    paint: { 'line-color': '#333333', 'line-width': ['interpolate', ['linear'], ['zoom'], 12, 1, 17, 2.5] },
+  },
+  {
+    id: 'stations', type: 'circle', 'source-layer': 'stations',
+    paint: {
+      'circle-color': matchColour('kind', STATION_KINDS),
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], 12, 3, 17, 7],
+      'circle-stroke-color': '#ffffff',
+      'circle-stroke-width': 1.5,
+    },
+  },
+  {
+    id: 'compound-labels', type: 'symbol', 'source-layer': 'compounds', minzoom: 15,
+    layout: { 'text-field': ['get', 'name'], 'text-size': 13, 'text-max-width': 8 },
+    paint: { 'text-color': '#222222', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
+  },
+];
+
+const hidden = new Set();
+let map = null;
+let marker = null;
+try {
+  // Starts over Chengdu, where the demo district lies; the TileJSON bounds then fit the real data.
+  map = new maplibregl.Map({ container: 'map', style, center: [104.06, 30.66], zoom: 10, attributionControl: { compact: true } });
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+  marker = new maplibregl.Marker({ color: '#000000' });
+  map.on('load', loadTiles);
+  map.on('click', (e) => locate(e.lngLat.wrap(), true));
+  map.on('error', (e) => console.warn('map:', e.error?.message ?? e));
+} catch (err) {
+  console.warn(err);
+  notify('地图无法显示（浏览器未启用 WebGL）；搜索仍可使用。');
+}
+
+async function loadTiles() {
+  let tilejson;
+  try {
+    const response = await fetch(TILESET);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    tilejson = await response.json();
+  } catch (err) {
+    console.warn(`${TILESET}:`, err.message);
+    notify('图层数据暂时无法加载；点击地图和搜索仍可使用。');
+    return;
+  }
+  // Tile templates are made absolute here: MapLibre fetches them from a worker, where a
+  // path like "/tiles/…" would not resolve against this page.
+  const absolute = (t) => (/^[a-z][a-z0-9+.-]*:/i.test(t) ? t : location.origin + (t.startsWith('/') ? '' : '/tiles/') + t);
+  const source = { type: 'vector', tiles: tilejson.tiles.map(absolute) };
+  for (const key of ['bounds', 'minzoom', 'maxzoom', 'attribution']) if (tilejson[key] != null) source[key] = tilejson[key];
+  map.addSource('minsheng', source);
+  for (const layer of LAYERS) {
+    map.addLayer({ ...layer, source: 'minsheng', layout: { ...layer.layout, visibility: hidden.has(layer.id) ? 'none' : 'visible' } });
+  }
+  for (const id of ['compounds-fill', 'buildings', 'stations']) {
+    map.on('mouseenter', id, () => { map.getCanvas().style.cursor = 'pointer'; });
+    map.on('mouseleave', id, () => { map.getCanvas().style.cursor = ''; });
+  }
+  const [w, s, e, n] = tilejson.bounds ?? [];
+  if (n !== undefined) map.fitBounds([[w, s], [e, n]], { padding: clearOfOverlays(), animate: false });
+}
+
+// Padding that keeps the map's focus out from under the panel and the card (when shown):
+// beside them on wide screens, between them on phones, where the card is a bottom sheet.
+function clearOfOverlays() {
+  const panel = $('panel').getBoundingClientRect();
+  const card = $('card').hidden ? null : $('card').getBoundingClientRect();
+  if (!narrow.matches) {
+    return { top: 30, bottom: 30, left: panel.right + 20, right: card ? innerWidth - card.left + 20 : 30 };
+  }
+  const top = Math.min(panel.bottom + 10, innerHeight / 3);
+  return { top, left: 20, right: 20, bottom: card ? Math.min(innerHeight - card.top + 10, innerHeight - top - 40) : 20 };
+}
+
+for (const box of document.querySelectorAll('input[data-layers]')) {
+  box.addEventListener('change', () => {
+    for (const id of box.dataset.layers.split(',')) {
+      if (box.checked) hidden.delete(id); else hidden.add(id);
+      if (map?.getLayer(id)) map.setLayoutProperty(id, 'visibility', box.checked ? 'visible' : 'none');
+    }
+  });
+}
+
+// Locate: the card for a point; only the latest request's answer is shown. `follow` pans the
+// map when the card would hide a clicked point.
+let latest = 0;
+async function locate({ lng, lat }, follow) {
+  const ticket = ++latest;
+  if (map) marker.setLngLat([lng, lat]).addTo(map);
+  showCard('<p>查询中…</p>');
+  try {
+    const response = await fetch(`/api/locate?lon=${lng.toFixed(7)}&lat=${lat.toFixed(7)}`);
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
+    if (ticket !== latest) return;
+    showCard(renderLocation(body));
+    if (follow && map && covered(map.project([lng, lat]))) map.easeTo({ center: [lng, lat], padding: clearOfOverlays() });
+  } catch (err) {
+    if (ticket === latest) showCard(`<p class="error">查询失败：${esc(err.message)}</p>`);
+  }
+}
+
+function renderLocation(loc) {
+  const html = [];
+  const b = loc.building;
+  if (b) {
+    html.push(`<h2>${esc(b.name)}</h2>`);
+    const near = b.distance_m > 0 ? ` · 距所点位置 ${metres(b.distance_m)}` : '';
+    html.push(`<p class="meta">${b.floors} 层 · ${b.units} 单元 · ${b.households} 户 · ${b.has_elevator ? '有电梯' : '无电梯'}${near}</p>`);
+  } else {
+    html.push('<h2>所选位置</h2><p class="meta">附近 50 米内没有楼栋</p>');
+  }
+  if (!loc.inside_grid) {
+    const g = loc.outside?.nearest_grid;
+    const nearest = g ? `<br>最近的网格：${esc(g.name)}（${metres(loc.outside.nearest_grid_distance_m)}）` : '';
+    html.push(`<p class="outside" role="alert">此位置不在任何网格内 <small>outside every grid</small>${nearest}</p>`);
+  }
+  const c = loc.compound;
+  if (c) {
+    html.push(`<p>小区：<strong>${esc(c.name)}</strong> <span class="tag" style="--c:${colourOf(COMPOUND_KINDS, c.kind)}">${esc(c.kind_label)}</span>` +
+      (c.property_company ? `<br><small>物业：${esc(c.property_company)}</small>` : '') + '</p>');
+  }
+  const chain = loc.grid_chain;
+  if (chain) {
+    const steps = [chain.street, chain.community, chain.grid, chain.micro_grid].filter(Boolean);
+    html.push(`<nav aria-label="所属网格"><ol class="chain">${steps.map((s) => `<li>${esc(s.name)}</li>`).join('')}</ol></nav>`);
+  }
+  if (loc.contacts.length) {
+    html.push('<h3>遇事问谁 <small>contact board</small></h3><ul class="contacts">');
+    for (const p of loc.contacts) {
+      html.push(`<li><span class="role">${esc(p.role_label)}</span> ${esc(p.name)} <a href="tel:${esc(p.phone.replace(/[^\d+]/g, ''))}">${esc(p.phone)}</a></li>`);
+    }
+    html.push('</ul>');
+  }
+  if (loc.stations.length) {
+    html.push('<h3>附近服务站点 <small>nearest stations</small></h3><ol class="stations">');
+    for (const s of loc.stations) {
+      const hours = s.opening_hours ? ` · ${esc(s.opening_hours)}` : '';
+      html.push(`<li><span class="key dot" style="--c:${colourOf(STATION_KINDS, s.kind)}"></span>${esc(s.name)}` +
+        ` <span class="distance">${metres(s.distance_m)}</span><br><small>${esc(s.kind_label)}${hours}</small></li>`);
+    }
+    html.push('</ol>');
+  }
+  return html.join('');
+}
+
+function showCard(html) {
+  $('card-body').innerHTML = html;
+  $('card').hidden = false;
+  // On a phone the open legend and the card would cover the whole map.
+  if (!narrow.matches) return;
+  $('legend').open = false;
+  $('hits').hidden = true;
+}
+
+// Whether a screen point lies under the panel or the card.
+function covered({ x, y }) {
+  return ['panel', 'card'].some((id) => {
+    const r = $(id).getBoundingClientRect();
+    return !$(id).hidden && x >= r.left && x <= r.right && y >= r.top && y <= r.bottom;
+  });
+}
+function closeCard() {
+  $('card').hidden = true;
+  marker?.remove();
+}
+$('card-close').addEventListener('click', closeCard);
+document.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeCard(); });
+
+// Search: list the hits; choosing one flies there (and shows a building's card).
+$('search').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const q = $('q').value.trim();
+  if (!q) return;
+  const list = $('hits');
+  try {
+    const response = await fetch(`/api/search?q=${encodeURIComponent(q)}&limit=10`);
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
+    list.innerHTML = body.results.length ? '' : '<li class="empty">没有找到匹配的小区、楼栋或站点</li>';
+    for (const hit of body.results) {
+      const item = document.createElement('li');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.innerHTML = `${esc(hit.name)} <small>${esc(LAYER_NAMES[hit.layer] ?? hit.layer)}${hit.detail ? ` · ${esc(hit.detail)}` : ''}</small>`;
+      button.addEventListener('click', () => choose(hit));
+      item.append(button);
+      list.append(item);
+    }
+  } catch (err) {
+    list.innerHTML = `<li class="empty">搜索失败：${esc(err.message)}</li>`;
+  }
+  list.hidden = false;
+});
+
+async function choose(hit) {
+  $('hits').hidden = true;
+  if (!hit.point) return;
+  const [lng, lat] = hit.point;
+  if (hit.layer === 'buildings') await locate({ lng, lat }, false);
+  map?.flyTo({ center: [lng, lat], zoom: hit.layer === 'compounds' ? 16 : 17.5, padding: clearOfOverlays() });
+}
