@@ -114,7 +114,36 @@ async fn composite_tiles_carry_each_layer_and_low_zooms_leave_small_layers_out()
     let (tx, ty) = tile_of(12, p.x(), p.y());
     let answer = get(&app, &format!("/tiles/compounds,buildings/12/{tx}/{ty}.mvt"), &[]).await;
     let names: Vec<String> = decode(&answer.body).into_iter().map(|(name, _)| name).collect();
-    assert_eq!(names, vec!["compounds".to_owned()], "buildings start at z14");
+    assert_eq!(names, vec!["compounds".to_owned(), "compound_labels".to_owned()], "buildings start at z14");
+}
+
+#[tokio::test]
+async fn each_compound_is_labelled_in_exactly_one_tile() {
+    let catalog = common::demo_catalog().await;
+    let app = minsheng::http::router(catalog.clone());
+    let snapshot = catalog.snapshot();
+    let bounds = snapshot.bounds().unwrap();
+    let z = 16;
+    let (x0, y0) = tile_of(z, bounds[0], bounds[3]);
+    let (x1, y1) = tile_of(z, bounds[2], bounds[1]);
+    let mut labels: Vec<String> = Vec::new();
+    for x in x0..=x1 {
+        for y in y0..=y1 {
+            let answer = get(&app, &format!("/tiles/compounds/{z}/{x}/{y}.mvt"), &[]).await;
+            if answer.status == StatusCode::NO_CONTENT {
+                continue;
+            }
+            for (layer, features) in decode(&answer.body) {
+                if layer == "compound_labels" {
+                    labels.extend(features.iter().filter_map(|f| text(f, "id")));
+                }
+            }
+        }
+    }
+    labels.sort();
+    let mut expected: Vec<String> = snapshot.data.compounds.iter().map(|c| c.id.clone()).collect();
+    expected.sort();
+    assert_eq!(labels, expected);
 }
 
 #[tokio::test]
@@ -188,6 +217,9 @@ async fn tilejson_describes_the_source() {
     assert_eq!(json["tiles"][0], "http://map.example:8080/tiles/grids,buildings/{z}/{x}/{y}.mvt");
     let layers: Vec<&str> = json["vector_layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
     assert_eq!(layers, vec!["grids", "buildings"]);
+    let with_compounds = get(&app, "/tiles/compounds.json", &[]).await;
+    let with_compounds: serde_json::Value = serde_json::from_slice(&with_compounds.body).unwrap();
+    assert_eq!(with_compounds["vector_layers"][1]["id"], "compound_labels");
     assert_eq!(json["vector_layers"][1]["fields"]["has_elevator"], "Boolean");
     let bounds: Vec<f64> = json["bounds"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     for b in &catalog.snapshot().data.buildings {

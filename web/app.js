@@ -105,7 +105,7 @@ const LAYERS = [
     },
   },
   {
-    id: 'compound-labels', type: 'symbol', 'source-layer': 'compounds', minzoom: 15,
+    id: 'compound-labels', type: 'symbol', 'source-layer': 'compound_labels', minzoom: 15,
     layout: { 'text-field': ['get', 'name'], 'text-size': 13, 'text-max-width': 8 },
     paint: { 'text-color': '#222222', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
   },

@@ -2,7 +2,7 @@
 //! the domain. Geometry work (projection, clipping, simplification, encoding) is the
 //! encoder's.
 
-use geo::Rect;
+use geo::{InteriorPoint, Rect};
 use rstar::AABB;
 
 use super::{TileCoord, TileEncoder, Value, BUFFER};
@@ -13,6 +13,9 @@ use crate::services::ServiceError;
 /// The deepest zoom a TileJSON advertises; clients overzoom beyond it (deeper tiles are
 /// still served on request, up to `coord::MAX_ZOOM`).
 pub const SOURCE_MAX_ZOOM: u8 = 18;
+
+/// The extra point layer that carries one label point per compound.
+pub const COMPOUND_LABELS: &str = "compound_labels";
 
 /// The layers that have tiles (contacts have no geometry).
 pub const TILED_LAYERS: [Layer; 6] =
@@ -146,7 +149,27 @@ pub fn render(snapshot: &Snapshot, layers: &[Layer], tile: TileCoord) -> Vec<u8>
             }
         }
     }
+    if tile.z >= min_zoom(Layer::Compounds) && layers.contains(&Layer::Compounds) {
+        add_compound_labels(snapshot, &mut encoder, tile, query);
+    }
     encoder.finish()
+}
+
+/// One label point per compound, in the one tile that holds it: a polygon cut by tile edges
+/// would otherwise be labelled once per piece.
+fn add_compound_labels(snapshot: &Snapshot, encoder: &mut TileEncoder, tile: TileCoord, query: AABB<[f64; 2]>) {
+    let bounds = tile.bounds();
+    encoder.layer(COMPOUND_LABELS);
+    for i in snapshot.candidates(Layer::Compounds, query) {
+        let c = &snapshot.data.compounds[i as usize];
+        let Some(point) = c.geometry.interior_point() else { continue };
+        // Half-open, so a point on a shared edge belongs to exactly one tile.
+        let inside = point.x() >= bounds.min().x && point.x() < bounds.max().x && point.y() > bounds.min().y && point.y() <= bounds.max().y;
+        if inside {
+            let properties = [("id", Value::Str(&c.id)), ("name", Value::Str(&c.name)), ("kind", Value::Str(c.kind.as_str()))];
+            encoder.add(u64::from(i) + 1, &geo::Geometry::Point(point), &properties);
+        }
+    }
 }
 
 fn envelope(rect: Rect) -> AABB<[f64; 2]> {

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::render::{fields, min_zoom, SOURCE_MAX_ZOOM};
+use super::render::{fields, min_zoom, COMPOUND_LABELS, SOURCE_MAX_ZOOM};
 use crate::index::Snapshot;
 use crate::model::Layer;
 
@@ -25,6 +25,15 @@ pub fn tilejson(snapshot: &Snapshot, layers: &[Layer], base: &str) -> Value {
                 "fields": fields,
             })
         })
+        .chain(layers.contains(&Layer::Compounds).then(|| {
+            json!({
+                "id": COMPOUND_LABELS,
+                "description": "小区名称 compound label points",
+                "minzoom": min_zoom(Layer::Compounds),
+                "maxzoom": SOURCE_MAX_ZOOM,
+                "fields": { "id": "String", "name": "String", "kind": "String" },
+            })
+        }))
         .collect();
     let (centre, zoom) = match bounds {
         Some([w, s, e, n]) => ([(w + e) / 2.0, (s + n) / 2.0], minzoom.max(14)),
