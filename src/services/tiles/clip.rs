@@ -59,48 +59,34 @@ impl ClipSquare {
         }
     }
 
-    /// Clips the ring `points` (open or closed) to the square into `out`, as an open ring; `tmp` is scratch.
-    /// A ring that misses the square leaves `out` empty.
-    pub(crate) fn clip_ring(&self, points: &[Coord], out: &mut Vec<Coord>, tmp: &mut Vec<Coord>) {
-        out.clear();
-        let b = Bbox::of(points);
+    /// Clips the ring (open or closed) to the square in place; `tmp` is scratch. A ring that misses the
+    /// square ends up empty, and one inside it is left as it is.
+    pub(crate) fn clip_ring(&self, ring: &mut Vec<Coord>, tmp: &mut Vec<Coord>) {
+        let b = Bbox::of(ring);
         match self.extent_of(&b) {
-            Extent::Outside => return,
-            Extent::Inside => {
-                out.extend_from_slice(points);
+            Extent::Outside => {
+                ring.clear();
                 return;
             }
+            Extent::Inside => return,
             Extent::Crossing => {}
         }
-        // Alternate between the two buffers; only edges the box crosses cost a pass.
-        tmp.clear();
-        tmp.extend_from_slice(points);
-        let (mut src, mut dst) = (tmp, out);
-        let mut passes = 0;
+        // Each pass writes `tmp` and swaps it in; only edges the box crosses cost a pass.
         if b.min.x < self.min {
-            clip_edge(src, dst, |c| c.x >= self.min, |a, b| intersect_x(a, b, self.min));
-            (src, dst) = (dst, src);
-            passes += 1;
+            clip_edge(ring, tmp, |c| c.x >= self.min, |a, b| intersect_x(a, b, self.min));
+            std::mem::swap(ring, tmp);
         }
         if b.max.x > self.max {
-            clip_edge(src, dst, |c| c.x <= self.max, |a, b| intersect_x(a, b, self.max));
-            (src, dst) = (dst, src);
-            passes += 1;
+            clip_edge(ring, tmp, |c| c.x <= self.max, |a, b| intersect_x(a, b, self.max));
+            std::mem::swap(ring, tmp);
         }
         if b.min.y < self.min {
-            clip_edge(src, dst, |c| c.y >= self.min, |a, b| intersect_y(a, b, self.min));
-            (src, dst) = (dst, src);
-            passes += 1;
+            clip_edge(ring, tmp, |c| c.y >= self.min, |a, b| intersect_y(a, b, self.min));
+            std::mem::swap(ring, tmp);
         }
         if b.max.y > self.max {
-            clip_edge(src, dst, |c| c.y <= self.max, |a, b| intersect_y(a, b, self.max));
-            (src, dst) = (dst, src);
-            passes += 1;
-        }
-        // After an odd number of passes the result sits in the caller's `out` already.
-        if passes % 2 == 0 {
-            dst.clear();
-            dst.extend_from_slice(src);
+            clip_edge(ring, tmp, |c| c.y <= self.max, |a, b| intersect_y(a, b, self.max));
+            std::mem::swap(ring, tmp);
         }
     }
 
@@ -217,19 +203,20 @@ mod tests {
     }
 
     #[test]
-    fn ring_inside_is_copied_and_outside_is_dropped() {
-        let (mut out, mut tmp) = (Vec::new(), Vec::new());
-        let ring = [c(1.0, 1.0), c(2.0, 1.0), c(2.0, 2.0)];
-        SQUARE.clip_ring(&ring, &mut out, &mut tmp);
+    fn ring_inside_is_kept_and_outside_is_dropped() {
+        let ring = vec![c(1.0, 1.0), c(2.0, 1.0), c(2.0, 2.0)];
+        let (mut out, mut tmp) = (ring.clone(), Vec::new());
+        SQUARE.clip_ring(&mut out, &mut tmp);
         assert_eq!(out, ring);
-        SQUARE.clip_ring(&[c(11.0, 1.0), c(12.0, 1.0), c(12.0, 2.0)], &mut out, &mut tmp);
+        let mut out = vec![c(11.0, 1.0), c(12.0, 1.0), c(12.0, 2.0)];
+        SQUARE.clip_ring(&mut out, &mut tmp);
         assert!(out.is_empty());
     }
 
     #[test]
     fn ring_larger_than_the_square_becomes_the_square() {
-        let (mut out, mut tmp) = (Vec::new(), Vec::new());
-        SQUARE.clip_ring(&[c(-5.0, -5.0), c(15.0, -5.0), c(15.0, 15.0), c(-5.0, 15.0)], &mut out, &mut tmp);
+        let (mut out, mut tmp) = (vec![c(-5.0, -5.0), c(15.0, -5.0), c(15.0, 15.0), c(-5.0, 15.0)], Vec::new());
+        SQUARE.clip_ring(&mut out, &mut tmp);
         let mut corners: Vec<(i64, i64)> = out.iter().map(|p| (p.x as i64, p.y as i64)).collect();
         corners.sort();
         corners.dedup();
@@ -238,8 +225,8 @@ mod tests {
 
     #[test]
     fn ring_across_one_edge_is_cut_on_it() {
-        let (mut out, mut tmp) = (Vec::new(), Vec::new());
-        SQUARE.clip_ring(&[c(8.0, 2.0), c(12.0, 2.0), c(12.0, 4.0), c(8.0, 4.0)], &mut out, &mut tmp);
+        let (mut out, mut tmp) = (vec![c(8.0, 2.0), c(12.0, 2.0), c(12.0, 4.0), c(8.0, 4.0)], Vec::new());
+        SQUARE.clip_ring(&mut out, &mut tmp);
         assert_eq!(out, [c(8.0, 2.0), c(10.0, 2.0), c(10.0, 4.0), c(8.0, 4.0)]);
     }
 

@@ -15,7 +15,7 @@ pub(crate) type Pt = [i32; 2];
 pub(crate) const SIMPLIFY_TOLERANCE: f64 = 1.0;
 
 /// Rings with a smaller area (before rounding) are dropped, and a polygon whose outer ring is dropped is
-/// left out.
+/// left out. Simplifying to [`SIMPLIFY_TOLERANCE`] also collapses rings about one unit wide.
 ///
 /// # Units
 /// square tile units.
@@ -37,8 +37,8 @@ pub(crate) fn quantize(points: &[Coord], out: &mut Vec<Pt>) {
     }
 }
 
-/// Rounds half away from zero, as `f64::round`, but inline: without SSE4.1 `round` is a libm call.
-/// Saturates at the ends of i32 (callers keep to the buffered tile).
+/// Rounds half away from zero like `f64::round` (bar the last ulp below ½), but inline: without SSE4.1
+/// `round` is a libm call. Saturates at the ends of i32 (callers keep to the buffered tile).
 #[inline]
 pub(crate) fn round(v: f64) -> i32 {
     (v + 0.5f64.copysign(v)) as i32
@@ -52,9 +52,9 @@ pub(crate) struct Simplifier {
 }
 
 impl Simplifier {
-    /// Douglas–Peucker in place. `closed`: `points` is a ring without its closing point; the ring is then
-    /// walked from its first point back to it, and a first point that lies on the line of its neighbours
-    /// goes too.
+    /// Douglas–Peucker in place, measuring distances from the line through each run's end points.
+    /// `closed`: `points` is a ring without its closing point; the ring is then walked from its first point
+    /// back to it, and a first point that lies on the line of its neighbours goes too.
     pub(crate) fn simplify(&mut self, points: &mut Vec<Pt>, closed: bool, tolerance: f64) {
         if closed && let Some(&first) = points.first() {
             points.push(first);
@@ -69,15 +69,8 @@ impl Simplifier {
             self.stack.push((0, n - 1));
             let tolerance_sq = tolerance * tolerance;
             while let Some((first, last)) = self.stack.pop() {
-                let segment = Segment::new(points[first], points[last]);
-                let (mut far, mut far_sq) = (first, tolerance_sq);
-                for (i, &p) in points.iter().enumerate().take(last).skip(first + 1) {
-                    let d = segment.distance_sq(p);
-                    if d > far_sq {
-                        (far, far_sq) = (i, d);
-                    }
-                }
-                if far != first {
+                if let Some(far) = farthest(&points[first..=last], tolerance_sq) {
+                    let far = first + far;
                     self.keep[far] = true;
                     if far - first > 1 {
                         self.stack.push((first, far));
@@ -143,29 +136,28 @@ fn cross(a: Pt, b: Pt, c: Pt) -> i64 {
     abx * bcy - aby * bcx
 }
 
-/// A segment set up for measuring many points' distances to it (one division, not one per point).
-struct Segment {
-    a: Pt,
-    dx: f64,
-    dy: f64,
-    inv_len_sq: f64,
-}
-
-impl Segment {
-    fn new(a: Pt, b: Pt) -> Segment {
-        let (dx, dy) = (f64::from(b[0] - a[0]), f64::from(b[1] - a[1]));
-        let len_sq = dx * dx + dy * dy;
-        Segment { a, dx, dy, inv_len_sq: if len_sq == 0.0 { 0.0 } else { 1.0 / len_sq } }
+/// The index of the inner point of `run` farthest from the line through its end points, if that is more
+/// than √`tolerance_sq` away; from the first point itself when the ends coincide (a closed ring).
+/// In integers and without division: this is the inner loop of simplification.
+fn farthest(run: &[Pt], tolerance_sq: f64) -> Option<usize> {
+    let (a, b) = (run[0], run[run.len() - 1]);
+    let (dx, dy) = (i64::from(b[0]) - i64::from(a[0]), i64::from(b[1]) - i64::from(a[1]));
+    let degenerate = dx == 0 && dy == 0;
+    let (mut far, mut far_measure) = (0, -1);
+    for (i, p) in run.iter().enumerate().take(run.len() - 1).skip(1) {
+        let (px, py) = (i64::from(p[0]) - i64::from(a[0]), i64::from(p[1]) - i64::from(a[1]));
+        // Squared distance from the point when the ends coincide, else |cross| = distance × segment length.
+        let measure = if degenerate { px * px + py * py } else { (dx * py - dy * px).abs() };
+        if measure > far_measure {
+            (far, far_measure) = (i, measure);
+        }
     }
-
-    /// Squared distance from `p` to the segment (to `a` when the segment is a point).
-    #[inline]
-    fn distance_sq(&self, p: Pt) -> f64 {
-        let (px, py) = (f64::from(p[0] - self.a[0]), f64::from(p[1] - self.a[1]));
-        let t = ((px * self.dx + py * self.dy) * self.inv_len_sq).clamp(0.0, 1.0);
-        let (ex, ey) = (px - t * self.dx, py - t * self.dy);
-        ex * ex + ey * ey
-    }
+    let (measure, limit) = if degenerate {
+        (far_measure as f64, tolerance_sq)
+    } else {
+        ((far_measure as f64).powi(2), tolerance_sq * (dx * dx + dy * dy) as f64)
+    };
+    (measure > limit).then_some(far)
 }
 
 /// The geometry command stream of one feature, varint-encoded as the packed `geometry` field's payload; the

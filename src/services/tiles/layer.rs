@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use hashbrown::HashTable;
+
 use super::geometry::CommandWriter;
 use super::mvt::{EXTENT, Value};
 use super::pbf::{
@@ -41,10 +43,10 @@ const VALUE_BOOL: u32 = 7;
 /// Written vector tiles are version 2 (MVT 2.x).
 const VERSION: u64 = 2;
 
-/// Multiply-rotate hashing (as in rustc's FxHash): the tables hold a tile's worth of short keys, where
-/// SipHash's resistance to chosen collisions costs more than it protects.
+/// Multiply-rotate hashing (as in rustc's FxHash) with a final mix: the tables hold a tile's worth of short
+/// keys, where SipHash's resistance to chosen collisions costs more than it protects.
 #[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct FxHasher(u64);
+struct FxHasher(u64);
 
 impl FxHasher {
     #[inline]
@@ -80,9 +82,50 @@ impl Hasher for FxHasher {
         self.mix(i as u64);
     }
 
+    /// Ends with murmur3's fmix64: the multiply-rotate state keeps strings that differ only late in a word
+    /// apart, but its low bits (the table's bucket) would not yet depend on those late bytes.
     #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.finish()
+}
+
+/// Strings stored once without an allocation each: the table holds where each string's bytes already sit in
+/// the layer's encoded `keys` or `values` buffer.
+#[derive(Debug, Default)]
+struct StringIndex(HashTable<Interned>);
+
+#[derive(Debug, Clone, Copy)]
+struct Interned {
+    hash: u64,
+    /// The string's bytes in the buffer.
+    start: u32,
+    len: u32,
+    /// Its index in the layer's key or value table.
+    index: u32,
+}
+
+impl StringIndex {
+    fn find(&self, buf: &[u8], s: &str, hash: u64) -> Option<u32> {
+        let same = |e: &Interned| buf[e.start as usize..(e.start + e.len) as usize] == *s.as_bytes();
+        self.0.find(hash, same).map(|e| e.index)
+    }
+
+    /// Records `s` as the last bytes written to `buf`.
+    fn insert(&mut self, buf: &[u8], s: &str, hash: u64, index: u32) {
+        let entry = Interned { hash, start: (buf.len() - s.len()) as u32, len: s.len() as u32, index };
+        self.0.insert_unique(hash, entry, |e| e.hash);
     }
 }
 
@@ -96,14 +139,15 @@ pub(crate) struct LayerBuilder {
     pub count: usize,
     /// `keys` fields, back to back, and each key's index.
     keys: Vec<u8>,
-    key_index: FxMap<String>,
+    key_count: u32,
+    key_index: StringIndex,
     /// The keys of the last feature by position: features of a layer mostly list the same keys in the same
     /// order, and comparing a short string costs less than hashing it.
     recent_keys: Vec<(String, u32)>,
     /// `values` fields, back to back, and each value's index, by kind.
     values: Vec<u8>,
     value_count: u32,
-    strings: FxMap<String>,
+    strings: StringIndex,
     ints: FxMap<i64>,
     doubles: FxMap<u64>,
     bools: [Option<u32>; 2],
@@ -131,12 +175,14 @@ impl LayerBuilder {
 
     /// The key's index, added to the table if new, and remembered as the recent key at `position`.
     fn key(&mut self, k: &str, position: usize) -> u32 {
-        let i = match self.key_index.get(k) {
-            Some(&i) => i,
+        let hash = hash_str(k);
+        let i = match self.key_index.find(&self.keys, k, hash) {
+            Some(i) => i,
             None => {
-                let i = self.key_index.len() as u32;
+                let i = self.key_count;
+                self.key_count += 1;
                 put_bytes_field(&mut self.keys, LAYER_KEYS, k.as_bytes());
-                self.key_index.insert(k.to_owned(), i);
+                self.key_index.insert(&self.keys, k, hash, i);
                 i
             }
         };
@@ -152,14 +198,18 @@ impl LayerBuilder {
     }
 
     fn value(&mut self, v: &Value<'_>) -> u32 {
-        let found = match *v {
-            Value::Str(s) => self.strings.get(s),
-            Value::Int(n) => self.ints.get(&n),
-            // By bits, so that 0.0 and -0.0 stay apart and NaN finds itself.
-            Value::Double(d) => self.doubles.get(&d.to_bits()),
-            Value::Bool(b) => self.bools[usize::from(b)].as_ref(),
+        let hash = match *v {
+            Value::Str(s) => hash_str(s),
+            _ => 0,
         };
-        if let Some(&i) = found {
+        let found = match *v {
+            Value::Str(s) => self.strings.find(&self.values, s, hash),
+            Value::Int(n) => self.ints.get(&n).copied(),
+            // By bits, so that 0.0 and -0.0 stay apart and NaN finds itself.
+            Value::Double(d) => self.doubles.get(&d.to_bits()).copied(),
+            Value::Bool(b) => self.bools[usize::from(b)],
+        };
+        if let Some(i) = found {
             return i;
         }
         let i = self.value_count;
@@ -169,7 +219,7 @@ impl LayerBuilder {
             Value::Str(s) => {
                 put_len_header(buf, LAYER_VALUES, len_field_len(VALUE_STRING, s.len()));
                 put_bytes_field(buf, VALUE_STRING, s.as_bytes());
-                self.strings.insert(s.to_owned(), i);
+                self.strings.insert(buf, s, hash, i);
             }
             Value::Int(n) => {
                 // uint for n >= 0 and sint (zigzag) for n < 0: a negative int64 would take 10 bytes.
@@ -237,5 +287,51 @@ impl LayerBuilder {
         buf.extend_from_slice(&self.keys);
         buf.extend_from_slice(&self.values);
         put_varint_field(buf, LAYER_EXTENT, u64::from(EXTENT));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_stored_once_and_told_apart() {
+        let mut layer = LayerBuilder::new("l");
+        let ids: Vec<String> = (0..5000).map(|i| format!("building-{i:08}")).collect();
+        let mut tags = Vec::new();
+        for id in ids.iter().chain(&ids) {
+            layer.tags(&[("id", Value::Str(id)), ("kind", Value::Str("old"))], &mut tags);
+        }
+        // 5000 ids and one kind, each stored once; the second round found them all.
+        assert_eq!(layer.value_count, 5001);
+        assert_eq!(layer.key_count, 2);
+        assert_eq!(layer.strings.find(&layer.values, "building-00004999", hash_str("building-00004999")), Some(5000), "ids after the first come after \"old\"");
+        assert_eq!(layer.strings.find(&layer.values, "building-00005000", hash_str("building-00005000")), None);
+    }
+
+    #[test]
+    fn hashes_of_similar_strings_spread_over_the_low_bits() {
+        // Strings that differ only in the later bytes of an 8-byte word must still land in different buckets.
+        let buckets: std::collections::HashSet<u64> =
+            (0..4096).map(|i| hash_str(&format!("b{i:07}")) & 0xffff).collect();
+        assert!(buckets.len() > 3500, "{} distinct buckets of 4096", buckets.len());
+    }
+
+    #[test]
+    fn equal_values_share_an_index_by_kind() {
+        let mut layer = LayerBuilder::new("l");
+        let mut tags = Vec::new();
+        let props = [
+            ("a", Value::Int(1)),
+            ("b", Value::Double(1.0)),
+            ("c", Value::Str("1")),
+            ("d", Value::Bool(true)),
+            ("e", Value::Int(1)),
+            ("f", Value::Double(-0.0)),
+            ("g", Value::Double(0.0)),
+        ];
+        layer.tags(&props, &mut tags);
+        // Pairs of (key, value) indices, each one byte here.
+        assert_eq!(tags, [0, 0, 1, 1, 2, 2, 3, 3, 4, 0, 5, 4, 6, 5]);
     }
 }

@@ -51,7 +51,6 @@ pub struct TileEncoder {
 struct Scratch {
     projected: Vec<Coord>,
     clipped: Vec<Coord>,
-    clip_tmp: Vec<Coord>,
     part_ends: Vec<usize>,
     points: Vec<Pt>,
     simplifier: Simplifier,
@@ -94,8 +93,8 @@ impl TileEncoder {
     /// polygon whose clipped outer ring covers under 1 square tile unit or collapses when rounded, a line
     /// that rounds to a single point, points outside the buffered tile). Adds it with the feature `id` and
     /// the properties (keys and values de-duplicated per layer; keys should be unique within a feature).
-    /// Returns false if the feature was left out; a GeometryCollection, and any feature added before the
-    /// first `layer` call, are left out.
+    /// Returns false if the feature was left out; a GeometryCollection is left out, and so is a feature added
+    /// before the first `layer` call (a caller's bug: debug builds panic on it).
     ///
     /// # Units
     /// `geometry` in WGS84 lon/lat degrees.
@@ -213,12 +212,12 @@ impl TileEncoder {
         let s = &mut self.scratch;
         s.projected.clear();
         s.projected.extend(ring.0.iter().map(|&c| self.projection.project(c)));
-        self.square.clip_ring(&s.projected, &mut s.clipped, &mut s.clip_tmp);
+        self.square.clip_ring(&mut s.projected, &mut s.clipped);
         // Judge the size before rounding, which can blow a speck up to a whole unit or flatten it.
-        if shoelace(&s.clipped).abs() < MIN_RING_AREA {
+        if shoelace(&s.projected).abs() < MIN_RING_AREA {
             return false;
         }
-        quantize(&s.clipped, &mut s.points);
+        quantize(&s.projected, &mut s.points);
         // Rings come closed or open; MVT's ClosePath closes them.
         while s.points.len() > 1 && s.points.first() == s.points.last() {
             s.points.pop();

@@ -23,6 +23,11 @@ pub(crate) const fn varint_len(value: u64) -> usize {
 
 #[inline]
 pub(crate) fn put_varint(buf: &mut Vec<u8>, mut value: u64) {
+    // Most geometry deltas and table indices take one byte.
+    if value < 0x80 {
+        buf.push(value as u8);
+        return;
+    }
     while value >= 0x80 {
         buf.push((value as u8) | 0x80);
         value >>= 7;

@@ -243,6 +243,15 @@ fn tiny_polygon_is_left_out_at_low_zoom() {
     let mut encoder = TileEncoder::new(hangzhou(16));
     encoder.layer("buildings");
     assert!(encoder.add(1, &building, &[]));
+    // A speck across rounding boundaries would round up to a whole 1 × 1 square: it is judged before.
+    let tile = hangzhou(14);
+    let speck = tile_polygon(&tile, &[(100.4, 100.4), (100.6, 100.4), (100.6, 100.6), (100.4, 100.6)], &[]);
+    let mut encoder = TileEncoder::new(tile);
+    encoder.layer("buildings");
+    assert!(!encoder.add(2, &speck, &[]));
+    // Smaller squares are kept from the area check but collapse when simplified to 1 unit.
+    let small = tile_polygon(&tile, &[(100.0, 100.0), (102.2, 100.0), (102.2, 102.2), (100.0, 102.2)], &[]);
+    assert!(encoder.add(3, &small, &[]), "a 2 × 2 square is kept");
 }
 
 #[test]
