@@ -56,6 +56,9 @@ struct ServeArgs {
     /// Seconds between checks for writes made by other processes (0 turns checking off).
     #[arg(long, default_value_t = 2)]
     watch_seconds: u64,
+    /// Memory for encoded tiles, in MiB (0 renders every tile afresh).
+    #[arg(long, default_value_t = crate::http::DEFAULT_TILE_CACHE_BYTES / (1024 * 1024))]
+    tile_cache_mb: u64,
 }
 
 #[derive(Args)]
@@ -111,7 +114,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         catalog.spawn_watcher(Duration::from_secs(args.watch_seconds));
     }
     let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
-    crate::http::serve(catalog, listener).await?;
+    let router = crate::http::router_with_tile_cache(catalog, args.tile_cache_mb * 1024 * 1024);
+    crate::http::serve(router, listener).await?;
     Ok(())
 }
 

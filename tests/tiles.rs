@@ -229,3 +229,17 @@ async fn tilejson_describes_the_source() {
     assert!(json["minzoom"].as_u64().unwrap() <= json["maxzoom"].as_u64().unwrap());
     assert_eq!(get(&app, "/tiles/castles.json", &[]).await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_server_without_tile_cache_serves_the_same_tiles() {
+    let catalog = common::demo_catalog().await;
+    let cached = minsheng::http::router(catalog.clone());
+    let uncached = minsheng::http::router_with_tile_cache(catalog.clone(), 0);
+    let p = common::inside(&catalog.snapshot().data.buildings[0].geometry);
+    let (tx, ty) = tile_of(15, p.x(), p.y());
+    let uri = format!("/tiles/grids,compounds,buildings,stations/15/{tx}/{ty}.mvt");
+    let (a, b) = (get(&cached, &uri, &[]).await, get(&uncached, &uri, &[]).await);
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.body, b.body);
+    assert_eq!(a.headers[header::ETAG], b.headers[header::ETAG]);
+}

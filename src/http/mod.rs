@@ -20,8 +20,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::services::{self, Catalog};
 
-/// Encoded tiles kept in memory, at most this many bytes.
-const TILE_CACHE_BYTES: u64 = 256 * 1024 * 1024;
+/// Encoded tiles kept in memory by default, at most this many bytes.
+pub const DEFAULT_TILE_CACHE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// What handlers share: the data and the tile cache.
 #[derive(Clone)]
@@ -36,9 +36,14 @@ impl FromRef<AppState> for Catalog {
     }
 }
 
-/// Every route, over one catalog.
+/// Every route, over one catalog, with the default tile cache.
 pub fn router(catalog: Catalog) -> Router {
-    let state = AppState { catalog, tiles: Arc::new(services::tiles::TileCache::new(TILE_CACHE_BYTES)) };
+    router_with_tile_cache(catalog, DEFAULT_TILE_CACHE_BYTES)
+}
+
+/// Every route, with a tile cache of at most `tile_cache_bytes` (0: no cache).
+pub fn router_with_tile_cache(catalog: Catalog, tile_cache_bytes: u64) -> Router {
+    let state = AppState { catalog, tiles: Arc::new(services::tiles::TileCache::new(tile_cache_bytes)) };
     Router::new()
         .route("/healthz", get(routes::health))
         .route("/api/locate", get(routes::locate))
@@ -58,10 +63,10 @@ pub fn router(catalog: Catalog) -> Router {
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
-pub async fn serve(catalog: Catalog, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+pub async fn serve(router: Router, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let address: SocketAddr = listener.local_addr()?;
     tracing::info!("listening on http://{address}");
-    axum::serve(listener, router(catalog)).with_graceful_shutdown(shutdown_signal()).await
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

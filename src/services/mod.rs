@@ -20,6 +20,9 @@ pub enum ServiceError {
     InvalidParameter { parameter: &'static str, reason: String },
     #[error("{layer} {id:?} not found")]
     NotFound { layer: crate::model::Layer, id: String },
+    /// A path named a layer that does not exist (or has no such representation).
+    #[error("no layer {name:?}: {reason}")]
+    UnknownLayer { name: String, reason: String },
     #[error(transparent)]
     Import(#[from] ImportError),
     #[error(transparent)]

@@ -35,28 +35,35 @@ struct TileKey {
 
 /// A bounded, concurrent cache of encoded tiles.
 pub struct TileCache {
-    tiles: moka::sync::Cache<TileKey, Arc<EncodedTile>>,
+    /// `None` when caching is off.
+    tiles: Option<moka::sync::Cache<TileKey, Arc<EncodedTile>>>,
 }
 
 impl TileCache {
-    /// A cache holding at most `max_bytes` of encoded tiles (both encodings counted).
+    /// A cache holding at most `max_bytes` of encoded tiles (both encodings counted); 0
+    /// turns caching off.
     pub fn new(max_bytes: u64) -> TileCache {
-        let tiles = moka::sync::Cache::builder()
-            .max_capacity(max_bytes)
-            .weigher(|_, tile: &Arc<EncodedTile>| (tile.raw.len() + tile.gzip.len() + 64).try_into().unwrap_or(u32::MAX))
-            .build();
+        let tiles = (max_bytes > 0).then(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(max_bytes)
+                .weigher(|_, tile: &Arc<EncodedTile>| (tile.raw.len() + tile.gzip.len() + 64).try_into().unwrap_or(u32::MAX))
+                .build()
+        });
         TileCache { tiles }
     }
 
     /// The tile if it is cached, without rendering.
     pub fn cached(&self, snapshot: &Snapshot, layers: &[Layer], tile: TileCoord) -> Option<Arc<EncodedTile>> {
-        self.tiles.get(&TileKey { version: snapshot.version, layers: layers.to_vec(), tile })
+        self.tiles.as_ref()?.get(&TileKey { version: snapshot.version, layers: layers.to_vec(), tile })
     }
 
     /// The tile from the cache, or rendered, compressed and cached now.
     pub fn get(&self, snapshot: &Snapshot, layers: &[Layer], tile: TileCoord) -> Arc<EncodedTile> {
+        let Some(tiles) = &self.tiles else {
+            return Arc::new(encode(snapshot, layers, tile));
+        };
         let key = TileKey { version: snapshot.version, layers: layers.to_vec(), tile };
-        self.tiles.get_with(key, || Arc::new(encode(snapshot, layers, tile)))
+        tiles.get_with(key, || Arc::new(encode(snapshot, layers, tile)))
     }
 
     /// Renders without looking at or filling the cache (for benchmarks of the uncached path).

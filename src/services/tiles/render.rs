@@ -56,10 +56,8 @@ pub fn fields(layer: Layer) -> &'static [(&'static str, &'static str)] {
 pub fn parse_layers(text: &str) -> Result<Vec<Layer>, ServiceError> {
     let mut layers = Vec::new();
     for word in text.split(',') {
-        let layer: Layer = word.parse().map_err(|reason| ServiceError::NotFound {
-            layer: Layer::Streets,
-            id: format!("tile layer {word:?}: {reason}"),
-        })?;
+        let layer: Layer =
+            word.parse().map_err(|reason| ServiceError::UnknownLayer { name: word.to_owned(), reason })?;
         if !TILED_LAYERS.contains(&layer) {
             return Err(ServiceError::InvalidParameter { parameter: "layers", reason: format!("{layer} have no tiles") });
         }
