@@ -1,53 +1,7 @@
 //! Closed vocabularies of the domain (DESIGN.md): each enum serialises to the snake_case
 //! word used in GeoJSON properties, the database and the API.
 
-use serde::{Deserialize, Serialize};
-
-/// Defines a closed vocabulary: its wire names, Chinese labels and a parser whose error
-/// lists every allowed value, so that import and HTTP errors can name them.
-macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal / $zh:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The snake_case word used on the wire and in the database.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $wire),+ }
-            }
-
-            /// The Chinese label shown to people.
-            pub fn label_zh(self) -> &'static str {
-                match self { $($name::$variant => $zh),+ }
-            }
-
-            /// Every allowed wire word, for error messages.
-            pub fn allowed() -> String {
-                [$($wire),+].join(", ")
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                match s {
-                    $($wire => Ok($name::$variant),)+
-                    other => Err(format!("unknown value {other:?}, expected one of: {}", Self::allowed())),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
+use super::vocabulary::vocabulary;
 
 vocabulary! {
     /// The stored layers, in parent-before-child order (the order an import of everything must follow).

@@ -4,6 +4,8 @@
 //! in (Polygon stays Polygon) so that it round-trips exactly.
 
 mod kinds;
+pub mod reports;
+mod vocabulary;
 
 pub use kinds::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel};
 

@@ -1,0 +1,185 @@
+//! The vocabulary of problem reports: categories (高频问题), sources, the "一呼四应"
+//! response tiers and the GB/T 30428 case states with their legal moves.
+
+use std::time::Duration;
+
+use super::vocabulary::vocabulary;
+
+vocabulary! {
+    /// What a report is about.
+    Category {
+        Parking = "parking" / "停车",
+        ElevatorInstallation = "elevator_installation" / "加装电梯",
+        Pets = "pets" / "不文明养宠",
+        PropertyService = "property_service" / "物业服务",
+        Sanitation = "sanitation" / "环境卫生",
+        EbikeCharging = "ebike_charging" / "飞线充电",
+        IllegalConstruction = "illegal_construction" / "违章搭建",
+        Noise = "noise" / "噪音",
+        PublicRevenue = "public_revenue" / "公共收益",
+        NeighbourDispute = "neighbour_dispute" / "邻里纠纷",
+        SafetyHazard = "safety_hazard" / "安全隐患",
+        Other = "other" / "其他",
+    }
+}
+
+vocabulary! {
+    /// Where a report came from.
+    Source {
+        Resident = "resident" / "居民上报",
+        Hotline12345 = "hotline_12345" / "12345热线",
+        Patrol = "patrol" / "网格员巡查",
+        SuggestionBox = "suggestion_box" / "意见箱",
+    }
+}
+
+vocabulary! {
+    /// The "一呼四应" tiers, lowest first: who answers a matter of this size.
+    Tier {
+        Neighbourhood = "neighbourhood" / "邻里事·楼栋长应",
+        Property = "property" / "物业事·物业应",
+        Public = "public" / "公共事·议事会应",
+        Community = "community" / "大难事·社区街道应",
+    }
+}
+
+vocabulary! {
+    /// Case states after GB/T 30428: 受理 → 立案 → 派遣 → 处置 → 反馈 → 核查结案,
+    /// plus rejected and duplicate.
+    CaseState {
+        Received = "received" / "已受理",
+        Accepted = "accepted" / "已立案",
+        Dispatched = "dispatched" / "已派遣",
+        InProgress = "in_progress" / "处置中",
+        Resolved = "resolved" / "已处置",
+        Verified = "verified" / "已核查",
+        Closed = "closed" / "已结案",
+        Rejected = "rejected" / "不予立案",
+        Duplicate = "duplicate" / "重复件",
+    }
+}
+
+const HOUR: u64 = 3_600;
+const DAY: u64 = 24 * HOUR;
+
+impl Category {
+    /// The tier a report of this category goes to unless staff escalate it.
+    pub fn default_tier(self) -> Tier {
+        match self {
+            Category::Pets | Category::Noise | Category::NeighbourDispute => Tier::Neighbourhood,
+            Category::Parking | Category::PropertyService | Category::Sanitation | Category::EbikeCharging => {
+                Tier::Property
+            }
+            Category::ElevatorInstallation | Category::PublicRevenue => Tier::Public,
+            Category::IllegalConstruction | Category::SafetyHazard | Category::Other => Tier::Community,
+        }
+    }
+
+    /// Time allowed from dispatch to resolution.
+    pub fn deadline(self) -> Duration {
+        Duration::from_secs(match self {
+            Category::Sanitation | Category::EbikeCharging | Category::SafetyHazard => DAY,
+            Category::Pets | Category::Noise | Category::PropertyService => 2 * DAY,
+            Category::Parking | Category::NeighbourDispute => 3 * DAY,
+            Category::Other => 5 * DAY,
+            Category::IllegalConstruction => 7 * DAY,
+            Category::PublicRevenue => 15 * DAY,
+            // Building consent and design take weeks; the deadline is for a first answer plan.
+            Category::ElevatorInstallation => 30 * DAY,
+        })
+    }
+}
+
+impl Tier {
+    /// The next tier up, if any (staff escalate one step at a time).
+    pub fn escalated(self) -> Option<Tier> {
+        match self {
+            Tier::Neighbourhood => Some(Tier::Property),
+            Tier::Property => Some(Tier::Public),
+            Tier::Public => Some(Tier::Community),
+            Tier::Community => None,
+        }
+    }
+}
+
+impl CaseState {
+    /// The states a case may move to from this one.
+    pub fn next_states(self) -> &'static [CaseState] {
+        use CaseState::*;
+        match self {
+            Received => &[Accepted, Rejected, Duplicate],
+            Accepted => &[Dispatched, Rejected, Duplicate],
+            Dispatched => &[InProgress, Duplicate],
+            InProgress => &[Resolved],
+            // Verification can fail: the case goes back to the responder.
+            Resolved => &[Verified, InProgress],
+            Verified => &[Closed],
+            Closed | Rejected | Duplicate => &[],
+        }
+    }
+
+    pub fn can_move_to(self, next: CaseState) -> bool {
+        self.next_states().contains(&next)
+    }
+
+    /// No further moves.
+    pub fn is_final(self) -> bool {
+        self.next_states().is_empty()
+    }
+
+    /// Open311 status, after FixMyStreet: work still owed is `open`, everything else `closed`.
+    pub fn open311_status(self) -> &'static str {
+        match self {
+            CaseState::Received | CaseState::Accepted | CaseState::Dispatched | CaseState::InProgress => "open",
+            _ => "closed",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_state_reaches_a_final_state_and_final_states_stay() {
+        for &start in CaseState::ALL {
+            // Walk the first listed move until nothing is left; must end within the state count.
+            let mut state = start;
+            for _ in 0..CaseState::ALL.len() {
+                match state.next_states().first() {
+                    Some(&next) => state = next,
+                    None => break,
+                }
+            }
+            assert!(state.is_final(), "{start} does not reach a final state");
+        }
+        assert!(CaseState::Closed.is_final() && CaseState::Rejected.is_final() && CaseState::Duplicate.is_final());
+    }
+
+    #[test]
+    fn the_workflow_follows_gb_t_30428() {
+        use CaseState::*;
+        let path = [Received, Accepted, Dispatched, InProgress, Resolved, Verified, Closed];
+        for pair in path.windows(2) {
+            assert!(pair[0].can_move_to(pair[1]), "{} → {}", pair[0], pair[1]);
+        }
+        assert!(!Received.can_move_to(Dispatched), "a case is accepted before it is dispatched");
+        assert!(!InProgress.can_move_to(Closed), "closing needs resolution and verification");
+        assert!(Resolved.can_move_to(InProgress), "failed verification reopens");
+        assert!(!Closed.can_move_to(InProgress));
+        assert_eq!(InProgress.open311_status(), "open");
+        assert_eq!(Duplicate.open311_status(), "closed");
+    }
+
+    #[test]
+    fn categories_route_to_the_tiers_residents_expect() {
+        assert_eq!(Category::ElevatorInstallation.default_tier(), Tier::Public);
+        assert_eq!(Category::Parking.default_tier(), Tier::Property);
+        assert_eq!(Category::Pets.default_tier(), Tier::Neighbourhood);
+        assert_eq!(Category::SafetyHazard.default_tier(), Tier::Community);
+        assert!(Category::SafetyHazard.deadline() < Category::Parking.deadline());
+        assert_eq!(Tier::Neighbourhood.escalated(), Some(Tier::Property));
+        assert_eq!(Tier::Community.escalated(), None);
+        assert_eq!(Category::ALL.len(), 12);
+    }
+}
