@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod features;
 pub mod locate;
+pub mod reports;
 pub mod search;
 pub mod tiles;
 
