@@ -35,7 +35,9 @@ impl From<ServiceError> for ApiError {
     fn from(error: ServiceError) -> ApiError {
         let (status, code) = match &error {
             ServiceError::InvalidParameter { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
-            ServiceError::NotFound { .. } | ServiceError::UnknownLayer { .. } => (StatusCode::NOT_FOUND, "not_found"),
+            ServiceError::NotFound { .. } | ServiceError::UnknownLayer { .. } | ServiceError::NoSuchCase(_) => {
+                (StatusCode::NOT_FOUND, "not_found")
+            }
             ServiceError::Import(ImportError::Rejected { .. }) => (StatusCode::UNPROCESSABLE_ENTITY, "rejected"),
             ServiceError::Import(ImportError::NotGeoJson { .. }) => (StatusCode::BAD_REQUEST, "not_geojson"),
             ServiceError::Import(ImportError::Read { .. } | ImportError::Store(_))

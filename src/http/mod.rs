@@ -3,6 +3,7 @@
 mod error;
 mod ogc;
 mod params;
+mod reports;
 mod routes;
 mod tiles;
 mod web;
@@ -13,7 +14,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 use axum::Router;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
@@ -51,6 +53,10 @@ pub fn router_with_tile_cache(catalog: Catalog, tile_cache_bytes: u64) -> Router
         .route("/api/layers", get(routes::layers))
         .route("/api/layers/{layer}", get(routes::layer_features))
         .route("/api/layers/{layer}/{id}", get(routes::layer_feature))
+        .route("/api/reports", post(reports::submit).layer(DefaultBodyLimit::max(reports::MAX_BODY_BYTES)))
+        .route("/api/reports/nearby", get(reports::nearby))
+        .route("/api/reports/{case}", get(reports::case))
+        .route("/api/reports/{case}/support", post(reports::support))
         .route("/tiles/{source}", get(tiles::tilejson_route))
         .route("/tiles/{source}/{z}/{x}/{y}", get(tiles::tile))
         .merge(ogc::routes())

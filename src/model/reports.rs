@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use serde::Serialize;
+
 use super::vocabulary::vocabulary;
 
 vocabulary! {
@@ -134,6 +136,52 @@ impl CaseState {
             _ => "closed",
         }
     }
+}
+
+/// A report as stored. `reporter_name` and `reporter_phone` are private: public views
+/// are built field by field and never include them. Times are Unix seconds (UTC).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub case_number: String,
+    pub category: Category,
+    pub source: Source,
+    pub description: String,
+    pub photo_url: Option<String>,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    /// WGS84 degrees.
+    pub lon: f64,
+    pub lat: f64,
+    pub building_id: Option<String>,
+    pub compound_id: Option<String>,
+    pub micro_grid_id: Option<String>,
+    pub grid_id: String,
+    pub community_id: String,
+    pub street_id: String,
+    pub tier: Tier,
+    pub responder: String,
+    pub responder_phone: Option<String>,
+    pub state: CaseState,
+    /// Case number of the report this one duplicates.
+    pub duplicate_of: Option<String>,
+    pub supporters: u32,
+    pub created_at: i64,
+    pub dispatched_at: Option<i64>,
+    pub deadline_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub on_time: Option<bool>,
+}
+
+/// One line of a case's audit trail: who did what, when, from which state to which.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportEvent {
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub from_state: Option<CaseState>,
+    pub to_state: Option<CaseState>,
+    pub note: Option<String>,
 }
 
 #[cfg(test)]

@@ -21,6 +21,8 @@ pub enum ServiceError {
     InvalidParameter { parameter: &'static str, reason: String },
     #[error("{layer} {id:?} not found")]
     NotFound { layer: crate::model::Layer, id: String },
+    #[error("no report with case number {0:?}")]
+    NoSuchCase(String),
     /// A path named a layer that does not exist (or has no such representation).
     #[error("no layer {name:?}: {reason}")]
     UnknownLayer { name: String, reason: String },

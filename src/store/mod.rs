@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::model::reports::{Category, Report, ReportEvent};
 use crate::model::{Dataset, Layer};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +28,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored {layer} record {id:?} is corrupt: {reason}")]
     Corrupt { layer: Layer, id: String, reason: String },
+    #[error("stored report {case} is corrupt: {reason}")]
+    CorruptReport { case: String, reason: String },
     #[error("unsupported database URL {0:?}: only sqlite: URLs are supported in this build")]
     UnsupportedUrl(String),
 }
@@ -49,6 +52,19 @@ pub trait Store: Send + Sync + 'static {
 
     /// Number of records in a layer.
     async fn count(&self, layer: Layer) -> Result<u64, StoreError>;
+
+    /// Stores a new report with its first event, durably, and returns its case number.
+    async fn insert_report(&self, report: &Report, event: &ReportEvent) -> Result<String, StoreError>;
+
+    /// A report and its events, oldest first.
+    async fn report(&self, case_number: &str) -> Result<Option<(Report, Vec<ReportEvent>)>, StoreError>;
+
+    /// Open reports of a category within a lon/lat box (west, south, east, north), created at
+    /// or after `since` (Unix seconds).
+    async fn open_reports_near(&self, category: Category, bbox: [f64; 4], since: i64) -> Result<Vec<Report>, StoreError>;
+
+    /// Adds a supporter to a report and records the event; `None` if there is no such case.
+    async fn support_report(&self, case_number: &str, event: &ReportEvent) -> Result<Option<u32>, StoreError>;
 }
 
 /// Opens (creating and migrating if needed) the database a URL names.

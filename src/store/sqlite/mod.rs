@@ -11,12 +11,12 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 mod read;
+mod reports;
 
 use super::geometry::encode_geometry;
 use super::{Store, StoreError};
-use crate::model::{
-    ContactScope, Dataset, Layer, Record,
-};
+use crate::model::reports::{Category, Report, ReportEvent};
+use crate::model::{ContactScope, Dataset, Layer, Record};
 
 /// Rows per multi-row INSERT: well under SQLite's 32,766 bound variables at 10 columns,
 /// and large enough that statement overhead stops mattering.
@@ -164,6 +164,22 @@ impl Store for SqliteStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(version)
+    }
+
+    async fn insert_report(&self, report: &Report, event: &ReportEvent) -> Result<String, StoreError> {
+        reports::insert(&self.pool, report, event).await
+    }
+
+    async fn report(&self, case_number: &str) -> Result<Option<(Report, Vec<ReportEvent>)>, StoreError> {
+        reports::get(&self.pool, case_number).await
+    }
+
+    async fn open_reports_near(&self, category: Category, bbox: [f64; 4], since: i64) -> Result<Vec<Report>, StoreError> {
+        reports::open_near(&self.pool, category, bbox, since).await
+    }
+
+    async fn support_report(&self, case_number: &str, event: &ReportEvent) -> Result<Option<u32>, StoreError> {
+        reports::support(&self.pool, case_number, event).await
     }
 
     async fn count(&self, layer: Layer) -> Result<u64, StoreError> {

@@ -1,0 +1,84 @@
+//! What anyone may see of a report. Built field by field from `Report`, so the reporter's
+//! name and phone cannot slip in when fields are added.
+
+use serde::Serialize;
+
+use crate::model::reports::{CaseState, Category, Report, ReportEvent, Source, Tier};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicReport {
+    pub case_number: String,
+    pub category: Category,
+    pub category_label: &'static str,
+    pub source: Source,
+    pub description: String,
+    pub photo_url: Option<String>,
+    /// [lon, lat] WGS84.
+    pub point: [f64; 2],
+    pub building_id: Option<String>,
+    pub compound_id: Option<String>,
+    pub grid_id: String,
+    pub community_id: String,
+    pub tier: Tier,
+    pub tier_label: &'static str,
+    pub responder: String,
+    /// The responder's public work phone.
+    pub responder_phone: Option<String>,
+    pub state: CaseState,
+    pub state_label: &'static str,
+    /// Open311 status: `open` or `closed`.
+    pub status: &'static str,
+    pub duplicate_of: Option<String>,
+    pub supporters: u32,
+    /// Unix seconds (UTC).
+    pub created_at: i64,
+    pub deadline_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub on_time: Option<bool>,
+}
+
+impl From<&Report> for PublicReport {
+    fn from(r: &Report) -> PublicReport {
+        PublicReport {
+            case_number: r.case_number.clone(),
+            category: r.category,
+            category_label: r.category.label_zh(),
+            source: r.source,
+            description: r.description.clone(),
+            photo_url: r.photo_url.clone(),
+            point: [r.lon, r.lat],
+            building_id: r.building_id.clone(),
+            compound_id: r.compound_id.clone(),
+            grid_id: r.grid_id.clone(),
+            community_id: r.community_id.clone(),
+            tier: r.tier,
+            tier_label: r.tier.label_zh(),
+            responder: r.responder.clone(),
+            responder_phone: r.responder_phone.clone(),
+            state: r.state,
+            state_label: r.state.label_zh(),
+            status: r.state.open311_status(),
+            duplicate_of: r.duplicate_of.clone(),
+            supporters: r.supporters,
+            created_at: r.created_at,
+            deadline_at: r.deadline_at,
+            closed_at: r.closed_at,
+            on_time: r.on_time,
+        }
+    }
+}
+
+/// A public line of the case history: when it moved and where to. Actors and notes are
+/// staff information and stay out.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicEvent {
+    pub at: i64,
+    pub action: String,
+    pub to_state: Option<CaseState>,
+}
+
+impl From<&ReportEvent> for PublicEvent {
+    fn from(e: &ReportEvent) -> PublicEvent {
+        PublicEvent { at: e.at, action: e.action.clone(), to_state: e.to_state }
+    }
+}

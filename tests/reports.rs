@@ -1,0 +1,146 @@
+//! Reports through the HTTP API: intake, routing, duplicate hints, support, privacy,
+//! and bad input that writes nothing.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+async fn call(app: &axum::Router, method: &str, uri: &str, body: Option<String>) -> (StatusCode, String) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if body.is_some() {
+        request = request.header(header::CONTENT_TYPE, "application/json");
+    }
+    let response = app.clone().oneshot(request.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap()).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+fn json_of(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+}
+
+const NAME: &str = "王秘密";
+const PHONE: &str = "13912345678";
+
+#[tokio::test]
+async fn a_resident_reports_is_routed_sees_duplicates_and_supports() {
+    let catalog = common::demo_catalog().await;
+    let app = minsheng::http::router(catalog.clone());
+    let snapshot = catalog.snapshot();
+    let building = &snapshot.data.buildings[10];
+    let p = common::inside(&building.geometry);
+
+    let body = json!({"category": "parking", "description": "消防通道长期被占用", "lon": p.x(), "lat": p.y(),
+                      "reporter_name": NAME, "reporter_phone": PHONE});
+    let (status, text) = call(&app, "POST", "/api/reports", Some(body.to_string())).await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let first = json_of(&text);
+    let case = first["report"]["case_number"].as_str().unwrap().to_owned();
+    assert!(case.starts_with("MS"), "{case}");
+    assert_eq!(first["report"]["building_id"], building.id.as_str());
+    assert_eq!(first["report"]["tier"], "property");
+    assert_eq!(first["report"]["state"], "received");
+    assert!(first["report"]["responder"].as_str().unwrap().len() > 2);
+    assert_eq!(first["possible_duplicates"].as_array().unwrap().len(), 0);
+
+    // A neighbour 10 m away reports the same thing: offered the first case.
+    let near = json!({"category": "parking", "description": "车停在消防通道", "lon": p.x() + 0.0001, "lat": p.y()});
+    let (status, text) = call(&app, "POST", "/api/reports", Some(near.to_string())).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let second = json_of(&text);
+    let hints = second["possible_duplicates"].as_array().unwrap();
+    assert_eq!(hints.len(), 1);
+    assert_eq!(hints[0]["case_number"], case.as_str());
+    assert!(hints[0]["distance_m"].as_f64().unwrap() < 15.0);
+    // Another category at the same place is not a duplicate, nor is the pre-check for it.
+    let (_, text) = call(&app, "GET", &format!("/api/reports/nearby?lon={}&lat={}&category=pets", p.x(), p.y()), None).await;
+    assert_eq!(json_of(&text)["reports"].as_array().unwrap().len(), 0);
+    let (_, text) = call(&app, "GET", &format!("/api/reports/nearby?lon={}&lat={}&category=parking", p.x(), p.y()), None).await;
+    assert_eq!(json_of(&text)["reports"].as_array().unwrap().len(), 2);
+
+    let (status, text) = call(&app, "POST", &format!("/api/reports/{case}/support"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json_of(&text)["supporters"], 1);
+    let (status, text) = call(&app, "GET", &format!("/api/reports/{case}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let view = json_of(&text);
+    assert_eq!(view["report"]["supporters"], 1);
+    let actions: Vec<&str> = view["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, vec!["submit", "support"]);
+    assert_eq!(call(&app, "GET", "/api/reports/MS99999999", None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(call(&app, "POST", "/api/reports/MS99999999/support", None).await.0, StatusCode::NOT_FOUND);
+
+    // The reporter's name and phone are stored, but no public answer carries them.
+    let (stored, _) = catalog.store().report(&case).await.unwrap().unwrap();
+    assert_eq!((stored.reporter_name.as_deref(), stored.reporter_phone.as_deref()), (Some(NAME), Some(PHONE)));
+    let public = [
+        format!("/api/reports/{case}"),
+        format!("/api/reports/nearby?lon={}&lat={}&category=parking", p.x(), p.y()),
+        format!("/api/locate?lon={}&lat={}", p.x(), p.y()),
+        "/api/layers/contacts?limit=10000".to_owned(),
+    ];
+    for uri in public {
+        let (_, text) = call(&app, "GET", &uri, None).await;
+        assert!(!text.contains(NAME) && !text.contains(PHONE), "{uri} leaks reporter data");
+    }
+    assert!(!first.to_string().contains(NAME) && !first.to_string().contains(PHONE), "the submit answer leaks");
+}
+
+#[tokio::test]
+async fn bad_reports_get_a_400_naming_the_field_and_write_nothing() {
+    let catalog = common::demo_catalog().await;
+    let app = minsheng::http::router(catalog.clone());
+    let p = common::inside(&catalog.snapshot().data.buildings[0].geometry);
+    let good = json!({"category": "pets", "description": "狗吠扰民", "lon": p.x(), "lat": p.y()});
+    let with = |key: &str, value: Value| {
+        let mut body = good.clone();
+        body[key] = value;
+        body.to_string()
+    };
+    let cases = [
+        (with("category", json!("dragons")), "category"),
+        (with("description", json!("   ")), "description"),
+        (with("description", json!("长".repeat(2_001))), "description"),
+        (with("reporter_phone", json!("call me maybe")), "reporter_phone"),
+        (with("photo_url", json!("javascript:alert(1)")), "photo_url"),
+        (with("lat", json!(95.0)), "lat"),
+        (with("crs", json!("mars")), "crs"),
+        (with("lon", json!(103.0)), "outside every grid"),
+        (with("surprise", json!(1)), "surprise"),
+        ("{\"category\": \"pets\"}".to_owned(), "description"),
+        ("not json".to_owned(), "body"),
+    ];
+    for (body, named) in cases {
+        let (status, text) = call(&app, "POST", "/api/reports", Some(body.clone())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {text}");
+        let message = json_of(&text)["error"]["message"].as_str().unwrap().to_owned();
+        assert!(message.contains(named), "{body}: {message:?} does not name {named}");
+    }
+    let (_, text) = call(&app, "GET", &format!("/api/reports/nearby?lon={}&lat={}&category=pets", p.x(), p.y()), None).await;
+    assert_eq!(json_of(&text)["reports"].as_array().unwrap().len(), 0, "a rejected report was written");
+    let (status, _) = call(&app, "POST", "/api/reports", Some(good.to_string())).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let too_big = with("description", json!("x".repeat(20_000)));
+    assert_eq!(call(&app, "POST", "/api/reports", Some(too_big)).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn gcj02_reports_land_on_the_same_building() {
+    let catalog = common::demo_catalog().await;
+    let app = minsheng::http::router(catalog.clone());
+    let building = &catalog.snapshot().data.buildings[42];
+    let p = common::inside(&building.geometry);
+    let (lon, lat) = minsheng::crs::wgs84_to_gcj02(p.x(), p.y());
+    let body = json!({"category": "elevator_installation", "description": "老人上下楼难，申请加装电梯", "lon": lon, "lat": lat, "crs": "gcj02"});
+    let (status, text) = call(&app, "POST", "/api/reports", Some(body.to_string())).await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let answer = json_of(&text);
+    assert_eq!(answer["report"]["building_id"], building.id.as_str());
+    assert_eq!(answer["report"]["tier"], "public");
+    assert!(answer["report"]["responder"].as_str().unwrap().contains("议事会"));
+}
