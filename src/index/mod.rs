@@ -148,7 +148,10 @@ impl Snapshot {
         for (i, s) in data.stations.iter().enumerate() {
             names.add(Layer::Stations, i as u32, &s.name);
         }
-        let mut snapshot = Snapshot {
+        for i in 0..data.buildings.len() as u32 {
+            names.add(Layer::Buildings, i, &building_name(&data, &building_links, i));
+        }
+        Ok(Snapshot {
             version,
             data,
             ids,
@@ -162,13 +165,7 @@ impl Snapshot {
             contact_ranges,
             contact_list,
             names,
-        };
-        let mut names = std::mem::take(&mut snapshot.names);
-        for i in 0..snapshot.data.buildings.len() as u32 {
-            names.add(Layer::Buildings, i, &snapshot.building_name(i));
-        }
-        snapshot.names = names;
-        Ok(snapshot)
+        })
     }
 
     /// An empty snapshot (no data yet).
@@ -199,11 +196,7 @@ impl Snapshot {
 
     /// What residents call a building: "杨柳苑 3栋", or just its label outside a compound.
     pub fn building_name(&self, building: u32) -> String {
-        let b = &self.data.buildings[building as usize];
-        match self.building_links[building as usize].compound {
-            Some(c) => format!("{} {}", self.data.compounds[c as usize].name, b.label),
-            None => b.label.clone(),
-        }
+        building_name(&self.data, &self.building_links, building)
     }
 
     /// Records of an area layer that contain the point.
@@ -267,16 +260,12 @@ impl Snapshot {
         let Some(bbox) = bbox else {
             return (0..self.data.count(layer) as u32).collect();
         };
-        let mut hits: Vec<u32> = match layer {
-            Layer::Stations => self.stations.in_envelope(bbox).collect(),
-            Layer::Contacts => Vec::new(),
-            _ => {
-                // Bounding rectangles meeting the box are candidates; keep those whose shape does.
-                let rect = geo::Rect::new(bbox.lower(), bbox.upper());
-                let Some(tree) = self.areas.get(&layer) else { return Vec::new() };
-                tree.in_envelope(bbox).filter(|&i| area_geometry(&self.data, layer, i).intersects(&rect)).collect()
-            }
-        };
+        let mut hits = self.candidates(layer, bbox);
+        if AREA_LAYERS.contains(&layer) {
+            // Bounding rectangles meeting the box are candidates; keep those whose shape does.
+            let rect = geo::Rect::new(bbox.lower(), bbox.upper());
+            hits.retain(|&i| area_geometry(&self.data, layer, i).intersects(&rect));
+        }
         hits.sort_unstable();
         hits
     }
@@ -305,13 +294,21 @@ impl Snapshot {
 
     /// West, south, east, north around all mapped data, if there is any.
     pub fn bounds(&self) -> Option<[f64; 4]> {
-        let envelopes = self.areas.values().filter_map(AreaTree::envelope).chain(self.stations.envelope());
+        let envelopes = Layer::ALL.iter().filter_map(|&layer| self.extent(layer));
         envelopes.reduce(|a, b| a.merged(&b)).map(|e| [e.lower()[0], e.lower()[1], e.upper()[0], e.upper()[1]])
     }
 
     /// Compounds, buildings and stations whose name matches the query, best first.
     pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
         self.names.search(&text::normalize(query), limit)
+    }
+}
+
+fn building_name(data: &Dataset, links: &[BuildingLinks], building: u32) -> String {
+    let b = &data.buildings[building as usize];
+    match links[building as usize].compound {
+        Some(c) => format!("{} {}", data.compounds[c as usize].name, b.label),
+        None => b.label.clone(),
     }
 }
 

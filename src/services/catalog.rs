@@ -1,13 +1,12 @@
 //! The data's life cycle: open the store, seed an empty one with the bundled demo
-//! district, build the index, import files, and keep the index current when the database
+//! district, build the index, and keep it current when the database
 //! changes (also when another process, such as `minsheng import`, wrote to it).
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::ServiceError;
-use crate::import::{self, ImportReport, Parsed};
+use crate::import::{self, Parsed};
 use crate::index::{Index, Snapshot};
 use crate::model::Layer;
 use crate::store::Store;
@@ -63,13 +62,6 @@ impl Catalog {
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
-    }
-
-    /// Imports one layer's GeoJSON file and refreshes the index.
-    pub async fn import_file(&self, layer: Layer, path: &Path) -> Result<ImportReport, ServiceError> {
-        let report = import::import_file(self.store.as_ref(), layer, path).await?;
-        self.reload().await?;
-        Ok(report)
     }
 
     /// Rebuilds the index from the store and swaps it in.
