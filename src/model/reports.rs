@@ -171,6 +171,8 @@ pub struct Report {
     pub resolved_at: Option<i64>,
     pub closed_at: Option<i64>,
     pub on_time: Option<bool>,
+    /// The case's number in the system it was imported from (a 12345 hotline ticket), if any.
+    pub external_id: Option<String>,
 }
 
 /// One line of a case's audit trail: who did what, when, from which state to which.
@@ -182,6 +184,28 @@ pub struct ReportEvent {
     pub from_state: Option<CaseState>,
     pub to_state: Option<CaseState>,
     pub note: Option<String>,
+}
+
+vocabulary! {
+    /// What a staff token may do: a grid worker works the cases of one grid, an official
+    /// reads and works every case, an admin also manages tokens and imports.
+    Role {
+        GridWorker = "grid_worker" / "网格员",
+        Official = "official" / "街道/社区干部",
+        Admin = "admin" / "管理员",
+    }
+}
+
+/// A staff API token as stored: never the secret itself, only who it is for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StaffToken {
+    pub id: i64,
+    pub role: Role,
+    /// The grid a grid worker acts in; `None` for officials and admins.
+    pub grid_id: Option<String>,
+    pub label: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
 }
 
 #[cfg(test)]

@@ -10,12 +10,12 @@ mod sqlite;
 pub use geometry::{decode_geometry, encode_geometry};
 pub use sqlite::SqliteStore;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::model::reports::{Category, Report, ReportEvent};
+use crate::model::reports::{CaseState, Category, Report, ReportEvent, Role, StaffToken};
 use crate::model::{Dataset, Layer};
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +30,10 @@ pub enum StoreError {
     Corrupt { layer: Layer, id: String, reason: String },
     #[error("stored report {case} is corrupt: {reason}")]
     CorruptReport { case: String, reason: String },
+    #[error("stored token {id} is corrupt: {reason}")]
+    CorruptToken { id: i64, reason: String },
+    #[error("the import repeats cases already stored: {0}")]
+    DuplicateExternalId(String),
     #[error("unsupported database URL {0:?}: only sqlite: URLs are supported in this build")]
     UnsupportedUrl(String),
 }
@@ -65,6 +69,93 @@ pub trait Store: Send + Sync + 'static {
 
     /// Adds a supporter to a report and records the event; `None` if there is no such case.
     async fn support_report(&self, case_number: &str, event: &ReportEvent) -> Result<Option<u32>, StoreError>;
+
+    /// Reports matching a filter, newest first unless the filter says otherwise.
+    async fn reports(&self, filter: &ReportFilter) -> Result<Vec<Report>, StoreError>;
+
+    /// How many reports match a filter (ignoring its limit and offset).
+    async fn count_reports(&self, filter: &ReportFilter) -> Result<u64, StoreError>;
+
+    /// Writes a report's new workflow fields (state, tier, responder, times, duplicate link)
+    /// and its event, only if it is still in `expected`; `false` if it moved meanwhile or
+    /// does not exist. `duplicate_of` is a case number.
+    async fn update_report(&self, expected: CaseState, report: &Report, event: &ReportEvent) -> Result<bool, StoreError>;
+
+    /// Stores whole cases with their histories (a historical import) in one transaction:
+    /// all or nothing. Returns the case numbers given, in order.
+    async fn insert_reports(&self, cases: &[(Report, Vec<ReportEvent>)]) -> Result<Vec<String>, StoreError>;
+
+    /// Of these external ids, those already stored, with the case number each became.
+    async fn stored_external_ids(&self, ids: &[String]) -> Result<HashMap<String, String>, StoreError>;
+
+    /// Case counts per area at a level, over the reports a filter selects; overdue as of `now`.
+    async fn closure_counts(&self, level: AreaLevel, filter: &ReportFilter, now: i64) -> Result<Vec<ClosureCounts>, StoreError>;
+
+    /// Stores a new staff token by the SHA-256 of its secret; returns its id.
+    async fn insert_token(&self, hash: &[u8; 32], role: Role, grid_id: Option<&str>, label: &str, now: i64) -> Result<i64, StoreError>;
+
+    /// The token whose secret hashes to `hash`, revoked or not.
+    async fn token(&self, hash: &[u8; 32]) -> Result<Option<StaffToken>, StoreError>;
+
+    /// Every token, oldest first.
+    async fn tokens(&self) -> Result<Vec<StaffToken>, StoreError>;
+
+    /// Revokes a token; `false` if there is no such live token.
+    async fn revoke_token(&self, id: i64, now: i64) -> Result<bool, StoreError>;
+}
+
+/// Which reports a listing or a statistic covers. Empty lists and `None` mean "any".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportFilter {
+    pub case_numbers: Vec<String>,
+    pub categories: Vec<Category>,
+    pub states: Vec<CaseState>,
+    /// The grid that owns the case (a grid worker's scope).
+    pub grid_id: Option<String>,
+    pub community_id: Option<String>,
+    pub street_id: Option<String>,
+    /// Created at or after / before (Unix seconds).
+    pub created_from: Option<i64>,
+    pub created_before: Option<i64>,
+    /// Only cases still owed work (dispatched or in progress) whose deadline passed before this time.
+    pub overdue_at: Option<i64>,
+    /// Newest first unless set.
+    pub oldest_first: bool,
+    /// At most this many rows (`None`: all), after skipping `offset`.
+    pub limit: Option<u32>,
+    pub offset: u32,
+}
+
+/// The administrative level closure statistics are grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AreaLevel {
+    Grid,
+    Community,
+    Street,
+}
+
+impl AreaLevel {
+    /// The reports column holding the area's id.
+    pub fn column(self) -> &'static str {
+        match self {
+            AreaLevel::Grid => "grid_id",
+            AreaLevel::Community => "community_id",
+            AreaLevel::Street => "street_id",
+        }
+    }
+}
+
+/// Case counts of one area. "Open" is received to in progress; "overdue" is dispatched or
+/// in progress past its deadline; `on_time` and `late` count closed cases by their record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClosureCounts {
+    pub area_id: String,
+    pub total: u64,
+    pub open: u64,
+    pub overdue: u64,
+    pub closed: u64,
+    pub on_time: u64,
+    pub late: u64,
 }
 
 /// Opens (creating and migrating if needed) the database a URL names.

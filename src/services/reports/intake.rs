@@ -129,6 +129,7 @@ pub async fn submit(catalog: &Catalog, new: NewReport, now: i64) -> Result<Submi
         resolved_at: None,
         closed_at: None,
         on_time: None,
+        external_id: None,
     };
     let event = ReportEvent {
         at: now,

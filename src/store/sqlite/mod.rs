@@ -1,6 +1,6 @@
 //! The embedded default backend: one SQLite file, WAL journal, foreign keys on.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -12,10 +12,11 @@ use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 mod read;
 mod reports;
+mod tokens;
 
 use super::geometry::encode_geometry;
-use super::{Store, StoreError};
-use crate::model::reports::{Category, Report, ReportEvent};
+use super::{AreaLevel, ClosureCounts, ReportFilter, Store, StoreError};
+use crate::model::reports::{CaseState, Category, Report, ReportEvent, Role, StaffToken};
 use crate::model::{ContactScope, Dataset, Layer, Record};
 
 /// Rows per multi-row INSERT: well under SQLite's 32,766 bound variables at 10 columns,
@@ -34,8 +35,10 @@ impl SqliteStore {
             .create_if_missing(true)
             .foreign_keys(true)
             .journal_mode(SqliteJournalMode::Wal)
-            // NORMAL in WAL mode survives a process crash; only power loss can lose the last commit.
-            .synchronous(SqliteSynchronous::Normal)
+            // FULL: a commit is on disk before it returns, so a report acknowledged with 201
+            // survives power loss too, not only a crash (NORMAL would only promise the latter).
+            // Bulk imports are one transaction each, so this costs one fsync per import.
+            .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(30));
         if let Some(parent) = options.get_filename().parent() {
             if !parent.as_os_str().is_empty() {
@@ -180,6 +183,46 @@ impl Store for SqliteStore {
 
     async fn support_report(&self, case_number: &str, event: &ReportEvent) -> Result<Option<u32>, StoreError> {
         reports::support(&self.pool, case_number, event).await
+    }
+
+    async fn reports(&self, filter: &ReportFilter) -> Result<Vec<Report>, StoreError> {
+        reports::list(&self.pool, filter).await
+    }
+
+    async fn count_reports(&self, filter: &ReportFilter) -> Result<u64, StoreError> {
+        reports::count(&self.pool, filter).await
+    }
+
+    async fn update_report(&self, expected: CaseState, report: &Report, event: &ReportEvent) -> Result<bool, StoreError> {
+        reports::update(&self.pool, expected, report, event).await
+    }
+
+    async fn insert_reports(&self, cases: &[(Report, Vec<ReportEvent>)]) -> Result<Vec<String>, StoreError> {
+        reports::insert_many(&self.pool, cases).await
+    }
+
+    async fn stored_external_ids(&self, ids: &[String]) -> Result<HashMap<String, String>, StoreError> {
+        reports::stored_external_ids(&self.pool, ids).await
+    }
+
+    async fn closure_counts(&self, level: AreaLevel, filter: &ReportFilter, now: i64) -> Result<Vec<ClosureCounts>, StoreError> {
+        reports::closure_counts(&self.pool, level, filter, now).await
+    }
+
+    async fn insert_token(&self, hash: &[u8; 32], role: Role, grid_id: Option<&str>, label: &str, now: i64) -> Result<i64, StoreError> {
+        tokens::insert(&self.pool, hash, role, grid_id, label, now).await
+    }
+
+    async fn token(&self, hash: &[u8; 32]) -> Result<Option<StaffToken>, StoreError> {
+        tokens::by_hash(&self.pool, hash).await
+    }
+
+    async fn tokens(&self) -> Result<Vec<StaffToken>, StoreError> {
+        tokens::all(&self.pool).await
+    }
+
+    async fn revoke_token(&self, id: i64, now: i64) -> Result<bool, StoreError> {
+        tokens::revoke(&self.pool, id, now).await
     }
 
     async fn count(&self, layer: Layer) -> Result<u64, StoreError> {

@@ -1,10 +1,17 @@
 //! Reports and their audit trail in SQLite.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqlitePool};
+use std::collections::HashMap;
 
-use crate::model::reports::{Category, Report, ReportEvent};
-use crate::store::StoreError;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+
+use crate::model::reports::{CaseState, Category, Report, ReportEvent};
+use crate::store::{AreaLevel, ClosureCounts, ReportFilter, StoreError};
+
+/// Rows per multi-row INSERT of a historical import: 30 columns × 500 stays under
+/// SQLite's 32,766 bound variables.
+const CASES_PER_STATEMENT: usize = 500;
+const EVENTS_PER_STATEMENT: usize = 2_000;
 
 const SELECT_REPORT: &str = "SELECT r.*, d.case_number AS duplicate_case FROM reports r
      LEFT JOIN reports d ON d.id = r.duplicate_of";
@@ -18,8 +25,8 @@ pub async fn insert(pool: &SqlitePool, report: &Report, event: &ReportEvent) -> 
     let (id, case_number): (i64, String) = sqlx::query_as(
         "INSERT INTO reports (id, case_number, category, source, description, photo_url, reporter_name,
              reporter_phone, lon, lat, building_id, compound_id, micro_grid_id, grid_id, community_id, street_id,
-             tier, responder, responder_phone, state, supporters, created_at)
-         SELECT n, 'MS' || printf('%08d', n), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?
+             tier, responder, responder_phone, state, supporters, created_at, external_id)
+         SELECT n, 'MS' || printf('%08d', n), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?
          FROM (SELECT COALESCE(MAX(id), 0) + 1 AS n FROM reports)
          RETURNING id, case_number",
     )
@@ -42,6 +49,7 @@ pub async fn insert(pool: &SqlitePool, report: &Report, event: &ReportEvent) -> 
     .bind(&report.responder_phone)
     .bind(report.state.as_str())
     .bind(report.created_at)
+    .bind(&report.external_id)
     .fetch_one(&mut *tx)
     .await?;
     insert_event(&mut tx, id, event).await?;
@@ -49,7 +57,7 @@ pub async fn insert(pool: &SqlitePool, report: &Report, event: &ReportEvent) -> 
     Ok(case_number)
 }
 
-async fn insert_event(conn: &mut sqlx::SqliteConnection, report_id: i64, event: &ReportEvent) -> Result<(), StoreError> {
+async fn insert_event(conn: &mut SqliteConnection, report_id: i64, event: &ReportEvent) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO report_events (report_id, at, actor, action, from_state, to_state, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
@@ -123,6 +131,246 @@ pub async fn support(pool: &SqlitePool, case_number: &str, event: &ReportEvent) 
     Ok(Some(supporters as u32))
 }
 
+/// Appends `WHERE …` for a filter (always at least `WHERE 1`).
+fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &ReportFilter) {
+    query.push(" WHERE 1");
+    if !filter.case_numbers.is_empty() {
+        query.push(" AND r.case_number IN (");
+        let mut list = query.separated(", ");
+        for case in &filter.case_numbers {
+            list.push_bind(case.as_str());
+        }
+        query.push(")");
+    }
+    if !filter.categories.is_empty() {
+        query.push(" AND r.category IN (");
+        let mut list = query.separated(", ");
+        for category in &filter.categories {
+            list.push_bind(category.as_str());
+        }
+        query.push(")");
+    }
+    if !filter.states.is_empty() {
+        query.push(" AND r.state IN (");
+        let mut list = query.separated(", ");
+        for state in &filter.states {
+            list.push_bind(state.as_str());
+        }
+        query.push(")");
+    }
+    for (column, value) in
+        [("grid_id", &filter.grid_id), ("community_id", &filter.community_id), ("street_id", &filter.street_id)]
+    {
+        if let Some(value) = value {
+            query.push(format_args!(" AND r.{column} = ")).push_bind(value.as_str());
+        }
+    }
+    if let Some(from) = filter.created_from {
+        query.push(" AND r.created_at >= ").push_bind(from);
+    }
+    if let Some(before) = filter.created_before {
+        query.push(" AND r.created_at < ").push_bind(before);
+    }
+    if let Some(at) = filter.overdue_at {
+        query.push(" AND r.state IN ('dispatched', 'in_progress') AND r.deadline_at < ").push_bind(at);
+    }
+}
+
+/// Reports matching a filter, with paging.
+pub async fn list(pool: &SqlitePool, filter: &ReportFilter) -> Result<Vec<Report>, StoreError> {
+    let mut query = QueryBuilder::<Sqlite>::new(SELECT_REPORT);
+    push_filter(&mut query, filter);
+    query.push(if filter.oldest_first { " ORDER BY r.id" } else { " ORDER BY r.id DESC" });
+    query.push(" LIMIT ").push_bind(filter.limit.map_or(-1, i64::from));
+    query.push(" OFFSET ").push_bind(i64::from(filter.offset));
+    let rows = query.build().fetch_all(pool).await?;
+    rows.iter().map(report_from).collect()
+}
+
+/// How many reports match a filter.
+pub async fn count(pool: &SqlitePool, filter: &ReportFilter) -> Result<u64, StoreError> {
+    let mut query = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM reports r");
+    push_filter(&mut query, filter);
+    let count: i64 = query.build_query_scalar().fetch_one(pool).await?;
+    Ok(count as u64)
+}
+
+/// Case counts per area of a level.
+pub async fn closure_counts(
+    pool: &SqlitePool,
+    level: AreaLevel,
+    filter: &ReportFilter,
+    now: i64,
+) -> Result<Vec<ClosureCounts>, StoreError> {
+    let column = level.column();
+    let mut query = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT r.{column} AS area_id, COUNT(*) AS total,
+             SUM(r.state IN ('received', 'accepted', 'dispatched', 'in_progress')) AS open,
+             SUM(r.state IN ('dispatched', 'in_progress') AND r.deadline_at < "
+    ));
+    query.push_bind(now);
+    query.push(
+        ") AS overdue,
+             SUM(r.state = 'closed') AS closed,
+             SUM(r.state = 'closed' AND r.on_time = 1) AS on_time,
+             SUM(r.state = 'closed' AND r.on_time = 0) AS late
+         FROM reports r",
+    );
+    push_filter(&mut query, filter);
+    query.push(format_args!(" GROUP BY r.{column} ORDER BY r.{column}"));
+    let rows = query.build().fetch_all(pool).await?;
+    rows.iter()
+        .map(|row| {
+            let n = |column: &str| row.try_get::<i64, _>(column).map(|v| v as u64);
+            Ok(ClosureCounts {
+                area_id: row.try_get("area_id")?,
+                total: n("total")?,
+                open: n("open")?,
+                overdue: n("overdue")?,
+                closed: n("closed")?,
+                on_time: n("on_time")?,
+                late: n("late")?,
+            })
+        })
+        .collect()
+}
+
+/// Writes the workflow fields of a report still in `expected`, and its event.
+pub async fn update(pool: &SqlitePool, expected: CaseState, report: &Report, event: &ReportEvent) -> Result<bool, StoreError> {
+    let mut tx = pool.begin().await?;
+    let id: Option<i64> = sqlx::query_scalar(
+        "UPDATE reports SET state = ?, tier = ?, responder = ?, responder_phone = ?, dispatched_at = ?, deadline_at = ?,
+             resolved_at = ?, closed_at = ?, on_time = ?,
+             duplicate_of = (SELECT d.id FROM reports d WHERE d.case_number = ?)
+         WHERE case_number = ? AND state = ? RETURNING id",
+    )
+    .bind(report.state.as_str())
+    .bind(report.tier.as_str())
+    .bind(&report.responder)
+    .bind(&report.responder_phone)
+    .bind(report.dispatched_at)
+    .bind(report.deadline_at)
+    .bind(report.resolved_at)
+    .bind(report.closed_at)
+    .bind(report.on_time)
+    .bind(&report.duplicate_of)
+    .bind(&report.case_number)
+    .bind(expected.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = id else { return Ok(false) };
+    insert_event(&mut tx, id, event).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Stores whole cases in one transaction, numbering them after the last stored case.
+pub async fn insert_many(pool: &SqlitePool, cases: &[(Report, Vec<ReportEvent>)]) -> Result<Vec<String>, StoreError> {
+    // IMMEDIATE takes the write lock before reading the last id, so no other writer can
+    // take the same numbers between the read and the insert.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM reports").fetch_one(&mut *tx).await?;
+    let numbered: Vec<(i64, String, &Report)> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (report, _))| {
+            let id = last + 1 + i as i64;
+            (id, format!("MS{id:08}"), report)
+        })
+        .collect();
+    for chunk in numbered.chunks(CASES_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO reports (id, case_number, category, source, description, photo_url, reporter_name,
+                 reporter_phone, lon, lat, building_id, compound_id, micro_grid_id, grid_id, community_id, street_id,
+                 tier, responder, responder_phone, state, supporters, created_at, dispatched_at, deadline_at,
+                 resolved_at, closed_at, on_time, external_id) ",
+        );
+        query.push_values(chunk, |mut row, (id, case, r)| {
+            row.push_bind(*id)
+                .push_bind(case.clone())
+                .push_bind(r.category.as_str())
+                .push_bind(r.source.as_str())
+                .push_bind(r.description.clone())
+                .push_bind(r.photo_url.clone())
+                .push_bind(r.reporter_name.clone())
+                .push_bind(r.reporter_phone.clone())
+                .push_bind(r.lon)
+                .push_bind(r.lat)
+                .push_bind(r.building_id.clone())
+                .push_bind(r.compound_id.clone())
+                .push_bind(r.micro_grid_id.clone())
+                .push_bind(r.grid_id.clone())
+                .push_bind(r.community_id.clone())
+                .push_bind(r.street_id.clone())
+                .push_bind(r.tier.as_str())
+                .push_bind(r.responder.clone())
+                .push_bind(r.responder_phone.clone())
+                .push_bind(r.state.as_str())
+                .push_bind(i64::from(r.supporters))
+                .push_bind(r.created_at)
+                .push_bind(r.dispatched_at)
+                .push_bind(r.deadline_at)
+                .push_bind(r.resolved_at)
+                .push_bind(r.closed_at)
+                .push_bind(r.on_time)
+                .push_bind(r.external_id.clone());
+        });
+        query.build().execute(&mut *tx).await.map_err(|e| match e {
+            sqlx::Error::Database(db) if db.message().contains("reports.external_id") => {
+                StoreError::DuplicateExternalId(db.message().to_owned())
+            }
+            other => StoreError::Database(other),
+        })?;
+    }
+    // Duplicate links name case numbers; resolve them now that every case has a row.
+    for (id, _, report) in &numbered {
+        if let Some(duplicate_of) = &report.duplicate_of {
+            sqlx::query("UPDATE reports SET duplicate_of = (SELECT d.id FROM reports d WHERE d.case_number = ?) WHERE id = ?")
+                .bind(duplicate_of)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    let events: Vec<(i64, &ReportEvent)> = numbered
+        .iter()
+        .zip(cases)
+        .flat_map(|((id, _, _), (_, events))| events.iter().map(move |e| (*id, e)))
+        .collect();
+    for chunk in events.chunks(EVENTS_PER_STATEMENT) {
+        let mut query =
+            QueryBuilder::<Sqlite>::new("INSERT INTO report_events (report_id, at, actor, action, from_state, to_state, note) ");
+        query.push_values(chunk, |mut row, (id, e)| {
+            row.push_bind(*id)
+                .push_bind(e.at)
+                .push_bind(e.actor.clone())
+                .push_bind(e.action.clone())
+                .push_bind(e.from_state.map(|s| s.as_str()))
+                .push_bind(e.to_state.map(|s| s.as_str()))
+                .push_bind(e.note.clone());
+        });
+        query.build().execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(numbered.into_iter().map(|(_, case, _)| case).collect())
+}
+
+/// Of these external ids, those stored, with their case numbers.
+pub async fn stored_external_ids(pool: &SqlitePool, ids: &[String]) -> Result<HashMap<String, String>, StoreError> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(EVENTS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Sqlite>::new("SELECT external_id, case_number FROM reports WHERE external_id IN (");
+        let mut list = query.separated(", ");
+        for id in chunk {
+            list.push_bind(id.as_str());
+        }
+        query.push(")");
+        let rows: Vec<(String, String)> = query.build_query_as().fetch_all(pool).await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
 fn corrupt(case: &str, reason: impl std::fmt::Display) -> StoreError {
     StoreError::CorruptReport { case: case.to_owned(), reason: reason.to_string() }
 }
@@ -161,6 +409,7 @@ fn report_from(row: &SqliteRow) -> Result<Report, StoreError> {
         resolved_at: row.try_get("resolved_at")?,
         closed_at: row.try_get("closed_at")?,
         on_time: row.try_get("on_time")?,
+        external_id: row.try_get("external_id")?,
         case_number: case,
     })
 }
