@@ -5,6 +5,7 @@
 
 mod kinds;
 pub mod reports;
+pub mod time;
 mod vocabulary;
 
 pub use kinds::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel};
