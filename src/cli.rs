@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
+use crate::model::reports::Role;
+use crate::model::time::{now, to_iso8601};
 use crate::model::Layer;
 use crate::services::Catalog;
 
@@ -34,6 +36,35 @@ enum Command {
     Demo(DemoArgs),
     /// Load the database into the index and report counts, time and memory.
     Check(DatabaseArg),
+    /// Create, list or revoke staff API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print its secret (shown this once; only its hash is stored).
+    Create {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// grid_worker, official or admin.
+        #[arg(long)]
+        role: Role,
+        /// The grid (or micro-grid) a grid worker works in; required for grid_worker only.
+        #[arg(long)]
+        grid: Option<String>,
+        /// Who holds it, e.g. "张伟 网格员". Shown in the audit trail.
+        #[arg(long)]
+        label: String,
+    },
+    /// List tokens (never their secrets).
+    List(DatabaseArg),
+    /// Revoke a token by its number; requests with it are refused from then on.
+    Revoke {
+        #[command(flatten)]
+        database: DatabaseArg,
+        id: i64,
+    },
 }
 
 #[derive(Args)]
@@ -59,6 +90,9 @@ struct ServeArgs {
     /// Memory for encoded tiles, in MiB (0 renders every tile afresh).
     #[arg(long, default_value_t = crate::http::DEFAULT_TILE_CACHE_BYTES / (1024 * 1024))]
     tile_cache_mb: u64,
+    /// Anonymous reports and "me too"s per client address and minute (0: no limit).
+    #[arg(long, default_value_t = crate::http::DEFAULT_SUBMISSIONS_PER_MINUTE)]
+    submissions_per_minute: u32,
 }
 
 #[derive(Args)]
@@ -97,6 +131,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Import(args)) => import(args).await,
         Some(Command::Demo(args)) => demo(args),
         Some(Command::Check(args)) => check(args).await,
+        Some(Command::Token(command)) => token(command).await,
     }
 }
 
@@ -114,7 +149,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         catalog.spawn_watcher(Duration::from_secs(args.watch_seconds));
     }
     let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
-    let router = crate::http::router_with_tile_cache(catalog, args.tile_cache_mb * 1024 * 1024);
+    let settings = crate::http::Settings {
+        tile_cache_bytes: args.tile_cache_mb * 1024 * 1024,
+        submissions_per_minute: args.submissions_per_minute,
+    };
+    let router = crate::http::router_with(catalog, settings);
     crate::http::serve(router, listener).await?;
     Ok(())
 }
@@ -157,6 +196,39 @@ async fn check(args: DatabaseArg) -> anyhow::Result<()> {
     println!("loaded and indexed in {:.2} s", elapsed.as_secs_f64());
     if let Some(peak) = peak_memory_kib() {
         println!("peak resident memory {:.0} MiB", peak as f64 / 1024.0);
+    }
+    Ok(())
+}
+
+async fn token(command: TokenCommand) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Create { database, role, grid, label } => {
+            let catalog = open_catalog(&database.database).await?;
+            let created = crate::services::auth::create_token(&catalog, role, grid, &label, now()).await?;
+            let scope = created.token.grid_id.as_deref().map(|g| format!(" in grid {g}")).unwrap_or_default();
+            eprintln!("token #{} for {} ({role}{scope}); keep the secret, it is not shown again:", created.token.id, created.token.label);
+            println!("{}", created.secret);
+        }
+        TokenCommand::List(database) => {
+            let store = crate::store::open(&database.database).await?;
+            println!("{:>4}  {:<12} {:<16} {:<26} {:<26} label", "id", "role", "grid", "created", "revoked");
+            for t in store.tokens().await? {
+                println!(
+                    "{:>4}  {:<12} {:<16} {:<26} {:<26} {}",
+                    t.id,
+                    t.role.as_str(),
+                    t.grid_id.as_deref().unwrap_or("-"),
+                    to_iso8601(t.created_at),
+                    t.revoked_at.map(to_iso8601).unwrap_or_else(|| "-".into()),
+                    t.label
+                );
+            }
+        }
+        TokenCommand::Revoke { database, id } => {
+            let store = crate::store::open(&database.database).await?;
+            anyhow::ensure!(store.revoke_token(id, now()).await?, "no live token #{id}");
+            println!("token #{id} revoked");
+        }
     }
     Ok(())
 }

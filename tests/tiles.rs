@@ -234,7 +234,7 @@ async fn tilejson_describes_the_source() {
 async fn a_server_without_tile_cache_serves_the_same_tiles() {
     let catalog = common::demo_catalog().await;
     let cached = minsheng::http::router(catalog.clone());
-    let uncached = minsheng::http::router_with_tile_cache(catalog.clone(), 0);
+    let uncached = minsheng::http::router_with(catalog.clone(), minsheng::http::Settings { tile_cache_bytes: 0, ..Default::default() });
     let p = common::inside(&catalog.snapshot().data.buildings[0].geometry);
     let (tx, ty) = tile_of(15, p.x(), p.y());
     let uri = format!("/tiles/grids,compounds,buildings,stations/15/{tx}/{ty}.mvt");

@@ -1,14 +1,18 @@
 //! HTTP: routes to services, errors to status codes (in `error`, nowhere else).
 
+mod auth;
 mod error;
+mod limit;
 mod ogc;
 mod params;
 mod reports;
 mod routes;
+mod staff;
 mod tiles;
 mod web;
 
 pub use error::ApiError;
+pub use limit::DEFAULT_SUBMISSIONS_PER_MINUTE;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,11 +29,27 @@ use crate::services::{self, Catalog};
 /// Encoded tiles kept in memory by default, at most this many bytes.
 pub const DEFAULT_TILE_CACHE_BYTES: u64 = 256 * 1024 * 1024;
 
-/// What handlers share: the data and the tile cache.
+/// What handlers share: the data, the tile cache and the submission limiter.
 #[derive(Clone)]
 pub struct AppState {
     pub catalog: Catalog,
     pub tiles: Arc<services::tiles::TileCache>,
+    pub submissions: Arc<limit::SubmissionLimiter>,
+}
+
+/// How the router is set up.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Memory for encoded tiles (0: render every tile afresh).
+    pub tile_cache_bytes: u64,
+    /// Anonymous submissions (reports and "me too") per client address and minute (0: no limit).
+    pub submissions_per_minute: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings { tile_cache_bytes: DEFAULT_TILE_CACHE_BYTES, submissions_per_minute: DEFAULT_SUBMISSIONS_PER_MINUTE }
+    }
 }
 
 impl FromRef<AppState> for Catalog {
@@ -38,14 +58,18 @@ impl FromRef<AppState> for Catalog {
     }
 }
 
-/// Every route, over one catalog, with the default tile cache.
+/// Every route, over one catalog, with the default settings.
 pub fn router(catalog: Catalog) -> Router {
-    router_with_tile_cache(catalog, DEFAULT_TILE_CACHE_BYTES)
+    router_with(catalog, Settings::default())
 }
 
-/// Every route, with a tile cache of at most `tile_cache_bytes` (0: no cache).
-pub fn router_with_tile_cache(catalog: Catalog, tile_cache_bytes: u64) -> Router {
-    let state = AppState { catalog, tiles: Arc::new(services::tiles::TileCache::new(tile_cache_bytes)) };
+/// Every route, with the given settings.
+pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
+    let state = AppState {
+        catalog,
+        tiles: Arc::new(services::tiles::TileCache::new(settings.tile_cache_bytes)),
+        submissions: Arc::new(limit::SubmissionLimiter::new(settings.submissions_per_minute)),
+    };
     Router::new()
         .route("/healthz", get(routes::health))
         .route("/api/locate", get(routes::locate))
@@ -53,15 +77,21 @@ pub fn router_with_tile_cache(catalog: Catalog, tile_cache_bytes: u64) -> Router
         .route("/api/layers", get(routes::layers))
         .route("/api/layers/{layer}", get(routes::layer_features))
         .route("/api/layers/{layer}/{id}", get(routes::layer_feature))
-        .route("/api/reports", post(reports::submit).layer(DefaultBodyLimit::max(reports::MAX_BODY_BYTES)))
+        .route("/api/reports", post(reports::submit).get(staff::queue))
         .route("/api/reports/nearby", get(reports::nearby))
+        .route("/api/reports/overdue", get(staff::overdue))
+        .route("/api/reports/closure", get(staff::closure))
         .route("/api/reports/{case}", get(reports::case))
         .route("/api/reports/{case}/support", post(reports::support))
+        .route("/api/reports/{case}/transition", post(staff::transition))
+        .route("/api/reports/{case}/escalate", post(staff::escalate))
         .route("/tiles/{source}", get(tiles::tilejson_route))
         .route("/tiles/{source}/{z}/{x}/{y}", get(tiles::tile))
         .merge(ogc::routes())
         .merge(web::routes())
         .fallback(routes::not_found)
+        // Every body this API takes is small; larger ones are refused unread.
+        .layer(DefaultBodyLimit::max(reports::MAX_BODY_BYTES))
         // Public, read-only map data: any web page may use it.
         .layer(CorsLayer::permissive())
         .layer(TraceLayer::new_for_http())
@@ -72,7 +102,9 @@ pub fn router_with_tile_cache(catalog: Catalog, tile_cache_bytes: u64) -> Router
 pub async fn serve(router: Router, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let address: SocketAddr = listener.local_addr()?;
     tracing::info!("listening on http://{address}");
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await
+    // Connect info gives handlers the client's address, for the per-client submission limit.
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

@@ -48,4 +48,25 @@ impl Params {
             Some(text) => text.parse().map(Some).map_err(|e| ApiError::bad_parameter(name, format!("{text:?}: {e}"))),
         }
     }
+
+    /// A comma-separated list (`state=dispatched,in_progress`); absent means empty.
+    pub fn list<T: FromStr>(&self, name: &str) -> Result<Vec<T>, ApiError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        let Some(text) = self.0.get(name) else { return Ok(Vec::new()) };
+        text.split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| v.parse().map_err(|e| ApiError::bad_parameter(name, format!("{v:?}: {e}"))))
+            .collect()
+    }
+
+    /// An ISO 8601 time (see [`crate::model::time::parse_iso8601`]) as Unix seconds.
+    pub fn time(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        match self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(text) => crate::model::time::parse_iso8601(text).map(Some).map_err(|e| ApiError::bad_parameter(name, e)),
+        }
+    }
 }

@@ -92,6 +92,13 @@ impl Category {
     }
 }
 
+/// Whether a closed case counts as on time: resolved by its deadline. A case never
+/// dispatched has no deadline, and one never resolved has no resolution time: neither
+/// can be judged (`None`).
+pub fn closure_on_time(deadline_at: Option<i64>, resolved_at: Option<i64>) -> Option<bool> {
+    Some(resolved_at? <= deadline_at?)
+}
+
 impl Tier {
     /// The next tier up, if any (staff escalate one step at a time).
     pub fn escalated(self) -> Option<Tier> {

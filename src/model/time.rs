@@ -10,6 +10,11 @@ fn china() -> TimeZone {
     TimeZone::fixed(Offset::constant(8))
 }
 
+/// The current time in Unix seconds.
+pub fn now() -> i64 {
+    Timestamp::now().as_second()
+}
+
 /// `2026-11-22T14:38:20+08:00`.
 pub fn to_iso8601(unix_seconds: i64) -> String {
     match Timestamp::from_second(unix_seconds) {

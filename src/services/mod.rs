@@ -1,6 +1,7 @@
 //! The product's logic, as plain Rust over the index and the store: no HTTP types here,
 //! so everything is unit-testable and benchmarkable.
 
+pub mod auth;
 pub mod catalog;
 pub mod features;
 pub mod locate;
@@ -26,6 +27,15 @@ pub enum ServiceError {
     /// A path named a layer that does not exist (or has no such representation).
     #[error("no layer {name:?}: {reason}")]
     UnknownLayer { name: String, reason: String },
+    /// No token, or one that is unknown or revoked.
+    #[error("authentication required: {0}")]
+    Unauthorized(String),
+    /// A valid token that may not do this.
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    /// The request is well-formed but the case's state does not allow it (or changed meanwhile).
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error(transparent)]
     Import(#[from] ImportError),
     #[error(transparent)]

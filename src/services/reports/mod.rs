@@ -3,7 +3,9 @@
 
 pub mod intake;
 pub mod routing;
+pub mod staff;
 pub mod view;
+pub mod workflow;
 
 use crate::services::{Catalog, ServiceError};
 use view::{PublicEvent, PublicReport};

@@ -82,3 +82,53 @@ impl From<&ReportEvent> for PublicEvent {
         PublicEvent { at: e.at, action: e.action.clone(), to_state: e.to_state }
     }
 }
+
+/// What staff see of a case: everything public plus the reporter's contact, the routing
+/// detail and the workflow times.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffReport {
+    #[serde(flatten)]
+    pub public: PublicReport,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub micro_grid_id: Option<String>,
+    pub street_id: String,
+    pub dispatched_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    /// The case's number in the system it was imported from.
+    pub external_id: Option<String>,
+    /// Dispatched or in progress past its deadline (as of when this view was built).
+    pub overdue: bool,
+}
+
+impl StaffReport {
+    pub fn new(r: &Report, now: i64) -> StaffReport {
+        StaffReport {
+            public: PublicReport::from(r),
+            reporter_name: r.reporter_name.clone(),
+            reporter_phone: r.reporter_phone.clone(),
+            micro_grid_id: r.micro_grid_id.clone(),
+            street_id: r.street_id.clone(),
+            dispatched_at: r.dispatched_at,
+            resolved_at: r.resolved_at,
+            external_id: r.external_id.clone(),
+            overdue: is_overdue(r, now),
+        }
+    }
+}
+
+/// Work still owed after the deadline passed.
+pub fn is_overdue(r: &Report, now: i64) -> bool {
+    matches!(r.state, CaseState::Dispatched | CaseState::InProgress) && r.deadline_at.is_some_and(|d| d < now)
+}
+
+/// A case as staff see it, with its whole audit trail (actors and notes included).
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffCase {
+    pub report: StaffReport,
+    pub history: Vec<ReportEvent>,
+    /// The states it may move to next.
+    pub next_states: &'static [CaseState],
+    /// The tier an escalation would move it to, if any.
+    pub escalates_to: Option<Tier>,
+}

@@ -1,0 +1,115 @@
+//! Staff routes: the case queue, the overdue list, closure rates, and moving cases along.
+//! Every one needs a token; a grid worker's view is confined to their grid.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::Deserialize;
+
+use super::auth::StaffCaller;
+use super::error::ApiError;
+use super::params::Params;
+use super::reports::json_body;
+use super::AppState;
+use crate::model::time::now;
+use crate::services::reports::staff::{self, ClosureRow, Queue, QueueQuery};
+use crate::services::reports::view::StaffCase;
+use crate::services::reports::workflow::{self, Move};
+use crate::store::AreaLevel;
+
+fn queue_query(params: &Params) -> Result<QueueQuery, ApiError> {
+    Ok(QueueQuery {
+        states: params.list("state")?,
+        categories: params.list("category")?,
+        grid_id: params.optional("grid")?,
+        community_id: params.optional("community")?,
+        street_id: params.optional("street")?,
+        overdue_only: params.optional("overdue")?.unwrap_or(false),
+        created_from: params.time("since")?,
+        created_before: params.time("until")?,
+        limit: params.optional("limit")?,
+        offset: params.optional("offset")?.unwrap_or(0),
+    })
+}
+
+/// `GET /api/reports?state=&category=&grid=&community=&street=&overdue=&since=&until=&limit=&offset=`:
+/// the queue, newest first, with the reporter's contact.
+pub async fn queue(State(state): State<AppState>, StaffCaller(staff): StaffCaller, params: Params) -> Result<Json<Queue>, ApiError> {
+    Ok(Json(staff::queue(&state.catalog, &staff, queue_query(&params)?, now()).await?))
+}
+
+/// `GET /api/reports/overdue`: dispatched or in-progress cases past their deadline, most
+/// overdue first (takes the queue's filters too).
+pub async fn overdue(State(state): State<AppState>, StaffCaller(staff): StaffCaller, params: Params) -> Result<Json<Queue>, ApiError> {
+    let query = QueueQuery { overdue_only: true, ..queue_query(&params)? };
+    Ok(Json(staff::queue(&state.catalog, &staff, query, now()).await?))
+}
+
+/// The level of `by=`.
+struct Level(AreaLevel);
+
+impl std::str::FromStr for Level {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Level, String> {
+        match text {
+            "grid" => Ok(Level(AreaLevel::Grid)),
+            "community" => Ok(Level(AreaLevel::Community)),
+            "street" => Ok(Level(AreaLevel::Street)),
+            other => Err(format!("unknown level {other:?}, expected one of: grid, community, street")),
+        }
+    }
+}
+
+/// `GET /api/reports/closure?by=grid|community|street&since=&until=`: per area, cases open,
+/// overdue, closed, and the on-time closure rate.
+pub async fn closure(
+    State(state): State<AppState>,
+    StaffCaller(staff): StaffCaller,
+    params: Params,
+) -> Result<Json<Vec<ClosureRow>>, ApiError> {
+    let Level(level) = params.optional("by")?.unwrap_or(Level(AreaLevel::Grid));
+    let rows = staff::closure(&state.catalog, &staff, level, params.time("since")?, params.time("until")?, now()).await?;
+    Ok(Json(rows))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MoveBody {
+    to: String,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    duplicate_of: Option<String>,
+}
+
+/// `POST /api/reports/{case}/transition {to, note?, duplicate_of?}`: one workflow step.
+pub async fn transition(
+    State(state): State<AppState>,
+    StaffCaller(staff): StaffCaller,
+    Path(case): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<StaffCase>, ApiError> {
+    let body: MoveBody = json_body(body)?;
+    let to = body.to.parse().map_err(|e| ApiError::bad_parameter("to", e))?;
+    let request = Move { to, note: body.note, duplicate_of: body.duplicate_of };
+    Ok(Json(workflow::transition(&state.catalog, &staff, &case, request, now()).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EscalateBody {
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// `POST /api/reports/{case}/escalate {note?}`: one "一呼四应" tier up, to that tier's responder.
+pub async fn escalate(
+    State(state): State<AppState>,
+    StaffCaller(staff): StaffCaller,
+    Path(case): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<StaffCase>, ApiError> {
+    let body: EscalateBody = json_body(body)?;
+    Ok(Json(workflow::escalate(&state.catalog, &staff, &case, body.note, now()).await?))
+}

@@ -1,0 +1,147 @@
+//! What staff read: a case with its private fields and history, the queue of their grid,
+//! the overdue list and the on-time closure rate per grid, community and street.
+
+use serde::Serialize;
+
+use super::view::{StaffCase, StaffReport};
+use crate::model::reports::{CaseState, Category, Role};
+use crate::model::time::now;
+use crate::model::Layer;
+use crate::services::auth::Staff;
+use crate::services::{Catalog, ServiceError};
+use crate::store::{AreaLevel, ReportFilter};
+
+/// Rows per page unless asked; and the most a page may hold.
+pub const DEFAULT_PAGE: u32 = 50;
+pub const MAX_PAGE: u32 = 1_000;
+
+/// A case as `staff` may see it: `None` if it is outside a grid worker's grid.
+pub async fn case_for(catalog: &Catalog, staff: &Staff, case_number: &str) -> Result<Option<StaffCase>, ServiceError> {
+    let (report, history) =
+        catalog.store().report(case_number).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;
+    if !staff.may_work_on(&report) {
+        return Ok(None);
+    }
+    Ok(Some(StaffCase {
+        next_states: report.state.next_states(),
+        escalates_to: if report.state.is_final() { None } else { report.tier.escalated() },
+        report: StaffReport::new(&report, now()),
+        history,
+    }))
+}
+
+/// Which cases a queue shows.
+#[derive(Debug, Clone, Default)]
+pub struct QueueQuery {
+    pub states: Vec<CaseState>,
+    pub categories: Vec<Category>,
+    /// Officials may narrow to one grid; a grid worker's queue is always their grid.
+    pub grid_id: Option<String>,
+    pub community_id: Option<String>,
+    pub street_id: Option<String>,
+    pub overdue_only: bool,
+    pub created_from: Option<i64>,
+    pub created_before: Option<i64>,
+    pub limit: Option<u32>,
+    pub offset: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Queue {
+    /// Matching cases in all pages.
+    pub total: u64,
+    pub offset: u32,
+    pub reports: Vec<StaffReport>,
+}
+
+/// The grid a staff member's listing is confined to: a grid worker's own, whatever they ask.
+fn scoped_grid(staff: &Staff, asked: Option<String>) -> Result<Option<String>, ServiceError> {
+    match (staff.role, &staff.grid_id, asked) {
+        (Role::GridWorker, Some(own), Some(asked)) if asked != *own => {
+            Err(ServiceError::Forbidden(format!("this token works in grid {own}, not {asked}")))
+        }
+        (Role::GridWorker, own, _) => Ok(own.clone()),
+        (_, _, asked) => Ok(asked),
+    }
+}
+
+/// Cases for `staff`, newest first (overdue lists: longest overdue first).
+pub async fn queue(catalog: &Catalog, staff: &Staff, query: QueueQuery, now: i64) -> Result<Queue, ServiceError> {
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ServiceError::InvalidParameter { parameter: "limit", reason: format!("must be 1–{MAX_PAGE}") });
+    }
+    let filter = ReportFilter {
+        states: query.states,
+        categories: query.categories,
+        grid_id: scoped_grid(staff, query.grid_id)?,
+        community_id: query.community_id,
+        street_id: query.street_id,
+        created_from: query.created_from,
+        created_before: query.created_before,
+        overdue_at: query.overdue_only.then_some(now),
+        // Oldest cases first when chasing overdue work: they are the most late.
+        oldest_first: query.overdue_only,
+        limit: Some(limit),
+        offset: query.offset,
+        ..ReportFilter::default()
+    };
+    let store = catalog.store();
+    let total = store.count_reports(&filter).await?;
+    let reports = store.reports(&filter).await?.iter().map(|r| StaffReport::new(r, now)).collect();
+    Ok(Queue { total, offset: query.offset, reports })
+}
+
+/// Closure figures of one area.
+#[derive(Debug, Serialize)]
+pub struct ClosureRow {
+    pub id: String,
+    pub name: Option<String>,
+    pub total: u64,
+    pub open: u64,
+    pub overdue: u64,
+    pub closed: u64,
+    pub on_time: u64,
+    pub late: u64,
+    /// On-time share of closed cases whose timeliness is known, 0–1; `None` if none closed.
+    pub on_time_rate: Option<f64>,
+}
+
+/// Closure figures per area of a level, over cases created in `[from, before)`.
+pub async fn closure(
+    catalog: &Catalog,
+    staff: &Staff,
+    level: AreaLevel,
+    created_from: Option<i64>,
+    created_before: Option<i64>,
+    now: i64,
+) -> Result<Vec<ClosureRow>, ServiceError> {
+    let filter = ReportFilter { grid_id: scoped_grid(staff, None)?, created_from, created_before, ..ReportFilter::default() };
+    let counts = catalog.store().closure_counts(level, &filter, now).await?;
+    let snapshot = catalog.snapshot();
+    let data = &snapshot.data;
+    let name = |id: &str| -> Option<String> {
+        Some(match level {
+            AreaLevel::Grid => data.grids[snapshot.find(Layer::Grids, id)? as usize].name.clone(),
+            AreaLevel::Community => data.communities[snapshot.find(Layer::Communities, id)? as usize].name.clone(),
+            AreaLevel::Street => data.streets[snapshot.find(Layer::Streets, id)? as usize].name.clone(),
+        })
+    };
+    Ok(counts
+        .into_iter()
+        .map(|c| {
+            let judged = c.on_time + c.late;
+            ClosureRow {
+                name: name(&c.area_id),
+                on_time_rate: (judged > 0).then(|| c.on_time as f64 / judged as f64),
+                id: c.area_id,
+                total: c.total,
+                open: c.open,
+                overdue: c.overdue,
+                closed: c.closed,
+                on_time: c.on_time,
+                late: c.late,
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,248 @@
+//! The staff workflow after GB/T 30428: legal moves only, each with an audit event;
+//! the deadline counts from dispatch, and closing records on time or late. Escalation
+//! moves a case one "一呼四应" tier up and re-routes it to that tier's responder.
+
+use geo::Point;
+
+use super::routing::route;
+use super::view::StaffCase;
+use crate::model::reports::{closure_on_time, CaseState, Report, ReportEvent};
+use crate::services::auth::Staff;
+use crate::services::{Catalog, ServiceError};
+
+const MAX_NOTE_CHARS: usize = 1_000;
+
+/// A requested move.
+#[derive(Debug, Clone)]
+pub struct Move {
+    pub to: CaseState,
+    pub note: Option<String>,
+    /// For `duplicate`: the case number this one repeats.
+    pub duplicate_of: Option<String>,
+}
+
+fn invalid(parameter: &'static str, reason: impl Into<String>) -> ServiceError {
+    ServiceError::InvalidParameter { parameter, reason: reason.into() }
+}
+
+fn checked_note(note: Option<String>) -> Result<Option<String>, ServiceError> {
+    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+        return Err(invalid("note", format!("longer than {MAX_NOTE_CHARS} characters")));
+    }
+    Ok(note)
+}
+
+/// The case after moving to `to` at `now`: the workflow fields each state sets. Pure, so
+/// the rules are testable without a database.
+pub fn apply(report: &Report, to: CaseState, now: i64) -> Result<Report, ServiceError> {
+    if !report.state.can_move_to(to) {
+        let allowed = report.state.next_states().iter().map(|s| s.as_str()).collect::<Vec<_>>();
+        let allowed = if allowed.is_empty() { "nowhere: it is final".to_owned() } else { allowed.join(", ") };
+        return Err(ServiceError::Conflict(format!(
+            "case {} is {}; it can move to {allowed}, not to {to}",
+            report.case_number, report.state
+        )));
+    }
+    let mut next = report.clone();
+    next.state = to;
+    match to {
+        CaseState::Dispatched => {
+            next.dispatched_at = Some(now);
+            next.deadline_at = Some(now + report.category.deadline().as_secs() as i64);
+        }
+        // Failed verification: the resolution did not hold, so the clock judges the next one.
+        CaseState::InProgress => next.resolved_at = None,
+        CaseState::Resolved => next.resolved_at = Some(now),
+        CaseState::Closed => {
+            next.closed_at = Some(now);
+            next.on_time = closure_on_time(next.deadline_at, next.resolved_at);
+        }
+        CaseState::Rejected | CaseState::Duplicate => next.closed_at = Some(now),
+        CaseState::Received | CaseState::Accepted | CaseState::Verified => {}
+    }
+    Ok(next)
+}
+
+async fn load(catalog: &Catalog, staff: &Staff, case_number: &str) -> Result<Report, ServiceError> {
+    let (report, _) =
+        catalog.store().report(case_number).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;
+    if !staff.may_work_on(&report) {
+        return Err(ServiceError::Forbidden(format!(
+            "case {case_number} belongs to grid {}; this token works in grid {}",
+            report.grid_id,
+            staff.grid_id.as_deref().unwrap_or("-")
+        )));
+    }
+    Ok(report)
+}
+
+/// Writes the new case and its event unless someone moved the case meanwhile.
+async fn save(catalog: &Catalog, staff: &Staff, before: &Report, after: &Report, event: ReportEvent) -> Result<StaffCase, ServiceError> {
+    if !catalog.store().update_report(before.state, after, &event).await? {
+        return Err(ServiceError::Conflict(format!(
+            "case {} changed while this request was handled; reload it and try again",
+            before.case_number
+        )));
+    }
+    let case = super::staff::case_for(catalog, staff, &after.case_number).await?;
+    case.ok_or_else(|| ServiceError::NoSuchCase(after.case_number.clone()))
+}
+
+/// Moves a case to another state, as `staff`.
+pub async fn transition(catalog: &Catalog, staff: &Staff, case_number: &str, request: Move, now: i64) -> Result<StaffCase, ServiceError> {
+    let to = request.to;
+    let note = checked_note(request.note)?;
+    let report = load(catalog, staff, case_number).await?;
+    let mut next = apply(&report, to, now)?;
+    match (to, request.duplicate_of) {
+        (CaseState::Duplicate, None) => return Err(invalid("duplicate_of", "a duplicate must name the case it repeats")),
+        (CaseState::Duplicate, Some(original)) => next.duplicate_of = Some(original_case(catalog, &report, &original).await?),
+        (_, Some(_)) => return Err(invalid("duplicate_of", format!("only for a move to duplicate, not to {to}"))),
+        (_, None) => {}
+    }
+    if to == CaseState::Rejected && note.is_none() {
+        return Err(invalid("note", "a rejection must say why (the reporter sees the state, staff see the note)"));
+    }
+    let event = ReportEvent {
+        at: now,
+        actor: staff.actor(),
+        action: "transition".into(),
+        from_state: Some(report.state),
+        to_state: Some(to),
+        note,
+    };
+    save(catalog, staff, &report, &next, event).await
+}
+
+/// The case a duplicate links to: it must exist and differ; a link to a duplicate follows
+/// on to that case's original, so chains never form.
+async fn original_case(catalog: &Catalog, report: &Report, original: &str) -> Result<String, ServiceError> {
+    let original = original.trim();
+    let (target, _) = catalog
+        .store()
+        .report(original)
+        .await?
+        .ok_or_else(|| invalid("duplicate_of", format!("no case {original:?}")))?;
+    let root = target.duplicate_of.clone().unwrap_or(target.case_number);
+    if root == report.case_number {
+        return Err(invalid("duplicate_of", "a case cannot duplicate itself"));
+    }
+    Ok(root)
+}
+
+/// Moves a case one tier up and routes it to that tier's responder, as `staff`.
+pub async fn escalate(catalog: &Catalog, staff: &Staff, case_number: &str, note: Option<String>, now: i64) -> Result<StaffCase, ServiceError> {
+    let note = checked_note(note)?;
+    let report = load(catalog, staff, case_number).await?;
+    if report.state.is_final() {
+        return Err(ServiceError::Conflict(format!("case {case_number} is {}; a final case cannot be escalated", report.state)));
+    }
+    let tier = report.tier.escalated().ok_or_else(|| {
+        ServiceError::Conflict(format!("case {case_number} is already at the top tier ({})", report.tier.label_zh()))
+    })?;
+    let routed = route(&catalog.snapshot(), Point::new(report.lon, report.lat), tier)
+        .map_err(|e| ServiceError::Conflict(format!("case {case_number} cannot be re-routed: {e}")))?;
+    let mut next = report.clone();
+    next.tier = tier;
+    next.responder = routed.responder;
+    next.responder_phone = routed.responder_phone;
+    let event = ReportEvent {
+        at: now,
+        actor: staff.actor(),
+        action: "escalate".into(),
+        from_state: Some(report.state),
+        to_state: Some(report.state),
+        note: Some(match note {
+            Some(note) => format!("{} → {}: {note}", report.tier, tier),
+            None => format!("{} → {}", report.tier, tier),
+        }),
+    };
+    save(catalog, staff, &report, &next, event).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::reports::{Category, Source, Tier};
+
+    fn received(category: Category) -> Report {
+        Report {
+            case_number: "MS00000001".into(),
+            category,
+            source: Source::Resident,
+            description: "test".into(),
+            photo_url: None,
+            reporter_name: None,
+            reporter_phone: None,
+            lon: 104.0,
+            lat: 30.8,
+            building_id: None,
+            compound_id: None,
+            micro_grid_id: None,
+            grid_id: "G1".into(),
+            community_id: "C1".into(),
+            street_id: "S1".into(),
+            tier: Tier::Property,
+            responder: "物业".into(),
+            responder_phone: None,
+            state: CaseState::Received,
+            duplicate_of: None,
+            supporters: 0,
+            created_at: 0,
+            dispatched_at: None,
+            deadline_at: None,
+            resolved_at: None,
+            closed_at: None,
+            on_time: None,
+            external_id: None,
+        }
+    }
+
+    fn walk(report: &Report, steps: &[(CaseState, i64)]) -> Report {
+        steps.iter().fold(report.clone(), |r, &(to, at)| apply(&r, to, at).unwrap())
+    }
+
+    #[test]
+    fn the_deadline_counts_from_dispatch_and_closing_judges_it() {
+        use CaseState::*;
+        let day = 86_400;
+        let start = received(Category::Parking);
+        let deadline = Category::Parking.deadline().as_secs() as i64;
+        assert_eq!(deadline, 3 * day);
+        let dispatched = walk(&start, &[(Accepted, 10 * day), (Dispatched, 11 * day)]);
+        assert_eq!(dispatched.deadline_at, Some(11 * day + deadline), "from dispatch, not from receipt");
+
+        let fast = walk(&dispatched, &[(InProgress, 12 * day), (Resolved, 13 * day), (Verified, 20 * day), (Closed, 21 * day)]);
+        assert_eq!(fast.on_time, Some(true), "verification and closing time do not count against the responder");
+        assert_eq!(fast.closed_at, Some(21 * day));
+
+        let slow = walk(&dispatched, &[(InProgress, 12 * day), (Resolved, 15 * day), (Verified, 15 * day), (Closed, 15 * day)]);
+        assert_eq!(slow.on_time, Some(false));
+
+        // A failed verification clears the resolution: the case is judged by the second one.
+        let reopened = walk(&dispatched, &[(InProgress, 12 * day), (Resolved, 12 * day), (InProgress, 13 * day)]);
+        assert_eq!(reopened.resolved_at, None);
+        let late = walk(&reopened, &[(Resolved, 16 * day), (Verified, 16 * day), (Closed, 16 * day)]);
+        assert_eq!(late.on_time, Some(false));
+    }
+
+    #[test]
+    fn illegal_moves_are_refused_with_the_allowed_ones() {
+        let start = received(Category::Noise);
+        let error = apply(&start, CaseState::Closed, 1).unwrap_err().to_string();
+        assert!(error.contains("accepted, rejected, duplicate"), "{error}");
+        let closed = walk(
+            &start,
+            &[
+                (CaseState::Accepted, 1),
+                (CaseState::Dispatched, 2),
+                (CaseState::InProgress, 3),
+                (CaseState::Resolved, 4),
+                (CaseState::Verified, 5),
+                (CaseState::Closed, 6),
+            ],
+        );
+        assert!(apply(&closed, CaseState::InProgress, 7).unwrap_err().to_string().contains("final"));
+    }
+}
