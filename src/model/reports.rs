@@ -251,6 +251,16 @@ mod tests {
     }
 
     #[test]
+    fn serde_uses_the_wire_words() {
+        for &source in Source::ALL {
+            let text = serde_json::to_string(&source).unwrap();
+            assert_eq!(text, format!("\"{}\"", source.as_str()));
+            assert_eq!(serde_json::from_str::<Source>(&text).unwrap(), source);
+        }
+        assert!(serde_json::from_str::<Source>("\"hotline12345\"").unwrap_err().to_string().contains("hotline_12345"));
+    }
+
+    #[test]
     fn categories_route_to_the_tiers_residents_expect() {
         assert_eq!(Category::ElevatorInstallation.default_tier(), Tier::Public);
         assert_eq!(Category::Parking.default_tier(), Tier::Property);

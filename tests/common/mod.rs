@@ -23,3 +23,35 @@ pub async fn demo_catalog() -> Catalog {
 pub fn inside(geometry: &Geometry) -> Point {
     geometry.interior_point().expect("areas have an interior point")
 }
+
+/// One request through the router: status, headers and body text. `token` goes in as
+/// `Authorization: Bearer`.
+pub async fn call(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<String>,
+) -> (axum::http::StatusCode, axum::http::HeaderMap, String) {
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    let mut request = axum::http::Request::builder().method(method).uri(uri);
+    if body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let request = request.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    (parts.status, parts.headers, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+/// Parses a JSON answer, showing it when it is not JSON.
+pub fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+}
