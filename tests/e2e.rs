@@ -1,65 +1,17 @@
 //! End to end: the real binary on a random port, over a fresh SQLite file.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
-const BINARY: &str = env!("CARGO_BIN_EXE_minsheng");
-
-/// The server process, killed when dropped.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(database: &str) -> Server {
-    let mut child = Command::new(BINARY)
-        .args(["serve", "--bind", "127.0.0.1:0", "--database", database, "--watch-seconds", "1"])
-        .env("RUST_LOG", "minsheng=info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary starts");
-    // The server logs its address once it listens; read until then.
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let address = loop {
-        let line = lines.next().expect("server printed its address before exiting").unwrap();
-        if let Some(at) = line.find("listening on http://") {
-            break line[at + "listening on http://".len()..].trim().to_owned();
-        }
-    };
-    // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, address }
-}
-
-fn get(server: &Server, path: &str) -> (u16, Value) {
-    let mut stream = TcpStream::connect(&server.address).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", server.address).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response[9..12].parse().unwrap();
-    let body = response.split_once("\r\n\r\n").unwrap().1;
-    // Small JSON answers come in one chunk; strip chunked framing if present.
-    let json = body.find('{').map(|start| &body[start..=body.rfind('}').unwrap()]).unwrap_or("null");
-    (status, serde_json::from_str(json).unwrap())
-}
+use common::server::{get_json as get, start, BINARY};
 
 #[test]
 fn serves_the_demo_district_and_picks_up_imports_from_another_process() {
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite://{}", dir.path().join("e2e.db").display());
-    let server = start(&database);
+    let server = start(&database, &["--watch-seconds", "1"]);
 
     let (status, health) = get(&server, "/healthz");
     assert_eq!(status, 200);

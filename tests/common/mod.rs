@@ -1,6 +1,8 @@
 //! Shared test setup: a catalog over a fresh in-memory database with the demo district.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::sync::Arc;
 
 use geo::{Geometry, InteriorPoint, Point};
