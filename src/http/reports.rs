@@ -103,10 +103,10 @@ pub async fn case(
     Caller(caller): Caller,
     Path(case): Path<String>,
 ) -> Result<Response, ApiError> {
-    if let Some(staff) = &caller {
-        if let Some(found) = staff::case_for(&state.catalog, staff, &case).await? {
-            return Ok(Json(found).into_response());
-        }
+    if let Some(staff) = &caller
+        && let Some(found) = staff::case_for(&state.catalog, staff, &case).await?
+    {
+        return Ok(Json(found).into_response());
     }
     let (report, history) = public_case(&state.catalog, &case).await?;
     Ok(Json(json!({ "report": report, "history": history })).into_response())
