@@ -2,12 +2,14 @@
 //! `{"error": {"code", "message"}}`, 4xx for the caller's mistakes, 5xx only for ours
 //! (whose details go to the log, not the caller).
 
+use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
 use crate::import::ImportError;
+use crate::services::reports::open311::Open311Error;
 use crate::services::ServiceError;
 
 #[derive(Debug)]
@@ -28,6 +30,36 @@ impl ApiError {
 
     pub fn not_found(message: impl Into<String>) -> ApiError {
         ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: message.into() }
+    }
+
+    pub fn method_not_allowed(message: impl Into<String>) -> ApiError {
+        ApiError { status: StatusCode::METHOD_NOT_ALLOWED, code: "method_not_allowed", message: message.into() }
+    }
+
+    /// For renderings in another body format (Open311), with the same status decisions.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+/// A body that could not be read (too large: 413), with axum's own status and reason.
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> ApiError {
+        ApiError { status: rejection.status(), code: "body", message: format!("body: {}", rejection.body_text()) }
+    }
+}
+
+/// Open311's own "not found" cases are 404s, as its spec lists them; the rest are ours.
+impl From<Open311Error> for ApiError {
+    fn from(error: Open311Error) -> ApiError {
+        match error {
+            Open311Error::UnknownService(_) | Open311Error::UnknownJurisdiction(_) => ApiError::not_found(error.to_string()),
+            Open311Error::Service(error) => ApiError::from(error),
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod error;
 mod ogc;
+mod open311;
 mod params;
 mod reports;
 mod routes;
@@ -60,6 +61,7 @@ pub fn router_with_tile_cache(catalog: Catalog, tile_cache_bytes: u64) -> Router
         .route("/tiles/{source}", get(tiles::tilejson_route))
         .route("/tiles/{source}/{z}/{x}/{y}", get(tiles::tile))
         .merge(ogc::routes())
+        .merge(open311::routes())
         .merge(web::routes())
         .fallback(routes::not_found)
         // Public, read-only map data: any web page may use it.
