@@ -30,7 +30,7 @@ const PHONE: &str = "13912345678";
 #[tokio::test]
 async fn a_resident_reports_is_routed_sees_duplicates_and_supports() {
     let catalog = common::demo_catalog().await;
-    let app = minsheng::http::router(catalog.clone());
+    let app = common::unlimited_app(catalog.clone());
     let snapshot = catalog.snapshot();
     let building = &snapshot.data.buildings[10];
     let p = common::inside(&building.geometry);
@@ -94,7 +94,7 @@ async fn a_resident_reports_is_routed_sees_duplicates_and_supports() {
 #[tokio::test]
 async fn bad_reports_get_a_400_naming_the_field_and_write_nothing() {
     let catalog = common::demo_catalog().await;
-    let app = minsheng::http::router(catalog.clone());
+    let app = common::unlimited_app(catalog.clone());
     let p = common::inside(&catalog.snapshot().data.buildings[0].geometry);
     let good = json!({"category": "pets", "description": "狗吠扰民", "lon": p.x(), "lat": p.y()});
     let with = |key: &str, value: Value| {
@@ -132,7 +132,7 @@ async fn bad_reports_get_a_400_naming_the_field_and_write_nothing() {
 #[tokio::test]
 async fn gcj02_reports_land_on_the_same_building() {
     let catalog = common::demo_catalog().await;
-    let app = minsheng::http::router(catalog.clone());
+    let app = common::unlimited_app(catalog.clone());
     let building = &catalog.snapshot().data.buildings[42];
     let p = common::inside(&building.geometry);
     let (lon, lat) = minsheng::crs::wgs84_to_gcj02(p.x(), p.y());

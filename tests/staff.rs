@@ -29,7 +29,7 @@ struct Setup {
 
 async fn setup() -> Setup {
     let catalog = common::demo_catalog().await;
-    let app = minsheng::http::router(catalog.clone());
+    let app = common::unlimited_app(catalog.clone());
     let snapshot = catalog.snapshot();
     let building = &snapshot.data.buildings[10];
     let point = common::inside(&building.geometry);

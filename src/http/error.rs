@@ -10,6 +10,7 @@ use axum::Json;
 use serde_json::json;
 
 use crate::import::ImportError;
+use crate::services::reports::open311::Open311Error;
 use crate::services::ServiceError;
 
 #[derive(Debug)]
@@ -49,12 +50,27 @@ impl ApiError {
         }
     }
 
+    /// For renderings in another body format (Open311), with the same status decisions.
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    pub fn method_not_allowed(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", message)
+    }
+}
+
+/// Open311's own "not found" cases are 404s, as its spec lists them; the rest are ours.
+impl From<Open311Error> for ApiError {
+    fn from(error: Open311Error) -> ApiError {
+        match error {
+            Open311Error::UnknownService(_) | Open311Error::UnknownJurisdiction(_) => ApiError::not_found(error.to_string()),
+            Open311Error::Service(error) => ApiError::from(error),
+        }
     }
 }
 

@@ -4,6 +4,7 @@ mod auth;
 mod error;
 mod limit;
 mod ogc;
+mod open311;
 mod params;
 mod reports;
 mod routes;
@@ -88,6 +89,7 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .route("/tiles/{source}", get(tiles::tilejson_route))
         .route("/tiles/{source}/{z}/{x}/{y}", get(tiles::tile))
         .merge(ogc::routes())
+        .merge(open311::routes())
         .merge(web::routes())
         .fallback(routes::not_found)
         // Every body this API takes is small; larger ones are refused unread.

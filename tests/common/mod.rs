@@ -21,6 +21,13 @@ pub async fn demo_catalog() -> Catalog {
     catalog
 }
 
+/// The router over a catalog without the per-client submission limit, for tests that
+/// submit more than a client may in a minute (the limit has its own test).
+pub fn unlimited_app(catalog: Catalog) -> axum::Router {
+    let settings = minsheng::http::Settings { submissions_per_minute: 0, ..Default::default() };
+    minsheng::http::router_with(catalog, settings)
+}
+
 /// A point certainly inside an area.
 pub fn inside(geometry: &Geometry) -> Point {
     geometry.interior_point().expect("areas have an interior point")

@@ -1,7 +1,8 @@
-//! Problem reports: intake with duplicate hints, "一呼四应" routing, public views; the
-//! staff workflow and Open311 build on these.
+//! Problem reports: intake with duplicate hints, "一呼四应" routing, public views and
+//! Open311 GeoReport v2; the staff workflow builds on these.
 
 pub mod intake;
+pub mod open311;
 pub mod routing;
 pub mod staff;
 pub mod view;

@@ -1,0 +1,238 @@
+//! Open311 GeoReport v2 under `/open311/v2`: discovery, services, service definitions,
+//! and service requests to read and to file.
+//!
+//! The format comes from the path's extension, `.json` or `.xml`; a path without one is a
+//! 404 (in JSON, the spec's error format), since the spec has no default format. Errors are
+//! the spec's `[{"code", "description"}]` / `<errors><error>`, with the status codes the
+//! rest of the API uses (see `error.rs`). A filed request answers 201 Created: the spec
+//! names no success code, our native API answers 201 for the same act, and Open311 clients
+//! check for any 2xx. The discovery `url` is root-relative, like the OGC links, so it never
+//! depends on a `Host` header a client or proxy can forge.
+
+mod xml;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, OriginalUri, Path, RawQuery, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::error::ApiError;
+use crate::model::time::now;
+use crate::services::reports::open311::{self, Fields};
+use crate::services::auth::authenticate;
+use crate::services::Catalog;
+use super::limit::ClientAddress;
+use super::AppState;
+
+const ROOT: &str = "/open311/v2";
+/// A 2,000-character Chinese description is 18 kB once percent-encoded in a form body.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The Open311 routes, to merge into the main router.
+pub fn routes() -> Router<super::AppState> {
+    let v2 = Router::new()
+        .route("/discovery.json", get(discovery))
+        .route("/discovery.xml", get(discovery))
+        .route("/services.json", get(services))
+        .route("/services.xml", get(services))
+        .route("/services/{file}", get(service_definition))
+        .route("/requests.json", get(requests).post(create))
+        .route("/requests.xml", get(requests).post(create))
+        .route("/requests/{file}", get(request))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .fallback(unknown)
+        .method_not_allowed_fallback(method_not_allowed);
+    Router::new().nest(ROOT, v2)
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    Json,
+    Xml,
+}
+
+impl Format {
+    /// The format a path's extension names, and the last segment without it.
+    fn of(path: &str) -> Option<(&str, Format)> {
+        let last = path.rsplit('/').next().unwrap_or(path);
+        match last.rsplit_once('.') {
+            Some((stem, "json")) => Some((stem, Format::Json)),
+            Some((stem, "xml")) => Some((stem, Format::Xml)),
+            _ => None,
+        }
+    }
+}
+
+/// Every route has an extension except `services/{file}` and `requests/{file}`, where a
+/// missing one gets the spec's 404.
+impl<S: Send + Sync> FromRequestParts<S> for Format {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Format, Response> {
+        let path = parts.extensions.get::<OriginalUri>().map_or(parts.uri.path(), |original| original.path());
+        Format::of(path).map(|(_, format)| format).ok_or_else(|| {
+            failure(Format::Json, ApiError::not_found(format!("{path}: add .json or .xml to choose the format")))
+        })
+    }
+}
+
+/// The spec's document for `value`, in `format`.
+fn reply<T: Serialize>(format: Format, status: StatusCode, root: &str, value: &T) -> Response {
+    let (content_type, body) = match format {
+        Format::Json => ("application/json; charset=utf-8", serde_json::to_vec(value).expect("Open311 documents serialise")),
+        Format::Xml => {
+            let value = serde_json::to_value(value).expect("Open311 documents serialise");
+            ("text/xml; charset=utf-8", xml::document(root, &value))
+        }
+    };
+    (status, [(CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response()
+}
+
+/// An error in the spec's format, with the status the rest of the API would give it.
+fn failure(format: Format, error: impl Into<ApiError>) -> Response {
+    let error = error.into();
+    let errors = json!([{ "code": error.status().as_u16(), "description": error.message() }]);
+    reply(format, error.status(), "errors", &errors)
+}
+
+fn answer<T: Serialize>(format: Format, root: &str, result: Result<T, ApiError>) -> Response {
+    match result {
+        Ok(value) => reply(format, StatusCode::OK, root, &value),
+        Err(error) => failure(format, error),
+    }
+}
+
+fn query_fields(query: Option<String>) -> Result<Fields, ApiError> {
+    serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
+        .map(Fields)
+        .map_err(|e| ApiError::bad_parameter("query string", e))
+}
+
+/// `GET /open311/v2/discovery.{json,xml}`
+async fn discovery(format: Format) -> Response {
+    reply(format, StatusCode::OK, "discovery", &open311::discovery(ROOT))
+}
+
+/// `GET /open311/v2/services.{json,xml}`: one service per report category.
+async fn services(format: Format, RawQuery(query): RawQuery) -> Response {
+    let result = query_fields(query)
+        .and_then(|fields| open311::check_jurisdiction(&fields).map_err(ApiError::from))
+        .map(|()| open311::services());
+    answer(format, "services", result)
+}
+
+/// `GET /open311/v2/services/{service_code}.{json,xml}`
+async fn service_definition(format: Format, Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
+    let code = Format::of(&file).map_or(file.as_str(), |(stem, _)| stem);
+    let result = query_fields(query).and_then(|fields| {
+        open311::check_jurisdiction(&fields)?;
+        Ok(open311::service_definition(code)?)
+    });
+    answer(format, "service_definition", result)
+}
+
+/// `GET /open311/v2/requests.{json,xml}`: newest first, at most 1000, the last 90 days
+/// unless `start_date`/`end_date` say otherwise.
+async fn requests(State(catalog): State<Catalog>, format: Format, RawQuery(query): RawQuery) -> Response {
+    let result = async {
+        let filter = open311::request_filter(&query_fields(query)?, now())?;
+        Ok(open311::requests(&catalog, &filter).await?)
+    };
+    answer(format, "service_requests", result.await)
+}
+
+/// `GET /open311/v2/requests/{service_request_id}.{json,xml}`: a list of one, as the spec has it.
+async fn request(
+    State(catalog): State<Catalog>,
+    format: Format,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let id = Format::of(&file).map_or(file.as_str(), |(stem, _)| stem);
+    let result = async { Ok([open311::request(&catalog, &query_fields(query)?, id).await?]) };
+    answer(format, "service_requests", result.await)
+}
+
+/// `POST /open311/v2/requests.{json,xml}`: a form (`application/x-www-form-urlencoded`, as
+/// the spec sends) or a JSON object with the same fields; 201 with a list of one.
+/// `api_key` is a staff token: it lifts the per-client limit on anonymous submissions.
+async fn create(
+    State(state): State<AppState>,
+    format: Format,
+    client: ClientAddress,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let result = async {
+        let body = body.map_err(|rejection| ApiError::from_body(rejection, MAX_BODY_BYTES))?;
+        let fields = body_fields(&headers, &body)?;
+        let staff = match fields.one("api_key").map_err(ApiError::from)? {
+            Some(key) => Some(authenticate(&state.catalog, key).await?),
+            None => {
+                state.submissions.check(&client)?;
+                None
+            }
+        };
+        Ok::<_, ApiError>(open311::create(&state.catalog, &fields, staff.as_ref(), now()).await?)
+    };
+    match result.await {
+        Ok(created) => reply(format, StatusCode::CREATED, "service_requests", &[created]),
+        Err(error) => failure(format, error),
+    }
+}
+
+fn body_fields(headers: &HeaderMap, body: &[u8]) -> Result<Fields, ApiError> {
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media_type = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match media_type.as_str() {
+        "application/json" => json_fields(body),
+        // Clients that send no type send the spec's form.
+        "application/x-www-form-urlencoded" | "" => {
+            serde_urlencoded::from_bytes(body).map(Fields).map_err(|e| ApiError::bad_parameter("body", e))
+        }
+        other => Err(ApiError::bad_parameter(
+            "Content-Type",
+            format!("{other:?}: send application/x-www-form-urlencoded or application/json"),
+        )),
+    }
+}
+
+/// A flat JSON object; numbers (lat, long) may come as numbers or strings.
+fn json_fields(body: &[u8]) -> Result<Fields, ApiError> {
+    let object = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(object)) => object,
+        Ok(_) => return Err(ApiError::bad_parameter("body", "must be a JSON object")),
+        Err(e) => return Err(ApiError::bad_parameter("body", e)),
+    };
+    let mut pairs = Vec::with_capacity(object.len());
+    for (key, value) in object {
+        let text = match value {
+            Value::Null => continue,
+            Value::String(text) => text,
+            Value::Number(_) | Value::Bool(_) => value.to_string(),
+            Value::Array(_) | Value::Object(_) => {
+                return Err(ApiError::bad_parameter(&key, "must be a string or a number"));
+            }
+        };
+        pairs.push((key, text));
+    }
+    Ok(Fields(pairs))
+}
+
+/// Anything else under `/open311/v2`: the spec's 404, in the format the path asks for.
+async fn unknown(OriginalUri(uri): OriginalUri) -> Response {
+    let format = Format::of(uri.path()).map_or(Format::Json, |(_, format)| format);
+    failure(format, ApiError::not_found(format!("no Open311 resource at {}; see {ROOT}/discovery.json", uri.path())))
+}
+
+async fn method_not_allowed(OriginalUri(uri): OriginalUri) -> Response {
+    let format = Format::of(uri.path()).map_or(Format::Json, |(_, format)| format);
+    failure(format, ApiError::method_not_allowed(format!("method not allowed on {}", uri.path())))
+}
