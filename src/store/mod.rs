@@ -70,7 +70,7 @@ pub trait Store: Send + Sync + 'static {
     /// Adds a supporter to a report and records the event; `None` if there is no such case.
     async fn support_report(&self, case_number: &str, event: &ReportEvent) -> Result<Option<u32>, StoreError>;
 
-    /// Reports matching a filter, newest first unless the filter says otherwise.
+    /// Reports matching a filter, in the filter's order.
     async fn reports(&self, filter: &ReportFilter) -> Result<Vec<Report>, StoreError>;
 
     /// How many reports match a filter (ignoring its limit and offset).
@@ -119,7 +119,7 @@ pub struct ReportFilter {
     pub created_before: Option<i64>,
     /// Only cases still owed work (dispatched or in progress) whose deadline passed before this time.
     pub overdue_at: Option<i64>,
-    /// Newest first unless set.
+    /// By filing time, newest first unless set; an overdue listing is always most overdue first.
     pub oldest_first: bool,
     /// At most this many rows (`None`: all), after skipping `offset`.
     pub limit: Option<u32>,

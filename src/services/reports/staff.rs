@@ -80,8 +80,6 @@ pub async fn queue(catalog: &Catalog, staff: &Staff, query: QueueQuery, now: i64
         created_from: query.created_from,
         created_before: query.created_before,
         overdue_at: query.overdue_only.then_some(now),
-        // Oldest cases first when chasing overdue work: they are the most late.
-        oldest_first: query.overdue_only,
         limit: Some(limit),
         offset: query.offset,
         ..ReportFilter::default()

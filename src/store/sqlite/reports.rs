@@ -180,7 +180,12 @@ fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &ReportFilter) {
 pub async fn list(pool: &SqlitePool, filter: &ReportFilter) -> Result<Vec<Report>, StoreError> {
     let mut query = QueryBuilder::<Sqlite>::new(SELECT_REPORT);
     push_filter(&mut query, filter);
-    query.push(if filter.oldest_first { " ORDER BY r.id" } else { " ORDER BY r.id DESC" });
+    // By filing time, not row number: imported historical cases get later rows than live ones.
+    query.push(match (filter.overdue_at, filter.oldest_first) {
+        (Some(_), _) => " ORDER BY r.deadline_at, r.id",
+        (None, true) => " ORDER BY r.created_at, r.id",
+        (None, false) => " ORDER BY r.created_at DESC, r.id DESC",
+    });
     query.push(" LIMIT ").push_bind(filter.limit.map_or(-1, i64::from));
     query.push(" OFFSET ").push_bind(i64::from(filter.offset));
     let rows = query.build().fetch_all(pool).await?;
