@@ -1,0 +1,139 @@
+//! The reporter's name and phone never leave through a public door: every public endpoint's
+//! output is scanned for every reporter name and phone the store holds.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use axum::http::StatusCode;
+use common::call;
+use minsheng::model::reports::{Category, Role};
+use minsheng::model::time::now;
+use minsheng::model::Layer;
+use minsheng::services::auth::create_token;
+use minsheng::store::ReportFilter;
+use serde_json::json;
+
+/// Tile column and row of a point at a zoom (Web Mercator).
+fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
+    let lat = lat.to_radians();
+    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
+    (x, y)
+}
+
+#[tokio::test]
+async fn no_public_endpoint_shows_any_reporters_name_or_phone() {
+    let catalog = common::demo_catalog().await;
+    let app = common::unlimited_app(catalog.clone());
+    let snapshot = catalog.snapshot();
+    let p = common::inside(&snapshot.data.buildings[5].geometry);
+
+    // Reports with contact details through both doors, in every category.
+    for (i, category) in Category::ALL.iter().enumerate() {
+        let body = json!({"category": category.as_str(), "description": format!("测试 {i}"), "lon": p.x(), "lat": p.y(),
+                          "reporter_name": format!("隐私者{i}"), "reporter_phone": format!("1390000{i:04}")});
+        assert_eq!(call(&app, "POST", "/api/reports", None, Some(body.to_string())).await.0, StatusCode::CREATED);
+    }
+    let form = format!(
+        "service_code=noise&lat={}&long={}&description=open311&first_name=%E7%A7%98&last_name=%E5%AF%86%E4%BA%BA&phone=13600006666",
+        p.y(),
+        p.x()
+    );
+    let request = axum::http::Request::post("/open311/v2/requests.json")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(form))
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(app.clone(), request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    // Everything private in the store (demo reports included) …
+    let reports = catalog.store().reports(&ReportFilter::default()).await.unwrap();
+    let mut secrets = BTreeSet::new();
+    for r in &reports {
+        secrets.extend(r.reporter_name.clone());
+        secrets.extend(r.reporter_phone.clone());
+    }
+    // … except what is public by design anyway: a reporter may share a name with a public contact.
+    let contacts: BTreeSet<String> =
+        snapshot.data.contacts.iter().flat_map(|c| [c.name.clone(), c.phone.clone()]).collect();
+    secrets.retain(|s| !contacts.contains(s) && s.chars().count() >= 2);
+    assert!(secrets.contains("隐私者3") && secrets.contains("13900000003") && secrets.contains("密人秘"));
+    assert!(secrets.contains("13600006666"));
+
+    let mut uris: Vec<String> = vec![
+        "/healthz".into(),
+        "/api/layers".into(),
+        format!("/api/locate?lon={}&lat={}", p.x(), p.y()),
+        "/open311/v2/discovery.json".into(),
+        "/open311/v2/services.json".into(),
+        "/open311/v2/requests.json".into(),
+        "/open311/v2/requests.xml".into(),
+    ];
+    for layer in Layer::ALL {
+        uris.push(format!("/api/layers/{layer}?limit=10000"));
+    }
+    for collection in ["streets", "communities", "grids", "compounds", "buildings", "stations"] {
+        uris.push(format!("/ogc/collections/{collection}/items?limit=10000"));
+    }
+    // A year of history in 90-day Open311 windows.
+    for window in 0..5 {
+        let start = minsheng::model::time::to_iso8601(now() - (window + 1) * 90 * 86_400).replace('+', "%2B");
+        uris.push(format!("/open311/v2/requests.json?start_date={start}"));
+    }
+    for category in Category::ALL {
+        uris.push(format!("/api/reports/nearby?lon={}&lat={}&category={category}", p.x(), p.y()));
+    }
+    for secret in &secrets {
+        uris.push(format!("/api/search?q={}", urlencode(secret)));
+    }
+    for r in &reports {
+        uris.push(format!("/api/reports/{}", r.case_number));
+        uris.push(format!("/open311/v2/requests/{}.xml", r.case_number));
+    }
+    let mut scanned = 0;
+    for uri in &uris {
+        let (status, _, mut text) = call(&app, "GET", uri, None, None).await;
+        assert!(status.is_success(), "{uri}: {status} {text}");
+        if uri.starts_with("/api/search") {
+            // The answer echoes the caller's own query; only the results count.
+            text = common::json(&text)["results"].to_string();
+        }
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "{uri} shows the private {secret:?}");
+        }
+        scanned += text.len();
+    }
+    // Tiles are binary; the strings would appear as UTF-8 inside them.
+    let [west, south, east, north] = snapshot.bounds().unwrap();
+    for z in [12, 14, 16] {
+        let (x0, y0) = tile_of(west, north, z);
+        let (x1, y1) = tile_of(east, south, z);
+        for x in x0..=x1.min(x0 + 6) {
+            for y in y0..=y1.min(y0 + 6) {
+                let uri = format!("/tiles/streets,communities,grids,compounds,buildings,stations/{z}/{x}/{y}.mvt");
+                let response = tower::ServiceExt::oneshot(app.clone(), axum::http::Request::get(&uri).body(axum::body::Body::empty()).unwrap()).await.unwrap();
+                let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+                for secret in &secrets {
+                    assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "{uri} carries {secret:?}");
+                }
+            }
+        }
+    }
+    assert!(scanned > 100_000, "the scan read too little to mean anything: {scanned} bytes");
+
+    // Staff outside the case's grid get the public view too.
+    let other_grid = snapshot.data.grids.iter().find(|g| g.id != reports[0].grid_id && g.level == minsheng::model::GridLevel::Grid).unwrap();
+    let outsider = create_token(&catalog, Role::GridWorker, Some(other_grid.id.clone()), "外网格", now()).await.unwrap().secret;
+    for r in reports.iter().filter(|r| r.grid_id != other_grid.id && r.micro_grid_id.as_deref() != Some(&other_grid.id)).take(50) {
+        let (_, _, text) = call(&app, "GET", &format!("/api/reports/{}", r.case_number), Some(&outsider), None).await;
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "a grid worker outside sees {secret:?} of {}", r.case_number);
+        }
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
