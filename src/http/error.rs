@@ -38,7 +38,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound { .. } | ServiceError::UnknownLayer { .. } | ServiceError::NoSuchCase(_) => {
                 (StatusCode::NOT_FOUND, "not_found")
             }
-            ServiceError::Import(ImportError::Rejected { .. }) => (StatusCode::UNPROCESSABLE_ENTITY, "rejected"),
+            ServiceError::Import(ImportError::Rejected { .. }) | ServiceError::Rejected { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "rejected"),
             ServiceError::Import(ImportError::NotGeoJson { .. }) => (StatusCode::BAD_REQUEST, "not_geojson"),
             ServiceError::Import(ImportError::Read { .. } | ImportError::Store(_))
             | ServiceError::Store(_)

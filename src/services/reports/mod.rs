@@ -1,6 +1,7 @@
-//! Problem reports: intake with duplicate hints, "一呼四应" routing, public views; the
-//! staff workflow and Open311 build on these.
+//! Problem reports: intake with duplicate hints, "一呼四应" routing, public views, bulk
+//! import of historical cases; the staff workflow and Open311 build on these.
 
+pub mod history;
 pub mod intake;
 pub mod routing;
 pub mod view;
