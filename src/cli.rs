@@ -1,8 +1,8 @@
-//! The command line: `serve` (the default), `import`, `demo`, `check`.
+//! The command line: `serve` (the default), `import`, `import-reports`, `demo`, `check`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::model::reports::Role;
 use crate::model::time::{now, to_iso8601};
 use crate::model::Layer;
+use crate::services::reports::history::{import_cases, HistoryFormat};
 use crate::services::Catalog;
 
 /// Where data lives unless told otherwise: a SQLite file under `data/`.
@@ -32,6 +33,8 @@ enum Command {
     Serve(ServeArgs),
     /// Import one layer from an RFC 7946 GeoJSON FeatureCollection (all or nothing).
     Import(ImportArgs),
+    /// Import historical cases (e.g. a 12345 hotline export) from CSV or GeoJSON (all or nothing).
+    ImportReports(ImportReportsArgs),
     /// Generate the fictional demo district as one GeoJSON file per layer.
     Demo(DemoArgs),
     /// Load the database into the index and report counts, time and memory.
@@ -107,6 +110,17 @@ struct ImportArgs {
 }
 
 #[derive(Args)]
+struct ImportReportsArgs {
+    #[command(flatten)]
+    database: DatabaseArg,
+    /// csv or geojson; by default from the file's extension.
+    #[arg(long, value_parser = parse_format)]
+    format: Option<HistoryFormat>,
+    /// The CSV or GeoJSON file.
+    file: PathBuf,
+}
+
+#[derive(Args)]
 struct DemoArgs {
     /// Folder to write `{layer}.geojson` files into.
     #[arg(long)]
@@ -123,12 +137,17 @@ fn parse_layer(text: &str) -> Result<Layer, String> {
     text.parse()
 }
 
+fn parse_format(text: &str) -> Result<HistoryFormat, String> {
+    text.parse()
+}
+
 /// Runs the command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Import(args)) => import(args).await,
+        Some(Command::ImportReports(args)) => import_reports(args).await,
         Some(Command::Demo(args)) => demo(args),
         Some(Command::Check(args)) => check(args).await,
         Some(Command::Token(command)) => token(command).await,
@@ -165,6 +184,24 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let records: usize = report.layers.iter().map(|(_, c)| c.new + c.updated).sum();
     let seconds = started.elapsed().as_secs_f64();
     println!("imported {} ({report}) in {seconds:.2} s, {:.0} features/s", args.file.display(), records as f64 / seconds);
+    Ok(())
+}
+
+async fn import_reports(args: ImportReportsArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let Some(format) = args.format.or_else(|| HistoryFormat::from_path(&args.file)) else {
+        anyhow::bail!("cannot tell the format of {} from its extension; pass --format csv or --format geojson", args.file.display());
+    };
+    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let origin = args.file.file_name().map_or_else(|| args.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let catalog = open_catalog(&args.database.database).await?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).context("the clock is before 1970")?.as_secs() as i64;
+    let summary = import_cases(&catalog, &bytes, format, &origin, now).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!("imported {} from {} in {seconds:.2} s", summary, args.file.display());
+    if let (Some(first), Some(last)) = (summary.case_numbers.first(), summary.case_numbers.last()) {
+        println!("case numbers {first} … {last}");
+    }
     Ok(())
 }
 

@@ -67,7 +67,7 @@ fn text_of<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> Option<&'a str> {
 
 #[tokio::test]
 async fn discovery_and_every_category_as_a_service_in_json_and_xml() {
-    let app = common::unlimited_app(common::demo_catalog().await);
+    let app = common::unlimited_app(common::district_catalog().await);
 
     let discovery = get(&app, "/open311/v2/discovery.json").await.json();
     assert_eq!(discovery["endpoints"][0]["specification"], "http://wiki.open311.org/GeoReport_v2");
@@ -125,7 +125,7 @@ async fn discovery_and_every_category_as_a_service_in_json_and_xml() {
 
 #[tokio::test]
 async fn a_form_post_files_a_case_that_reads_back_with_the_native_responder() {
-    let catalog = common::demo_catalog().await;
+    let catalog = common::district_catalog().await;
     let app = common::unlimited_app(catalog.clone());
     let snapshot = catalog.snapshot();
     let building = &snapshot.data.buildings[10];
@@ -235,7 +235,7 @@ fn ids_of(answer: &Answer) -> Vec<String> {
 
 #[tokio::test]
 async fn listings_filter_by_id_code_status_and_dates_and_never_show_the_reporter() {
-    let catalog = common::demo_catalog().await;
+    let catalog = common::district_catalog().await;
     let app = common::unlimited_app(catalog.clone());
     let p = common::inside(&catalog.snapshot().data.buildings[3].geometry);
     let ids = file(&app, p, &[("parking", "占道停车"), ("noise", "夜间施工噪音"), ("parking", "僵尸车")]).await;
@@ -308,7 +308,7 @@ async fn listings_filter_by_id_code_status_and_dates_and_never_show_the_reporter
 
 #[tokio::test]
 async fn bad_input_gets_spec_errors_naming_the_parameter_and_writes_nothing() {
-    let catalog = common::demo_catalog().await;
+    let catalog = common::district_catalog().await;
     let app = common::unlimited_app(catalog.clone());
     let p = common::inside(&catalog.snapshot().data.buildings[0].geometry);
     let (lat, long) = (p.y().to_string(), p.x().to_string());

@@ -14,6 +14,7 @@ mod buildings;
 mod checks;
 mod layout;
 mod people;
+pub mod reports;
 mod stations;
 #[cfg(test)]
 mod tests;

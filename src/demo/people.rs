@@ -93,6 +93,15 @@ fn pick<'a>(rng: &mut ChaCha8Rng, list: &[&'a str]) -> &'a str {
     list[rng.random_range(0..list.len())]
 }
 
+/// A plausible, made-up personal name: a common surname and one or two given characters.
+pub fn person_name(rng: &mut ChaCha8Rng) -> String {
+    let mut name = pick(rng, SURNAMES).to_owned();
+    for _ in 0..rng.random_range(1..=2) {
+        name.push_str(pick(rng, GIVEN));
+    }
+    name
+}
+
 /// "二" … "十", then digits: the ordinal in "二期", "青龙二街道".
 fn ordinal(n: usize) -> String {
     const ZH: [&str; 11] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
@@ -239,10 +248,7 @@ struct Board<'a> {
 impl Board<'_> {
     /// A new person: a plausible name and a work phone from a block of fictional numbers.
     fn person(&mut self) -> (String, String) {
-        let mut name = pick(self.rng, SURNAMES).to_owned();
-        for _ in 0..self.rng.random_range(1..=2) {
-            name.push_str(pick(self.rng, GIVEN));
-        }
+        let name = person_name(self.rng);
         let n = self.people;
         self.people += 1;
         (name, format!("139-00{:02}-{:04}", (n / 10_000) % 100, n % 10_000))

@@ -84,7 +84,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ServiceError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            ServiceError::Import(ImportError::Rejected { .. }) => (StatusCode::UNPROCESSABLE_ENTITY, "rejected"),
+            ServiceError::Import(ImportError::Rejected { .. }) | ServiceError::Rejected { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "rejected"),
             ServiceError::Import(ImportError::NotGeoJson { .. }) => (StatusCode::BAD_REQUEST, "not_geojson"),
             ServiceError::Import(ImportError::Read { .. } | ImportError::Store(_))
             | ServiceError::Store(_)

@@ -81,6 +81,7 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .route("/api/reports", post(reports::submit).get(staff::queue))
         .route("/api/reports/nearby", get(reports::nearby))
         .route("/api/reports/overdue", get(staff::overdue))
+        .route("/api/reports/import", post(staff::import).layer(DefaultBodyLimit::max(staff::MAX_IMPORT_BYTES)))
         .route("/api/reports/closure", get(staff::closure))
         .route("/api/reports/{case}", get(reports::case))
         .route("/api/reports/{case}/support", post(reports::support))

@@ -12,7 +12,11 @@ use super::error::ApiError;
 use super::params::Params;
 use super::reports::json_body;
 use super::AppState;
+use axum::http::header::CONTENT_TYPE;
+
+use crate::model::reports::Role;
 use crate::model::time::now;
+use crate::services::reports::history::{self, HistoryFormat, ImportSummary};
 use crate::services::reports::staff::{self, ClosureRow, Queue, QueueQuery};
 use crate::services::reports::view::StaffCase;
 use crate::services::reports::workflow::{self, Move};
@@ -112,4 +116,40 @@ pub async fn escalate(
 ) -> Result<Json<StaffCase>, ApiError> {
     let body: EscalateBody = json_body(body)?;
     Ok(Json(workflow::escalate(&state.catalog, &staff, &case, body.note, now()).await?))
+}
+
+/// Historical imports are whole hotline exports: far larger than a report.
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+
+/// `POST /api/reports/import?format=csv|geojson` (admin): a hotline export as the body, all
+/// or nothing; 201 with the count by state, 422 listing every bad row. Without `format`,
+/// the Content-Type decides (`text/csv`, or GeoJSON for `application/geo+json` / `application/json`).
+pub async fn import(
+    State(state): State<AppState>,
+    StaffCaller(staff): StaffCaller,
+    params: Params,
+    headers: axum::http::HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(axum::http::StatusCode, Json<ImportSummary>), ApiError> {
+    staff.require(&[Role::Admin], "importing historical cases")?;
+    let format: HistoryFormat = match params.optional("format")? {
+        Some(format) => format,
+        None => {
+            let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+            match content_type.split(';').next().unwrap_or("").trim() {
+                "text/csv" => HistoryFormat::Csv,
+                "application/geo+json" | "application/json" => HistoryFormat::GeoJson,
+                other => {
+                    return Err(ApiError::bad_parameter(
+                        "format",
+                        format!("give ?format=csv|geojson or a Content-Type of text/csv or application/geo+json (got {other:?})"),
+                    ));
+                }
+            }
+        }
+    };
+    let body = body.map_err(|rejection| ApiError::from_body(rejection, MAX_IMPORT_BYTES))?;
+    let origin = format!("http by {}", staff.actor());
+    let summary = history::import_cases(&state.catalog, &body, format, &origin, now()).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(summary)))
 }

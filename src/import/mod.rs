@@ -7,7 +7,7 @@
 mod fields;
 mod geometry;
 mod layers;
-mod reader;
+pub(crate) mod reader;
 
 pub use layers::PERSONS_PER_HOUSEHOLD;
 

@@ -90,11 +90,18 @@ impl Category {
             Category::ElevatorInstallation => 30 * DAY,
         })
     }
+
+    /// When a case of this category dispatched at `dispatched_at` is due (Unix seconds):
+    /// deadlines run from dispatch (GB/T 30428).
+    pub fn deadline_after(self, dispatched_at: i64) -> i64 {
+        dispatched_at.saturating_add(self.deadline().as_secs() as i64)
+    }
 }
 
-/// Whether a closed case counts as on time: resolved by its deadline. A case never
-/// dispatched has no deadline, and one never resolved has no resolution time: neither
-/// can be judged (`None`).
+/// 按时办结: a closed case counts as on time when it was resolved by its deadline. The one
+/// rule for live closures, imported histories and the demo, so the on-time rate means the
+/// same thing everywhere. Times are Unix seconds. A case never dispatched has no deadline,
+/// and one never resolved has no resolution time: neither can be judged (`None`).
 pub fn closure_on_time(deadline_at: Option<i64>, resolved_at: Option<i64>) -> Option<bool> {
     Some(resolved_at? <= deadline_at?)
 }
@@ -124,6 +131,21 @@ impl CaseState {
             Resolved => &[Verified, InProgress],
             Verified => &[Closed],
             Closed | Rejected | Duplicate => &[],
+        }
+    }
+
+    /// What the audit trail calls the move into this state (live and imported alike).
+    pub fn action(self) -> &'static str {
+        match self {
+        CaseState::Received => "submit",
+        CaseState::Accepted => "accept",
+        CaseState::Dispatched => "dispatch",
+        CaseState::InProgress => "start",
+        CaseState::Resolved => "resolve",
+        CaseState::Verified => "verify",
+        CaseState::Closed => "close",
+        CaseState::Rejected => "reject",
+        CaseState::Duplicate => "mark_duplicate",
         }
     }
 
@@ -180,6 +202,32 @@ pub struct Report {
     pub on_time: Option<bool>,
     /// The case's number in the system it was imported from (a 12345 hotline ticket), if any.
     pub external_id: Option<String>,
+}
+
+/// A case as another system recorded it (a 12345 hotline export, the demo generator): what
+/// happened and when, before Minsheng routes it and writes its audit trail. Times are Unix
+/// seconds; the point is WGS84 degrees.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseRecord {
+    /// The case's number in the system it comes from; unique.
+    pub external_id: String,
+    pub category: Category,
+    pub source: Source,
+    pub description: String,
+    pub photo_url: Option<String>,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub lon: f64,
+    pub lat: f64,
+    /// Where the case stands now.
+    pub state: CaseState,
+    pub created_at: i64,
+    pub dispatched_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    /// When the case ended: closed, rejected or marked a duplicate.
+    pub closed_at: Option<i64>,
+    /// The case this one repeats: an external id (of the same batch or stored) or a case number.
+    pub duplicate_of: Option<String>,
 }
 
 /// One line of a case's audit trail: who did what, when, from which state to which.
@@ -270,5 +318,16 @@ mod tests {
         assert_eq!(Tier::Neighbourhood.escalated(), Some(Tier::Property));
         assert_eq!(Tier::Community.escalated(), None);
         assert_eq!(Category::ALL.len(), 12);
+    }
+
+    #[test]
+    fn deadlines_run_from_dispatch_and_on_time_means_resolved_by_then() {
+        let dispatched = 1_790_000_000;
+        let due = Category::Parking.deadline_after(dispatched);
+        assert_eq!(due - dispatched, 3 * 24 * 3_600);
+        assert_eq!(closure_on_time(Some(due), Some(due)), Some(true));
+        assert_eq!(closure_on_time(Some(due), Some(dispatched + 60)), Some(true));
+        assert_eq!(closure_on_time(Some(due), Some(due + 1)), Some(false));
+        assert_eq!(closure_on_time(None, Some(due)), None);
     }
 }

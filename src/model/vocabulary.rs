@@ -36,6 +36,17 @@ macro_rules! vocabulary {
                 match self { $($name::$variant => $zh),+ }
             }
 
+            /// Parses the wire word or the Chinese label, as people type either in spreadsheets.
+            pub fn from_word_or_label(text: &str) -> Result<Self, String> {
+                match text {
+                    $($wire | $zh => Ok($name::$variant),)+
+                    other => Err(format!(
+                        "unknown value {other:?}, expected one of: {}",
+                        [$(concat!($wire, " (", $zh, ")")),+].join(", ")
+                    )),
+                }
+            }
+
             /// Every allowed wire word, for error messages.
             pub fn allowed() -> String {
                 [$($wire),+].join(", ")

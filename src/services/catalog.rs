@@ -1,11 +1,13 @@
 //! The data's life cycle: open the store, seed an empty one with the bundled demo
-//! district, build the index, and keep it current when the database
-//! changes (also when another process, such as `minsheng import`, wrote to it).
+//! district and a year of demo reports, build the index, and keep it current when the
+//! database changes (also when another process, such as `minsheng import`, wrote to it).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::reports::history::{self, Entry, Provenance, Stored};
 use super::ServiceError;
+use crate::demo::{self, DemoOptions};
 use crate::import::{self, Parsed};
 use crate::index::{Index, Snapshot};
 use crate::model::Layer;
@@ -38,9 +40,21 @@ impl Catalog {
         Ok(catalog)
     }
 
-    /// Loads the bundled demo district if the database holds no streets yet. Returns
-    /// whether it did.
+    /// Loads the bundled demo district, with about a year of fictional reports up to now, if
+    /// the database holds no streets yet. Returns whether it did.
     pub async fn seed_demo_if_empty(&self) -> Result<bool, ServiceError> {
+        if !self.seed_demo_district_if_empty().await? {
+            return Ok(false);
+        }
+        // Generated up to the current time, so that open and overdue cases look current.
+        let now = crate::model::time::now();
+        self.seed_demo_reports(now).await?;
+        Ok(true)
+    }
+
+    /// Loads the bundled demo district alone (no reports) if the database holds no streets
+    /// yet; for tests that need an empty case table. Returns whether it did.
+    pub async fn seed_demo_district_if_empty(&self) -> Result<bool, ServiceError> {
         if self.store.count(Layer::Streets).await? > 0 {
             return Ok(false);
         }
@@ -53,6 +67,21 @@ impl Catalog {
         tracing::info!("demo district loaded: {report}");
         self.reload().await?;
         Ok(true)
+    }
+
+    /// Stores the demo reports for the loaded district, built (routed, given deadlines and
+    /// audit trails) by the historical import like real hotline data.
+    async fn seed_demo_reports(&self, now: i64) -> Result<(), ServiceError> {
+        let started = Instant::now();
+        let snapshot = self.snapshot();
+        let records = demo::reports::generate(&snapshot.data, now, DemoOptions::default().seed);
+        let entries: Vec<Entry> = records.into_iter().enumerate().map(|(i, r)| Entry::generated(i, r)).collect();
+        let provenance = Provenance { actor: "demo".into(), note: "fictional demo record".into() };
+        let cases = history::build_cases(&snapshot, &entries, &Stored::default(), now, &provenance)
+            .map_err(|problems| history::rejected("demo reports", problems))?;
+        self.store.insert_reports(&cases).await?;
+        tracing::info!("demo reports: {} cases in {:.2?}", cases.len(), started.elapsed());
+        Ok(())
     }
 
     /// The current snapshot for readers.

@@ -36,10 +36,22 @@ pub enum ServiceError {
     /// The request is well-formed but the case's state does not allow it (or changed meanwhile).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A batch (of historical cases) was refused whole: nothing was written. `problems` lists
+    /// the first ones, each naming its row; `more` counts the rest.
+    #[error("{what}: rejected, nothing was written; {} problem(s):\n{}", problems.len() + more, listing(problems, *more))]
+    Rejected { what: String, problems: Vec<String>, more: usize },
     #[error(transparent)]
     Import(#[from] ImportError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Index(#[from] IndexError),
+}
+
+fn listing(problems: &[String], more: usize) -> String {
+    let mut lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+    if more > 0 {
+        lines.push(format!("  … and {more} more"));
+    }
+    lines.join("\n")
 }

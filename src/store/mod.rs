@@ -82,7 +82,8 @@ pub trait Store: Send + Sync + 'static {
     async fn update_report(&self, expected: CaseState, report: &Report, event: &ReportEvent) -> Result<bool, StoreError>;
 
     /// Stores whole cases with their histories (a historical import) in one transaction:
-    /// all or nothing. Returns the case numbers given, in order.
+    /// all or nothing. Returns the case numbers given, in order. A case's `duplicate_of`
+    /// names an external id (of this batch or stored), or else a case number.
     async fn insert_reports(&self, cases: &[(Report, Vec<ReportEvent>)]) -> Result<Vec<String>, StoreError>;
 
     /// Of these external ids, those already stored, with the case number each became.

@@ -21,6 +21,13 @@ pub async fn demo_catalog() -> Catalog {
     catalog
 }
 
+/// A catalog holding the demo district but no reports, for tests that list every case.
+pub async fn district_catalog() -> Catalog {
+    let catalog = Catalog::open(empty_store().await).await.expect("catalog opens");
+    assert!(catalog.seed_demo_district_if_empty().await.expect("demo loads"));
+    catalog
+}
+
 /// The router over a catalog without the per-client submission limit, for tests that
 /// submit more than a client may in a minute (the limit has its own test).
 pub fn unlimited_app(catalog: Catalog) -> axum::Router {

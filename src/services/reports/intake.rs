@@ -16,8 +16,8 @@ pub const DUPLICATE_RADIUS_M: f64 = 50.0;
 /// … if they were filed this recently.
 pub const DUPLICATE_WINDOW_SECONDS: i64 = 14 * 24 * 3_600;
 
-const MAX_DESCRIPTION_CHARS: usize = 2_000;
-const MAX_NAME_CHARS: usize = 50;
+pub(super) const MAX_DESCRIPTION_CHARS: usize = 2_000;
+pub(super) const MAX_NAME_CHARS: usize = 50;
 const MAX_URL_CHARS: usize = 500;
 
 /// A report as a caller sends it.
@@ -57,6 +57,25 @@ fn optional_text(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+/// A reporter's phone as people write it: 5–20 digits with spaces, +, - or parentheses.
+pub(super) fn check_phone(phone: &str) -> Result<(), String> {
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let allowed = phone.chars().all(|c| c.is_ascii_digit() || " -+()".contains(c));
+    if allowed && (5..=20).contains(&digits) {
+        Ok(())
+    } else {
+        Err("must be 5–20 digits (spaces, +, -, parentheses allowed)".into())
+    }
+}
+
+pub(super) fn check_photo_url(url: &str) -> Result<(), String> {
+    if (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= MAX_URL_CHARS {
+        Ok(())
+    } else {
+        Err(format!("must be an http(s) URL of at most {MAX_URL_CHARS} characters"))
+    }
+}
+
 /// Checks, routes and stores a report; nothing is written if anything is wrong.
 pub async fn submit(catalog: &Catalog, new: NewReport, now: i64) -> Result<Submitted, ServiceError> {
     let description = new.description.trim().to_owned();
@@ -72,17 +91,11 @@ pub async fn submit(catalog: &Catalog, new: NewReport, now: i64) -> Result<Submi
     }
     let reporter_phone = optional_text(new.reporter_phone);
     if let Some(phone) = &reporter_phone {
-        let digits = phone.chars().filter(char::is_ascii_digit).count();
-        let allowed = phone.chars().all(|c| c.is_ascii_digit() || " -+()".contains(c));
-        if !allowed || !(5..=20).contains(&digits) {
-            return Err(invalid("reporter_phone", "must be 5–20 digits (spaces, +, -, parentheses allowed)"));
-        }
+        check_phone(phone).map_err(|reason| invalid("reporter_phone", reason))?;
     }
     let photo_url = optional_text(new.photo_url);
     if let Some(url) = &photo_url {
-        if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > MAX_URL_CHARS {
-            return Err(invalid("photo_url", format!("must be an http(s) URL of at most {MAX_URL_CHARS} characters")));
-        }
+        check_photo_url(url).map_err(|reason| invalid("photo_url", reason))?;
     }
     let point = LocateQuery { lon: new.lon, lat: new.lat, crs: new.crs }.wgs84()?;
 

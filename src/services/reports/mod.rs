@@ -1,6 +1,8 @@
-//! Problem reports: intake with duplicate hints, "一呼四应" routing, public views and
-//! Open311 GeoReport v2; the staff workflow builds on these.
+//! Problem reports: intake with duplicate hints, "一呼四应" routing, public and staff
+//! views, the GB/T 30428 workflow, staff reads, Open311 GeoReport v2 and the bulk import
+//! of historical cases.
 
+pub mod history;
 pub mod intake;
 pub mod open311;
 pub mod routing;

@@ -49,7 +49,7 @@ pub fn apply(report: &Report, to: CaseState, now: i64) -> Result<Report, Service
     match to {
         CaseState::Dispatched => {
             next.dispatched_at = Some(now);
-            next.deadline_at = Some(now + report.category.deadline().as_secs() as i64);
+            next.deadline_at = Some(report.category.deadline_after(now));
         }
         // Failed verification: the resolution did not hold, so the clock judges the next one.
         CaseState::InProgress => next.resolved_at = None,
@@ -107,7 +107,8 @@ pub async fn transition(catalog: &Catalog, staff: &Staff, case_number: &str, req
     let event = ReportEvent {
         at: now,
         actor: staff.actor(),
-        action: "transition".into(),
+        // A failed verification sends the case back: say so rather than "start".
+        action: if report.state == CaseState::Resolved && to == CaseState::InProgress { "reopen" } else { to.action() }.into(),
         from_state: Some(report.state),
         to_state: Some(to),
         note,

@@ -327,10 +327,16 @@ pub async fn insert_many(pool: &SqlitePool, cases: &[(Report, Vec<ReportEvent>)]
             other => StoreError::Database(other),
         })?;
     }
-    // Duplicate links name case numbers; resolve them now that every case has a row.
+    // Resolve duplicate links now that every case has a row: a case of the same batch can
+    // only be named by its external id, as its case number was unknown to the caller.
     for (id, _, report) in &numbered {
         if let Some(duplicate_of) = &report.duplicate_of {
-            sqlx::query("UPDATE reports SET duplicate_of = (SELECT d.id FROM reports d WHERE d.case_number = ?) WHERE id = ?")
+            sqlx::query(
+                "UPDATE reports SET duplicate_of = COALESCE(
+                     (SELECT d.id FROM reports d WHERE d.external_id = ?1),
+                     (SELECT d.id FROM reports d WHERE d.case_number = ?1))
+                 WHERE id = ?2",
+            )
                 .bind(duplicate_of)
                 .bind(id)
                 .execute(&mut *tx)
