@@ -168,7 +168,7 @@ async fn reimporting_an_id_updates_it_and_geometry_round_trips_exactly() {
     assert_eq!(report.to_string(), "buildings: 2 new, 0 updated");
 
     // Awkward coordinates: many digits, values that are not exact in binary.
-    let precise = json!({"type": "Polygon", "coordinates": [[[104.00100000000001, 30.001], [104.0011234567890123, 30.001], [104.0011234567890123, 30.0010987654321], [104.00100000000001, 30.001]]]});
+    let precise = json!({"type": "Polygon", "coordinates": [[[104.001, 30.001], [104.001_123_456_789_02, 30.001], [104.001_123_456_789_02, 30.0010987654321], [104.001, 30.001]]]});
     let changed = feature("B1", precise.clone(), building("B1", json!({"label": "一号楼", "households": 30}))["properties"].clone());
     let report = fixture.import(Layer::Buildings, collection(vec![changed])).await.unwrap();
     assert_eq!(report.to_string(), "buildings: 0 new, 1 updated");

@@ -74,11 +74,10 @@ fn check_polygon(rings: &[Vec<Position>], prefix: &str, problems: &mut Vec<Strin
         if ring.len() < 4 {
             problems.push(format!("{prefix}{role} has {} positions, a ring needs at least 4", ring.len()));
         }
-        if let (Some(first), Some(last)) = (ring.first(), ring.last()) {
-            if first.as_slice() != last.as_slice() {
+        if let (Some(first), Some(last)) = (ring.first(), ring.last())
+            && first.as_slice() != last.as_slice() {
                 problems.push(format!("{prefix}{role} is not closed: first and last positions differ"));
             }
-        }
         for position in ring {
             check_position(position, problems);
         }

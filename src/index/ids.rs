@@ -6,7 +6,7 @@ pub struct IdIndex {
 }
 
 impl IdIndex {
-    pub fn build<'a>(ids: &[&'a str]) -> IdIndex {
+    pub fn build(ids: &[&str]) -> IdIndex {
         let mut order: Vec<u32> = (0..ids.len() as u32).collect();
         order.sort_unstable_by_key(|&i| ids[i as usize]);
         IdIndex { order }

@@ -250,7 +250,7 @@ mod tests {
 
     #[test]
     fn finds_containing_and_nearest_areas_in_metres() {
-        let areas = vec![square(104.0, 30.0, 0.001), square(104.002, 30.0, 0.001)];
+        let areas = [square(104.0, 30.0, 0.001), square(104.002, 30.0, 0.001)];
         let tree = AreaTree::build(areas.iter());
         let inside = Point::new(104.0005, 30.0005);
         assert_eq!(tree.containing(inside, |i| &areas[i as usize]).collect::<Vec<_>>(), vec![0]);

@@ -40,11 +40,10 @@ impl SqliteStore {
             // Bulk imports are one transaction each, so this costs one fsync per import.
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(30));
-        if let Some(parent) = options.get_filename().parent() {
-            if !parent.as_os_str().is_empty() {
+        if let Some(parent) = options.get_filename().parent()
+            && !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
             }
-        }
         // An in-memory database lives per connection: keep exactly one.
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let pool = SqlitePoolOptions::new()
