@@ -5,6 +5,7 @@
 
 mod ids;
 mod neighbourhood;
+pub mod reports;
 mod spatial;
 pub mod text;
 

@@ -230,6 +230,22 @@ pub struct CaseRecord {
     pub duplicate_of: Option<String>,
 }
 
+/// A report's analysis fields (for heat maps, hexagons and rankings), as the store hands
+/// them over.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRow {
+    pub id: i64,
+    pub lon: f64,
+    pub lat: f64,
+    pub category: Category,
+    pub state: CaseState,
+    pub created_at: i64,
+    pub compound_id: Option<String>,
+    pub grid_id: String,
+    pub community_id: String,
+    pub street_id: String,
+}
+
 /// One line of a case's audit trail: who did what, when, from which state to which.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReportEvent {

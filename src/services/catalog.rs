@@ -2,13 +2,14 @@
 //! district and a year of demo reports, build the index, and keep it current when the
 //! database changes (also when another process, such as `minsheng import`, wrote to it).
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
 use super::reports::history::{self, Entry, Provenance, Stored};
 use super::ServiceError;
 use crate::demo::{self, DemoOptions};
 use crate::import::{self, Parsed};
+use crate::index::reports::ReportPoints;
 use crate::index::{Index, Snapshot};
 use crate::model::Layer;
 use crate::store::Store;
@@ -25,18 +26,27 @@ const DEMO_DISTRICT: [(Layer, &[u8]); 7] = [
     (Layer::Contacts, include_bytes!("../../data/demo/contacts.geojson")),
 ];
 
-/// The store and the index over it.
+/// The store, the index over it, and the in-memory copy of the reports for analysis.
 #[derive(Clone)]
 pub struct Catalog {
     store: Arc<dyn Store>,
     index: Arc<Index>,
+    reports: Arc<ReportCopy>,
+}
+
+/// Reports for analysis: read under a lock held for one scan; syncs take turns.
+#[derive(Default)]
+struct ReportCopy {
+    points: RwLock<ReportPoints>,
+    syncing: tokio::sync::Mutex<()>,
 }
 
 impl Catalog {
     /// Opens the catalog over a store and builds the index from it.
     pub async fn open(store: Arc<dyn Store>) -> Result<Catalog, ServiceError> {
-        let catalog = Catalog { store, index: Arc::new(Index::new(Snapshot::empty())) };
+        let catalog = Catalog { store, index: Arc::new(Index::new(Snapshot::empty())), reports: Arc::default() };
         catalog.reload().await?;
+        catalog.sync_reports().await?;
         Ok(catalog)
     }
 
@@ -80,6 +90,7 @@ impl Catalog {
         let cases = history::build_cases(&snapshot, &entries, &Stored::default(), now, &provenance)
             .map_err(|problems| history::rejected("demo reports", problems))?;
         self.store.insert_reports(&cases).await?;
+        self.sync_reports().await?;
         tracing::info!("demo reports: {} cases in {:.2?}", cases.len(), started.elapsed());
         Ok(())
     }
@@ -121,6 +132,41 @@ impl Catalog {
         Ok(true)
     }
 
+    /// The reports for analysis. Hold the guard for one scan only: syncs wait for it.
+    pub fn reports(&self) -> RwLockReadGuard<'_, ReportPoints> {
+        self.reports.points.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Brings the in-memory reports up to date with the store (cases filed or moved since
+    /// the last sync, by this process or another). Returns whether anything changed.
+    pub async fn sync_reports(&self) -> Result<bool, ServiceError> {
+        let _turn = self.reports.syncing.lock().await;
+        let after = self.reports().synced_event;
+        let started = Instant::now();
+        let (rows, last) = self.store.report_changes(after).await?;
+        if last == after {
+            return Ok(false);
+        }
+        let count = rows.len();
+        let mut points = self.reports.points.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        points.apply(rows, last);
+        if after == 0 {
+            tracing::info!("reports loaded for analysis: {} in {:.2?}", points.len(), started.elapsed());
+        } else {
+            tracing::debug!("reports synced: {count} changed");
+        }
+        Ok(true)
+    }
+
+    /// [`Catalog::sync_reports`] after a write that has already been committed: a failure
+    /// here must not turn an acknowledged write into an error, so it is logged (the
+    /// watcher retries).
+    pub async fn sync_reports_after_write(&self) {
+        if let Err(error) = self.sync_reports().await {
+            tracing::warn!("could not refresh the reports for analysis: {error}");
+        }
+    }
+
     /// Polls the database for writes by other processes until the task is dropped.
     pub fn spawn_watcher(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let catalog = self.clone();
@@ -132,6 +178,7 @@ impl Catalog {
                 if let Err(error) = catalog.refresh_if_changed().await {
                     tracing::warn!("could not refresh the index: {error}");
                 }
+                catalog.sync_reports_after_write().await;
             }
         })
     }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::model::reports::{CaseState, Category, Report, ReportEvent, Role, StaffToken};
+use crate::model::reports::{CaseState, Category, Report, ReportEvent, ReportRow, Role, StaffToken};
 use crate::model::{Dataset, Layer};
 
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +91,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Case counts per area at a level, over the reports a filter selects; overdue as of `now`.
     async fn closure_counts(&self, level: AreaLevel, filter: &ReportFilter, now: i64) -> Result<Vec<ClosureCounts>, StoreError>;
+
+    /// The analysis fields of cases changed after audit event `after_event` (every case for
+    /// 0), and the last event id the answer covers: for keeping an in-memory copy in step.
+    async fn report_changes(&self, after_event: i64) -> Result<(Vec<ReportRow>, i64), StoreError>;
 
     /// Stores a new staff token by the SHA-256 of its secret; returns its id.
     async fn insert_token(&self, hash: &[u8; 32], role: Role, grid_id: Option<&str>, label: &str, now: i64) -> Result<i64, StoreError>;

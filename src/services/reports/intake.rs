@@ -153,6 +153,7 @@ pub async fn submit(catalog: &Catalog, new: NewReport, now: i64) -> Result<Submi
         note: None,
     };
     report.case_number = catalog.store().insert_report(&report, &event).await?;
+    catalog.sync_reports_after_write().await;
     Ok(Submitted { report: PublicReport::from(&report), possible_duplicates: duplicates })
 }
 

@@ -85,6 +85,7 @@ async fn save(catalog: &Catalog, staff: &Staff, before: &Report, after: &Report,
             before.case_number
         )));
     }
+    catalog.sync_reports_after_write().await;
     let case = super::staff::case_for(catalog, staff, &after.case_number).await?;
     case.ok_or_else(|| ServiceError::NoSuchCase(after.case_number.clone()))
 }

@@ -16,7 +16,7 @@ mod tokens;
 
 use super::geometry::encode_geometry;
 use super::{AreaLevel, ClosureCounts, ReportFilter, Store, StoreError};
-use crate::model::reports::{CaseState, Category, Report, ReportEvent, Role, StaffToken};
+use crate::model::reports::{CaseState, Category, Report, ReportEvent, ReportRow, Role, StaffToken};
 use crate::model::{ContactScope, Dataset, Layer, Record};
 
 /// Rows per multi-row INSERT: well under SQLite's 32,766 bound variables at 10 columns,
@@ -206,6 +206,10 @@ impl Store for SqliteStore {
 
     async fn closure_counts(&self, level: AreaLevel, filter: &ReportFilter, now: i64) -> Result<Vec<ClosureCounts>, StoreError> {
         reports::closure_counts(&self.pool, level, filter, now).await
+    }
+
+    async fn report_changes(&self, after_event: i64) -> Result<(Vec<ReportRow>, i64), StoreError> {
+        read::report_rows(&self.pool, after_event).await
     }
 
     async fn insert_token(&self, hash: &[u8; 32], role: Role, grid_id: Option<&str>, label: &str, now: i64) -> Result<i64, StoreError> {

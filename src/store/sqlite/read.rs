@@ -7,6 +7,7 @@ use std::str::FromStr;
 use rusqlite::Row;
 use sqlx::SqlitePool;
 
+use crate::model::reports::ReportRow;
 use crate::model::{
     Building, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street,
 };
@@ -36,12 +37,53 @@ pub async fn load(pool: &SqlitePool) -> Result<Dataset, StoreError> {
     Ok(Dataset { streets, communities, grids, compounds, buildings, stations, contacts })
 }
 
+/// The analysis fields of the cases changed by audit events after `after_event` (all cases
+/// when it is 0), and the last event id they reflect at least.
+pub async fn report_rows(pool: &SqlitePool, after_event: i64) -> Result<(Vec<ReportRow>, i64), StoreError> {
+    // Read the newest event first: a change racing this read has a later event, so the next
+    // sync fetches it again. Applying a row twice is harmless.
+    let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM report_events").fetch_one(pool).await?;
+    if last <= after_event {
+        return Ok((Vec::new(), after_event));
+    }
+    let columns = "r.id, r.lon, r.lat, r.category, r.state, r.created_at, r.compound_id, r.grid_id, r.community_id, r.street_id";
+    // `after_event` is an integer, so formatting it into the SQL carries no caller text.
+    let sql = if after_event == 0 {
+        format!("SELECT {columns} FROM reports r ORDER BY r.id")
+    } else {
+        format!(
+            "SELECT {columns} FROM reports r WHERE r.id IN
+                 (SELECT DISTINCT report_id FROM report_events WHERE id > {after_event}) ORDER BY r.id"
+        )
+    };
+    Ok((read(pool, sql, report_row).await?, last))
+}
+
+fn report_row(row: &Row) -> Result<ReportRow, StoreError> {
+    let id: i64 = row.get(0)?;
+    let word = |column: usize| -> Result<String, StoreError> { Ok(row.get::<_, String>(column)?) };
+    let corrupt = |reason: String| StoreError::CorruptReport { case: format!("#{id}"), reason };
+    Ok(ReportRow {
+        id,
+        lon: row.get(1)?,
+        lat: row.get(2)?,
+        category: word(3)?.parse().map_err(corrupt)?,
+        state: word(4)?.parse().map_err(corrupt)?,
+        created_at: row.get(5)?,
+        compound_id: row.get(6)?,
+        grid_id: row.get(7)?,
+        community_id: row.get(8)?,
+        street_id: row.get(9)?,
+    })
+}
+
 /// Runs `sql` on a pooled connection's raw handle, off the async threads, mapping each row.
 async fn read<R: Send + 'static>(
     pool: &SqlitePool,
-    sql: &'static str,
+    sql: impl Into<String>,
     map: fn(&Row) -> Result<R, StoreError>,
 ) -> Result<Vec<R>, StoreError> {
+    let sql: String = sql.into();
     let mut connection = pool.acquire().await?;
     let runtime = tokio::runtime::Handle::current();
     let task = tokio::task::spawn_blocking(move || {
@@ -51,7 +93,7 @@ async fn read<R: Send + 'static>(
         // `db` is dropped before `handle` unlocks it.
         let db = unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
         let records = (|| {
-            let mut statement = db.prepare(sql)?;
+            let mut statement = db.prepare(&sql)?;
             let mut rows = statement.query([])?;
             let mut records = Vec::new();
             while let Some(row) = rows.next()? {

@@ -272,6 +272,7 @@ pub async fn import_cases(
         tracing::info!("{origin}: all cases valid; writing them");
     }
     let case_numbers = catalog.store().insert_reports(&cases).await?;
+    catalog.sync_reports_after_write().await;
     let mut by_state = BTreeMap::new();
     for (report, _) in &cases {
         *by_state.entry(report.state).or_insert(0) += 1;

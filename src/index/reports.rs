@@ -1,0 +1,198 @@
+//! Reports for analysis: one compact row per case (place, category, state, filing time,
+//! areas, H3 cell), in columns, kept in step with the store by incremental syncs.
+//!
+//! Heat tiles, hexagons and rankings scan these columns. A linear scan of a million rows
+//! is a few milliseconds, well inside the targets, and needs no structure to keep up to
+//! date as cases move; so there is none.
+
+use std::collections::HashMap;
+
+use h3o::{CellIndex, LatLng, Resolution};
+
+use crate::model::reports::{CaseState, Category, ReportRow};
+
+/// H3 resolution stored per report; coarser cells are its parents (bit operations, no
+/// trigonometry), which keeps hexagon aggregation fast.
+pub const FINEST_RESOLUTION: Resolution = Resolution::Twelve;
+
+/// Area ids as small numbers, so that grouping is counting into a vector.
+#[derive(Debug, Default, Clone)]
+pub struct Areas {
+    names: Vec<String>,
+    numbers: HashMap<String, u32>,
+}
+
+impl Areas {
+    fn number(&mut self, id: &str) -> u32 {
+        if let Some(&n) = self.numbers.get(id) {
+            return n;
+        }
+        let n = self.names.len() as u32;
+        self.names.push(id.to_owned());
+        self.numbers.insert(id.to_owned(), n);
+        n
+    }
+
+    /// The id behind a number.
+    pub fn id(&self, number: u32) -> &str {
+        &self.names[number as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// No compound.
+pub const NONE: u32 = u32::MAX;
+
+/// Every report's analysis fields, in columns; row order is case id order.
+#[derive(Debug, Default, Clone)]
+pub struct ReportPoints {
+    pub ids: Vec<i64>,
+    pub lon: Vec<f64>,
+    pub lat: Vec<f64>,
+    pub category: Vec<Category>,
+    pub state: Vec<CaseState>,
+    pub created_at: Vec<i64>,
+    /// Area numbers (see [`ReportPoints::areas`]); `NONE` where a case has no compound.
+    pub compound: Vec<u32>,
+    pub grid: Vec<u32>,
+    pub community: Vec<u32>,
+    pub street: Vec<u32>,
+    /// The H3 cell at [`FINEST_RESOLUTION`] (0 if the point could not be placed).
+    pub cell: Vec<u64>,
+    pub areas: Areas,
+    /// The last audit event applied: the next sync asks for cases changed after it.
+    pub synced_event: i64,
+}
+
+impl ReportPoints {
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Adds new cases and updates changed ones. Ids only grow, so a new case appends and a
+    /// known one is found by binary search.
+    pub fn apply(&mut self, rows: Vec<ReportRow>, synced_event: i64) {
+        for row in rows {
+            let cell = LatLng::new(row.lat, row.lon).map(|p| u64::from(p.to_cell(FINEST_RESOLUTION))).unwrap_or(0);
+            let compound = row.compound_id.as_deref().map_or(NONE, |id| self.areas.number(id));
+            let (grid, community, street) =
+                (self.areas.number(&row.grid_id), self.areas.number(&row.community_id), self.areas.number(&row.street_id));
+            match self.ids.binary_search(&row.id) {
+                Ok(i) => {
+                    self.lon[i] = row.lon;
+                    self.lat[i] = row.lat;
+                    self.category[i] = row.category;
+                    self.state[i] = row.state;
+                    self.created_at[i] = row.created_at;
+                    self.compound[i] = compound;
+                    (self.grid[i], self.community[i], self.street[i]) = (grid, community, street);
+                    self.cell[i] = cell;
+                }
+                Err(i) => {
+                    // Normally the end; a case inserted out of order (concurrent writers) still lands in place.
+                    self.ids.insert(i, row.id);
+                    self.lon.insert(i, row.lon);
+                    self.lat.insert(i, row.lat);
+                    self.category.insert(i, row.category);
+                    self.state.insert(i, row.state);
+                    self.created_at.insert(i, row.created_at);
+                    self.compound.insert(i, compound);
+                    self.grid.insert(i, grid);
+                    self.community.insert(i, community);
+                    self.street.insert(i, street);
+                    self.cell.insert(i, cell);
+                }
+            }
+        }
+        self.synced_event = self.synced_event.max(synced_event);
+    }
+
+    /// The H3 cell of row `i` at a resolution no finer than [`FINEST_RESOLUTION`].
+    pub fn cell_at(&self, i: usize, resolution: Resolution) -> Option<CellIndex> {
+        let cell = CellIndex::try_from(self.cell[i]).ok()?;
+        cell.parent(resolution)
+    }
+
+    /// Rows passing a filter, in id order.
+    pub fn matching<'a>(&'a self, filter: &'a ReportQuery) -> impl Iterator<Item = usize> + 'a {
+        (0..self.len()).filter(move |&i| filter.accepts(self, i))
+    }
+}
+
+/// Which reports an analysis covers. Empty sets mean "any".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportQuery {
+    pub categories: Vec<Category>,
+    pub states: Vec<CaseState>,
+    /// Filed at or after / before (Unix seconds).
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// west, south, east, north (WGS84).
+    pub bbox: Option<[f64; 4]>,
+}
+
+impl ReportQuery {
+    #[inline]
+    pub fn accepts(&self, points: &ReportPoints, i: usize) -> bool {
+        if let Some([west, south, east, north]) = self.bbox {
+            let (lon, lat) = (points.lon[i], points.lat[i]);
+            if lon < west || lon > east || lat < south || lat > north {
+                return false;
+            }
+        }
+        let created = points.created_at[i];
+        self.since.is_none_or(|since| created >= since)
+            && self.until.is_none_or(|until| created < until)
+            && (self.categories.is_empty() || self.categories.contains(&points.category[i]))
+            && (self.states.is_empty() || self.states.contains(&points.state[i]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, state: CaseState) -> ReportRow {
+        ReportRow {
+            id,
+            lon: 104.05 + id as f64 * 0.001,
+            lat: 30.82,
+            category: Category::Parking,
+            state,
+            created_at: 1_000 * id,
+            compound_id: (id % 2 == 0).then(|| "CP1".to_owned()),
+            grid_id: "G1".into(),
+            community_id: "C1".into(),
+            street_id: "S1".into(),
+        }
+    }
+
+    #[test]
+    fn syncs_append_new_cases_and_update_known_ones() {
+        let mut points = ReportPoints::default();
+        points.apply(vec![row(1, CaseState::Received), row(2, CaseState::Received), row(4, CaseState::Received)], 3);
+        points.apply(vec![row(2, CaseState::Closed), row(3, CaseState::Accepted)], 7);
+        assert_eq!(points.ids, [1, 2, 3, 4]);
+        assert_eq!(points.state, [CaseState::Received, CaseState::Closed, CaseState::Accepted, CaseState::Received]);
+        assert_eq!(points.synced_event, 7);
+        assert_eq!(points.compound[0], NONE);
+        assert_eq!(points.areas.id(points.compound[1]), "CP1");
+        let query = ReportQuery { states: vec![CaseState::Received], since: Some(1_500), ..Default::default() };
+        assert_eq!(points.matching(&query).collect::<Vec<_>>(), [3]);
+        let cell = points.cell_at(0, Resolution::Eight).unwrap();
+        assert_eq!(cell.resolution(), Resolution::Eight);
+        let direct = LatLng::new(30.82, 104.051).unwrap().to_cell(Resolution::Eight);
+        assert_eq!(cell, direct, "the stored fine cell's parent is the cell of the point");
+    }
+}

@@ -1,0 +1,6 @@
+//! Analysis of the reports for planners: heat tiles, H3 hexagons with Getis-Ord Gi* hot
+//! spots, ranked problem lists and timelines. All of it reads the in-memory report columns
+//! (`index::reports`), never the database, so it scales to millions of cases.
+
+pub mod filter;
+pub mod tiles;

@@ -1,0 +1,152 @@
+//! The `reports` vector-tile layer for heat maps. From [`POINT_ZOOM`] on every case is a
+//! point with its category, state and date; below it, cases are summed into small cells
+//! (64 × 64 per tile) and each cell is one point at the cases' mean position with a
+//! `count`, so a tile stays small with millions of cases. Individual points carry
+//! `count = 1`, so one MapLibre heatmap layer weighs both by `count`.
+
+use geo::{Geometry, Point};
+
+use crate::index::reports::{ReportPoints, ReportQuery};
+use crate::model::time::to_iso8601;
+use crate::services::tiles::{lon_lat_to_tile_units, TileCoord, TileEncoder, Value, BUFFER, EXTENT};
+
+/// The layer's name in the tile.
+pub const LAYER: &str = "reports";
+/// From this zoom on, cases are single points.
+pub const POINT_ZOOM: u8 = 14;
+/// Cells per tile side when aggregating.
+const CELLS: u32 = 64;
+
+/// The properties, with their TileJSON types.
+pub const FIELDS: &[(&str, &str)] = &[
+    ("count", "Number"),
+    ("case_number", "String"),
+    ("category", "String"),
+    ("state", "String"),
+    ("status", "String"),
+    ("created", "String"),
+    ("created_at", "Number"),
+];
+
+/// Encodes one tile of the reports passing `query` (its box is set from the tile).
+pub fn render(points: &ReportPoints, query: &ReportQuery, tile: TileCoord) -> Vec<u8> {
+    let bounds = tile.buffered_bounds(BUFFER);
+    let query = ReportQuery { bbox: Some([bounds.min().x, bounds.min().y, bounds.max().x, bounds.max().y]), ..query.clone() };
+    let mut encoder = TileEncoder::new(tile);
+    encoder.layer(LAYER);
+    if tile.z >= POINT_ZOOM {
+        for i in points.matching(&query) {
+            let (category, state) = (points.category[i], points.state[i]);
+            let case_number = format!("MS{:08}", points.ids[i]);
+            let created = to_iso8601(points.created_at[i]);
+            let properties = [
+                ("count", Value::Int(1)),
+                ("case_number", Value::Str(&case_number)),
+                ("category", Value::Str(category.as_str())),
+                ("state", Value::Str(state.as_str())),
+                ("status", Value::Str(state.open311_status())),
+                ("created", Value::Str(&created[..10])),
+                ("created_at", Value::Int(points.created_at[i])),
+            ];
+            encoder.add(points.ids[i] as u64, &Geometry::Point(Point::new(points.lon[i], points.lat[i])), &properties);
+        }
+    } else {
+        for (n, cell) in aggregate(points, &query, tile).into_iter().enumerate() {
+            let point = Point::new(cell.lon_sum / f64::from(cell.count), cell.lat_sum / f64::from(cell.count));
+            encoder.add(n as u64 + 1, &Geometry::Point(point), &[("count", Value::Int(i64::from(cell.count)))]);
+        }
+    }
+    encoder.finish()
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Cell {
+    count: u32,
+    lon_sum: f64,
+    lat_sum: f64,
+}
+
+/// Sums the matching cases into cells of the tile (and of its buffer, one cell wide, so
+/// that a heat map has no seams at tile edges). Only non-empty cells come back.
+fn aggregate(points: &ReportPoints, query: &ReportQuery, tile: TileCoord) -> Vec<Cell> {
+    let cell_size = f64::from(EXTENT / CELLS);
+    let side = (CELLS + 2) as usize;
+    let mut cells = vec![Cell::default(); side * side];
+    for i in points.matching(query) {
+        let (x, y) = lon_lat_to_tile_units(&tile, points.lon[i], points.lat[i]);
+        let column = ((x / cell_size).floor() + 1.0).clamp(0.0, (side - 1) as f64) as usize;
+        let row = ((y / cell_size).floor() + 1.0).clamp(0.0, (side - 1) as f64) as usize;
+        let cell = &mut cells[row * side + column];
+        cell.count += 1;
+        cell.lon_sum += points.lon[i];
+        cell.lat_sum += points.lat[i];
+    }
+    cells.retain(|c| c.count > 0);
+    cells
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::reports::{CaseState, Category, ReportRow};
+
+    fn points(n: usize) -> ReportPoints {
+        let mut points = ReportPoints::default();
+        let rows = (0..n)
+            .map(|i| ReportRow {
+                id: i as i64 + 1,
+                lon: 104.05 + (i % 50) as f64 * 0.0002,
+                lat: 30.82 + (i / 50) as f64 * 0.0002,
+                category: if i % 3 == 0 { Category::Pets } else { Category::Parking },
+                state: CaseState::Received,
+                created_at: 1_700_000_000 + i as i64,
+                compound_id: None,
+                grid_id: "G".into(),
+                community_id: "C".into(),
+                street_id: "S".into(),
+            })
+            .collect();
+        points.apply(rows, 1);
+        points
+    }
+
+    fn tile_at(z: u8, lon: f64, lat: f64) -> TileCoord {
+        let z = u32::from(z);
+        let n = f64::from(1u32 << z);
+        let x = ((lon + 180.0) / 360.0 * n) as u32;
+        let lat = lat.to_radians();
+        let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
+        TileCoord::new(z, x, y).unwrap()
+    }
+
+    #[test]
+    fn low_zooms_sum_cases_into_weighted_cells_that_keep_every_case() {
+        let points = points(2_500);
+        let query = ReportQuery { categories: vec![Category::Pets], ..Default::default() };
+        let tile = tile_at(10, 104.055, 30.825);
+        let bytes = render(&points, &query, tile);
+        let reader = mvt_reader_count(&bytes);
+        let pets = (0..2_500).filter(|i| i % 3 == 0).count() as i64;
+        assert_eq!(reader.0, pets, "every matching case is counted once");
+        assert!(reader.1 < 100, "aggregated: {} features", reader.1);
+        // From the point zoom on, one feature per case.
+        let tile = tile_at(POINT_ZOOM, 104.0501, 30.8201);
+        let near = ReportQuery { bbox: None, ..Default::default() };
+        let (count, features) = mvt_reader_count(&render(&points, &near, tile));
+        assert_eq!(count, features as i64);
+    }
+
+    /// The sum of `count` and the number of features in a tile's `reports` layer, read
+    /// back with an independent decoder.
+    fn mvt_reader_count(bytes: &[u8]) -> (i64, usize) {
+        let reader = mvt_reader::Reader::new(bytes.to_vec()).expect("the tile decodes");
+        assert_eq!(reader.get_layer_names().unwrap(), [LAYER]);
+        let features = reader.get_features(0).unwrap();
+        let count = |f: &mvt_reader::feature::Feature| match f.properties.as_ref().and_then(|p| p.get("count")) {
+            Some(mvt_reader::feature::Value::UInt(n)) => *n as i64,
+            Some(mvt_reader::feature::Value::Int(n) | mvt_reader::feature::Value::SInt(n)) => *n,
+            other => panic!("count is {other:?}"),
+        };
+        (features.iter().map(count).sum(), features.len())
+    }
+}
