@@ -12,10 +12,10 @@ pub mod text;
 pub use spatial::{distance_m, envelope_around};
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arc_swap::ArcSwap;
-use geo::{Contains, Geometry, Intersects, Point};
+use geo::{Centroid, Contains, Geometry, Intersects, Point};
 use rstar::{Envelope, AABB};
 
 use crate::model::{Dataset, GridLevel, Layer, Record};
@@ -61,6 +61,8 @@ pub struct Snapshot {
     contact_ranges: Vec<Vec<(u32, u32)>>,
     contact_list: Vec<u32>,
     names: TextIndex,
+    /// Each building's H3 cell and households, worked out on first use (hexagon maps only).
+    building_cells: OnceLock<Vec<(u64, u32)>>,
 }
 
 /// The layers with area geometry, each with an R-tree.
@@ -166,12 +168,32 @@ impl Snapshot {
             contact_ranges,
             contact_list,
             names,
+            building_cells: OnceLock::new(),
         })
     }
 
     /// An empty snapshot (no data yet).
     pub fn empty() -> Snapshot {
         Snapshot::build(Dataset::default(), 0).expect("an empty dataset has no dangling references")
+    }
+
+    /// Each building's H3 cell at [`reports::FINEST_RESOLUTION`] (0 if it has no centre)
+    /// and its households, in building order: households per hexagon come from these.
+    pub fn building_cells(&self) -> &[(u64, u32)] {
+        self.building_cells.get_or_init(|| {
+            self.data
+                .buildings
+                .iter()
+                .map(|b| {
+                    let cell = b
+                        .geometry
+                        .centroid()
+                        .and_then(|c| h3o::LatLng::new(c.y(), c.x()).ok())
+                        .map_or(0, |p| u64::from(p.to_cell(reports::FINEST_RESOLUTION)));
+                    (cell, b.households)
+                })
+                .collect()
+        })
     }
 
     /// The position of a record by id.

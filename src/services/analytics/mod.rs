@@ -3,4 +3,5 @@
 //! (`index::reports`), never the database, so it scales to millions of cases.
 
 pub mod filter;
+pub mod stats;
 pub mod tiles;

@@ -1,0 +1,117 @@
+//! Reports per H3 hexagon, with households and the rate per 1,000 households, and each
+//! cell's Getis-Ord Gi* hot-spot statistic over its k-ring neighbourhood.
+//!
+//! The study area is every cell with households or reports (inside the box, if one is
+//! given): a cell with homes and no reports is a real zero and counts in the statistic.
+
+use std::collections::HashMap;
+
+use h3o::{CellIndex, Resolution};
+use serde::Serialize;
+
+use super::hotspots::{getis_ord_gi_star, GiStar};
+use crate::index::reports::{ReportPoints, ReportQuery, FINEST_RESOLUTION};
+use crate::index::Snapshot;
+use crate::services::ServiceError;
+
+/// The resolution unless asked: cells of about 0.1 km², a few compounds each.
+pub const DEFAULT_RESOLUTION: u8 = 9;
+/// Coarsest and finest resolutions served: from a district of a city down to a courtyard.
+pub const RESOLUTIONS: std::ops::RangeInclusive<u8> = 5..=11;
+/// Neighbourhood rings unless asked (the 6 touching cells).
+pub const DEFAULT_RINGS: u32 = 1;
+
+/// One hexagon.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hexagon {
+    #[serde(serialize_with = "as_text")]
+    pub h3: CellIndex,
+    pub count: u32,
+    pub households: u32,
+    /// Reports per 1,000 households; `None` where no one lives.
+    pub rate_per_1000: Option<f64>,
+    #[serde(flatten)]
+    pub hot_spot: GiStar,
+}
+
+fn as_text<S: serde::Serializer>(cell: &CellIndex, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(cell)
+}
+
+/// Checks a resolution word.
+pub fn resolution(value: Option<u8>) -> Result<Resolution, ServiceError> {
+    let value = value.unwrap_or(DEFAULT_RESOLUTION);
+    if !RESOLUTIONS.contains(&value) {
+        return Err(ServiceError::InvalidParameter {
+            parameter: "resolution",
+            reason: format!("{value} is outside {}–{}", RESOLUTIONS.start(), RESOLUTIONS.end()),
+        });
+    }
+    Ok(Resolution::try_from(value).expect("checked range"))
+}
+
+/// Hexagons with counts, households, rates and hot spots, for reports passing `query`.
+pub fn hexagons(
+    snapshot: &Snapshot,
+    points: &ReportPoints,
+    query: &ReportQuery,
+    resolution: Resolution,
+    rings: u32,
+) -> Result<Vec<Hexagon>, ServiceError> {
+    if rings == 0 || rings > 3 {
+        return Err(ServiceError::InvalidParameter { parameter: "k", reason: "rings must be 1–3".into() });
+    }
+    debug_assert!(resolution <= FINEST_RESOLUTION);
+    // Cell → (reports, households).
+    let mut cells: HashMap<CellIndex, (u32, u32)> = HashMap::new();
+    for i in points.matching(query) {
+        if let Some(cell) = points.cell_at(i, resolution) {
+            cells.entry(cell).or_default().0 += 1;
+        }
+    }
+    let in_box = |cell: CellIndex| {
+        let Some([west, south, east, north]) = query.bbox else { return true };
+        let centre = h3o::LatLng::from(cell);
+        (west..=east).contains(&centre.lng()) && (south..=north).contains(&centre.lat())
+    };
+    for &(fine, households) in snapshot.building_cells() {
+        let Some(cell) = CellIndex::try_from(fine).ok().and_then(|c| c.parent(resolution)) else { continue };
+        if households > 0 && (cells.contains_key(&cell) || in_box(cell)) {
+            cells.entry(cell).or_default().1 += households;
+        }
+    }
+    let mut order: Vec<CellIndex> = cells.keys().copied().collect();
+    order.sort_unstable();
+    let position: HashMap<CellIndex, usize> = order.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+    let neighbours: Vec<Vec<usize>> = order
+        .iter()
+        .map(|cell| {
+            cell.grid_disk::<Vec<_>>(rings).into_iter().filter(|n| n != cell).filter_map(|n| position.get(&n).copied()).collect()
+        })
+        .collect();
+    let counts: Vec<f64> = order.iter().map(|c| f64::from(cells[c].0)).collect();
+    let statistics = getis_ord_gi_star(&counts, &neighbours);
+    Ok(order
+        .into_iter()
+        .zip(statistics)
+        .map(|(cell, hot_spot)| {
+            let (count, households) = cells[&cell];
+            Hexagon {
+                h3: cell,
+                count,
+                households,
+                rate_per_1000: (households > 0).then(|| f64::from(count) * 1_000.0 / f64::from(households)),
+                hot_spot,
+            }
+        })
+        .collect())
+}
+
+/// A hexagon's outline as a closed ring of [lon, lat].
+pub fn outline(cell: CellIndex) -> Vec<[f64; 2]> {
+    let mut ring: Vec<[f64; 2]> = cell.boundary().iter().map(|p| [p.lng(), p.lat()]).collect();
+    if let Some(&first) = ring.first() {
+        ring.push(first);
+    }
+    ring
+}

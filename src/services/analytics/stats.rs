@@ -1,0 +1,264 @@
+//! The ranked problem list (问题清单) per compound, grid, community or street, with the
+//! change against the previous period of the same length; and counts over time.
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::civil::Date;
+use jiff::tz::{Offset, TimeZone};
+use serde::Serialize;
+
+use crate::index::reports::{ReportPoints, ReportQuery, NONE};
+use crate::index::Snapshot;
+use crate::model::reports::Category;
+use crate::model::time::to_iso8601;
+use crate::model::{GridLevel, Layer};
+use crate::services::ServiceError;
+
+const DAY: i64 = 86_400;
+/// The period when none is given: the last 30 days.
+pub const DEFAULT_PERIOD_DAYS: i64 = 30;
+
+/// What a problem list ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    Compound,
+    Grid,
+    Community,
+    Street,
+}
+
+impl std::str::FromStr for GroupBy {
+    type Err = String;
+    fn from_str(text: &str) -> Result<GroupBy, String> {
+        match text {
+            "compound" => Ok(GroupBy::Compound),
+            "grid" => Ok(GroupBy::Grid),
+            "community" => Ok(GroupBy::Community),
+            "street" => Ok(GroupBy::Street),
+            other => Err(format!("unknown value {other:?}, expected one of: compound, grid, community, street")),
+        }
+    }
+}
+
+/// One ranked area.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProblemRow {
+    pub rank: usize,
+    pub id: String,
+    pub name: String,
+    pub count: u32,
+    pub households: u32,
+    pub rate_per_1000: Option<f64>,
+    pub previous_count: u32,
+    /// `count − previous_count`.
+    pub change: i64,
+    /// Relative change in percent; `None` when the previous period had none.
+    pub change_pct: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProblemList {
+    pub group_by: GroupBy,
+    pub since: String,
+    pub until: String,
+    pub previous_since: String,
+    pub previous_until: String,
+    pub rows: Vec<ProblemRow>,
+}
+
+/// The period `[since, until)`, defaulting to the 30 days up to `now`.
+pub fn period(since: Option<i64>, until: Option<i64>, now: i64) -> Result<(i64, i64), ServiceError> {
+    let until = until.unwrap_or(now);
+    let since = since.unwrap_or(until - DEFAULT_PERIOD_DAYS * DAY);
+    if until <= since {
+        return Err(ServiceError::InvalidParameter { parameter: "until", reason: "must be after since".into() });
+    }
+    Ok((since, until))
+}
+
+/// Areas ranked by their count of reports passing `query` in `[since, until)`, most first
+/// (ties by id); areas with no reports in either period are left out.
+pub fn problems(
+    snapshot: &Snapshot,
+    points: &ReportPoints,
+    query: &ReportQuery,
+    group_by: GroupBy,
+    (since, until): (i64, i64),
+) -> ProblemList {
+    let length = until - since;
+    let current = ReportQuery { since: Some(since), until: Some(until), ..query.clone() };
+    let previous = ReportQuery { since: Some(since - length), until: Some(since), ..query.clone() };
+    let column = match group_by {
+        GroupBy::Compound => &points.compound,
+        GroupBy::Grid => &points.grid,
+        GroupBy::Community => &points.community,
+        GroupBy::Street => &points.street,
+    };
+    let mut counts = vec![(0u32, 0u32); points.areas.len()];
+    for i in 0..points.len() {
+        let area = column[i];
+        if area == NONE {
+            continue;
+        }
+        if current.accepts(points, i) {
+            counts[area as usize].0 += 1;
+        } else if previous.accepts(points, i) {
+            counts[area as usize].1 += 1;
+        }
+    }
+    let households = households_by_area(snapshot, group_by);
+    let mut rows: Vec<ProblemRow> = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, (now, before))| now + before > 0)
+        .map(|(area, &(count, previous_count))| {
+            let id = points.areas.id(area as u32).to_owned();
+            let (name, homes) = households.get(id.as_str()).cloned().unwrap_or_else(|| (id.clone(), 0));
+            ProblemRow {
+                rank: 0,
+                name,
+                households: homes,
+                rate_per_1000: (homes > 0).then(|| f64::from(count) * 1_000.0 / f64::from(homes)),
+                change: i64::from(count) - i64::from(previous_count),
+                change_pct: (previous_count > 0)
+                    .then(|| (f64::from(count) - f64::from(previous_count)) * 100.0 / f64::from(previous_count)),
+                count,
+                previous_count,
+                id,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
+    for (i, row) in rows.iter_mut().enumerate() {
+        row.rank = i + 1;
+    }
+    ProblemList {
+        group_by,
+        since: to_iso8601(since),
+        until: to_iso8601(until),
+        previous_since: to_iso8601(since - length),
+        previous_until: to_iso8601(since),
+        rows,
+    }
+}
+
+/// Name and households of every area of a level: compounds and grids carry their own;
+/// a community's or street's are those of the grids (not micro-grids) in it.
+fn households_by_area(snapshot: &Snapshot, group_by: GroupBy) -> HashMap<&str, (String, u32)> {
+    let data = &snapshot.data;
+    match group_by {
+        GroupBy::Compound => data.compounds.iter().map(|c| (c.id.as_str(), (c.name.clone(), c.households))).collect(),
+        GroupBy::Grid => data.grids.iter().map(|g| (g.id.as_str(), (g.name.clone(), g.households))).collect(),
+        GroupBy::Community | GroupBy::Street => {
+            let mut areas: HashMap<&str, (String, u32)> = if group_by == GroupBy::Community {
+                data.communities.iter().map(|c| (c.id.as_str(), (c.name.clone(), 0))).collect()
+            } else {
+                data.streets.iter().map(|s| (s.id.as_str(), (s.name.clone(), 0))).collect()
+            };
+            for grid in data.grids.iter().filter(|g| g.level == GridLevel::Grid) {
+                let key = if group_by == GroupBy::Community {
+                    Some(grid.community_id.as_str())
+                } else {
+                    snapshot
+                        .find(Layer::Communities, &grid.community_id)
+                        .map(|c| data.streets[snapshot.community_street(c) as usize].id.as_str())
+                };
+                if let Some(entry) = key.and_then(|k| areas.get_mut(k)) {
+                    entry.1 += grid.households;
+                }
+            }
+            areas
+        }
+    }
+}
+
+/// Buckets of a timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Interval {
+    Week,
+    Month,
+}
+
+impl std::str::FromStr for Interval {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Interval, String> {
+        match text {
+            "week" => Ok(Interval::Week),
+            "month" => Ok(Interval::Month),
+            other => Err(format!("unknown value {other:?}, expected week or month")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Bucket {
+    /// Start of the week (Monday) or month, 00:00 China time.
+    pub start: String,
+    pub count: u32,
+    pub by_category: BTreeMap<Category, u32>,
+}
+
+fn china() -> TimeZone {
+    TimeZone::fixed(Offset::constant(8))
+}
+
+/// Bucket starts covering `[since, until)`: Mondays or first days of months, China time.
+fn bucket_starts(interval: Interval, since: i64, until: i64) -> Vec<i64> {
+    let tz = china();
+    let first_day = jiff::Timestamp::from_second(since).map(|t| t.to_zoned(tz.clone()).date()).unwrap_or(Date::constant(2000, 1, 1));
+    let mut day = match interval {
+        Interval::Week => first_day.checked_sub(jiff::Span::new().days(i64::from(first_day.weekday().to_monday_zero_offset()))),
+        Interval::Month => Ok(first_day.first_of_month()),
+    }
+    .unwrap_or(first_day);
+    let step = match interval {
+        Interval::Week => jiff::Span::new().weeks(1),
+        Interval::Month => jiff::Span::new().months(1),
+    };
+    let mut starts = Vec::new();
+    loop {
+        let Ok(start) = tz.to_ambiguous_zoned(day.to_datetime(jiff::civil::Time::midnight())).unambiguous() else { break };
+        let start = start.timestamp().as_second();
+        if start >= until {
+            break;
+        }
+        starts.push(start);
+        let Ok(next) = day.checked_add(step) else { break };
+        day = next;
+    }
+    starts
+}
+
+/// Counts per week or month of reports passing `query`, over `[since, until)`.
+pub fn timeline(points: &ReportPoints, query: &ReportQuery, interval: Interval, (since, until): (i64, i64)) -> Vec<Bucket> {
+    let starts = bucket_starts(interval, since, until);
+    let mut buckets: Vec<Bucket> =
+        starts.iter().map(|&s| Bucket { start: to_iso8601(s), count: 0, by_category: BTreeMap::new() }).collect();
+    let within = ReportQuery { since: Some(since), until: Some(until), ..query.clone() };
+    for i in points.matching(&within) {
+        let created = points.created_at[i];
+        let Some(bucket) = starts.partition_point(|&s| s <= created).checked_sub(1) else { continue };
+        buckets[bucket].count += 1;
+        *buckets[bucket].by_category.entry(points.category[i]).or_default() += 1;
+    }
+    buckets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::time::parse_iso8601;
+
+    #[test]
+    fn buckets_start_on_mondays_and_first_days_in_china_time() {
+        let since = parse_iso8601("2026-03-04T10:00:00+08:00").unwrap(); // a Wednesday
+        let until = parse_iso8601("2026-05-02T00:00:00+08:00").unwrap();
+        let weeks = bucket_starts(Interval::Week, since, until);
+        assert_eq!(to_iso8601(weeks[0]), "2026-03-02T00:00:00+08:00");
+        assert_eq!(weeks[1] - weeks[0], 7 * DAY);
+        let months: Vec<String> = bucket_starts(Interval::Month, since, until).into_iter().map(to_iso8601).collect();
+        assert_eq!(months, ["2026-03-01T00:00:00+08:00", "2026-04-01T00:00:00+08:00", "2026-05-01T00:00:00+08:00"]);
+    }
+}
