@@ -35,6 +35,12 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
     }
 
+    /// Our fault: the details go to the log, the caller learns only that.
+    pub fn internal(details: impl std::fmt::Display) -> ApiError {
+        tracing::error!("internal error: {details}");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; it has been logged")
+    }
+
     /// The client sent more than its share of anonymous submissions.
     pub fn too_many_requests(retry_after_seconds: u64) -> ApiError {
         let message = format!("too many submissions from this address; try again in {retry_after_seconds} s");
@@ -89,8 +95,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Import(ImportError::Read { .. } | ImportError::Store(_))
             | ServiceError::Store(_)
             | ServiceError::Index(_) => {
-                tracing::error!("internal error: {error}");
-                return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; it has been logged");
+                return ApiError::internal(&error);
             }
         };
         ApiError::new(status, code, error.to_string())

@@ -1,5 +1,7 @@
 //! HTTP: routes to services, errors to status codes (in `error`, nowhere else).
 
+
+mod analytics;
 mod auth;
 mod error;
 mod limit;
@@ -87,6 +89,10 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .route("/api/reports/{case}/support", post(reports::support))
         .route("/api/reports/{case}/transition", post(staff::transition))
         .route("/api/reports/{case}/escalate", post(staff::escalate))
+        .route("/api/heatmap", get(analytics::hexagons))
+        .route("/api/stats/problems", get(analytics::problems))
+        .route("/api/stats/problems.csv", get(analytics::problems_csv))
+        .route("/api/stats/timeline", get(analytics::timeline))
         .route("/tiles/{source}", get(tiles::tilejson_route))
         .route("/tiles/{source}/{z}/{x}/{y}", get(tiles::tile))
         .merge(ogc::routes())

@@ -1,6 +1,6 @@
 //! Vector tiles and TileJSON: `/tiles/{layers}/{z}/{x}/{y}.mvt`, `/tiles/{layers}.json`.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, HOST, IF_NONE_MATCH, VARY};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -8,19 +8,23 @@ use axum::Json;
 
 use super::error::ApiError;
 use super::AppState;
-use crate::services::tiles::{parse_layers, tilejson, TileCoord};
+use super::analytics::report_query;
+use super::params::Params;
+use crate::services::tiles::{parse_layers, report_tilejson, tilejson, EncodedTile, TileCoord};
 
 const MVT: &str = "application/vnd.mapbox-vector-tile";
 /// Short, because an import changes tiles; clients revalidate cheaply with the ETag.
 const TILE_CACHE_CONTROL: &str = "public, max-age=60";
 
-/// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`
+/// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`, and `GET /tiles/reports/{z}/{x}/{y}.mvt?category=&status=&since=&until=`
+/// for the reports heat layer.
 pub async fn tile(
     State(state): State<AppState>,
     Path((source, z, x, y)): Path<(String, String, String, String)>,
     headers: HeaderMap,
+    params: Params,
 ) -> Result<Response, ApiError> {
-    let layers = parse_layers(&source)?;
+    let layers = if source == REPORTS { Vec::new() } else { parse_layers(&source)? };
     let y = y
         .strip_suffix(".mvt")
         .ok_or_else(|| ApiError::not_found(format!("tiles end in .mvt: /tiles/{source}/{z}/{x}/{y}.mvt")))?;
@@ -30,8 +34,24 @@ pub async fn tile(
     let coord = TileCoord::new(number("z", &z)?, number("x", &x)?, number("y", y)?)
         .map_err(|reason| ApiError::bad_parameter("tile coordinate", reason))?;
 
+    let encoded = if source == REPORTS {
+        let query = report_query(&params)?;
+        let (catalog, cache) = (state.catalog.clone(), state.tiles.clone());
+        tokio::task::spawn_blocking(move || cache.report_tile(&catalog.reports(), &query, coord))
+            .await
+            .expect("tile rendering does not panic")
+    } else {
+        map_tile(&state, layers, coord).await
+    };
+    Ok(tile_response(&encoded, &headers))
+}
+
+/// The source name of the reports heat layer.
+const REPORTS: &str = "reports";
+
+async fn map_tile(state: &AppState, layers: Vec<crate::model::Layer>, coord: TileCoord) -> std::sync::Arc<EncodedTile> {
     let snapshot = state.catalog.snapshot();
-    let encoded = match state.tiles.cached(&snapshot, &layers, coord) {
+    match state.tiles.cached(&snapshot, &layers, coord) {
         Some(hit) => hit,
         None => {
             // Rendering is CPU work: keep it off the threads that serve other requests.
@@ -40,19 +60,22 @@ pub async fn tile(
                 .await
                 .expect("tile rendering does not panic")
         }
-    };
+    }
+}
+
+fn tile_response(encoded: &EncodedTile, headers: &HeaderMap) -> Response {
     let mut response_headers = HeaderMap::new();
     response_headers.insert(CACHE_CONTROL, HeaderValue::from_static(TILE_CACHE_CONTROL));
     response_headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
     if encoded.is_empty() {
-        return Ok((StatusCode::NO_CONTENT, response_headers).into_response());
+        return (StatusCode::NO_CONTENT, response_headers).into_response();
     }
-    let gzip = accepts_gzip(&headers);
+    let gzip = accepts_gzip(headers);
     // Each encoding is its own representation, so it gets its own strong ETag.
     let etag = if gzip { encoded.etag.replacen('"', "\"gz-", 1) } else { encoded.etag.clone() };
     response_headers.insert(ETAG, HeaderValue::from_str(&etag).expect("ETags are ASCII"));
     if headers.get_all(IF_NONE_MATCH).iter().any(|v| matches_etag(v, &etag)) {
-        return Ok((StatusCode::NOT_MODIFIED, response_headers).into_response());
+        return (StatusCode::NOT_MODIFIED, response_headers).into_response();
     }
     response_headers.insert(CONTENT_TYPE, HeaderValue::from_static(MVT));
     let body = if gzip {
@@ -61,7 +84,7 @@ pub async fn tile(
     } else {
         encoded.raw.clone()
     };
-    Ok((StatusCode::OK, response_headers, body).into_response())
+    (StatusCode::OK, response_headers, body).into_response()
 }
 
 /// `GET /tiles/{layers}.json`: TileJSON 3.0.
@@ -69,13 +92,20 @@ pub async fn tilejson_route(
     State(state): State<AppState>,
     Path(source): Path<String>,
     headers: HeaderMap,
+    params: Params,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let layers_text = source
         .strip_suffix(".json")
         .ok_or_else(|| ApiError::not_found(format!("no such endpoint: /tiles/{source} (TileJSON is /tiles/{{layers}}.json)")))?;
-    let layers = parse_layers(layers_text)?;
     let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
     let base = format!("http://{host}/tiles/{layers_text}");
+    if layers_text == REPORTS {
+        // The filter travels on to the tile URL, so a client's tiles match its TileJSON.
+        report_query(&params)?;
+        return Ok(Json(report_tilejson(&state.catalog.snapshot(), &base, query.as_deref())));
+    }
+    let layers = parse_layers(layers_text)?;
     Ok(Json(tilejson(&state.catalog.snapshot(), &layers, &base)))
 }
 

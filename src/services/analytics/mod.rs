@@ -3,5 +3,7 @@
 //! (`index::reports`), never the database, so it scales to millions of cases.
 
 pub mod filter;
+pub mod heatmap;
+pub mod hotspots;
 pub mod stats;
 pub mod tiles;

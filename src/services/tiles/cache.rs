@@ -9,7 +9,9 @@ use flate2::Compression;
 
 use super::render::render;
 use super::TileCoord;
+use crate::index::reports::{ReportPoints, ReportQuery};
 use crate::index::Snapshot;
+use crate::services::analytics;
 use crate::model::Layer;
 
 /// One tile, ready to send either way.
@@ -33,23 +35,43 @@ struct TileKey {
     tile: TileCoord,
 }
 
+/// A report tile: keyed by the last report change it reflects, so any new or moved case
+/// makes fresh keys (the old ones age out), and by its filter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ReportTileKey {
+    synced_event: i64,
+    filter: String,
+    tile: TileCoord,
+}
+
 /// A bounded, concurrent cache of encoded tiles.
 pub struct TileCache {
     /// `None` when caching is off.
     tiles: Option<moka::sync::Cache<TileKey, Arc<EncodedTile>>>,
+    reports: Option<moka::sync::Cache<ReportTileKey, Arc<EncodedTile>>>,
 }
 
 impl TileCache {
     /// A cache holding at most `max_bytes` of encoded tiles (both encodings counted); 0
     /// turns caching off.
     pub fn new(max_bytes: u64) -> TileCache {
-        let tiles = (max_bytes > 0).then(|| {
-            moka::sync::Cache::builder()
-                .max_capacity(max_bytes)
-                .weigher(|_, tile: &Arc<EncodedTile>| (tile.raw.len() + tile.gzip.len() + 64).try_into().unwrap_or(u32::MAX))
-                .build()
-        });
-        TileCache { tiles }
+        // Map tiles get three quarters, report tiles (many filters, short-lived) a quarter.
+        TileCache { tiles: bounded(max_bytes / 4 * 3), reports: bounded(max_bytes / 4) }
+    }
+
+    /// A tile of the `reports` layer for a filter, from the cache or rendered now.
+    pub fn report_tile(&self, points: &ReportPoints, query: &ReportQuery, tile: TileCoord) -> Arc<EncodedTile> {
+        let filter = analytics::filter::key(query);
+        let digest = hash(&filter);
+        let render = || {
+            let raw = analytics::tiles::render(points, query, tile);
+            let etag = format!("\"r{}-{digest:x}-{}-{}-{}\"", points.synced_event, tile.z, tile.x, tile.y);
+            Arc::new(compressed(raw, etag))
+        };
+        match &self.reports {
+            Some(cache) => cache.get_with(ReportTileKey { synced_event: points.synced_event, filter, tile }, render),
+            None => render(),
+        }
     }
 
     /// The tile if it is cached, without rendering.
@@ -72,8 +94,28 @@ impl TileCache {
     }
 }
 
+fn bounded<K: std::hash::Hash + Eq + Send + Sync + 'static>(max_bytes: u64) -> Option<moka::sync::Cache<K, Arc<EncodedTile>>> {
+    (max_bytes > 0).then(|| {
+        moka::sync::Cache::builder()
+            .max_capacity(max_bytes)
+            .weigher(|_, tile: &Arc<EncodedTile>| (tile.raw.len() + tile.gzip.len() + 64).try_into().unwrap_or(u32::MAX))
+            .build()
+    })
+}
+
+/// A short, stable digest of a filter for ETags (FNV-1a).
+fn hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
 fn encode(snapshot: &Snapshot, layers: &[Layer], tile: TileCoord) -> EncodedTile {
-    let raw = render(snapshot, layers, tile);
+    let names: Vec<&str> = layers.iter().map(|l| l.as_str()).collect();
+    let etag = format!("\"{}-{}-{}-{}-{}\"", snapshot.version, names.join("+"), tile.z, tile.x, tile.y);
+    compressed(render(snapshot, layers, tile), etag)
+}
+
+/// A rendered tile with its gzip form kept beside it.
+fn compressed(raw: Vec<u8>, etag: String) -> EncodedTile {
     let gzip = if raw.is_empty() {
         Vec::new()
     } else {
@@ -81,7 +123,5 @@ fn encode(snapshot: &Snapshot, layers: &[Layer], tile: TileCoord) -> EncodedTile
         encoder.write_all(&raw).expect("writing to a Vec cannot fail");
         encoder.finish().expect("writing to a Vec cannot fail")
     };
-    let names: Vec<&str> = layers.iter().map(|l| l.as_str()).collect();
-    let etag = format!("\"{}-{}-{}-{}-{}\"", snapshot.version, names.join("+"), tile.z, tile.x, tile.y);
     EncodedTile { raw, gzip, etag }
 }

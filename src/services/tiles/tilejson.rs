@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use super::render::{fields, min_zoom, COMPOUND_LABELS, SOURCE_MAX_ZOOM};
 use crate::index::Snapshot;
 use crate::model::Layer;
+use crate::services::analytics;
 
 /// TileJSON for a source of `layers`, whose tiles live under `base` (for example
 /// `http://127.0.0.1:8080/tiles/grids,compounds`).
@@ -52,5 +53,37 @@ pub fn tilejson(snapshot: &Snapshot, layers: &[Layer], base: &str) -> Value {
         "bounds": bounds.unwrap_or([-180.0, -85.051129, 180.0, 85.051129]),
         "center": [centre[0], centre[1], zoom],
         "vector_layers": vector_layers,
+    })
+}
+
+/// TileJSON for the `reports` heat layer; `query` (the raw filter, e.g.
+/// `category=parking&status=open`) is carried on to the tile URL.
+pub fn report_tilejson(snapshot: &Snapshot, base: &str, query: Option<&str>) -> Value {
+    let suffix = query.filter(|q| !q.is_empty()).map(|q| format!("?{q}")).unwrap_or_default();
+    let fields: serde_json::Map<String, Value> =
+        analytics::tiles::FIELDS.iter().map(|(name, kind)| ((*name).to_owned(), json!(kind))).collect();
+    let bounds = snapshot.bounds();
+    let centre = bounds.map_or([0.0, 0.0], |[w, s, e, n]| [(w + e) / 2.0, (s + n) / 2.0]);
+    json!({
+        "tilejson": "3.0.0",
+        "name": analytics::tiles::LAYER,
+        "description": format!(
+            "民生 Minsheng problem reports: one point per case from z{}, below it weighted points (`count`) per 1/64 of a tile",
+            analytics::tiles::POINT_ZOOM
+        ),
+        "attribution": "Minsheng demo data (fictional)",
+        "scheme": "xyz",
+        "tiles": [format!("{base}/{{z}}/{{x}}/{{y}}.mvt{suffix}")],
+        "minzoom": 0,
+        "maxzoom": SOURCE_MAX_ZOOM,
+        "bounds": bounds.unwrap_or([-180.0, -85.051129, 180.0, 85.051129]),
+        "center": [centre[0], centre[1], 12],
+        "vector_layers": [{
+            "id": analytics::tiles::LAYER,
+            "description": "问题上报 problem reports",
+            "minzoom": 0,
+            "maxzoom": SOURCE_MAX_ZOOM,
+            "fields": fields,
+        }],
     })
 }
