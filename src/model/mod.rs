@@ -6,7 +6,7 @@
 mod kinds;
 pub mod reports;
 pub mod time;
-mod vocabulary;
+pub(crate) mod vocabulary;
 
 pub use kinds::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel};
 

@@ -1,6 +1,7 @@
 //! The product's logic, as plain Rust over the index and the store: no HTTP types here,
 //! so everything is unit-testable and benchmarkable.
 
+pub mod analytics;
 pub mod auth;
 pub mod catalog;
 pub mod features;

@@ -1,0 +1,3 @@
+//! Statistics over the reports for planners, as plain functions of numbers.
+
+pub mod hotspots;
