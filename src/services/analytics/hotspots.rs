@@ -151,7 +151,7 @@ fn two_sided_p(z: f64) -> f64 {
                         + t * (0.278_868_07
                             + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
     // The fit gives 1 + 3e-8 at z = 0: a probability must not exceed 1.
-    (0.5 * t * exponent.exp()).min(1.0)
+    (t * exponent.exp()).min(1.0)
 }
 
 #[cfg(test)]
