@@ -66,6 +66,10 @@ pub struct ReportPoints {
     pub street: Vec<u32>,
     /// The H3 cell at [`FINEST_RESOLUTION`] (0 if the point could not be placed).
     pub cell: Vec<u64>,
+    /// Web Mercator position as fractions of the world (0 at the west and north edges, 1
+    /// at the east and south): a tile's units are then two multiplications away, with no
+    /// trigonometry per case and tile.
+    pub mercator: Vec<[f64; 2]>,
     pub areas: Areas,
     /// The last audit event applied: the next sync asks for cases changed after it.
     pub synced_event: i64,
@@ -98,6 +102,7 @@ impl ReportPoints {
                     self.compound[i] = compound;
                     (self.grid[i], self.community[i], self.street[i]) = (grid, community, street);
                     self.cell[i] = cell;
+                    self.mercator[i] = mercator(row.lon, row.lat);
                 }
                 Err(i) => {
                     // Normally the end; a case inserted out of order (concurrent writers) still lands in place.
@@ -112,6 +117,7 @@ impl ReportPoints {
                     self.community.insert(i, community);
                     self.street.insert(i, street);
                     self.cell.insert(i, cell);
+                    self.mercator.insert(i, mercator(row.lon, row.lat));
                 }
             }
         }
@@ -128,6 +134,15 @@ impl ReportPoints {
     pub fn matching<'a>(&'a self, filter: &'a ReportQuery) -> impl Iterator<Item = usize> + 'a {
         (0..self.len()).filter(move |&i| filter.accepts(self, i))
     }
+}
+
+/// Web Mercator fractions of the world for a WGS84 point (latitude clamped to the
+/// projection's ±85.05°).
+pub fn mercator(lon: f64, lat: f64) -> [f64; 2] {
+    let lat = lat.clamp(-85.051_128_78, 85.051_128_78).to_radians();
+    let x = (lon + 180.0) / 360.0;
+    let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0;
+    [x, y]
 }
 
 /// Which reports an analysis covers. Empty sets mean "any".

@@ -107,13 +107,20 @@ pub fn problems(
             counts[area as usize].1 += 1;
         }
     }
-    let households = households_by_area(snapshot, group_by);
+    let wanted: Vec<&str> = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, (now, before))| now + before > 0)
+        .map(|(area, _)| points.areas.id(area as u32))
+        .collect();
+    let households = households_by_area(snapshot, group_by, &wanted);
     let mut rows: Vec<ProblemRow> = counts
         .iter()
         .enumerate()
         .filter(|(_, (now, before))| now + before > 0)
         .map(|(area, &(count, previous_count))| {
             let id = points.areas.id(area as u32).to_owned();
+            // An area no longer in the map data keeps its id as its name.
             let (name, homes) = households.get(id.as_str()).cloned().unwrap_or_else(|| (id.clone(), 0));
             ProblemRow {
                 rank: 0,
@@ -143,19 +150,27 @@ pub fn problems(
     }
 }
 
-/// Name and households of every area of a level: compounds and grids carry their own;
-/// a community's or street's are those of the grids (not micro-grids) in it.
-fn households_by_area(snapshot: &Snapshot, group_by: GroupBy) -> HashMap<&str, (String, u32)> {
+/// Name and households of the areas of a level that have reports (`wanted`): compounds
+/// and grids carry their own; a community's or street's are those of the grids (not
+/// micro-grids) in it. Looking up only the wanted ones keeps a city's 800,000 grids out of it.
+fn households_by_area<'a>(snapshot: &Snapshot, group_by: GroupBy, wanted: &[&'a str]) -> HashMap<&'a str, (String, u32)> {
     let data = &snapshot.data;
     match group_by {
-        GroupBy::Compound => data.compounds.iter().map(|c| (c.id.as_str(), (c.name.clone(), c.households))).collect(),
-        GroupBy::Grid => data.grids.iter().map(|g| (g.id.as_str(), (g.name.clone(), g.households))).collect(),
+        GroupBy::Compound | GroupBy::Grid => wanted
+            .iter()
+            .filter_map(|&id| {
+                let facts = if group_by == GroupBy::Compound {
+                    let c = &data.compounds[snapshot.find(Layer::Compounds, id)? as usize];
+                    (c.name.clone(), c.households)
+                } else {
+                    let g = &data.grids[snapshot.find(Layer::Grids, id)? as usize];
+                    (g.name.clone(), g.households)
+                };
+                Some((id, facts))
+            })
+            .collect(),
         GroupBy::Community | GroupBy::Street => {
-            let mut areas: HashMap<&str, (String, u32)> = if group_by == GroupBy::Community {
-                data.communities.iter().map(|c| (c.id.as_str(), (c.name.clone(), 0))).collect()
-            } else {
-                data.streets.iter().map(|s| (s.id.as_str(), (s.name.clone(), 0))).collect()
-            };
+            let mut households: HashMap<&str, u32> = HashMap::new();
             for grid in data.grids.iter().filter(|g| g.level == GridLevel::Grid) {
                 let key = if group_by == GroupBy::Community {
                     Some(grid.community_id.as_str())
@@ -164,11 +179,21 @@ fn households_by_area(snapshot: &Snapshot, group_by: GroupBy) -> HashMap<&str, (
                         .find(Layer::Communities, &grid.community_id)
                         .map(|c| data.streets[snapshot.community_street(c) as usize].id.as_str())
                 };
-                if let Some(entry) = key.and_then(|k| areas.get_mut(k)) {
-                    entry.1 += grid.households;
+                if let Some(key) = key {
+                    *households.entry(key).or_default() += grid.households;
                 }
             }
-            areas
+            wanted
+                .iter()
+                .filter_map(|&id| {
+                    let name = if group_by == GroupBy::Community {
+                        data.communities[snapshot.find(Layer::Communities, id)? as usize].name.clone()
+                    } else {
+                        data.streets[snapshot.find(Layer::Streets, id)? as usize].name.clone()
+                    };
+                    Some((id, (name, households.get(id).copied().unwrap_or(0))))
+                })
+                .collect()
         }
     }
 }

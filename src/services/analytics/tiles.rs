@@ -1,5 +1,5 @@
 //! The `reports` vector-tile layer for heat maps. From [`POINT_ZOOM`] on every case is a
-//! point with its category, state and date; below it, cases are summed into small cells
+//! point with its category, state and filing time; below it, cases are summed into small cells
 //! (64 × 64 per tile) and each cell is one point at the cases' mean position with a
 //! `count`, so a tile stays small with millions of cases. Individual points carry
 //! `count = 1`, so one MapLibre heatmap layer weighs both by `count`.
@@ -7,8 +7,7 @@
 use geo::{Geometry, Point};
 
 use crate::index::reports::{ReportPoints, ReportQuery};
-use crate::model::time::to_iso8601;
-use crate::services::tiles::{lon_lat_to_tile_units, TileCoord, TileEncoder, Value, BUFFER, EXTENT};
+use crate::services::tiles::{TileCoord, TileEncoder, Value, BUFFER, EXTENT};
 
 /// The layer's name in the tile.
 pub const LAYER: &str = "reports";
@@ -24,28 +23,40 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("category", "String"),
     ("state", "String"),
     ("status", "String"),
-    ("created", "String"),
     ("created_at", "Number"),
 ];
 
-/// Encodes one tile of the reports passing `query` (its box is set from the tile).
+/// A tile's cases: their rows and positions in tile units (of [`EXTENT`]), within the
+/// tile and its buffer, passing `query` (whose own box is ignored).
+fn cases_in<'a>(points: &'a ReportPoints, query: &ReportQuery, tile: TileCoord) -> impl Iterator<Item = (usize, f64, f64)> + 'a {
+    let world = f64::from(1u32 << tile.z);
+    let extent = f64::from(EXTENT);
+    let (left, top) = (f64::from(tile.x), f64::from(tile.y));
+    let margin = f64::from(BUFFER);
+    let query = ReportQuery { bbox: None, ..query.clone() };
+    (0..points.len()).filter_map(move |i| {
+        let [mx, my] = points.mercator[i];
+        let x = (mx * world - left) * extent;
+        let y = (my * world - top) * extent;
+        let inside = x >= -margin && x <= extent + margin && y >= -margin && y <= extent + margin;
+        (inside && query.accepts(points, i)).then_some((i, x, y))
+    })
+}
+
+/// Encodes one tile of the reports passing `query` (its box is the tile's).
 pub fn render(points: &ReportPoints, query: &ReportQuery, tile: TileCoord) -> Vec<u8> {
-    let bounds = tile.buffered_bounds(BUFFER);
-    let query = ReportQuery { bbox: Some([bounds.min().x, bounds.min().y, bounds.max().x, bounds.max().y]), ..query.clone() };
     let mut encoder = TileEncoder::new(tile);
     encoder.layer(LAYER);
     if tile.z >= POINT_ZOOM {
-        for i in points.matching(&query) {
+        for (i, _, _) in cases_in(points, query, tile) {
             let (category, state) = (points.category[i], points.state[i]);
             let case_number = format!("MS{:08}", points.ids[i]);
-            let created = to_iso8601(points.created_at[i]);
             let properties = [
                 ("count", Value::Int(1)),
                 ("case_number", Value::Str(&case_number)),
                 ("category", Value::Str(category.as_str())),
                 ("state", Value::Str(state.as_str())),
                 ("status", Value::Str(state.open311_status())),
-                ("created", Value::Str(&created[..10])),
                 ("created_at", Value::Int(points.created_at[i])),
             ];
             encoder.add(points.ids[i] as u64, &Geometry::Point(Point::new(points.lon[i], points.lat[i])), &properties);
@@ -72,8 +83,7 @@ fn aggregate(points: &ReportPoints, query: &ReportQuery, tile: TileCoord) -> Vec
     let cell_size = f64::from(EXTENT / CELLS);
     let side = (CELLS + 2) as usize;
     let mut cells = vec![Cell::default(); side * side];
-    for i in points.matching(query) {
-        let (x, y) = lon_lat_to_tile_units(&tile, points.lon[i], points.lat[i]);
+    for (i, x, y) in cases_in(points, query, tile) {
         let column = ((x / cell_size).floor() + 1.0).clamp(0.0, (side - 1) as f64) as usize;
         let row = ((y / cell_size).floor() + 1.0).clamp(0.0, (side - 1) as f64) as usize;
         let cell = &mut cells[row * side + column];
