@@ -75,6 +75,11 @@ async fn no_public_endpoint_shows_any_reporters_name_or_phone() {
         "/open311/v2/services.json".into(),
         "/open311/v2/requests.json".into(),
         "/open311/v2/requests.xml".into(),
+        "/api/heatmap?resolution=11".into(),
+        "/api/stats/problems?group_by=compound&since=2020-01-01".into(),
+        "/api/stats/problems.csv?group_by=grid&since=2020-01-01".into(),
+        "/api/stats/timeline?interval=week".into(),
+        "/tiles/reports.json".into(),
     ];
     for layer in Layer::ALL {
         uris.push(format!("/api/layers/{layer}?limit=10000"));
@@ -117,15 +122,21 @@ async fn no_public_endpoint_shows_any_reporters_name_or_phone() {
     // Tiles are binary; the strings would appear as UTF-8 inside them.
     let [west, south, east, north] = snapshot.bounds().unwrap();
     for z in [12, 14, 16] {
+        // Map layers and the reports heat layer (single cases from z14).
         let (x0, y0) = tile_of(west, north, z);
         let (x1, y1) = tile_of(east, south, z);
         for x in x0..=x1.min(x0 + 6) {
             for y in y0..=y1.min(y0 + 6) {
-                let uri = format!("/tiles/streets,communities,grids,compounds,buildings,stations/{z}/{x}/{y}.mvt");
-                let response = tower::ServiceExt::oneshot(app.clone(), axum::http::Request::get(&uri).body(axum::body::Body::empty()).unwrap()).await.unwrap();
-                let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
-                if let Some(secret) = leak(&bytes) {
-                    panic!("{uri} carries {secret:?}");
+                for uri in [
+                    format!("/tiles/streets,communities,grids,compounds,buildings,stations/{z}/{x}/{y}.mvt"),
+                    format!("/tiles/reports/{z}/{x}/{y}.mvt"),
+                ] {
+                    let request = axum::http::Request::get(&uri).body(axum::body::Body::empty()).unwrap();
+                    let response = tower::ServiceExt::oneshot(app.clone(), request).await.unwrap();
+                    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+                    if let Some(secret) = leak(&bytes) {
+                        panic!("{uri} carries {secret:?}");
+                    }
                 }
             }
         }
