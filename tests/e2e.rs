@@ -67,3 +67,25 @@ fn import_reports_bad_files_and_exits_non_zero() {
     assert!(stderr.contains("feature #0 (id X): geometry is missing"), "{stderr}");
     assert!(stderr.contains("feature #0 (id X): property \"name\" is required"), "{stderr}");
 }
+
+#[test]
+fn reports_imported_by_another_process_reach_the_planner_views() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("planner.db").display());
+    let server = start(&database, &["--watch-seconds", "1"]);
+    let total = |server: &common::server::Server| -> u64 {
+        let (status, map) = get(server, "/api/heatmap?resolution=8&since=2020-01-01");
+        assert_eq!(status, 200, "{map}");
+        map["features"].as_array().unwrap().iter().map(|f| f["properties"]["count"].as_u64().unwrap()).sum()
+    };
+    let before = total(&server);
+    assert!(before > 1_000, "the demo reports are there: {before}");
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/data/samples/hotline_12345.csv");
+    let import = Command::new(BINARY).args(["import-reports", "--database", &database, sample]).output().unwrap();
+    assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while total(&server) != before + 26 {
+        assert!(Instant::now() < deadline, "the server never counted the imported cases");
+        std::thread::sleep(Duration::from_millis(50)); // poll the condition, bounded by the deadline
+    }
+}
