@@ -6,6 +6,9 @@ use axum::body::Body;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
+use minsheng::model::reports::{CaseState, Category};
+use minsheng::model::time::{now, to_iso8601};
+use serde_json::Value;
 use tower::ServiceExt;
 
 struct Asset {
@@ -45,6 +48,7 @@ async fn every_asset_is_served_with_its_content_type_and_caching() {
     let app = app().await;
     for (uri, content_type, vendor) in [
         ("/app.js", "text/javascript; charset=utf-8", false),
+        ("/planner.js", "text/javascript; charset=utf-8", false),
         ("/style.css", "text/css; charset=utf-8", false),
         ("/vendor/maplibre-gl.js", "text/javascript; charset=utf-8", true),
         ("/vendor/maplibre-gl.css", "text/css; charset=utf-8", true),
@@ -71,5 +75,189 @@ async fn the_app_uses_the_tile_and_api_contract() {
     let js = get(&app().await, "/app.js").await.body;
     for needle in ["/tiles/grids,compounds,buildings,stations.json", "/api/locate?lon=", "/api/search?q="] {
         assert!(js.contains(needle), "app.js does not use {needle}");
+    }
+}
+
+// A few helpers to read our own page: it is small, hand-written HTML with double-quoted
+// attributes, so plain string search is enough (the browser tests come later).
+
+/// Every opening `<name …>` tag, with its offset in `html`.
+fn tags<'a>(html: &'a str, name: &str) -> Vec<(usize, &'a str)> {
+    let open = format!("<{name}");
+    html.match_indices(&open)
+        .filter(|(at, _)| matches!(html.as_bytes().get(at + open.len()), Some(b' ' | b'>')))
+        .map(|(at, _)| (at, &html[at..at + html[at..].find('>').expect("tags close")]))
+        .collect()
+}
+
+/// An attribute's value in a tag (`name="value"`); `Some("")` for a bare attribute.
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    if let Some(start) = tag.find(&format!(" {name}=\"")) {
+        let value = &tag[start + name.len() + 3..];
+        return Some(&value[..value.find('"').unwrap()]);
+    }
+    tag.split_whitespace().any(|word| word == name).then_some("")
+}
+
+/// The values of a `<select id="…">`'s options.
+fn options(html: &str, select: &str) -> Vec<String> {
+    let start = html.find(&format!("<select id=\"{select}\"")).unwrap_or_else(|| panic!("no select #{select}"));
+    let inner = &html[start..start + html[start..].find("</select>").unwrap()];
+    tags(inner, "option").iter().map(|(_, tag)| attribute(tag, "value").unwrap().to_owned()).collect()
+}
+
+/// The quoted strings right after `prefix` in a script (`$('…')`, `from './…'`).
+fn quoted_after(js: &str, prefix: &str) -> Vec<String> {
+    js.match_indices(prefix)
+        .map(|(at, _)| {
+            let rest = &js[at + prefix.len()..];
+            rest[..rest.find('\'').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+async fn json(app: &axum::Router, uri: &str) -> Value {
+    let (status, _, body) = common::call(app, "GET", uri, None, None).await;
+    assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+    common::json(&body)
+}
+
+#[tokio::test]
+async fn the_page_has_a_resident_and_a_planner_view_as_tabs() {
+    let html = get(&app().await, "/").await.body;
+    let tabs = tags(&html, "button").into_iter().filter(|(_, tag)| attribute(tag, "role") == Some("tab")).collect::<Vec<_>>();
+    let ids: Vec<_> = tabs.iter().map(|(_, tag)| attribute(tag, "id").unwrap()).collect();
+    assert_eq!(ids, ["tab-resident", "tab-planner"]);
+    for (_, tab) in &tabs {
+        let panel = attribute(tab, "aria-controls").expect("a tab names its panel");
+        let (_, section) = tags(&html, "section")
+            .into_iter()
+            .find(|(_, tag)| attribute(tag, "id") == Some(panel))
+            .unwrap_or_else(|| panic!("no panel #{panel}"));
+        assert_eq!(attribute(section, "role"), Some("tabpanel"));
+        // The resident view is the one shown first.
+        let selected = attribute(tab, "aria-selected") == Some("true");
+        assert_eq!(attribute(section, "hidden").is_none(), selected, "#{panel}");
+    }
+    // The problem list is its own region, hidden until the planner view opens.
+    let (_, ranking) = tags(&html, "aside").into_iter().find(|(_, tag)| attribute(tag, "id") == Some("ranking")).unwrap();
+    assert!(attribute(ranking, "hidden").is_some());
+    assert!(html.contains("id=\"csv\" href=\"/api/stats/problems.csv\""));
+}
+
+#[tokio::test]
+async fn every_control_on_the_page_has_a_label() {
+    let html = get(&app().await, "/").await.body;
+    let mut checked = 0;
+    for name in ["input", "select"] {
+        for (at, tag) in tags(&html, name) {
+            let by_for = attribute(tag, "id").is_some_and(|id| html.contains(&format!("<label for=\"{id}\"")));
+            let wrapped = html[..at].rfind("<label").map(|open| html[..at].rfind("</label>").is_none_or(|close| close < open)).unwrap_or(false);
+            assert!(by_for || wrapped || attribute(tag, "aria-label").is_some(), "no label for {tag}>");
+            checked += 1;
+        }
+    }
+    for (at, tag) in tags(&html, "button") {
+        let text = &html[at + tag.len() + 1..at + html[at..].find("</button>").unwrap()];
+        assert!(!text.trim().is_empty() || attribute(tag, "aria-label").is_some(), "a button without a name: {tag}>");
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} controls: did the planner view go?");
+}
+
+#[tokio::test]
+async fn the_scripts_find_their_elements_and_modules() {
+    let app = app().await;
+    let html = get(&app, "/").await.body;
+    let mut modules = vec!["/app.js".to_owned()];
+    let mut seen = 0;
+    while let Some(path) = modules.pop() {
+        let js = get(&app, &path).await;
+        assert_eq!(js.content_type, "text/javascript; charset=utf-8", "{path}");
+        for id in quoted_after(&js.body, "$('") {
+            assert!(html.contains(&format!(" id=\"{id}\"")), "{path} looks up #{id}, which the page lacks");
+        }
+        // Imports are relative to the page's root, where every module is served.
+        for import in quoted_after(&js.body, " from '") {
+            modules.push(format!("/{}", import.trim_start_matches("./").trim_start_matches('/')));
+        }
+        seen += 1;
+    }
+    assert!(seen >= 2, "app.js imports the planner module");
+}
+
+#[tokio::test]
+async fn the_planner_offers_the_servers_categories_and_states() {
+    let js = get(&app().await, "/planner.js").await.body;
+    for category in Category::ALL {
+        let entry = format!("['{}', '{}'", category.as_str(), category.label_zh());
+        assert!(js.contains(&entry), "planner.js lacks the category {entry}");
+    }
+    for state in CaseState::ALL {
+        let entry = format!("['{}', '{}']", state.as_str(), state.label_zh());
+        assert!(js.contains(&entry), "planner.js lacks the state {entry}");
+    }
+}
+
+/// What the planner view asks for, with the choices its controls offer, is what the API
+/// answers, in the shape the view reads.
+#[tokio::test]
+async fn the_planners_choices_are_accepted_by_the_api() {
+    let app = app().await;
+    let html = get(&app, "/").await.body;
+    let js = get(&app, "/planner.js").await.body;
+    for path in ["'/api/heatmap'", "'/api/stats/problems'", "'/api/stats/problems.csv'", "'/api/stats/timeline'", "'/tiles/reports.json'", "`/api/layers/${"] {
+        assert!(js.contains(path), "planner.js does not use {path}");
+    }
+    // The filter as the page writes it: every category ticked, a status, and dates, the
+    // last one moved a day on since the API's `until` is exclusive.
+    let categories: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+    let day = |t: i64| to_iso8601(t)[..10].to_owned();
+    let filter = format!("category={}&since={}&until={}", categories.join("%2C"), day(now() - 365 * 86_400), day(now() + 86_400));
+    let status = options(&html, "status");
+    assert_eq!(status, ["", "open", "closed"]);
+
+    let resolutions = options(&html, "resolution");
+    assert_eq!(resolutions, ["8", "9", "10", "11"]);
+    for resolution in &resolutions {
+        for status in &status {
+            let hexagons = json(&app, &format!("/api/heatmap?{filter}&status={status}&resolution={resolution}")).await;
+            assert_eq!(hexagons["type"], "FeatureCollection");
+            assert_eq!(hexagons["resolution"].to_string(), *resolution, "the heat scale reads the resolution back");
+            let cell = &hexagons["features"][0]["properties"];
+            for key in ["h3", "count", "households", "rate_per_1000", "z", "p", "class"] {
+                assert!(cell.get(key).is_some(), "hexagons lack {key}: {cell}");
+            }
+        }
+    }
+    let tilejson = json(&app, "/tiles/reports.json").await;
+    assert!(tilejson["tiles"][0].as_str().unwrap().contains("/tiles/reports/{z}/{x}/{y}"));
+
+    let groups = options(&html, "group-by");
+    assert_eq!(groups, ["compound", "grid", "community", "street"]);
+    for group in &groups {
+        let list = json(&app, &format!("/api/stats/problems?{filter}&status=open&group_by={group}")).await;
+        for key in ["since", "until", "previous_since", "previous_until"] {
+            assert!(list[key].as_str().is_some_and(|t| t.len() >= 19), "{key}: {list}");
+        }
+        let row = &list["rows"][0];
+        for key in ["rank", "id", "name", "count", "rate_per_1000", "previous_count", "change", "change_pct"] {
+            assert!(row.get(key).is_some(), "rows lack {key}: {row}");
+        }
+        // Clicking a row zooms to the area: the view maps the grouping to its layer.
+        let layer = quoted_after(&js, &format!("{group}: '")).pop().unwrap_or_else(|| panic!("no layer for {group}"));
+        let area = json(&app, &format!("/api/layers/{layer}/{}", row["id"].as_str().unwrap())).await;
+        assert_eq!(area["type"], "Feature");
+        assert!(area["geometry"]["coordinates"].is_array());
+
+        let (status, headers, csv) = common::call(&app, "GET", &format!("/api/stats/problems.csv?{filter}&group_by={group}"), None, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers[CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+        assert!(csv.trim_start_matches('\u{feff}').starts_with("rank,id,name,count"));
+    }
+    for interval in ["week", "month"] {
+        let timeline = json(&app, &format!("/api/stats/timeline?{filter}&interval={interval}")).await;
+        let bucket = &timeline["buckets"][0];
+        assert!(bucket["start"].is_string() && bucket["count"].is_u64(), "{timeline}");
     }
 }

@@ -1,4 +1,7 @@
-// The Minsheng map page: vector tiles of our own layers, click to locate, search to fly.
+// The Minsheng map page: vector tiles of our own layers, click to locate, search to fly;
+// the planner view (planner.js) is a second tab over the same map.
+
+import { createPlanner } from './planner.js';
 
 const TILESET = '/tiles/grids,compounds,buildings,stations.json';
 
@@ -111,17 +114,27 @@ const LAYERS = [
   },
 ];
 
+// In the planner view the base layers step back: no fills in colour under the heat map.
+const QUIET_HIDDEN = new Set(['compounds-fill', 'stations']);
+const QUIET_PAINT = {
+  buildings: { 'fill-color': '#d6d6d6', 'fill-opacity': 0.7 },
+  'compounds-line': { 'line-color': '#6b6b6b' },
+};
+
 const hidden = new Set();
+let planning = false;
 let map = null;
 let marker = null;
+let baseLoaded;
+const ready = new Promise((resolve) => { baseLoaded = resolve; });
 try {
   // Starts over Chengdu, where the demo district lies; the TileJSON bounds then fit the real data.
   map = new maplibregl.Map({ container: 'map', style, center: [104.06, 30.66], zoom: 10, attributionControl: { compact: true } });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   marker = new maplibregl.Marker({ color: '#000000' });
-  map.on('load', loadTiles);
-  map.on('click', (e) => locate(e.lngLat.wrap(), true));
+  map.on('load', () => loadTiles().finally(baseLoaded));
+  map.on('click', (e) => { if (!planning) locate(e.lngLat.wrap(), true); });
   map.on('error', (e) => console.warn('map:', e.error?.message ?? e));
 } catch (err) {
   console.warn(err);
@@ -145,9 +158,8 @@ async function loadTiles() {
   const source = { type: 'vector', tiles: tilejson.tiles.map(absolute) };
   for (const key of ['bounds', 'minzoom', 'maxzoom', 'attribution']) if (tilejson[key] != null) source[key] = tilejson[key];
   map.addSource('minsheng', source);
-  for (const layer of LAYERS) {
-    map.addLayer({ ...layer, source: 'minsheng', layout: { ...layer.layout, visibility: hidden.has(layer.id) ? 'none' : 'visible' } });
-  }
+  for (const layer of LAYERS) map.addLayer({ ...layer, source: 'minsheng' });
+  quiet(planning);
   for (const id of ['compounds-fill', 'buildings', 'stations']) {
     map.on('mouseenter', id, () => { map.getCanvas().style.cursor = 'pointer'; });
     map.on('mouseleave', id, () => { map.getCanvas().style.cursor = ''; });
@@ -156,11 +168,25 @@ async function loadTiles() {
   if (n !== undefined) map.fitBounds([[w, s], [e, n]], { padding: clearOfOverlays(), animate: false });
 }
 
-// Padding that keeps the map's focus out from under the panel and the card (when shown):
-// beside them on wide screens, between them on phones, where the card is a bottom sheet.
+// Shows each base layer as its switch says, and restyles them for the planner view.
+function quiet(on) {
+  if (!map) return;
+  for (const layer of LAYERS) {
+    if (!map.getLayer(layer.id)) continue;
+    const shown = !hidden.has(layer.id) && !(on && QUIET_HIDDEN.has(layer.id));
+    map.setLayoutProperty(layer.id, 'visibility', shown ? 'visible' : 'none');
+    for (const property of Object.keys(QUIET_PAINT[layer.id] ?? {})) {
+      map.setPaintProperty(layer.id, property, on ? QUIET_PAINT[layer.id][property] : layer.paint[property]);
+    }
+  }
+}
+
+// Padding that keeps the map's focus out from under the panel and the card or the problem
+// list (when shown): beside them on wide screens, between them on phones (bottom sheets).
 function clearOfOverlays() {
   const panel = $('panel').getBoundingClientRect();
-  const card = $('card').hidden ? null : $('card').getBoundingClientRect();
+  const side = ['card', 'ranking'].find((id) => !$(id).hidden);
+  const card = side ? $(side).getBoundingClientRect() : null;
   if (!narrow.matches) {
     return { top: 30, bottom: 30, left: panel.right + 20, right: card ? innerWidth - card.left + 20 : 30 };
   }
@@ -172,8 +198,44 @@ for (const box of document.querySelectorAll('input[data-layers]')) {
   box.addEventListener('change', () => {
     for (const id of box.dataset.layers.split(',')) {
       if (box.checked) hidden.delete(id); else hidden.add(id);
-      if (map?.getLayer(id)) map.setLayoutProperty(id, 'visibility', box.checked ? 'visible' : 'none');
     }
+    quiet(planning);
+  });
+}
+
+// Views: resident (居民, the locate card and search) and planner (规划), as tabs; `#planner`
+// in the address opens the planner view.
+const planner = createPlanner({ map, ready, padding: clearOfOverlays });
+const MAP_LABEL = $('map').getAttribute('aria-label');
+const tabs = [$('tab-resident'), $('tab-planner')];
+function selectView(name) {
+  for (const tab of tabs) {
+    const on = tab.id === `tab-${name}`;
+    tab.setAttribute('aria-selected', String(on));
+    tab.tabIndex = on ? 0 : -1;
+    $(tab.getAttribute('aria-controls')).hidden = !on;
+  }
+  planning = name === 'planner';
+  $('map').setAttribute('aria-label', planning ? '地图：问题热力图与六边形统计，点击六边形查看数值' : MAP_LABEL);
+  quiet(planning);
+  if (planning) {
+    closeCard();
+    $('hits').hidden = true;
+    planner.show();
+  } else {
+    planner.hide();
+  }
+  history.replaceState(null, '', planning ? '#planner' : location.pathname + location.search);
+}
+for (const tab of tabs) {
+  tab.addEventListener('click', () => selectView(tab.id.slice(4)));
+  tab.addEventListener('keydown', (e) => {
+    if (!['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(e.key)) return;
+    e.preventDefault();
+    const i = tabs.indexOf(tab);
+    const next = { ArrowLeft: tabs.at(i - 1), ArrowRight: tabs[(i + 1) % tabs.length], Home: tabs[0], End: tabs.at(-1) }[e.key];
+    next.focus();
+    selectView(next.id.slice(4));
   });
 }
 
@@ -296,3 +358,5 @@ async function choose(hit) {
   if (hit.layer === 'buildings') await locate({ lng, lat }, false);
   map?.flyTo({ center: [lng, lat], zoom: hit.layer === 'compounds' ? 16 : 17.5, padding: clearOfOverlays() });
 }
+
+if (location.hash === '#planner') selectView('planner');

@@ -1,0 +1,441 @@
+// The planner view (规划): where problems are reported, as a heat map and as H3 hexagons with
+// their hot and cold spots (Getis-Ord Gi*), a ranked problem list with the change against the
+// previous period, and a small timeline. Everything comes from this server.
+
+// [wire word, Chinese label, English label]: the categories the API filters on.
+const CATEGORIES = [
+  ['parking', '停车', 'parking'],
+  ['elevator_installation', '加装电梯', 'elevator installation'],
+  ['pets', '不文明养宠', 'pets'],
+  ['property_service', '物业服务', 'property service'],
+  ['sanitation', '环境卫生', 'sanitation'],
+  ['ebike_charging', '飞线充电', 'e-bike charging'],
+  ['illegal_construction', '违章搭建', 'illegal construction'],
+  ['noise', '噪音', 'noise'],
+  ['public_revenue', '公共收益', 'public revenue'],
+  ['neighbour_dispute', '邻里纠纷', 'neighbour dispute'],
+  ['safety_hazard', '安全隐患', 'safety hazard'],
+  ['other', '其他', 'other'],
+];
+// Case states as the reports tiles carry them (`state`), for the case popup.
+const STATES = [
+  ['received', '已受理'], ['accepted', '已立案'], ['dispatched', '已派遣'], ['in_progress', '处置中'],
+  ['resolved', '已处置'], ['verified', '已核查'], ['closed', '已结案'], ['rejected', '不予立案'], ['duplicate', '重复件'],
+];
+// Viridis and magma (matplotlib): perceptually even and readable under colour-blindness.
+const VIRIDIS = ['#440154', '#443983', '#31688e', '#21918c', '#35b779', '#90d743', '#fde725'];
+const MAGMA = ['#3b0f70', '#8c2981', '#de4968', '#fe9f6d', '#fcfdbf'];
+const NO_HOUSEHOLDS = '#c8c8c8';
+// Gi* classes: [class, Chinese, English, colour, line width]. Hot in reds, cold in blues and
+// dashed, stronger confidence thicker, so that width and dash tell them apart without colour.
+const SPOTS = [
+  ['hot_99', '热点 99%', 'hot spot, 99% confidence', '#b2182b', 5],
+  ['hot_95', '热点 95%', 'hot spot, 95%', '#e34a33', 3.5],
+  ['hot_90', '热点 90%', 'hot spot, 90%', '#fc8d59', 2.5],
+  ['cold_99', '冷点 99%', 'cold spot, 99% confidence', '#08519c', 5],
+  ['cold_95', '冷点 95%', 'cold spot, 95%', '#3182bd', 3.5],
+  ['cold_90', '冷点 90%', 'cold spot, 90%', '#6baed6', 2.5],
+];
+const STATUS = { open: ['未办结', 'open', '#D55E00'], closed: ['已办结', 'closed', '#5c5c5c'] };
+const AREA_LAYERS = { compound: 'compounds', grid: 'grids', community: 'communities', street: 'streets' };
+// Mean H3 cell areas (m²) by resolution, to turn the densest hexagon into cases per m².
+const HEX_AREA_M2 = { 8: 737_327, 9: 105_333, 10: 15_048, 11: 2_150 };
+const DAY_MS = 86_400_000;
+
+const $ = (id) => document.getElementById(id);
+const esc = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const number = (n, digits = 0) => Number(n).toLocaleString('zh-CN', { maximumFractionDigits: digits });
+const labelOf = (list, word) => (list.find(([w]) => w === word) ?? [word, word])[1];
+// Dates as `YYYY-MM-DD` strings, counted in whole days (UTC arithmetic, so no time zone shifts them).
+const addDays = (date, days) => new Date(Date.parse(date) + days * DAY_MS).toISOString().slice(0, 10);
+const today = () => { const d = new Date(); return new Date(d - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 10); };
+
+/** Sets up the view; `show` and `hide` switch it on and off. `map` may be null (no WebGL). */
+export function createPlanner({ map, ready, padding }) {
+  let active = false;
+  let started = false;
+  let layersAdded = null;
+  let tileTemplate = null;
+  let popup = null;
+  let hexagons = { type: 'FeatureCollection', features: [] };
+  const inflight = {};
+
+  // Controls: the category boxes come from CATEGORIES; dates default to the last 90 days.
+  $('category-boxes').innerHTML = CATEGORIES.map(([word, zh, en]) =>
+    `<label><input type="checkbox" name="category" value="${word}"> ${zh} <small>${en}</small></label>`).join('');
+  setPeriod(90);
+  // On a phone the open boxes would cover the map.
+  if (matchMedia('(max-width: 699px)').matches) $('filter-box').open = $('display-box').open = false;
+  $('spot-keys').innerHTML = SPOTS.map(([, zh, en, colour, width]) =>
+    `<li><span class="key line spot${zh.startsWith('冷') ? ' cold' : ''}" style="--c:${colour};--w:${width}px"></span>${zh} <small>${en}</small></li>`)
+    .join('') + '<li><span class="key line none"></span>不显著 <small>not significant: no outline</small></li>';
+  $('heat-key').innerHTML = rampKey(MAGMA, '热力 <small>heat: relative density of cases</small>', '少 <small>fewer</small>', '多 <small>more</small>');
+  $('case-keys').innerHTML = Object.values(STATUS).map(([zh, en, colour]) =>
+    `<li><span class="key dot" style="--c:${colour}"></span>${zh} <small>${en} case (zoom 15+)</small></li>`).join('');
+
+  let timer = 0;
+  const soon = () => { clearTimeout(timer); timer = setTimeout(refresh, 250); };
+  $('filters').addEventListener('change', soon);
+  $('filters').addEventListener('submit', (e) => e.preventDefault());
+  $('categories-clear').addEventListener('click', () => {
+    for (const box of $('category-boxes').querySelectorAll('input')) box.checked = false;
+    soon();
+  });
+  for (const button of document.querySelectorAll('#filters [data-days]')) {
+    button.addEventListener('click', () => { setPeriod(Number(button.dataset.days)); soon(); });
+  }
+  $('resolution').addEventListener('change', loadHexagons);
+  $('fill-by').addEventListener('change', paintHexagons);
+  $('group-by').addEventListener('change', () => {
+    map?.getSource('focus')?.setData({ type: 'FeatureCollection', features: [] });
+    loadProblems();
+  });
+  for (const id of ['show-heat', 'show-hexagons', 'show-spots']) $(id).addEventListener('change', applyVisibility);
+
+  function setPeriod(days) {
+    $('until').value = today();
+    $('since').value = addDays(today(), -days + 1);
+  }
+
+  // The filter as a query string: categories and status as comma lists, and the period as
+  // [since, until + 1 day) since the API's `until` is exclusive and the form's is inclusive.
+  function filter() {
+    const query = new URLSearchParams();
+    const categories = [...$('category-boxes').querySelectorAll('input:checked')].map((box) => box.value);
+    if (categories.length) query.set('category', categories.join(','));
+    if ($('status').value) query.set('status', $('status').value);
+    if ($('since').value) query.set('since', $('since').value);
+    if ($('until').value) query.set('until', addDays($('until').value, 1));
+    return query;
+  }
+  const withFilter = (path, extra = {}) => {
+    const query = filter();
+    for (const [key, value] of Object.entries(extra)) query.set(key, value);
+    const text = query.toString();
+    return text ? `${path}?${text}` : path;
+  };
+
+  function say(text, error = false) {
+    $('planner-status').textContent = text;
+    $('planner-status').classList.toggle('error', error);
+  }
+
+  // One request of each kind at a time: a newer filter aborts the older request.
+  async function getJSON(kind, url) {
+    inflight[kind]?.abort();
+    const controller = (inflight[kind] = new AbortController());
+    const response = await fetch(url, { signal: controller.signal });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
+    return body;
+  }
+  const aborted = (err) => err.name === 'AbortError';
+
+  function refresh() {
+    if ($('since').value && $('until').value && $('since').value > $('until').value) {
+      say('开始日期晚于结束日期 · the start date is after the end date', true);
+      return;
+    }
+    $('csv').href = withFilter('/api/stats/problems.csv', { group_by: $('group-by').value });
+    if (tileTemplate) map.getSource('reports')?.setTiles([withFilter(tileTemplate)]);
+    loadHexagons();
+    loadProblems();
+    loadTimeline();
+  }
+
+  // Map layers, added once the base layers are in (so that they draw above them).
+  function addLayers() {
+    layersAdded ??= (async () => {
+      await ready;
+      try {
+        const tilejson = await getJSON('tilejson', '/tiles/reports.json');
+        const template = tilejson.tiles[0].split('?')[0];
+        // Absolute: MapLibre fetches tiles from a worker, where a bare path would not resolve.
+        tileTemplate = template.startsWith('/') ? location.origin + template : template;
+      } catch (err) {
+        console.warn('/tiles/reports.json:', err.message);
+        say(`热力图无法加载：${err.message}`, true);
+      }
+      const before = map.getLayer('compound-labels') ? 'compound-labels' : undefined;
+      const add = (layer) => map.addLayer({ ...layer, layout: { ...layer.layout, visibility: 'none' } }, before);
+      map.addSource('hexagons', { type: 'geojson', data: hexagons });
+      map.addSource('focus', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+      add({ id: 'hex-fill', type: 'fill', source: 'hexagons', paint: { 'fill-color': VIRIDIS[0], 'fill-opacity': 0.6 } });
+      add({ id: 'hex-line', type: 'line', source: 'hexagons', paint: { 'line-color': '#ffffff', 'line-width': 0.6, 'line-opacity': 0.7 } });
+      if (tileTemplate) {
+        map.addSource('reports', { type: 'vector', tiles: [withFilter(tileTemplate)], maxzoom: 18 });
+        add({
+          id: 'heat', type: 'heatmap', source: 'reports', 'source-layer': 'reports',
+          paint: {
+            // Cells below zoom 14 carry their number of cases, single cases 1: weigh by it.
+            'heatmap-weight': ['interpolate', ['linear'], ['coalesce', ['get', 'count'], 1], 0, 0, 1, 1, 10_000, 10_000],
+            'heatmap-color': ['interpolate', ['linear'], ['heatmap-density'],
+              0, 'rgba(59,15,112,0)', 0.05, 'rgba(59,15,112,0.45)',
+              ...MAGMA.slice(1).flatMap((c, i) => [0.25 + i * 0.25, c])],
+            'heatmap-opacity': ['interpolate', ['linear'], ['zoom'], 14, 0.85, 17, 0.55],
+          },
+        });
+        add({
+          id: 'cases', type: 'circle', source: 'reports', 'source-layer': 'reports', minzoom: 15,
+          paint: {
+            'circle-color': ['match', ['get', 'status'], 'open', STATUS.open[2], STATUS.closed[2]],
+            'circle-radius': ['interpolate', ['linear'], ['zoom'], 15, 2.5, 18, 5],
+            'circle-stroke-color': '#ffffff',
+            'circle-stroke-width': 1,
+          },
+        });
+      }
+      const significant = ['!=', ['get', 'class'], 'not_significant'];
+      const width = ['match', ['get', 'class'], ...SPOTS.flatMap(([c, , , , w]) => [c, w]), 0];
+      const colour = ['match', ['get', 'class'], ...SPOTS.flatMap(([c, , , k]) => [c, k]), '#000000'];
+      add({ id: 'spot-casing', type: 'line', source: 'hexagons', filter: significant,
+        paint: { 'line-color': '#ffffff', 'line-width': ['+', width, 2.5] } });
+      add({ id: 'spot-hot', type: 'line', source: 'hexagons', filter: ['in', 'hot', ['get', 'class']],
+        paint: { 'line-color': colour, 'line-width': width } });
+      add({ id: 'spot-cold', type: 'line', source: 'hexagons', filter: ['in', 'cold', ['get', 'class']],
+        paint: { 'line-color': colour, 'line-width': width, 'line-dasharray': [1.5, 1] } });
+      add({ id: 'focus', type: 'line', source: 'focus', paint: { 'line-color': '#111111', 'line-width': 3 } });
+      for (const id of ['hex-fill', 'cases']) {
+        map.on('mouseenter', id, () => { if (active) map.getCanvas().style.cursor = 'pointer'; });
+        map.on('mouseleave', id, () => { map.getCanvas().style.cursor = ''; });
+      }
+      map.on('click', clicked);
+      drawHexagons();
+      applyVisibility();
+    })();
+    return layersAdded;
+  }
+
+  function applyVisibility() {
+    if (!map || !layersAdded) return;
+    const [heat, fill, spots] = ['show-heat', 'show-hexagons', 'show-spots'].map((id) => active && $(id).checked);
+    // The cells stay (transparent, still clickable for their popup) while only the spots show.
+    const groups = [[heat, ['heat', 'cases']], [fill || spots, ['hex-fill', 'hex-line']],
+      [spots, ['spot-casing', 'spot-hot', 'spot-cold']], [active, ['focus']]];
+    for (const [shown, ids] of groups) {
+      for (const id of ids) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', shown ? 'visible' : 'none');
+    }
+    if (map.getLayer('hex-fill')) map.setPaintProperty('hex-fill', 'fill-opacity', fill ? 0.65 : 0);
+  }
+
+  // Hexagons: fetched for the filter and resolution; their colours follow the data.
+  async function loadHexagons() {
+    try {
+      hexagons = await getJSON('hexagons', withFilter('/api/heatmap', { resolution: $('resolution').value }));
+    } catch (err) {
+      if (!aborted(err)) say(`六边形加载失败：${err.message}`, true);
+      return;
+    }
+    const cells = hexagons.features.map((f) => f.properties);
+    const total = cells.reduce((sum, c) => sum + c.count, 0);
+    const hot = cells.filter((c) => c.class.startsWith('hot')).length;
+    const cold = cells.filter((c) => c.class.startsWith('cold')).length;
+    say(`共 ${number(total)} 件 · ${number(cells.length)} 个六边形 · 热点 ${hot} 个 · 冷点 ${cold} 个` +
+      ` (${number(total)} cases, ${hot} hot and ${cold} cold spots)`);
+    drawHexagons();
+  }
+
+  function drawHexagons() {
+    paintHexagons();
+    if (!map?.getSource('hexagons')) return;
+    map.getSource('hexagons').setData(hexagons);
+    // The heat map's scale follows the densest hexagon, so that a narrow filter still shows.
+    const peak = Math.max(0, ...hexagons.features.map((f) => f.properties.count));
+    const area = HEX_AREA_M2[hexagons.resolution] ?? HEX_AREA_M2[10];
+    if (!map.getLayer('heat')) return;
+    for (const [property, value] of Object.entries(heatScale(peak / area, map.getCenter().lat))) {
+      map.setPaintProperty('heat', property, value);
+    }
+  }
+
+  function paintHexagons() {
+    const property = $('fill-by').value;
+    const values = hexagons.features.map((f) => f.properties[property]).filter((v) => typeof v === 'number').sort((a, b) => a - b);
+    // The ramp ends at the 95th percentile (rounded up to a round number) so that one
+    // extreme hexagon does not wash out the rest; above it is the ramp's last colour.
+    const high = values.length >= 20 ? values[Math.floor(values.length * 0.95)] : values.at(-1) ?? 0;
+    const top = roundUp(Math.max(high, 1));
+    const above = (values.at(-1) ?? 0) > top;
+    const [zh, en] = property === 'count' ? ['问题数（件）', 'cases'] : ['每千户问题数（件/千户）', 'cases per 1,000 households'];
+    $('fill-key').innerHTML = rampKey(VIRIDIS, `六边形 ${zh} <small>hexagons: ${en}</small>`, '0', `${above ? '≥ ' : ''}${number(top)}`) +
+      (property === 'count' ? '' : `<ul class="keys"><li><span class="key" style="--c:${NO_HOUSEHOLDS}"></span>无住户 <small>no households</small></li></ul>`);
+    if (!map?.getLayer('hex-fill')) return;
+    const value = ['get', property];
+    map.setPaintProperty('hex-fill', 'fill-color', ['case', ['==', ['typeof', value], 'number'],
+      ['interpolate', ['linear'], value, ...VIRIDIS.flatMap((c, i) => [(top * i) / (VIRIDIS.length - 1), c])],
+      NO_HOUSEHOLDS]);
+  }
+
+  // Ranked list, with the period the server counted and the change against the one before.
+  async function loadProblems() {
+    const groupBy = $('group-by').value;
+    $('csv').href = withFilter('/api/stats/problems.csv', { group_by: groupBy });
+    let list;
+    try {
+      list = await getJSON('problems', withFilter('/api/stats/problems', { group_by: groupBy }));
+    } catch (err) {
+      if (!aborted(err)) $('problem-rows').innerHTML = `<tr><td colspan="5" class="error">问题清单加载失败：${esc(err.message)}</td></tr>`;
+      return;
+    }
+    $('period').innerHTML = `统计期 ${span(list.since, list.until)}<br><small>对比上期 compared with ${span(list.previous_since, list.previous_until)}</small>`;
+    const body = $('problem-rows');
+    body.innerHTML = list.rows.length ? '' : '<tr><td colspan="5" class="empty">此期间没有问题上报 <small>no reports in this period</small></td></tr>';
+    for (const row of list.rows) {
+      const tr = document.createElement('tr');
+      const id = groupBy === 'grid' || groupBy === 'community' ? ` <small>${esc(row.id)}</small>` : '';
+      tr.innerHTML = `<td>${row.rank}</td><td><button type="button" class="link" title="在地图上查看 show on the map">${esc(row.name)}</button>${id}</td>` +
+        `<td class="num">${number(row.count)}</td>` +
+        `<td class="num">${row.rate_per_1000 == null ? '–' : number(row.rate_per_1000, 1)}</td>` +
+        `<td class="num">${change(row)}</td>`;
+      tr.querySelector('button').addEventListener('click', () => zoomTo(groupBy, row.id));
+      body.append(tr);
+    }
+  }
+
+  async function zoomTo(groupBy, id) {
+    let feature;
+    try {
+      feature = await getJSON('area', `/api/layers/${AREA_LAYERS[groupBy]}/${encodeURIComponent(id)}`);
+    } catch (err) {
+      if (!aborted(err)) say(`无法定位：${err.message}`, true);
+      return;
+    }
+    if (!map || !layersAdded) return;
+    await layersAdded;
+    map.getSource('focus')?.setData(feature);
+    const [w, s, e, n] = bbox(feature.geometry.coordinates);
+    map.fitBounds([[w, s], [e, n]], { padding: padding(), maxZoom: 18 });
+  }
+
+  // Timeline: weeks for a period up to half a year, months beyond, as an inline SVG.
+  async function loadTimeline() {
+    const days = $('since').value && $('until').value ? (Date.parse($('until').value) - Date.parse($('since').value)) / DAY_MS : 365;
+    const interval = days <= 183 ? 'week' : 'month';
+    let timeline;
+    try {
+      timeline = await getJSON('timeline', withFilter('/api/stats/timeline', { interval }));
+    } catch (err) {
+      if (!aborted(err)) $('timeline').innerHTML = `<p class="error">趋势加载失败：${esc(err.message)}</p>`;
+      return;
+    }
+    $('timeline').innerHTML = bars(timeline.buckets, interval);
+  }
+
+  function clicked(e) {
+    if (!active) return;
+    const layers = ['cases', 'hex-fill'].filter((id) => map.getLayer(id) && map.getLayoutProperty(id, 'visibility') === 'visible');
+    const [hit] = layers.length ? map.queryRenderedFeatures(e.point, { layers }) : [];
+    popup?.remove();
+    if (!hit) return;
+    const html = hit.layer.id === 'cases' ? caseHtml(hit.properties) : hexagonHtml(hit.properties);
+    popup = new maplibregl.Popup({ maxWidth: '280px' }).setLngLat(e.lngLat).setHTML(html).addTo(map);
+  }
+
+  return {
+    async show() {
+      active = true;
+      $('ranking').hidden = false;
+      if (!started) { started = true; refresh(); }
+      if (map) { await addLayers(); applyVisibility(); }
+    },
+    hide() {
+      active = false;
+      $('ranking').hidden = true;
+      popup?.remove();
+      applyVisibility();
+    },
+  };
+}
+
+// The heat map's radius (about 60 m on the ground, 8–120 px on screen) and intensity per
+// zoom, so that the densest place (`peak` cases per m²) comes out near the top of the ramp.
+// A MapLibre kernel sums to 2πσ²/√(2π) (σ = radius / 3) per unit of weight and peaks at
+// 1/√(2π): the intensity is capped so that one lone case stays in the middle of the ramp.
+function heatScale(peak, lat) {
+  const radius = [];
+  const intensity = [];
+  for (let z = 8; z <= 20; z += 1) {
+    const metresPerPixel = (78_271.517 * Math.cos((lat * Math.PI) / 180)) / 2 ** z;
+    const r = Math.min(120, Math.max(8, 60 / metresPerPixel));
+    const density = peak * metresPerPixel ** 2 * 2.5066 * (r / 3) ** 2;
+    radius.push(z, r);
+    intensity.push(z, density > 0 ? Math.min(0.7 / density, 0.9) : 0.9);
+  }
+  return {
+    'heatmap-radius': ['interpolate', ['linear'], ['zoom'], ...radius],
+    'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], ...intensity],
+  };
+}
+
+function rampKey(colours, title, low, high) {
+  return `<p class="ramp-title">${title}</p><div class="ramp" style="background:linear-gradient(to right, ${colours.join(', ')})"></div>` +
+    `<div class="ramp-labels"><span>${low}</span><span>${high}</span></div>`;
+}
+
+function roundUp(value) {
+  const step = 10 ** Math.floor(Math.log10(value));
+  return [1, 2, 2.5, 5, 10].map((m) => m * step).find((v) => v >= value);
+}
+
+// A period from the API's [since, until) times as inclusive dates.
+function span(since, until) {
+  const last = until.slice(11, 19) === '00:00:00' ? addDays(until.slice(0, 10), -1) : until.slice(0, 10);
+  return `${since.slice(0, 10)} 至 ${last}`;
+}
+
+function change({ change, change_pct: pct, previous_count: previous }) {
+  const arrow = change > 0 ? ['▲', '增加', 'up'] : change < 0 ? ['▼', '减少', 'down'] : ['', '持平', 'same'];
+  const percent = pct == null ? (previous === 0 && change > 0 ? '新 new' : '') : `${pct > 0 ? '+' : ''}${number(pct, 1)}%`;
+  return `<span class="${arrow[2]}" title="上期 previous: ${number(previous)} 件"><span aria-hidden="true">${arrow[0]}</span>` +
+    `<span class="visually-hidden">${arrow[1]}</span> ${number(Math.abs(change))}${percent ? `<br><small>${percent}</small>` : ''}</span>`;
+}
+
+function hexagonHtml(p) {
+  const spot = SPOTS.find(([c]) => c === p.class);
+  const rate = Number.isFinite(p.rate_per_1000) ? `${number(p.rate_per_1000, 1)} 件/千户` : '– <small>无住户 no households</small>';
+  return '<dl class="facts">' +
+    `<dt>问题数 <small>cases</small></dt><dd>${number(p.count)} 件</dd>` +
+    `<dt>住户 <small>households</small></dt><dd>${number(p.households)} 户</dd>` +
+    `<dt>千户发生率 <small>per 1,000 households</small></dt><dd>${rate}</dd>` +
+    `<dt>Gi* z 值 <small>z-score</small></dt><dd>${number(p.z, 2)}</dd>` +
+    `<dt>p 值 <small>p-value</small></dt><dd>${Number(p.p) < 0.001 ? '&lt; 0.001' : number(p.p, 3)}</dd>` +
+    `<dt>类型 <small>class</small></dt><dd>${spot ? `${spot[1]} <small>${spot[2]}</small>` : '不显著 <small>not significant</small>'}</dd>` +
+    `</dl><p class="meta"><small>H3 ${esc(p.h3)}</small></p>`;
+}
+
+function caseHtml(p) {
+  const [zh, en] = STATUS[p.status] ?? [p.status, ''];
+  return `<p><strong>${esc(p.case_number)}</strong></p><dl class="facts">` +
+    `<dt>类别 <small>category</small></dt><dd>${esc(labelOf(CATEGORIES, p.category))}</dd>` +
+    `<dt>状态 <small>status</small></dt><dd>${esc(labelOf(STATES, p.state))} <small>${esc(zh)} ${esc(en)}</small></dd>` +
+    `<dt>上报 <small>filed</small></dt><dd>${esc(p.created)}</dd></dl>`;
+}
+
+function bbox(coordinates) {
+  const box = [Infinity, Infinity, -Infinity, -Infinity];
+  (function walk(c) {
+    if (typeof c[0] === 'number') {
+      box[0] = Math.min(box[0], c[0]); box[1] = Math.min(box[1], c[1]);
+      box[2] = Math.max(box[2], c[0]); box[3] = Math.max(box[3], c[1]);
+    } else c.forEach(walk);
+  })(coordinates);
+  return box;
+}
+
+function bars(buckets, interval) {
+  if (!buckets.length) return '<p class="meta">没有数据 <small>no data</small></p>';
+  const [width, height, gap] = [320, 80, 2];
+  const max = Math.max(1, ...buckets.map((b) => b.count));
+  const step = width / buckets.length;
+  const unit = interval === 'week' ? ['每周', 'weekly'] : ['每月', 'monthly'];
+  const label = (b) => (interval === 'week' ? `${b.start.slice(0, 10)} 起一周` : b.start.slice(0, 7));
+  const rects = buckets.map((b, i) => {
+    const h = (b.count / max) * height;
+    return `<rect x="${(i * step + gap / 2).toFixed(1)}" y="${(height - h).toFixed(1)}" width="${Math.max(1, step - gap).toFixed(1)}" height="${h.toFixed(1)}">` +
+      `<title>${label(b)}：${number(b.count)} 件</title></rect>`;
+  }).join('');
+  const summary = buckets.map((b) => `${label(b)} ${b.count} 件`).join('，');
+  return `<svg viewBox="0 0 ${width} ${height + 14}" role="img" aria-label="${unit[0]}问题数：${esc(summary)}">${rects}` +
+    `<text x="0" y="${height + 12}">${label(buckets[0])}</text><text x="${width}" y="${height + 12}" text-anchor="end">${label(buckets.at(-1))}</text></svg>` +
+    `<figcaption>${unit[0]}问题数，最高 ${number(max)} 件 <small>${unit[1]} cases, peak ${number(max)}</small></figcaption>`;
+}
