@@ -131,8 +131,9 @@ impl ReportPoints {
     }
 
     /// Rows passing a filter, in id order.
-    pub fn matching<'a>(&'a self, filter: &'a ReportQuery) -> impl Iterator<Item = usize> + 'a {
-        (0..self.len()).filter(move |&i| filter.accepts(self, i))
+    pub fn matching<'a>(&'a self, filter: &ReportQuery) -> impl Iterator<Item = usize> + 'a {
+        let matcher = filter.matcher();
+        (0..self.len()).filter(move |&i| matcher.accepts(self, i))
     }
 }
 
@@ -158,19 +159,50 @@ pub struct ReportQuery {
 }
 
 impl ReportQuery {
+    /// The filter in the form a scan tests fastest: categories and states as bit sets, the
+    /// period as plain bounds. Build it once per scan, not per row.
+    pub fn matcher(&self) -> Matcher {
+        let bits = |positions: &mut dyn Iterator<Item = u32>| positions.fold(0u32, |set, p| set | 1 << p);
+        Matcher {
+            categories: if self.categories.is_empty() { u32::MAX } else { bits(&mut self.categories.iter().map(|&c| c as u32)) },
+            states: if self.states.is_empty() { u32::MAX } else { bits(&mut self.states.iter().map(|&s| s as u32)) },
+            since: self.since.unwrap_or(i64::MIN),
+            until: self.until.unwrap_or(i64::MAX),
+            bbox: self.bbox,
+        }
+    }
+
+    /// Whether row `i` passes (for one-off tests; scans use [`ReportQuery::matcher`]).
+    pub fn accepts(&self, points: &ReportPoints, i: usize) -> bool {
+        self.matcher().accepts(points, i)
+    }
+}
+
+/// A [`ReportQuery`] compiled for scanning.
+#[derive(Debug, Clone, Copy)]
+pub struct Matcher {
+    categories: u32,
+    states: u32,
+    since: i64,
+    until: i64,
+    bbox: Option<[f64; 4]>,
+}
+
+impl Matcher {
     #[inline]
     pub fn accepts(&self, points: &ReportPoints, i: usize) -> bool {
-        if let Some([west, south, east, north]) = self.bbox {
-            let (lon, lat) = (points.lon[i], points.lat[i]);
-            if lon < west || lon > east || lat < south || lat > north {
-                return false;
+        let created = points.created_at[i];
+        let passes = created >= self.since
+            && created < self.until
+            && self.categories & (1 << points.category[i] as u32) != 0
+            && self.states & (1 << points.state[i] as u32) != 0;
+        match self.bbox {
+            None => passes,
+            Some([west, south, east, north]) => {
+                let (lon, lat) = (points.lon[i], points.lat[i]);
+                passes && lon >= west && lon <= east && lat >= south && lat <= north
             }
         }
-        let created = points.created_at[i];
-        self.since.is_none_or(|since| created >= since)
-            && self.until.is_none_or(|until| created < until)
-            && (self.categories.is_empty() || self.categories.contains(&points.category[i]))
-            && (self.states.is_empty() || self.states.contains(&points.state[i]))
     }
 }
 

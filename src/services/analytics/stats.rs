@@ -87,8 +87,8 @@ pub fn problems(
     (since, until): (i64, i64),
 ) -> ProblemList {
     let length = until - since;
-    let current = ReportQuery { since: Some(since), until: Some(until), ..query.clone() };
-    let previous = ReportQuery { since: Some(since - length), until: Some(since), ..query.clone() };
+    let current = ReportQuery { since: Some(since), until: Some(until), ..query.clone() }.matcher();
+    let previous = ReportQuery { since: Some(since - length), until: Some(since), ..query.clone() }.matcher();
     let column = match group_by {
         GroupBy::Compound => &points.compound,
         GroupBy::Grid => &points.grid,

@@ -33,13 +33,13 @@ fn cases_in<'a>(points: &'a ReportPoints, query: &ReportQuery, tile: TileCoord) 
     let extent = f64::from(EXTENT);
     let (left, top) = (f64::from(tile.x), f64::from(tile.y));
     let margin = f64::from(BUFFER);
-    let query = ReportQuery { bbox: None, ..query.clone() };
+    let matcher = ReportQuery { bbox: None, ..query.clone() }.matcher();
     (0..points.len()).filter_map(move |i| {
         let [mx, my] = points.mercator[i];
         let x = (mx * world - left) * extent;
         let y = (my * world - top) * extent;
         let inside = x >= -margin && x <= extent + margin && y >= -margin && y <= extent + margin;
-        (inside && query.accepts(points, i)).then_some((i, x, y))
+        (inside && matcher.accepts(points, i)).then_some((i, x, y))
     })
 }
 
