@@ -71,6 +71,9 @@ pub struct ReportPoints {
     /// trigonometry per case and tile.
     pub mercator: Vec<[f64; 2]>,
     pub areas: Areas,
+    /// Rows by the z13 tile they fall in, so a map tile from z13 on scans only its own
+    /// few thousand rows instead of every case.
+    buckets: rustc_hash::FxHashMap<u32, Vec<u32>>,
     /// The last audit event applied: the next sync asks for cases changed after it.
     pub synced_event: i64,
 }
@@ -87,6 +90,7 @@ impl ReportPoints {
     /// Adds new cases and updates changed ones. Ids only grow, so a new case appends and a
     /// known one is found by binary search.
     pub fn apply(&mut self, rows: Vec<ReportRow>, synced_event: i64) {
+        let mut rebucket = false;
         for row in rows {
             let cell = LatLng::new(row.lat, row.lon).map(|p| u64::from(p.to_cell(FINEST_RESOLUTION))).unwrap_or(0);
             let compound = row.compound_id.as_deref().map_or(NONE, |id| self.areas.number(id));
@@ -102,10 +106,19 @@ impl ReportPoints {
                     self.compound[i] = compound;
                     (self.grid[i], self.community[i], self.street[i]) = (grid, community, street);
                     self.cell[i] = cell;
-                    self.mercator[i] = mercator(row.lon, row.lat);
+                    let moved = mercator(row.lon, row.lat);
+                    rebucket |= moved != self.mercator[i];
+                    self.mercator[i] = moved;
                 }
                 Err(i) => {
-                    // Normally the end; a case inserted out of order (concurrent writers) still lands in place.
+                    // Normally the end; a case inserted out of order (concurrent writers) still
+                    // lands in place, and the buckets are rebuilt since rows moved.
+                    if i == self.ids.len() {
+                        let [x, y] = mercator(row.lon, row.lat);
+                        self.buckets.entry(bucket_key(x, y)).or_default().push(i as u32);
+                    } else {
+                        rebucket = true;
+                    }
                     self.ids.insert(i, row.id);
                     self.lon.insert(i, row.lon);
                     self.lat.insert(i, row.lat);
@@ -121,7 +134,31 @@ impl ReportPoints {
                 }
             }
         }
+        if rebucket {
+            self.buckets.clear();
+            for (i, &[x, y]) in self.mercator.iter().enumerate() {
+                self.buckets.entry(bucket_key(x, y)).or_default().push(i as u32);
+            }
+        }
         self.synced_event = self.synced_event.max(synced_event);
+    }
+
+    /// Rows that may lie in a Web Mercator box (fractions of the world: west, north, east,
+    /// south), in id order: the rows of every z13 tile the box touches.
+    pub fn rows_near(&self, [west, north, east, south]: [f64; 4]) -> Vec<u32> {
+        let scale = f64::from(1u32 << BUCKET_ZOOM);
+        let last = (1u32 << BUCKET_ZOOM) - 1;
+        let cell = |v: f64| ((v * scale).floor().max(0.0) as u32).min(last);
+        let mut rows = Vec::new();
+        for x in cell(west)..=cell(east) {
+            for y in cell(north)..=cell(south) {
+                if let Some(bucket) = self.buckets.get(&(x << BUCKET_ZOOM | y)) {
+                    rows.extend_from_slice(bucket);
+                }
+            }
+        }
+        rows.sort_unstable();
+        rows
     }
 
     /// The H3 cell of row `i` at a resolution no finer than [`FINEST_RESOLUTION`].
@@ -135,6 +172,17 @@ impl ReportPoints {
         let matcher = filter.matcher();
         (0..self.len()).filter(move |&i| matcher.accepts(self, i))
     }
+}
+
+/// The zoom of the tiles rows are bucketed by.
+pub const BUCKET_ZOOM: u32 = 13;
+
+fn bucket_key(x: f64, y: f64) -> u32 {
+    let scale = f64::from(1u32 << BUCKET_ZOOM);
+    let last = (1u32 << BUCKET_ZOOM) - 1;
+    let x = ((x * scale).floor().max(0.0) as u32).min(last);
+    let y = ((y * scale).floor().max(0.0) as u32).min(last);
+    x << BUCKET_ZOOM | y
 }
 
 /// Web Mercator fractions of the world for a WGS84 point (latitude clamped to the

@@ -6,7 +6,7 @@
 
 use geo::{Geometry, Point};
 
-use crate::index::reports::{ReportPoints, ReportQuery};
+use crate::index::reports::{ReportPoints, ReportQuery, BUCKET_ZOOM};
 use crate::services::tiles::{TileCoord, TileEncoder, Value, BUFFER, EXTENT};
 
 /// The layer's name in the tile.
@@ -34,7 +34,15 @@ fn cases_in<'a>(points: &'a ReportPoints, query: &ReportQuery, tile: TileCoord) 
     let (left, top) = (f64::from(tile.x), f64::from(tile.y));
     let margin = f64::from(BUFFER);
     let matcher = ReportQuery { bbox: None, ..query.clone() }.matcher();
-    (0..points.len()).filter_map(move |i| {
+    // From the bucket zoom on, a tile (with its buffer) touches at most four buckets.
+    let rows: Box<dyn Iterator<Item = usize>> = if u32::from(tile.z) >= BUCKET_ZOOM {
+        let grow = margin / extent;
+        let bounds = [(left - grow) / world, (top - grow) / world, (left + 1.0 + grow) / world, (top + 1.0 + grow) / world];
+        Box::new(points.rows_near(bounds).into_iter().map(|i| i as usize))
+    } else {
+        Box::new(0..points.len())
+    };
+    rows.filter_map(move |i| {
         let [mx, my] = points.mercator[i];
         let x = (mx * world - left) * extent;
         let y = (my * world - top) * extent;
@@ -144,6 +152,23 @@ mod tests {
         let near = ReportQuery { bbox: None, ..Default::default() };
         let (count, features) = mvt_reader_count(&render(&points, &near, tile));
         assert_eq!(count, features as i64);
+    }
+
+    #[test]
+    fn high_zoom_tiles_find_their_cases_through_the_buckets() {
+        let points = points(2_500);
+        for (z, lon, lat) in [(14, 104.0501, 30.8201), (15, 104.052, 30.822), (16, 104.055, 30.8245), (13, 104.05, 30.82)] {
+            let tile = tile_at(z, lon, lat);
+            let b = tile.buffered_bounds(BUFFER);
+            let brute = (0..points.len())
+                .filter(|&i| {
+                    (b.min().x..=b.max().x).contains(&points.lon[i]) && (b.min().y..=b.max().y).contains(&points.lat[i])
+                })
+                .count();
+            let found = cases_in(&points, &ReportQuery::default(), tile).count();
+            assert_eq!(found, brute, "z{z}");
+            assert!(brute > 0, "the test tile at z{z} holds cases");
+        }
     }
 
     /// The sum of `count` and the number of features in a tile's `reports` layer, read
