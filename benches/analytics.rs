@@ -98,7 +98,7 @@ fn bench_analytics(c: &mut Criterion) {
     }
     let period = (NOW - 30 * 86_400, NOW);
     for (name, by) in [("problems_by_compound_30d", GroupBy::Compound), ("problems_by_grid_30d", GroupBy::Grid)] {
-        group.bench_function(name, |b| b.iter(|| black_box(stats::problems(&snapshot, &points, &parking, by, period).rows.len())));
+        group.bench_function(name, |b| b.iter(|| black_box(stats::problems(&snapshot, &points, &parking, by, period, stats::DEFAULT_ROWS).rows.len())));
     }
     group.bench_function("timeline_month_year", |b| {
         b.iter(|| black_box(stats::timeline(&points, &everything, Interval::Month, (NOW - YEAR, NOW)).len()))

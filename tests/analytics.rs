@@ -11,7 +11,7 @@ use common::{call, json};
 use minsheng::model::reports::{CaseState, Category, Report};
 use minsheng::model::time::{now, to_iso8601};
 use minsheng::store::ReportFilter;
-use serde_json::json;
+use serde_json::{json, Value};
 
 async fn all_reports(catalog: &minsheng::services::Catalog) -> Vec<Report> {
     catalog.store().reports(&ReportFilter::default()).await.unwrap()
@@ -157,6 +157,13 @@ async fn the_problem_list_matches_a_count_from_the_store_in_json_and_csv() {
         assert_eq!(row["name"], compound.name.as_str());
         assert_eq!(row["households"], compound.households);
     }
+
+    assert_eq!(list["areas"].as_u64().unwrap() as usize, expected.len());
+    let (_, _, text) = call(&app, "GET", &format!("{uri}&limit=3"), None, None).await;
+    let top: Vec<Value> = json(&text)["rows"].as_array().unwrap().clone();
+    assert_eq!(top.len(), 3.min(rows.len()));
+    assert_eq!(top[..], rows[..top.len()], "the first rows are the same with a limit");
+    assert_eq!(call(&app, "GET", &format!("{uri}&limit=0"), None, None).await.0, StatusCode::BAD_REQUEST);
 
     // The same list as CSV, by extension and by Accept header.
     let (status, headers, csv) = call(&app, "GET", &uri.replace("/problems?", "/problems.csv?"), None, None).await;

@@ -61,6 +61,9 @@ pub async fn hexagons(State(state): State<AppState>, params: Params) -> Result<J
     })))
 }
 
+/// The most rows a problem list returns (`limit`; the CSV of a whole city's grids).
+const MAX_ROWS: usize = 1_000_000;
+
 fn wants_csv(headers: &HeaderMap) -> bool {
     headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/csv"))
 }
@@ -69,19 +72,23 @@ async fn problem_list(state: &AppState, params: &Params) -> Result<ProblemList, 
     let group_by: GroupBy = params.optional("group_by")?.unwrap_or(GroupBy::Compound);
     let query = report_query(params)?;
     let period = stats::period(query.since, query.until, now())?;
+    let limit: usize = params.optional("limit")?.unwrap_or(stats::DEFAULT_ROWS);
+    if limit == 0 || limit > MAX_ROWS {
+        return Err(ApiError::bad_parameter("limit", format!("must be 1–{MAX_ROWS}")));
+    }
     let catalog = state.catalog.clone();
     let list = tokio::task::spawn_blocking(move || {
         let snapshot = catalog.snapshot();
         let points = catalog.reports();
-        stats::problems(&snapshot, &points, &query, group_by, period)
+        stats::problems(&snapshot, &points, &query, group_by, period, limit)
     })
     .await
     .expect("ranking does not panic");
     Ok(list)
 }
 
-/// `GET /api/stats/problems?group_by=compound|grid|community|street&category=&status=&since=&until=`:
-/// ranked rows (JSON, or CSV with `Accept: text/csv`).
+/// `GET /api/stats/problems?group_by=compound|grid|community|street&category=&status=&since=&until=&limit=100`:
+/// the first `limit` ranked rows (JSON, or CSV with `Accept: text/csv`) and the number of areas.
 pub async fn problems(State(state): State<AppState>, headers: HeaderMap, params: Params) -> Result<Response, ApiError> {
     let list = problem_list(&state, &params).await?;
     if wants_csv(&headers) { csv_response(&list) } else { Ok(Json(list).into_response()) }

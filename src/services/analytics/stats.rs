@@ -64,8 +64,13 @@ pub struct ProblemList {
     pub until: String,
     pub previous_since: String,
     pub previous_until: String,
+    /// Areas with reports in either period (the list may show only the first of them).
+    pub areas: usize,
     pub rows: Vec<ProblemRow>,
 }
+
+/// Rows unless asked: a problem list is read from the top.
+pub const DEFAULT_ROWS: usize = 100;
 
 /// The period `[since, until)`, defaulting to the 30 days up to `now`.
 pub fn period(since: Option<i64>, until: Option<i64>, now: i64) -> Result<(i64, i64), ServiceError> {
@@ -77,14 +82,16 @@ pub fn period(since: Option<i64>, until: Option<i64>, now: i64) -> Result<(i64, 
     Ok((since, until))
 }
 
-/// Areas ranked by their count of reports passing `query` in `[since, until)`, most first
-/// (ties by id); areas with no reports in either period are left out.
+/// The first `limit` areas ranked by their count of reports passing `query` in
+/// `[since, until)`, most first (ties by id); areas with no reports in either period are
+/// left out.
 pub fn problems(
     snapshot: &Snapshot,
     points: &ReportPoints,
     query: &ReportQuery,
     group_by: GroupBy,
     (since, until): (i64, i64),
+    limit: usize,
 ) -> ProblemList {
     let length = until - since;
     let current = ReportQuery { since: Some(since), until: Some(until), ..query.clone() }.matcher();
@@ -107,23 +114,32 @@ pub fn problems(
             counts[area as usize].1 += 1;
         }
     }
-    let wanted: Vec<&str> = counts
+    // Rank on numbers first; names and households only for the rows shown (a city has
+    // hundreds of thousands of grids with a report).
+    let mut ranked: Vec<(u32, u32, u32)> = counts
         .iter()
         .enumerate()
         .filter(|(_, (now, before))| now + before > 0)
-        .map(|(area, _)| points.areas.id(area as u32))
+        .map(|(area, &(now, before))| (area as u32, now, before))
         .collect();
+    let areas = ranked.len();
+    let by_rank = |a: &(u32, u32, u32), b: &(u32, u32, u32)| b.1.cmp(&a.1).then_with(|| points.areas.id(a.0).cmp(points.areas.id(b.0)));
+    if limit < ranked.len() {
+        ranked.select_nth_unstable_by(limit, by_rank);
+        ranked.truncate(limit);
+    }
+    ranked.sort_unstable_by(by_rank);
+    let wanted: Vec<&str> = ranked.iter().map(|&(area, _, _)| points.areas.id(area)).collect();
     let households = households_by_area(snapshot, group_by, &wanted);
-    let mut rows: Vec<ProblemRow> = counts
+    let rows: Vec<ProblemRow> = ranked
         .iter()
         .enumerate()
-        .filter(|(_, (now, before))| now + before > 0)
-        .map(|(area, &(count, previous_count))| {
-            let id = points.areas.id(area as u32).to_owned();
+        .map(|(i, &(area, count, previous_count))| {
+            let id = points.areas.id(area).to_owned();
             // An area no longer in the map data keeps its id as its name.
             let (name, homes) = households.get(id.as_str()).cloned().unwrap_or_else(|| (id.clone(), 0));
             ProblemRow {
-                rank: 0,
+                rank: i + 1,
                 name,
                 households: homes,
                 rate_per_1000: (homes > 0).then(|| f64::from(count) * 1_000.0 / f64::from(homes)),
@@ -136,16 +152,13 @@ pub fn problems(
             }
         })
         .collect();
-    rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
-    for (i, row) in rows.iter_mut().enumerate() {
-        row.rank = i + 1;
-    }
     ProblemList {
         group_by,
         since: to_iso8601(since),
         until: to_iso8601(until),
         previous_since: to_iso8601(since - length),
         previous_until: to_iso8601(since),
+        areas,
         rows,
     }
 }
