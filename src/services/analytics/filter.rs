@@ -32,10 +32,10 @@ pub fn query(
     until: Option<i64>,
     bbox: Option<[f64; 4]>,
 ) -> Result<ReportQuery, ServiceError> {
-    if let (Some(since), Some(until)) = (since, until) {
-        if until <= since {
-            return Err(ServiceError::InvalidParameter { parameter: "until", reason: "must be after since".into() });
-        }
+    if let (Some(since), Some(until)) = (since, until)
+        && until <= since
+    {
+        return Err(ServiceError::InvalidParameter { parameter: "until", reason: "must be after since".into() });
     }
     Ok(ReportQuery { categories, states: states_for(status)?, since, until, bbox })
 }

@@ -103,8 +103,7 @@ pub fn problems(
         GroupBy::Street => &points.street,
     };
     let mut counts = vec![(0u32, 0u32); points.areas.len()];
-    for i in 0..points.len() {
-        let area = column[i];
+    for (i, &area) in column.iter().enumerate() {
         if area == NONE {
             continue;
         }

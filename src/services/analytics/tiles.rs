@@ -70,7 +70,7 @@ pub fn render(points: &ReportPoints, query: &ReportQuery, tile: TileCoord) -> Ve
             encoder.add(points.ids[i] as u64, &Geometry::Point(Point::new(points.lon[i], points.lat[i])), &properties);
         }
     } else {
-        for (n, cell) in aggregate(points, &query, tile).into_iter().enumerate() {
+        for (n, cell) in aggregate(points, query, tile).into_iter().enumerate() {
             let point = Point::new(cell.lon_sum / f64::from(cell.count), cell.lat_sum / f64::from(cell.count));
             encoder.add(n as u64 + 1, &Geometry::Point(point), &[("count", Value::Int(i64::from(cell.count)))]);
         }
