@@ -4,6 +4,7 @@
 //! written and every problem is reported as `feature #i (id …): reason`, where `i` is
 //! the feature's 0-based position in the file's `features` array.
 
+pub mod osm;
 mod fields;
 mod geometry;
 mod layers;
