@@ -8,6 +8,7 @@ pub mod model;
 pub mod store;
 pub mod import;
 pub mod index;
+pub mod network;
 pub mod services;
 pub mod http;
 pub mod cli;

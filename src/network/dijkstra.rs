@@ -1,0 +1,138 @@
+//! Multi-source bounded Dijkstra from snapped points, and the walking distance from the
+//! nearest source to any snapped point.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use super::graph::WalkNetwork;
+use super::snap::Snap;
+
+/// Walking distances from a set of sources (stations), bounded by a limit.
+#[derive(Debug, Clone)]
+pub struct SourceDistances {
+    /// Every node's walking distance to its nearest source in metres, access leg included;
+    /// `f64::INFINITY` beyond the limit.
+    pub node_m: Vec<f64>,
+    /// The sources, kept because a target on a source's own segment may be reached along
+    /// that segment without passing a node.
+    pub sources: Vec<Snap>,
+    pub limit_m: f64,
+}
+
+/// A heap entry ordered so that `BinaryHeap` pops the smallest distance first.
+#[derive(PartialEq)]
+struct Entry(f64, u32);
+
+impl Eq for Entry {}
+
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.0.total_cmp(&self.0).then_with(|| other.1.cmp(&self.1))
+    }
+}
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl WalkNetwork {
+    /// Every node's walking distance to the nearest source. A source enters the network
+    /// at its snapped point: its segment's end nodes start at the access leg plus the
+    /// distance along the segment. Nodes farther than `limit_m` stay at infinity; the
+    /// search never expands past the limit, so its cost follows the reached area, not the
+    /// whole network.
+    pub fn distances_from_sources(&self, sources: &[Snap], limit_m: f64) -> SourceDistances {
+        let mut node_m = vec![f64::INFINITY; self.nodes().len()];
+        let mut heap = BinaryHeap::new();
+        let relax = |node_m: &mut [f64], heap: &mut BinaryHeap<Entry>, node: u32, d: f64| {
+            if d <= limit_m && d < node_m[node as usize] {
+                node_m[node as usize] = d;
+                heap.push(Entry(d, node));
+            }
+        };
+        for s in sources {
+            relax(&mut node_m, &mut heap, s.from, s.access_m + s.from_m);
+            relax(&mut node_m, &mut heap, s.to, s.access_m + s.to_m);
+        }
+        while let Some(Entry(d, node)) = heap.pop() {
+            if d > node_m[node as usize] {
+                continue; // stale: the node was reached more cheaply since
+            }
+            for (next, length_m) in self.neighbours(node) {
+                relax(&mut node_m, &mut heap, next, d + length_m);
+            }
+        }
+        SourceDistances { node_m, sources: sources.to_vec(), limit_m }
+    }
+
+    /// Walking distance from the nearest source to `target` in metres, both access legs
+    /// included: through either end node of the target's segment, or, for a source on the
+    /// same segment, straight along it. `f64::INFINITY` beyond the limit.
+    pub fn distance_to(&self, from: &SourceDistances, target: &Snap) -> f64 {
+        let via_nodes = (from.node_m[target.from as usize] + target.from_m)
+            .min(from.node_m[target.to as usize] + target.to_m);
+        let length_m = target.from_m + target.to_m;
+        let along_segment = from
+            .sources
+            .iter()
+            .filter(|s| s.edge == target.edge)
+            .map(|s| s.access_m + (s.fraction - target.fraction).abs() * length_m)
+            .fold(f64::INFINITY, f64::min);
+        let d = target.access_m + via_nodes.min(along_segment);
+        if d <= from.limit_m { d } else { f64::INFINITY }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{Point, line_string};
+
+    /// A straight street of about 111 m per 0.001° along the equator.
+    fn street() -> WalkNetwork {
+        WalkNetwork::from_lines(&[line_string![(x: 0.0, y: 0.0), (x: 0.001, y: 0.0), (x: 0.002, y: 0.0), (x: 0.003, y: 0.0)]])
+    }
+
+    #[test]
+    fn node_distances_start_at_the_snapped_point() {
+        let network = street();
+        let source = network.snap(Point::new(0.0015, 0.0)).unwrap();
+        let d = network.distances_from_sources(&[source], 1_000.0);
+        let half = network.edges()[1].length_m / 2.0;
+        assert!((d.node_m[1] - half).abs() < 1e-9 && (d.node_m[2] - half).abs() < 1e-9);
+        assert!((d.node_m[0] - half - network.edges()[0].length_m).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_limit_cuts_the_search() {
+        let network = street();
+        let source = network.snap(Point::new(0.0, 0.0)).unwrap();
+        let d = network.distances_from_sources(&[source], 150.0);
+        assert!(d.node_m[1].is_finite() && d.node_m[2].is_infinite() && d.node_m[3].is_infinite());
+        let target = network.snap(Point::new(0.0016, 0.0)).unwrap();
+        assert!(network.distance_to(&d, &target).is_infinite());
+    }
+
+    #[test]
+    fn same_segment_goes_straight_along_it() {
+        let network = street();
+        let source = network.snap(Point::new(0.0012, 0.0001)).unwrap();
+        let target = network.snap(Point::new(0.0018, -0.0001)).unwrap();
+        assert_eq!(source.edge, target.edge);
+        let d = network.distances_from_sources(&[source], 1_000.0);
+        let expected = source.access_m + 0.6 * network.edges()[1].length_m + target.access_m;
+        assert!((network.distance_to(&d, &target) - expected).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_nearest_of_several_sources_wins() {
+        let network = street();
+        let sources = [Point::new(0.0, 0.0), Point::new(0.003, 0.0)].map(|p| network.snap(p).unwrap());
+        let d = network.distances_from_sources(&sources, 1_000.0);
+        let target = network.snap(Point::new(0.0025, 0.0)).unwrap();
+        let expected = network.edges()[2].length_m / 2.0;
+        assert!((network.distance_to(&d, &target) - expected).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,170 @@
+//! The part of the network reached within a walking limit, and an area around it.
+
+use geo::{Buffer, BoundingRect, Coord, LineString, MapCoords, MultiLineString, MultiPolygon};
+
+use super::EARTH_RADIUS_M;
+use super::dijkstra::SourceDistances;
+use super::graph::WalkNetwork;
+use super::snap::Snap;
+
+impl WalkNetwork {
+    /// The network reached from `source` within `limit_m` metres of walking (access leg
+    /// included), as lon/lat pieces of segments. See [`WalkNetwork::reached_lines`].
+    pub fn isochrone(&self, source: &Snap, limit_m: f64) -> Vec<LineString> {
+        self.reached_lines(&self.distances_from_sources(std::slice::from_ref(source), limit_m))
+    }
+
+    /// Every segment reached within the limit of `from`: whole where the budget left at
+    /// its ends covers it, otherwise cut where the budget runs out. A segment is reached
+    /// from each end node and, for a source on it, from the source's snapped point both
+    /// ways; overlapping stretches are merged, so a segment yields at most three pieces.
+    /// Empty stretches (a node reached with no budget left) are left out.
+    pub fn reached_lines(&self, from: &SourceDistances) -> Vec<LineString> {
+        let limit = from.limit_m;
+        let mut lines = Vec::new();
+        let mut stretches: Vec<(f64, f64)> = Vec::with_capacity(3);
+        for (id, e) in self.edges().iter().enumerate() {
+            stretches.clear();
+            let (da, db) = (from.node_m[e.from as usize], from.node_m[e.to as usize]);
+            if da <= limit {
+                stretches.push((0.0, ((limit - da) / e.length_m).min(1.0)));
+            }
+            if db <= limit {
+                stretches.push(((1.0 - (limit - db) / e.length_m).max(0.0), 1.0));
+            }
+            for s in from.sources.iter().filter(|s| s.edge as usize == id && s.access_m <= limit) {
+                let reach = (limit - s.access_m) / e.length_m;
+                stretches.push(((s.fraction - reach).max(0.0), (s.fraction + reach).min(1.0)));
+            }
+            if stretches.is_empty() {
+                continue;
+            }
+            stretches.sort_by(|x, y| x.0.total_cmp(&y.0));
+            let (a, b) = (self.nodes()[e.from as usize], self.nodes()[e.to as usize]);
+            let mut current = stretches[0];
+            for &(lo, hi) in &stretches[1..] {
+                if lo <= current.1 {
+                    current.1 = current.1.max(hi);
+                } else {
+                    push_piece(&mut lines, a, b, current);
+                    current = (lo, hi);
+                }
+            }
+            push_piece(&mut lines, a, b, current);
+        }
+        lines
+    }
+}
+
+fn push_piece(lines: &mut Vec<LineString>, a: Coord, b: Coord, (lo, hi): (f64, f64)) {
+    if hi > lo {
+        lines.push(LineString::new(vec![along(a, b, lo), along(a, b, hi)]));
+    }
+}
+
+/// The point at `fraction` of the way from `a` to `b`, exactly `a` or `b` at the ends so
+/// that whole segments keep the node coordinates.
+fn along(a: Coord, b: Coord, fraction: f64) -> Coord {
+    match fraction {
+        0.0 => a,
+        1.0 => b,
+        t => Coord { x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y) },
+    }
+}
+
+/// The area within `buffer_m` metres of the reached lines, in lon/lat: `geo::Buffer`
+/// (round caps and joins) applied in an equirectangular plane in metres centred on the
+/// lines' bounding box, so the buffer is as wide east–west as north–south. Empty when
+/// there are no lines.
+pub fn isochrone_polygon(reached: &[LineString], buffer_m: f64) -> MultiPolygon {
+    let lines = MultiLineString::new(reached.to_vec());
+    let Some(bounds) = lines.bounding_rect() else {
+        return MultiPolygon::new(Vec::new());
+    };
+    let origin = bounds.center();
+    let per_degree_lat = EARTH_RADIUS_M.to_radians();
+    let per_degree_lon = per_degree_lat * origin.y.to_radians().cos();
+    let planar = lines.map_coords(|c| Coord { x: (c.x - origin.x) * per_degree_lon, y: (c.y - origin.y) * per_degree_lat });
+    planar
+        .buffer(buffer_m)
+        .map_coords(|c| Coord { x: origin.x + c.x / per_degree_lon, y: origin.y + c.y / per_degree_lat })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{Area, Contains, Point, line_string};
+
+    /// A T junction: a street along the equator with a branch north from its middle.
+    fn tee() -> WalkNetwork {
+        WalkNetwork::from_lines(&[
+            line_string![(x: 0.0, y: 0.0), (x: 0.001, y: 0.0), (x: 0.002, y: 0.0)],
+            line_string![(x: 0.001, y: 0.0), (x: 0.001, y: 0.001)],
+        ])
+    }
+
+    #[test]
+    fn cuts_segments_where_the_budget_runs_out() {
+        let network = tee();
+        let edge_m = network.edges()[0].length_m;
+        let source = network.snap(Point::new(0.001, 0.0)).unwrap();
+        let lines = network.isochrone(&source, edge_m / 2.0);
+        assert_eq!(lines.len(), 3);
+        for line in &lines {
+            let [start, end] = [line.0[0], line.0[1]];
+            assert!(start == Coord { x: 0.001, y: 0.0 } || end == Coord { x: 0.001, y: 0.0 });
+            let length: f64 = geo::Length::length(&geo::Haversine, line);
+            assert!((length - edge_m / 2.0).abs() < 1e-3, "{length}");
+        }
+    }
+
+    #[test]
+    fn a_segment_reached_from_both_ends_is_whole_or_two_pieces() {
+        // A square block of four 111 m sides; the source sits mid-way along the bottom, so
+        // the top side is reached from both its ends.
+        let network = WalkNetwork::from_lines(&[line_string![
+            (x: 0.0, y: 0.0), (x: 0.001, y: 0.0), (x: 0.001, y: 0.001), (x: 0.0, y: 0.001), (x: 0.0, y: 0.0)
+        ]]);
+        let source = network.snap(Point::new(0.0005, 0.0)).unwrap();
+        let side = network.edges()[0].length_m;
+        // 1.8 sides: the top is covered 0.3 of a side from each end, leaving a gap.
+        let gap = network.isochrone(&source, 1.8 * side);
+        assert_eq!(gap.len(), 5);
+        // 2.1 sides: the two stretches on the top overlap and it comes back whole.
+        let whole = network.isochrone(&source, 2.1 * side);
+        assert_eq!(whole.len(), 4);
+        assert!(whole.iter().all(|l| network.nodes().contains(&l.0[0]) && network.nodes().contains(&l.0[1])));
+    }
+
+    #[test]
+    fn a_source_reaches_both_ways_along_its_own_segment() {
+        let network = tee();
+        let edge_m = network.edges()[0].length_m;
+        let source = network.snap(Point::new(0.0005, 0.0)).unwrap();
+        let lines = network.isochrone(&source, 0.25 * edge_m);
+        assert_eq!(lines.len(), 1);
+        assert!((lines[0].0[0].x - 0.00025).abs() < 1e-12 && (lines[0].0[1].x - 0.00075).abs() < 1e-12);
+    }
+
+    #[test]
+    fn out_of_reach_source_reaches_nothing() {
+        let network = tee().with_max_access_m(1_000.0);
+        let source = network.snap(Point::new(0.0005, 0.002)).unwrap();
+        assert!(network.isochrone(&source, source.access_m - 1.0).is_empty());
+        assert!(isochrone_polygon(&[], 20.0).0.is_empty());
+    }
+
+    #[test]
+    fn polygon_buffers_in_metres() {
+        let network = tee();
+        let source = network.snap(Point::new(0.001, 0.0)).unwrap();
+        let lines = network.isochrone(&source, 1_000.0);
+        let area = isochrone_polygon(&lines, 20.0);
+        // ~18 m north of the street and ~18 m east of the branch: inside; 25 m: outside.
+        assert!(area.contains(&Point::new(0.0015, 0.00016)));
+        assert!(area.contains(&Point::new(0.00116, 0.0005)));
+        assert!(!area.contains(&Point::new(0.0015, 0.000225)));
+        assert!(!area.contains(&Point::new(0.001225, 0.0005)));
+        assert!(area.unsigned_area() > 0.0);
+    }
+}
