@@ -56,10 +56,10 @@ pub fn walkable_ways(path: &Path) -> Result<Vec<LineString>, OsmError> {
     let read_error = |source| OsmError::Read { path: path.display().to_string(), source };
     let mut ways: Vec<Vec<i64>> = Vec::new();
     ElementReader::from_path(path).map_err(read_error)?.for_each(|element| {
-        if let Element::Way(way) = element {
-            if is_walkable(way.tags()) {
-                ways.push(way.refs().collect());
-            }
+        if let Element::Way(way) = element
+            && is_walkable(way.tags())
+        {
+            ways.push(way.refs().collect());
         }
     }).map_err(read_error)?;
     let wanted: HashSet<i64> = ways.iter().flatten().copied().collect();
