@@ -60,14 +60,6 @@ fn city() -> (Snapshot, ReportPoints) {
     (snapshot, points)
 }
 
-fn tile_at(z: u8, lon: f64, lat: f64) -> TileCoord {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n) as u32;
-    let lat = lat.to_radians();
-    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
-    TileCoord::new(u32::from(z), x, y).unwrap()
-}
-
 fn bench_analytics(c: &mut Criterion) {
     let (snapshot, points) = city();
     // Building cells are worked out once per snapshot; do it before timing.
@@ -93,7 +85,7 @@ fn bench_analytics(c: &mut Criterion) {
         ("report_tile_z14_centre", 14, (w + e) / 2.0, (s + n) / 2.0),
         ("report_tile_z14_dense", 14, dense.x(), dense.y()),
     ] {
-        let tile = tile_at(z, lon, lat);
+        let tile = TileCoord::containing(z, lon, lat).unwrap();
         group.bench_function(name, |b| b.iter(|| black_box(tiles::render(&points, &everything, tile).len())));
     }
     let period = (NOW - 30 * 86_400, NOW);

@@ -15,15 +15,6 @@ fn city() -> Snapshot {
     Snapshot::build(generate(&DemoOptions { buildings, ..DemoOptions::default() }), 0).expect("consistent data")
 }
 
-/// The tile at zoom `z` holding a point.
-fn tile_at(z: u8, lon: f64, lat: f64) -> TileCoord {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n) as u32;
-    let lat = lat.to_radians();
-    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
-    TileCoord::new(u32::from(z), x, y).unwrap()
-}
-
 fn bench_tiles(c: &mut Criterion) {
     let snapshot = city();
     let step = (snapshot.data.buildings.len() / 64).max(1);
@@ -34,7 +25,7 @@ fn bench_tiles(c: &mut Criterion) {
         ("page_composite", vec![Layer::Grids, Layer::Compounds, Layer::Buildings, Layer::Stations]),
     ] {
         for z in [14u8, 15, 16] {
-            let tiles: Vec<TileCoord> = places.iter().map(|p| tile_at(z, p.x(), p.y())).collect();
+            let tiles: Vec<TileCoord> = places.iter().map(|p| TileCoord::containing(u32::from(z), p.x(), p.y()).unwrap()).collect();
             let mut i = 0;
             group.bench_with_input(BenchmarkId::new(format!("{name}_encode"), z), &z, |b, _| {
                 b.iter(|| {

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use common::{call, json};
 use minsheng::model::reports::{CaseState, Category, Report};
 use minsheng::model::time::{now, to_iso8601};
+use minsheng::services::tiles::TileCoord;
 use minsheng::store::ReportFilter;
 use serde_json::{json, Value};
 
@@ -17,10 +18,10 @@ async fn all_reports(catalog: &minsheng::services::Catalog) -> Vec<Report> {
     catalog.store().reports(&ReportFilter::default()).await.unwrap()
 }
 
+/// Column and row of the tile at zoom `z` holding a point.
 fn tile_at(z: u32, lon: f64, lat: f64) -> (u32, u32) {
-    let n = f64::from(1u32 << z);
-    let lat = lat.to_radians();
-    (((lon + 180.0) / 360.0 * n) as u32, ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32)
+    let tile = TileCoord::containing(z, lon, lat).unwrap();
+    (tile.x, tile.y)
 }
 
 /// Sum of `count` over a tile's `reports` layer, and its features.

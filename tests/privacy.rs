@@ -16,11 +16,8 @@ use serde_json::json;
 
 /// Tile column and row of a point at a zoom (Web Mercator).
 fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
-    let lat = lat.to_radians();
-    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
-    (x, y)
+    let tile = minsheng::services::tiles::TileCoord::containing(z, lon, lat).unwrap();
+    (tile.x, tile.y)
 }
 
 #[tokio::test]

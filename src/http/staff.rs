@@ -17,37 +17,42 @@ use axum::http::header::CONTENT_TYPE;
 use crate::model::reports::Role;
 use crate::model::time::now;
 use crate::services::reports::history::{self, HistoryFormat, ImportSummary};
-use crate::services::reports::staff::{self, ClosureRow, Queue, QueueQuery};
+use crate::services::reports::staff::{self, ClosureRow, Queue};
 use crate::services::reports::view::StaffCase;
 use crate::services::reports::workflow::{self, Move};
-use crate::store::AreaLevel;
+use crate::store::{AreaLevel, ReportFilter};
 
-fn queue_query(params: &Params) -> Result<QueueQuery, ApiError> {
-    Ok(QueueQuery {
+/// The queue's filter from the query string; `overdue=true` (or the overdue route) keeps
+/// only cases past their deadline as of `now`.
+fn queue_filter(params: &Params, overdue: bool, now: i64) -> Result<ReportFilter, ApiError> {
+    let overdue = overdue || params.optional("overdue")?.unwrap_or(false);
+    Ok(ReportFilter {
         states: params.list("state")?,
         categories: params.list("category")?,
         grid_id: params.optional("grid")?,
         community_id: params.optional("community")?,
         street_id: params.optional("street")?,
-        overdue_only: params.optional("overdue")?.unwrap_or(false),
+        overdue_at: overdue.then_some(now),
         created_from: params.time("since")?,
         created_before: params.time("until")?,
         limit: params.optional("limit")?,
         offset: params.optional("offset")?.unwrap_or(0),
+        ..ReportFilter::default()
     })
 }
 
 /// `GET /api/reports?state=&category=&grid=&community=&street=&overdue=&since=&until=&limit=&offset=`:
 /// the queue, newest first, with the reporter's contact.
 pub async fn queue(State(state): State<AppState>, StaffCaller(staff): StaffCaller, params: Params) -> Result<Json<Queue>, ApiError> {
-    Ok(Json(staff::queue(&state.catalog, &staff, queue_query(&params)?, now()).await?))
+    let now = now();
+    Ok(Json(staff::queue(&state.catalog, &staff, queue_filter(&params, false, now)?, now).await?))
 }
 
 /// `GET /api/reports/overdue`: dispatched or in-progress cases past their deadline, most
 /// overdue first (takes the queue's filters too).
 pub async fn overdue(State(state): State<AppState>, StaffCaller(staff): StaffCaller, params: Params) -> Result<Json<Queue>, ApiError> {
-    let query = QueueQuery { overdue_only: true, ..queue_query(&params)? };
-    Ok(Json(staff::queue(&state.catalog, &staff, query, now()).await?))
+    let now = now();
+    Ok(Json(staff::queue(&state.catalog, &staff, queue_filter(&params, true, now)?, now).await?))
 }
 
 /// The level of `by=`.

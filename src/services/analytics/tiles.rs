@@ -129,12 +129,7 @@ mod tests {
     }
 
     fn tile_at(z: u8, lon: f64, lat: f64) -> TileCoord {
-        let z = u32::from(z);
-        let n = f64::from(1u32 << z);
-        let x = ((lon + 180.0) / 360.0 * n) as u32;
-        let lat = lat.to_radians();
-        let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
-        TileCoord::new(z, x, y).unwrap()
+        TileCoord::containing(u32::from(z), lon, lat).unwrap()
     }
 
     #[test]

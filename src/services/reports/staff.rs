@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::view::{StaffCase, StaffReport};
-use crate::model::reports::{CaseState, Category, Role};
+use crate::model::reports::Role;
 use crate::model::time::now;
 use crate::model::Layer;
 use crate::services::auth::Staff;
@@ -30,22 +30,6 @@ pub async fn case_for(catalog: &Catalog, staff: &Staff, case_number: &str) -> Re
     }))
 }
 
-/// Which cases a queue shows.
-#[derive(Debug, Clone, Default)]
-pub struct QueueQuery {
-    pub states: Vec<CaseState>,
-    pub categories: Vec<Category>,
-    /// Officials may narrow to one grid; a grid worker's queue is always their grid.
-    pub grid_id: Option<String>,
-    pub community_id: Option<String>,
-    pub street_id: Option<String>,
-    pub overdue_only: bool,
-    pub created_from: Option<i64>,
-    pub created_before: Option<i64>,
-    pub limit: Option<u32>,
-    pub offset: u32,
-}
-
 #[derive(Debug, Serialize)]
 pub struct Queue {
     /// Matching cases in all pages.
@@ -65,29 +49,20 @@ fn scoped_grid(staff: &Staff, asked: Option<String>) -> Result<Option<String>, S
     }
 }
 
-/// Cases for `staff`, newest first (overdue lists: longest overdue first).
-pub async fn queue(catalog: &Catalog, staff: &Staff, query: QueueQuery, now: i64) -> Result<Queue, ServiceError> {
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+/// A page of the cases a filter selects, as `staff` may see them: a grid worker's are
+/// always their own grid's, whatever the filter asks. Newest first (overdue lists, with
+/// `overdue_at` set: most overdue first); `limit` defaults to a page of [`DEFAULT_PAGE`].
+pub async fn queue(catalog: &Catalog, staff: &Staff, mut filter: ReportFilter, now: i64) -> Result<Queue, ServiceError> {
+    let limit = filter.limit.unwrap_or(DEFAULT_PAGE);
     if limit == 0 || limit > MAX_PAGE {
         return Err(ServiceError::InvalidParameter { parameter: "limit", reason: format!("must be 1–{MAX_PAGE}") });
     }
-    let filter = ReportFilter {
-        states: query.states,
-        categories: query.categories,
-        grid_id: scoped_grid(staff, query.grid_id)?,
-        community_id: query.community_id,
-        street_id: query.street_id,
-        created_from: query.created_from,
-        created_before: query.created_before,
-        overdue_at: query.overdue_only.then_some(now),
-        limit: Some(limit),
-        offset: query.offset,
-        ..ReportFilter::default()
-    };
+    filter.limit = Some(limit);
+    filter.grid_id = scoped_grid(staff, filter.grid_id.take())?;
     let store = catalog.store();
     let total = store.count_reports(&filter).await?;
     let reports = store.reports(&filter).await?.iter().map(|r| StaffReport::new(r, now)).collect();
-    Ok(Queue { total, offset: query.offset, reports })
+    Ok(Queue { total, offset: filter.offset, reports })
 }
 
 /// Closure figures of one area.

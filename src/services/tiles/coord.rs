@@ -42,6 +42,19 @@ impl TileCoord {
         Ok(TileCoord { z: z as u8, x, y })
     }
 
+    /// The tile at zoom `z` that holds a WGS84 point (latitudes beyond ±[`MAX_LATITUDE`]
+    /// fall in the edge rows).
+    pub fn containing(z: u32, lon: f64, lat: f64) -> Result<TileCoord, String> {
+        if z > u32::from(MAX_ZOOM) {
+            return Err(format!("zoom z={z} is outside 0..={MAX_ZOOM}"));
+        }
+        let world = TileCoord { z: 0, x: 0, y: 0 };
+        let (x, y) = lon_lat_to_tile_units(&world, lon, lat);
+        let tiles = f64::from(1u32 << z);
+        let index = |units: f64| ((units / f64::from(EXTENT) * tiles).floor().clamp(0.0, tiles - 1.0)) as u32;
+        TileCoord::new(z, index(x), index(y))
+    }
+
     /// WGS84 lon/lat bounds of the tile (Web Mercator, XYZ scheme, y = 0 at the north).
     ///
     /// # Units
@@ -181,6 +194,17 @@ fn world_y_to_lat(fraction: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn containing_finds_the_tile_of_a_point_and_clamps_the_poles() {
+        let tile = TileCoord::containing(14, 104.0501, 30.8201).unwrap();
+        let bounds = tile.bounds();
+        assert!((bounds.min().x..bounds.max().x).contains(&104.0501) && (bounds.min().y..bounds.max().y).contains(&30.8201));
+        assert_eq!(TileCoord::containing(1, 0.0001, -0.0001).unwrap(), TileCoord::new(1, 1, 1).unwrap());
+        assert_eq!(TileCoord::containing(3, -180.0, 89.0).unwrap(), TileCoord::new(3, 0, 0).unwrap());
+        assert_eq!(TileCoord::containing(3, 179.999, -89.0).unwrap(), TileCoord::new(3, 7, 7).unwrap());
+        assert!(TileCoord::containing(40, 0.0, 0.0).is_err());
+    }
 
     #[test]
     fn new_accepts_the_corners_of_the_pyramid() {
