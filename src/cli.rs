@@ -216,7 +216,8 @@ fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let data = crate::demo::generate(&options);
     eprintln!("generated in {:.1?}; writing to {}…", started.elapsed(), args.out.display());
     let paths = crate::export::write_dataset(&args.out, &data).with_context(|| format!("writing {}", args.out.display()))?;
-    for (layer, path) in Layer::ALL.iter().zip(&paths) {
+    // Only non-empty layers are written, in `Layer::ALL` order.
+    for (layer, path) in Layer::ALL.iter().filter(|l| data.count(**l) > 0).zip(&paths) {
         println!("{:>10} {:>9} {}", layer.as_str(), data.count(*layer), path.display());
     }
     Ok(())

@@ -43,6 +43,7 @@ pub fn write_dataset(dir: &Path, data: &Dataset) -> io::Result<Vec<PathBuf>> {
             Layer::Buildings => write_layer(&path, &data.buildings)?,
             Layer::Stations => write_layer(&path, &data.stations)?,
             Layer::Contacts => write_layer(&path, &data.contacts)?,
+            Layer::Walkways => write_layer(&path, &data.walkways)?,
         }
         written.push(path);
     }

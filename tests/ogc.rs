@@ -60,6 +60,7 @@ fn geometries(snapshot: &Snapshot, layer: Layer) -> Vec<(String, Geometry)> {
         Layer::Compounds => of(&data.compounds),
         Layer::Buildings => of(&data.buildings),
         Layer::Stations => of(&data.stations),
+        Layer::Walkways => of(&data.walkways),
         Layer::Contacts => unreachable!(),
     }
 }

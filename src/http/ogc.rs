@@ -179,6 +179,11 @@ fn about(layer: Layer) -> (&'static str, &'static str) {
             "服务站点 service stations and facilities of the 1+N+X matrix (points), with kind, level and \
              opening hours.",
         ),
+        Layer::Walkways => (
+            "Walking network",
+            "步行路网 streets, footpaths and compound gates people walk (lines), used for walking-distance \
+             coverage of service stations.",
+        ),
         Layer::Contacts => unreachable!("contacts have no geometry and are no collection"),
     }
 }

@@ -10,6 +10,8 @@ use serde_json::Value;
 pub enum Shape {
     /// Polygon or MultiPolygon.
     Area,
+    /// LineString or MultiLineString.
+    Line,
     Point,
     /// No geometry at all (`"geometry": null`).
     Nothing,
@@ -19,6 +21,7 @@ impl Shape {
     fn describe(self) -> &'static str {
         match self {
             Shape::Area => "a Polygon or MultiPolygon",
+            Shape::Line => "a LineString or MultiLineString",
             Shape::Point => "a Point",
             Shape::Nothing => "null",
         }
@@ -51,6 +54,12 @@ pub fn check_geometry(geometry: Value, shape: Shape) -> Result<Option<geo::Geome
                 check_polygon(polygon, &format!("polygon {i}: "), &mut problems);
             }
         }
+        (GeometryValue::LineString { coordinates }, Shape::Line) => check_line(coordinates, "", &mut problems),
+        (GeometryValue::MultiLineString { coordinates }, Shape::Line) => {
+            for (i, line) in coordinates.iter().enumerate() {
+                check_line(line, &format!("line {i}: "), &mut problems);
+            }
+        }
         (other, _) => {
             return Err(vec![format!("geometry is a {}, expected {}", other.type_name(), shape.describe())]);
         }
@@ -81,6 +90,15 @@ fn check_polygon(rings: &[Vec<Position>], prefix: &str, problems: &mut Vec<Strin
         for position in ring {
             check_position(position, problems);
         }
+    }
+}
+
+fn check_line(positions: &[Position], prefix: &str, problems: &mut Vec<String>) {
+    if positions.len() < 2 {
+        problems.push(format!("{prefix}line has {} positions, a line needs at least 2", positions.len()));
+    }
+    for position in positions {
+        check_position(position, problems);
     }
 }
 

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::fields::Fields;
 use super::geometry::{check_geometry, Shape};
 use crate::model::{
-    Building, Community, Compound, Contact, ContactScope, Dataset, Grid, GridLevel, Layer, Station, Street,
+    Building, Community, Compound, Contact, ContactScope, Dataset, Grid, GridLevel, Layer, Station, Street, Walkway,
 };
 
 /// Mean persons per household in China (2020 census, 2.62), used when a building gives
@@ -61,6 +61,7 @@ fn shape_of(layer: Layer) -> Shape {
     match layer {
         Layer::Stations => Shape::Point,
         Layer::Contacts => Shape::Nothing,
+        Layer::Walkways => Shape::Line,
         _ => Shape::Area,
     }
 }
@@ -98,6 +99,7 @@ enum AnyRecord {
     Building(Building),
     Station(Station),
     Contact(Contact),
+    Walkway(Walkway),
 }
 
 impl AnyRecord {
@@ -110,6 +112,7 @@ impl AnyRecord {
             AnyRecord::Building(r) => data.buildings.push(r),
             AnyRecord::Station(r) => data.stations.push(r),
             AnyRecord::Contact(r) => data.contacts.push(r),
+            AnyRecord::Walkway(r) => data.walkways.push(r),
         }
     }
 }
@@ -228,6 +231,11 @@ fn fill(layer: Layer, f: &mut Fields, id: Option<String>, geometry: Option<geo::
                 }
             };
             AnyRecord::Contact(Contact { id: id?, role: role?, name: name?, phone: phone?, scope: scope? })
+        }
+        Layer::Walkways => {
+            let kind = f.optional_text("kind").unwrap_or_else(|| "footway".to_owned());
+            let name = f.optional_text("name");
+            AnyRecord::Walkway(Walkway { id: id?, kind, name, geometry: geometry? })
         }
     };
     Some(record)

@@ -65,8 +65,9 @@ pub struct Snapshot {
     building_cells: OnceLock<Vec<(u64, u32)>>,
 }
 
-/// The layers with area geometry, each with an R-tree.
-const AREA_LAYERS: [Layer; 5] = [Layer::Streets, Layer::Communities, Layer::Grids, Layer::Compounds, Layer::Buildings];
+/// The layers with area or line geometry, each with an R-tree of bounding rectangles.
+const SHAPE_LAYERS: [Layer; 6] =
+    [Layer::Streets, Layer::Communities, Layer::Grids, Layer::Compounds, Layer::Buildings, Layer::Walkways];
 
 impl Snapshot {
     /// Builds every lookup structure. Fails if a record references a missing parent.
@@ -132,7 +133,7 @@ impl Snapshot {
         }
         let contact_list = scoped.into_iter().map(|(_, contact)| contact).collect();
 
-        let areas = AREA_LAYERS.iter().map(|&layer| (layer, AreaTree::build(area_geometries(&data, layer)))).collect();
+        let areas = SHAPE_LAYERS.iter().map(|&layer| (layer, AreaTree::build(area_geometries(&data, layer)))).collect();
         let stations = PointTree::build(data.stations.iter().map(|s| match s.geometry {
             Geometry::Point(p) => Some(p),
             _ => None,
@@ -284,7 +285,7 @@ impl Snapshot {
             return (0..self.data.count(layer) as u32).collect();
         };
         let mut hits = self.candidates(layer, bbox);
-        if AREA_LAYERS.contains(&layer) {
+        if SHAPE_LAYERS.contains(&layer) {
             // Bounding rectangles meeting the box are candidates; keep those whose shape does.
             let rect = geo::Rect::new(bbox.lower(), bbox.upper());
             hits.retain(|&i| area_geometry(&self.data, layer, i).intersects(&rect));
@@ -348,6 +349,7 @@ fn find_in(ids: &[IdIndex], data: &Dataset, layer: Layer, id: &str) -> Option<u3
         Layer::Buildings => index.find(id, id_of(&data.buildings)),
         Layer::Stations => index.find(id, id_of(&data.stations)),
         Layer::Contacts => index.find(id, id_of(&data.contacts)),
+        Layer::Walkways => index.find(id, id_of(&data.walkways)),
     }
 }
 
@@ -358,6 +360,7 @@ fn area_geometries(data: &Dataset, layer: Layer) -> Box<dyn Iterator<Item = &Geo
         Layer::Grids => Box::new(data.grids.iter().map(|r| &r.geometry)),
         Layer::Compounds => Box::new(data.compounds.iter().map(|r| &r.geometry)),
         Layer::Buildings => Box::new(data.buildings.iter().map(|r| &r.geometry)),
+        Layer::Walkways => Box::new(data.walkways.iter().map(|r| &r.geometry)),
         Layer::Stations | Layer::Contacts => Box::new(std::iter::empty()),
     }
 }
@@ -370,6 +373,7 @@ fn area_geometry(data: &Dataset, layer: Layer, i: u32) -> &Geometry {
         Layer::Grids => &data.grids[i].geometry,
         Layer::Compounds => &data.compounds[i].geometry,
         Layer::Buildings => &data.buildings[i].geometry,
+        Layer::Walkways => &data.walkways[i].geometry,
         Layer::Stations | Layer::Contacts => unreachable!("{layer} has no area tree"),
     }
 }

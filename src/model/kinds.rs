@@ -13,6 +13,7 @@ vocabulary! {
         Buildings = "buildings" / "楼栋",
         Stations = "stations" / "服务站点",
         Contacts = "contacts" / "联系人",
+        Walkways = "walkways" / "步行路网",
     }
 }
 

@@ -89,6 +89,19 @@ pub struct Station {
     pub geometry: Geometry,
 }
 
+/// A piece of the walking network: a street, footpath or compound gate people can walk,
+/// as a LineString (or MultiLineString). Lines are joined where they share a coordinate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Walkway {
+    pub id: String,
+    /// What it is, in OpenStreetMap's `highway` words where it came from there
+    /// (`footway`, `residential`, …); the demo also uses `gate` for a compound entrance.
+    pub kind: String,
+    pub name: Option<String>,
+    #[serde(skip)]
+    pub geometry: Geometry,
+}
+
 /// Whom a contact serves; serialises as the one `*_id` property that names it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -187,6 +200,7 @@ record!(Grid, Layer::Grids);
 record!(Compound, Layer::Compounds);
 record!(Building, Layer::Buildings);
 record!(Station, Layer::Stations);
+record!(Walkway, Layer::Walkways);
 
 impl Record for Contact {
     const LAYER: Layer = Layer::Contacts;
@@ -208,6 +222,7 @@ pub struct Dataset {
     pub buildings: Vec<Building>,
     pub stations: Vec<Station>,
     pub contacts: Vec<Contact>,
+    pub walkways: Vec<Walkway>,
 }
 
 impl Dataset {
@@ -221,6 +236,7 @@ impl Dataset {
             Layer::Buildings => self.buildings.len(),
             Layer::Stations => self.stations.len(),
             Layer::Contacts => self.contacts.len(),
+            Layer::Walkways => self.walkways.len(),
         }
     }
 
@@ -241,6 +257,7 @@ impl Dataset {
             Layer::Buildings => ids(&self.buildings),
             Layer::Stations => ids(&self.stations),
             Layer::Contacts => ids(&self.contacts),
+            Layer::Walkways => ids(&self.walkways),
         }
     }
 }

@@ -111,6 +111,7 @@ fn feature_at(snapshot: &Snapshot, layer: Layer, i: u32) -> geojson::Feature {
         Layer::Buildings => to_feature(&data.buildings[i]),
         Layer::Stations => to_feature(&data.stations[i]),
         Layer::Contacts => to_feature(&data.contacts[i]),
+        Layer::Walkways => to_feature(&data.walkways[i]),
     }
 }
 

@@ -18,8 +18,15 @@ pub const SOURCE_MAX_ZOOM: u8 = 18;
 pub const COMPOUND_LABELS: &str = "compound_labels";
 
 /// The layers that have tiles (contacts have no geometry).
-pub const TILED_LAYERS: [Layer; 6] =
-    [Layer::Streets, Layer::Communities, Layer::Grids, Layer::Compounds, Layer::Buildings, Layer::Stations];
+pub const TILED_LAYERS: [Layer; 7] = [
+    Layer::Streets,
+    Layer::Communities,
+    Layer::Grids,
+    Layer::Compounds,
+    Layer::Buildings,
+    Layer::Stations,
+    Layer::Walkways,
+];
 
 /// The zoom from which a layer appears: below it its features are too small to see (or
 /// too many to draw), so tiles leave them out without looking.
@@ -28,7 +35,7 @@ pub fn min_zoom(layer: Layer) -> u8 {
         Layer::Streets => 8,
         Layer::Communities => 10,
         Layer::Grids | Layer::Compounds | Layer::Stations => 12,
-        Layer::Buildings => 14,
+        Layer::Buildings | Layer::Walkways => 14,
         Layer::Contacts => u8::MAX,
     }
 }
@@ -48,6 +55,7 @@ pub fn fields(layer: Layer) -> &'static [(&'static str, &'static str)] {
             ("compound_id", "String"),
         ],
         Layer::Stations => &[("id", "String"), ("name", "String"), ("kind", "String"), ("level", "String")],
+        Layer::Walkways => &[("id", "String"), ("kind", "String"), ("name", "String")],
         Layer::Contacts => &[],
     }
 }
@@ -142,6 +150,14 @@ pub fn render(snapshot: &Snapshot, layers: &[Layer], tile: TileCoord) -> Vec<u8>
                             ("level", Value::Str(s.level.as_str())),
                         ],
                     );
+                }
+                Layer::Walkways => {
+                    let w = &data.walkways[r];
+                    let mut properties = vec![("id", Value::Str(&w.id)), ("kind", Value::Str(&w.kind))];
+                    if let Some(name) = &w.name {
+                        properties.push(("name", Value::Str(name)));
+                    }
+                    encoder.add(id, &w.geometry, &properties);
                 }
                 Layer::Contacts => {}
             }

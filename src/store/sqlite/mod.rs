@@ -146,6 +146,10 @@ impl Store for SqliteStore {
             }
         })
         .await?;
+        upsert_rows(&mut tx, "walkways", &["kind", "name", "geometry"], &data.walkways, |row, r| {
+            row.push_bind(r.kind.clone()).push_bind(r.name.clone()).push_bind(encode_geometry(&r.geometry));
+        })
+        .await?;
         sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'data_version'").execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())

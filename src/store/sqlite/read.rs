@@ -9,14 +9,14 @@ use sqlx::SqlitePool;
 
 use crate::model::reports::ReportRow;
 use crate::model::{
-    Building, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street,
+    Building, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Walkway,
 };
 use crate::store::geometry::decode_geometry;
 use crate::store::StoreError;
 
 /// Every layer, each read on its own pooled connection on a blocking thread.
 pub async fn load(pool: &SqlitePool) -> Result<Dataset, StoreError> {
-    let (streets, communities, grids, compounds, buildings, stations, contacts) = tokio::try_join!(
+    let (streets, communities, grids, compounds, buildings, stations, contacts, walkways) = tokio::try_join!(
         read(pool, "SELECT id, name, geometry FROM streets", street),
         read(pool, "SELECT id, name, street_id, geometry FROM communities", community),
         read(pool, "SELECT id, name, level, community_id, parent_id, households, geometry FROM grids", grid),
@@ -33,8 +33,9 @@ pub async fn load(pool: &SqlitePool) -> Result<Dataset, StoreError> {
             "SELECT id, role, name, phone, street_id, community_id, grid_id, compound_id, building_id FROM contacts",
             contact
         ),
+        read(pool, "SELECT id, kind, name, geometry FROM walkways", walkway),
     )?;
-    Ok(Dataset { streets, communities, grids, compounds, buildings, stations, contacts })
+    Ok(Dataset { streets, communities, grids, compounds, buildings, stations, contacts, walkways })
 }
 
 /// The analysis fields of the cases changed by audit events after `after_event` (all cases
@@ -109,6 +110,11 @@ async fn read<R: Send + 'static>(
         Ok(result) => result,
         Err(error) => std::panic::resume_unwind(error.into_panic()),
     }
+}
+
+fn walkway(row: &Row) -> Result<Walkway, StoreError> {
+    let id: String = row.get(0)?;
+    Ok(Walkway { geometry: geometry::<Walkway>(&id, row, 3)?, kind: row.get(1)?, name: row.get(2)?, id })
 }
 
 fn street(row: &Row) -> Result<Street, StoreError> {
