@@ -3,6 +3,7 @@
 
 mod analytics;
 mod auth;
+mod coverage;
 mod error;
 mod limit;
 mod ogc;
@@ -93,6 +94,10 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .route("/api/stats/problems", get(analytics::problems))
         .route("/api/stats/problems.csv", get(analytics::problems_csv))
         .route("/api/stats/timeline", get(analytics::timeline))
+        .route("/api/coverage", get(coverage::coverage))
+        .route("/api/coverage/buildings", get(coverage::buildings))
+        .route("/api/coverage/isochrones", get(coverage::isochrones))
+        .route("/api/coverage/plan", post(coverage::plan).layer(DefaultBodyLimit::max(coverage::MAX_PLAN_BYTES)))
         .route("/tiles/{source}", get(tiles::tilejson_route))
         .route("/tiles/{source}/{z}/{x}/{y}", get(tiles::tile))
         .merge(ogc::routes())

@@ -27,7 +27,12 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Reads a JSON body of at most [`MAX_BODY_BYTES`], naming what is wrong with it.
 pub fn json_body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
-    let body = body.map_err(|rejection| ApiError::from_body(rejection, MAX_BODY_BYTES))?;
+    json_body_within(body, MAX_BODY_BYTES)
+}
+
+/// [`json_body`] for a route that allows bodies up to `limit` bytes.
+pub fn json_body_within<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<T, ApiError> {
+    let body = body.map_err(|rejection| ApiError::from_body(rejection, limit))?;
     serde_json::from_slice(&body).map_err(|e| ApiError::bad_parameter("body", e))
 }
 

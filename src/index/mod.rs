@@ -8,8 +8,10 @@ mod neighbourhood;
 pub mod reports;
 mod spatial;
 pub mod text;
+mod walking;
 
-pub use spatial::{distance_m, envelope_around};
+pub use spatial::{PointTree, distance_m, envelope_around};
+pub use walking::Walking;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -21,7 +23,7 @@ use rstar::{Envelope, AABB};
 use crate::model::{Dataset, GridLevel, Layer, Record};
 use ids::IdIndex;
 use neighbourhood::{box_holds, Neighbourhoods};
-use spatial::{AreaTree, PointTree};
+use spatial::AreaTree;
 use text::{Hit, TextIndex};
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +65,8 @@ pub struct Snapshot {
     names: TextIndex,
     /// Each building's H3 cell and households, worked out on first use (hexagon maps only).
     building_cells: OnceLock<Vec<(u64, u32)>>,
+    /// The walking network and every building's and station's place on it, built on first use.
+    walking: OnceLock<Walking>,
 }
 
 /// The layers with area or line geometry, each with an R-tree of bounding rectangles.
@@ -170,6 +174,7 @@ impl Snapshot {
             contact_list,
             names,
             building_cells: OnceLock::new(),
+            walking: OnceLock::new(),
         })
     }
 
@@ -195,6 +200,12 @@ impl Snapshot {
                 })
                 .collect()
         })
+    }
+
+    /// The walking network with every building and station joined to it (coverage
+    /// analysis). Built on the first call, which may take seconds on a city.
+    pub fn walking(&self) -> &Walking {
+        self.walking.get_or_init(|| Walking::build(&self.data))
     }
 
     /// The position of a record by id.

@@ -13,8 +13,11 @@ pub struct SourceDistances {
     /// Every node's walking distance to its nearest source in metres, access leg included;
     /// `f64::INFINITY` beyond the limit.
     pub node_m: Vec<f64>,
-    /// The sources, kept because a target on a source's own segment may be reached along
-    /// that segment without passing a node.
+    /// The nodes within the limit (finite in `node_m`), in no particular order: what was
+    /// reached, without scanning every node.
+    pub reached: Vec<u32>,
+    /// The sources, sorted by edge id, kept because a target on a source's own segment may
+    /// be reached along that segment without passing a node.
     pub sources: Vec<Snap>,
     pub limit_m: f64,
 }
@@ -44,10 +47,29 @@ impl WalkNetwork {
     /// search never expands past the limit, so its cost follows the reached area, not the
     /// whole network.
     pub fn distances_from_sources(&self, sources: &[Snap], limit_m: f64) -> SourceDistances {
-        let mut node_m = vec![f64::INFINITY; self.nodes().len()];
+        self.distances_reusing(sources, limit_m, None)
+    }
+
+    /// As [`WalkNetwork::distances_from_sources`], reusing an earlier answer's memory:
+    /// only the nodes it reached are reset, so many small searches on a big network (one
+    /// per candidate site) do not each pay for clearing a whole node array.
+    pub fn distances_reusing(&self, sources: &[Snap], limit_m: f64, previous: Option<SourceDistances>) -> SourceDistances {
+        let (mut node_m, mut reached) = match previous {
+            Some(SourceDistances { mut node_m, mut reached, .. }) if node_m.len() == self.nodes().len() => {
+                for &n in &reached {
+                    node_m[n as usize] = f64::INFINITY;
+                }
+                reached.clear();
+                (node_m, reached)
+            }
+            _ => (vec![f64::INFINITY; self.nodes().len()], Vec::new()),
+        };
         let mut heap = BinaryHeap::new();
-        let relax = |node_m: &mut [f64], heap: &mut BinaryHeap<Entry>, node: u32, d: f64| {
+        let mut relax = |node_m: &mut [f64], heap: &mut BinaryHeap<Entry>, node: u32, d: f64| {
             if d <= limit_m && d < node_m[node as usize] {
+                if node_m[node as usize].is_infinite() {
+                    reached.push(node);
+                }
                 node_m[node as usize] = d;
                 heap.push(Entry(d, node));
             }
@@ -64,7 +86,9 @@ impl WalkNetwork {
                 relax(&mut node_m, &mut heap, next, d + length_m);
             }
         }
-        SourceDistances { node_m, sources: sources.to_vec(), limit_m }
+        let mut sources = sources.to_vec();
+        sources.sort_by_key(|s| s.edge);
+        SourceDistances { node_m, reached, sources, limit_m }
     }
 
     /// Walking distance from the nearest source to `target` in metres, both access legs
@@ -74,10 +98,11 @@ impl WalkNetwork {
         let via_nodes = (from.node_m[target.from as usize] + target.from_m)
             .min(from.node_m[target.to as usize] + target.to_m);
         let length_m = target.from_m + target.to_m;
-        let along_segment = from
-            .sources
+        // Sorted by edge, so the sources on the target's segment are one short run.
+        let first = from.sources.partition_point(|s| s.edge < target.edge);
+        let along_segment = from.sources[first..]
             .iter()
-            .filter(|s| s.edge == target.edge)
+            .take_while(|s| s.edge == target.edge)
             .map(|s| s.access_m + (s.fraction - target.fraction).abs() * length_m)
             .fold(f64::INFINITY, f64::min);
         let d = target.access_m + via_nodes.min(along_segment);

@@ -23,11 +23,13 @@ pub struct Edge {
 pub struct WalkNetwork {
     nodes: Vec<Coord>,
     edges: Vec<Edge>,
-    /// CSR adjacency: node `n`'s neighbours are `targets[offsets[n]..offsets[n + 1]]`, at
-    /// the same positions in `lengths`. Each edge appears once in each direction.
+    /// CSR adjacency: node `n`'s neighbours are `targets[offsets[n]..offsets[n + 1]]`, with
+    /// the edge's length and id at the same positions in `lengths` and `edge_ids`. Each
+    /// edge appears once in each direction.
     offsets: Vec<u32>,
     targets: Vec<u32>,
     lengths: Vec<f64>,
+    edge_ids: Vec<u32>,
     pub(super) segments: SegmentTree,
     pub(super) max_access_m: f64,
 }
@@ -58,9 +60,9 @@ impl WalkNetwork {
                 edges.push(Edge { from, to, length_m });
             }
         }
-        let (offsets, targets, lengths) = csr(nodes.len(), &edges);
+        let Csr { offsets, targets, lengths, edge_ids } = csr(nodes.len(), &edges);
         let segments = snap::segment_tree(&nodes, &edges);
-        WalkNetwork { nodes, edges, offsets, targets, lengths, segments, max_access_m: DEFAULT_MAX_ACCESS_M }
+        WalkNetwork { nodes, edges, offsets, targets, lengths, edge_ids, segments, max_access_m: DEFAULT_MAX_ACCESS_M }
     }
 
     /// Sets how far, in metres, a point may lie from the network and still join it.
@@ -89,10 +91,22 @@ impl WalkNetwork {
         let range = self.offsets[node as usize] as usize..self.offsets[node as usize + 1] as usize;
         self.targets[range.clone()].iter().copied().zip(self.lengths[range].iter().copied())
     }
+
+    /// The ids of the edges at `node`.
+    pub fn edges_at(&self, node: u32) -> &[u32] {
+        &self.edge_ids[self.offsets[node as usize] as usize..self.offsets[node as usize + 1] as usize]
+    }
+}
+
+struct Csr {
+    offsets: Vec<u32>,
+    targets: Vec<u32>,
+    lengths: Vec<f64>,
+    edge_ids: Vec<u32>,
 }
 
 /// Counting sort of both directions of every edge by their start node.
-fn csr(node_count: usize, edges: &[Edge]) -> (Vec<u32>, Vec<u32>, Vec<f64>) {
+fn csr(node_count: usize, edges: &[Edge]) -> Csr {
     let mut offsets = vec![0u32; node_count + 1];
     for e in edges {
         offsets[e.from as usize + 1] += 1;
@@ -104,15 +118,17 @@ fn csr(node_count: usize, edges: &[Edge]) -> (Vec<u32>, Vec<u32>, Vec<f64>) {
     let mut next = offsets.clone();
     let mut targets = vec![0u32; 2 * edges.len()];
     let mut lengths = vec![0.0; 2 * edges.len()];
-    for e in edges {
+    let mut edge_ids = vec![0u32; 2 * edges.len()];
+    for (id, e) in edges.iter().enumerate() {
         for (a, b) in [(e.from, e.to), (e.to, e.from)] {
             let slot = next[a as usize] as usize;
             targets[slot] = b;
             lengths[slot] = e.length_m;
+            edge_ids[slot] = id as u32;
             next[a as usize] += 1;
         }
     }
-    (offsets, targets, lengths)
+    Csr { offsets, targets, lengths, edge_ids }
 }
 
 #[cfg(test)]

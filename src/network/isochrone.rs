@@ -14,16 +14,24 @@ impl WalkNetwork {
         self.reached_lines(&self.distances_from_sources(std::slice::from_ref(source), limit_m))
     }
 
-    /// Every segment reached within the limit of `from`: whole where the budget left at
-    /// its ends covers it, otherwise cut where the budget runs out. A segment is reached
-    /// from each end node and, for a source on it, from the source's snapped point both
-    /// ways; overlapping stretches are merged, so a segment yields at most three pieces.
-    /// Empty stretches (a node reached with no budget left) are left out.
+    /// Every segment reached within the limit of `from`, in edge order: whole where the
+    /// budget left at its ends covers it, otherwise cut where the budget runs out. A
+    /// segment is reached from each end node and, for a source on it, from the source's
+    /// snapped point both ways; overlapping stretches are merged, so a segment yields at
+    /// most three pieces. Empty stretches (a node reached with no budget left) are left out.
+    ///
+    /// Only the segments at reached nodes and under the sources are looked at, so the cost
+    /// follows the reached area, not the size of the network.
     pub fn reached_lines(&self, from: &SourceDistances) -> Vec<LineString> {
         let limit = from.limit_m;
+        let mut candidates: Vec<u32> = from.reached.iter().flat_map(|&n| self.edges_at(n).iter().copied()).collect();
+        candidates.extend(from.sources.iter().map(|s| s.edge));
+        candidates.sort_unstable();
+        candidates.dedup();
         let mut lines = Vec::new();
         let mut stretches: Vec<(f64, f64)> = Vec::with_capacity(3);
-        for (id, e) in self.edges().iter().enumerate() {
+        for id in candidates {
+            let e = self.edges()[id as usize];
             stretches.clear();
             let (da, db) = (from.node_m[e.from as usize], from.node_m[e.to as usize]);
             if da <= limit {
@@ -32,7 +40,8 @@ impl WalkNetwork {
             if db <= limit {
                 stretches.push(((1.0 - (limit - db) / e.length_m).max(0.0), 1.0));
             }
-            for s in from.sources.iter().filter(|s| s.edge as usize == id && s.access_m <= limit) {
+            let first = from.sources.partition_point(|s| s.edge < id);
+            for s in from.sources[first..].iter().take_while(|s| s.edge == id).filter(|s| s.access_m <= limit) {
                 let reach = (limit - s.access_m) / e.length_m;
                 stretches.push(((s.fraction - reach).max(0.0), (s.fraction + reach).min(1.0)));
             }

@@ -20,14 +20,14 @@ pub mod snap;
 pub use dijkstra::SourceDistances;
 pub use graph::{Edge, WalkNetwork};
 pub use isochrone::isochrone_polygon;
-pub use plan::{Pick, greedy_max_cover};
+pub use plan::{Pick, greedy_max_cover, greedy_max_cover_lazy};
 pub use snap::Snap;
 
 use geo::{Distance, Haversine, Point};
 use serde::{Deserialize, Serialize};
 
 /// Mean Earth radius used by `geo::Haversine`, in metres.
-pub(crate) const EARTH_RADIUS_M: f64 = 6_371_008.8;
+pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
 /// How a walking distance is measured. `Euclidean` is the fallback when an area has no
 /// street network loaded: callers say `method: euclidean` and get straight-line distances,

@@ -31,32 +31,48 @@ pub fn greedy_max_cover(
     candidate_covers: &[Vec<u32>],
     k: usize,
 ) -> Vec<Pick> {
+    // Each candidate's whole cover weight bounds its gain; covers are already known.
+    let bounds = candidate_covers.iter().map(|cover| cover.iter().map(|&d| u64::from(weights[d as usize])).sum()).collect();
+    greedy_max_cover_lazy(covered_already, weights, bounds, |c| candidate_covers[c].clone(), k)
+}
+
+/// [`greedy_max_cover`] for when working out what a candidate covers is the expensive
+/// part (a walking search per site): `bounds[c]` must be at least the weight candidate `c`
+/// could newly cover (for example the uncovered households within a straight-line radius,
+/// since a walk is never shorter than the straight line), and `cover_of(c)` is called only
+/// for candidates whose bound reaches the top of the heap, at most once each.
+pub fn greedy_max_cover_lazy(
+    covered_already: &[bool],
+    weights: &[u32],
+    bounds: Vec<u64>,
+    mut cover_of: impl FnMut(usize) -> Vec<u32>,
+    k: usize,
+) -> Vec<Pick> {
     let mut covered = covered_already.to_vec();
-    let gain = |covered: &[bool], c: usize| -> u64 {
+    let mut covers: Vec<Option<Vec<u32>>> = vec![None; bounds.len()];
+    let gain = |covered: &[bool], cover: &[u32]| -> u64 {
         let mut seen = rustc_hash::FxHashSet::default();
-        candidate_covers[c]
-            .iter()
-            .filter(|&&d| !covered[d as usize] && seen.insert(d))
-            .map(|&d| u64::from(weights[d as usize]))
-            .sum()
+        cover.iter().filter(|&&d| !covered[d as usize] && seen.insert(d)).map(|&d| u64::from(weights[d as usize])).sum()
     };
     let mut total: u64 = (0..covered.len()).filter(|&d| covered[d]).map(|d| u64::from(weights[d])).sum();
-    // (gain bound, lowest index first, round in which the bound was computed)
-    let mut heap: BinaryHeap<(u64, Reverse<usize>, usize)> =
-        (0..candidate_covers.len()).map(|c| (gain(&covered, c), Reverse(c), 0)).collect();
-    let mut picks = Vec::with_capacity(k.min(candidate_covers.len()));
+    // (gain bound, lowest index first, round in which the gain was computed exactly; the
+    // round is `None` for a bound that is not an exact gain yet)
+    let mut heap: BinaryHeap<(u64, Reverse<usize>, Option<usize>)> =
+        bounds.into_iter().enumerate().map(|(c, bound)| (bound, Reverse(c), None)).collect();
+    let mut picks = Vec::with_capacity(k.min(covers.len()));
     while picks.len() < k {
         let Some((bound, Reverse(c), round)) = heap.pop() else { break };
-        if round < picks.len() {
-            heap.push((gain(&covered, c), Reverse(c), picks.len()));
+        if bound == 0 {
+            break; // nothing left can cover anything new
+        }
+        if round != Some(picks.len()) {
+            let cover = covers[c].get_or_insert_with(|| cover_of(c));
+            heap.push((gain(&covered, cover), Reverse(c), Some(picks.len())));
             continue;
         }
-        // Fresh and on top: no other candidate can do better, and an equal one with a
-        // lower index would have been popped first.
-        if bound == 0 {
-            break;
-        }
-        for &d in &candidate_covers[c] {
+        // Exact, fresh and on top: no other candidate can do better, and an equal one with
+        // a lower index would have been popped first.
+        for &d in covers[c].as_deref().unwrap_or_default() {
             covered[d as usize] = true;
         }
         total += bound;
@@ -102,5 +118,29 @@ mod tests {
         assert_eq!(picks[0].candidate, 1);
         let picks = greedy_max_cover(&[false; 2], &[4, 1], &[vec![0, 0, 1]], 1);
         assert_eq!(picks[0].newly_covered_weight, 5);
+    }
+
+    #[test]
+    fn loose_bounds_give_the_same_picks_and_spare_evaluations() {
+        // 40 candidates over 60 demand points with pseudo-random covers and weights.
+        let mut state = 7u64;
+        let mut next = move |n: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        let weights: Vec<u32> = (0..60).map(|_| next(20) as u32 + 1).collect();
+        let covers: Vec<Vec<u32>> = (0..40).map(|_| (0..next(8) + 1).map(|_| next(60) as u32).collect()).collect();
+        let covered: Vec<bool> = (0..60).map(|_| next(5) == 0).collect();
+        let eager = greedy_max_cover(&covered, &weights, &covers, 6);
+        // Bounds: the cover's weight plus slack, as a straight-line estimate would give.
+        let bounds = covers.iter().map(|c| c.iter().map(|&d| u64::from(weights[d as usize])).sum::<u64>() + 3).collect();
+        let mut evaluated = vec![0; covers.len()];
+        let lazy = greedy_max_cover_lazy(&covered, &weights, bounds, |c| {
+            evaluated[c] += 1;
+            covers[c].clone()
+        }, 6);
+        assert_eq!(lazy, eager);
+        assert!(evaluated.iter().all(|&n| n <= 1), "a cover is worked out at most once");
+        assert!(evaluated.iter().sum::<i32>() < 40, "low bounds are never evaluated: {evaluated:?}");
     }
 }

@@ -4,6 +4,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod catalog;
+pub mod coverage;
 pub mod features;
 pub mod locate;
 pub mod reports;
