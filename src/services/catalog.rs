@@ -120,7 +120,31 @@ impl Catalog {
             loaded
         );
         self.index.replace(snapshot);
+        self.prepare_walking_network();
         Ok(())
+    }
+
+    /// Builds the new snapshot's walking network and snaps its buildings in the background,
+    /// so the first coverage question does not wait for it (seconds on a big city). A
+    /// question that comes sooner waits on the same work rather than repeating it.
+    fn prepare_walking_network(&self) {
+        let snapshot = self.snapshot();
+        if snapshot.data.walkways.is_empty() {
+            return;
+        }
+        tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            let walking = snapshot.walking();
+            if let Some(network) = &walking.network {
+                tracing::info!(
+                    "walking network ready: {} nodes, {} segments, {} buildings joined, in {:.2?}",
+                    network.nodes().len(),
+                    network.edges().len(),
+                    walking.building_snaps.iter().filter(|s| s.is_some()).count(),
+                    started.elapsed()
+                );
+            }
+        });
     }
 
     /// Rebuilds the index if the database changed since the current snapshot.
