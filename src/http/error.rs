@@ -92,7 +92,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ServiceError::Import(ImportError::Rejected { .. }) | ServiceError::Rejected { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "rejected"),
             ServiceError::Import(ImportError::NotGeoJson { .. }) => (StatusCode::BAD_REQUEST, "not_geojson"),
-            ServiceError::Import(ImportError::Read { .. } | ImportError::Store(_))
+            ServiceError::Import(ImportError::Read { .. } | ImportError::Osm(_) | ImportError::Store(_))
             | ServiceError::Store(_)
             | ServiceError::Index(_) => {
                 return ApiError::internal(&error);

@@ -2,7 +2,8 @@
 //! properties, duplicate ids, references to parents in the database or the same batch —
 //! and written in one transaction only if every feature passes; otherwise nothing is
 //! written and every problem is reported as `feature #i (id …): reason`, where `i` is
-//! the feature's 0-based position in the file's `features` array.
+//! the feature's 0-based position in the file's `features` array. [`osm`] reads an
+//! OpenStreetMap extract into every layer at once and writes it the same way.
 
 pub mod osm;
 mod fields;
@@ -51,6 +52,8 @@ pub enum ImportError {
     #[error("{layer}: rejected, nothing was written; {} problem(s):\n{}", problems.len(), list(problems))]
     Rejected { layer: Layer, problems: Vec<Problem> },
     #[error(transparent)]
+    Osm(#[from] osm::OsmError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -76,10 +79,17 @@ impl Parsed {
         macro_rules! append {
             ($($field:ident),+) => { $( self.data.$field.extend(data.$field); )+ };
         }
-        append!(streets, communities, grids, compounds, buildings, stations, contacts);
+        append!(streets, communities, grids, compounds, buildings, stations, contacts, walkways);
         for (layer, positions) in origins {
             self.origins.entry(layer).or_default().extend(positions);
         }
+    }
+}
+
+impl From<Dataset> for Parsed {
+    /// Records made rather than read from a GeoJSON file (problems name their position in `data`).
+    fn from(data: Dataset) -> Parsed {
+        Parsed { data, origins: HashMap::new() }
     }
 }
 

@@ -1,21 +1,12 @@
-//! Walkable ways from an OpenStreetMap PBF extract, as lines for the walking network.
+//! Walkable ways: which OSM ways people may walk on, and each as a [`Walkway`] record.
 //!
-//! Two passes over the file: the first keeps the ways people may walk on (by their
-//! `highway`, `access` and `foot` tags) and notes the nodes they use; the second reads
-//! just those nodes' positions. Lines keep OSM's shared nodes as shared coordinates, so
-//! the network is noded where ways meet.
+//! Lines keep OSM's shared nodes as shared coordinates, so the walking network is noded
+//! where ways meet.
 
-use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use geo::{Geometry, LineString};
 
-use geo::{Coord, LineString};
-use osmpbf::{Element, ElementReader};
-
-#[derive(Debug, thiserror::Error)]
-pub enum OsmError {
-    #[error("reading {path}: {source}")]
-    Read { path: String, source: osmpbf::Error },
-}
+use super::reader::{OsmId, Tags};
+use crate::model::Walkway;
 
 /// Highways a pedestrian may use unless tagged otherwise.
 const WALKABLE: &[&str] = &[
@@ -50,37 +41,15 @@ pub fn is_walkable<'a>(tags: impl Iterator<Item = (&'a str, &'a str)>) -> bool {
     WALKABLE.contains(&highway) || (FOOT_IF_TAGGED.contains(&highway) && foot_allowed)
 }
 
-/// The walkable ways of a PBF file as WGS84 lines (ways with fewer than two known nodes
-/// are dropped).
-pub fn walkable_ways(path: &Path) -> Result<Vec<LineString>, OsmError> {
-    let read_error = |source| OsmError::Read { path: path.display().to_string(), source };
-    let mut ways: Vec<Vec<i64>> = Vec::new();
-    ElementReader::from_path(path).map_err(read_error)?.for_each(|element| {
-        if let Element::Way(way) = element
-            && is_walkable(way.tags())
-        {
-            ways.push(way.refs().collect());
-        }
-    }).map_err(read_error)?;
-    let wanted: HashSet<i64> = ways.iter().flatten().copied().collect();
-    let mut positions: HashMap<i64, Coord> = HashMap::with_capacity(wanted.len());
-    ElementReader::from_path(path).map_err(read_error)?.for_each(|element| {
-        let (id, lon, lat) = match element {
-            Element::Node(node) => (node.id(), node.lon(), node.lat()),
-            Element::DenseNode(node) => (node.id(), node.lon(), node.lat()),
-            _ => return,
-        };
-        if wanted.contains(&id) {
-            positions.insert(id, Coord { x: lon, y: lat });
-        }
-    }).map_err(read_error)?;
-    Ok(ways
-        .into_iter()
-        .filter_map(|refs| {
-            let line: Vec<Coord> = refs.iter().filter_map(|id| positions.get(id).copied()).collect();
-            (line.len() >= 2).then(|| LineString::new(line))
-        })
-        .collect())
+/// A walkable way as a walking-network record: id `osm-w{way id}`, kind = its `highway`
+/// value, name = its `name`.
+pub fn walkway(id: OsmId, tags: &Tags, line: LineString) -> Walkway {
+    Walkway {
+        id: id.record_id(),
+        kind: tags.get("highway").unwrap_or("path").to_owned(),
+        name: tags.get("name").map(str::to_owned),
+        geometry: Geometry::LineString(line),
+    }
 }
 
 #[cfg(test)]
