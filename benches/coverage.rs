@@ -2,6 +2,8 @@
 //! generator's streets, gates and footpaths; `MINSHENG_BENCH_BUILDINGS` overrides): full
 //! coverage of one facility kind, one station's isochrone, and a plan for 10 new sites.
 //!
+//! The same on the Monaco extract, as `import-osm` reads it.
+//!
 //! Building the network and snapping every building to it happens once per snapshot (on
 //! the first coverage question); its time is printed, not benchmarked.
 
@@ -79,11 +81,22 @@ fn suite(c: &mut Criterion, group_name: &str, snapshot: &Snapshot, plan_samples:
     );
 }
 
+/// The Monaco extract (© OpenStreetMap contributors, ODbL 1.0) as `import-osm` reads it.
+fn monaco(c: &mut Criterion) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/monaco.osm.pbf");
+    let city = minsheng::import::osm::read_city(&path).expect("the fixture reads");
+    let snapshot = prepared("monaco", city.data);
+    suite(c, "coverage_monaco", &snapshot, 10);
+}
+
 fn city(c: &mut Criterion) {
     let buildings = number("MINSHENG_BENCH_BUILDINGS", 1_000_000);
+    if buildings == 0 {
+        return; // Monaco only
+    }
     let snapshot = prepared("city", generate(&DemoOptions { buildings, ..DemoOptions::default() }));
     suite(c, "coverage_city", &snapshot, 10);
 }
 
-criterion_group!(benches, city);
+criterion_group!(benches, monaco, city);
 criterion_main!(benches);
