@@ -7,6 +7,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use minsheng::model::reports::{CaseState, Category};
+use minsheng::model::FacilityKind;
 use minsheng::model::time::{now, to_iso8601};
 use serde_json::Value;
 use tower::ServiceExt;
@@ -49,6 +50,7 @@ async fn every_asset_is_served_with_its_content_type_and_caching() {
     for (uri, content_type, vendor) in [
         ("/app.js", "text/javascript; charset=utf-8", false),
         ("/planner.js", "text/javascript; charset=utf-8", false),
+        ("/official.js", "text/javascript; charset=utf-8", false),
         ("/style.css", "text/css; charset=utf-8", false),
         ("/vendor/maplibre-gl.js", "text/javascript; charset=utf-8", true),
         ("/vendor/maplibre-gl.css", "text/css; charset=utf-8", true),
@@ -123,11 +125,11 @@ async fn json(app: &axum::Router, uri: &str) -> Value {
 }
 
 #[tokio::test]
-async fn the_page_has_a_resident_and_a_planner_view_as_tabs() {
+async fn the_page_has_a_resident_a_planner_and_an_official_view_as_tabs() {
     let html = get(&app().await, "/").await.body;
     let tabs = tags(&html, "button").into_iter().filter(|(_, tag)| attribute(tag, "role") == Some("tab")).collect::<Vec<_>>();
     let ids: Vec<_> = tabs.iter().map(|(_, tag)| attribute(tag, "id").unwrap()).collect();
-    assert_eq!(ids, ["tab-resident", "tab-planner"]);
+    assert_eq!(ids, ["tab-resident", "tab-planner", "tab-coverage"]);
     for (_, tab) in &tabs {
         let panel = attribute(tab, "aria-controls").expect("a tab names its panel");
         let (_, section) = tags(&html, "section")
@@ -139,9 +141,12 @@ async fn the_page_has_a_resident_and_a_planner_view_as_tabs() {
         let selected = attribute(tab, "aria-selected") == Some("true");
         assert_eq!(attribute(section, "hidden").is_none(), selected, "#{panel}");
     }
-    // The problem list is its own region, hidden until the planner view opens.
-    let (_, ranking) = tags(&html, "aside").into_iter().find(|(_, tag)| attribute(tag, "id") == Some("ranking")).unwrap();
-    assert!(attribute(ranking, "hidden").is_some());
+    // The problem list and the coverage table are their own regions, hidden until the
+    // planner or official view opens.
+    for id in ["ranking", "coverage-table"] {
+        let (_, aside) = tags(&html, "aside").into_iter().find(|(_, tag)| attribute(tag, "id") == Some(id)).unwrap();
+        assert!(attribute(aside, "hidden").is_some(), "#{id}");
+    }
     assert!(html.contains("id=\"csv\" href=\"/api/stats/problems.csv\""));
 }
 
@@ -162,7 +167,7 @@ async fn every_control_on_the_page_has_a_label() {
         assert!(!text.trim().is_empty() || attribute(tag, "aria-label").is_some(), "a button without a name: {tag}>");
         checked += 1;
     }
-    assert!(checked >= 20, "only {checked} controls: did the planner view go?");
+    assert!(checked >= 30, "only {checked} controls: did the planner or official view go?");
 }
 
 #[tokio::test]
@@ -183,7 +188,7 @@ async fn the_scripts_find_their_elements_and_modules() {
         }
         seen += 1;
     }
-    assert!(seen >= 2, "app.js imports the planner module");
+    assert!(seen >= 3, "app.js imports the planner and official modules");
 }
 
 #[tokio::test]
@@ -260,4 +265,135 @@ async fn the_planners_choices_are_accepted_by_the_api() {
         let bucket = &timeline["buckets"][0];
         assert!(bucket["start"].is_string() && bucket["count"].is_u64(), "{timeline}");
     }
+}
+
+/// The official view's controls: a labelled kind picker with every facility kind, a circle
+/// picker with GB 50180's 5, 10 and 15 minutes and a custom distance, and the siting form.
+#[tokio::test]
+async fn the_official_view_has_labelled_kind_circle_and_siting_controls() {
+    let app = app().await;
+    let html = get(&app, "/").await.body;
+    let js = get(&app, "/official.js").await.body;
+    let kinds: Vec<&str> = FacilityKind::ALL.iter().map(|k| k.as_str()).collect();
+    assert_eq!(options(&html, "coverage-kind"), kinds, "the kind picker offers the server's kinds, in its order");
+    for kind in FacilityKind::ALL {
+        assert!(html.contains(&format!("<option value=\"{}\"", kind.as_str())), "{kind:?}");
+        let entry = format!("['{}', '{}'", kind.as_str(), kind.label_zh());
+        assert!(js.contains(&entry), "official.js lacks the kind {entry}");
+        let option = format!("value=\"{}\">{} ", kind.as_str(), kind.label_zh());
+        assert!(html.contains(&option) || html.contains(&format!("value=\"{}\" selected>{} ", kind.as_str(), kind.label_zh())), "{option}");
+    }
+    assert_eq!(options(&html, "coverage-circle"), ["meters=300", "meters=500", "minutes=15", "custom"]);
+    assert_eq!(options(&html, "siting-candidates"), ["compounds", "buildings"]);
+    for id in ["coverage-kind", "coverage-circle", "coverage-metres", "coverage-by", "siting-add", "siting-candidates"] {
+        assert!(html.contains(&format!("<label for=\"{id}\"")), "#{id} has no label");
+    }
+    for id in ["show-isochrones", "show-distance", "show-walkways"] {
+        let (at, _) = tags(&html, "input").into_iter().find(|(_, tag)| attribute(tag, "id") == Some(id)).unwrap();
+        assert!(html[..at].ends_with("<label>"), "#{id} is not inside its label");
+    }
+    for (id, min, max) in [("coverage-metres", "50", "5000"), ("siting-add", "1", "50")] {
+        let (_, tag) = tags(&html, "input").into_iter().find(|(_, tag)| attribute(tag, "id") == Some(id)).unwrap();
+        assert_eq!((attribute(tag, "type"), attribute(tag, "min"), attribute(tag, "max")), (Some("number"), Some(min), Some(max)), "#{id}");
+    }
+    // The view keeps its kind and circle in the address, as `#coverage?kind=…&…`.
+    assert!(js.contains("`#coverage?kind=${"), "official.js does not write its state into the address");
+}
+
+/// What the official view asks for, with every choice its controls offer, is what the API
+/// answers, in the shape the view reads.
+#[tokio::test]
+async fn the_official_views_choices_are_accepted_by_the_api() {
+    let app = app().await;
+    let html = get(&app, "/").await.body;
+    let js = get(&app, "/official.js").await.body;
+    for path in ["'/api/coverage'", "'/api/coverage/buildings'", "'/api/coverage/isochrones'", "'/api/coverage/plan'", "'/tiles/walkways.json'"] {
+        assert!(js.contains(path), "official.js does not use {path}");
+    }
+    let (_, metres) = tags(&html, "input").into_iter().find(|(_, tag)| attribute(tag, "id") == Some("coverage-metres")).unwrap();
+    let custom = format!("meters={}", attribute(metres, "value").unwrap());
+    let circles: Vec<String> = options(&html, "coverage-circle").into_iter().map(|c| if c == "custom" { custom.clone() } else { c }).collect();
+    for kind in options(&html, "coverage-kind") {
+        for circle in &circles {
+            let answer = json(&app, &format!("/api/coverage?kind={kind}&{circle}")).await;
+            assert_eq!(answer["kind"], kind.as_str());
+            for key in ["kind_label", "limit_m", "minutes", "speed_m_per_min", "method", "stations", "stations_off_network", "buildings_off_network"] {
+                assert!(!answer[key].is_null(), "{kind} {circle}: no {key}");
+            }
+            assert!(answer.get("method_note").is_some());
+            if answer["method"] == "euclidean" {
+                assert!(answer["method_note"].is_string(), "a straight-line answer says why");
+            }
+            let expected = match circle.split_once('=').unwrap() {
+                ("meters", m) => m.parse::<f64>().unwrap(),
+                (_, minutes) => minutes.parse::<f64>().unwrap() * 1000.0 / 15.0,
+            };
+            assert!((answer["limit_m"].as_f64().unwrap() - expected).abs() < 1e-6, "{circle}: {}", answer["limit_m"]);
+            let tallies = [&answer["total"], &answer["by_street"][0], &answer["by_community"][0]];
+            for tally in tallies {
+                for key in ["buildings", "buildings_covered", "households", "households_covered", "population", "population_covered"] {
+                    assert!(tally[key].is_u64(), "{kind} {circle}: {key} in {tally}");
+                }
+                for key in ["buildings_share", "households_share", "population_share"] {
+                    assert!(tally[key].as_f64().is_some_and(|s| (0.0..=1.0).contains(&s)), "{kind} {circle}: {key} in {tally}");
+                }
+            }
+            for area in ["by_street", "by_community"] {
+                assert!(answer[area][0]["name"].is_string(), "{area} rows have names");
+            }
+            for compound in answer["uncovered_compounds"].as_array().unwrap() {
+                for key in ["id", "name", "households", "households_uncovered", "buildings_uncovered"] {
+                    assert!(!compound[key].is_null(), "{key} in {compound}");
+                }
+                let centre = compound["centre"].as_array().expect("a compound has a centre to zoom to");
+                assert!(centre.len() == 2 && centre.iter().all(Value::is_f64));
+                assert!(compound["nearest_m"].is_null() || compound["nearest_m"].is_f64());
+            }
+        }
+    }
+    // The map's layers and the siting plan, for one kind and each circle.
+    let bbox = "bbox=104.0,30.7,104.1,30.9";
+    for circle in &circles {
+        let buildings = json(&app, &format!("/api/coverage/buildings?kind=clinic&{circle}&{bbox}")).await;
+        assert_eq!(buildings["type"], "FeatureCollection");
+        assert!(buildings["limit_m"].is_f64() && buildings["method"].is_string());
+        let features = buildings["features"].as_array().unwrap();
+        assert!(!features.is_empty(), "the bbox holds the demo's buildings");
+        for feature in features {
+            let p = &feature["properties"];
+            for key in ["id", "name", "households", "population", "covered"] {
+                assert!(!p[key].is_null(), "{key} in {p}");
+            }
+            assert!(p["distance_m"].is_null() || p["distance_m"].is_f64(), "{p}");
+        }
+        let isochrones = json(&app, &format!("/api/coverage/isochrones?kind=clinic&{circle}")).await;
+        assert_eq!(isochrones["type"], "FeatureCollection");
+        let first = &isochrones["features"][0];
+        assert!(first["geometry"]["type"].as_str().unwrap().ends_with("Polygon"));
+        for key in ["station_id", "name", "limit_m", "reached_m", "off_network"] {
+            assert!(!first["properties"][key].is_null(), "{key} in {}", first["properties"]);
+        }
+        let (key, value) = circle.split_once('=').unwrap();
+        for candidates in options(&html, "siting-candidates") {
+            let body = format!(r#"{{"kind":"clinic","{key}":{value},"add":3,"candidates":"{candidates}"}}"#);
+            let (status, _, text) = common::call(&app, "POST", "/api/coverage/plan", None, Some(body.clone())).await;
+            assert_eq!(status, StatusCode::OK, "{body}: {text}");
+            let plan = common::json(&text);
+            for key in ["households", "households_covered_before", "households_share_before", "candidates", "candidates_evaluated", "method", "limit_m"] {
+                assert!(!plan[key].is_null(), "{key} in the plan");
+            }
+            let picks = plan["picks"].as_array().unwrap();
+            // Fewer picks than asked only when no candidate adds households any more.
+            let everyone = plan["households_covered_before"] == plan["households"];
+            assert!(picks.len() <= 3 && (everyone || !picks.is_empty()), "{body}: {} picks", picks.len());
+            for (i, pick) in picks.iter().enumerate() {
+                assert_eq!(pick["rank"], i + 1);
+                assert!(pick["households_added"].as_u64().unwrap() > 0);
+                assert!(pick["households_covered"].is_u64() && pick["households_share"].is_f64());
+                assert!(pick["site"]["lon"].is_f64() && pick["site"]["lat"].is_f64() && pick["site"]["type"].is_string());
+            }
+        }
+    }
+    let tilejson = json(&app, "/tiles/walkways.json").await;
+    assert!(tilejson["tiles"][0].as_str().unwrap().contains("/tiles/walkways/{z}/{x}/{y}"));
 }

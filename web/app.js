@@ -1,7 +1,9 @@
 // The Minsheng map page: vector tiles of our own layers, click to locate, search to fly;
-// the planner view (planner.js) is a second tab over the same map.
+// the planner view (planner.js) and the official view (official.js) are further tabs over
+// the same map.
 
 import { createPlanner } from './planner.js';
+import { createCoverage } from './official.js';
 
 const TILESET = '/tiles/grids,compounds,buildings,stations.json';
 
@@ -114,15 +116,21 @@ const LAYERS = [
   },
 ];
 
-// In the planner view the base layers step back: no fills in colour under the heat map.
-const QUIET_HIDDEN = new Set(['compounds-fill', 'stations']);
-const QUIET_PAINT = {
-  buildings: { 'fill-color': '#d6d6d6', 'fill-opacity': 0.7 },
-  'compounds-line': { 'line-color': '#6b6b6b' },
+// In the planner and official views the base layers step back: no fills in colour under the
+// heat map; in the official view the buildings and stations are its own, coloured by distance.
+const QUIET = {
+  planner: {
+    hidden: new Set(['compounds-fill', 'stations']),
+    paint: { buildings: { 'fill-color': '#d6d6d6', 'fill-opacity': 0.7 }, 'compounds-line': { 'line-color': '#6b6b6b' } },
+  },
+  coverage: {
+    hidden: new Set(['compounds-fill', 'stations', 'buildings']),
+    paint: { 'compounds-line': { 'line-color': '#6b6b6b' } },
+  },
 };
 
 const hidden = new Set();
-let planning = false;
+let view = 'resident';
 let map = null;
 let marker = null;
 let baseLoaded;
@@ -134,7 +142,7 @@ try {
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   marker = new maplibregl.Marker({ color: '#000000' });
   map.on('load', () => loadTiles().finally(baseLoaded));
-  map.on('click', (e) => { if (!planning) locate(e.lngLat.wrap(), true); });
+  map.on('click', (e) => { if (view === 'resident') locate(e.lngLat.wrap(), true); });
   map.on('error', (e) => console.warn('map:', e.error?.message ?? e));
 } catch (err) {
   console.warn(err);
@@ -159,7 +167,7 @@ async function loadTiles() {
   for (const key of ['bounds', 'minzoom', 'maxzoom', 'attribution']) if (tilejson[key] != null) source[key] = tilejson[key];
   map.addSource('minsheng', source);
   for (const layer of LAYERS) map.addLayer({ ...layer, source: 'minsheng' });
-  quiet(planning);
+  quiet(view);
   for (const id of ['compounds-fill', 'buildings', 'stations']) {
     map.on('mouseenter', id, () => { map.getCanvas().style.cursor = 'pointer'; });
     map.on('mouseleave', id, () => { map.getCanvas().style.cursor = ''; });
@@ -168,15 +176,17 @@ async function loadTiles() {
   if (n !== undefined) map.fitBounds([[w, s], [e, n]], { padding: clearOfOverlays(), animate: false });
 }
 
-// Shows each base layer as its switch says, and restyles them for the planner view.
-function quiet(on) {
+// Shows each base layer as its switch says, and restyles them for the planner or official view.
+function quiet(name) {
   if (!map) return;
+  const quieter = QUIET[name];
   for (const layer of LAYERS) {
     if (!map.getLayer(layer.id)) continue;
-    const shown = !hidden.has(layer.id) && !(on && QUIET_HIDDEN.has(layer.id));
+    const shown = !hidden.has(layer.id) && !quieter?.hidden.has(layer.id);
     map.setLayoutProperty(layer.id, 'visibility', shown ? 'visible' : 'none');
-    for (const property of Object.keys(QUIET_PAINT[layer.id] ?? {})) {
-      map.setPaintProperty(layer.id, property, on ? QUIET_PAINT[layer.id][property] : layer.paint[property]);
+    const properties = new Set(Object.values(QUIET).flatMap((q) => Object.keys(q.paint[layer.id] ?? {})));
+    for (const property of properties) {
+      map.setPaintProperty(layer.id, property, quieter?.paint[layer.id]?.[property] ?? layer.paint[property]);
     }
   }
 }
@@ -185,7 +195,7 @@ function quiet(on) {
 // list (when shown): beside them on wide screens, between them on phones (bottom sheets).
 function clearOfOverlays() {
   const panel = $('panel').getBoundingClientRect();
-  const side = ['card', 'ranking'].find((id) => !$(id).hidden);
+  const side = ['card', 'ranking', 'coverage-table'].find((id) => !$(id).hidden);
   const card = side ? $(side).getBoundingClientRect() : null;
   if (!narrow.matches) {
     return { top: 30, bottom: 30, left: panel.right + 20, right: card ? innerWidth - card.left + 20 : 30 };
@@ -199,15 +209,23 @@ for (const box of document.querySelectorAll('input[data-layers]')) {
     for (const id of box.dataset.layers.split(',')) {
       if (box.checked) hidden.delete(id); else hidden.add(id);
     }
-    quiet(planning);
+    quiet(view);
   });
 }
 
-// Views: resident (居民, the locate card and search) and planner (规划), as tabs; `#planner`
-// in the address opens the planner view.
-const planner = createPlanner({ map, ready, padding: clearOfOverlays });
-const MAP_LABEL = $('map').getAttribute('aria-label');
-const tabs = [$('tab-resident'), $('tab-planner')];
+// Views: resident (居民, the locate card and search), planner (规划) and official (覆盖), as
+// tabs; `#planner` in the address opens the planner view, `#coverage?kind=…&minutes=…` the
+// official view with its facility kind and circle.
+const views = {
+  planner: createPlanner({ map, ready, padding: clearOfOverlays }),
+  coverage: createCoverage({ map, ready, padding: clearOfOverlays }),
+};
+const MAP_LABELS = {
+  resident: $('map').getAttribute('aria-label'),
+  planner: '地图：问题热力图与六边形统计，点击六边形查看数值',
+  coverage: '地图：服务站点的生活圈等时圈与楼栋到站点的距离，点击楼栋查看距离',
+};
+const tabs = [$('tab-resident'), $('tab-planner'), $('tab-coverage')];
 function selectView(name) {
   for (const tab of tabs) {
     const on = tab.id === `tab-${name}`;
@@ -215,17 +233,18 @@ function selectView(name) {
     tab.tabIndex = on ? 0 : -1;
     $(tab.getAttribute('aria-controls')).hidden = !on;
   }
-  planning = name === 'planner';
-  $('map').setAttribute('aria-label', planning ? '地图：问题热力图与六边形统计，点击六边形查看数值' : MAP_LABEL);
-  quiet(planning);
-  if (planning) {
+  view = name;
+  $('map').setAttribute('aria-label', MAP_LABELS[name]);
+  quiet(name);
+  if (name !== 'resident') {
     closeCard();
     $('hits').hidden = true;
-    planner.show();
-  } else {
-    planner.hide();
   }
-  history.replaceState(null, '', planning ? '#planner' : location.pathname + location.search);
+  // Hide the others first, so that the one shown finds their overlays gone.
+  for (const [other, controller] of Object.entries(views)) if (other !== name) controller.hide();
+  views[name]?.show();
+  const address = { planner: '#planner', coverage: views.coverage.hash() }[name];
+  history.replaceState(null, '', address ?? location.pathname + location.search);
 }
 for (const tab of tabs) {
   tab.addEventListener('click', () => selectView(tab.id.slice(4)));
@@ -359,4 +378,11 @@ async function choose(hit) {
   map?.flyTo({ center: [lng, lat], zoom: hit.layer === 'compounds' ? 16 : 17.5, padding: clearOfOverlays() });
 }
 
-if (location.hash === '#planner') selectView('planner');
+const viewOf = (hash) => (hash === '#planner' ? 'planner' : hash.startsWith('#coverage') ? 'coverage' : 'resident');
+if (viewOf(location.hash) !== 'resident') selectView(viewOf(location.hash));
+// An address typed or a link followed within the page switches the view (and the official
+// view's kind and circle).
+addEventListener('hashchange', () => {
+  views.coverage.follow(location.hash);
+  selectView(viewOf(location.hash));
+});
