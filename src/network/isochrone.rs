@@ -1,8 +1,7 @@
 //! The part of the network reached within a walking limit, and an area around it.
 
-use geo::algorithm::buffer::{BufferStyle, LineCap, LineJoin};
-use geo::{Buffer, BoundingRect, Coord, LineString, MapCoords, MultiLineString, MultiPolygon, Simplify};
-use rustc_hash::FxHashMap;
+use contour::ContourBuilder;
+use geo::{BoundingRect, Coord, LineString, MapCoords, MultiLineString, MultiPolygon};
 
 use super::EARTH_RADIUS_M;
 use super::dijkstra::SourceDistances;
@@ -83,75 +82,72 @@ fn along(a: Coord, b: Coord, fraction: f64) -> Coord {
     }
 }
 
-/// The area within `buffer_m` metres of the reached lines, in lon/lat: `geo::Buffer`
-/// (round caps and joins) applied in an equirectangular plane in metres centred on the
-/// lines' bounding box, so the buffer is as wide east–west as north–south. Empty when
-/// there are no lines.
+/// The area within `buffer_m` metres of the reached lines, in lon/lat. Empty when there
+/// are no lines.
 ///
-/// Buffering thousands of two-point pieces would round both ends of every one and then
-/// union them all; so pieces are first joined into chains where exactly two meet, chains
-/// are simplified to within a metre, and joins are rounded in steps of about 17°. The
-/// outline stays within a couple of metres of the exact buffer.
+/// Worked out in an equirectangular plane in metres centred on the lines (so the band is as
+/// wide east–west as north–south): the distance to the nearest line is sampled on a grid of
+/// cells a sixth of the buffer wide, and the outline where it equals `buffer_m` is traced
+/// by marching squares with linear interpolation (`contour`, a port of d3-contour), holes
+/// included. The outline is within about a third of a cell of the exact buffer (1.6 m at
+/// worst for a 30 m buffer over 40 random networks, where two lines' bands meet). This is
+/// hundreds of times faster than a polygon buffer of thousands of short pieces, which
+/// rounds both ends of every piece and then unions them all (2.7 s for a kilometre of
+/// Monaco's footways).
 pub fn isochrone_polygon(reached: &[LineString], buffer_m: f64) -> MultiPolygon {
     let lines = MultiLineString::new(reached.to_vec());
     let Some(bounds) = lines.bounding_rect() else {
         return MultiPolygon::new(Vec::new());
     };
-    let origin = bounds.center();
+    let centre = bounds.center();
     let per_degree_lat = EARTH_RADIUS_M.to_radians();
-    let per_degree_lon = per_degree_lat * origin.y.to_radians().cos();
-    let planar = MultiLineString::new(chains(reached))
-        .map_coords(|c| Coord { x: (c.x - origin.x) * per_degree_lon, y: (c.y - origin.y) * per_degree_lat })
-        .simplify(1.0);
-    let style = BufferStyle::new(buffer_m).line_join(LineJoin::Round(0.3)).line_cap(LineCap::Round(0.3));
-    planar
-        .buffer_with_style(style)
-        .map_coords(|c| Coord { x: origin.x + c.x / per_degree_lon, y: origin.y + c.y / per_degree_lat })
-}
-
-/// Joins pieces end to end wherever exactly two pieces meet, so a street reached along its
-/// length becomes one line again. Ends are matched on exact coordinates, as the network
-/// was noded.
-fn chains(pieces: &[LineString]) -> Vec<LineString> {
-    let key = |c: Coord| (c.x.to_bits(), c.y.to_bits());
-    let mut at: FxHashMap<(u64, u64), Vec<usize>> = FxHashMap::default();
-    for (i, piece) in pieces.iter().enumerate() {
-        if let (Some(&first), Some(&last)) = (piece.0.first(), piece.0.last()) {
-            at.entry(key(first)).or_default().push(i);
-            at.entry(key(last)).or_default().push(i);
+    let per_degree_lon = per_degree_lat * centre.y.to_radians().cos();
+    let to_plane = |c: Coord| Coord { x: (c.x - centre.x) * per_degree_lon, y: (c.y - centre.y) * per_degree_lat };
+    let (low, high) = (to_plane(bounds.min()), to_plane(bounds.max()));
+    // A sixth of the buffer, but no more than about 1,500 cells a side on a big area.
+    let cell = (buffer_m / 6.0).max((high.x - low.x).max(high.y - low.y) / 1_500.0);
+    let margin = buffer_m + 2.0 * cell;
+    let origin = Coord { x: low.x - margin, y: low.y - margin };
+    let cols = ((high.x - low.x + 2.0 * margin) / cell).ceil() as usize + 1;
+    let rows = ((high.y - low.y + 2.0 * margin) / cell).ceil() as usize + 1;
+    // `buffer_m - distance`, so the area wanted is where the value is at least 0; cells
+    // farther than the buffer keep a negative value without their distance being worked out.
+    let mut closeness = vec![-cell; cols * rows];
+    let reach = buffer_m + cell;
+    for line in reached {
+        for segment in line.lines() {
+            let (a, b) = (to_plane(segment.start), to_plane(segment.end));
+            let column = |x: f64| ((x - origin.x) / cell).clamp(0.0, (cols - 1) as f64) as usize;
+            let row = |y: f64| ((y - origin.y) / cell).clamp(0.0, (rows - 1) as f64) as usize;
+            let (c0, c1) = (column(a.x.min(b.x) - reach), column(a.x.max(b.x) + reach) + 1);
+            let (r0, r1) = (row(a.y.min(b.y) - reach), row(a.y.max(b.y) + reach) + 1);
+            let (dx, dy) = (b.x - a.x, b.y - a.y);
+            let length_squared = dx * dx + dy * dy;
+            for r in r0..r1.min(rows) {
+                let y = origin.y + r as f64 * cell;
+                for c in c0..c1.min(cols) {
+                    let x = origin.x + c as f64 * cell;
+                    let t = if length_squared > 0.0 { (((x - a.x) * dx + (y - a.y) * dy) / length_squared).clamp(0.0, 1.0) } else { 0.0 };
+                    let distance = (x - a.x - t * dx).hypot(y - a.y - t * dy);
+                    let value = &mut closeness[r * cols + c];
+                    *value = value.max(buffer_m - distance);
+                }
+            }
         }
     }
-    let mut used = vec![false; pieces.len()];
-    let mut chains = Vec::new();
-    // Walks on from `end` through joints where exactly two pieces meet.
-    let extend = |coords: &mut Vec<Coord>, used: &mut Vec<bool>, mut from: usize| loop {
-        let end = *coords.last().expect("chains are never empty");
-        let Some(next) = at.get(&key(end)).filter(|list| list.len() == 2).and_then(|list| {
-            list.iter().copied().find(|&p| p != from && !used[p])
-        }) else {
-            break;
-        };
-        used[next] = true;
-        let piece = &pieces[next].0;
-        if key(piece[0]) == key(end) {
-            coords.extend_from_slice(&piece[1..]);
-        } else {
-            coords.extend(piece[..piece.len() - 1].iter().rev());
-        }
-        from = next;
-    };
-    for i in 0..pieces.len() {
-        if used[i] || pieces[i].0.len() < 2 {
-            continue;
-        }
-        used[i] = true;
-        let mut coords = pieces[i].0.clone();
-        extend(&mut coords, &mut used, i);
-        coords.reverse();
-        extend(&mut coords, &mut used, i);
-        chains.push(LineString::new(coords));
-    }
-    chains
+    // d3-contour puts sample (i, j) at (i + 0.5, j + 0.5) in grid units.
+    let builder = ContourBuilder::new(cols, rows, true)
+        .x_origin(origin.x - 0.5 * cell)
+        .y_origin(origin.y - 0.5 * cell)
+        .x_step(cell)
+        .y_step(cell);
+    let area = builder
+        .contours(&closeness, &[0.0])
+        .expect("the grid has the size it was built with")
+        .pop()
+        .map(|contour| contour.into_inner().0)
+        .unwrap_or_else(|| MultiPolygon::new(Vec::new()));
+    area.map_coords(|c| Coord { x: centre.x + c.x / per_degree_lon, y: centre.y + c.y / per_degree_lat })
 }
 
 #[cfg(test)]
@@ -219,17 +215,16 @@ mod tests {
     }
 
     #[test]
-    fn pieces_join_into_chains_only_where_two_meet() {
-        let piece = |a: (f64, f64), b: (f64, f64)| LineString::from(vec![a, b]);
-        // A street of three pieces (given out of order and one reversed) and a branch at its end.
-        let pieces = [piece((1.0, 0.0), (2.0, 0.0)), piece((1.0, 0.0), (0.0, 0.0)), piece((2.0, 0.0), (3.0, 0.0)), piece((3.0, 0.0), (3.0, 1.0)), piece((3.0, 0.0), (4.0, 0.0))];
-        let mut chains: Vec<Vec<(f64, f64)>> = chains(&pieces).iter().map(|l| l.coords().map(|c| (c.x, c.y)).collect()).collect();
-        chains.iter_mut().for_each(|c| if c[0] > c[c.len() - 1] { c.reverse() });
-        chains.sort_by(|a, b| a[0].partial_cmp(&b[0]).unwrap());
-        assert_eq!(
-            chains,
-            vec![vec![(0.0, 0.0), (1.0, 0.0), (2.0, 0.0), (3.0, 0.0)], vec![(3.0, 0.0), (3.0, 1.0)], vec![(3.0, 0.0), (4.0, 0.0)]]
-        );
+    fn a_straight_street_becomes_a_capsule_of_the_right_size() {
+        // About 222 m of street along the equator, buffered by 40 m: 2 × 40 × 222 + π × 40².
+        let street = vec![line_string![(x: 0.0, y: 0.0), (x: 0.002, y: 0.0)]];
+        let area = isochrone_polygon(&street, 40.0);
+        let length = geo::Length::length(&geo::Haversine, &street[0]);
+        let expected = 2.0 * 40.0 * length + std::f64::consts::PI * 1_600.0;
+        let measured = geo::ChamberlainDuquetteArea::chamberlain_duquette_unsigned_area(&area);
+        assert!((measured / expected - 1.0).abs() < 0.01, "{measured} m² against {expected} m²");
+        assert!(area.contains(&Point::new(0.001, 0.00035)) && !area.contains(&Point::new(0.001, 0.00038)));
+        assert!(area.contains(&Point::new(-0.00034, 0.0)) && !area.contains(&Point::new(-0.00038, 0.0)));
     }
 
     #[test]
