@@ -139,7 +139,7 @@ async fn layers_are_geojson_filtered_by_bbox_and_paged() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(one["id"], b.id.as_str());
     let (_, layers) = get(&app, "/api/layers").await;
-    assert_eq!(layers["layers"].as_array().unwrap().len(), 7);
+    assert_eq!(layers["layers"].as_array().unwrap().len(), 8);
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use minsheng::model::{Layer, Record};
 use serde_json::Value;
 use tower::ServiceExt;
 
-const COLLECTIONS: [&str; 6] = ["streets", "communities", "grids", "compounds", "buildings", "stations"];
+const COLLECTIONS: [&str; 7] = ["streets", "communities", "grids", "compounds", "buildings", "stations", "walkways"];
 
 struct Answer {
     status: StatusCode,
@@ -105,7 +105,7 @@ async fn landing_links_resolve_and_conformance_lists_core_and_geojson() {
 }
 
 #[tokio::test]
-async fn collections_are_the_six_layers_with_bboxes_holding_every_feature() {
+async fn collections_are_the_seven_layers_with_bboxes_holding_every_feature() {
     let (app, catalog) = app().await;
     let snapshot = catalog.snapshot();
     let list = get_ok(&app, "/ogc/collections", "application/json").await;

@@ -2,10 +2,17 @@
 
 use std::collections::{HashMap, HashSet};
 
-use geo::{Area, Contains, Coord, Geometry, MapCoords, Polygon, Relate, Validation, Winding};
+use geo::line_intersection::{LineIntersection, line_intersection};
+use geo::{
+    Area, BoundingRect, Centroid, Contains, Coord, Geometry, Intersects, Line, LineString, MapCoords, Point,
+    Polygon, Relate, Validation, Winding,
+};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
 
 use super::layout::{METRES_PER_DEGREE_LAT, METRES_PER_DEGREE_LON};
 use crate::model::{Dataset, GridLevel, Layer, Record};
+use crate::network::WalkNetwork;
 
 pub(super) fn polygon(g: &Geometry) -> &Polygon {
     match g {
@@ -159,5 +166,176 @@ pub(super) fn check_polygons(data: &Dataset) {
         let p = polygon(g);
         assert!(p.is_valid(), "{:?}", p.validation_errors());
         assert!(p.exterior().is_closed() && p.exterior().is_ccw() && p.interiors().is_empty());
+    }
+}
+
+fn pt(c: Coord) -> [f64; 2] {
+    [c.x, c.y]
+}
+
+/// The walkways' lines, MultiLineStrings taken apart.
+pub(super) fn walkway_lines(data: &Dataset) -> Vec<LineString> {
+    data.walkways.iter().flat_map(|w| lines_of(&w.geometry)).cloned().collect()
+}
+
+pub(super) fn lines_of(geometry: &Geometry) -> Vec<&LineString> {
+    match geometry {
+        Geometry::LineString(l) => vec![l],
+        Geometry::MultiLineString(m) => m.0.iter().collect(),
+        other => panic!("expected lines, got {other:?}"),
+    }
+}
+
+/// The nodes reachable from `start`.
+pub(super) fn reachable(network: &WalkNetwork, start: u32) -> Vec<bool> {
+    let mut seen = vec![false; network.nodes().len()];
+    let mut stack = vec![start];
+    seen[start as usize] = true;
+    while let Some(node) = stack.pop() {
+        for (next, _) in network.neighbours(node) {
+            if !std::mem::replace(&mut seen[next as usize], true) {
+                stack.push(next);
+            }
+        }
+    }
+    seen
+}
+
+/// Polygons in an R-tree of their bounding boxes (degrees), to find those near a point or line.
+pub(super) struct Boxes<'a> {
+    polygons: Vec<&'a Polygon>,
+    tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+}
+
+impl<'a> Boxes<'a> {
+    pub(super) fn new(geometries: impl Iterator<Item = &'a Geometry>) -> Boxes<'a> {
+        let polygons: Vec<&Polygon> = geometries.map(polygon).collect();
+        let boxes = polygons
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let r = p.bounding_rect().unwrap();
+                GeomWithData::new(Rectangle::from_corners(pt(r.min()), pt(r.max())), i)
+            })
+            .collect();
+        Boxes { polygons, tree: RTree::bulk_load(boxes) }
+    }
+
+    /// The polygons whose boxes meet the segment's box.
+    pub(super) fn near(&self, line: Line) -> impl Iterator<Item = (usize, &'a Polygon)> + '_ {
+        let envelope = AABB::from_corners(pt(line.start), pt(line.end));
+        self.tree.locate_in_envelope_intersecting(envelope).map(|b| (b.data, self.polygons[b.data]))
+    }
+
+    /// The polygon that contains `p` in its interior, if any.
+    pub(super) fn containing(&self, p: Coord) -> Option<usize> {
+        self.near(Line::new(p, p)).find(|(_, polygon)| polygon.contains(&Point(p))).map(|(i, _)| i)
+    }
+}
+
+pub(super) const WALKWAY_KINDS: [&str; 6] = ["secondary", "tertiary", "residential", "sidewalk", "footway", "gate"];
+
+/// The walking network: well-formed lines in one connected piece, noded wherever they meet,
+/// crossing compound walls only at gates (1–3 per compound, 2–4 for 2×2 ones), never
+/// entering a building; buildings join it inside their own compound, stations on their own
+/// side of the wall, all within 60 m.
+pub(super) fn check_walkways(data: &Dataset) {
+    for w in &data.walkways {
+        assert!(w.id.starts_with("W-"), "{}", w.id);
+        assert!(WALKWAY_KINDS.contains(&w.kind.as_str()), "{}: kind {}", w.id, w.kind);
+        assert!(w.geometry.is_valid(), "{}: {:?}", w.id, w.geometry);
+    }
+    let lines = walkway_lines(data);
+    let round7 = |v: f64| (v * 1e7).round() / 1e7;
+    for l in &lines {
+        assert!(l.0.len() >= 2 && l.0.windows(2).all(|p| p[0] != p[1]), "{l:?}");
+        assert!(l.0.iter().all(|c| c.x == round7(c.x) && c.y == round7(c.y)), "{l:?}");
+    }
+    check_noding(&lines);
+
+    let network = WalkNetwork::from_lines(&lines);
+    assert!(reachable(&network, 0).iter().all(|r| *r), "the walking network is in pieces");
+
+    let compounds = Boxes::new(data.compounds.iter().map(|c| &c.geometry));
+    let buildings = Boxes::new(data.buildings.iter().map(|b| &b.geometry));
+    let mut gates = vec![0; data.compounds.len()];
+    for w in &data.walkways {
+        let mut crossed = Vec::new();
+        for line in lines_of(&w.geometry) {
+            for segment in line.lines() {
+                crossed.extend(
+                    compounds
+                        .near(segment)
+                        .filter(|(_, wall)| segment.intersects(wall.exterior()))
+                        .map(|(i, _)| i),
+                );
+                assert!(
+                    buildings.near(segment).all(|(_, b)| !segment.intersects(b)),
+                    "{} enters a building",
+                    w.id
+                );
+            }
+        }
+        if w.kind == "gate" {
+            assert_eq!(crossed.len(), 1, "{} crosses {} walls", w.id, crossed.len());
+            assert!(w.id.starts_with(&format!("W-{}-G", data.compounds[crossed[0]].id)), "{}", w.id);
+            gates[crossed[0]] += 1;
+        } else {
+            assert!(crossed.is_empty(), "{} crosses a wall", w.id);
+        }
+    }
+    for (c, n) in data.compounds.iter().zip(gates) {
+        // A compound of 2×2 cells is over 400 m wide, one of a single cell under 250 m.
+        let wall = metres(polygon(&c.geometry)).bounding_rect().unwrap();
+        let range = if wall.width() > 320.0 { 2..=4 } else { 1..=3 };
+        assert!(range.contains(&n), "{} has {n} gates", c.id);
+    }
+
+    let by_compound = by_id(&data.compounds);
+    for b in &data.buildings {
+        let centre = b.geometry.centroid().unwrap();
+        let snap = network.snap(centre).expect("every building joins the network");
+        let own = polygon(&by_compound[b.compound_id.as_deref().unwrap()].geometry);
+        assert!(snap.access_m <= 60.0, "{} is {} m from a path", b.id, snap.access_m);
+        assert!(own.contains(&Point(snap.snapped)), "{} joins the network outside its compound", b.id);
+    }
+    for s in &data.stations {
+        let Geometry::Point(p) = s.geometry else { panic!("stations are points") };
+        let snap = network.snap(p).expect("every station joins the network");
+        assert!(snap.access_m <= 60.0, "{} is {} m from a path", s.name, snap.access_m);
+        assert_eq!(compounds.containing(p.0), compounds.containing(snap.snapped), "{} joins across a wall", s.name);
+    }
+}
+
+/// Segments that meet do so at a vertex of both (else the network would not join them) and
+/// never run along each other.
+fn check_noding(lines: &[LineString]) {
+    let segments: Vec<Line> = lines.iter().flat_map(|l| l.lines()).collect();
+    let tree = RTree::bulk_load(
+        segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| GeomWithData::new(rstar::primitives::Line::new(pt(s.start), pt(s.end)), i))
+            .collect(),
+    );
+    for (i, a) in segments.iter().enumerate() {
+        let envelope = AABB::from_corners(pt(a.start), pt(a.end));
+        for candidate in tree.locate_in_envelope_intersecting(envelope) {
+            let (j, b) = (candidate.data, segments[candidate.data]);
+            if j <= i {
+                continue;
+            }
+            let ends = |s: &Line, p: Coord| s.start == p || s.end == p;
+            match line_intersection(*a, b) {
+                None => {}
+                Some(LineIntersection::SinglePoint { intersection, .. }) => assert!(
+                    ends(a, intersection) && ends(&b, intersection),
+                    "{a:?} and {b:?} meet at {intersection:?}, not at a shared vertex"
+                ),
+                Some(LineIntersection::Collinear { intersection }) => {
+                    panic!("{a:?} and {b:?} overlap along {intersection:?}")
+                }
+            }
+        }
     }
 }

@@ -97,6 +97,53 @@ fn round7(v: f64) -> f64 {
     (v * 1e7).round() / 1e7
 }
 
+/// The road along a lattice line: trunk roads between streets, wider roads between
+/// communities, lanes elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Road {
+    Trunk,
+    Main,
+    Lane,
+}
+
+impl Road {
+    pub fn of_column(c: usize) -> Road {
+        Road::of(c, STREET_COLS, COMMUNITY_COLS)
+    }
+
+    pub fn of_row(r: usize) -> Road {
+        Road::of(r, STREET_ROWS, COMMUNITY_ROWS)
+    }
+
+    fn of(line: usize, street: usize, community: usize) -> Road {
+        if line.is_multiple_of(street) {
+            Road::Trunk
+        } else if line.is_multiple_of(community) {
+            Road::Main
+        } else {
+            Road::Lane
+        }
+    }
+
+    /// Half the road's width, kerb to kerb, in metres.
+    pub fn half_width(self) -> f64 {
+        match self {
+            Road::Trunk => 20.0,
+            Road::Main => 12.0,
+            Road::Lane => 8.0,
+        }
+    }
+
+    /// OpenStreetMap's `highway` word for it.
+    pub fn highway(self) -> &'static str {
+        match self {
+            Road::Trunk => "secondary",
+            Road::Main => "tertiary",
+            Road::Lane => "residential",
+        }
+    }
+}
+
 /// Lattice lines: column `c` of cells lies between `xs[c]` and `xs[c + 1]`. Roads run along
 /// the lines; a cell (one block plus half of each surrounding road) is one grid.
 pub struct Lattice {
@@ -128,26 +175,24 @@ impl Lattice {
         }
     }
 
-    /// Half the width of the road on a column line: trunk roads between streets, wider roads
-    /// between communities, lanes elsewhere.
+    /// Half the width of the road on column line `c`, in metres.
     fn half_road_x(c: usize) -> f64 {
-        if c.is_multiple_of(STREET_COLS) {
-            20.0
-        } else if c.is_multiple_of(COMMUNITY_COLS) {
-            12.0
-        } else {
-            8.0
-        }
+        Road::of_column(c).half_width()
     }
 
+    /// Half the width of the road on row line `r`, in metres.
     fn half_road_y(r: usize) -> f64 {
-        if r.is_multiple_of(STREET_ROWS) {
-            20.0
-        } else if r.is_multiple_of(COMMUNITY_ROWS) {
-            12.0
-        } else {
-            8.0
-        }
+        Road::of_row(r).half_width()
+    }
+
+    /// Column line `c`'s x, in metres.
+    pub fn x(&self, c: usize) -> f64 {
+        self.xs[c]
+    }
+
+    /// Row line `r`'s y, in metres.
+    pub fn y(&self, r: usize) -> f64 {
+        self.ys[r]
     }
 
     /// Cells `cols × rows` from road centre line to road centre line.

@@ -4,7 +4,8 @@
 //! Layout: a lattice of ~235–290 m cells (one block plus half of each surrounding road).
 //! 2×3 cells make a 社区 community, 4×3 communities a 街道 street; each cell is one 网格 grid
 //! and holds one 小区 compound, except super-large compounds which take 2×2 cells. Streets,
-//! communities and grids therefore tile the district exactly.
+//! communities and grids therefore tile the district exactly. The walking network (`network`)
+//! follows the roads and enters each walled compound only through its gates.
 //!
 //! # Units
 //! Generated in local metres, output in WGS84 degrees rounded to 7 decimals.
@@ -13,6 +14,7 @@ mod buildings;
 #[cfg(test)]
 mod checks;
 mod layout;
+mod network;
 mod people;
 pub mod reports;
 mod stations;
@@ -90,14 +92,17 @@ pub fn generate(options: &DemoOptions) -> Dataset {
         remaining: options.buildings,
         data: Dataset::default(),
         sites: Vec::new(),
+        plots: Vec::new(),
     };
     let mut street = 0;
     while g.remaining > 0 {
         g.street(street);
         street += 1;
     }
-    g.data.stations = stations::place(&mut g.rng, g.frame, &g.sites, &g.data);
+    let (stations, by_gate) = stations::place(&mut g.rng, g.frame, &g.sites, &g.data);
+    g.data.stations = stations;
     g.data.contacts = people::contacts(&mut g.rng, &g.data);
+    g.data.walkways = network::walkways(&g.lattice, g.frame, &g.plots, &g.data.compounds, &by_gate, options.seed);
     g.data
 }
 
@@ -155,6 +160,8 @@ struct Generator {
     remaining: usize,
     data: Dataset,
     sites: Vec<Site>,
+    /// The compounds as the walking network needs them, one per compound.
+    plots: Vec<network::Plot>,
 }
 
 impl Generator {
@@ -313,9 +320,17 @@ impl Generator {
         self.remaining -= draft.buildings;
         let mut number = 0;
         let mut cells = Vec::with_capacity(draft.cells.len());
+        let mut plot = network::Plot {
+            cell: draft.cells[0].1,
+            span: if draft.cells.len() == 4 { 2 } else { 1 },
+            wall: draft.wall,
+            lanes: Vec::new(),
+        };
         for (k, cell, groups) in draft.cells {
             let grid_id = format!("{}-G{:02}", ctx.id, k + 1);
             let bounds = self.lattice.cells(cell, (1, 1));
+            let paths = draft.wall.inset(network::RING).intersection(bounds);
+            plot.lanes.extend(network::lanes(paths, &groups));
             self.data.grids.push(Grid {
                 id: grid_id.clone(),
                 name: format!("第{}网格", k + 1),
@@ -362,6 +377,7 @@ impl Generator {
             self.sites.push(site);
             cells.push(cell);
         }
+        self.plots.push(plot);
         cells
     }
 }

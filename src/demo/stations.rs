@@ -20,6 +20,17 @@ pub struct Site {
     pub compound_bounds: Bounds,
 }
 
+/// Where a compound station stands by its compound's wall, so that the walking network can
+/// put the main gate beside it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ByGate {
+    pub compound: usize,
+    /// East of the district centre, in metres.
+    pub x: f64,
+    /// On the south wall (else the north one).
+    pub south: bool,
+}
+
 /// The community-level services beyond the community centre.
 const SERVICES: [FacilityKind; 6] = [
     FacilityKind::ElderlyDayCare,
@@ -71,6 +82,7 @@ struct Placer<'a> {
     stations: Vec<Station>,
     /// Frontage spots used per site.
     used: Vec<usize>,
+    by_gate: Vec<ByGate>,
 }
 
 impl Placer<'_> {
@@ -86,10 +98,11 @@ impl Placer<'_> {
                 x0 + 12.0 + 16.0 * n as f64,
                 if south { wall.y0 - 7.0 } else { wall.y1 + 7.0 },
             ),
-            Spot::Gate => (
-                x0 + self.rng.random_range(10.0..80.0),
-                if south { wall.y0 + 3.0 } else { wall.y1 - 3.0 },
-            ),
+            Spot::Gate => {
+                let x = x0 + self.rng.random_range(10.0..80.0);
+                self.by_gate.push(ByGate { compound: s.compound, x, south });
+                (x, if south { wall.y0 + 3.0 } else { wall.y1 - 3.0 })
+            }
         };
         let level = match kind {
             FacilityKind::PartyMassCentre => StationLevel::Street,
@@ -123,13 +136,15 @@ impl Placer<'_> {
 }
 
 /// Places every station; `sites` are in generation order (grouped by street, then community).
-pub fn place(rng: &mut ChaCha8Rng, frame: Frame, sites: &[Site], data: &Dataset) -> Vec<Station> {
+/// Also says where the compound stations stand by their compound's wall.
+pub fn place(rng: &mut ChaCha8Rng, frame: Frame, sites: &[Site], data: &Dataset) -> (Vec<Station>, Vec<ByGate>) {
     let mut p = Placer {
         rng,
         frame,
         data,
         stations: Vec::new(),
         used: vec![0; sites.len()],
+        by_gate: Vec::new(),
     };
     let groups = |key: fn(&Site) -> usize| {
         let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
@@ -185,5 +200,5 @@ pub fn place(rng: &mut ChaCha8Rng, frame: Frame, sites: &[Site], data: &Dataset)
             p.add(sites, i, FacilityKind::CompoundStation, name, Spot::Gate);
         }
     }
-    p.stations
+    (p.stations, p.by_gate)
 }

@@ -1,11 +1,12 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use geo::{Contains, Coord, Distance, Euclidean, Geometry, Intersects, Point, Polygon};
+use geo::{BoundingRect, Centroid, Contains, Coord, Distance, Euclidean, Geometry, Intersects, Point, Polygon};
 
 use super::checks::*;
 use super::*;
-use crate::model::{ContactRole, FacilityKind, StationLevel};
+use crate::model::{ContactRole, FacilityKind, Layer, StationLevel};
+use crate::network::{WalkNetwork, straight_line_m};
 
 fn default_dataset() -> &'static Dataset {
     static DATA: OnceLock<Dataset> = OnceLock::new();
@@ -263,6 +264,7 @@ fn twenty_thousand_buildings_keep_the_invariants() {
     check_households(&data);
     check_tiling(&data);
     check_polygons(&data);
+    check_walkways(&data);
     // Streets of different rows and columns meet only along roads.
     for (i, a) in data.streets.iter().enumerate() {
         assert!(
@@ -271,4 +273,116 @@ fn twenty_thousand_buildings_keep_the_invariants() {
                 .all(|b| !overlap(polygon(&a.geometry), polygon(&b.geometry)))
         );
     }
+}
+
+#[test]
+fn walkways_form_one_network_entered_through_gates() {
+    let data = default_dataset();
+    check_walkways(data);
+    let kinds: HashSet<&str> = data.walkways.iter().map(|w| w.kind.as_str()).collect();
+    for kind in ["secondary", "tertiary", "residential", "sidewalk", "footway", "gate"] {
+        assert!(kinds.contains(kind), "no {kind}");
+    }
+    assert!(data.walkways.iter().filter(|w| w.kind == "gate").all(|w| w.name.as_deref().is_some_and(|n| n.ends_with('门'))));
+}
+
+/// From a point on the pavement in the middle of each side of each compound, the walk to
+/// every building inside goes through one of the compound's gates: it is at least the
+/// straight line via the nearest gate, and clearly longer than the straight line where that
+/// side has no gate.
+#[test]
+fn walls_are_passed_only_through_gates() {
+    let data = default_dataset();
+    let network = WalkNetwork::from_lines(&walkway_lines(data));
+    let metres = |m: f64| (m / layout::METRES_PER_DEGREE_LON, m / layout::METRES_PER_DEGREE_LAT);
+    let (dx, dy) = metres(7.5);
+    let mut detours = 0;
+    for c in &data.compounds {
+        // Each gate as (point inside the wall, point on the pavement).
+        let gates: Vec<(Point, Point)> = data
+            .walkways
+            .iter()
+            .filter(|w| w.kind == "gate" && w.id.starts_with(&format!("W-{}-G", c.id)))
+            .map(|w| {
+                let Geometry::LineString(l) = &w.geometry else { panic!("gates are lines") };
+                (Point(l.0[2]), Point(l.0[1]))
+            })
+            .collect();
+        let wall = polygon(&c.geometry).bounding_rect().unwrap();
+        let (mid_x, mid_y) = ((wall.min().x + wall.max().x) / 2.0, (wall.min().y + wall.max().y) / 2.0);
+        // A point on the pavement in the middle of each side (south, north, west, east).
+        let sides = [
+            Point::new(mid_x, wall.min().y - dy),
+            Point::new(mid_x, wall.max().y + dy),
+            Point::new(wall.min().x - dx, mid_y),
+            Point::new(wall.max().x + dx, mid_y),
+        ];
+        // Whether a gate's pavement end lies beyond the wall on that side.
+        let beside = |kerb: &Point, side: usize| match side {
+            0 => kerb.y() < wall.min().y,
+            1 => kerb.y() > wall.max().y,
+            2 => kerb.x() < wall.min().x,
+            _ => kerb.x() > wall.max().x,
+        };
+        for (side, outside) in sides.into_iter().enumerate() {
+            let from = network.distances_from_sources(&[network.snap(outside).unwrap()], 10_000.0);
+            let side_has_gate = gates.iter().any(|(_, kerb)| beside(kerb, side));
+            for b in data.buildings.iter().filter(|b| b.compound_id.as_ref() == Some(&c.id)) {
+                let centre = b.geometry.centroid().unwrap();
+                let walk = network.distance_to(&from, &network.snap(centre).unwrap());
+                let via_gate = gates
+                    .iter()
+                    .map(|(inner, kerb)| {
+                        straight_line_m(centre, *inner) + straight_line_m(*inner, *kerb) + straight_line_m(*kerb, outside)
+                    })
+                    .fold(f64::INFINITY, f64::min);
+                assert!(walk >= via_gate - 0.01, "{}: {walk} m to {outside:?}, {via_gate} m via a gate", b.id);
+                if !side_has_gate {
+                    assert!(walk > straight_line_m(centre, outside) + 30.0, "{}: {walk} m", b.id);
+                    detours += 1;
+                }
+            }
+        }
+    }
+    assert!(detours > 50, "only {detours} buildings face a side without a gate");
+}
+
+#[test]
+fn walking_is_never_shorter_than_the_straight_line() {
+    let data = default_dataset();
+    let network = WalkNetwork::from_lines(&walkway_lines(data));
+    let targets: Vec<_> = data
+        .buildings
+        .iter()
+        .map(|b| {
+            let centre = b.geometry.centroid().unwrap();
+            (centre, network.snap(centre).unwrap())
+        })
+        .collect();
+    for s in &data.stations {
+        let Geometry::Point(p) = s.geometry else { panic!("stations are points") };
+        let from = network.distances_from_sources(&[network.snap(p).unwrap()], 10_000.0);
+        for (centre, snap) in &targets {
+            let (walk, line) = (network.distance_to(&from, snap), straight_line_m(p, *centre));
+            assert!(walk.is_finite() && walk >= line * (1.0 - 1e-6) - 0.01, "{}: {walk} m, {line} m straight", s.name);
+        }
+    }
+}
+
+/// The bundled files are up to date, and read back (as the catalog seeds an empty database)
+/// they give the generated dataset again, every layer of it.
+#[test]
+fn bundled_demo_files_are_what_the_generator_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = crate::export::write_dataset(dir.path(), default_dataset()).unwrap();
+    assert_eq!(written.len(), Layer::ALL.len());
+    let mut parsed = crate::import::Parsed::default();
+    for (layer, path) in Layer::ALL.iter().zip(written) {
+        let name = path.file_name().unwrap();
+        let bundled = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo").join(name);
+        let bundled = std::fs::read(&bundled).unwrap_or_else(|e| panic!("{}: {e}", bundled.display()));
+        assert!(std::fs::read(&path).unwrap() == bundled, "data/demo/{} is stale: run `minsheng demo --out data/demo`", name.display());
+        parsed.merge(crate::import::parse_layer(*layer, &bundled).unwrap());
+    }
+    assert!(&parsed.data == default_dataset());
 }

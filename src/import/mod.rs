@@ -76,8 +76,12 @@ impl Parsed {
     /// Adds another parsed file, for importing several layers in one transaction.
     pub fn merge(&mut self, other: Parsed) {
         let Parsed { data, origins } = other;
+        // Destructures every field, so that a layer added to `Dataset` cannot be left out here.
         macro_rules! append {
-            ($($field:ident),+) => { $( self.data.$field.extend(data.$field); )+ };
+            ($($field:ident),+) => {
+                let Dataset { $($field),+ } = data;
+                $( self.data.$field.extend($field); )+
+            };
         }
         append!(streets, communities, grids, compounds, buildings, stations, contacts, walkways);
         for (layer, positions) in origins {
