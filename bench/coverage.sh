@@ -9,7 +9,7 @@
 #   MINSHENG_BENCH_BUILDINGS=0 bash bench/coverage.sh        # Monaco only
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo bench --locked --bench coverage 2>&1 | grep -E '^(monaco|city|coverage_)' || true
+cargo bench --locked --bench coverage 2>&1 | grep -E '^(monaco|city|coverage_.*:)' || true
 for estimate in target/criterion/coverage_*/*/new/estimates.json; do
   group=$(basename "$(dirname "$(dirname "$(dirname "$estimate")")")")
   name=$(basename "$(dirname "$(dirname "$estimate")")")

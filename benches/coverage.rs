@@ -1,6 +1,7 @@
 //! Walking-network coverage on a generated city (default 1,000,000 buildings with the demo
 //! generator's streets, gates and footpaths; `MINSHENG_BENCH_BUILDINGS` overrides): full
-//! coverage of one facility kind, one station's isochrone, and a plan for 10 new sites.
+//! coverage of the kind with the most stations, one station's isochrone, and plans for 10 new
+//! sites of the kind with the fewest, among compounds and among all buildings.
 //!
 //! The same on the Monaco extract, as `import-osm` reads it.
 //!
@@ -49,7 +50,16 @@ fn busiest_kind(snapshot: &Snapshot) -> FacilityKind {
     *FacilityKind::ALL.iter().max_by_key(|&&k| stations_of(snapshot, k).len()).expect("kinds exist")
 }
 
-fn suite(c: &mut Criterion, group_name: &str, snapshot: &Snapshot, plan_samples: usize) {
+/// The kind with the fewest stations (but some): the widest gaps for a plan to fill.
+fn sparsest_kind(snapshot: &Snapshot) -> FacilityKind {
+    *FacilityKind::ALL
+        .iter()
+        .filter(|&&k| !stations_of(snapshot, k).is_empty())
+        .min_by_key(|&&k| stations_of(snapshot, k).len())
+        .expect("some kind has stations")
+}
+
+fn suite(c: &mut Criterion, group_name: &str, snapshot: &Snapshot) {
     let kind = busiest_kind(snapshot);
     let fifteen = Circle::new(None, None, None).unwrap();
     let walking = snapshot.walking();
@@ -66,27 +76,28 @@ fn suite(c: &mut Criterion, group_name: &str, snapshot: &Snapshot, plan_samples:
     group.bench_function("isochrone_1000m_lines", |b| b.iter(|| black_box(network.isochrone(&station, 1_000.0))));
     let lines = network.isochrone(&station, 1_000.0);
     group.bench_function("isochrone_1000m_polygon", |b| b.iter(|| black_box(isochrone_polygon(&lines, 50.0))));
-    group.sample_size(plan_samples.max(10));
-    group.bench_function(format!("plan_k10_compounds_{kind}"), |b| {
-        b.iter(|| black_box(plan(snapshot, kind, fifteen, None, 10, &Candidates::Compounds).unwrap()))
-    });
+    let sparse = sparsest_kind(snapshot);
+    for (name, candidates) in [("compounds", Candidates::Compounds), ("buildings", Candidates::Buildings)] {
+        group.bench_function(format!("plan_k10_{name}_{sparse}"), |b| {
+            b.iter(|| black_box(plan(snapshot, sparse, fifteen, None, 10, &candidates).unwrap()))
+        });
+        let answer = plan(snapshot, sparse, fifteen, None, 10, &candidates).unwrap();
+        eprintln!(
+            "{group_name}: plan for {sparse} among {name}: {} candidates, {} walked; households covered {:.1} % → {:.1} %",
+            answer.candidates,
+            answer.candidates_evaluated,
+            answer.households_share_before * 100.0,
+            answer.picks.last().map_or(answer.households_share_before, |p| p.households_share) * 100.0
+        );
+    }
     group.finish();
-    let answer = plan(snapshot, kind, fifteen, None, 10, &Candidates::Compounds).unwrap();
-    eprintln!(
-        "{group_name}: plan for {kind}: {} candidates, {} walked; households covered {:.1} % → {:.1} %",
-        answer.candidates,
-        answer.candidates_evaluated,
-        answer.households_share_before * 100.0,
-        answer.picks.last().map_or(answer.households_share_before, |p| p.households_share) * 100.0
-    );
 }
 
-/// The Monaco extract (© OpenStreetMap contributors, ODbL 1.0) as `import-osm` reads it.
 fn monaco(c: &mut Criterion) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/monaco.osm.pbf");
     let city = minsheng::import::osm::read_city(&path).expect("the fixture reads");
     let snapshot = prepared("monaco", city.data);
-    suite(c, "coverage_monaco", &snapshot, 10);
+    suite(c, "coverage_monaco", &snapshot);
 }
 
 fn city(c: &mut Criterion) {
@@ -95,7 +106,7 @@ fn city(c: &mut Criterion) {
         return; // Monaco only
     }
     let snapshot = prepared("city", generate(&DemoOptions { buildings, ..DemoOptions::default() }));
-    suite(c, "coverage_city", &snapshot, 10);
+    suite(c, "coverage_city", &snapshot);
 }
 
 criterion_group!(benches, monaco, city);
