@@ -33,19 +33,26 @@ pub fn greedy_max_cover(
 ) -> Vec<Pick> {
     // Each candidate's whole cover weight bounds its gain; covers are already known.
     let bounds = candidate_covers.iter().map(|cover| cover.iter().map(|&d| u64::from(weights[d as usize])).sum()).collect();
-    greedy_max_cover_lazy(covered_already, weights, bounds, |c| candidate_covers[c].clone(), k)
+    let evaluate = |batch: &[usize]| batch.iter().map(|&c| candidate_covers[c].clone()).collect();
+    greedy_max_cover_lazy(covered_already, weights, bounds, evaluate, 1, k)
 }
 
 /// [`greedy_max_cover`] for when working out what a candidate covers is the expensive
 /// part (a walking search per site): `bounds[c]` must be at least the weight candidate `c`
 /// could newly cover (for example the uncovered households within a straight-line radius,
-/// since a walk is never shorter than the straight line), and `cover_of(c)` is called only
-/// for candidates whose bound reaches the top of the heap, at most once each.
+/// since a walk is never shorter than the straight line), and `evaluate` is given batches
+/// of candidates whose bound reached the top of the heap, to return what each covers
+/// (each candidate at most once, so the caller may spread a batch over threads).
+///
+/// A batch is the top entry and up to `batch - 1` more below it that are not yet exact;
+/// evaluating a few more than strictly needed keeps several cores busy and never changes
+/// the answer, since every entry still has to be exact and fresh to be picked.
 pub fn greedy_max_cover_lazy(
     covered_already: &[bool],
     weights: &[u32],
     bounds: Vec<u64>,
-    mut cover_of: impl FnMut(usize) -> Vec<u32>,
+    mut evaluate: impl FnMut(&[usize]) -> Vec<Vec<u32>>,
+    batch: usize,
     k: usize,
 ) -> Vec<Pick> {
     let mut covered = covered_already.to_vec();
@@ -60,23 +67,44 @@ pub fn greedy_max_cover_lazy(
     let mut heap: BinaryHeap<(u64, Reverse<usize>, Option<usize>)> =
         bounds.into_iter().enumerate().map(|(c, bound)| (bound, Reverse(c), None)).collect();
     let mut picks = Vec::with_capacity(k.min(covers.len()));
+    let mut pending: Vec<usize> = Vec::with_capacity(batch.max(1));
     while picks.len() < k {
-        let Some((bound, Reverse(c), round)) = heap.pop() else { break };
+        let Some(&(bound, Reverse(c), round)) = heap.peek() else { break };
         if bound == 0 {
             break; // nothing left can cover anything new
         }
-        if round != Some(picks.len()) {
-            let cover = covers[c].get_or_insert_with(|| cover_of(c));
-            heap.push((gain(&covered, cover), Reverse(c), Some(picks.len())));
+        let this_round = Some(picks.len());
+        if round == this_round {
+            // Exact, fresh and on top: no other candidate can do better, and an equal one
+            // with a lower index would have been popped first.
+            heap.pop();
+            for &d in covers[c].as_deref().unwrap_or_default() {
+                covered[d as usize] = true;
+            }
+            total += bound;
+            picks.push(Pick { candidate: c, newly_covered_weight: bound, total_covered_weight: total });
             continue;
         }
-        // Exact, fresh and on top: no other candidate can do better, and an equal one with
-        // a lower index would have been popped first.
-        for &d in covers[c].as_deref().unwrap_or_default() {
-            covered[d as usize] = true;
+        // Bring the top entries up to date: stale exact gains are recomputed from their
+        // known cover, bounds are evaluated together in one batch.
+        pending.clear();
+        while let Some(&(bound, Reverse(c), round)) = heap.peek() {
+            if round == this_round || bound == 0 || pending.len() >= batch.max(1) {
+                break;
+            }
+            heap.pop();
+            match &covers[c] {
+                Some(cover) => heap.push((gain(&covered, cover), Reverse(c), this_round)),
+                None => pending.push(c),
+            }
         }
-        total += bound;
-        picks.push(Pick { candidate: c, newly_covered_weight: bound, total_covered_weight: total });
+        if pending.is_empty() {
+            continue;
+        }
+        for (&c, cover) in pending.iter().zip(evaluate(&pending)) {
+            heap.push((gain(&covered, &cover), Reverse(c), this_round));
+            covers[c] = Some(cover);
+        }
     }
     picks
 }
@@ -133,13 +161,18 @@ mod tests {
         let covered: Vec<bool> = (0..60).map(|_| next(5) == 0).collect();
         let eager = greedy_max_cover(&covered, &weights, &covers, 6);
         // Bounds: the cover's weight plus slack, as a straight-line estimate would give.
-        let bounds = covers.iter().map(|c| c.iter().map(|&d| u64::from(weights[d as usize])).sum::<u64>() + 3).collect();
+        let bounds: Vec<u64> = covers.iter().map(|c| c.iter().map(|&d| u64::from(weights[d as usize])).sum::<u64>() + 3).collect();
         let mut evaluated = vec![0; covers.len()];
-        let lazy = greedy_max_cover_lazy(&covered, &weights, bounds, |c| {
-            evaluated[c] += 1;
-            covers[c].clone()
-        }, 6);
+        let lazy = greedy_max_cover_lazy(&covered, &weights, bounds.clone(), |batch| {
+            batch.iter().map(|&c| {
+                evaluated[c] += 1;
+                covers[c].clone()
+            }).collect()
+        }, 1, 6);
         assert_eq!(lazy, eager);
+        // Batches of several evaluate more but choose the same.
+        let batched = greedy_max_cover_lazy(&covered, &weights, bounds, |batch| batch.iter().map(|&c| covers[c].clone()).collect(), 8, 6);
+        assert_eq!(batched, eager);
         assert!(evaluated.iter().all(|&n| n <= 1), "a cover is worked out at most once");
         assert!(evaluated.iter().sum::<i32>() < 40, "low bounds are never evaluated: {evaluated:?}");
     }

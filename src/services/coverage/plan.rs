@@ -14,6 +14,8 @@ use crate::services::ServiceError;
 pub const MAX_ADD: usize = 50;
 /// At most this many given candidate points.
 pub const MAX_POINTS: usize = 10_000;
+/// Candidates whose walking reach is worked out together, spread over the cores.
+const EVALUATION_BATCH: usize = 16;
 
 /// Where new stations could go.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,10 +105,7 @@ pub fn plan(
     // Only uncovered buildings can add anything: a tree of just those keeps each
     // candidate's look-around short once most of the city is covered.
     let uncovered = PointTree::build(walking.building_points.iter().zip(&covered).map(|(p, &c)| if c { None } else { *p }));
-    let mut evaluated = 0;
-    let mut scratch: Option<SourceDistances> = None;
-    let cover_of = |c: usize| -> Vec<u32> {
-        evaluated += 1;
+    let walk_reach = |c: usize, scratch: &mut Option<SourceDistances>| -> Vec<u32> {
         let point = sites[c].1;
         let nearby =
             uncovered.in_envelope(envelope_around(point, limit)).filter(|&b| uncovered.distance_to(point, b) <= limit);
@@ -117,13 +116,29 @@ pub fn plan(
                 let cover = nearby
                     .filter(|&b| walking.building_snaps[b as usize].is_some_and(|s| network.distance_to(&from, &s) <= limit))
                     .collect();
-                scratch = Some(from);
+                *scratch = Some(from);
                 cover
             }
             _ => nearby.collect(),
         }
     };
-    let picks = greedy_max_cover_lazy(&covered, &weights, bounds, cover_of, add);
+    // Each thread keeps its own search memory from batch to batch.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut scratches: Vec<Option<SourceDistances>> = (0..threads).map(|_| None).collect();
+    let mut evaluated = 0;
+    let evaluate = |batch: &[usize]| -> Vec<Vec<u32>> {
+        evaluated += batch.len();
+        let chunk = batch.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = batch
+                .chunks(chunk)
+                .zip(scratches.iter_mut())
+                .map(|(part, scratch)| scope.spawn(|| part.iter().map(|&c| walk_reach(c, scratch)).collect::<Vec<_>>()))
+                .collect();
+            parts.into_iter().flat_map(|h| h.join().expect("walking searches do not panic")).collect()
+        })
+    };
+    let picks = greedy_max_cover_lazy(&covered, &weights, bounds, evaluate, EVALUATION_BATCH, add);
 
     let households: u64 = weights.iter().map(|&w| u64::from(w)).sum();
     let share = |part: u64| if households == 0 { 0.0 } else { part as f64 / households as f64 };
