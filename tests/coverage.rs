@@ -324,3 +324,28 @@ async fn the_plan_picks_the_best_site_first_and_delivers_what_it_promises() {
     let plan = json(&answer);
     assert_eq!(plan["picks"].as_array().unwrap().len(), 0, "the built site adds nothing now: {plan}");
 }
+
+#[tokio::test]
+async fn the_locate_card_gives_walking_distances_when_asked() {
+    let (data, lines) = district_on_lattice();
+    let (catalog, _) = catalog_of(&data).await;
+    let app = common::unlimited_app(catalog);
+    let building = &data.buildings[17];
+    let at = building.geometry.interior_point().unwrap();
+    let plain = get(&app, &format!("/api/locate?lon={}&lat={}", at.x(), at.y())).await;
+    assert!(plain["stations"].as_array().unwrap().iter().all(|s| s["walk_m"].is_null()), "only when asked");
+    let card = get(&app, &format!("/api/locate?lon={}&lat={}&walk=true", at.x(), at.y())).await;
+    assert_eq!(card["building"]["id"], building.id.as_str());
+    let graph = WalkNetwork::from_lines(&lines);
+    let home = graph.snap(geo::Centroid::centroid(&building.geometry).unwrap()).unwrap();
+    let stations = card["stations"].as_array().unwrap();
+    assert!(!stations.is_empty());
+    for s in stations {
+        let station = data.stations.iter().find(|x| x.id == s["id"].as_str().unwrap()).unwrap();
+        let target = graph.snap(point(&station.geometry)).unwrap();
+        let expected = graph.distance_to(&graph.distances_from_sources(&[home], 5_000.0), &target);
+        let walk = s["walk_m"].as_f64().expect("the lattice reaches every station");
+        assert!((walk - expected).abs() <= 0.051, "{}: {walk} m, expected {expected} m", station.id);
+        assert!(walk >= s["distance_m"].as_f64().unwrap() - 0.1, "a walk is never shorter than the line");
+    }
+}

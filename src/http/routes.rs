@@ -8,7 +8,7 @@ use super::error::ApiError;
 use super::params::Params;
 use crate::crs::Crs;
 use crate::model::Layer;
-use crate::services::locate::{locate as locate_point, LocateQuery};
+use crate::services::locate::{add_walks, locate as locate_point, LocateQuery};
 use crate::services::{features, search as search_names, Catalog};
 
 /// `GET /healthz`: liveness plus what is loaded.
@@ -19,7 +19,7 @@ pub async fn health(State(catalog): State<Catalog>) -> Json<Value> {
     Json(json!({ "status": "ok", "data_version": snapshot.version, "counts": counts }))
 }
 
-/// `GET /api/locate?lon=&lat=[&crs=wgs84|gcj02|bd09]`
+/// `GET /api/locate?lon=&lat=[&crs=wgs84|gcj02|bd09][&walk=true]`
 pub async fn locate(State(catalog): State<Catalog>, params: Params) -> Result<Json<Value>, ApiError> {
     let query = LocateQuery {
         lon: params.required("lon")?,
@@ -28,6 +28,17 @@ pub async fn locate(State(catalog): State<Catalog>, params: Params) -> Result<Js
     };
     let point = query.wgs84()?;
     let snapshot = catalog.snapshot();
+    if params.optional::<bool>("walk")?.unwrap_or(false) {
+        // Walking may wait for the network to be built (seconds on a big city): off the async threads.
+        let answer = tokio::task::spawn_blocking(move || {
+            let mut location = locate_point(&snapshot, point, query.crs);
+            add_walks(&snapshot, point, &mut location);
+            serde_json::to_value(location).expect("location serialises")
+        })
+        .await
+        .expect("locating does not panic");
+        return Ok(Json(answer));
+    }
     let location = locate_point(&snapshot, point, query.crs);
     Ok(Json(serde_json::to_value(location).expect("location serialises")))
 }

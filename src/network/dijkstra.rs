@@ -4,6 +4,8 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+use rustc_hash::FxHashMap;
+
 use super::graph::WalkNetwork;
 use super::snap::Snap;
 
@@ -91,6 +93,51 @@ impl WalkNetwork {
         SourceDistances { node_m, reached, sources, limit_m }
     }
 
+    /// Walking distances from one snapped point to each of a few others (a resident to the
+    /// stations near them), `f64::INFINITY` beyond `limit_m`. The search keeps its
+    /// distances in a hash map and stops as soon as no target can get closer, so it costs
+    /// the area walked, not the size of the network.
+    pub fn walks_between(&self, from: &Snap, to: &[Snap], limit_m: f64) -> Vec<f64> {
+        let mut best: Vec<f64> = to
+            .iter()
+            .map(|t| {
+                if t.edge == from.edge {
+                    from.access_m + (from.fraction - t.fraction).abs() * (t.from_m + t.to_m) + t.access_m
+                } else {
+                    f64::INFINITY
+                }
+            })
+            .collect();
+        let mut settled: FxHashMap<u32, f64> = FxHashMap::default();
+        let mut heap = BinaryHeap::new();
+        heap.push(Entry(from.access_m + from.from_m, from.from));
+        heap.push(Entry(from.access_m + from.to_m, from.to));
+        while let Some(Entry(d, node)) = heap.pop() {
+            let worst = best.iter().copied().fold(0.0, f64::max);
+            if d > limit_m || d >= worst {
+                break; // every target is as close as it will get
+            }
+            if settled.contains_key(&node) {
+                continue;
+            }
+            settled.insert(node, d);
+            for (t, target) in to.iter().enumerate() {
+                if target.from == node {
+                    best[t] = best[t].min(d + target.from_m + target.access_m);
+                }
+                if target.to == node {
+                    best[t] = best[t].min(d + target.to_m + target.access_m);
+                }
+            }
+            for (next, length_m) in self.neighbours(node) {
+                if !settled.contains_key(&next) {
+                    heap.push(Entry(d + length_m, next));
+                }
+            }
+        }
+        best.into_iter().map(|d| if d <= limit_m { d } else { f64::INFINITY }).collect()
+    }
+
     /// Walking distance from the nearest source to `target` in metres, both access legs
     /// included: through either end node of the target's segment, or, for a source on the
     /// same segment, straight along it. `f64::INFINITY` beyond the limit.
@@ -149,6 +196,24 @@ mod tests {
         let d = network.distances_from_sources(&[source], 1_000.0);
         let expected = source.access_m + 0.6 * network.edges()[1].length_m + target.access_m;
         assert!((network.distance_to(&d, &target) - expected).abs() < 1e-6);
+    }
+
+    #[test]
+    fn walks_between_agree_with_the_full_search() {
+        let network = WalkNetwork::from_lines(&[
+            line_string![(x: 0.0, y: 0.0), (x: 0.001, y: 0.0), (x: 0.002, y: 0.0), (x: 0.003, y: 0.0)],
+            line_string![(x: 0.001, y: 0.0), (x: 0.001, y: 0.001), (x: 0.003, y: 0.001), (x: 0.003, y: 0.0)],
+        ]);
+        let from = network.snap(Point::new(0.0004, 0.0001)).unwrap();
+        let targets: Vec<Snap> =
+            [(0.0006, -0.0001), (0.0025, 0.00005), (0.002, 0.0012), (0.0031, 0.0005)].iter().map(|&(x, y)| network.snap(Point::new(x, y)).unwrap()).collect();
+        let full = network.distances_from_sources(&[from], 10_000.0);
+        let walks = network.walks_between(&from, &targets, 10_000.0);
+        for (t, walk) in targets.iter().zip(&walks) {
+            assert!((walk - network.distance_to(&full, t)).abs() < 1e-9, "{walk}");
+        }
+        let short = network.walks_between(&from, &targets, 200.0);
+        assert!(short[0].is_finite() && short[2].is_infinite());
     }
 
     #[test]

@@ -131,6 +131,35 @@ pub struct StationCard<'a> {
     pub point: [f64; 2],
     /// Straight-line (haversine) distance.
     pub distance_m: f64,
+    /// Walking distance along the network, from the building (or the point) to the station,
+    /// when asked for ([`add_walks`]) and the station is within [`WALK_SEARCH_M`].
+    pub walk_m: Option<f64>,
+}
+
+/// How far the card's walking distances are searched.
+pub const WALK_SEARCH_M: f64 = 3_000.0;
+
+/// Fills in the stations' walking distances, when the data has a walking network. The walk
+/// starts where the building found joins the network (home), else where the point does.
+/// The network is built on first use (in the background after each reload).
+pub fn add_walks(snapshot: &Snapshot, point: Point, location: &mut Location<'_>) {
+    let walking = snapshot.walking();
+    let Some(network) = &walking.network else { return };
+    let home = location.building.as_ref().and_then(|b| snapshot.find(Layer::Buildings, b.id)).and_then(|b| walking.building_snaps[b as usize]);
+    let Some(from) = home.or_else(|| network.snap(point)) else { return };
+    let stations: Vec<(usize, crate::network::Snap)> = location
+        .stations
+        .iter()
+        .enumerate()
+        .filter_map(|(i, card)| {
+            let s = snapshot.find(Layer::Stations, card.id)?;
+            Some((i, walking.station_snaps[s as usize]?))
+        })
+        .collect();
+    let targets: Vec<_> = stations.iter().map(|(_, snap)| *snap).collect();
+    for ((i, _), metres) in stations.iter().zip(network.walks_between(&from, &targets, WALK_SEARCH_M)) {
+        location.stations[*i].walk_m = metres.is_finite().then(|| round_m(metres));
+    }
 }
 
 /// Answers the resident's lookup for a WGS84 point.
@@ -193,6 +222,7 @@ pub fn locate(snapshot: &Snapshot, point: Point, crs: Crs) -> Location<'_> {
                 phone: station.phone.as_deref(),
                 point: at,
                 distance_m: round_m(metres),
+                walk_m: None,
             }
         })
         .collect();
