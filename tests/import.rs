@@ -198,3 +198,39 @@ async fn the_database_itself_enforces_references() {
     assert_eq!(fixture.store.data_version().await.unwrap(), version);
     assert!(!fixture.store.ids(Layer::Grids).await.unwrap().contains("G-NEW"));
 }
+
+#[tokio::test]
+async fn walkways_import_as_lines_and_join_where_they_share_a_coordinate() {
+    let fixture = Fixture::new().await;
+    let street = json!({"type": "LineString", "coordinates": [[104.0, 30.0], [104.001, 30.0], [104.002, 30.0]]});
+    // Two paths: one leaves the street at its middle vertex, the other only crosses it.
+    let paths = json!({"type": "MultiLineString", "coordinates": [
+        [[104.001, 30.0], [104.001, 30.001]],
+        [[104.0015, 29.999], [104.0015, 30.001]]
+    ]});
+    let report = fixture
+        .import(Layer::Walkways, collection(vec![feature("W1", street, json!({"kind": "residential", "name": "青龙路"})), feature("W2", paths, json!({}))]))
+        .await
+        .unwrap();
+    assert_eq!(report.to_string(), "walkways: 2 new, 0 updated");
+    let data = fixture.loaded().await;
+    let w2 = data.walkways.iter().find(|w| w.id == "W2").unwrap();
+    assert_eq!((w2.kind.as_str(), w2.name.as_deref()), ("footway", None), "kind defaults to footway");
+
+    let snapshot = minsheng::index::Snapshot::build(data, 1).unwrap();
+    let network = snapshot.walking().network.as_ref().expect("walkways make a network");
+    // 3 street nodes + 1 path end + 2 ends of the crossing path: the crossing is not a junction.
+    assert_eq!(network.nodes().len(), 6);
+    assert_eq!(network.edges().len(), 4);
+
+    for (bad, message) in [
+        (json!({"type": "Polygon", "coordinates": [[[104.0, 30.0], [104.1, 30.0], [104.1, 30.1], [104.0, 30.0]]]}), "expected a LineString or MultiLineString"),
+        (json!({"type": "LineString", "coordinates": [[104.0, 30.0]]}), "a line needs at least 2"),
+        (json!({"type": "LineString", "coordinates": [[30.0, 104.0], [30.1, 104.0]]}), "out of range"),
+    ] {
+        let before = fixture.loaded().await;
+        let error = fixture.import(Layer::Walkways, collection(vec![feature("W9", bad, json!({}))])).await.expect_err("must be rejected").to_string();
+        assert!(error.contains(message), "expected {message:?} in:\n{error}");
+        assert_eq!(fixture.loaded().await, before);
+    }
+}
