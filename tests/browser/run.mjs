@@ -366,7 +366,8 @@ for (const [name, fn] of tests) {
     outcome = err instanceof Skip ? 'skip' : 'fail';
     if (outcome === 'skip') t.reason = err.message;
     else {
-      t.failure = err.stack ?? String(err);
+      // Playwright colours its call log; the test output is plain text.
+      t.failure = (err.stack ?? String(err)).replace(/\x1b\[[0-9;]*m/g, '');
       // A screenshot of the page as it failed.
       const page = t.pages.findLast((p) => !p.isClosed());
       const path = join(SHOTS, `FAILED-${name.split(':')[0]}-${tests.findIndex(([n]) => n === name)}.png`);
