@@ -1,0 +1,388 @@
+// Browser tests of the map page in the system's headless Chromium (Debian's `chromium`),
+// driven by playwright-core (no browser download). tests/browser.rs starts the real server
+// on a fresh database with the demo district and runs this file; by hand:
+//
+//   node tests/browser/run.mjs --url http://127.0.0.1:8080 --screenshots target/screenshots [--token ms_…]
+//
+// `--token` (or MINSHENG_TOKEN) is an official's staff token, for the staff test. The
+// browser is $CHROMIUM or /usr/bin/chromium. Every wait is on a condition (the map's rendered
+// features, an element, an API answer), never a fixed sleep. Page errors, console errors and
+// failed requests are printed, and page errors or console errors fail the test they occur in.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const { values: args } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    screenshots: { type: 'string', default: 'target/screenshots' },
+    token: { type: 'string', default: process.env.MINSHENG_TOKEN ?? '' },
+    only: { type: 'string', default: '' },
+  },
+});
+if (!args.url) {
+  console.error('usage: node run.mjs --url http://127.0.0.1:PORT [--screenshots DIR] [--token OFFICIAL_TOKEN] [--only NAME]');
+  process.exit(2);
+}
+const BASE = args.url.replace(/\/$/, '');
+const SHOTS = args.screenshots;
+mkdirSync(SHOTS, { recursive: true });
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TIMEOUT = 20_000;
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 375, height: 812 };
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+class Skip extends Error {}
+const skip = (reason) => { throw new Skip(reason); };
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function api(path, options = {}) {
+  const response = await fetch(BASE + path, {
+    ...options,
+    headers: { 'content-type': 'application/json', ...(options.headers ?? {}) },
+  });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw new Error(`${options.method ?? 'GET'} ${path}: HTTP ${response.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+// A building to click or stand at: the first of the layer, with a point inside it (the mean
+// of its outer ring's corners: the demo's buildings are convex) that /api/locate confirms.
+async function aBuilding() {
+  const layer = await api('/api/layers/buildings?limit=1');
+  const feature = layer.features[0];
+  check(feature, '/api/layers/buildings returned no building');
+  let ring = feature.geometry.coordinates[0];
+  if (feature.geometry.type === 'MultiPolygon') ring = ring[0];
+  const corners = ring.slice(0, -1);
+  const lon = corners.reduce((s, c) => s + c[0], 0) / corners.length;
+  const lat = corners.reduce((s, c) => s + c[1], 0) / corners.length;
+  const located = await api(`/api/locate?lon=${lon.toFixed(7)}&lat=${lat.toFixed(7)}`);
+  check(located.building, `/api/locate found no building at the centre of ${feature.id}`);
+  return { id: feature.id, lon, lat, located };
+}
+
+let browser;
+// A new page (in its own context) at the map, with its errors collected. The map object is
+// `window.minsheng.map` (app.js exposes it for these tests).
+async function openPage(test, { viewport = DESKTOP, hash = '', geolocation } = {}) {
+  const context = await browser.newContext({
+    viewport,
+    deviceScaleFactor: 1,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    isMobile: viewport.width < 700,
+    hasTouch: viewport.width < 700,
+    ...(geolocation ? { geolocation, permissions: ['geolocation'] } : {}),
+  });
+  context.setDefaultTimeout(TIMEOUT);
+  const page = await context.newPage();
+  test.pages.push(page);
+  page.on('pageerror', (err) => test.errors.push(`page error: ${err.stack ?? err.message}`));
+  page.on('console', (msg) => {
+    const line = `console.${msg.type()}: ${msg.text()}`;
+    if (msg.type() === 'error') test.errors.push(line);
+    else if (msg.type() === 'warning') test.log.push(line);
+  });
+  page.on('requestfailed', (request) => {
+    // A request the page aborted on purpose (a newer filter) is not a failure.
+    const failure = request.failure()?.errorText ?? '';
+    if (!failure.includes('ERR_ABORTED')) test.errors.push(`request failed: ${request.url()} ${failure}`);
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400) test.errors.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  await page.goto(`${BASE}/${hash}`);
+  await page.waitForFunction(() => window.minsheng?.map, null, { timeout: TIMEOUT }).catch(() => {
+    throw new Error('window.minsheng.map is not set: app.js must expose the map (`window.minsheng = { map }`)');
+  });
+  await idle(page);
+  return page;
+}
+
+// Waits until the map has loaded its style and tiles and stands still.
+async function idle(page) {
+  await page.waitForFunction(() => {
+    const map = window.minsheng.map;
+    return map.loaded() && map.areTilesLoaded() && !map.isMoving();
+  }, null, { polling: 100 });
+}
+
+// Waits until the named layers (those of them that exist) have rendered at least one
+// feature on screen; returns the number per layer.
+async function rendered(page, layers, what) {
+  try {
+    await page.waitForFunction((ids) => {
+      const map = window.minsheng.map;
+      return ids.every((id) => map.getLayer(id) && map.queryRenderedFeatures({ layers: [id] }).length > 0);
+    }, layers, { polling: 100 });
+  } catch (err) {
+    const counts = await page.evaluate((ids) => Object.fromEntries(ids.map((id) => {
+      const map = window.minsheng.map;
+      if (!map.getLayer(id)) return [id, 'no such layer'];
+      return [id, `${map.queryRenderedFeatures({ layers: [id] }).length} features, visibility ${map.getLayoutProperty(id, 'visibility') ?? 'visible'}`];
+    })), layers);
+    throw new Error(`${what}: no rendered features: ${JSON.stringify(counts)} (${err.message.split('\n')[0]})`);
+  }
+  await idle(page);
+  return page.evaluate((ids) => Object.fromEntries(ids.map((id) => [id, window.minsheng.map.queryRenderedFeatures({ layers: [id] }).length])), layers);
+}
+
+// Puts a lon/lat at a point of the screen where the map itself (not the panel or a card) is
+// under the pointer, at `zoom`, and returns that point.
+async function bringIntoView(page, lon, lat, zoom) {
+  return page.evaluate(async ({ lon, lat, zoom }) => {
+    const map = window.minsheng.map;
+    const canvas = map.getCanvas();
+    const box = canvas.getBoundingClientRect();
+    map.jumpTo({ center: [lon, lat], zoom });
+    const free = [[0.5, 0.5], [0.5, 0.7], [0.5, 0.85], [0.7, 0.5], [0.8, 0.5], [0.5, 0.3]]
+      .map(([fx, fy]) => ({ x: box.left + box.width * fx, y: box.top + box.height * fy }))
+      .find(({ x, y }) => document.elementFromPoint(x, y) === canvas);
+    if (!free) throw new Error('no point of the map is free of the panel and cards');
+    const at = map.project([lon, lat]);
+    map.panBy([at.x + box.left - free.x, at.y + box.top - free.y], { animate: false });
+    const p = map.project([lon, lat]);
+    return { x: p.x + box.left, y: p.y + box.top };
+  }, { lon, lat, zoom });
+}
+
+// Polls an API condition (every 100 ms) until it holds.
+async function until(condition, message) {
+  const deadline = Date.now() + TIMEOUT;
+  while (!(await condition())) {
+    check(Date.now() < deadline, message);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function shoot(page, name) {
+  await idle(page);
+  const path = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
+
+// The locate card for a building: its name, the grid chain and the contact board with tel: links.
+async function expectCard(page, located) {
+  const card = page.locator('#card');
+  await card.waitFor({ state: 'visible' });
+  await page.waitForFunction((name) => document.querySelector('#card-body h2')?.textContent.includes(name), located.building.name, { polling: 100 })
+    .catch(async () => { throw new Error(`the card does not name ${located.building.name}: ${await card.innerText()}`); });
+  const chain = await card.locator('.chain li').allInnerTexts();
+  const expected = ['street', 'community', 'grid', 'micro_grid'].map((k) => located.grid_chain?.[k]?.name).filter(Boolean);
+  check(JSON.stringify(chain) === JSON.stringify(expected), `the card's grid chain ${JSON.stringify(chain)} is not ${JSON.stringify(expected)}`);
+  const contacts = await card.locator('.contacts li').count();
+  check(contacts === located.contacts.length && contacts > 0, `the card lists ${contacts} contacts, the API ${located.contacts.length}`);
+  const tel = await card.locator('.contacts a[href^="tel:"]').count();
+  check(tel === contacts, `${tel} of ${contacts} contacts have a tel: link`);
+}
+
+// ---------------------------------------------------------------------------------------
+// Tests, in order. Each gets `t` with its pages, collected errors and log lines.
+
+const state = { building: null, cases: [] };
+
+const tests = [
+  ['resident: clicking a building shows its card (desktop)', async (t) => {
+    const building = (state.building = await aBuilding());
+    const page = await openPage(t);
+    const point = await bringIntoView(page, building.lon, building.lat, 16.5);
+    await idle(page);
+    await page.mouse.click(point.x, point.y);
+    await expectCard(page, building.located);
+    t.shots.push(await shoot(page, 'resident'));
+  }],
+
+  ['resident: the card on a phone (375×812)', async (t) => {
+    const { located, lon, lat } = state.building ?? (state.building = await aBuilding());
+    const page = await openPage(t, { viewport: PHONE });
+    const point = await bringIntoView(page, lon, lat, 17);
+    await idle(page);
+    await page.mouse.click(point.x, point.y);
+    await expectCard(page, located);
+    t.shots.push(await shoot(page, 'resident-phone'));
+  }],
+
+  ['planner: the heat map and the hexagons render features', async (t) => {
+    const page = await openPage(t);
+    await page.click('#tab-planner');
+    check((await page.evaluate(() => location.hash)) === '#planner', 'the planner tab does not set #planner');
+    await page.locator('#show-hexagons').check();
+    const counts = await rendered(page, ['heat', 'hex-fill', 'hex-line'], 'planner');
+    t.log.push(`rendered features: ${JSON.stringify(counts)}`);
+    // The side list and the timeline come from the same filter.
+    await page.locator('#problem-rows tr').first().waitFor();
+    check(!(await page.locator('#problem-rows .empty').count()), 'the problem list is empty');
+    await page.locator('#timeline svg rect').first().waitFor({ state: 'attached' });
+    await page.waitForFunction(() => /六边形/.test(document.getElementById('planner-status').textContent), null, { polling: 100 });
+    t.shots.push(await shoot(page, 'planner'));
+  }],
+
+  ['official: the coverage view renders isochrones and buildings by distance', async (t) => {
+    const page = await openPage(t, { hash: '#coverage?kind=elderly_day_care&minutes=15' });
+    check(await page.locator('#coverage-view').isVisible(), '#coverage… does not open the official view');
+    // Buildings by distance are fetched from zoom 13: zoom in if the district view is wider.
+    await page.evaluate(() => {
+      const map = window.minsheng.map;
+      if (map.getZoom() < 14) map.jumpTo({ zoom: 14 });
+    });
+    const counts = await rendered(page, ['cov-iso-fill', 'cov-iso-line', 'cov-buildings', 'cov-stations'], 'coverage');
+    t.log.push(`rendered features: ${JSON.stringify(counts)}`);
+    // Buildings are coloured by a distance the API gave them.
+    const distances = await page.evaluate(() => window.minsheng.map.queryRenderedFeatures({ layers: ['cov-buildings'] })
+      .filter((f) => typeof f.properties.distance_m === 'number').length);
+    t.log.push(`buildings on screen with a distance: ${distances}`);
+    await page.locator('#coverage-total-rows tr').first().waitFor();
+    await page.waitForFunction(() => document.getElementById('coverage-method').textContent.trim() !== '', null, { polling: 100 });
+    t.shots.push(await shoot(page, 'coverage'));
+  }],
+
+  ['resident: report twice at one place; the second sees the duplicate hint and the case number', async (t) => {
+    const { lon, lat, located } = state.building ?? (state.building = await aBuilding());
+    // The resident stands at the building: "where am I" uses the browser's position.
+    const resident = await openPage(t, { viewport: PHONE, geolocation: { longitude: lon, latitude: lat, accuracy: 5 } });
+    if (!(await resident.locator('#report-open').count())) skip('resident report UI not present (#report-open missing)');
+    // A category with no open report within 50 m yet, so that only our first report makes the second a duplicate.
+    let category;
+    for (const c of ['noise', 'sanitation', 'pets', 'parking', 'other', 'safety_hazard', 'neighbour_dispute', 'property_service']) {
+      if ((await api(`/api/reports/nearby?lon=${lon}&lat=${lat}&category=${c}`)).reports.length === 0) { category = c; break; }
+    }
+    check(category, `every category already has an open report near ${lon},${lat}`);
+    t.log.push(`category ${category} at ${located.building.name}`);
+
+    const report = async (description, expectDuplicates) => {
+      await resident.click('#where-am-i');
+      await expectCard(resident, located);
+      await resident.click('#report-open');
+      await resident.locator('#report-form').waitFor({ state: 'visible' });
+      const prechecked = resident.waitForResponse((r) => r.url().includes('/api/reports/nearby'), { timeout: 5_000 }).catch(() => null);
+      const select = resident.locator('#report-category');
+      if ((await select.evaluate((el) => el.tagName)) === 'SELECT') await select.selectOption(category);
+      else await select.locator(`input[value="${category}"]`).check();
+      await resident.fill('#report-description', description);
+      await resident.fill('#report-name', '测试居民');
+      await resident.fill('#report-phone', '13800000000');
+      if (expectDuplicates) {
+        await resident.locator('#report-duplicates .me-too').first().waitFor({ state: 'visible' });
+        return null;
+      }
+      // The pre-check ran and found nothing: no "me too" to offer.
+      await prechecked;
+      check(!(await resident.locator('#report-duplicates .me-too').count()), 'the first report already shows a duplicate hint');
+      await resident.click('#report-submit');
+      await resident.locator('#report-result #report-case').waitFor({ state: 'visible' });
+      const number = (await resident.locator('#report-case').innerText()).trim();
+      check(/^MS\d{8}$/.test(number), `the case number shown is "${number}"`);
+      return number;
+    };
+    const first = await report('楼道灯坏了，晚上看不见（浏览器测试）', false);
+    state.cases.push(first);
+    const filed = (await api(`/api/reports/${first}`)).report;
+    check(filed.category === category, `case ${first} has category ${filed.category}, not ${category}`);
+    check(filed.building_id === located.building.id, `case ${first} is at building ${filed.building_id}, not ${located.building.id}`);
+    t.log.push(`first report: ${first}`);
+    t.shots.push(await shoot(resident, 'report'));
+
+    await resident.reload();
+    await idle(resident);
+    await report('同一个问题，再报一次（浏览器测试）', true);
+    const hint = await resident.locator('#report-duplicates').innerText();
+    t.log.push(`duplicate hint: ${hint.replace(/\s+/g, ' ').slice(0, 120)}`);
+    check(hint.includes(first), `the duplicate hint does not name ${first}: ${hint}`);
+    t.shots.push(await shoot(resident, 'report-duplicate'));
+    // "Me too" supports the first case instead of filing a second.
+    const before = filed.supporters;
+    await resident.locator('#report-duplicates .me-too').first().click();
+    await until(async () => (await api(`/api/reports/${first}`)).report.supporters > before, `"me too" did not add a supporter to ${first}`);
+  }],
+
+  ['staff: an official signs in and closes the case', async (t) => {
+    const page = await openPage(t);
+    if (!(await page.locator('#tab-staff').count())) skip('staff UI not present (#tab-staff missing)');
+    check(args.token, 'no official token: pass --token or MINSHENG_TOKEN');
+    let caseNumber = state.cases[0];
+    if (!caseNumber) {
+      // The resident test did not run: file the case through the API.
+      const { lon, lat } = state.building ?? (state.building = await aBuilding());
+      caseNumber = (await api('/api/reports', { method: 'POST', body: JSON.stringify({ category: 'sanitation', description: '垃圾桶满了（浏览器测试）', lon, lat }) })).report.case_number;
+    }
+    t.log.push(`case ${caseNumber}`);
+    await page.click('#tab-staff');
+    await page.fill('#staff-token', args.token);
+    await page.click('#staff-signin');
+    const item = page.locator(`#staff-queue .case-item[data-case="${caseNumber}"]`);
+    await item.waitFor({ state: 'visible' });
+    await item.click();
+    const detail = page.locator('#staff-case');
+    await detail.waitFor({ state: 'visible' });
+    await page.waitForFunction((n) => document.getElementById('staff-case').textContent.includes(n), caseNumber, { polling: 100 });
+    t.shots.push(await shoot(page, 'staff'));
+    const staffView = (path) => api(path, { headers: { authorization: `Bearer ${args.token}` } });
+    for (const to of ['accepted', 'dispatched', 'in_progress', 'resolved', 'verified', 'closed']) {
+      const button = page.locator(`#staff-case .transition[data-to="${to}"]`);
+      await button.waitFor({ state: 'visible' });
+      if (await page.locator('#transition-note').count()) await page.fill('#transition-note', `浏览器测试：${to}`);
+      await button.click();
+      await until(async () => (await staffView(`/api/reports/${caseNumber}`)).report.state === to, `the case did not move to ${to}`);
+    }
+    await page.waitForFunction(() => /closed|已结案/.test(document.getElementById('staff-case').textContent), null, { polling: 100 })
+      .catch(async () => { throw new Error(`#staff-case does not show the state closed: ${await detail.innerText()}`); });
+    const { history } = await staffView(`/api/reports/${caseNumber}`);
+    t.log.push(`closed; ${history.length} events in the audit trail`);
+    t.shots.push(await shoot(page, 'staff-closed'));
+  }],
+];
+
+// ---------------------------------------------------------------------------------------
+// The run: one browser, the tests in order, a summary; the exit code says whether all passed.
+
+const started = Date.now();
+browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  // WebGL through SwiftShader (software), as a machine without a GPU has it.
+  args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--no-sandbox', '--disable-dev-shm-usage'],
+});
+console.log(`chromium ${browser.version()} (${CHROMIUM}), server ${BASE}, screenshots in ${SHOTS}`);
+const results = { passed: 0, failed: 0, skipped: 0 };
+for (const [name, fn] of tests) {
+  if (args.only && !name.includes(args.only)) continue;
+  const t = { pages: [], errors: [], log: [], shots: [] };
+  const t0 = Date.now();
+  let outcome;
+  try {
+    await fn(t);
+    if (t.errors.length) throw new Error(`the page reported ${t.errors.length} error(s)`);
+    outcome = 'ok';
+  } catch (err) {
+    outcome = err instanceof Skip ? 'skip' : 'fail';
+    if (outcome === 'skip') t.reason = err.message;
+    else {
+      // Playwright colours its call log; the test output is plain text.
+      t.failure = (err.stack ?? String(err)).replace(/\x1b\[[0-9;]*m/g, '');
+      // A screenshot of the page as it failed.
+      const page = t.pages.findLast((p) => !p.isClosed());
+      const path = join(SHOTS, `FAILED-${name.split(':')[0]}-${tests.findIndex(([n]) => n === name)}.png`);
+      if (page && (await page.screenshot({ path }).then(() => true, () => false))) t.shots.push(path);
+    }
+  }
+  for (const page of t.pages) await page.context().close().catch(() => {});
+  const ms = Date.now() - t0;
+  if (outcome === 'ok') { results.passed += 1; console.log(`ok       ${name} (${ms} ms)`); }
+  if (outcome === 'skip') { results.skipped += 1; console.log(`SKIPPED: ${t.reason} — ${name}`); }
+  if (outcome === 'fail') { results.failed += 1; console.log(`FAILED   ${name} (${ms} ms)\n  ${t.failure.replace(/\n/g, '\n  ')}`); }
+  for (const line of t.log) console.log(`         ${line}`);
+  for (const line of t.errors) console.log(`         ${line}`);
+  for (const shot of t.shots) console.log(`         screenshot ${shot}`);
+}
+await browser.close();
+console.log(`${results.passed} passed, ${results.failed} failed, ${results.skipped} skipped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+process.exit(results.failed ? 1 : 0);
