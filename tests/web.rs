@@ -51,6 +51,9 @@ async fn every_asset_is_served_with_its_content_type_and_caching() {
         ("/app.js", "text/javascript; charset=utf-8", false),
         ("/planner.js", "text/javascript; charset=utf-8", false),
         ("/official.js", "text/javascript; charset=utf-8", false),
+        ("/report.js", "text/javascript; charset=utf-8", false),
+        ("/staff.js", "text/javascript; charset=utf-8", false),
+        ("/i18n.js", "text/javascript; charset=utf-8", false),
         ("/style.css", "text/css; charset=utf-8", false),
         ("/vendor/maplibre-gl.js", "text/javascript; charset=utf-8", true),
         ("/vendor/maplibre-gl.css", "text/css; charset=utf-8", true),
@@ -125,11 +128,11 @@ async fn json(app: &axum::Router, uri: &str) -> Value {
 }
 
 #[tokio::test]
-async fn the_page_has_a_resident_a_planner_and_an_official_view_as_tabs() {
+async fn the_page_has_a_resident_a_planner_an_official_and_a_staff_view_as_tabs() {
     let html = get(&app().await, "/").await.body;
     let tabs = tags(&html, "button").into_iter().filter(|(_, tag)| attribute(tag, "role") == Some("tab")).collect::<Vec<_>>();
     let ids: Vec<_> = tabs.iter().map(|(_, tag)| attribute(tag, "id").unwrap()).collect();
-    assert_eq!(ids, ["tab-resident", "tab-planner", "tab-coverage"]);
+    assert_eq!(ids, ["tab-resident", "tab-planner", "tab-coverage", "tab-staff"]);
     for (_, tab) in &tabs {
         let panel = attribute(tab, "aria-controls").expect("a tab names its panel");
         let (_, section) = tags(&html, "section")
@@ -143,7 +146,7 @@ async fn the_page_has_a_resident_a_planner_and_an_official_view_as_tabs() {
     }
     // The problem list and the coverage table are their own regions, hidden until the
     // planner or official view opens.
-    for id in ["ranking", "coverage-table"] {
+    for id in ["ranking", "coverage-table", "staff-case"] {
         let (_, aside) = tags(&html, "aside").into_iter().find(|(_, tag)| attribute(tag, "id") == Some(id)).unwrap();
         assert!(attribute(aside, "hidden").is_some(), "#{id}");
     }
@@ -188,7 +191,7 @@ async fn the_scripts_find_their_elements_and_modules() {
         }
         seen += 1;
     }
-    assert!(seen >= 3, "app.js imports the planner and official modules");
+    assert!(seen >= 6, "app.js imports the planner, official, report, staff and i18n modules");
 }
 
 #[tokio::test]
@@ -396,4 +399,98 @@ async fn the_official_views_choices_are_accepted_by_the_api() {
     }
     let tilejson = json(&app, "/tiles/walkways.json").await;
     assert!(tilejson["tiles"][0].as_str().unwrap().contains("/tiles/walkways/{z}/{x}/{y}"));
+}
+
+/// The ids the browser tests drive: they must stay as they are.
+#[tokio::test]
+async fn the_page_has_the_ids_the_browser_tests_use() {
+    let html = get(&app().await, "/").await.body;
+    for id in [
+        "where-am-i", "report-open", "report-form", "report-category", "report-description", "report-name", "report-phone",
+        "report-submit", "report-duplicates", "report-result", "report-case", "case-lookup", "case-number", "case-status",
+        "tab-staff", "staff-token", "staff-signin", "staff-signout", "staff-queue", "staff-case", "transition-note", "lang-toggle",
+    ] {
+        assert!(html.contains(&format!(" id=\"{id}\"")), "the page lacks #{id}");
+    }
+    let app_js = get(&app().await, "/app.js").await.body;
+    assert!(app_js.contains("window.minsheng"), "app.js exposes the map for the browser tests");
+    let staff = get(&app().await, "/staff.js").await.body;
+    for needle in ["case-item", "data-case", "class=\"transition", "data-to=", "Bearer "] {
+        assert!(staff.contains(needle), "staff.js lacks {needle}");
+    }
+    let report = get(&app().await, "/report.js").await.body;
+    assert!(report.contains("me-too"), "report.js gives each possible duplicate a .me-too button");
+}
+
+/// The report form offers the server's twelve categories, and its length limit is the one
+/// the API enforces.
+#[tokio::test]
+async fn the_report_form_matches_what_the_api_accepts() {
+    let app = common::unlimited_app(common::demo_catalog().await);
+    let html = get(&app, "/").await.body;
+    let categories: Vec<_> = Category::ALL.iter().map(|c| c.as_str().to_owned()).collect();
+    assert_eq!(options(&html, "report-category"), categories);
+    for category in Category::ALL {
+        assert!(html.contains(&format!("<option value=\"{}\">{} ", category.as_str(), category.label_zh())), "{category:?}");
+    }
+    let (_, textarea) = tags(&html, "textarea").into_iter().find(|(_, tag)| attribute(tag, "id") == Some("report-description")).unwrap();
+    assert!(attribute(textarea, "required").is_some());
+    let limit: usize = attribute(textarea, "maxlength").unwrap().parse().unwrap();
+    let (_, name) = tags(&html, "input").into_iter().find(|(_, tag)| attribute(tag, "id") == Some("report-name")).unwrap();
+    let name_limit: usize = attribute(name, "maxlength").unwrap().parse().unwrap();
+
+    // A point inside the demo district, as the locate card gives it.
+    let building = json(&app, "/api/layers/buildings?limit=1").await;
+    let ring = &building["features"][0]["geometry"]["coordinates"][0];
+    let ring = if ring[0][0].is_array() { &ring[0] } else { ring };
+    let (lon, lat) = (ring[0][0].as_f64().unwrap(), ring[0][1].as_f64().unwrap());
+    let nearby = json(&app, &format!("/api/reports/nearby?lon={lon}&lat={lat}&category=parking")).await;
+    assert!(nearby["reports"].is_array());
+    let post = |description: String, name: String| {
+        let app = app.clone();
+        async move {
+            let body = serde_json::json!({"category": "parking", "description": description, "reporter_name": name, "lon": lon, "lat": lat});
+            common::call(&app, "POST", "/api/reports", None, Some(body.to_string())).await
+        }
+    };
+    let (status, _, body) = post("停".repeat(limit), "张".repeat(name_limit)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let answer = common::json(&body);
+    for key in ["case_number", "grid_id", "tier_label", "responder"] {
+        assert!(answer["report"][key].is_string(), "the result shows {key}: {answer}");
+    }
+    let case = answer["report"]["case_number"].as_str().unwrap().to_owned();
+    let (status, _, body) = post("停".repeat(limit + 1), String::new()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(common::json(&body)["error"]["message"].is_string());
+    let (status, _, _) = post("停".into(), "张".repeat(name_limit + 1)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // What the lookup box reads.
+    let public = json(&app, &format!("/api/reports/{case}")).await;
+    for key in ["case_number", "state_label", "category_label", "created_at", "description", "status"] {
+        assert!(!public["report"][key].is_null(), "{key}");
+    }
+    assert_eq!(public["history"][0]["action"], "submit");
+}
+
+/// The staff view's filters, buttons and audit-trail words are the server's vocabulary.
+#[tokio::test]
+async fn the_staff_view_speaks_the_workflows_vocabulary() {
+    let app = app().await;
+    let html = get(&app, "/").await.body;
+    let states = options(&html, "staff-state");
+    let mut expected = vec!["".to_owned(), "received,accepted,dispatched,in_progress".to_owned()];
+    expected.extend(CaseState::ALL.iter().map(|s| s.as_str().to_owned()));
+    assert_eq!(states, expected);
+    let mut categories = vec![String::new()];
+    categories.extend(Category::ALL.iter().map(|c| c.as_str().to_owned()));
+    assert_eq!(options(&html, "staff-category"), categories);
+    let i18n = get(&app, "/i18n.js").await.body;
+    for state in CaseState::ALL.iter().flat_map(|s| s.next_states()) {
+        assert!(i18n.contains(&format!("  {}: [", state.as_str())), "i18n.js has no button for {}", state.as_str());
+    }
+    for action in ["submit", "accept", "dispatch", "start", "resolve", "verify", "close", "reject", "mark_duplicate", "reopen", "escalate", "support"] {
+        assert!(i18n.contains(&format!("{action}: [")), "i18n.js has no words for the action {action}");
+    }
 }

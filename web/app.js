@@ -1,9 +1,13 @@
-// The Minsheng map page: vector tiles of our own layers, click to locate, search to fly;
-// the planner view (planner.js) and the official view (official.js) are further tabs over
-// the same map.
+// The Minsheng map page: vector tiles of our own layers, click to locate, search to fly,
+// report a problem and track it (report.js); the planner view (planner.js), the official
+// view (official.js) and the staff view (staff.js) are further tabs over the same map. The
+// address keeps the view, its choices and the map position; i18n.js holds the strings.
 
 import { createPlanner } from './planner.js';
 import { createCoverage } from './official.js';
+import { createReports } from './report.js';
+import { createStaff } from './staff.js';
+import { t, apply, setLang, getLang, onLang } from './i18n.js';
 
 const TILESET = '/tiles/grids,compounds,buildings,stations.json';
 
@@ -31,11 +35,10 @@ const STATION_KINDS = [
   ['youth_space', '青少年活动空间', 'youth space', '#AA4499'],
 ];
 const UNKNOWN = '#9a9a9a';
-const LAYER_NAMES = { compounds: '小区', buildings: '楼栋', stations: '服务站点' };
 
 const $ = (id) => document.getElementById(id);
 const esc = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const metres = (m) => `${Math.round(m).toLocaleString('zh-CN')} 米`;
+const metres = (m) => t('metres', Math.round(m).toLocaleString(getLang() === 'en' ? 'en' : 'zh-CN'));
 const colourOf = (palette, value) => (palette.find(([v]) => v === value) ?? [])[3] ?? UNKNOWN;
 const matchColour = (property, palette) =>
   ['match', ['get', property], ...palette.flatMap(([v, , , c]) => [v, c]), UNKNOWN];
@@ -55,7 +58,26 @@ fillKeys('key-compounds', COMPOUND_KINDS, 'fill');
 fillKeys('key-buildings', ELEVATOR, 'fill');
 fillKeys('key-stations', STATION_KINDS, 'dot');
 const narrow = matchMedia('(max-width: 699px)');
-if (!narrow.matches) $('legend').open = true;
+if (!narrow.matches) $('legend').open = $('track').open = true;
+apply();
+$('lang-toggle').addEventListener('click', () => setLang(getLang() === 'en' ? 'zh' : 'en'));
+
+// The address: `#<view>?<its choices>&map=zoom/lat/lon`, with no view word for the resident
+// view (`#case=MS00000001&map=…`); `#planner`, `#coverage?kind=…`, `#staff?…`.
+const VIEWS = ['resident', 'planner', 'coverage', 'staff'];
+function parseAddress(hash) {
+  const text = hash.replace(/^#/, '');
+  const word = /^([a-z]+)(?:[?&]|$)/.exec(text);
+  const view = word && VIEWS.includes(word[1]) ? word[1] : 'resident';
+  return { view, params: new URLSearchParams(word ? text.slice(word[0].length) : text) };
+}
+function parsePosition(value) {
+  const [zoom, lat, lng] = String(value ?? '').split('/').map(Number);
+  const ok = [zoom, lat, lng].every(Number.isFinite) && zoom >= 0 && zoom <= 22 && Math.abs(lat) <= 85 && Math.abs(lng) <= 180;
+  return ok ? { zoom, center: [lng, lat] } : null;
+}
+const start = parseAddress(location.hash);
+const startPosition = parsePosition(start.params.get('map'));
 
 const style = {
   version: 8,
@@ -137,16 +159,22 @@ let baseLoaded;
 const ready = new Promise((resolve) => { baseLoaded = resolve; });
 try {
   // Starts over Chengdu, where the demo district lies; the TileJSON bounds then fit the real data.
-  map = new maplibregl.Map({ container: 'map', style, center: [104.06, 30.66], zoom: 10, attributionControl: { compact: true } });
+  map = new maplibregl.Map({
+    container: 'map', style, center: startPosition?.center ?? [104.06, 30.66], zoom: startPosition?.zoom ?? 10,
+    attributionControl: { compact: true },
+  });
+  // For browser tests and the console: `minsheng.map.queryRenderedFeatures(…)`.
+  window.minsheng = Object.assign(window.minsheng ?? {}, { map });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   marker = new maplibregl.Marker({ color: '#000000' });
   map.on('load', () => loadTiles().finally(baseLoaded));
   map.on('click', (e) => { if (view === 'resident') locate(e.lngLat.wrap(), true); });
   map.on('error', (e) => console.warn('map:', e.error?.message ?? e));
+  map.on('moveend', () => remember());
 } catch (err) {
   console.warn(err);
-  notify('地图无法显示（浏览器未启用 WebGL）；搜索仍可使用。');
+  notify(getLang() === 'en' ? 'The map cannot be shown (WebGL is off); search still works.' : '地图无法显示（浏览器未启用 WebGL）；搜索仍可使用。');
 }
 window.minsheng = { map }; // for the browser tests (tests/browser)
 
@@ -174,7 +202,8 @@ async function loadTiles() {
     map.on('mouseleave', id, () => { map.getCanvas().style.cursor = ''; });
   }
   const [w, s, e, n] = tilejson.bounds ?? [];
-  if (n !== undefined) map.fitBounds([[w, s], [e, n]], { padding: clearOfOverlays(), animate: false });
+  // A position from the address wins over the data's bounds.
+  if (n !== undefined && !startPosition) map.fitBounds([[w, s], [e, n]], { padding: clearOfOverlays(), animate: false });
 }
 
 // Shows each base layer as its switch says, and restyles them for the planner or official view.
@@ -196,7 +225,7 @@ function quiet(name) {
 // list (when shown): beside them on wide screens, between them on phones (bottom sheets).
 function clearOfOverlays() {
   const panel = $('panel').getBoundingClientRect();
-  const side = ['card', 'ranking', 'coverage-table'].find((id) => !$(id).hidden);
+  const side = ['card', 'ranking', 'coverage-table', 'staff-case'].find((id) => !$(id).hidden);
   const card = side ? $(side).getBoundingClientRect() : null;
   if (!narrow.matches) {
     return { top: 30, bottom: 30, left: panel.right + 20, right: card ? innerWidth - card.left + 20 : 30 };
@@ -217,16 +246,44 @@ for (const box of document.querySelectorAll('input[data-layers]')) {
 // Views: resident (居民, the locate card and search), planner (规划) and official (覆盖), as
 // tabs; `#planner` in the address opens the planner view, `#coverage?kind=…&minutes=…` the
 // official view with its facility kind and circle.
+const reports = createReports({
+  show: ([lng, lat]) => {
+    if (view !== 'resident') selectView('resident');
+    locate({ lng, lat }, false);
+    map?.flyTo({ center: [lng, lat], zoom: Math.max(map.getZoom(), 17), padding: clearOfOverlays() });
+  },
+  changed: () => remember(),
+});
 const views = {
-  planner: createPlanner({ map, ready, padding: clearOfOverlays }),
-  coverage: createCoverage({ map, ready, padding: clearOfOverlays }),
+  planner: createPlanner({ map, ready, padding: clearOfOverlays, remember: () => remember() }),
+  coverage: createCoverage({ map, ready, padding: clearOfOverlays, remember: () => remember() }),
+  staff: createStaff({ map, ready, padding: clearOfOverlays, remember: () => remember() }),
 };
-const MAP_LABELS = {
-  resident: $('map').getAttribute('aria-label'),
-  planner: '地图：问题热力图与六边形统计，点击六边形查看数值',
-  coverage: '地图：服务站点的生活圈等时圈与楼栋到站点的距离，点击楼栋查看距离',
-};
-const tabs = [$('tab-resident'), $('tab-planner'), $('tab-coverage')];
+const MAP_LABELS = { resident: 'mapResident', planner: 'mapPlanner', coverage: 'mapCoverage', staff: 'mapStaff' };
+const tabs = [$('tab-resident'), $('tab-planner'), $('tab-coverage'), $('tab-staff')];
+
+// The address for what is on screen; written in place (no history entry per map move).
+function address() {
+  const params = new URLSearchParams(view === 'resident' ? (reports.tracked() ? { case: reports.tracked() } : {}) : views[view].params());
+  if (map) {
+    const { lng, lat } = map.getCenter();
+    params.set('map', `${map.getZoom().toFixed(2)}/${lat.toFixed(5)}/${lng.toFixed(5)}`);
+  }
+  const query = params.toString().replace(/%2F/g, '/').replace(/%2C/g, ',');
+  if (view === 'resident') return query ? `#${query}` : location.pathname + location.search;
+  return `#${view}${query ? `?${query}` : ''}`;
+}
+let restoring = true;
+function remember() {
+  if (restoring) return;
+  const next = address();
+  if (next !== location.hash) history.replaceState(null, '', next);
+}
+onLangChange();
+function onLangChange() {
+  $('map').setAttribute('aria-label', t(MAP_LABELS[view] ?? 'mapResident'));
+}
+
 function selectView(name) {
   for (const tab of tabs) {
     const on = tab.id === `tab-${name}`;
@@ -235,7 +292,7 @@ function selectView(name) {
     $(tab.getAttribute('aria-controls')).hidden = !on;
   }
   view = name;
-  $('map').setAttribute('aria-label', MAP_LABELS[name]);
+  onLangChange();
   quiet(name);
   if (name !== 'resident') {
     closeCard();
@@ -244,8 +301,7 @@ function selectView(name) {
   // Hide the others first, so that the one shown finds their overlays gone.
   for (const [other, controller] of Object.entries(views)) if (other !== name) controller.hide();
   views[name]?.show();
-  const address = { planner: '#planner', coverage: views.coverage.hash() }[name];
-  history.replaceState(null, '', address ?? location.pathname + location.search);
+  remember();
 }
 for (const tab of tabs) {
   tab.addEventListener('click', () => selectView(tab.id.slice(4)));
@@ -265,16 +321,20 @@ let latest = 0;
 async function locate({ lng, lat }, follow) {
   const ticket = ++latest;
   if (map) marker.setLngLat([lng, lat]).addTo(map);
-  showCard('<p>查询中…</p>');
+  showCard(`<p>${t('locating')}</p>`);
+  $('card-report').hidden = true;
   try {
     const response = await fetch(`/api/locate?lon=${lng.toFixed(7)}&lat=${lat.toFixed(7)}`);
     const body = await response.json();
     if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
     if (ticket !== latest) return;
     showCard(renderLocation(body));
+    lastLocation = body;
+    const label = body.building?.name ?? `${lat.toFixed(5)}, ${lng.toFixed(5)}`;
+    reports.located({ lng, lat }, label, body.inside_grid);
     if (follow && map && covered(map.project([lng, lat]))) map.easeTo({ center: [lng, lat], padding: clearOfOverlays() });
   } catch (err) {
-    if (ticket === latest) showCard(`<p class="error">查询失败：${esc(err.message)}</p>`);
+    if (ticket === latest) showCard(`<p class="error">${esc(t('locateFailed', err.message))}</p>`);
   }
 }
 
@@ -283,35 +343,34 @@ function renderLocation(loc) {
   const b = loc.building;
   if (b) {
     html.push(`<h2>${esc(b.name)}</h2>`);
-    const near = b.distance_m > 0 ? ` · 距所点位置 ${metres(b.distance_m)}` : '';
-    html.push(`<p class="meta">${b.floors} 层 · ${b.units} 单元 · ${b.households} 户 · ${b.has_elevator ? '有电梯' : '无电梯'}${near}</p>`);
+    html.push(`<p class="meta">${esc(t('buildingFacts', b, b.distance_m > 0 ? metres(b.distance_m) : ''))}</p>`);
   } else {
-    html.push('<h2>所选位置</h2><p class="meta">附近 50 米内没有楼栋</p>');
+    html.push(`<h2>${t('chosenPlace')}</h2><p class="meta">${t('noBuilding')}</p>`);
   }
   if (!loc.inside_grid) {
     const g = loc.outside?.nearest_grid;
-    const nearest = g ? `<br>最近的网格：${esc(g.name)}（${metres(loc.outside.nearest_grid_distance_m)}）` : '';
-    html.push(`<p class="outside" role="alert">此位置不在任何网格内 <small>outside every grid</small>${nearest}</p>`);
+    const nearest = g ? `<br>${esc(t('nearestGrid', g.name, metres(loc.outside.nearest_grid_distance_m)))}` : '';
+    html.push(`<p class="outside" role="alert">${t('outside')}${nearest}</p>`);
   }
   const c = loc.compound;
   if (c) {
-    html.push(`<p>小区：<strong>${esc(c.name)}</strong> <span class="tag" style="--c:${colourOf(COMPOUND_KINDS, c.kind)}">${esc(c.kind_label)}</span>` +
-      (c.property_company ? `<br><small>物业：${esc(c.property_company)}</small>` : '') + '</p>');
+    html.push(`<p>${t('compound')}：<strong>${esc(c.name)}</strong> <span class="tag" style="--c:${colourOf(COMPOUND_KINDS, c.kind)}">${esc(c.kind_label)}</span>` +
+      (c.property_company ? `<br><small>${t('property')}：${esc(c.property_company)}</small>` : '') + '</p>');
   }
   const chain = loc.grid_chain;
   if (chain) {
     const steps = [chain.street, chain.community, chain.grid, chain.micro_grid].filter(Boolean);
-    html.push(`<nav aria-label="所属网格"><ol class="chain">${steps.map((s) => `<li>${esc(s.name)}</li>`).join('')}</ol></nav>`);
+    html.push(`<nav aria-label="${t('gridChain')}"><ol class="chain">${steps.map((s) => `<li>${esc(s.name)}</li>`).join('')}</ol></nav>`);
   }
   if (loc.contacts.length) {
-    html.push('<h3>遇事问谁 <small>contact board</small></h3><ul class="contacts">');
+    html.push(`<h3>${t('contactBoard')}</h3><ul class="contacts">`);
     for (const p of loc.contacts) {
       html.push(`<li><span class="role">${esc(p.role_label)}</span> ${esc(p.name)} <a href="tel:${esc(p.phone.replace(/[^\d+]/g, ''))}">${esc(p.phone)}</a></li>`);
     }
     html.push('</ul>');
   }
   if (loc.stations.length) {
-    html.push('<h3>附近服务站点 <small>nearest stations</small></h3><ol class="stations">');
+    html.push(`<h3>${t('nearestStations')}</h3><ol class="stations">`);
     for (const s of loc.stations) {
       const hours = s.opening_hours ? ` · ${esc(s.opening_hours)}` : '';
       html.push(`<li><span class="key dot" style="--c:${colourOf(STATION_KINDS, s.kind)}"></span>${esc(s.name)}` +
@@ -340,8 +399,10 @@ function covered({ x, y }) {
 }
 function closeCard() {
   $('card').hidden = true;
+  lastLocation = null;
   marker?.remove();
 }
+let lastLocation = null;
 $('card-close').addEventListener('click', closeCard);
 document.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeCard(); });
 
@@ -355,18 +416,18 @@ $('search').addEventListener('submit', async (e) => {
     const response = await fetch(`/api/search?q=${encodeURIComponent(q)}&limit=10`);
     const body = await response.json();
     if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
-    list.innerHTML = body.results.length ? '' : '<li class="empty">没有找到匹配的小区、楼栋或站点</li>';
+    list.innerHTML = body.results.length ? '' : `<li class="empty">${t('noHits')}</li>`;
     for (const hit of body.results) {
       const item = document.createElement('li');
       const button = document.createElement('button');
       button.type = 'button';
-      button.innerHTML = `${esc(hit.name)} <small>${esc(LAYER_NAMES[hit.layer] ?? hit.layer)}${hit.detail ? ` · ${esc(hit.detail)}` : ''}</small>`;
+      button.innerHTML = `${esc(hit.name)} <small>${esc(t('layerNames')[hit.layer] ?? hit.layer)}${hit.detail ? ` · ${esc(hit.detail)}` : ''}</small>`;
       button.addEventListener('click', () => choose(hit));
       item.append(button);
       list.append(item);
     }
   } catch (err) {
-    list.innerHTML = `<li class="empty">搜索失败：${esc(err.message)}</li>`;
+    list.innerHTML = `<li class="empty">${esc(t('searchFailed', err.message))}</li>`;
   }
   list.hidden = false;
 });
@@ -379,11 +440,45 @@ async function choose(hit) {
   map?.flyTo({ center: [lng, lat], zoom: hit.layer === 'compounds' ? 16 : 17.5, padding: clearOfOverlays() });
 }
 
-const viewOf = (hash) => (hash === '#planner' ? 'planner' : hash.startsWith('#coverage') ? 'coverage' : 'resident');
-if (viewOf(location.hash) !== 'resident') selectView(viewOf(location.hash));
-// An address typed or a link followed within the page switches the view (and the official
-// view's kind and circle).
-addEventListener('hashchange', () => {
-  views.coverage.follow(location.hash);
-  selectView(viewOf(location.hash));
+// Where am I: the device's position (WGS84 from the Geolocation API) on the locate card.
+function geoSay(text) {
+  $('geo-status').textContent = text;
+  $('geo-status').hidden = !text;
+}
+$('where-am-i').addEventListener('click', () => {
+  if (!navigator.geolocation) { geoSay(t('geoUnsupported')); return; }
+  geoSay(t('geoLocating'));
+  navigator.geolocation.getCurrentPosition(
+    ({ coords }) => {
+      geoSay(t('geoAccuracy', Math.round(coords.accuracy).toLocaleString(getLang() === 'en' ? 'en' : 'zh-CN')));
+      const point = { lng: coords.longitude, lat: coords.latitude };
+      if (view !== 'resident') selectView('resident');
+      locate(point, false);
+      map?.flyTo({ center: [point.lng, point.lat], zoom: Math.max(map.getZoom(), 17), padding: clearOfOverlays() });
+    },
+    (err) => geoSay(err.code === err.PERMISSION_DENIED ? t('geoDenied') : t('geoFailed', err.message || err.code)),
+    { enableHighAccuracy: true, timeout: 15_000, maximumAge: 60_000 },
+  );
 });
+
+// Dynamic text follows the language switch: the open card is rendered again.
+onLang(() => {
+  onLangChange();
+  if (lastLocation && !$('card').hidden) showCard(renderLocation(lastLocation));
+});
+
+// The address on arrival, and addresses typed or followed within the page (`hashchange`).
+function follow({ view: name, params }, first) {
+  if (name === 'coverage' || name === 'planner' || name === 'staff') views[name].read(params);
+  if (name !== view) selectView(name);
+  if (name === 'resident' && params.get('case') && params.get('case') !== reports.tracked()) {
+    // Without a map position in the address, fly to the case.
+    reports.lookup(params.get('case'), first ? !params.get('map') : true);
+  }
+  const position = parsePosition(params.get('map'));
+  if (position && !first) map?.jumpTo(position);
+}
+follow(start, true);
+restoring = false;
+remember();
+addEventListener('hashchange', () => follow(parseAddress(location.hash), false));

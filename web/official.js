@@ -41,9 +41,9 @@ const percent = (share) => `${number(share * 100, 1)}%`;
 const kindOf = (word) => KINDS.find(([w]) => w === word) ?? [word, word, word];
 const empty = () => ({ type: 'FeatureCollection', features: [] });
 
-/** Sets up the view; `show` and `hide` switch it on and off, `hash` is its address. `map`
+/** Sets up the view; `show` and `hide` switch it on and off, `params` and `read` are its part of the address. `map`
  * may be null (no WebGL): the tables and the siting list still work. */
-export function createCoverage({ map, ready, padding }) {
+export function createCoverage({ map, ready, padding, remember }) {
   let active = false;
   let started = false;
   let layersAdded = null;
@@ -74,7 +74,9 @@ export function createCoverage({ map, ready, padding }) {
 
   // The address: `#coverage?kind=clinic&minutes=15` (or `&meters=500`).
   function readHash(hash) {
-    const query = new URLSearchParams(hash.split('?')[1] ?? '');
+    readParams(new URLSearchParams(hash.split('?')[1] ?? ''));
+  }
+  function readParams(query) {
     const kind = query.get('kind');
     $('coverage-kind').value = KINDS.some(([w]) => w === kind) ? kind : DEFAULT_KIND;
     const meters = Number(query.get('meters'));
@@ -87,7 +89,7 @@ export function createCoverage({ map, ready, padding }) {
       $('coverage-metres').value = String(Math.round(meters > 0 ? meters : (minutes * 1000) / 15));
     }
   }
-  const hash = () => `#coverage?kind=${$('coverage-kind').value}&${circleQuery()}`;
+  const params = () => `kind=${$('coverage-kind').value}&${circleQuery()}`;
 
   function showCustom() {
     $('coverage-custom').hidden = $('coverage-circle').value !== 'custom';
@@ -132,7 +134,7 @@ export function createCoverage({ map, ready, padding }) {
       say(`自定义距离须在 ${input.min}–${input.max} m 之间 · the distance must be ${input.min}–${input.max} m`, true);
       return;
     }
-    if (active) history.replaceState(null, '', hash());
+    if (active) remember();
     clearPlan();
     refresh();
   }
@@ -504,13 +506,13 @@ export function createCoverage({ map, ready, padding }) {
   }
 
   return {
-    hash,
+    params,
     // An address typed or followed (`hashchange`): take its kind and circle.
-    follow(address) {
-      if (!address.startsWith('#coverage') || address === hash()) return;
-      readHash(address);
+    read(query) {
+      const before = params();
+      readParams(query);
       showCustom();
-      if (started) { clearPlan(); refresh(); }
+      if (started && params() !== before) { clearPlan(); refresh(); }
     },
     async show() {
       active = true;

@@ -50,8 +50,9 @@ const labelOf = (list, word) => (list.find(([w]) => w === word) ?? [word, word])
 const addDays = (date, days) => new Date(Date.parse(date) + days * DAY_MS).toISOString().slice(0, 10);
 const today = () => { const d = new Date(); return new Date(d - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 10); };
 
-/** Sets up the view; `show` and `hide` switch it on and off. `map` may be null (no WebGL). */
-export function createPlanner({ map, ready, padding }) {
+/** Sets up the view; `show` and `hide` switch it on and off, `params` and `read` are its part
+ * of the address. `map` may be null (no WebGL). */
+export function createPlanner({ map, ready, padding, remember }) {
   let active = false;
   let started = false;
   let layersAdded = null;
@@ -84,7 +85,7 @@ export function createPlanner({ map, ready, padding }) {
   for (const button of document.querySelectorAll('#filters [data-days]')) {
     button.addEventListener('click', () => { setPeriod(Number(button.dataset.days)); soon(); });
   }
-  $('resolution').addEventListener('change', loadHexagons);
+  $('resolution').addEventListener('change', () => { loadHexagons(); if (active) remember(); });
   $('fill-by').addEventListener('change', paintHexagons);
   $('group-by').addEventListener('change', () => {
     map?.getSource('focus')?.setData({ type: 'FeatureCollection', features: [] });
@@ -136,6 +137,7 @@ export function createPlanner({ map, ready, padding }) {
       say('开始日期晚于结束日期 · the start date is after the end date', true);
       return;
     }
+    if (active) remember();
     $('csv').href = withFilter('/api/stats/problems.csv', { group_by: $('group-by').value });
     if (tileTemplate) map.getSource('reports')?.setTiles([withFilter(tileTemplate)]);
     loadHexagons();
@@ -331,7 +333,33 @@ export function createPlanner({ map, ready, padding }) {
     popup = new maplibregl.Popup({ maxWidth: '280px' }).setLngLat(e.lngLat).setHTML(html).addTo(map);
   }
 
+  // The address: `#planner?category=parking,pets&status=open&since=…&until=…&resolution=9`,
+  // dates inclusive as the form shows them.
+  function params() {
+    const query = new URLSearchParams();
+    const categories = [...$('category-boxes').querySelectorAll('input:checked')].map((box) => box.value);
+    if (categories.length) query.set('category', categories.join(','));
+    for (const id of ['status', 'since', 'until']) if ($(id).value) query.set(id, $(id).value);
+    if ($('resolution').value !== '10') query.set('resolution', $('resolution').value);
+    return query;
+  }
+  function read(query) {
+    const before = params().toString();
+    const categories = new Set((query.get('category') ?? '').split(','));
+    for (const box of $('category-boxes').querySelectorAll('input')) box.checked = categories.has(box.value);
+    const status = query.get('status') ?? '';
+    $('status').value = ['', 'open', 'closed'].includes(status) ? status : '';
+    const date = /^\d{4}-\d{2}-\d{2}$/;
+    if (date.test(query.get('since') ?? '')) $('since').value = query.get('since');
+    if (date.test(query.get('until') ?? '')) $('until').value = query.get('until');
+    const resolution = query.get('resolution') ?? '10';
+    $('resolution').value = ['8', '9', '10', '11'].includes(resolution) ? resolution : '10';
+    if (started && params().toString() !== before) refresh();
+  }
+
   return {
+    params,
+    read,
     async show() {
       active = true;
       $('ranking').hidden = false;

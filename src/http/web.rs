@@ -21,14 +21,17 @@ macro_rules! asset {
     };
 }
 
-/// `/` (the map page), `/app.js` and the modules it imports (`/planner.js`, `/official.js`),
-/// `/style.css` and `/vendor/maplibre-gl.{js,css}`.
+/// `/` (the map page), `/app.js` and the modules it imports (`/planner.js`, `/official.js`,
+/// `/report.js`, `/staff.js`, `/i18n.js`), `/style.css` and `/vendor/maplibre-gl.{js,css}`.
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route("/", asset!("web/index.html", HTML, OURS))
         .route("/app.js", asset!("web/app.js", JS, OURS))
         .route("/planner.js", asset!("web/planner.js", JS, OURS))
         .route("/official.js", asset!("web/official.js", JS, OURS))
+        .route("/report.js", asset!("web/report.js", JS, OURS))
+        .route("/staff.js", asset!("web/staff.js", JS, OURS))
+        .route("/i18n.js", asset!("web/i18n.js", JS, OURS))
         .route("/style.css", asset!("web/style.css", CSS, OURS))
         .route("/vendor/maplibre-gl.js", asset!("web/node_modules/maplibre-gl/dist/maplibre-gl.js", JS, VENDOR))
         .route("/vendor/maplibre-gl.css", asset!("web/node_modules/maplibre-gl/dist/maplibre-gl.css", CSS, VENDOR))

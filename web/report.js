@@ -1,0 +1,266 @@
+// The resident's side of cases: the report form under the locate card (with the duplicate
+// pre-check and "me too"), and tracking a case by its number.
+
+import { t, tr, ACTIONS, onLang, getLang } from './i18n.js';
+
+const $ = (id) => document.getElementById(id);
+const esc = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const MAX_DESCRIPTION = 2000;
+const MINE = 'minsheng.cases';
+const CASE_NUMBER = /^[A-Za-z0-9_-]{1,40}$/;
+
+const number = (n) => Number(n).toLocaleString(getLang() === 'en' ? 'en' : 'zh-CN');
+const metres = (m) => t('metres', number(Math.round(m)));
+// Unix seconds as a local date and time.
+export const when = (seconds) =>
+  seconds == null ? '' : new Date(seconds * 1000).toLocaleString(getLang() === 'en' ? 'en-GB' : 'zh-CN', { dateStyle: 'medium', timeStyle: 'short' });
+
+/** The answer's error message, or a generic one with the status. */
+export async function request(url, options = {}) {
+  const response = await fetch(url, options);
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = new Error(body.error?.message ?? `HTTP ${response.status}`);
+    error.status = response.status;
+    error.code = body.error?.code;
+    throw error;
+  }
+  return body;
+}
+
+// Case numbers this browser filed or supported, newest first, offered in the lookup box.
+function mine() {
+  try { return JSON.parse(localStorage.getItem(MINE) ?? '[]').filter((c) => CASE_NUMBER.test(c)); } catch { return []; }
+}
+function keep(caseNumber) {
+  const list = [caseNumber, ...mine().filter((c) => c !== caseNumber)].slice(0, 20);
+  try { localStorage.setItem(MINE, JSON.stringify(list)); } catch { /* private mode */ }
+  listMine();
+}
+function listMine() {
+  $('my-cases').innerHTML = mine().map((c) => `<option value="${esc(c)}"></option>`).join('');
+}
+
+/**
+ * Sets up the report form and the case lookup. `show(point)` is how the case lookup puts a
+ * case on the map; `changed()` tells the page that the case in the address changed.
+ */
+export function createReports({ show, changed }) {
+  let place = null; // { lng, lat, label }
+  let checked = ''; // the point and category whose duplicates the resident has seen
+  let tracked = ''; // the case in the lookup box and the address
+  let lastCase = null;
+
+  listMine();
+  $('report-open').addEventListener('click', () => openForm(!$('report-form').hidden ? false : true));
+  $('report-description').addEventListener('input', count);
+  $('report-category').addEventListener('change', resetDuplicates);
+  $('report-form').addEventListener('submit', (e) => { e.preventDefault(); submit(); });
+  $('report-another').addEventListener('click', () => {
+    $('report-result').hidden = true;
+    $('report-description').value = '';
+    count();
+    openForm(true);
+  });
+  $('case-lookup').addEventListener('submit', (e) => {
+    e.preventDefault();
+    lookup($('case-number').value, true);
+  });
+  count();
+  onLang(() => { count(); if (lastCase) renderCase(lastCase); if (place) where(); });
+
+  function count() {
+    $('report-count').textContent = t('reportCount', $('report-description').value.length, MAX_DESCRIPTION);
+  }
+  function where() {
+    $('report-where').textContent = t('reportWhere', place.label);
+  }
+
+  function openForm(open) {
+    $('report-form').hidden = !open;
+    $('report-open').setAttribute('aria-expanded', String(open));
+    if (open) {
+      $('report-result').hidden = true;
+      $('report-category').focus();
+    }
+  }
+
+  function resetDuplicates() {
+    checked = '';
+    $('report-duplicate-box').hidden = true;
+    $('report-duplicates').innerHTML = '';
+    $('report-submit').innerHTML = t('reportSubmit');
+    $('report-submit').dataset.i18n = 'reportSubmit';
+  }
+
+  function error(text) {
+    $('report-error').textContent = text;
+  }
+
+  async function submit() {
+    if (!place) return;
+    const form = $('report-form');
+    error('');
+    if (!form.reportValidity()) return;
+    const category = $('report-category').value;
+    const key = `${place.lng},${place.lat},${category}`;
+    const button = $('report-submit');
+    button.disabled = true;
+    try {
+      if (checked !== key) {
+        // The pre-check: open cases of this category nearby are offered before a new one is filed.
+        error(t('reportChecking'));
+        const query = new URLSearchParams({ lon: place.lng.toFixed(7), lat: place.lat.toFixed(7), category });
+        const nearby = await request(`/api/reports/nearby?${query}`);
+        error('');
+        checked = key;
+        if (nearby.reports.length) {
+          showDuplicates(nearby.reports);
+          return;
+        }
+      }
+      error(t('reportSending'));
+      const body = {
+        category,
+        description: $('report-description').value.trim(),
+        lon: Number(place.lng.toFixed(7)),
+        lat: Number(place.lat.toFixed(7)),
+      };
+      const name = $('report-name').value.trim();
+      const phone = $('report-phone').value.trim();
+      if (name) body.reporter_name = name;
+      if (phone) body.reporter_phone = phone;
+      const answer = await request('/api/reports', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      error('');
+      received(answer.report);
+    } catch (err) {
+      error(err.status === 429 ? t('rateLimited') : err.message);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function showDuplicates(reports) {
+    const list = $('report-duplicates');
+    list.innerHTML = '';
+    for (const r of reports) {
+      const item = document.createElement('li');
+      item.dataset.case = r.case_number;
+      item.innerHTML = `<p><strong>${esc(r.category_label)}</strong> · ${esc(t('duplicateLine', r, metres(r.distance_m)))}</p>` +
+        `<p class="quote">${esc(r.description)}</p>`;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'me-too small';
+      button.innerHTML = t('meToo');
+      button.addEventListener('click', () => meToo(r.case_number, button));
+      const said = document.createElement('span');
+      said.className = 'said';
+      said.setAttribute('role', 'status');
+      item.append(button, said);
+      list.append(item);
+    }
+    $('report-duplicate-box').hidden = false;
+    $('report-submit').dataset.i18n = 'reportSubmitAnyway';
+    $('report-submit').innerHTML = t('reportSubmitAnyway');
+  }
+
+  async function meToo(caseNumber, button) {
+    button.disabled = true;
+    const said = button.nextElementSibling;
+    try {
+      const answer = await request(`/api/reports/${encodeURIComponent(caseNumber)}/support`, { method: 'POST' });
+      said.textContent = t('meTooDone', answer.supporters);
+      keep(caseNumber);
+      $('case-number').value = caseNumber;
+    } catch (err) {
+      button.disabled = false;
+      said.textContent = err.status === 429 ? t('rateLimited') : err.message;
+    }
+  }
+
+  function received(report) {
+    keep(report.case_number);
+    $('report-case').textContent = report.case_number;
+    $('report-routing').innerHTML =
+      `<dt>${t('grid')}</dt><dd>${esc(report.grid_id)}</dd>` +
+      `<dt>${t('tier')}</dt><dd>${esc(report.tier_label)}</dd>` +
+      `<dt>${t('responder')}</dt><dd>${esc(report.responder)}${report.responder_phone
+        ? ` <a href="tel:${esc(report.responder_phone.replace(/[^\d+]/g, ''))}">${esc(report.responder_phone)}</a>` : ''}</dd>`;
+    $('report-form').hidden = true;
+    $('report-open').setAttribute('aria-expanded', 'false');
+    $('report-result').hidden = false;
+    $('report-description').value = '';
+    count();
+    resetDuplicates();
+    $('case-number').value = report.case_number;
+    $('report-result').focus();
+  }
+
+  // Tracking: the public view of a case and its history.
+  async function lookup(text, fly) {
+    const caseNumber = String(text ?? '').trim().toUpperCase();
+    if (!caseNumber) return;
+    $('case-number').value = caseNumber;
+    $('track').open = true;
+    const out = $('case-status');
+    if (!CASE_NUMBER.test(caseNumber)) {
+      out.innerHTML = `<p class="error">${esc(t('trackNotFound', caseNumber))}</p>`;
+      return;
+    }
+    tracked = caseNumber;
+    changed();
+    out.innerHTML = `<p class="meta">${esc(t('locating'))}</p>`;
+    try {
+      const body = await request(`/api/reports/${encodeURIComponent(caseNumber)}`);
+      if (tracked !== caseNumber) return;
+      lastCase = body;
+      renderCase(body);
+      if (fly) show(body.report.point);
+    } catch (err) {
+      lastCase = null;
+      out.innerHTML = `<p class="error">${esc(err.status === 404 ? t('trackNotFound', caseNumber) : err.message)}</p>`;
+    }
+  }
+
+  function renderCase({ report: r, history }) {
+    const facts = [
+      [t('caseState'), `<strong class="state state-${esc(r.status)}">${esc(r.state_label)}</strong>` +
+        (r.on_time != null ? ` <small>${esc(t('onTime', r.on_time))}</small>` : '')],
+      [t('caseCategory'), esc(r.category_label)],
+      [t('caseFiled'), esc(when(r.created_at))],
+      r.deadline_at ? [t('caseDeadline'), esc(when(r.deadline_at))] : null,
+      r.closed_at ? [t('caseClosed'), esc(when(r.closed_at))] : null,
+      [t('tier'), esc(r.tier_label)],
+      [t('responder'), esc(r.responder)],
+      r.supporters ? [t('caseSupporters'), esc(t('people', number(r.supporters)))] : null,
+      r.duplicate_of ? [t('duplicateOf'), esc(r.duplicate_of)] : null,
+    ].filter(Boolean);
+    $('case-status').innerHTML =
+      `<h3 class="case-number">${esc(r.case_number)}</h3>` +
+      `<dl class="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl>` +
+      `<p class="quote">${esc(r.description)}</p>` +
+      `<h4>${esc(t('caseHistory'))}</h4><ol class="history">${history.map((e) =>
+        `<li><time>${esc(when(e.at))}</time> ${esc(tr(ACTIONS[e.action], e.action))}</li>`).join('')}</ol>`;
+  }
+
+  return {
+    /** The locate card found a place: the form reports there (only inside a grid). */
+    located(point, label, insideGrid) {
+      place = insideGrid ? { ...point, label } : null;
+      resetDuplicates();
+      error('');
+      $('card-report').hidden = !insideGrid;
+      $('report-result').hidden = true;
+      // A form already open stays open (with what was typed) for the new point.
+      if (place) where();
+    },
+    lookup,
+    /** The tracked case, for the address. */
+    tracked: () => tracked,
+    forget() { tracked = ''; },
+  };
+}

@@ -1,0 +1,375 @@
+// The staff view (工作台): sign in with a token, the case queue with filters and pages, a
+// case's staff view with its audit trail, and the workflow moves the case allows.
+
+import { t, tr, MOVES, ACTIONS, onLang } from './i18n.js';
+import { when } from './report.js';
+
+const $ = (id) => document.getElementById(id);
+const esc = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const TOKEN = 'minsheng.token';
+const PAGE = 50;
+const SOURCES = { resident: '居民上报', hotline_12345: '12345热线', patrol: '网格员巡查', suggestion_box: '意见箱' };
+const TIERS = { neighbourhood: '邻里事·楼栋长应', property: '物业事·物业应', public: '公共事·议事会应', community: '大难事·社区街道应' };
+const EMPTY = { type: 'FeatureCollection', features: [] };
+
+/** Sets up the view; `show`/`hide` switch it, `params`/`read` are its part of the address,
+ * `remember()` writes the address. `map` may be null (no WebGL). */
+export function createStaff({ map, ready, padding, remember }) {
+  let active = false;
+  let offset = 0;
+  let total = 0;
+  let current = null; // the open case's staff view
+  let marker = null;
+  let layersAdded = null;
+  let queueRequest = null;
+  let queueRows = [];
+  let pendingCase = null; // from the address, opened once the view shows
+
+  const token = () => { try { return sessionStorage.getItem(TOKEN) ?? ''; } catch { return ''; } };
+  const setToken = (value) => {
+    try { if (value) sessionStorage.setItem(TOKEN, value); else sessionStorage.removeItem(TOKEN); } catch { /* private mode */ }
+  };
+
+  async function call(url, options = {}) {
+    const headers = { ...(options.headers ?? {}), authorization: `Bearer ${token()}` };
+    const response = await fetch(url, { ...options, headers });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const error = new Error(body.error?.message ?? `HTTP ${response.status}`);
+      error.status = response.status;
+      throw error;
+    }
+    return body;
+  }
+
+  function say(text) { $('staff-status').textContent = text; }
+  function sessionShown() {
+    const signedIn = Boolean(token());
+    $('staff-login').hidden = signedIn;
+    $('staff-session').hidden = !signedIn;
+  }
+
+  $('staff-login').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const value = $('staff-token').value.trim();
+    if (!value) { say(t('staffNoToken')); return; }
+    setToken(value);
+    $('staff-token').value = '';
+    say('');
+    offset = 0;
+    // The queue is the check: a 401 signs out again with the server's message.
+    if (await loadQueue()) sessionShown();
+  });
+  $('staff-signout').addEventListener('click', signOut);
+  $('staff-filters').addEventListener('change', () => { offset = 0; loadQueue(); remember(); });
+  $('staff-filters').addEventListener('submit', (e) => e.preventDefault());
+  $('staff-prev').addEventListener('click', () => { offset = Math.max(0, offset - PAGE); loadQueue(); remember(); });
+  $('staff-next').addEventListener('click', () => { offset += PAGE; loadQueue(); remember(); });
+  $('staff-queue').addEventListener('click', (e) => {
+    const item = e.target.closest('.case-item');
+    if (item) open(item.dataset.case);
+  });
+  $('staff-case-close').addEventListener('click', closeCase);
+  $('staff-actions').addEventListener('submit', (e) => e.preventDefault());
+  $('transition-buttons').addEventListener('click', (e) => {
+    const button = e.target.closest('.transition');
+    if (button) move(button.dataset.to);
+  });
+  $('staff-escalate').addEventListener('click', escalate);
+  onLang(() => { if (current) renderCase(current); renderQueue(); });
+
+  function signOut() {
+    setToken('');
+    closeCase();
+    queueRows = [];
+    total = 0;
+    $('staff-queue').innerHTML = '';
+    $('staff-count').textContent = '';
+    paintQueue();
+    sessionShown();
+    $('staff-token').focus();
+  }
+
+  function unauthorised(err) {
+    if (err.status !== 401) return false;
+    signOut();
+    say(err.message);
+    return true;
+  }
+
+  // The queue: newest first, one page at a time.
+  function query() {
+    const q = new URLSearchParams();
+    if ($('staff-state').value) q.set('state', $('staff-state').value);
+    if ($('staff-category').value) q.set('category', $('staff-category').value);
+    if ($('staff-overdue').checked) q.set('overdue', 'true');
+    return q;
+  }
+
+  async function loadQueue() {
+    if (!token()) return false;
+    const q = query();
+    q.set('limit', String(PAGE));
+    q.set('offset', String(offset));
+    queueRequest?.abort();
+    const controller = (queueRequest = new AbortController());
+    $('staff-count').textContent = t('staffLoading');
+    try {
+      const answer = await call(`/api/reports?${q}`, { signal: controller.signal });
+      total = answer.total;
+      queueRows = answer.reports;
+      if (offset > 0 && offset >= total) {
+        offset = Math.max(0, Math.floor((total - 1) / PAGE) * PAGE);
+        return loadQueue();
+      }
+      renderQueue();
+      paintQueue();
+      say('');
+      return true;
+    } catch (err) {
+      if (err.name === 'AbortError') return false;
+      $('staff-count').textContent = '';
+      if (!unauthorised(err)) say(err.message);
+      return false;
+    }
+  }
+
+  function renderQueue() {
+    if (!token()) return;
+    const list = $('staff-queue');
+    list.innerHTML = queueRows.length ? '' : `<li class="empty">${esc(t('staffEmpty'))}</li>`;
+    for (const r of queueRows) {
+      const item = document.createElement('li');
+      item.className = 'case-item';
+      item.dataset.case = r.case_number;
+      if (current?.report.case_number === r.case_number) item.classList.add('current');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.innerHTML = `<span class="case-number">${esc(r.case_number)}</span> ` +
+        `<span class="state state-${esc(r.status)}">${esc(r.state_label)}</span>` +
+        (r.overdue ? ` <span class="overdue">${esc(t('overdue'))}</span>` : '') +
+        `<br><small>${esc(r.category_label)} · ${esc(when(r.created_at))}</small>` +
+        `<br><span class="quote">${esc(r.description.slice(0, 60))}${r.description.length > 60 ? '…' : ''}</span>`;
+      item.append(button);
+      list.append(item);
+    }
+    const shown = queueRows.length;
+    $('staff-count').textContent = shown ? t('staffPage', offset + 1, offset + shown, total) : '';
+    $('staff-prev').disabled = offset === 0;
+    $('staff-next').disabled = offset + shown >= total;
+  }
+
+  // The queue's cases as dots, the open case ringed.
+  async function addLayers() {
+    if (!map) return;
+    layersAdded ??= ready.then(() => {
+      map.addSource('staff-cases', { type: 'geojson', data: EMPTY });
+      map.addLayer({
+        id: 'staff-cases', type: 'circle', source: 'staff-cases',
+        paint: {
+          'circle-radius': ['case', ['get', 'current'], 9, 6],
+          'circle-color': ['case', ['get', 'overdue'], '#a40000', ['==', ['get', 'status'], 'open'], '#D55E00', '#5c5c5c'],
+          'circle-stroke-color': ['case', ['get', 'current'], '#000000', '#ffffff'],
+          'circle-stroke-width': ['case', ['get', 'current'], 3, 1.5],
+        },
+      });
+      map.on('click', 'staff-cases', (e) => { if (active) open(e.features[0].properties.case_number); });
+      map.on('mouseenter', 'staff-cases', () => { map.getCanvas().style.cursor = 'pointer'; });
+      map.on('mouseleave', 'staff-cases', () => { map.getCanvas().style.cursor = ''; });
+    });
+    await layersAdded;
+  }
+  function paintQueue() {
+    if (!map) return;
+    const features = queueRows.map((r) => ({
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: r.point },
+      properties: { case_number: r.case_number, status: r.status, overdue: r.overdue, current: current?.report.case_number === r.case_number },
+    }));
+    map.getSource('staff-cases')?.setData({ type: 'FeatureCollection', features });
+    map.getLayer('staff-cases') && map.setLayoutProperty('staff-cases', 'visibility', active ? 'visible' : 'none');
+  }
+
+  // One case, as staff see it.
+  async function open(caseNumber, fly = true) {
+    if (!caseNumber || !token()) return;
+    $('staff-case-message').textContent = '';
+    try {
+      const found = await call(`/api/reports/${encodeURIComponent(caseNumber)}`);
+      if (!found.next_states) {
+        // The public view: this token may not work on the case (another grid).
+        throw Object.assign(new Error(t('notYours', caseNumber)), { status: 403 });
+      }
+      showCase(found, fly);
+    } catch (err) {
+      if (!unauthorised(err)) say(err.message);
+    }
+  }
+
+  function showCase(found, fly) {
+    const changedCase = current?.report.case_number !== found.report.case_number;
+    current = found;
+    if (changedCase) {
+      $('transition-note').value = '';
+      $('transition-duplicate-of').value = '';
+    }
+    renderCase(found);
+    $('staff-case').hidden = false;
+    for (const item of document.querySelectorAll('#staff-queue .case-item')) {
+      item.classList.toggle('current', item.dataset.case === found.report.case_number);
+    }
+    paintQueue();
+    if (map) {
+      const [lng, lat] = found.report.point;
+      marker ??= new maplibregl.Marker({ color: '#0b5394' });
+      marker.setLngLat([lng, lat]).addTo(map);
+      if (fly) map.flyTo({ center: [lng, lat], zoom: Math.max(map.getZoom(), 17), padding: padding() });
+    }
+    remember();
+  }
+
+  function renderCase({ report: r, history, next_states: next, escalates_to: up }) {
+    $('staff-case-title').innerHTML = `<span class="case-number">${esc(r.case_number)}</span> ` +
+      `<span class="state state-${esc(r.status)}">${esc(r.state_label)}</span>` +
+      (r.overdue ? ` <span class="overdue">${esc(t('overdue'))}</span>` : '');
+    const facts = [
+      [t('caseCategory'), esc(r.category_label)],
+      [t('source'), esc(SOURCES[r.source] ?? r.source)],
+      [t('caseFiled'), esc(when(r.created_at))],
+      [t('reporter'), r.reporter_name || r.reporter_phone
+        ? `${esc(r.reporter_name ?? '')} ${r.reporter_phone ? `<a href="tel:${esc(r.reporter_phone.replace(/[^\d+]/g, ''))}">${esc(r.reporter_phone)}</a>` : ''}`
+        : esc(t('anonymous'))],
+      [t('grid'), esc([r.grid_id, r.micro_grid_id].filter(Boolean).join(' › '))],
+      [t('tier'), esc(r.tier_label)],
+      [t('responder'), `${esc(r.responder)}${r.responder_phone ? ` <a href="tel:${esc(r.responder_phone.replace(/[^\d+]/g, ''))}">${esc(r.responder_phone)}</a>` : ''}`],
+      r.dispatched_at ? [t('dispatched'), esc(when(r.dispatched_at))] : null,
+      r.deadline_at ? [t('caseDeadline'), esc(when(r.deadline_at))] : null,
+      r.resolved_at ? [t('resolved'), esc(when(r.resolved_at))] : null,
+      r.closed_at ? [t('caseClosed'), `${esc(when(r.closed_at))}${r.on_time != null ? ` <small>${esc(t('onTime', r.on_time))}</small>` : ''}`] : null,
+      r.supporters ? [t('caseSupporters'), esc(t('people', r.supporters))] : null,
+      r.duplicate_of ? [t('duplicateOf'), esc(r.duplicate_of)] : null,
+    ].filter(Boolean);
+    $('staff-case-body').innerHTML =
+      `<p class="quote">${esc(r.description)}</p>` +
+      `<dl class="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl>` +
+      `<h3>${t('auditTrail')}</h3><ol class="history">${history.map((e) =>
+        `<li><time>${esc(when(e.at))}</time> <strong>${esc(tr(ACTIONS[e.action], e.action))}</strong> · ${esc(e.actor)}` +
+        (e.note ? `<br><span class="quote">${esc(e.note)}</span>` : '') + '</li>').join('')}</ol>`;
+    $('transition-buttons').innerHTML = next.length
+      ? next.map((to) => `<button type="button" class="transition${to === 'rejected' || to === 'duplicate' ? ' small' : ' primary'}" data-to="${esc(to)}">${esc(tr(MOVES[to], to))}</button>`).join('')
+      : `<p class="meta">${esc(t('finalState'))}</p>`;
+    $('duplicate-row').hidden = !next.includes('duplicate');
+    $('staff-escalate').hidden = !up;
+    if (up) $('staff-escalate').textContent = t('escalate', TIERS[up] ?? up);
+  }
+
+  async function post(path, body, done) {
+    const message = $('staff-case-message');
+    message.textContent = '';
+    message.className = '';
+    for (const button of $('staff-actions').querySelectorAll('button')) button.disabled = true;
+    try {
+      const found = await call(`/api/reports/${encodeURIComponent(current.report.case_number)}/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      $('transition-note').value = '';
+      showCase(found, false);
+      message.textContent = done(found);
+      message.className = 'ok';
+      loadQueue();
+    } catch (err) {
+      if (!unauthorised(err)) { message.textContent = err.message; message.className = 'error'; }
+      // A 409 may mean someone else moved it: show the case as it is now.
+      if (err.status === 409) open(current.report.case_number, false).then(() => { message.textContent = err.message; message.className = 'error'; });
+    } finally {
+      for (const button of $('staff-actions').querySelectorAll('button')) button.disabled = false;
+    }
+  }
+
+  function move(to) {
+    const note = $('transition-note').value.trim();
+    const body = { to };
+    if (note) body.note = note;
+    if (to === 'rejected' && !note) {
+      $('staff-case-message').textContent = t('noteRequired');
+      $('staff-case-message').className = 'error';
+      $('transition-note').focus();
+      return;
+    }
+    if (to === 'duplicate') {
+      const original = $('transition-duplicate-of').value.trim().toUpperCase();
+      if (!original) {
+        $('staff-case-message').textContent = t('duplicateRequired');
+        $('staff-case-message').className = 'error';
+        $('transition-duplicate-of').focus();
+        return;
+      }
+      body.duplicate_of = original;
+    }
+    post('transition', body, (found) => t('moved', found.report.case_number, found.report.state_label));
+  }
+
+  function escalate() {
+    const note = $('transition-note').value.trim();
+    post('escalate', note ? { note } : {}, (found) => t('escalated', found.report.case_number, found.report.tier_label));
+  }
+
+  function closeCase() {
+    current = null;
+    $('staff-case').hidden = true;
+    marker?.remove();
+    for (const item of document.querySelectorAll('#staff-queue .case-item.current')) item.classList.remove('current');
+    paintQueue();
+    if (active) remember();
+  }
+
+  // The address: `#staff?state=…&category=…&overdue=true&offset=50&case=MS…`.
+  function params() {
+    const q = query();
+    if (offset) q.set('offset', String(offset));
+    if (current) q.set('case', current.report.case_number);
+    return q;
+  }
+  function read(q) {
+    const pick = (id, value) => {
+      const select = $(id);
+      select.value = [...select.options].some((o) => o.value === value) ? value : '';
+    };
+    pick('staff-state', q.get('state') ?? '');
+    pick('staff-category', q.get('category') ?? '');
+    $('staff-overdue').checked = q.get('overdue') === 'true';
+    offset = Math.max(0, Math.floor(Number(q.get('offset')) / PAGE) * PAGE || 0);
+    return q.get('case');
+  }
+
+  sessionShown();
+  return {
+    params,
+    read(q) {
+      const caseNumber = read(q);
+      if (active) { loadQueue(); if (caseNumber && caseNumber !== current?.report.case_number) open(caseNumber); }
+      else pendingCase = caseNumber;
+    },
+    async show() {
+      active = true;
+      sessionShown();
+      await addLayers();
+      paintQueue();
+      if (current) { $('staff-case').hidden = false; marker?.addTo(map); }
+      if (token()) {
+        await loadQueue();
+        if (pendingCase) { const c = pendingCase; pendingCase = null; open(c); }
+      } else {
+        $('staff-token').focus();
+      }
+    },
+    hide() {
+      active = false;
+      $('staff-case').hidden = true;
+      marker?.remove();
+      paintQueue();
+    },
+  };
+}
