@@ -176,7 +176,6 @@ try {
   console.warn(err);
   notify(getLang() === 'en' ? 'The map cannot be shown (WebGL is off); search still works.' : '地图无法显示（浏览器未启用 WebGL）；搜索仍可使用。');
 }
-window.minsheng = { map }; // for the browser tests (tests/browser)
 
 async function loadTiles() {
   let tilejson;
