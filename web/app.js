@@ -323,7 +323,7 @@ async function locate({ lng, lat }, follow) {
   showCard(`<p>${t('locating')}</p>`);
   $('card-report').hidden = true;
   try {
-    const response = await fetch(`/api/locate?lon=${lng.toFixed(7)}&lat=${lat.toFixed(7)}`);
+    const response = await fetch(`/api/locate?lon=${lng.toFixed(7)}&lat=${lat.toFixed(7)}&walk=true`);
     const body = await response.json();
     if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
     if (ticket !== latest) return;
@@ -373,7 +373,8 @@ function renderLocation(loc) {
     for (const s of loc.stations) {
       const hours = s.opening_hours ? ` · ${esc(s.opening_hours)}` : '';
       html.push(`<li><span class="key dot" style="--c:${colourOf(STATION_KINDS, s.kind)}"></span>${esc(s.name)}` +
-        ` <span class="distance">${metres(s.distance_m)}</span><br><small>${esc(s.kind_label)}${hours}</small></li>`);
+        ` <span class="distance">${esc(s.walk_m == null ? t('lineDistance', metres(s.distance_m)) : t('walkDistance', metres(s.walk_m)))}</span>` +
+        `<br><small>${esc(s.kind_label)}${hours}</small></li>`);
     }
     html.push('</ol>');
   }

@@ -50,6 +50,8 @@ const DICT = {
   gridChain: ['所属网格', 'Grid chain'],
   contactBoard: ['遇事问谁 <small>contact board</small>', 'Whom to ask (contact board)'],
   nearestStations: ['附近服务站点 <small>nearest stations</small>', 'Nearest service stations'],
+  walkDistance: (m) => [`步行 ${m}`, `${m} on foot`],
+  lineDistance: (m) => [`直线 ${m}`, `${m} in a straight line`],
   metres: (m) => [`${m} 米`, `${m} m`],
 
   // Reporting a problem.

@@ -183,6 +183,9 @@ async function expectCard(page, located) {
   check(contacts === located.contacts.length && contacts > 0, `the card lists ${contacts} contacts, the API ${located.contacts.length}`);
   const tel = await card.locator('.contacts a[href^="tel:"]').count();
   check(tel === contacts, `${tel} of ${contacts} contacts have a tel: link`);
+  // The demo has a walking network: the nearest stations are given by walking distance.
+  const distances = await card.locator('.stations .distance').allInnerTexts();
+  check(distances.length > 0 && distances.every((d) => /步行|on foot/.test(d)), `the stations' distances are not walks: ${JSON.stringify(distances)}`);
 }
 
 // ---------------------------------------------------------------------------------------
