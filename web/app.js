@@ -248,6 +248,8 @@ const reports = createReports({
   // A tracked case on the map: a marker, not the locate card (which would cover the case on a phone).
   show: ([lng, lat]) => {
     if (view !== 'resident') selectView('resident');
+    closeCard();
+    fold(false);
     if (!map) return;
     marker.setLngLat([lng, lat]).addTo(map);
     map.flyTo({ center: [lng, lat], zoom: Math.max(map.getZoom(), 17), padding: clearOfOverlays() });
@@ -490,6 +492,7 @@ function follow({ view: name, params }, first) {
   if (name === 'coverage' || name === 'planner' || name === 'staff') views[name].read(params);
   if (name !== view) selectView(name);
   if (name === 'resident' && params.get('case') && params.get('case') !== reports.tracked()) {
+    fold(false);
     // Without a map position in the address, fly to the case.
     reports.lookup(params.get('case'), first ? !params.get('map') : true);
   }
