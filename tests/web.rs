@@ -299,8 +299,11 @@ async fn the_official_view_has_labelled_kind_circle_and_siting_controls() {
         let (_, tag) = tags(&html, "input").into_iter().find(|(_, tag)| attribute(tag, "id") == Some(id)).unwrap();
         assert_eq!((attribute(tag, "type"), attribute(tag, "min"), attribute(tag, "max")), (Some("number"), Some(min), Some(max)), "#{id}");
     }
-    // The view keeps its kind and circle in the address, as `#coverage?kind=…&…`.
-    assert!(js.contains("`#coverage?kind=${"), "official.js does not write its state into the address");
+    // The view keeps its kind and circle in the address, as `#coverage?kind=…&…`: official.js
+    // gives its part, app.js puts the view's name in front and the map position after.
+    assert!(js.contains("`kind=${"), "official.js does not give its state for the address");
+    let app_js = get(&app, "/app.js").await.body;
+    assert!(app_js.contains("`#${view}${"), "app.js does not write the view into the address");
 }
 
 /// What the official view asks for, with every choice its controls offer, is what the API
@@ -415,7 +418,7 @@ async fn the_page_has_the_ids_the_browser_tests_use() {
     let app_js = get(&app().await, "/app.js").await.body;
     assert!(app_js.contains("window.minsheng"), "app.js exposes the map for the browser tests");
     let staff = get(&app().await, "/staff.js").await.body;
-    for needle in ["case-item", "data-case", "class=\"transition", "data-to=", "Bearer "] {
+    for needle in ["case-item", "dataset.case", "class=\"transition", "data-to=", "Bearer "] {
         assert!(staff.contains(needle), "staff.js lacks {needle}");
     }
     let report = get(&app().await, "/report.js").await.body;

@@ -242,14 +242,17 @@ for (const box of document.querySelectorAll('input[data-layers]')) {
   });
 }
 
-// Views: resident (居民, the locate card and search), planner (规划) and official (覆盖), as
-// tabs; `#planner` in the address opens the planner view, `#coverage?kind=…&minutes=…` the
-// official view with its facility kind and circle.
+// Views: resident (居民: the locate card, search, reporting and tracking), planner (规划),
+// official (覆盖) and staff (工作台), as tabs; the address names the view and keeps its choices.
 const reports = createReports({
+  // A tracked case on the map: a marker, not the locate card (which would cover the case on a phone).
   show: ([lng, lat]) => {
     if (view !== 'resident') selectView('resident');
-    locate({ lng, lat }, false);
-    map?.flyTo({ center: [lng, lat], zoom: Math.max(map.getZoom(), 17), padding: clearOfOverlays() });
+    closeCard();
+    fold(false);
+    if (!map) return;
+    marker.setLngLat([lng, lat]).addTo(map);
+    map.flyTo({ center: [lng, lat], zoom: Math.max(map.getZoom(), 17), padding: clearOfOverlays() });
   },
   changed: () => remember(),
 });
@@ -283,6 +286,24 @@ function onLangChange() {
   $('map').setAttribute('aria-label', t(MAP_LABELS[view] ?? 'mapResident'));
 }
 
+// Phones: while a sheet (the card, the case) is open, the panel folds to its tabs so that
+// the map between them stays usable; its button unfolds it again.
+function fold(folded) {
+  document.body.classList.toggle('panel-folded', folded);
+  $('panel-toggle').setAttribute('aria-expanded', String(!folded));
+  $('panel-toggle').dataset.i18n = folded ? 'panelExpand' : 'panelCollapse';
+  $('panel-toggle').innerHTML = t($('panel-toggle').dataset.i18n);
+}
+$('panel-toggle').addEventListener('click', () => fold(!document.body.classList.contains('panel-folded')));
+const SHEETS = ['card', 'staff-case'];
+let sheetOpen = false;
+const sheets = new MutationObserver(() => {
+  const open = SHEETS.some((id) => !$(id).hidden);
+  if (open !== sheetOpen && narrow.matches) fold(open);
+  sheetOpen = open;
+});
+for (const id of SHEETS) sheets.observe($(id), { attributes: true, attributeFilter: ['hidden'] });
+
 function selectView(name) {
   for (const tab of tabs) {
     const on = tab.id === `tab-${name}`;
@@ -303,7 +324,7 @@ function selectView(name) {
   remember();
 }
 for (const tab of tabs) {
-  tab.addEventListener('click', () => selectView(tab.id.slice(4)));
+  tab.addEventListener('click', () => { fold(false); selectView(tab.id.slice(4)); });
   tab.addEventListener('keydown', (e) => {
     if (!['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(e.key)) return;
     e.preventDefault();
@@ -472,6 +493,7 @@ function follow({ view: name, params }, first) {
   if (name === 'coverage' || name === 'planner' || name === 'staff') views[name].read(params);
   if (name !== view) selectView(name);
   if (name === 'resident' && params.get('case') && params.get('case') !== reports.tracked()) {
+    fold(false);
     // Without a map position in the address, fly to the case.
     reports.lookup(params.get('case'), first ? !params.get('map') : true);
   }

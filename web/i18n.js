@@ -33,6 +33,8 @@ const DICT = {
   layersLegend: ['图层与图例 <small>Layers &amp; legend</small>', 'Layers &amp; legend'],
   layerNames: [{ compounds: '小区', buildings: '楼栋', stations: '服务站点' }, { compounds: 'compound', buildings: 'building', stations: 'station' }],
   close: ['关闭', 'Close'],
+  panelCollapse: ['收起 <small>hide</small>', 'Hide'],
+  panelExpand: ['展开 <small>show</small>', 'Show'],
 
   // The locate card.
   locating: ['查询中…', 'Looking up…'],

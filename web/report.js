@@ -164,6 +164,7 @@ export function createReports({ show, changed }) {
       list.append(item);
     }
     $('report-duplicate-box').hidden = false;
+    $('report-duplicate-box').scrollIntoView({ block: 'nearest' });
     $('report-submit').dataset.i18n = 'reportSubmitAnyway';
     $('report-submit').innerHTML = t('reportSubmitAnyway');
   }
