@@ -346,6 +346,42 @@ const tests = [
     t.log.push(`closed; ${history.length} events in the audit trail`);
     t.shots.push(await shoot(page, 'staff-closed'));
   }],
+  ['accessibility and language: every control is named, the tabs take the keyboard, English switches', async (t) => {
+    const page = await openPage(t);
+    await idle(page);
+    for (const tab of ['#tab-resident', '#tab-planner', '#tab-coverage', '#tab-staff']) {
+      await page.click(tab);
+      // Every visible control must have an accessible name: a <label>, aria-label(ledby),
+      // its own text, or a title.
+      const unnamed = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+        .filter((el) => el.offsetParent !== null && el.type !== 'hidden')
+        .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')
+          || el.textContent.trim() || el.title))
+        .map((el) => el.outerHTML.slice(0, 100)));
+      check(unnamed.length === 0, `${tab}: controls without a name: ${JSON.stringify(unnamed)}`);
+    }
+    // The tab list follows the arrow keys, as WAI-ARIA tabs do.
+    await page.click('#tab-resident');
+    await page.focus('#tab-resident');
+    await page.keyboard.press('ArrowRight');
+    check(await page.evaluate(() => document.activeElement?.id === 'tab-planner'), 'ArrowRight does not move from the resident tab to the planner tab');
+    // Tab reaches the search box from the tabs.
+    await page.click('#tab-resident');
+    let reached = false;
+    for (let i = 0; i < 15 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.id === 'q');
+    }
+    check(reached, 'the search box cannot be reached with the Tab key');
+    // English, and back.
+    await page.click('#lang-toggle');
+    check(await page.evaluate(() => document.documentElement.lang) === 'en', 'the page language is not en after the switch');
+    const tabText = (await page.locator('#tab-resident').innerText()).trim();
+    check(tabText === 'Resident', `the resident tab reads "${tabText}" in English`);
+    t.shots.push(await shoot(page, 'english'));
+    await page.click('#lang-toggle');
+    check(await page.evaluate(() => document.documentElement.lang) === 'zh-CN', 'the page language is not zh-CN after switching back');
+  }],
 ];
 
 // ---------------------------------------------------------------------------------------
