@@ -19,14 +19,10 @@ import sys
 
 import networkx as nx
 
-R = 6_371_008.8
+# The same haversine (mean Earth radius) as the distance check beside it.
+from network_monaco import R, haversine
+
 PER_DEGREE = R * math.pi / 180
-
-
-def haversine(a, b):
-    lon1, lat1, lon2, lat2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * R * math.asin(math.sqrt(h))
 
 
 def main():

@@ -4,9 +4,6 @@
 //! million buildings takes a couple of seconds, which no request should pay twice.
 
 use geo::{Centroid, Geometry, LineString, Point};
-use rstar::AABB;
-
-use super::spatial::{PointTree, envelope_around};
 use crate::model::Dataset;
 use crate::network::{Snap, WalkNetwork};
 
@@ -20,8 +17,6 @@ pub struct Walking {
     pub building_snaps: Vec<Option<Snap>>,
     /// Where each station joins the network, as for buildings.
     pub station_snaps: Vec<Option<Snap>>,
-    /// Building centres, for "which buildings lie within r metres of here".
-    building_tree: PointTree,
 }
 
 impl Walking {
@@ -42,15 +37,7 @@ impl Walking {
             Some(network) => (snap_all(network, &building_points), snap_all(network, &station_points)),
             None => (vec![None; building_points.len()], vec![None; station_points.len()]),
         };
-        let building_tree = PointTree::build(building_points.iter().copied());
-        Walking { network, building_points, building_snaps, station_snaps, building_tree }
-    }
-
-    /// Buildings whose centre lies within `metres` of `point` (a box query refined by
-    /// haversine distance), in no particular order.
-    pub fn buildings_within(&self, point: Point, metres: f64) -> impl Iterator<Item = u32> + '_ {
-        let envelope: AABB<[f64; 2]> = envelope_around(point, metres);
-        self.building_tree.in_envelope(envelope).filter(move |&b| self.building_tree.distance_to(point, b) <= metres)
+        Walking { network, building_points, building_snaps, station_snaps }
     }
 }
 
