@@ -45,22 +45,23 @@ impl Circle {
         if !(speed.is_finite() && speed > 0.0 && speed <= 300.0) {
             return Err(invalid("speed_m_per_min", format!("{speed} is not a walking speed (0 < speed ≤ 300 m/min)")));
         }
-        let limit_m = match (minutes, meters) {
+        let (limit_m, minutes) = match (minutes, meters) {
             (Some(_), Some(_)) => return Err(invalid("minutes", "give minutes or meters, not both".into())),
-            (_, Some(m)) => m,
+            (_, Some(m)) => (m, m / speed),
             (minutes, None) => {
                 let minutes = minutes.unwrap_or(DEFAULT_MINUTES);
                 if !(minutes.is_finite() && minutes > 0.0) {
                     return Err(invalid("minutes", format!("{minutes} must be a positive number of minutes")));
                 }
-                minutes * speed
+                // To the millimetre, so that 15 min × 1000/15 m/min reads 1000, not 1000.0000000000001.
+                ((minutes * speed * 1_000.0).round() / 1_000.0, minutes)
             }
         };
         if !(limit_m.is_finite() && limit_m > 0.0 && limit_m <= MAX_LIMIT_M) {
             let parameter = if meters.is_some() { "meters" } else { "minutes" };
             return Err(invalid(parameter, format!("the circle must be more than 0 m and at most {MAX_LIMIT_M} m, got {limit_m} m")));
         }
-        Ok(Circle { limit_m, minutes: limit_m / speed, speed_m_per_min: speed })
+        Ok(Circle { limit_m, minutes, speed_m_per_min: speed })
     }
 }
 
