@@ -111,7 +111,9 @@ async function openPage(test, { viewport = DESKTOP, hash = '', geolocation } = {
 async function idle(page) {
   await page.waitForFunction(() => {
     const map = window.minsheng.map;
-    return map.loaded() && map.areTilesLoaded() && !map.isMoving();
+    // The page's own source is added (and the map fitted to it) once its TileJSON arrives,
+    // which may be after MapLibre's own "load".
+    return map.getSource('minsheng') && map.loaded() && map.areTilesLoaded() && !map.isMoving();
   }, null, { polling: 100 });
 }
 
@@ -138,7 +140,10 @@ async function rendered(page, layers, what) {
 // Puts a lon/lat at a point of the screen where the map itself (not the panel or a card) is
 // under the pointer, at `zoom`, and returns that point.
 async function bringIntoView(page, lon, lat, zoom) {
-  return page.evaluate(async ({ lon, lat, zoom }) => {
+  // Let the page finish starting first: its own first fit to the data would move the map
+  // after our jump and send the click elsewhere.
+  await idle(page);
+  await page.evaluate(async ({ lon, lat, zoom }) => {
     const map = window.minsheng.map;
     const canvas = map.getCanvas();
     const box = canvas.getBoundingClientRect();
@@ -149,9 +154,15 @@ async function bringIntoView(page, lon, lat, zoom) {
     if (!free) throw new Error('no point of the map is free of the panel and cards');
     const at = map.project([lon, lat]);
     map.panBy([at.x + box.left - free.x, at.y + box.top - free.y], { animate: false });
+  }, { lon, lat, zoom });
+  await idle(page);
+  // Where the point is now that the map has settled.
+  return page.evaluate(({ lon, lat }) => {
+    const map = window.minsheng.map;
+    const box = map.getCanvas().getBoundingClientRect();
     const p = map.project([lon, lat]);
     return { x: p.x + box.left, y: p.y + box.top };
-  }, { lon, lat, zoom });
+  }, { lon, lat });
 }
 
 // Polls an API condition (every 100 ms) until it holds.
