@@ -1,7 +1,7 @@
 //! Walking coverage on the real Monaco extract (© OpenStreetMap contributors, ODbL 1.0),
 //! imported with `import-osm`, against an independent computation in Python: networkx on
 //! the same lines, with its own nearest-segment search and segment splitting
-//! (`tests/coverage_monaco.py`). Needs `python3` with networkx 3.6.1 (`.ci/run` installs it).
+//! (`tests/coverage_monaco.py`). Needs Python (the `.venv` of `scripts/setup.sh`) with networkx 3.6.1 (`scripts/setup.sh` installs it).
 
 mod common;
 
@@ -23,8 +23,8 @@ const SEARCH_M: f64 = 2.0 * CIRCLE_M;
 
 #[tokio::test]
 async fn monaco_building_distances_agree_with_networkx() {
-    let check = Command::new("python3").args(["-c", "import networkx"]).output().expect("python3 runs");
-    assert!(check.status.success(), "networkx is missing: run `pip install networkx==3.6.1`");
+    let check = Command::new(common::python()).args(["-c", "import networkx"]).output().expect("Python runs (see scripts/setup.sh)");
+    assert!(check.status.success(), "networkx is missing: run `bash scripts/setup.sh`");
 
     let store = empty_store().await;
     let pbf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/monaco.osm.pbf");
@@ -67,7 +67,7 @@ async fn monaco_building_distances_agree_with_networkx() {
         "limit_m": SEARCH_M,
         "max_access_m": 500.0,
     });
-    let mut child = Command::new("python3").arg(SCRIPT).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new(common::python()).arg(SCRIPT).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

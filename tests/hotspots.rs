@@ -1,6 +1,8 @@
 //! Our Getis-Ord Gi* against PySAL's esda on realistic lattices: `tests/hotspots.py` runs
-//! `esda.G_Local(star=True, transform="B")` on the same input. Needs `python3` with
-//! esda 2.9.0 and libpysal 4.14.1; `.ci/run` installs them.
+//! `esda.G_Local(star=True, transform="B")` on the same input. Needs Python (the `.venv` of `scripts/setup.sh`) with
+//! esda 2.9.0 and libpysal 4.14.1; `scripts/setup.sh` installs them.
+
+mod common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -21,19 +23,19 @@ struct Esda {
 }
 
 fn esda(values: &[f64], neighbours: &[Vec<usize>]) -> Esda {
-    let import = Command::new("python3").args(["-c", "import esda, libpysal"]).output().expect("python3 runs");
+    let import = Command::new(common::python()).args(["-c", "import esda, libpysal"]).output().expect("Python runs (see scripts/setup.sh)");
     assert!(
         import.status.success(),
-        "the Python packages esda and libpysal are missing: run `pip install esda==2.9.0 libpysal==4.14.1`\n{}",
+        "the Python packages esda and libpysal are missing: run `bash scripts/setup.sh`\n{}",
         String::from_utf8_lossy(&import.stderr)
     );
-    let mut child = Command::new("python3")
+    let mut child = Command::new(common::python())
         .arg(SCRIPT)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("python3 runs the esda script");
+        .expect("Python runs the esda script");
     let input = serde_json::json!({ "values": values, "neighbours": neighbours });
     child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();

@@ -1,6 +1,8 @@
 //! Walking distances on the real Monaco extract (© OpenStreetMap contributors, ODbL 1.0)
 //! against networkx: the OSM reader, the noding and the Dijkstra checked by an independent
-//! implementation. Needs `python3` with networkx 3.6.1 (`.ci/run` installs it).
+//! implementation. Needs Python (the `.venv` of `scripts/setup.sh`) with networkx 3.6.1 (`scripts/setup.sh` installs it).
+
+mod common;
 
 use std::io::Write;
 use std::path::Path;
@@ -16,8 +18,8 @@ const LIMIT_M: f64 = 1_000.0;
 
 #[test]
 fn monaco_walking_distances_agree_with_networkx() {
-    let check = Command::new("python3").args(["-c", "import networkx"]).output().expect("python3 runs");
-    assert!(check.status.success(), "networkx is missing: run `pip install networkx==3.6.1`");
+    let check = Command::new(common::python()).args(["-c", "import networkx"]).output().expect("Python runs (see scripts/setup.sh)");
+    assert!(check.status.success(), "networkx is missing: run `bash scripts/setup.sh`");
 
     let lines = walkable_ways(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/monaco.osm.pbf")).unwrap();
     let network = WalkNetwork::from_lines(&lines);
@@ -40,7 +42,7 @@ fn monaco_walking_distances_agree_with_networkx() {
 
     let input = serde_json::json!({"lines": lines.iter().map(|l| l.coords().map(|c| [c.x, c.y]).collect::<Vec<_>>()).collect::<Vec<_>>(),
                                    "sources": sources, "targets": targets, "limit_m": LIMIT_M});
-    let mut child = Command::new("python3").arg(SCRIPT).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new(common::python()).arg(SCRIPT).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

@@ -71,3 +71,13 @@ pub async fn call(
 pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|_| panic!("not JSON: {text}"))
 }
+
+/// The Python that runs the independent implementations: `$MINSHENG_PYTHON`, else the
+/// project's virtual environment made by `scripts/setup.sh`, else `python3` on the PATH.
+pub fn python() -> std::path::PathBuf {
+    if let Some(python) = std::env::var_os("MINSHENG_PYTHON") {
+        return python.into();
+    }
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    if venv.exists() { venv } else { "python3".into() }
+}
