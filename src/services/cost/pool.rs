@@ -34,10 +34,11 @@ impl Drop for Admission {
 }
 
 impl Pool {
-    /// `workers` at once (at least one), and up to `queue` more waiting for a turn.
+    /// `workers` at once, and up to `queue` more waiting for a turn. No workers and no
+    /// queue refuses every request (heavy routes switched off).
     pub fn new(workers: usize, queue: usize) -> Pool {
-        let workers = workers.max(1);
-        Pool { running: Arc::new(Semaphore::new(workers)), admitted: Arc::new(AtomicUsize::new(0)), capacity: workers + queue }
+        let capacity = workers + queue;
+        Pool { running: Arc::new(Semaphore::new(workers.max(1))), admitted: Arc::new(AtomicUsize::new(0)), capacity }
     }
 
     /// One worker per core.

@@ -164,6 +164,7 @@ pub fn distances_to(
     search_m: f64,
     budget: &Budget,
 ) -> Result<Vec<f64>, ServiceError> {
+    budget.check()?;
     let walking = snapshot.walking();
     match (method, &walking.network) {
         (Method::Network, Some(network)) => {
