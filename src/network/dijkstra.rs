@@ -99,7 +99,7 @@ impl WalkNetwork {
                 continue; // stale: the node was reached more cheaply since
             }
             settled += 1;
-            if settled % STOP_CHECK_EVERY == 0 && stop() {
+            if settled.is_multiple_of(STOP_CHECK_EVERY) && stop() {
                 return None;
             }
             for (next, length_m) in self.neighbours(node) {

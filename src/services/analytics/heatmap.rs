@@ -97,7 +97,7 @@ pub fn hexagons(
     // (the keys are our own cell numbers, so there is no flooding to defend against).
     let mut cells: FxHashMap<CellIndex, (u32, u32)> = FxHashMap::default();
     for (n, i) in points.matching(query).enumerate() {
-        if n % CHECK_EVERY == 0 {
+        if n.is_multiple_of(CHECK_EVERY) {
             budget.check()?;
         }
         if let Some(cell) = points.cell_at(i, resolution) {

@@ -43,6 +43,7 @@ pub fn buffer_width(buffer_m: Option<f64>) -> Result<f64, ServiceError> {
 /// at this distance, before any search. Each isochrone is traced on at most about 200 × 200
 /// cells ([`crate::network::isochrone::MAX_CELLS_PER_SIDE`]), so a station's cost follows
 /// the network it reaches.
+#[allow(clippy::too_many_arguments)]
 pub fn isochrones(
     snapshot: &Snapshot,
     kind: FacilityKind,

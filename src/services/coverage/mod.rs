@@ -181,7 +181,7 @@ pub fn distances_to(
             let tree = PointTree::build(stations.iter().map(|&s| station_point(snapshot, s)));
             let mut metres = Vec::with_capacity(buildings.len());
             for (i, &b) in buildings.iter().enumerate() {
-                if i % CHECK_EVERY == 0 {
+                if i.is_multiple_of(CHECK_EVERY) {
                     budget.check()?;
                 }
                 let nearest = walking.building_points[b as usize]
