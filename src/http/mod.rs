@@ -16,8 +16,8 @@ mod staff;
 mod tiles;
 mod web;
 
-pub use error::ApiError;
 pub use cost::DEFAULT_QUEUE;
+pub use error::ApiError;
 pub use limit::DEFAULT_SUBMISSIONS_PER_MINUTE;
 
 use std::net::SocketAddr;

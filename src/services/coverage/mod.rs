@@ -12,9 +12,8 @@ pub mod plan;
 pub mod summary;
 
 use geo::Point;
-use serde::Serialize;
-
 use rstar::AABB;
+use serde::Serialize;
 
 use super::ServiceError;
 use super::cost::Budget;
