@@ -117,9 +117,22 @@ export function createCoverage({ map, ready, padding, remember }) {
     return `${path}?${query}`;
   };
 
+  // The status line: the latest message, followed by any note that a layer is not shown
+  // because the view is too wide for the server's bounds (kept until that layer loads again).
+  let status = { text: '', error: false };
+  const viewNotes = {};
   function say(text, error = false) {
-    $('coverage-status').textContent = text;
-    $('coverage-status').classList.toggle('error', error);
+    status = { text, error };
+    showStatus();
+  }
+  function note(layer, text) {
+    viewNotes[layer] = text;
+    showStatus();
+  }
+  function showStatus() {
+    const notes = Object.values(viewNotes).filter(Boolean);
+    $('coverage-status').textContent = [status.text, ...notes].filter(Boolean).join(' · ');
+    $('coverage-status').classList.toggle('error', status.error || notes.length > 0);
   }
 
   // One request of each kind at a time: a newer question aborts the older request. A refusal
@@ -373,9 +386,11 @@ export function createCoverage({ map, ready, padding, remember }) {
       isochrones = empty();
       loadedIsochrones = { key: '', box: null };
       map.getSource('cov-isochrones')?.setData(isochrones);
-      say(tooLarge(err) ? `视野太大，放大地图可看等时圈 · zoom in to see the isochrones (${err.message})` : `等时圈加载失败：${err.message}`, true);
+      if (tooLarge(err)) note('isochrones', `视野太大，放大地图可看等时圈 · zoom in to see the isochrones (${err.message})`);
+      else say(`等时圈加载失败：${err.message}`, true);
       return;
     }
+    note('isochrones', '');
     loadedIsochrones = { key, box: wanted };
     // Before the layers are in, they take the latest isochrones when they are added.
     map.getSource('cov-isochrones')?.setData(isochrones);
@@ -404,6 +419,7 @@ export function createCoverage({ map, ready, padding, remember }) {
     if (map.getZoom() < BUILDINGS_MIN_ZOOM) {
       if (force) map.getSource('cov-buildings')?.setData(empty());
       loaded = { key: '', box: null };
+      note('buildings', '');
       return;
     }
     if (!force && covers(loaded, key)) return;
@@ -416,12 +432,13 @@ export function createCoverage({ map, ready, padding, remember }) {
       if (tooLarge(err)) {
         map.getSource('cov-buildings')?.setData(empty());
         loaded = { key: '', box: null };
-        say(`视野内楼栋太多，放大地图可看各楼距离 · zoom in to see each building's distance (${err.message})`, true);
+        note('buildings', `视野内楼栋太多，放大地图可看各楼距离 · zoom in to see each building's distance (${err.message})`);
       } else {
         say(`楼栋距离加载失败：${err.message}`, true);
       }
       return;
     }
+    note('buildings', '');
     await layersAdded;
     loaded = { key, box: wanted };
     paintBuildings();
