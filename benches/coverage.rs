@@ -17,9 +17,13 @@ use minsheng::demo::{DemoOptions, generate};
 use minsheng::index::Snapshot;
 use minsheng::model::{Dataset, FacilityKind};
 use minsheng::network::isochrone_polygon;
+use minsheng::services::cost::{Budget, Limits};
 use minsheng::services::coverage::plan::{Candidates, plan};
 use minsheng::services::coverage::summary::coverage;
 use minsheng::services::coverage::{Circle, stations_of};
+
+/// The benchmarks time the work itself on the whole city, beyond what one request may ask.
+const UNBOUNDED: Limits = Limits { plan_candidates: usize::MAX / 100, ..Limits::ANONYMOUS };
 
 fn number(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|n| n.parse().ok()).unwrap_or(default)
@@ -72,7 +76,7 @@ fn suite(c: &mut Criterion, group_name: &str, snapshot: &Snapshot) {
     let mut group = c.benchmark_group(group_name);
     group.sample_size(10);
     group.bench_function(format!("coverage_15min_{kind}"), |b| {
-        b.iter(|| black_box(coverage(snapshot, kind, fifteen, None)))
+        b.iter(|| black_box(coverage(snapshot, kind, fifteen, None, &Budget::unlimited()).unwrap()))
     });
     group.bench_function("isochrone_1000m_lines", |b| b.iter(|| black_box(network.isochrone(&station, 1_000.0))));
     let lines = network.isochrone(&station, 1_000.0);
@@ -87,9 +91,9 @@ fn suite(c: &mut Criterion, group_name: &str, snapshot: &Snapshot) {
     };
     for (name, candidates) in choices {
         group.bench_function(format!("plan_k10_{name}_{sparse}"), |b| {
-            b.iter(|| black_box(plan(snapshot, sparse, fifteen, None, 10, candidates).unwrap()))
+            b.iter(|| black_box(plan(snapshot, sparse, fifteen, None, 10, candidates, None, &UNBOUNDED, &Budget::unlimited()).unwrap()))
         });
-        let answer = plan(snapshot, sparse, fifteen, None, 10, candidates).unwrap();
+        let answer = plan(snapshot, sparse, fifteen, None, 10, candidates, None, &UNBOUNDED, &Budget::unlimited()).unwrap();
         eprintln!(
             "{group_name}: plan for {sparse} among {name}: {} candidates, {} walked; households covered {:.1} % → {:.1} %",
             answer.candidates,

@@ -184,6 +184,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = crate::http::Settings {
         tile_cache_bytes: args.tile_cache_mb * 1024 * 1024,
         submissions_per_minute: args.submissions_per_minute,
+        ..Default::default()
     };
     let router = crate::http::router_with(catalog, settings);
     crate::http::serve(router, listener).await?;

@@ -32,6 +32,8 @@ const PICK = '#d55e00';
 const DEFAULT_KIND = 'elderly_day_care';
 // Buildings are fetched for the view (padded) from this zoom on; the base map shows them from 13.
 const BUILDINGS_MIN_ZOOM = 13;
+// How long the map must rest before buildings and isochrones for the view are asked again.
+const VIEW_DEBOUNCE_MS = 300;
 
 const $ = (id) => document.getElementById(id);
 const esc = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -51,8 +53,11 @@ export function createCoverage({ map, ready, padding, remember }) {
   let summary = null;
   let isochrones = empty();
   let markers = [];
-  // The question the buildings on the map answer, and the box they were fetched for.
+  // The question the buildings (and the isochrones) on the map answer, and the box they were
+  // fetched for.
   let loaded = { key: '', box: null };
+  let loadedIsochrones = { key: '', box: null };
+  let moveTimer = 0;
   const inflight = {};
 
   readHash(location.hash);
@@ -112,20 +117,35 @@ export function createCoverage({ map, ready, padding, remember }) {
     return `${path}?${query}`;
   };
 
+  // The status line: the latest message, followed by any note that a layer is not shown
+  // because the view is too wide for the server's bounds (kept until that layer loads again).
+  let status = { text: '', error: false };
+  const viewNotes = {};
   function say(text, error = false) {
-    $('coverage-status').textContent = text;
-    $('coverage-status').classList.toggle('error', error);
+    status = { text, error };
+    showStatus();
+  }
+  function note(layer, text) {
+    viewNotes[layer] = text;
+    showStatus();
+  }
+  function showStatus() {
+    const notes = Object.values(viewNotes).filter(Boolean);
+    $('coverage-status').textContent = [status.text, ...notes].filter(Boolean).join(' · ');
+    $('coverage-status').classList.toggle('error', status.error || notes.length > 0);
   }
 
-  // One request of each kind at a time: a newer question aborts the older request.
+  // One request of each kind at a time: a newer question aborts the older request. A refusal
+  // carries the API's error code (`too_large` when the request is over the server's bounds).
   async function getJSON(kind, address, options = {}) {
     inflight[kind]?.abort();
     const controller = (inflight[kind] = new AbortController());
     const response = await fetch(address, { ...options, signal: controller.signal });
     const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
+    if (!response.ok) throw Object.assign(new Error(body.error?.message ?? `HTTP ${response.status}`), { code: body.error?.code });
     return body;
   }
+  const tooLarge = (err) => err.code === 'too_large';
   const aborted = (err) => err.name === 'AbortError';
 
   function changed() {
@@ -142,7 +162,7 @@ export function createCoverage({ map, ready, padding, remember }) {
   function refresh() {
     drawKeys();
     loadSummary();
-    loadIsochrones();
+    loadIsochrones(true);
     loadBuildings(true);
     paintStations();
   }
@@ -193,7 +213,11 @@ export function createCoverage({ map, ready, padding, remember }) {
         map.on('mouseleave', id, () => { map.getCanvas().style.cursor = ''; });
       }
       map.on('click', clicked);
-      map.on('moveend', () => { if (active) loadBuildings(false); });
+      map.on('moveend', () => {
+        if (!active) return;
+        clearTimeout(moveTimer);
+        moveTimer = setTimeout(() => { loadBuildings(false); loadIsochrones(false); }, VIEW_DEBOUNCE_MS);
+      });
       paintBuildings();
       applyVisibility();
     })();
@@ -346,15 +370,44 @@ export function createCoverage({ map, ready, padding, remember }) {
     map?.flyTo({ center: centre, zoom: Math.max(map.getZoom(), zoom), padding: padding() });
   }
 
-  async function loadIsochrones() {
+  // Isochrones of the stations that reach into the view (padded), asked again when the question
+  // changes (`force`) or the view leaves the box fetched. Too many for the server in a wide
+  // view: the status line asks to zoom in.
+  async function loadIsochrones(force) {
+    if (!map) return;
+    await ready;
+    const key = url('');
+    const wanted = padded();
+    if (!force && covers(loadedIsochrones, key)) return;
     try {
-      isochrones = await getJSON('isochrones', url('/api/coverage/isochrones'));
+      isochrones = await getJSON('isochrones', url('/api/coverage/isochrones', { bbox: boxText(wanted) }));
     } catch (err) {
-      if (!aborted(err)) say(`等时圈加载失败：${err.message}`, true);
+      if (aborted(err)) return;
+      isochrones = empty();
+      loadedIsochrones = { key: '', box: null };
+      map.getSource('cov-isochrones')?.setData(isochrones);
+      if (tooLarge(err)) note('isochrones', `视野太大，放大地图可看等时圈 · zoom in to see the isochrones (${err.message})`);
+      else say(`等时圈加载失败：${err.message}`, true);
       return;
     }
+    note('isochrones', '');
+    loadedIsochrones = { key, box: wanted };
     // Before the layers are in, they take the latest isochrones when they are added.
-    map?.getSource('cov-isochrones')?.setData(isochrones);
+    map.getSource('cov-isochrones')?.setData(isochrones);
+  }
+
+  // The view's box padded by half its size each way, [west, south, east, north].
+  function padded() {
+    const b = map.getBounds();
+    const [w, s, e, n] = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+    const [dx, dy] = [(e - w) / 2, (n - s) / 2];
+    return [Math.max(w - dx, -180), Math.max(s - dy, -90), Math.min(e + dx, 180), Math.min(n + dy, 90)];
+  }
+  const boxText = (box) => box.map((v) => v.toFixed(6)).join(',');
+  // Whether what was loaded answers this question and holds the whole view.
+  function covers({ key: loadedKey, box }, key) {
+    const b = map.getBounds();
+    return loadedKey === key && box && b.getWest() >= box[0] && b.getSouth() >= box[1] && b.getEast() <= box[2] && b.getNorth() <= box[3];
   }
 
   // Buildings for the view, padded by half its size each way; fetched again when the question
@@ -366,21 +419,26 @@ export function createCoverage({ map, ready, padding, remember }) {
     if (map.getZoom() < BUILDINGS_MIN_ZOOM) {
       if (force) map.getSource('cov-buildings')?.setData(empty());
       loaded = { key: '', box: null };
+      note('buildings', '');
       return;
     }
-    const b = map.getBounds();
-    const [w, s, e, n] = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
-    const box = loaded.box;
-    if (!force && loaded.key === key && box && w >= box[0] && s >= box[1] && e <= box[2] && n <= box[3]) return;
-    const [dx, dy] = [(e - w) / 2, (n - s) / 2];
-    const wanted = [w - dx, s - dy, e + dx, n + dy];
+    if (!force && covers(loaded, key)) return;
+    const wanted = padded();
     let body;
     try {
-      body = await getJSON('buildings', url('/api/coverage/buildings', { bbox: wanted.map((v) => v.toFixed(6)).join(',') }));
+      body = await getJSON('buildings', url('/api/coverage/buildings', { bbox: boxText(wanted) }));
     } catch (err) {
-      if (!aborted(err)) say(`楼栋距离加载失败：${err.message}`, true);
+      if (aborted(err)) return;
+      if (tooLarge(err)) {
+        map.getSource('cov-buildings')?.setData(empty());
+        loaded = { key: '', box: null };
+        note('buildings', `视野内楼栋太多，放大地图可看各楼距离 · zoom in to see each building's distance (${err.message})`);
+      } else {
+        say(`楼栋距离加载失败：${err.message}`, true);
+      }
       return;
     }
+    note('buildings', '');
     await layersAdded;
     loaded = { key, box: wanted };
     paintBuildings();
@@ -398,12 +456,23 @@ export function createCoverage({ map, ready, padding, remember }) {
     $('siting-run').disabled = true;
     $('siting-summary').textContent = '计算中… · working…';
     let result;
+    const post = (body) => getJSON('plan', '/api/coverage/plan', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
     try {
-      result = await getJSON('plan', '/api/coverage/plan', {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request),
-      });
+      try {
+        result = await post(request);
+      } catch (err) {
+        // Too many candidates in the whole map: those in the view, if there is one.
+        if (!tooLarge(err) || !map) throw err;
+        request.bbox = map.getBounds().toArray().flat();
+        result = await post(request);
+      }
     } catch (err) {
-      if (!aborted(err)) $('siting-summary').innerHTML = `<span class="error">选址计算失败：${esc(err.message)}</span>`;
+      if (!aborted(err)) {
+        const zoom = tooLarge(err) ? '视野内候选点太多，请放大地图或改用“小区” · zoom in, or choose compounds: ' : '';
+        $('siting-summary').innerHTML = `<span class="error">选址计算失败：${zoom}${esc(err.message)}</span>`;
+      }
       return;
     } finally {
       $('siting-run').disabled = false;
@@ -423,7 +492,7 @@ export function createCoverage({ map, ready, padding, remember }) {
         ? `<br>只找到 ${result.picks.length} 处能增加覆盖的位置 <small>no other candidate adds households</small>` : '';
     $('siting-summary').innerHTML = `现有站点覆盖 ${number(result.households_covered_before)} / ${number(result.households)} 户` +
       `（${percent(result.households_share_before)}）→ 新增 ${result.picks.length} 处后 ${after}` +
-      `<br><small>${number(result.candidates)} candidates, ${number(result.candidates_evaluated)} evaluated; ${result.method === 'network' ? 'walking network' : 'straight lines'}, ${metres(result.limit_m)}</small>${fewer}`;
+      `<br><small>${number(result.candidates)} candidates${request.bbox ? ' in view (视野内)' : ''}, ${number(result.candidates_evaluated)} evaluated; ${result.method === 'network' ? 'walking network' : 'straight lines'}, ${metres(result.limit_m)}</small>${fewer}`;
     const list = $('siting-picks');
     list.innerHTML = '';
     for (const pick of result.picks) {
@@ -518,7 +587,7 @@ export function createCoverage({ map, ready, padding, remember }) {
       active = true;
       $('coverage-table').hidden = false;
       if (!started) { started = true; refresh(); }
-      if (map) { await addLayers(); paintStations(); applyVisibility(); loadBuildings(false); }
+      if (map) { await addLayers(); paintStations(); applyVisibility(); loadBuildings(false); loadIsochrones(false); }
     },
     hide() {
       active = false;

@@ -41,6 +41,11 @@ const AREA_LAYERS = { compound: 'compounds', grid: 'grids', community: 'communit
 // Mean H3 cell areas (m²) by resolution, to turn the densest hexagon into cases per m².
 const HEX_AREA_M2 = { 8: 737_327, 9: 105_333, 10: 15_048, 11: 2_150 };
 const DAY_MS = 86_400_000;
+// The coarsest resolution the page falls back to when the view holds too many finer hexagons.
+const MIN_RESOLUTION = 8;
+// How long the map must rest before hexagons for the view are asked again.
+const VIEW_DEBOUNCE_MS = 300;
+const empty = () => ({ type: 'FeatureCollection', features: [] });
 
 const $ = (id) => document.getElementById(id);
 const esc = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -58,7 +63,9 @@ export function createPlanner({ map, ready, padding, remember }) {
   let layersAdded = null;
   let tileTemplate = null;
   let popup = null;
-  let hexagons = { type: 'FeatureCollection', features: [] };
+  let hexagons = empty();
+  // The box the hexagons were asked for; null for the whole map.
+  let hexagonBox = null;
   const inflight = {};
 
   // Controls: the category boxes come from CATEGORIES; dates default to the last 90 days.
@@ -76,6 +83,13 @@ export function createPlanner({ map, ready, padding, remember }) {
 
   let timer = 0;
   const soon = () => { clearTimeout(timer); timer = setTimeout(refresh, 250); };
+  // Hexagons asked for the view follow it, once it has stopped moving.
+  let moveTimer = 0;
+  map?.on('moveend', () => {
+    if (!active || !hexagonBox) return;
+    clearTimeout(moveTimer);
+    moveTimer = setTimeout(() => loadHexagons(true), VIEW_DEBOUNCE_MS);
+  });
   $('filters').addEventListener('change', soon);
   $('filters').addEventListener('submit', (e) => e.preventDefault());
   $('categories-clear').addEventListener('click', () => {
@@ -121,13 +135,14 @@ export function createPlanner({ map, ready, padding, remember }) {
     $('planner-status').classList.toggle('error', error);
   }
 
-  // One request of each kind at a time: a newer filter aborts the older request.
+  // One request of each kind at a time: a newer filter aborts the older request. A refusal
+  // carries the API's error code (`too_large` when the request is over the server's bounds).
   async function getJSON(kind, url) {
     inflight[kind]?.abort();
     const controller = (inflight[kind] = new AbortController());
     const response = await fetch(url, { signal: controller.signal });
     const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
+    if (!response.ok) throw Object.assign(new Error(body.error?.message ?? `HTTP ${response.status}`), { code: body.error?.code });
     return body;
   }
   const aborted = (err) => err.name === 'AbortError';
@@ -220,21 +235,55 @@ export function createPlanner({ map, ready, padding, remember }) {
     if (map.getLayer('hex-fill')) map.setPaintProperty('hex-fill', 'fill-opacity', fill ? 0.65 : 0);
   }
 
-  // Hexagons: fetched for the filter and resolution; their colours follow the data.
-  async function loadHexagons() {
-    try {
-      hexagons = await getJSON('hexagons', withFilter('/api/heatmap', { resolution: $('resolution').value }));
-    } catch (err) {
-      if (!aborted(err)) say(`六边形加载失败：${err.message}`, true);
-      return;
+  // Hexagons: fetched for the filter and resolution; their colours follow the data. The whole
+  // map when the server allows it (one request per filter); else the view, padded, asked again
+  // when the view moves, at the chosen resolution or the finest coarser one the server allows
+  // there, and the status line says so.
+  async function loadHexagons(moved = false) {
+    if (moved && !hexagonBox) return;
+    const chosen = Number($('resolution').value);
+    let box = moved ? viewBox() : null;
+    let resolution = chosen;
+    for (;;) {
+      const extra = box ? { resolution, bbox: box.map((v) => v.toFixed(6)).join(',') } : { resolution };
+      try {
+        hexagons = await getJSON('hexagons', withFilter('/api/heatmap', extra));
+        break;
+      } catch (err) {
+        if (aborted(err)) return;
+        if (err.code === 'too_large' && map && !box) {
+          box = viewBox();
+        } else if (err.code === 'too_large' && box && resolution > MIN_RESOLUTION) {
+          resolution -= 1;
+        } else {
+          hexagons = empty();
+          drawHexagons();
+          say(err.code === 'too_large'
+            ? `视野内六边形过多，请放大地图 · too many hexagons in view: zoom in (${err.message})`
+            : `六边形加载失败：${err.message}`, true);
+          return;
+        }
+      }
     }
+    hexagonBox = box;
     const cells = hexagons.features.map((f) => f.properties);
     const total = cells.reduce((sum, c) => sum + c.count, 0);
     const hot = cells.filter((c) => c.class.startsWith('hot')).length;
     const cold = cells.filter((c) => c.class.startsWith('cold')).length;
+    const scope = !box ? '' : resolution < chosen
+      ? ` · 视野内，分辨率 ${resolution}（放大地图可看 ${chosen}） (in view, resolution ${resolution}: zoom in for ${chosen})`
+      : ' · 视野内 (in view)';
     say(`共 ${number(total)} 件 · ${number(cells.length)} 个六边形 · 热点 ${hot} 个 · 冷点 ${cold} 个` +
-      ` (${number(total)} cases, ${hot} hot and ${cold} cold spots)`);
+      ` (${number(total)} cases, ${hot} hot and ${cold} cold spots)${scope}`);
     drawHexagons();
+  }
+
+  // The view's box, padded by half its size each way: [west, south, east, north].
+  function viewBox() {
+    const b = map.getBounds();
+    const [w, s, e, n] = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+    const [dx, dy] = [(e - w) / 2, (n - s) / 2];
+    return [Math.max(w - dx, -180), Math.max(s - dy, -90), Math.min(e + dx, 180), Math.min(n + dy, 90)];
   }
 
   function drawHexagons() {

@@ -11,10 +11,12 @@ use serde_json::{json, Value};
 use super::error::ApiError;
 use super::params::Params;
 use super::AppState;
+use super::cost::Bounds;
 use crate::index::reports::ReportQuery;
 use crate::model::time::now;
 use crate::services::analytics::stats::{self, GroupBy, Interval, ProblemList};
 use crate::services::analytics::{filter, heatmap};
+use crate::services::cost::within;
 use crate::services::features::Bbox;
 
 /// The filter every planner route takes: `category`, `status` (comma lists), `since`,
@@ -31,72 +33,69 @@ pub fn report_query(params: &Params) -> Result<ReportQuery, ApiError> {
 }
 
 /// `GET /api/heatmap?resolution=9&k=1&category=&status=&since=&until=&bbox=`: GeoJSON hexagons.
-pub async fn hexagons(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+/// At most [`Limits::hexagons`](crate::services::cost::Limits) cells in the box (or the map).
+pub async fn hexagons(State(state): State<AppState>, bounds: Bounds, params: Params) -> Result<Json<Value>, ApiError> {
     let query = report_query(&params)?;
     let resolution = heatmap::resolution(params.optional("resolution")?)?;
     let rings = params.optional("k")?.unwrap_or(heatmap::DEFAULT_RINGS);
     let catalog = state.catalog.clone();
-    let cells = tokio::task::spawn_blocking(move || {
-        let snapshot = catalog.snapshot();
-        let points = catalog.reports();
-        heatmap::hexagons(&snapshot, &points, &query, resolution, rings)
-    })
-    .await
-    .expect("hexagon aggregation does not panic")?;
-    let features: Vec<Value> = cells
-        .iter()
-        .map(|cell| {
-            json!({
-                "type": "Feature",
-                "id": cell.h3.to_string(),
-                "geometry": {"type": "Polygon", "coordinates": [heatmap::outline(cell.h3)]},
-                "properties": cell,
-            })
+    let body = bounds
+        .run(&state, move |limits, budget| {
+            let snapshot = catalog.snapshot();
+            let cells = heatmap::hexagons(&snapshot, &catalog.reports(), &query, resolution, rings, limits, budget)?;
+            let features: Vec<Value> = cells
+                .iter()
+                .map(|cell| {
+                    json!({
+                        "type": "Feature",
+                        "id": cell.h3.to_string(),
+                        "geometry": {"type": "Polygon", "coordinates": [heatmap::outline(cell.h3)]},
+                        "properties": cell,
+                    })
+                })
+                .collect();
+            Ok(json!({
+                "type": "FeatureCollection",
+                "resolution": u8::from(resolution),
+                "features": features,
+            }))
         })
-        .collect();
-    Ok(Json(json!({
-        "type": "FeatureCollection",
-        "resolution": u8::from(resolution),
-        "features": features,
-    })))
+        .await?;
+    Ok(Json(body))
 }
-
-/// The most rows a problem list returns (`limit`; the CSV of a whole city's grids).
-const MAX_ROWS: usize = 1_000_000;
 
 fn wants_csv(headers: &HeaderMap) -> bool {
     headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/csv"))
 }
 
-async fn problem_list(state: &AppState, params: &Params) -> Result<ProblemList, ApiError> {
+async fn problem_list(state: &AppState, bounds: Bounds, params: &Params) -> Result<ProblemList, ApiError> {
     let group_by: GroupBy = params.optional("group_by")?.unwrap_or(GroupBy::Compound);
     let query = report_query(params)?;
     let period = stats::period(query.since, query.until, now())?;
     let limit: usize = params.optional("limit")?.unwrap_or(stats::DEFAULT_ROWS);
-    if limit == 0 || limit > MAX_ROWS {
-        return Err(ApiError::bad_parameter("limit", format!("must be 1–{MAX_ROWS}")));
+    if limit == 0 {
+        return Err(ApiError::bad_parameter("limit", "must be at least 1"));
     }
+    within("rows asked for (limit)", limit, bounds.limits.problem_rows, "ask for fewer rows")?;
     let catalog = state.catalog.clone();
-    let list = tokio::task::spawn_blocking(move || {
-        let snapshot = catalog.snapshot();
-        let points = catalog.reports();
-        stats::problems(&snapshot, &points, &query, group_by, period, limit)
-    })
-    .await
-    .expect("ranking does not panic");
-    Ok(list)
+    bounds
+        .run(state, move |_, _| {
+            let snapshot = catalog.snapshot();
+            Ok(stats::problems(&snapshot, &catalog.reports(), &query, group_by, period, limit))
+        })
+        .await
 }
 
 /// `GET /api/stats/problems?group_by=compound|grid|community|street&category=&status=&since=&until=&limit=100`:
 /// the first `limit` ranked rows (JSON, or CSV with `Accept: text/csv`) and the number of areas.
-pub async fn problems(State(state): State<AppState>, headers: HeaderMap, params: Params) -> Result<Response, ApiError> {
-    let list = problem_list(&state, &params).await?;
+pub async fn problems(State(state): State<AppState>, bounds: Bounds, headers: HeaderMap, params: Params) -> Result<Response, ApiError> {
+    let list = problem_list(&state, bounds, &params).await?;
     if wants_csv(&headers) { csv_response(&list) } else { Ok(Json(list).into_response()) }
 }
 
 /// `GET /api/stats/problems.csv`: the same list as CSV.
-pub async fn problems_csv(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
-    csv_response(&problem_list(&state, &params).await?)
+pub async fn problems_csv(State(state): State<AppState>, bounds: Bounds, params: Params) -> Result<Response, ApiError> {
+    csv_response(&problem_list(&state, bounds, &params).await?)
 }
 
 fn csv_response(list: &ProblemList) -> Result<Response, ApiError> {
@@ -138,8 +137,9 @@ fn csv_response(list: &ProblemList) -> Result<Response, ApiError> {
 }
 
 /// `GET /api/stats/timeline?interval=week|month&category=&status=&since=&until=`: counts per
-/// bucket (and per category); defaults to the last 12 months (or 26 weeks).
-pub async fn timeline(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+/// bucket (and per category); defaults to the last 12 months (or 26 weeks). At most
+/// [`Limits::timeline_buckets`](crate::services::cost::Limits) buckets.
+pub async fn timeline(State(state): State<AppState>, bounds: Bounds, params: Params) -> Result<Json<Value>, ApiError> {
     let interval: Interval = params.optional("interval")?.unwrap_or(Interval::Month);
     let query = report_query(&params)?;
     let default_days = match interval {
@@ -149,6 +149,9 @@ pub async fn timeline(State(state): State<AppState>, params: Params) -> Result<J
     let until = query.until.unwrap_or_else(now);
     let since = query.since.unwrap_or(until - default_days * 86_400);
     let period = stats::period(Some(since), Some(until), until)?;
-    let buckets = stats::timeline(&state.catalog.reports(), &query, interval, period);
+    let catalog = state.catalog.clone();
+    let buckets = bounds
+        .run(&state, move |limits, _| stats::timeline(&catalog.reports(), &query, interval, period, limits.timeline_buckets))
+        .await?;
     Ok(Json(json!({ "interval": interval, "buckets": buckets })))
 }

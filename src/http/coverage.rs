@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::cost::Bounds;
 use super::error::ApiError;
 use super::params::Params;
 use super::reports::json_body_within;
@@ -44,109 +45,111 @@ fn question(params: &Params) -> Result<Question, ApiError> {
     Ok(Question { kind, circle, method })
 }
 
-/// Runs CPU-heavy work off the async threads.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(work).await.expect("coverage work does not panic")
-}
-
 /// `GET /api/coverage?kind=&minutes=|meters=&speed_m_per_min=&method=`: shares covered,
 /// per street and community, and the compounds left outside.
-pub async fn coverage(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+pub async fn coverage(State(state): State<AppState>, bounds: Bounds, params: Params) -> Result<Json<Value>, ApiError> {
     let q = question(&params)?;
     let snapshot = state.catalog.snapshot();
-    let answer = blocking(move || summary::coverage(&snapshot, q.kind, q.circle, q.method)).await;
-    Ok(Json(serde_json::to_value(answer).expect("coverage serialises")))
+    let answer = bounds
+        .run(&state, move |_, budget| {
+            let coverage = summary::coverage(&snapshot, q.kind, q.circle, q.method, budget)?;
+            Ok(serde_json::to_value(coverage).expect("coverage serialises"))
+        })
+        .await?;
+    Ok(Json(answer))
 }
 
-/// `GET /api/coverage/buildings?…&bbox=`: every building's footprint with its walking
-/// distance to the nearest station (`null` beyond twice the circle) and `covered`.
-pub async fn buildings(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+/// `GET /api/coverage/buildings?…&bbox=`: the footprint of every building whose centre is in
+/// the box, with its walking distance to the nearest station (`null` beyond twice the
+/// circle) and `covered`. At most [`Limits::buildings`](crate::services::cost::Limits) buildings.
+pub async fn buildings(State(state): State<AppState>, bounds: Bounds, params: Params) -> Result<Json<Value>, ApiError> {
     let q = question(&params)?;
-    let bbox: Option<Bbox> = params.optional("bbox")?;
+    let bbox = bbox(&params)?;
     let snapshot = state.catalog.snapshot();
-    let body = blocking(move || {
-        let (method, note, rows) = summary::building_coverage(
-            &snapshot,
-            q.kind,
-            q.circle,
-            q.method,
-            bbox.map(|b| [b.west, b.south, b.east, b.north]),
-        );
-        let features: Vec<Value> = rows
-            .iter()
-            .map(|row| {
-                let b = &snapshot.data.buildings[row.building as usize];
-                json!({
-                    "type": "Feature",
-                    "id": b.id,
-                    "geometry": geometry(&b.geometry),
-                    "properties": {
+    let body = bounds
+        .run(&state, move |limits, budget| {
+            let (method, note, rows) = summary::building_coverage(&snapshot, q.kind, q.circle, q.method, bbox, limits, budget)?;
+            let features: Vec<Value> = rows
+                .iter()
+                .map(|row| {
+                    let b = &snapshot.data.buildings[row.building as usize];
+                    json!({
+                        "type": "Feature",
                         "id": b.id,
-                        "name": snapshot.building_name(row.building),
-                        "compound_id": b.compound_id,
-                        "households": b.households,
-                        "population": b.population,
-                        "distance_m": row.distance_m.map(|m| (m * 10.0).round() / 10.0),
-                        "covered": row.covered,
-                    },
+                        "geometry": geometry(&b.geometry),
+                        "properties": {
+                            "id": b.id,
+                            "name": snapshot.building_name(row.building),
+                            "compound_id": b.compound_id,
+                            "households": b.households,
+                            "population": b.population,
+                            "distance_m": row.distance_m.map(|m| (m * 10.0).round() / 10.0),
+                            "covered": row.covered,
+                        },
+                    })
                 })
-            })
-            .collect();
-        json!({
-            "type": "FeatureCollection",
-            "kind": q.kind,
-            "limit_m": q.circle.limit_m,
-            "minutes": q.circle.minutes,
-            "search_m": q.circle.limit_m * summary::SEARCH_FACTOR,
-            "method": method,
-            "method_note": note,
-            "features": features,
+                .collect();
+            Ok(json!({
+                "type": "FeatureCollection",
+                "kind": q.kind,
+                "limit_m": q.circle.limit_m,
+                "minutes": q.circle.minutes,
+                "search_m": q.circle.limit_m * summary::SEARCH_FACTOR,
+                "method": method,
+                "method_note": note,
+                "features": features,
+            }))
         })
-    })
-    .await;
+        .await?;
     Ok(Json(body))
 }
 
-/// `GET /api/coverage/isochrones?…&buffer_m=50`: one (Multi)Polygon per station of the
-/// kind: the walkways within the limit, buffered.
-pub async fn isochrones(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+/// `GET /api/coverage/isochrones?…&buffer_m=50&bbox=`: one (Multi)Polygon per station of the
+/// kind whose isochrone may reach into the box: the walkways within the limit, buffered.
+pub async fn isochrones(State(state): State<AppState>, bounds: Bounds, params: Params) -> Result<Json<Value>, ApiError> {
     let q = question(&params)?;
     let buffer_m = buffer_width(params.optional("buffer_m")?)?;
+    let bbox = bbox(&params)?;
     let snapshot = state.catalog.snapshot();
-    let body = blocking(move || {
-        let (method, note, shapes) = isochrones::isochrones(&snapshot, q.kind, q.circle, q.method, buffer_m);
-        let features: Vec<Value> = shapes
-            .iter()
-            .map(|iso| {
-                let s = &snapshot.data.stations[iso.station as usize];
-                json!({
-                    "type": "Feature",
-                    "id": s.id,
-                    "geometry": geometry(&Geometry::MultiPolygon(iso.area.clone())),
-                    "properties": {
-                        "station_id": s.id,
-                        "name": s.name,
-                        "kind": s.kind,
-                        "limit_m": q.circle.limit_m,
-                        "reached_m": iso.reached_m.round(),
-                        "off_network": iso.off_network,
-                    },
+    let body = bounds
+        .run(&state, move |limits, budget| {
+            let (method, note, shapes) = isochrones::isochrones(&snapshot, q.kind, q.circle, q.method, buffer_m, bbox, limits, budget)?;
+            let features: Vec<Value> = shapes
+                .iter()
+                .map(|iso| {
+                    let s = &snapshot.data.stations[iso.station as usize];
+                    json!({
+                        "type": "Feature",
+                        "id": s.id,
+                        "geometry": geometry(&Geometry::MultiPolygon(iso.area.clone())),
+                        "properties": {
+                            "station_id": s.id,
+                            "name": s.name,
+                            "kind": s.kind,
+                            "limit_m": q.circle.limit_m,
+                            "reached_m": iso.reached_m.round(),
+                            "off_network": iso.off_network,
+                        },
+                    })
                 })
-            })
-            .collect();
-        json!({
-            "type": "FeatureCollection",
-            "kind": q.kind,
-            "limit_m": q.circle.limit_m,
-            "minutes": q.circle.minutes,
-            "buffer_m": buffer_m,
-            "method": method,
-            "method_note": note,
-            "features": features,
+                .collect();
+            Ok(json!({
+                "type": "FeatureCollection",
+                "kind": q.kind,
+                "limit_m": q.circle.limit_m,
+                "minutes": q.circle.minutes,
+                "buffer_m": buffer_m,
+                "method": method,
+                "method_note": note,
+                "features": features,
+            }))
         })
-    })
-    .await;
+        .await?;
     Ok(Json(body))
+}
+
+fn bbox(params: &Params) -> Result<Option<[f64; 4]>, ApiError> {
+    Ok(params.optional::<Bbox>("bbox")?.map(|b| [b.west, b.south, b.east, b.north]))
 }
 
 /// The body of `POST /api/coverage/plan`.
@@ -167,18 +170,36 @@ struct PlanBody {
     /// `{"lon", "lat", "name"}` points.
     #[serde(default)]
     candidates: Option<Value>,
+    /// `[west, south, east, north]`: only candidates in this box.
+    #[serde(default)]
+    bbox: Option<[f64; 4]>,
 }
 
 /// `POST /api/coverage/plan {kind, minutes|meters, add, candidates}`: k new sites in the
 /// order chosen, each with the households it adds.
-pub async fn plan(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Json<Value>, ApiError> {
+pub async fn plan(
+    State(state): State<AppState>,
+    bounds: Bounds,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
     let body: PlanBody = json_body_within(body, MAX_PLAN_BYTES)?;
     let kind: FacilityKind = body.kind.parse().map_err(|e| ApiError::bad_parameter("kind", e))?;
     let circle = Circle::new(body.minutes, body.meters, body.speed_m_per_min)?;
     let candidates = candidates(body.candidates)?;
+    // The same checks as a `bbox` query parameter.
+    let bbox = body
+        .bbox
+        .map(|[w, s, e, n]| format!("{w},{s},{e},{n}").parse::<Bbox>().map_err(|e| ApiError::bad_parameter("bbox", e)))
+        .transpose()?
+        .map(|b| [b.west, b.south, b.east, b.north]);
     let snapshot = state.catalog.snapshot();
-    let answer = blocking(move || plan::plan(&snapshot, kind, circle, body.method, body.add, &candidates)).await?;
-    Ok(Json(serde_json::to_value(answer).expect("a plan serialises")))
+    let answer = bounds
+        .run(&state, move |limits, budget| {
+            let plan = plan::plan(&snapshot, kind, circle, body.method, body.add, &candidates, bbox, limits, budget)?;
+            Ok(serde_json::to_value(plan).expect("a plan serialises"))
+        })
+        .await?;
+    Ok(Json(answer))
 }
 
 fn candidates(value: Option<Value>) -> Result<Candidates, ApiError> {

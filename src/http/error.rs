@@ -90,6 +90,14 @@ impl From<ServiceError> for ApiError {
             ServiceError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ServiceError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ServiceError::TooLarge { .. } => (StatusCode::BAD_REQUEST, "too_large"),
+            ServiceError::Busy { retry_after_s } => {
+                let retry_after = Some(*retry_after_s);
+                return ApiError { retry_after, ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", error.to_string()) };
+            }
+            ServiceError::OutOfTime { .. } => (StatusCode::SERVICE_UNAVAILABLE, "timed_out"),
+            // Nobody is waiting for this answer any more.
+            ServiceError::Cancelled => (StatusCode::SERVICE_UNAVAILABLE, "cancelled"),
             ServiceError::Import(ImportError::Rejected { .. }) | ServiceError::Rejected { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "rejected"),
             ServiceError::Import(ImportError::NotGeoJson { .. }) => (StatusCode::BAD_REQUEST, "not_geojson"),
             ServiceError::Import(ImportError::Read { .. } | ImportError::Osm(_) | ImportError::Store(_))

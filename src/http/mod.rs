@@ -3,6 +3,7 @@
 
 mod analytics;
 mod auth;
+mod cost;
 mod coverage;
 mod error;
 mod limit;
@@ -15,6 +16,7 @@ mod staff;
 mod tiles;
 mod web;
 
+pub use cost::DEFAULT_QUEUE;
 pub use error::ApiError;
 pub use limit::DEFAULT_SUBMISSIONS_PER_MINUTE;
 
@@ -28,6 +30,7 @@ use axum::Router;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::services::cost::{Limits, Pool};
 use crate::services::{self, Catalog};
 
 /// Encoded tiles kept in memory by default, at most this many bytes.
@@ -39,6 +42,9 @@ pub struct AppState {
     pub catalog: Catalog,
     pub tiles: Arc<services::tiles::TileCache>,
     pub submissions: Arc<limit::SubmissionLimiter>,
+    /// Where heavy requests run, and the anonymous limits on what they may touch.
+    pub pool: Arc<Pool>,
+    pub limits: Limits,
 }
 
 /// How the router is set up.
@@ -48,11 +54,22 @@ pub struct Settings {
     pub tile_cache_bytes: u64,
     /// Anonymous submissions (reports and "me too") per client address and minute (0: no limit).
     pub submissions_per_minute: u32,
+    /// What an anonymous request may touch (staff get [`Limits::staff`]).
+    pub limits: Limits,
+    /// Heavy requests running at once, and waiting beyond those.
+    pub workers: usize,
+    pub queue: usize,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { tile_cache_bytes: DEFAULT_TILE_CACHE_BYTES, submissions_per_minute: DEFAULT_SUBMISSIONS_PER_MINUTE }
+        Settings {
+            tile_cache_bytes: DEFAULT_TILE_CACHE_BYTES,
+            submissions_per_minute: DEFAULT_SUBMISSIONS_PER_MINUTE,
+            limits: Limits::ANONYMOUS,
+            workers: Pool::workers_for_this_machine(),
+            queue: DEFAULT_QUEUE,
+        }
     }
 }
 
@@ -73,6 +90,8 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         catalog,
         tiles: Arc::new(services::tiles::TileCache::new(settings.tile_cache_bytes)),
         submissions: Arc::new(limit::SubmissionLimiter::new(settings.submissions_per_minute)),
+        pool: Arc::new(Pool::new(settings.workers, settings.queue)),
+        limits: settings.limits,
     };
     Router::new()
         .route("/healthz", get(routes::health))

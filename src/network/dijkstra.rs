@@ -24,6 +24,10 @@ pub struct SourceDistances {
     pub limit_m: f64,
 }
 
+/// Settled nodes between two questions to a search's `stop`: often enough to stop within
+/// a millisecond, rarely enough to cost nothing.
+pub const STOP_CHECK_EVERY: usize = 4_096;
+
 /// A heap entry ordered so that `BinaryHeap` pops the smallest distance first.
 #[derive(PartialEq)]
 struct Entry(f64, u32);
@@ -49,13 +53,22 @@ impl WalkNetwork {
     /// search never expands past the limit, so its cost follows the reached area, not the
     /// whole network.
     pub fn distances_from_sources(&self, sources: &[Snap], limit_m: f64) -> SourceDistances {
-        self.distances_reusing(sources, limit_m, None)
+        self.distances_reusing(sources, limit_m, None, &|| false).expect("a search that is never stopped finishes")
     }
 
     /// As [`WalkNetwork::distances_from_sources`], reusing an earlier answer's memory:
     /// only the nodes it reached are reset, so many small searches on a big network (one
     /// per candidate site) do not each pay for clearing a whole node array.
-    pub fn distances_reusing(&self, sources: &[Snap], limit_m: f64, previous: Option<SourceDistances>) -> SourceDistances {
+    ///
+    /// `stop` is asked every [`STOP_CHECK_EVERY`] settled nodes; once it says so the search
+    /// gives up and returns `None` (a request's time ran out, or its client left).
+    pub fn distances_reusing(
+        &self,
+        sources: &[Snap],
+        limit_m: f64,
+        previous: Option<SourceDistances>,
+        stop: &dyn Fn() -> bool,
+    ) -> Option<SourceDistances> {
         let (mut node_m, mut reached) = match previous {
             Some(SourceDistances { mut node_m, mut reached, .. }) if node_m.len() == self.nodes().len() => {
                 for &n in &reached {
@@ -80,9 +93,14 @@ impl WalkNetwork {
             relax(&mut node_m, &mut heap, s.from, s.access_m + s.from_m);
             relax(&mut node_m, &mut heap, s.to, s.access_m + s.to_m);
         }
+        let mut settled = 0usize;
         while let Some(Entry(d, node)) = heap.pop() {
             if d > node_m[node as usize] {
                 continue; // stale: the node was reached more cheaply since
+            }
+            settled += 1;
+            if settled.is_multiple_of(STOP_CHECK_EVERY) && stop() {
+                return None;
             }
             for (next, length_m) in self.neighbours(node) {
                 relax(&mut node_m, &mut heap, next, d + length_m);
@@ -90,7 +108,7 @@ impl WalkNetwork {
         }
         let mut sources = sources.to_vec();
         sources.sort_by_key(|s| s.edge);
-        SourceDistances { node_m, reached, sources, limit_m }
+        Some(SourceDistances { node_m, reached, sources, limit_m })
     }
 
     /// Walking distances from one snapped point to each of a few others (a resident to the
@@ -214,6 +232,22 @@ mod tests {
         }
         let short = network.walks_between(&from, &targets, 200.0);
         assert!(short[0].is_finite() && short[2].is_infinite());
+    }
+
+    #[test]
+    fn a_stopped_search_gives_up() {
+        // A street of 10,000 nodes: long enough for the search to ask `stop`.
+        let line: geo::LineString = (0..10_000).map(|i| geo::Coord { x: f64::from(i) * 0.0001, y: 0.0 }).collect();
+        let network = WalkNetwork::from_lines(&[line]);
+        let source = network.snap(Point::new(0.0, 0.0)).unwrap();
+        let asked = std::cell::Cell::new(0);
+        let stop = || {
+            asked.set(asked.get() + 1);
+            true
+        };
+        assert!(network.distances_reusing(&[source], 1e9, None, &stop).is_none());
+        assert_eq!(asked.get(), 1);
+        assert!(network.distances_reusing(&[source], 1e9, None, &|| false).is_some());
     }
 
     #[test]

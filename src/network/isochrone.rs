@@ -82,6 +82,11 @@ fn along(a: Coord, b: Coord, fraction: f64) -> Coord {
     }
 }
 
+/// The most grid cells along the longer side of an isochrone's lines (plus the margin), so
+/// that tracing one costs at most about 200 × 200 cells whatever its size: a 1 km walk is
+/// traced on cells of about 10 m, a 5 km one on cells of about 50 m.
+pub const MAX_CELLS_PER_SIDE: f64 = 200.0;
+
 /// The area within `buffer_m` metres of the reached lines, in lon/lat. Empty when there
 /// are no lines.
 ///
@@ -90,7 +95,8 @@ fn along(a: Coord, b: Coord, fraction: f64) -> Coord {
 /// cells a sixth of the buffer wide, and the outline where it equals `buffer_m` is traced
 /// by marching squares with linear interpolation (`contour`, a port of d3-contour), holes
 /// included. The outline is within about a third of a cell of the exact buffer (1.6 m at
-/// worst for a 30 m buffer over 40 random networks, where two lines' bands meet). This is
+/// worst for a 30 m buffer over 40 random networks, where two lines' bands meet), cells
+/// being a sixth of the buffer or [`MAX_CELLS_PER_SIDE`] across the lines, whichever is larger. This is
 /// hundreds of times faster than a polygon buffer of thousands of short pieces, which
 /// rounds both ends of every piece and then unions them all (2.7 s for a kilometre of
 /// Monaco's footways).
@@ -104,8 +110,8 @@ pub fn isochrone_polygon(reached: &[LineString], buffer_m: f64) -> MultiPolygon 
     let per_degree_lon = per_degree_lat * centre.y.to_radians().cos();
     let to_plane = |c: Coord| Coord { x: (c.x - centre.x) * per_degree_lon, y: (c.y - centre.y) * per_degree_lat };
     let (low, high) = (to_plane(bounds.min()), to_plane(bounds.max()));
-    // A sixth of the buffer, but no more than about 1,500 cells a side on a big area.
-    let cell = (buffer_m / 6.0).max((high.x - low.x).max(high.y - low.y) / 1_500.0);
+    // A sixth of the buffer, but no more than about MAX_CELLS_PER_SIDE cells a side.
+    let cell = (buffer_m / 6.0).max((high.x - low.x).max(high.y - low.y) / MAX_CELLS_PER_SIDE);
     let margin = buffer_m + 2.0 * cell;
     let origin = Coord { x: low.x - margin, y: low.y - margin };
     let cols = ((high.x - low.x + 2.0 * margin) / cell).ceil() as usize + 1;

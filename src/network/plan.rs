@@ -33,8 +33,8 @@ pub fn greedy_max_cover(
 ) -> Vec<Pick> {
     // Each candidate's whole cover weight bounds its gain; covers are already known.
     let bounds = candidate_covers.iter().map(|cover| cover.iter().map(|&d| u64::from(weights[d as usize])).sum()).collect();
-    let evaluate = |batch: &[usize]| batch.iter().map(|&c| candidate_covers[c].clone()).collect();
-    greedy_max_cover_lazy(covered_already, weights, bounds, evaluate, 1, k)
+    let evaluate = |batch: &[usize]| Some(batch.iter().map(|&c| candidate_covers[c].clone()).collect());
+    greedy_max_cover_lazy(covered_already, weights, bounds, evaluate, 1, k).expect("known covers never stop")
 }
 
 /// [`greedy_max_cover`] for when working out what a candidate covers is the expensive
@@ -47,14 +47,17 @@ pub fn greedy_max_cover(
 /// A batch is the top entry and up to `batch - 1` more below it that are not yet exact;
 /// evaluating a few more than strictly needed keeps several cores busy and never changes
 /// the answer, since every entry still has to be exact and fresh to be picked.
+///
+/// `evaluate` returns `None` to stop the whole choice (a request out of time), and then so
+/// does this.
 pub fn greedy_max_cover_lazy(
     covered_already: &[bool],
     weights: &[u32],
     bounds: Vec<u64>,
-    mut evaluate: impl FnMut(&[usize]) -> Vec<Vec<u32>>,
+    mut evaluate: impl FnMut(&[usize]) -> Option<Vec<Vec<u32>>>,
     batch: usize,
     k: usize,
-) -> Vec<Pick> {
+) -> Option<Vec<Pick>> {
     let mut covered = covered_already.to_vec();
     let mut covers: Vec<Option<Vec<u32>>> = vec![None; bounds.len()];
     let gain = |covered: &[bool], cover: &[u32]| -> u64 {
@@ -101,12 +104,12 @@ pub fn greedy_max_cover_lazy(
         if pending.is_empty() {
             continue;
         }
-        for (&c, cover) in pending.iter().zip(evaluate(&pending)) {
+        for (&c, cover) in pending.iter().zip(evaluate(&pending)?) {
             heap.push((gain(&covered, &cover), Reverse(c), this_round));
             covers[c] = Some(cover);
         }
     }
-    picks
+    Some(picks)
 }
 
 #[cfg(test)]
@@ -164,16 +167,18 @@ mod tests {
         let bounds: Vec<u64> = covers.iter().map(|c| c.iter().map(|&d| u64::from(weights[d as usize])).sum::<u64>() + 3).collect();
         let mut evaluated = vec![0; covers.len()];
         let lazy = greedy_max_cover_lazy(&covered, &weights, bounds.clone(), |batch| {
-            batch.iter().map(|&c| {
+            Some(batch.iter().map(|&c| {
                 evaluated[c] += 1;
                 covers[c].clone()
-            }).collect()
+            }).collect())
         }, 1, 6);
-        assert_eq!(lazy, eager);
+        assert_eq!(lazy, Some(eager.clone()));
         // Batches of several evaluate more but choose the same.
-        let batched = greedy_max_cover_lazy(&covered, &weights, bounds, |batch| batch.iter().map(|&c| covers[c].clone()).collect(), 8, 6);
-        assert_eq!(batched, eager);
+        let batched = greedy_max_cover_lazy(&covered, &weights, bounds.clone(), |batch| Some(batch.iter().map(|&c| covers[c].clone()).collect()), 8, 6);
+        assert_eq!(batched, Some(eager));
         assert!(evaluated.iter().all(|&n| n <= 1), "a cover is worked out at most once");
         assert!(evaluated.iter().sum::<i32>() < 40, "low bounds are never evaluated: {evaluated:?}");
+        // An evaluation that says stop ends the choice.
+        assert_eq!(greedy_max_cover_lazy(&covered, &weights, bounds, |_| None, 8, 6), None);
     }
 }

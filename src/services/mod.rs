@@ -4,6 +4,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod catalog;
+pub mod cost;
 pub mod coverage;
 pub mod features;
 pub mod locate;
@@ -42,6 +43,19 @@ pub enum ServiceError {
     /// the first ones, each naming its row; `more` counts the rest.
     #[error("{what}: rejected, nothing was written; {} problem(s):\n{}", problems.len() + more, listing(problems, *more))]
     Rejected { what: String, problems: Vec<String>, more: usize },
+    /// The request would touch more than one request may (see [`cost::Limits`]): `what`
+    /// names the count, `hint` how to narrow the request.
+    #[error("too large: {what}: {needed}, at most {limit} per request; {hint}")]
+    TooLarge { what: String, needed: usize, limit: usize, hint: String },
+    /// Every worker is taken and the queue is full.
+    #[error("the server is busy with other heavy requests; try again in {retry_after_s} s")]
+    Busy { retry_after_s: u64 },
+    /// The work ran out of its time budget and was stopped.
+    #[error("the request took longer than {seconds} s and was stopped: narrow it (a smaller bbox or period, a shorter distance, fewer candidates)")]
+    OutOfTime { seconds: f64 },
+    /// The client went away; the work stopped.
+    #[error("the request was cancelled")]
+    Cancelled,
     #[error(transparent)]
     Import(#[from] ImportError),
     #[error(transparent)]

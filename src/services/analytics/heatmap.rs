@@ -12,6 +12,10 @@ use super::hotspots::{getis_ord_gi_star, GiStar};
 use crate::index::reports::{ReportPoints, ReportQuery, FINEST_RESOLUTION};
 use crate::index::Snapshot;
 use crate::services::ServiceError;
+use crate::services::cost::{Budget, Limits, within};
+
+/// Reports aggregated between two looks at the budget.
+const CHECK_EVERY: usize = 65_536;
 
 /// The resolution unless asked: cells of about 0.1 km², a few compounds each.
 pub const DEFAULT_RESOLUTION: u8 = 9;
@@ -49,22 +53,53 @@ pub fn resolution(value: Option<u8>) -> Result<Resolution, ServiceError> {
     Ok(Resolution::try_from(value).expect("checked range"))
 }
 
+/// About how many cells of `resolution` cover the part of `bbox` (west, south, east, north;
+/// all of it without one) where the map has data: the box's area over the resolution's
+/// mean cell area, rounded up.
+///
+/// # Units
+/// lon/lat degrees.
+pub fn cells_covering(snapshot: &Snapshot, bbox: Option<[f64; 4]>, resolution: Resolution) -> usize {
+    let Some([west, south, east, north]) = snapshot.bounds() else { return 0 };
+    let [w, s, e, n] = bbox.unwrap_or([west, south, east, north]);
+    let (w, s, e, n) = (w.max(west), s.max(south), e.min(east), n.min(north));
+    if w > e || s > n {
+        return 0;
+    }
+    let radius = crate::network::EARTH_RADIUS_M;
+    let area_m2 = radius * radius * (e - w).to_radians() * (n.to_radians().sin() - s.to_radians().sin());
+    (area_m2 / resolution.area_m2()).ceil() as usize
+}
+
 /// Hexagons with counts, households, rates and hot spots, for reports passing `query`.
+///
+/// Refused with [`ServiceError::TooLarge`] when the box (or the map, without one) covers
+/// more than `limits.hexagons` cells at the resolution ([`cells_covering`]).
 pub fn hexagons(
     snapshot: &Snapshot,
     points: &ReportPoints,
     query: &ReportQuery,
     resolution: Resolution,
     rings: u32,
+    limits: &Limits,
+    budget: &Budget,
 ) -> Result<Vec<Hexagon>, ServiceError> {
     if rings == 0 || rings > 3 {
         return Err(ServiceError::InvalidParameter { parameter: "k", reason: "rings must be 1–3".into() });
     }
     debug_assert!(resolution <= FINEST_RESOLUTION);
+    let (what, hint) = match query.bbox {
+        None => ("H3 cells over the whole map (no bbox given)", "give a bbox (west,south,east,north), or a coarser resolution"),
+        Some(_) => ("H3 cells in the bbox", "give a smaller bbox or a coarser resolution"),
+    };
+    within(&format!("{what} at resolution {}", u8::from(resolution)), cells_covering(snapshot, query.bbox, resolution), limits.hexagons, hint)?;
     // Cell → (reports, households). A million lookups per request: Fx hashing, not SipHash
     // (the keys are our own cell numbers, so there is no flooding to defend against).
     let mut cells: FxHashMap<CellIndex, (u32, u32)> = FxHashMap::default();
-    for i in points.matching(query) {
+    for (n, i) in points.matching(query).enumerate() {
+        if n.is_multiple_of(CHECK_EVERY) {
+            budget.check()?;
+        }
         if let Some(cell) = points.cell_at(i, resolution) {
             cells.entry(cell).or_default().0 += 1;
         }
@@ -74,6 +109,7 @@ pub fn hexagons(
         let centre = h3o::LatLng::from(cell);
         (west..=east).contains(&centre.lng()) && (south..=north).contains(&centre.lat())
     };
+    budget.check()?;
     for &(fine, households) in snapshot.building_cells() {
         let Some(cell) = CellIndex::try_from(fine).ok().and_then(|c| c.parent(resolution)) else { continue };
         if households > 0 && (cells.contains_key(&cell) || in_box(cell)) {

@@ -13,6 +13,7 @@ use crate::model::reports::Category;
 use crate::model::time::to_iso8601;
 use crate::model::{GridLevel, Layer};
 use crate::services::ServiceError;
+use crate::services::cost::within;
 
 const DAY: i64 = 86_400;
 /// The period when none is given: the last 30 days.
@@ -268,8 +269,53 @@ fn bucket_starts(interval: Interval, since: i64, until: i64) -> Vec<i64> {
     starts
 }
 
+/// How many weeks or months `[since, until)` touches (China time), worked out from the two
+/// dates alone, so a span of millennia is counted without listing its buckets.
+pub fn bucket_count(interval: Interval, since: i64, until: i64) -> usize {
+    let day = |t: i64| jiff::Timestamp::from_second(t).ok().map(|t| t.to_zoned(china()).date());
+    let exact = match (day(since), day(until - 1)) {
+        (Some(first), Some(last)) if last >= first => match interval {
+            Interval::Week => {
+                let monday = |d: Date| d.checked_sub(jiff::Span::new().days(i64::from(d.weekday().to_monday_zero_offset()))).ok();
+                let days = monday(first).zip(monday(last)).and_then(|(a, b)| a.until(b).ok()).map(|span| i64::from(span.get_days()));
+                days.map(|days| days / 7 + 1)
+            }
+            Interval::Month => {
+                let months = |d: Date| i64::from(d.year()) * 12 + i64::from(d.month());
+                Some(months(last) - months(first) + 1)
+            }
+        },
+        _ => None,
+    };
+    // Beyond the calendar's range: an upper bound from the length alone.
+    let shortest = match interval {
+        Interval::Week => 7 * DAY,
+        Interval::Month => 28 * DAY,
+    };
+    let rough = || (until - since).max(0) / shortest + 2;
+    usize::try_from(exact.unwrap_or_else(rough)).unwrap_or(usize::MAX)
+}
+
 /// Counts per week or month of reports passing `query`, over `[since, until)`.
-pub fn timeline(points: &ReportPoints, query: &ReportQuery, interval: Interval, (since, until): (i64, i64)) -> Vec<Bucket> {
+///
+/// Refused with [`ServiceError::TooLarge`] beyond `max_buckets` buckets, before any is made.
+pub fn timeline(
+    points: &ReportPoints,
+    query: &ReportQuery,
+    interval: Interval,
+    (since, until): (i64, i64),
+    max_buckets: usize,
+) -> Result<Vec<Bucket>, ServiceError> {
+    let unit = match interval {
+        Interval::Week => "weeks",
+        Interval::Month => "months",
+    };
+    within(
+        &format!("{unit} from since to until"),
+        bucket_count(interval, since, until),
+        max_buckets,
+        "give a shorter period (since, until), or interval=month",
+    )?;
     let starts = bucket_starts(interval, since, until);
     let mut buckets: Vec<Bucket> =
         starts.iter().map(|&s| Bucket { start: to_iso8601(s), count: 0, by_category: BTreeMap::new() }).collect();
@@ -280,7 +326,7 @@ pub fn timeline(points: &ReportPoints, query: &ReportQuery, interval: Interval, 
         buckets[bucket].count += 1;
         *buckets[bucket].by_category.entry(points.category[i]).or_default() += 1;
     }
-    buckets
+    Ok(buckets)
 }
 
 #[cfg(test)]
@@ -297,5 +343,19 @@ mod tests {
         assert_eq!(weeks[1] - weeks[0], 7 * DAY);
         let months: Vec<String> = bucket_starts(Interval::Month, since, until).into_iter().map(to_iso8601).collect();
         assert_eq!(months, ["2026-03-01T00:00:00+08:00", "2026-04-01T00:00:00+08:00", "2026-05-01T00:00:00+08:00"]);
+    }
+
+    #[test]
+    fn bucket_counts_match_the_buckets_listed() {
+        let since = parse_iso8601("2024-12-31T23:00:00+08:00").unwrap();
+        for days in [1, 6, 7, 8, 30, 31, 365, 800] {
+            let until = since + days * DAY;
+            for interval in [Interval::Week, Interval::Month] {
+                assert_eq!(bucket_count(interval, since, until), bucket_starts(interval, since, until).len(), "{interval:?} over {days} days");
+            }
+        }
+        // Ten millennia are counted, not listed.
+        let far = bucket_count(Interval::Week, -62_135_596_800, 253_402_214_400);
+        assert!(far > 500_000, "{far}");
     }
 }

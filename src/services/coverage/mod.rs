@@ -12,11 +12,14 @@ pub mod plan;
 pub mod summary;
 
 use geo::Point;
+use rstar::AABB;
 use serde::Serialize;
 
 use super::ServiceError;
+use super::cost::Budget;
 use crate::index::{PointTree, Snapshot};
-use crate::model::FacilityKind;
+use crate::model::{FacilityKind, Layer};
+use crate::network::EARTH_RADIUS_M;
 pub use crate::network::Method;
 
 /// Walking speed that makes the 15-minute circle 1,000 m (GB 50180's upper figure).
@@ -98,53 +101,100 @@ pub fn stations_of(snapshot: &Snapshot, kind: FacilityKind) -> Vec<u32> {
     (0..snapshot.data.stations.len() as u32).filter(|&s| snapshot.data.stations[s as usize].kind == kind).collect()
 }
 
+/// The stations of a kind that stand within `reach_m` metres (straight line) of `bbox`
+/// (west, south, east, north), by position; every station of the kind without a box. A
+/// walk is never shorter than the straight line, so no other station can reach into the box.
+pub fn stations_near(snapshot: &Snapshot, kind: FacilityKind, bbox: Option<[f64; 4]>, reach_m: f64) -> Vec<u32> {
+    let Some(bbox) = bbox else { return stations_of(snapshot, kind) };
+    let mut near: Vec<u32> = snapshot
+        .candidates(Layer::Stations, grown(bbox, reach_m))
+        .into_iter()
+        .filter(|&s| snapshot.data.stations[s as usize].kind == kind)
+        .collect();
+    near.sort_unstable();
+    near
+}
+
+/// A lon/lat box grown by `metres` on every side (at its widest latitude, so it holds
+/// every point within `metres` of the box).
+///
+/// # Units
+/// lon/lat degrees, metres.
+pub fn grown([west, south, east, north]: [f64; 4], metres: f64) -> AABB<[f64; 2]> {
+    let dlat = (metres / EARTH_RADIUS_M).to_degrees();
+    let widest = south.abs().max(north.abs()).min(89.0);
+    let dlon = dlat / widest.to_radians().cos();
+    AABB::from_corners([west - dlon, south - dlat], [east + dlon, north + dlat])
+}
+
 /// Walking (or straight-line) distance from every building to its nearest station of
 /// `kind`, searched up to `search_m` metres.
-pub fn building_distances(snapshot: &Snapshot, kind: FacilityKind, method: Method, search_m: f64) -> BuildingDistances {
+pub fn building_distances(
+    snapshot: &Snapshot,
+    kind: FacilityKind,
+    method: Method,
+    search_m: f64,
+    budget: &Budget,
+) -> Result<BuildingDistances, ServiceError> {
     let walking = snapshot.walking();
     let stations = stations_of(snapshot, kind);
-    let count = snapshot.data.buildings.len();
+    let all: Vec<u32> = (0..snapshot.data.buildings.len() as u32).collect();
+    let metres = distances_to(snapshot, &stations, &all, method, search_m, budget)?;
+    let (method, stations_off_network, buildings_off_network) = match (method, &walking.network) {
+        (Method::Network, Some(_)) => (
+            method,
+            stations.iter().filter(|&&s| walking.station_snaps[s as usize].is_none()).count(),
+            walking.building_snaps.iter().filter(|s| s.is_none()).count(),
+        ),
+        _ => (Method::Euclidean, 0, 0),
+    };
+    Ok(BuildingDistances { method, search_m, metres, stations, stations_off_network, buildings_off_network })
+}
+
+/// The distance from the nearest of `stations` to each of `buildings` (positions), in
+/// metres, `f64::INFINITY` beyond `search_m`: along the network when there is one and
+/// `method` asks for it, else in a straight line. The walking search starts from just these
+/// stations, so its cost follows the area they reach.
+pub fn distances_to(
+    snapshot: &Snapshot,
+    stations: &[u32],
+    buildings: &[u32],
+    method: Method,
+    search_m: f64,
+    budget: &Budget,
+) -> Result<Vec<f64>, ServiceError> {
+    budget.check()?;
+    let walking = snapshot.walking();
     match (method, &walking.network) {
         (Method::Network, Some(network)) => {
             let sources: Vec<_> = stations.iter().filter_map(|&s| walking.station_snaps[s as usize]).collect();
-            let from = network.distances_from_sources(&sources, search_m);
-            let metres = walking
-                .building_snaps
+            let from = network
+                .distances_reusing(&sources, search_m, None, &|| budget.stopped())
+                .ok_or_else(|| budget.stop_error())?;
+            Ok(buildings
                 .iter()
-                .map(|snap| snap.as_ref().map_or(f64::INFINITY, |snap| network.distance_to(&from, snap)))
-                .collect();
-            BuildingDistances {
-                method,
-                search_m,
-                metres,
-                stations_off_network: stations.len() - sources.len(),
-                buildings_off_network: walking.building_snaps.iter().filter(|s| s.is_none()).count(),
-                stations,
-            }
+                .map(|&b| walking.building_snaps[b as usize].as_ref().map_or(f64::INFINITY, |snap| network.distance_to(&from, snap)))
+                .collect())
         }
         _ => {
-            let points = snapshot.data.stations.iter().map(|s| match s.geometry {
-                geo::Geometry::Point(p) if s.kind == kind => Some(p),
-                _ => None,
-            });
-            let tree = PointTree::build(points);
-            let metres = if stations.is_empty() {
-                vec![f64::INFINITY; count]
-            } else {
-                walking
-                    .building_points
-                    .iter()
-                    .map(|p| {
-                        p.and_then(|p| tree.nearest(p, 1, |_| true).first().map(|&(_, m)| m))
-                            .filter(|&m| m <= search_m)
-                            .unwrap_or(f64::INFINITY)
-                    })
-                    .collect()
-            };
-            BuildingDistances { method: Method::Euclidean, search_m, metres, stations, stations_off_network: 0, buildings_off_network: 0 }
+            let tree = PointTree::build(stations.iter().map(|&s| station_point(snapshot, s)));
+            let mut metres = Vec::with_capacity(buildings.len());
+            for (i, &b) in buildings.iter().enumerate() {
+                if i.is_multiple_of(CHECK_EVERY) {
+                    budget.check()?;
+                }
+                let nearest = walking.building_points[b as usize]
+                    .and_then(|p| tree.nearest(p, 1, |_| true).first().map(|&(_, m)| m))
+                    .filter(|&m| m <= search_m);
+                metres.push(nearest.unwrap_or(f64::INFINITY));
+            }
+            Ok(metres)
         }
     }
 }
+
+/// Items a loop handles between two looks at its budget.
+const CHECK_EVERY: usize = 4_096;
 
 /// A station's position, if it has a point geometry.
 pub fn station_point(snapshot: &Snapshot, station: u32) -> Option<Point> {
@@ -166,6 +216,21 @@ mod tests {
         assert_eq!(five.limit_m, 300.0);
         let metres = Circle::new(None, Some(500.0), None).unwrap();
         assert!((metres.minutes - 7.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_grown_box_holds_every_point_within_reach() {
+        let bbox = [104.0, 30.6, 104.01, 30.61];
+        let grown = grown(bbox, 1_000.0);
+        for (lon, lat) in [(104.0_f64, 30.6_f64), (104.01, 30.61), (104.005, 30.605)] {
+            for bearing in 0..16 {
+                let angle = f64::from(bearing) * std::f64::consts::TAU / 16.0;
+                let dlat = (999.0 * angle.sin() / EARTH_RADIUS_M).to_degrees();
+                let dlon = (999.0 * angle.cos() / EARTH_RADIUS_M).to_degrees() / lat.to_radians().cos();
+                let p = [lon + dlon, lat + dlat];
+                assert!(rstar::Envelope::contains_point(&grown, &p), "{p:?} is 999 m from the box but outside");
+            }
+        }
     }
 
     #[test]

@@ -9,10 +9,12 @@ use crate::index::{PointTree, Snapshot, envelope_around};
 use crate::model::FacilityKind;
 use crate::network::{EARTH_RADIUS_M, SourceDistances, greedy_max_cover_lazy};
 use crate::services::ServiceError;
+use crate::services::cost::{Budget, Limits, within};
 
 /// At most this many new stations per plan.
 pub const MAX_ADD: usize = 50;
-/// At most this many given candidate points.
+/// At most this many given candidate points (the body's size; the count that may be
+/// evaluated is [`Limits::plan_candidates`]).
 pub const MAX_POINTS: usize = 10_000;
 /// Candidates whose walking reach is worked out together, spread over the cores.
 const EVALUATION_BATCH: usize = 16;
@@ -80,7 +82,13 @@ pub struct Plan {
     pub picks: Vec<PlannedSite>,
 }
 
-/// Chooses up to `add` new sites for stations of `kind` among `candidates`.
+/// Chooses up to `add` new sites for stations of `kind` among `candidates` (those in
+/// `bbox`, west, south, east, north, when one is given).
+///
+/// Refused with [`ServiceError::TooLarge`] beyond [`Limits::plan_candidates`] sites at this
+/// distance, before any search: each candidate may cost a walking search. The budget is
+/// checked in every search and between rounds of evaluation.
+#[allow(clippy::too_many_arguments)]
 pub fn plan(
     snapshot: &Snapshot,
     kind: FacilityKind,
@@ -88,14 +96,29 @@ pub fn plan(
     method: Option<Method>,
     add: usize,
     candidates: &Candidates,
+    bbox: Option<[f64; 4]>,
+    limits: &Limits,
+    budget: &Budget,
 ) -> Result<Plan, ServiceError> {
     if add == 0 || add > MAX_ADD {
         return Err(ServiceError::InvalidParameter { parameter: "add", reason: format!("{add}: add between 1 and {MAX_ADD} sites") });
     }
-    let sites = sites(snapshot, candidates)?;
-    let (method, method_note) = choose_method(snapshot, method);
+    let mut sites = sites(snapshot, candidates)?;
+    if let Some([w, s, e, n]) = bbox {
+        sites.retain(|(_, p)| (w..=e).contains(&p.x()) && (s..=n).contains(&p.y()));
+    }
     let limit = circle.limit_m;
-    let distances = building_distances(snapshot, kind, method, limit);
+    within(
+        &format!("candidate sites at {limit} m"),
+        sites.len(),
+        limits.plan_candidates(limit),
+        &format!(
+            "give a smaller bbox, fewer points, \"compounds\" rather than \"buildings\", or a shorter distance ({} candidates at 1000 m)",
+            limits.plan_candidates(1_000.0)
+        ),
+    )?;
+    let (method, method_note) = choose_method(snapshot, method);
+    let distances = building_distances(snapshot, kind, method, limit, budget)?;
     let covered: Vec<bool> = distances.metres.iter().map(|&m| m <= limit).collect();
     let weights: Vec<u32> = snapshot.data.buildings.iter().map(|b| b.households).collect();
     let walking = snapshot.walking();
@@ -112,7 +135,9 @@ pub fn plan(
         match (&walking.network, method) {
             (Some(network), Method::Network) => {
                 let Some(snap) = network.snap(point) else { return Vec::new() };
-                let from = network.distances_reusing(&[snap], limit, scratch.take());
+                let Some(from) = network.distances_reusing(&[snap], limit, scratch.take(), &|| budget.stopped()) else {
+                    return Vec::new(); // stopped: the round as a whole gives up below
+                };
                 let cover = nearby
                     .filter(|&b| walking.building_snaps[b as usize].is_some_and(|s| network.distance_to(&from, &s) <= limit))
                     .collect();
@@ -126,7 +151,10 @@ pub fn plan(
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut scratches: Vec<Option<SourceDistances>> = (0..threads).map(|_| None).collect();
     let mut evaluated = 0;
-    let evaluate = |batch: &[usize]| -> Vec<Vec<u32>> {
+    let evaluate = |batch: &[usize]| -> Option<Vec<Vec<u32>>> {
+        if budget.stopped() {
+            return None;
+        }
         evaluated += batch.len();
         let chunk = batch.len().div_ceil(threads).max(1);
         std::thread::scope(|scope| {
@@ -135,10 +163,12 @@ pub fn plan(
                 .zip(scratches.iter_mut())
                 .map(|(part, scratch)| scope.spawn(|| part.iter().map(|&c| walk_reach(c, scratch)).collect::<Vec<_>>()))
                 .collect();
-            parts.into_iter().flat_map(|h| h.join().expect("walking searches do not panic")).collect()
+            let covers = parts.into_iter().flat_map(|h| h.join().expect("walking searches do not panic")).collect();
+            // A search stopped part-way leaves covers that are too small: never pick from them.
+            (!budget.stopped()).then_some(covers)
         })
     };
-    let picks = greedy_max_cover_lazy(&covered, &weights, bounds, evaluate, EVALUATION_BATCH, add);
+    let picks = greedy_max_cover_lazy(&covered, &weights, bounds, evaluate, EVALUATION_BATCH, add).ok_or_else(|| budget.stop_error())?;
 
     let households: u64 = weights.iter().map(|&w| u64::from(w)).sum();
     let share = |part: u64| if households == 0 { 0.0 } else { part as f64 / households as f64 };

@@ -4,9 +4,11 @@
 use geo::{Centroid, Point};
 use serde::Serialize;
 
-use super::{BuildingDistances, Circle, Method, building_distances, choose_method};
+use super::{BuildingDistances, Circle, Method, building_distances, choose_method, distances_to, grown, stations_near};
 use crate::index::Snapshot;
-use crate::model::FacilityKind;
+use crate::model::{FacilityKind, Layer};
+use crate::services::ServiceError;
+use crate::services::cost::{Budget, Limits, within};
 
 /// Counts of what lies inside the circle, out of the total.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -92,10 +94,19 @@ pub struct Coverage {
 pub const SEARCH_FACTOR: f64 = 2.0;
 
 /// The coverage of `kind` within `circle`.
-pub fn coverage(snapshot: &Snapshot, kind: FacilityKind, circle: Circle, method: Option<Method>) -> Coverage {
+///
+/// One walking search from every station of the kind over the city: its cost follows the
+/// network, whatever is asked, and the answer's lists follow the number of areas.
+pub fn coverage(
+    snapshot: &Snapshot,
+    kind: FacilityKind,
+    circle: Circle,
+    method: Option<Method>,
+    budget: &Budget,
+) -> Result<Coverage, ServiceError> {
     let (method, method_note) = choose_method(snapshot, method);
-    let distances = building_distances(snapshot, kind, method, circle.limit_m * SEARCH_FACTOR);
-    summarize(snapshot, kind, circle, method_note, &distances)
+    let distances = building_distances(snapshot, kind, method, circle.limit_m * SEARCH_FACTOR, budget)?;
+    Ok(summarize(snapshot, kind, circle, method_note, &distances))
 }
 
 fn summarize(
@@ -183,33 +194,51 @@ pub struct BuildingDistance {
     pub covered: bool,
 }
 
-/// Every building's distance to the nearest station of `kind` (searched to twice the
-/// circle), optionally only those whose centre lies in `bbox` (west, south, east, north).
+/// The distance of every building whose centre lies in `bbox` (west, south, east, north;
+/// every building without one) to the nearest station of `kind`, searched to twice the
+/// circle, in building order.
+///
+/// Refused with [`ServiceError::TooLarge`] beyond `limits.buildings` buildings, before any
+/// walking search; the search starts only from the stations within reach of the box.
 pub fn building_coverage(
     snapshot: &Snapshot,
     kind: FacilityKind,
     circle: Circle,
     method: Option<Method>,
     bbox: Option<[f64; 4]>,
-) -> (Method, Option<&'static str>, Vec<BuildingDistance>) {
-    let (method, note) = choose_method(snapshot, method);
-    let distances = building_distances(snapshot, kind, method, circle.limit_m * SEARCH_FACTOR);
+    limits: &Limits,
+    budget: &Budget,
+) -> Result<(Method, Option<&'static str>, Vec<BuildingDistance>), ServiceError> {
     let walking = snapshot.walking();
-    let inside = |b: usize| match (bbox, walking.building_points[b]) {
-        (None, _) => true,
-        (Some([w, s, e, n]), Some(p)) => (w..=e).contains(&p.x()) && (s..=n).contains(&p.y()),
-        (Some(_), None) => false,
+    let buildings: Vec<u32> = match bbox {
+        None => (0..snapshot.data.buildings.len() as u32).collect(),
+        Some(bbox @ [w, s, e, n]) => {
+            let mut inside: Vec<u32> = snapshot
+                .candidates(Layer::Buildings, grown(bbox, 0.0))
+                .into_iter()
+                .filter(|&b| walking.building_points[b as usize].is_some_and(|p| (w..=e).contains(&p.x()) && (s..=n).contains(&p.y())))
+                .collect();
+            inside.sort_unstable();
+            inside
+        }
     };
-    let rows = (0..distances.metres.len())
-        .filter(|&b| inside(b))
-        .map(|b| {
-            let metres = distances.metres[b];
-            BuildingDistance {
-                building: b as u32,
-                distance_m: metres.is_finite().then_some(metres),
-                covered: metres <= circle.limit_m,
-            }
+    let (what, hint) = match bbox {
+        None => ("buildings (no bbox given)", "give a bbox (west,south,east,north) around the part of the map wanted"),
+        Some(_) => ("buildings in the bbox", "give a smaller bbox"),
+    };
+    within(what, buildings.len(), limits.buildings, hint)?;
+    let (method, note) = choose_method(snapshot, method);
+    let search_m = circle.limit_m * SEARCH_FACTOR;
+    let stations = stations_near(snapshot, kind, bbox, search_m);
+    let metres = distances_to(snapshot, &stations, &buildings, method, search_m, budget)?;
+    let rows = buildings
+        .iter()
+        .zip(metres)
+        .map(|(&building, metres)| BuildingDistance {
+            building,
+            distance_m: metres.is_finite().then_some(metres),
+            covered: metres <= circle.limit_m,
         })
         .collect();
-    (distances.method, note, rows)
+    Ok((method, note, rows))
 }
