@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -98,18 +98,12 @@ pub async fn in_shape(request: Request, next: Next) -> Response {
     let text = axum::body::to_bytes(body, MAX_FRAMEWORK_TEXT).await.unwrap_or_default();
     let text = String::from_utf8_lossy(&text).trim().to_owned();
     let message = match (parts.status, text.is_empty()) {
-        (StatusCode::METHOD_NOT_ALLOWED, _) => {
-            let allowed = parts.headers.get(ALLOW).and_then(|v| v.to_str().ok()).unwrap_or("");
-            format!("method {method} is not allowed on {path}; allowed: {allowed}")
-        }
+        // axum adds the `Allow` header after this middleware has run.
+        (StatusCode::METHOD_NOT_ALLOWED, _) => format!("method {method} is not allowed on {path}; the Allow header lists those that are"),
         (status, true) => status.canonical_reason().unwrap_or("request refused").to_lowercase(),
         (_, false) => text,
     };
-    let mut shaped = shaped(&path, ApiError::from_status(parts.status, message));
-    if let Some(allow) = parts.headers.get(ALLOW) {
-        shaped.headers_mut().insert(ALLOW, allow.clone());
-    }
-    shaped
+    shaped(&path, ApiError::from_status(parts.status, message))
 }
 
 /// A request line or header section over our limits (hyper's own, higher ones are in
