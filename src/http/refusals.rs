@@ -109,7 +109,7 @@ pub async fn in_shape(request: Request, next: Next) -> Response {
 /// A request line or header section over our limits (hyper's own, higher ones are in
 /// `server.rs`).
 fn refuse_head(request: &Request) -> Option<ApiError> {
-    let uri = request.uri().to_string().len();
+    let uri = request.uri().path_and_query().map_or(0, |target| target.as_str().len());
     if uri > MAX_URI_BYTES {
         let message = format!("the request URI is {uri} bytes; at most {MAX_URI_BYTES} are accepted");
         return Some(ApiError::from_status(StatusCode::URI_TOO_LONG, message));

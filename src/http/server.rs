@@ -100,7 +100,10 @@ pub async fn serve(
             Ok(slot) => {
                 tokio::spawn(connection(stream, peer, slot, router.clone(), limits, stopping.clone()));
             }
-            Err(refusal) => refuse(stream, &refusal),
+            Err(refusal) => {
+                tracing::debug!("refused a connection from {peer}: {}", refusal.message());
+                refuse(stream, &refusal);
+            }
         }
     }
     drop(listener);
@@ -291,5 +294,52 @@ impl Drop for Busy {
         state.1 = Some(Instant::now());
         drop(state);
         self.0.changed.notify_one();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slots(max_connections: usize, max_per_client: usize) -> Arc<Slots> {
+        let limits = Limits { max_connections, max_per_client, ..Limits::default() };
+        Arc::new(Slots { limits, open: Mutex::new(Open::default()) })
+    }
+
+    #[test]
+    fn one_address_gets_its_share_and_gets_it_back_as_connections_close() {
+        let slots = slots(10, 2);
+        let (a, b): (IpAddr, IpAddr) = ("127.0.0.1".parse().unwrap(), "127.0.0.2".parse().unwrap());
+        let first = Slots::take(&slots, a).unwrap();
+        let _second = Slots::take(&slots, a).unwrap();
+        let refusal = Slots::take(&slots, a).err().expect("a third is over the share");
+        assert!(refusal.message().contains("127.0.0.1 has 2 connections open"), "{}", refusal.message());
+        assert!(Slots::take(&slots, b).is_ok());
+        drop(first);
+        assert!(Slots::take(&slots, a).is_ok());
+    }
+
+    #[test]
+    fn the_total_holds_for_every_address_and_zero_means_no_share() {
+        let slots = slots(3, 0);
+        let held: Vec<Slot> = (1..=3).map(|i| Slots::take(&slots, IpAddr::from([127, 0, 0, i])).unwrap()).collect();
+        let refusal = Slots::take(&slots, "127.0.0.9".parse().unwrap()).err().expect("over the total");
+        assert!(refusal.message().contains("the server has 3 connections open"), "{}", refusal.message());
+        drop(held);
+        assert!(slots.open.lock().unwrap().by_client.is_empty(), "closed connections are forgotten");
+        let same: Vec<Slot> = (0..3).map(|_| Slots::take(&slots, "127.0.0.1".parse().unwrap()).unwrap()).collect();
+        assert_eq!(same.len(), 3);
+    }
+
+    #[test]
+    fn a_refusal_is_a_whole_http_answer_that_closes() {
+        let bytes = ApiError::too_many_connections("full").to_http1();
+        let text = String::from_utf8(bytes).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 503 Service Unavailable\r\n"), "{head}");
+        assert!(head.contains("\r\nretry-after: 1") && head.contains("\r\nconnection: close"), "{head}");
+        assert!(head.contains(&format!("\r\ncontent-length: {}", body.len())), "{head}");
+        let body: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(body["error"]["code"], "too_many_connections");
     }
 }
