@@ -212,3 +212,44 @@ fn a_stalled_body_is_a_json_408() {
     let body: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(body["error"]["code"], "body_timeout");
 }
+
+#[test]
+fn sigterm_finishes_the_request_in_flight_closes_idle_connections_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("shutdown.db").display());
+    let mut server = start(&database, &[]);
+    let report = r#"{"category":"parking","description":"消防通道被占","lon":104.0427,"lat":30.8169}"#.as_bytes();
+    let (first, rest) = report.split_at(report.len() / 2);
+    let mut in_flight = connect_from(SLOW, &server);
+    write!(
+        in_flight,
+        "POST /api/reports HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        report.len()
+    )
+    .unwrap();
+    in_flight.write_all(first).unwrap();
+    let mut idle = connect_from(OTHER, &server);
+    assert_eq!(get(&mut idle, "/healthz", true).0, 200);
+
+    let pid = server.child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    // Once it has stopped accepting, the server is shutting down.
+    let deadline = Instant::now() + PATIENCE;
+    while TcpStream::connect(&server.address).is_ok() {
+        assert!(Instant::now() < deadline, "still accepting {PATIENCE:?} after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(closed(&mut idle).is_empty(), "the idle connection is closed without an answer");
+    in_flight.write_all(rest).unwrap();
+    let (status, head, body) = answer(&mut in_flight);
+    assert_eq!(status, 201, "{body}");
+    assert!(head.contains("connection: close"), "{head}");
+    loop {
+        if let Some(exit) = server.child.try_wait().unwrap() {
+            assert!(exit.success(), "{exit}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "still running {PATIENCE:?} after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
