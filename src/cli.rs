@@ -217,7 +217,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.watch_seconds > 0 {
         catalog.spawn_watcher(Duration::from_secs(args.watch_seconds));
     }
-    let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
+    let listener = crate::http::server::bind(args.bind).with_context(|| format!("binding {}", args.bind))?;
     let settings = crate::http::Settings {
         tile_cache_bytes: args.tile_cache_mb * 1024 * 1024,
         submissions_per_minute: args.submissions_per_minute,

@@ -223,10 +223,14 @@ fn sigterm_finishes_the_request_in_flight_closes_idle_connections_and_exits() {
     let mut in_flight = connect_from(SLOW, &server);
     write!(
         in_flight,
-        "POST /api/reports HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        "POST /api/reports HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
         report.len()
     )
     .unwrap();
+    // hyper says "100 Continue" once the handler reads the body: the request is in flight.
+    let mut continued = [0u8; 25];
+    in_flight.read_exact(&mut continued).unwrap();
+    assert_eq!(&continued, b"HTTP/1.1 100 Continue\r\n\r\n");
     in_flight.write_all(first).unwrap();
     let mut idle = connect_from(OTHER, &server);
     assert_eq!(get(&mut idle, "/healthz", true).0, 200);

@@ -38,6 +38,10 @@ const RESERVED_FILES: u64 = 256;
 /// get our JSON 414/431; beyond these hyper answers a bare 431 before any of our code runs.
 const HYPER_MAX_HEAD_BYTES: usize = 4 * (MAX_URI_BYTES + MAX_HEADER_BYTES);
 const HYPER_MAX_HEADERS: usize = 2 * MAX_HEADERS;
+/// Connections the kernel may complete before we accept them. A burst beyond this is
+/// dropped by the kernel and the clients' handshakes retried after a second or more; the
+/// kernel caps it at `net.core.somaxconn`.
+const LISTEN_BACKLOG: u32 = 4096;
 /// Pause after a failed accept (such as EMFILE) so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
@@ -68,6 +72,17 @@ impl Default for Limits {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }
     }
+}
+
+/// A listener on `address` with a backlog for bursts of connections ([`LISTEN_BACKLOG`];
+/// tokio's `bind` asks for 1,024).
+pub fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if address.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    // As std and tokio do: a restarted server may bind while old connections linger in TIME_WAIT.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// Serves until `shutdown` completes, then stops accepting, lets the requests in flight
@@ -138,15 +153,18 @@ fn is_connection_error(error: &std::io::Error) -> bool {
 
 /// Answers 503 without waiting on the client: what it already sent is read (so that closing
 /// does not reset the connection under the answer), the answer is written if the socket
-/// takes it now, and the socket is closed.
+/// takes it now, and the socket is closed. The socket leaves tokio first: tokio's `try_write`
+/// refuses until the reactor has seen the new socket writable, and so would drop the answer.
 fn refuse(stream: TcpStream, refusal: &ApiError) {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = stream.into_std() else { return };
     let mut scratch = [0u8; 4096];
     for _ in 0..16 {
-        if !matches!(stream.try_read(&mut scratch), Ok(n) if n > 0) {
+        if !matches!(stream.read(&mut scratch), Ok(n) if n > 0) {
             break;
         }
     }
-    let _ = stream.try_write(&refusal.to_http1());
+    let _ = stream.write_all(&refusal.to_http1());
 }
 
 /// Connections open now, in all and per address.
