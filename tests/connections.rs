@@ -257,3 +257,27 @@ fn sigterm_finishes_the_request_in_flight_closes_idle_connections_and_exits() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn handlers_see_the_real_client_address() {
+    // The per-client submission limit is keyed by the peer address the accept loop passes on.
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("limit.db").display());
+    let server = start(&database, &["--submissions-per-minute", "1"]);
+    let report = r#"{"category":"parking","description":"消防通道被占","lon":104.0427,"lat":30.8169}"#;
+    let submit = |source: Ipv4Addr| {
+        let mut stream = connect_from(source, &server);
+        write!(
+            stream,
+            "POST /api/reports HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{report}",
+            report.len()
+        )
+        .unwrap();
+        answer(&mut stream)
+    };
+    assert_eq!(submit(SLOW).0, 201);
+    let (status, head, _) = submit(SLOW);
+    assert_eq!(status, 429);
+    assert!(head.contains("retry-after:"), "{head}");
+    assert_eq!(submit(OTHER).0, 201, "another address has its own share");
+}
