@@ -64,16 +64,26 @@ impl ApiError {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("the request body is larger than {limit} bytes"))
     }
 
-    /// A status the HTTP layer chose before any handler ran (an axum rejection, a 405, a
-    /// request line or header over its limit), as our JSON error.
+    pub fn uri_too_long(bytes: usize, limit: usize) -> ApiError {
+        ApiError::new(StatusCode::URI_TOO_LONG, "uri_too_long", format!("the request URI is {bytes} bytes; at most {limit} are accepted"))
+    }
+
+    /// `(fields, bytes)` of the request's headers over `(fields, bytes)` allowed.
+    pub fn headers_too_large(sent: (usize, usize), limit: (usize, usize)) -> ApiError {
+        let message = format!(
+            "the request has {} header fields in {} bytes; at most {} fields and {} bytes are accepted",
+            sent.0, sent.1, limit.0, limit.1
+        );
+        ApiError::new(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", message)
+    }
+
+    /// A status axum chose before any handler ran (a rejection, a 405), as our JSON error.
     pub fn from_status(status: StatusCode, message: impl Into<String>) -> ApiError {
         let code = match status {
             StatusCode::NOT_FOUND => "not_found",
             StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
             StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
-            StatusCode::URI_TOO_LONG => "uri_too_long",
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "headers_too_large",
             status if status.is_server_error() => return ApiError::internal(message.into()),
             _ => "bad_request",
         };

@@ -1,13 +1,13 @@
 //! Requests turned away before a handler runs (an over-long URI or header section, a
 //! declared body over the route's limit) and the framework's own error answers (axum's
 //! rejections, 405s): all leave in the error shape of `error.rs`, or Open311's under
-//! `/open311`, instead of axum's plain text or an empty body.
+//! `/open311`, instead of axum's plain text or an empty body. Their statuses are picked in
+//! `error.rs`, like every other.
 
 use std::convert::Infallible;
 use std::task::{Context, Poll};
 
-use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, OriginalUri, Request};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
@@ -69,8 +69,9 @@ where
     fn call(&mut self, request: Request) -> Self::Future {
         match declared_length(request.headers()) {
             Some(length) if length > self.max as u64 => {
-                // Plain text: `in_shape` renders it for the path (JSON, or Open311's format).
-                Either::Left(ready(Ok(plain(StatusCode::PAYLOAD_TOO_LARGE, ApiError::body_too_large(self.max).message()))))
+                // Inside a nested router (Open311) the URI has lost its prefix.
+                let path = request.extensions().get::<OriginalUri>().map_or(request.uri().path(), |original| original.path());
+                Either::Left(ready(Ok(shaped(path, ApiError::body_too_large(self.max)))))
             }
             _ => Either::Right(self.inner.call(request)),
         }
@@ -111,18 +112,13 @@ pub async fn in_shape(request: Request, next: Next) -> Response {
 fn refuse_head(request: &Request) -> Option<ApiError> {
     let uri = request.uri().path_and_query().map_or(0, |target| target.as_str().len());
     if uri > MAX_URI_BYTES {
-        let message = format!("the request URI is {uri} bytes; at most {MAX_URI_BYTES} are accepted");
-        return Some(ApiError::from_status(StatusCode::URI_TOO_LONG, message));
+        return Some(ApiError::uri_too_long(uri, MAX_URI_BYTES));
     }
     let headers = request.headers();
     // As on the wire: "name: value\r\n".
     let bytes: usize = headers.iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum();
     if headers.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
-        let message = format!(
-            "the request has {} header fields in {bytes} bytes; at most {MAX_HEADERS} fields and {MAX_HEADER_BYTES} bytes are accepted",
-            headers.len()
-        );
-        return Some(ApiError::from_status(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, message));
+        return Some(ApiError::headers_too_large((headers.len(), bytes), (MAX_HEADERS, MAX_HEADER_BYTES)));
     }
     None
 }
@@ -137,8 +133,4 @@ fn needs_shape(headers: &HeaderMap) -> bool {
 
 fn shaped(path: &str, error: ApiError) -> Response {
     if super::open311::serves(path) { super::open311::error_at(path, error) } else { error.into_response() }
-}
-
-fn plain(status: StatusCode, message: &str) -> Response {
-    (status, [(CONTENT_TYPE, "text/plain; charset=utf-8")], Body::from(message.to_owned())).into_response()
 }
