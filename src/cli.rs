@@ -100,6 +100,29 @@ struct ServeArgs {
     /// Anonymous reports and "me too"s per client address and minute (0: no limit).
     #[arg(long, default_value_t = crate::http::DEFAULT_SUBMISSIONS_PER_MINUTE)]
     submissions_per_minute: u32,
+    /// Connections open at once, in all (kept below the open-file limit).
+    #[arg(long, default_value_t = crate::http::server::DEFAULT_MAX_CONNECTIONS, value_parser = at_least_one)]
+    max_connections: usize,
+    /// Connections open at once from one client address (0: only the total counts).
+    #[arg(long, default_value_t = crate::http::server::DEFAULT_MAX_CONNECTIONS_PER_CLIENT)]
+    max_connections_per_client: usize,
+    /// Seconds a client has to send a request's head, from when the server waits for it.
+    #[arg(long, default_value_t = crate::http::server::DEFAULT_HEADER_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout_seconds: u64,
+    /// Seconds a request body may pause before the request is answered 408.
+    #[arg(long, default_value_t = crate::http::server::DEFAULT_BODY_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout_seconds: u64,
+    /// Seconds a kept-alive connection may wait for its next request (at most the header timeout).
+    #[arg(long, default_value_t = crate::http::server::DEFAULT_IDLE_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout_seconds: u64,
+}
+
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 #[derive(Args)]
@@ -173,6 +196,20 @@ async fn open_catalog(database: &str) -> anyhow::Result<Catalog> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    // hyper's header timeout also runs while a kept-alive connection waits, so it bounds the idle one.
+    anyhow::ensure!(
+        args.idle_timeout_seconds <= args.header_timeout_seconds,
+        "--idle-timeout-seconds ({}) must not exceed --header-timeout-seconds ({})",
+        args.idle_timeout_seconds,
+        args.header_timeout_seconds
+    );
+    let limits = crate::http::ConnectionLimits {
+        max_connections: args.max_connections,
+        max_per_client: args.max_connections_per_client,
+        header_timeout: Duration::from_secs(args.header_timeout_seconds),
+        body_timeout: Duration::from_secs(args.body_timeout_seconds),
+        idle_timeout: Duration::from_secs(args.idle_timeout_seconds),
+    };
     let catalog = open_catalog(&args.database.database).await?;
     if !args.no_demo {
         catalog.seed_demo_if_empty().await?;
@@ -180,14 +217,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.watch_seconds > 0 {
         catalog.spawn_watcher(Duration::from_secs(args.watch_seconds));
     }
-    let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
+    let listener = crate::http::server::bind(args.bind).with_context(|| format!("binding {}", args.bind))?;
     let settings = crate::http::Settings {
         tile_cache_bytes: args.tile_cache_mb * 1024 * 1024,
         submissions_per_minute: args.submissions_per_minute,
         ..Default::default()
     };
     let router = crate::http::router_with(catalog, settings);
-    crate::http::serve(router, listener).await?;
+    crate::http::serve(router, listener, limits).await?;
     Ok(())
 }
 

@@ -47,13 +47,78 @@ impl ApiError {
         ApiError { retry_after: Some(retry_after_seconds), ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message) }
     }
 
-    /// A body that could not be read: too large, or broken off.
+    /// A body that could not be read: too large, stalled, or broken off.
     pub fn from_body(rejection: BytesRejection, limit: usize) -> ApiError {
+        let stalled = std::iter::successors(Some(&rejection as &dyn std::error::Error), |e| e.source())
+            .any(|e| e.is::<tower_http::timeout::TimeoutError>());
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("the request body is larger than {limit} bytes"))
+            ApiError::body_too_large(limit)
+        } else if stalled {
+            ApiError::new(StatusCode::REQUEST_TIMEOUT, "body_timeout", "the request body stopped arriving; send it again")
         } else {
             ApiError::new(rejection.status(), "bad_body", rejection.body_text())
         }
+    }
+
+    pub fn body_too_large(limit: usize) -> ApiError {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("the request body is larger than {limit} bytes"))
+    }
+
+    pub fn uri_too_long(bytes: usize, limit: usize) -> ApiError {
+        ApiError::new(StatusCode::URI_TOO_LONG, "uri_too_long", format!("the request URI is {bytes} bytes; at most {limit} are accepted"))
+    }
+
+    /// `(fields, bytes)` of the request's headers over `(fields, bytes)` allowed.
+    pub fn headers_too_large(sent: (usize, usize), limit: (usize, usize)) -> ApiError {
+        let message = format!(
+            "the request has {} header fields in {} bytes; at most {} fields and {} bytes are accepted",
+            sent.0, sent.1, limit.0, limit.1
+        );
+        ApiError::new(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", message)
+    }
+
+    /// A status axum chose before any handler ran (a rejection, a 405), as our JSON error.
+    pub fn from_status(status: StatusCode, message: impl Into<String>) -> ApiError {
+        let code = match status {
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            status if status.is_server_error() => return ApiError::internal(message.into()),
+            _ => "bad_request",
+        };
+        let status = if status.is_client_error() { status } else { StatusCode::BAD_REQUEST };
+        ApiError::new(status, code, message)
+    }
+
+    /// Every connection this server may hold, or this client's share of them, is in use.
+    pub fn too_many_connections(message: impl Into<String>) -> ApiError {
+        ApiError { retry_after: Some(1), ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too_many_connections", message) }
+    }
+
+    /// The whole HTTP/1.1 answer as bytes, closing the connection, for refusing one before
+    /// any HTTP machinery is spent on it.
+    pub fn to_http1(&self) -> Vec<u8> {
+        let body = self.body().to_string();
+        let mut head = format!(
+            "HTTP/1.1 {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+            self.status,
+            body.len()
+        );
+        if let Some(seconds) = self.retry_after {
+            head.push_str(&format!("retry-after: {seconds}\r\n"));
+        }
+        head.push_str("\r\n");
+        [head.into_bytes(), body.into_bytes()].concat()
+    }
+
+    /// Seconds after which the request may be repeated, when that is the remedy.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
+
+    fn body(&self) -> serde_json::Value {
+        json!({ "error": { "code": self.code, "message": self.message } })
     }
 
     /// For renderings in another body format (Open311), with the same status decisions.
@@ -63,10 +128,6 @@ impl ApiError {
 
     pub fn message(&self) -> &str {
         &self.message
-    }
-
-    pub fn method_not_allowed(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", message)
     }
 }
 
@@ -112,8 +173,7 @@ impl From<ServiceError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": { "code": self.code, "message": self.message } });
-        let mut response = (self.status, Json(body)).into_response();
+        let mut response = (self.status, Json(self.body())).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
         }

@@ -10,8 +10,10 @@ mod limit;
 mod ogc;
 mod open311;
 mod params;
+mod refusals;
 mod reports;
 mod routes;
+pub mod server;
 mod staff;
 mod tiles;
 mod web;
@@ -19,12 +21,13 @@ mod web;
 pub use cost::DEFAULT_QUEUE;
 pub use error::ApiError;
 pub use limit::DEFAULT_SUBMISSIONS_PER_MINUTE;
+pub use refusals::{MAX_HEADERS, MAX_HEADER_BYTES, MAX_URI_BYTES};
+pub use server::Limits as ConnectionLimits;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use tower_http::cors::CorsLayer;
@@ -32,6 +35,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::services::cost::{Limits, Pool};
 use crate::services::{self, Catalog};
+use refusals::BodyLimit;
 
 /// Encoded tiles kept in memory by default, at most this many bytes.
 pub const DEFAULT_TILE_CACHE_BYTES: u64 = 256 * 1024 * 1024;
@@ -103,7 +107,6 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .route("/api/reports", post(reports::submit).get(staff::queue))
         .route("/api/reports/nearby", get(reports::nearby))
         .route("/api/reports/overdue", get(staff::overdue))
-        .route("/api/reports/import", post(staff::import).layer(DefaultBodyLimit::max(staff::MAX_IMPORT_BYTES)))
         .route("/api/reports/closure", get(staff::closure))
         .route("/api/reports/{case}", get(reports::case))
         .route("/api/reports/{case}/support", post(reports::support))
@@ -116,15 +119,19 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .route("/api/coverage", get(coverage::coverage))
         .route("/api/coverage/buildings", get(coverage::buildings))
         .route("/api/coverage/isochrones", get(coverage::isochrones))
-        .route("/api/coverage/plan", post(coverage::plan).layer(DefaultBodyLimit::max(coverage::MAX_PLAN_BYTES)))
         .route("/tiles/{source}", get(tiles::tilejson_route))
         .route("/tiles/{source}/{z}/{x}/{y}", get(tiles::tile))
         .merge(ogc::routes())
-        .merge(open311::routes())
         .merge(web::routes())
+        // Every body the routes above take is small; a larger one is refused unread. A layer
+        // covers only the routes added before it, so the routes with their own, larger limit
+        // come after.
+        .layer(BodyLimit::max(reports::MAX_BODY_BYTES))
+        .route("/api/reports/import", post(staff::import).layer(BodyLimit::max(staff::MAX_IMPORT_BYTES)))
+        .route("/api/coverage/plan", post(coverage::plan).layer(BodyLimit::max(coverage::MAX_PLAN_BYTES)))
+        .merge(open311::routes())
         .fallback(routes::not_found)
-        // Every body this API takes is small; larger ones are refused unread.
-        .layer(DefaultBodyLimit::max(reports::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(refusals::in_shape))
         // Public, read-only map data: any web page may use it.
         .layer(CorsLayer::permissive())
         .layer(TraceLayer::new_for_http())
@@ -132,12 +139,10 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
-pub async fn serve(router: Router, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+pub async fn serve(router: Router, listener: tokio::net::TcpListener, limits: ConnectionLimits) -> std::io::Result<()> {
     let address: SocketAddr = listener.local_addr()?;
     tracing::info!("listening on http://{address}");
-    // Connect info gives handlers the client's address, for the per-client submission limit.
-    let service = router.into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await
+    server::serve(router, listener, limits, shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

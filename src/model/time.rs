@@ -23,11 +23,24 @@ pub fn to_iso8601(unix_seconds: i64) -> String {
     }
 }
 
+/// The years a time may fall in (China Standard Time). Earlier or later ones are typos or
+/// probes, and would print as `-001-12-27` or sort before every real case.
+pub const YEARS: std::ops::RangeInclusive<i16> = 1970..=2100;
+
 /// Parses an ISO 8601 / RFC 3339 time into Unix seconds. A time with an offset or `Z` is
 /// taken as given; a local time (`2026-03-01 08:30`, `2026-03-01T08:30:00`) or a bare date
-/// is China Standard Time, as in hotline exports.
+/// is China Standard Time, as in hotline exports. Times outside [`YEARS`] are refused.
 pub fn parse_iso8601(text: &str) -> Result<i64, String> {
     let text = text.trim();
+    let seconds = parse_any_year(text)?;
+    let year = Timestamp::from_second(seconds).map(|ts| ts.to_zoned(china()).year()).unwrap_or(i16::MIN);
+    if !YEARS.contains(&year) {
+        return Err(format!("{text:?} is outside the years {}–{}", YEARS.start(), YEARS.end()));
+    }
+    Ok(seconds)
+}
+
+fn parse_any_year(text: &str) -> Result<i64, String> {
     if let Ok(ts) = text.parse::<Timestamp>() {
         return Ok(ts.as_second());
     }
@@ -62,5 +75,18 @@ mod tests {
         assert_eq!(parse_iso8601("2026-11-22"), Ok(t - (14 * 3600 + 38 * 60 + 20)));
         assert!(parse_iso8601("22/11/2026").unwrap_err().contains("ISO 8601"));
         assert!(parse_iso8601("2026-02-30").is_err());
+    }
+
+    #[test]
+    fn refuses_years_outside_1970_to_2100() {
+        for text in ["0000-01-01", "1969-12-31", "1969-12-31T15:59:59Z", "2101-01-01", "9999-12-31"] {
+            let error = parse_iso8601(text).unwrap_err();
+            assert!(error.contains("outside the years 1970–2100"), "{text}: {error}");
+        }
+        // The edges, in China Standard Time, are inside.
+        assert_eq!(parse_iso8601("1970-01-01"), Ok(-8 * 3600));
+        assert_eq!(to_iso8601(-8 * 3600), "1970-01-01T00:00:00+08:00");
+        assert_eq!(parse_iso8601("1969-12-31T16:00:00Z"), Ok(-8 * 3600));
+        assert_eq!(to_iso8601(parse_iso8601("2100-12-31T23:59:59").unwrap()), "2100-12-31T23:59:59+08:00");
     }
 }

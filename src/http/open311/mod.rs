@@ -13,8 +13,8 @@ mod xml;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, OriginalUri, Path, RawQuery, State};
-use axum::http::header::CONTENT_TYPE;
+use axum::extract::{FromRequestParts, OriginalUri, Path, RawQuery, State};
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -29,6 +29,7 @@ use crate::services::reports::open311::{self, Fields};
 use crate::services::auth::authenticate;
 use crate::services::Catalog;
 use super::limit::ClientAddress;
+use super::refusals::BodyLimit;
 use super::AppState;
 
 const ROOT: &str = "/open311/v2";
@@ -46,9 +47,8 @@ pub fn routes() -> Router<super::AppState> {
         .route("/requests.json", get(requests).post(create))
         .route("/requests.xml", get(requests).post(create))
         .route("/requests/{file}", get(request))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .fallback(unknown)
-        .method_not_allowed_fallback(method_not_allowed);
+        .layer(BodyLimit::max(MAX_BODY_BYTES))
+        .fallback(unknown);
     Router::new().nest(ROOT, v2)
 }
 
@@ -95,11 +95,27 @@ fn reply<T: Serialize>(format: Format, status: StatusCode, root: &str, value: &T
     (status, [(CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response()
 }
 
-/// An error in the spec's format, with the status the rest of the API would give it.
+/// An error in the spec's format, with the status the rest of the API would give it (and
+/// its `Retry-After`, which the spec's body has no field for).
 fn failure(format: Format, error: impl Into<ApiError>) -> Response {
     let error = error.into();
     let errors = json!([{ "code": error.status().as_u16(), "description": error.message() }]);
-    reply(format, error.status(), "errors", &errors)
+    let mut response = reply(format, error.status(), "errors", &errors);
+    if let Some(seconds) = error.retry_after() {
+        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+/// Whether `path` is an Open311 one, whose errors take the spec's format.
+pub(super) fn serves(path: &str) -> bool {
+    path == ROOT || path.starts_with(&format!("{ROOT}/"))
+}
+
+/// An error the HTTP layer raised at `path`, in the format the path asks for (JSON unless
+/// it ends in `.xml`).
+pub(super) fn error_at(path: &str, error: ApiError) -> Response {
+    failure(Format::of(path).map_or(Format::Json, |(_, format)| format), error)
 }
 
 fn answer<T: Serialize>(format: Format, root: &str, result: Result<T, ApiError>) -> Response {
@@ -228,11 +244,5 @@ fn json_fields(body: &[u8]) -> Result<Fields, ApiError> {
 
 /// Anything else under `/open311/v2`: the spec's 404, in the format the path asks for.
 async fn unknown(OriginalUri(uri): OriginalUri) -> Response {
-    let format = Format::of(uri.path()).map_or(Format::Json, |(_, format)| format);
-    failure(format, ApiError::not_found(format!("no Open311 resource at {}; see {ROOT}/discovery.json", uri.path())))
-}
-
-async fn method_not_allowed(OriginalUri(uri): OriginalUri) -> Response {
-    let format = Format::of(uri.path()).map_or(Format::Json, |(_, format)| format);
-    failure(format, ApiError::method_not_allowed(format!("method not allowed on {}", uri.path())))
+    error_at(uri.path(), ApiError::not_found(format!("no Open311 resource at {}; see {ROOT}/discovery.json", uri.path())))
 }
