@@ -115,6 +115,13 @@ struct ServeArgs {
     /// Seconds a kept-alive connection may wait for its next request (at most the header timeout).
     #[arg(long, default_value_t = crate::http::server::DEFAULT_IDLE_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     idle_timeout_seconds: u64,
+    /// Heavy requests (coverage, isochrones, plans, heat map, statistics) running at once
+    /// (default: one per core).
+    #[arg(long, value_parser = at_least_one)]
+    workers: Option<usize>,
+    /// Heavy requests waiting for a worker beyond those; more are answered 503 busy.
+    #[arg(long, default_value_t = crate::http::DEFAULT_QUEUE)]
+    queue: usize,
 }
 
 fn at_least_one(text: &str) -> Result<usize, String> {
@@ -221,8 +228,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = crate::http::Settings {
         tile_cache_bytes: args.tile_cache_mb * 1024 * 1024,
         submissions_per_minute: args.submissions_per_minute,
+        queue: args.queue,
         ..Default::default()
     };
+    let settings = crate::http::Settings { workers: args.workers.unwrap_or(settings.workers), ..settings };
     let router = crate::http::router_with(catalog, settings);
     crate::http::serve(router, listener, limits).await?;
     Ok(())
