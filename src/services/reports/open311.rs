@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::intake::{self, NewReport};
+use super::idempotency::Idempotency;
+use super::intake::{self, NewReport, Submitted};
 use crate::services::auth::Staff;
 use crate::crs::Crs;
 use crate::index::Snapshot;
@@ -355,6 +356,37 @@ pub struct Created {
     pub service_notice: String,
     /// We keep no accounts.
     pub account_id: Option<String>,
+    /// Filed by an earlier request with the same idempotency key (a header, not in the body).
+    #[serde(skip)]
+    pub replayed: bool,
+}
+
+impl From<Submitted> for Created {
+    fn from(submitted: Submitted) -> Created {
+        let report = submitted.report;
+        Created {
+            service_notice: service_notice(report.category, report.tier, &report.responder, report.deadline_at),
+            service_request_id: report.case_number,
+            account_id: None,
+            replayed: submitted.replayed,
+        }
+    }
+}
+
+/// An `Idempotency-Key` for `POST requests`, fingerprinting who sent which fields (in name
+/// order, so a client may send them in any order; `api_key` is counted as the staff member).
+pub fn idempotency(key: &str, fields: &Fields, staff: Option<&Staff>) -> Result<Idempotency, Open311Error> {
+    let mut pairs: Vec<&(String, String)> = fields.0.iter().filter(|(name, _)| name != "api_key").collect();
+    pairs.sort();
+    let request = serde_json::to_vec(&pairs).expect("pairs of strings serialise");
+    let sender = staff.map_or_else(|| "anonymous".to_owned(), Staff::actor);
+    Ok(Idempotency::new(key, &[b"open311 requests", sender.as_bytes(), &request])?)
+}
+
+/// The answer for a repeated `POST requests`: the case the first request with this key
+/// filed; `None` for a new key.
+pub async fn replay(catalog: &Catalog, key: &Idempotency, now: i64) -> Result<Option<Created>, Open311Error> {
+    Ok(intake::replay(catalog, key, now).await?.map(Created::from))
 }
 
 /// Files a report from `POST requests` fields; nothing is written if anything is wrong.
@@ -366,7 +398,16 @@ pub struct Created {
 /// by the caller, who passes the staff member): with one, the non-standard field `source`
 /// (`hotline_12345`, `patrol`, `suggestion_box`) may say where the report came from;
 /// without one every report is a resident's.
-pub async fn create(catalog: &Catalog, fields: &Fields, staff: Option<&Staff>, now: i64) -> Result<Created, Open311Error> {
+///
+/// With an idempotency key used by the same request in the last 24 hours, the answer is the
+/// case that request filed.
+pub async fn create(
+    catalog: &Catalog,
+    fields: &Fields,
+    staff: Option<&Staff>,
+    key: Option<&Idempotency>,
+    now: i64,
+) -> Result<Created, Open311Error> {
     check_jurisdiction(fields)?;
     let source = match (fields.one("source")?, staff) {
         (None, _) => Source::Resident,
@@ -395,14 +436,9 @@ pub async fn create(catalog: &Catalog, fields: &Fields, staff: Option<&Staff>, n
         lon: degrees("long", long)?,
         lat: degrees("lat", lat)?,
         crs: Crs::Wgs84,
+        filed_by: staff.map(Staff::actor),
     };
-    let submitted = intake::submit(catalog, new, now).await.map_err(open311_names)?;
-    let report = submitted.report;
-    Ok(Created {
-        service_notice: service_notice(report.category, report.tier, &report.responder, report.deadline_at),
-        service_request_id: report.case_number,
-        account_id: None,
-    })
+    Ok(intake::submit(catalog, new, key, now).await.map_err(open311_names)?.into())
 }
 
 /// Chinese names put the family name first, without a space.
