@@ -10,6 +10,7 @@ use sqlx::query_builder::Separated;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
+mod nearby;
 mod read;
 mod reports;
 mod tokens;
@@ -185,7 +186,7 @@ impl Store for SqliteStore {
     }
 
     async fn open_reports_near(&self, query: &NearbyQuery<'_>) -> Result<(Vec<Report>, u64), StoreError> {
-        reports::open_near(&self.pool, query).await
+        nearby::open_near(&self.pool, query).await
     }
 
     async fn support_report(&self, case_number: &str, event: &ReportEvent) -> Result<Option<u32>, StoreError> {
