@@ -1,5 +1,6 @@
-//! No lost updates: two staff moves on the same case, sent at the same moment through the
-//! router on a multi-threaded runtime over a database file, over many cases. Whatever wins,
+//! No lost updates: two writes to the same case (staff moves, or a "me too" and a move), sent
+//! at the same moment through the router on a multi-threaded runtime over a database file,
+//! over many cases. Whatever wins,
 //! every move answered 200 is in the row and in the audit trail, every other is refused with a
 //! 409 naming the case, and replaying each audit trail gives the row's state, tier and version.
 
@@ -104,6 +105,7 @@ fn applied(case: &str, (status, body): &(StatusCode, Value)) -> bool {
 /// the row's state and tier, and every write made one version.
 struct Trail {
     state: CaseState,
+    supporters: u32,
     actions: Vec<String>,
 }
 
@@ -126,7 +128,7 @@ async fn trail(s: &Setup, case: &str) -> Trail {
     assert_eq!(Some(report.state), state, "case {case}: the row's state is the audit trail's");
     assert_eq!(report.tier, tier, "case {case}: the row's tier is the audit trail's ({} events)", events.len());
     assert_eq!(report.version as usize, events.len(), "case {case}: one version per write");
-    Trail { state: report.state, actions: events.iter().map(|e| e.action.clone()).collect() }
+    Trail { state: report.state, supporters: report.supporters, actions: events.iter().map(|e| e.action.clone()).collect() }
 }
 
 fn count(actions: &[String], action: &str) -> usize {
@@ -160,6 +162,17 @@ async fn concurrent_moves_lose_no_update() {
         assert_eq!(count(&trail.actions, "escalate"), usize::from(escalated), "case {case}");
         let expected = if accepted { CaseState::Accepted } else { CaseState::Received };
         assert_eq!(trail.state, expected, "case {case}");
+    }
+
+    // A resident's "me too" against an escalation: the count is kept, whatever the escalation's fate.
+    let cases = file(&s, Category::Pets, CASES).await;
+    let answers = race(&s, &cases, [("support", json!({})), ("escalate", json!({}))]).await;
+    for (case, [supported, escalated]) in cases.iter().zip(&answers) {
+        assert!(applied(case, supported), "case {case}: a \"me too\" is never refused");
+        let escalated = applied(case, escalated);
+        let trail = trail(&s, case).await;
+        assert_eq!((trail.supporters, count(&trail.actions, "support")), (1, 1), "case {case}");
+        assert_eq!(count(&trail.actions, "escalate"), usize::from(escalated), "case {case}");
     }
 
     // Accept against reject, both from what the screen showed: exactly one wins, even though
