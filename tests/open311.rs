@@ -253,7 +253,7 @@ async fn listings_filter_by_id_code_status_and_dates_and_never_show_the_reporter
     duplicate.state = CaseState::Duplicate;
     duplicate.duplicate_of = Some(ids[0].clone());
     let event = ReportEvent { at: now, actor: "test".into(), action: "duplicate".into(), from_state: Some(CaseState::Received), to_state: Some(CaseState::Duplicate), note: None };
-    assert!(catalog.store().update_report(CaseState::Received, &duplicate, &event).await.unwrap());
+    assert!(catalog.store().update_report(duplicate.version, &duplicate, &event).await.unwrap());
 
     let newest_first = vec![ids[2].clone(), ids[1].clone(), ids[0].clone()];
     assert_eq!(ids_of(&get(&app, "/open311/v2/requests.json").await), newest_first);

@@ -150,3 +150,47 @@ async fn gcj02_reports_land_on_the_same_building() {
     assert_eq!(answer["report"]["tier"], "public");
     assert!(answer["report"]["responder"].as_str().unwrap().contains("议事会"));
 }
+
+#[tokio::test]
+async fn duplicate_hints_are_the_nearest_ten_with_the_count_of_all() {
+    let catalog = common::district_catalog().await;
+    let app = common::unlimited_app(catalog.clone());
+    let p = common::inside(&catalog.snapshot().data.buildings[12].geometry);
+    // A burst at one place: 15 reports from 0 to 42 m east of the point, one more at 60 m.
+    let east = |metres: f64| p.x() + metres / (111_195.0 * p.y().to_radians().cos());
+    let mut filed = Vec::new();
+    for metres in (0..15).map(|i| f64::from(i) * 3.0).chain([60.0]) {
+        let body = json!({"category": "sanitation", "description": format!("垃圾堆放 {metres} m"), "lon": east(metres), "lat": p.y()});
+        let (status, text) = call(&app, "POST", "/api/reports", Some(body.to_string())).await;
+        assert_eq!(status, StatusCode::CREATED, "{text}");
+        filed.push(json_of(&text)["report"]["case_number"].as_str().unwrap().to_owned());
+    }
+    let list = |query: &str| {
+        let app = app.clone();
+        let uri = format!("/api/reports/nearby?lon={}&lat={}&category=sanitation{query}", p.x(), p.y());
+        async move { call(&app, "GET", &uri, None).await }
+    };
+    let (status, text) = list("").await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let answer = json_of(&text);
+    assert_eq!(answer["total"], 15, "the one 60 m away is outside the 50 m radius");
+    let shown: Vec<&str> = answer["reports"].as_array().unwrap().iter().map(|r| r["case_number"].as_str().unwrap()).collect();
+    assert_eq!(shown, filed[..10].iter().map(String::as_str).collect::<Vec<_>>(), "the nearest ten, nearest first");
+    let (_, text) = list("&limit=50").await;
+    let all = json_of(&text);
+    assert_eq!((all["reports"].as_array().unwrap().len(), &all["total"]), (15, &json!(15)));
+    assert!(all["reports"].as_array().unwrap().iter().all(|r| r["distance_m"].as_f64().unwrap() <= 50.0));
+    assert_eq!(json_of(&list("&limit=3").await.1)["reports"].as_array().unwrap().len(), 3);
+    for bad in ["&limit=0", "&limit=51", "&limit=many"] {
+        let (status, text) = list(bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {text}");
+        assert!(text.contains("limit"), "{text}");
+    }
+
+    // A submission's hints are bounded the same way.
+    let body = json!({"category": "sanitation", "description": "又堆满了", "lon": p.x(), "lat": p.y()});
+    let (status, text) = call(&app, "POST", "/api/reports", Some(body.to_string())).await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let answer = json_of(&text);
+    assert_eq!((answer["possible_duplicates"].as_array().unwrap().len(), &answer["possible_duplicates_total"]), (10, &json!(15)));
+}

@@ -9,7 +9,7 @@ use common::{call, json};
 use minsheng::model::reports::{Category, Role};
 use minsheng::model::time::now;
 use minsheng::services::auth::{create_token, Staff};
-use minsheng::services::reports::workflow::{self, Move};
+use minsheng::services::reports::workflow::{self, Move, Seen};
 use minsheng::services::Catalog;
 use serde_json::{json, Value};
 
@@ -237,7 +237,7 @@ async fn officials_see_the_overdue_list_and_on_time_rates_per_area() {
         async move {
             for (to, at) in moves {
                 let request = Move { to: to.parse().unwrap(), note: None, duplicate_of: None };
-                workflow::transition(&catalog, &staff, &case, request, at).await.unwrap();
+                workflow::transition(&catalog, &staff, &case, request, &Seen::default(), at).await.unwrap();
             }
             case
         }

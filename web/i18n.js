@@ -75,6 +75,7 @@ const DICT = {
   meToo: ['我也遇到 <small>me too</small>', 'Me too'],
   meTooDone: (n) => [`已记录，共 ${n} 人遇到`, `Noted: ${n} people have this problem`],
   duplicateLine: (r, d) => [`${r.case_number} · ${r.state_label} · 相距 ${d}`, `${r.case_number} · ${r.state_label} · ${d} away`],
+  duplicatesMore: (n) => [`另有 ${n} 件未列出`, `and ${n} more not listed`],
   reportReceived: ['已收到您的报告', 'Your report was received'],
   reportCaseLabel: ['案件编号 <small>case number</small>', 'Case number'],
   reportKeep: ['请记下编号，用它查询办理进度。', 'Keep this number to track the case.'],

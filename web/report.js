@@ -9,6 +9,11 @@ const MAX_DESCRIPTION = 2000;
 const MINE = 'minsheng.cases';
 const CASE_NUMBER = /^[A-Za-z0-9_-]{1,40}$/;
 
+// A fresh Idempotency-Key. randomUUID needs a secure context (https or localhost); a page
+// served over plain http elsewhere makes the same 128 random bits another way.
+const newKey = () => crypto.randomUUID?.() ??
+  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+
 const number = (n) => Number(n).toLocaleString(getLang() === 'en' ? 'en' : 'zh-CN');
 const metres = (m) => t('metres', number(Math.round(m)));
 // Unix seconds as a local date and time.
@@ -50,6 +55,9 @@ export function createReports({ show, changed }) {
   let checked = ''; // the point and category whose duplicates the resident has seen
   let tracked = ''; // the case in the lookup box and the address
   let lastCase = null;
+  // The filing in progress: its body and its Idempotency-Key. A retry of the same form (after
+  // an error or a lost answer) sends the same key, so the server files it at most once.
+  let filing = null;
 
   listMine();
   $('report-open').addEventListener('click', () => openForm(!$('report-form').hidden ? false : true));
@@ -115,7 +123,7 @@ export function createReports({ show, changed }) {
         error('');
         checked = key;
         if (nearby.reports.length) {
-          showDuplicates(nearby.reports);
+          showDuplicates(nearby.reports, nearby.total);
           return;
         }
       }
@@ -130,11 +138,14 @@ export function createReports({ show, changed }) {
       const phone = $('report-phone').value.trim();
       if (name) body.reporter_name = name;
       if (phone) body.reporter_phone = phone;
+      const text = JSON.stringify(body);
+      if (filing?.body !== text) filing = { body: text, key: newKey() };
       const answer = await request('/api/reports', {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', 'idempotency-key': filing.key },
+        body: text,
       });
+      filing = null;
       error('');
       received(answer.report);
     } catch (err) {
@@ -144,7 +155,7 @@ export function createReports({ show, changed }) {
     }
   }
 
-  function showDuplicates(reports) {
+  function showDuplicates(reports, total) {
     const list = $('report-duplicates');
     list.innerHTML = '';
     for (const r of reports) {
@@ -162,6 +173,13 @@ export function createReports({ show, changed }) {
       said.setAttribute('role', 'status');
       item.append(button, said);
       list.append(item);
+    }
+    // The server lists the nearest few; say how many more there are.
+    if (total > reports.length) {
+      const more = document.createElement('li');
+      more.className = 'meta';
+      more.textContent = t('duplicatesMore', number(total - reports.length));
+      list.append(more);
     }
     $('report-duplicate-box').hidden = false;
     $('report-duplicate-box').scrollIntoView({ block: 'nearest' });

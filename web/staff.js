@@ -263,6 +263,8 @@ export function createStaff({ map, ready, padding, remember }) {
     if (up) $('staff-escalate').textContent = t('escalate', TIERS[up] ?? up);
   }
 
+  // Every move says which state this screen showed: if someone moved the case meanwhile,
+  // the server refuses it (409) instead of applying a decision made on an old picture.
   async function post(path, body, done) {
     const message = $('staff-case-message');
     message.textContent = '';
@@ -272,7 +274,7 @@ export function createStaff({ map, ready, padding, remember }) {
       const found = await call(`/api/reports/${encodeURIComponent(current.report.case_number)}/${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
+        body: JSON.stringify({ ...body, expected_state: current.report.state }),
       });
       $('transition-note').value = '';
       showCase(found, false);
@@ -281,8 +283,8 @@ export function createStaff({ map, ready, padding, remember }) {
       loadQueue();
     } catch (err) {
       if (!unauthorised(err)) { message.textContent = err.message; message.className = 'error'; }
-      // A 409 may mean someone else moved it: show the case as it is now.
-      if (err.status === 409) open(current.report.case_number, false).then(() => { message.textContent = err.message; message.className = 'error'; });
+      // A 409 or 412 may mean someone else moved it: show the case as it is now, with the message.
+      if (err.status === 409 || err.status === 412) open(current.report.case_number, false).then(() => { message.textContent = err.message; message.className = 'error'; });
     } finally {
       for (const button of $('staff-actions').querySelectorAll('button')) button.disabled = false;
     }

@@ -159,6 +159,8 @@ impl From<ServiceError> for ApiError {
             ServiceError::OutOfTime { .. } => (StatusCode::SERVICE_UNAVAILABLE, "timed_out"),
             // Nobody is waiting for this answer any more.
             ServiceError::Cancelled => (StatusCode::SERVICE_UNAVAILABLE, "cancelled"),
+            ServiceError::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "precondition_failed"),
+            ServiceError::KeyReused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
             ServiceError::Import(ImportError::Rejected { .. }) | ServiceError::Rejected { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "rejected"),
             ServiceError::Import(ImportError::NotGeoJson { .. }) => (StatusCode::BAD_REQUEST, "not_geojson"),
             ServiceError::Import(ImportError::Read { .. } | ImportError::Osm(_) | ImportError::Store(_))

@@ -4,13 +4,15 @@
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
 use super::auth::StaffCaller;
 use super::error::ApiError;
 use super::params::Params;
-use super::reports::json_body;
+use super::reports::{etag, if_match, json_body};
 use super::AppState;
 use axum::http::header::CONTENT_TYPE;
 
@@ -19,7 +21,7 @@ use crate::model::time::now;
 use crate::services::reports::history::{self, HistoryFormat, ImportSummary};
 use crate::services::reports::staff::{self, ClosureRow, Queue};
 use crate::services::reports::view::StaffCase;
-use crate::services::reports::workflow::{self, Move};
+use crate::services::reports::workflow::{self, Move, Seen};
 use crate::store::{AreaLevel, ReportFilter};
 
 /// The queue's filter from the query string; `overdue=true` (or the overdue route) keeps
@@ -90,19 +92,36 @@ struct MoveBody {
     note: Option<String>,
     #[serde(default)]
     duplicate_of: Option<String>,
+    #[serde(default)]
+    expected_state: Option<String>,
 }
 
-/// `POST /api/reports/{case}/transition {to, note?, duplicate_of?}`: one workflow step.
+/// What the client saw: `expected_state` from the body, the versions `If-Match` names.
+fn seen(expected_state: Option<String>, headers: &HeaderMap) -> Result<Seen, ApiError> {
+    let state = expected_state.map(|text| text.parse().map_err(|e| ApiError::bad_parameter("expected_state", e))).transpose()?;
+    Ok(Seen { state, versions: if_match(headers)? })
+}
+
+/// The staff view of a moved case, with its new `ETag`.
+fn moved(case: StaffCase) -> Response {
+    ([etag(case.report.version)], Json(case)).into_response()
+}
+
+/// `POST /api/reports/{case}/transition {to, note?, duplicate_of?, expected_state?}`: one
+/// workflow step; 409 if the case is not in `expected_state`, 412 if it is not at the
+/// version `If-Match` names.
 pub async fn transition(
     State(state): State<AppState>,
     StaffCaller(staff): StaffCaller,
     Path(case): Path<String>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<StaffCase>, ApiError> {
+) -> Result<Response, ApiError> {
     let body: MoveBody = json_body(body)?;
     let to = body.to.parse().map_err(|e| ApiError::bad_parameter("to", e))?;
+    let seen = seen(body.expected_state, &headers)?;
     let request = Move { to, note: body.note, duplicate_of: body.duplicate_of };
-    Ok(Json(workflow::transition(&state.catalog, &staff, &case, request, now()).await?))
+    Ok(moved(workflow::transition(&state.catalog, &staff, &case, request, &seen, now()).await?))
 }
 
 #[derive(Deserialize)]
@@ -110,17 +129,22 @@ pub async fn transition(
 struct EscalateBody {
     #[serde(default)]
     note: Option<String>,
+    #[serde(default)]
+    expected_state: Option<String>,
 }
 
-/// `POST /api/reports/{case}/escalate {note?}`: one "一呼四应" tier up, to that tier's responder.
+/// `POST /api/reports/{case}/escalate {note?, expected_state?}`: one "一呼四应" tier up, to
+/// that tier's responder; preconditions as for a transition.
 pub async fn escalate(
     State(state): State<AppState>,
     StaffCaller(staff): StaffCaller,
     Path(case): Path<String>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<StaffCase>, ApiError> {
+) -> Result<Response, ApiError> {
     let body: EscalateBody = json_body(body)?;
-    Ok(Json(workflow::escalate(&state.catalog, &staff, &case, body.note, now()).await?))
+    let seen = seen(body.expected_state, &headers)?;
+    Ok(moved(workflow::escalate(&state.catalog, &staff, &case, body.note, &seen, now()).await?))
 }
 
 /// Historical imports are whole hotline exports: far larger than a report.

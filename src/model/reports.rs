@@ -202,6 +202,9 @@ pub struct Report {
     pub on_time: Option<bool>,
     /// The case's number in the system it was imported from (a 12345 hotline ticket), if any.
     pub external_id: Option<String>,
+    /// Counts the writes to the case: 1 when filed, one more for every write since. A write
+    /// names the version it read and is refused if the case moved meanwhile.
+    pub version: u32,
 }
 
 /// A case as another system recorded it (a 12345 hotline export, the demo generator): what

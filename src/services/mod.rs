@@ -39,6 +39,12 @@ pub enum ServiceError {
     /// The request is well-formed but the case's state does not allow it (or changed meanwhile).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The version of a case the caller named (`If-Match`) is not the current one.
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
+    /// An `Idempotency-Key` sent again with a different request.
+    #[error("Idempotency-Key reused: {0}")]
+    KeyReused(String),
     /// A batch (of historical cases) was refused whole: nothing was written. `problems` lists
     /// the first ones, each naming its row; `more` counts the rest.
     #[error("{what}: rejected, nothing was written; {} problem(s):\n{}", problems.len() + more, listing(problems, *more))]

@@ -36,6 +36,8 @@ pub enum StoreError {
     DuplicateExternalId(String),
     #[error("unsupported database URL {0:?}: only sqlite: URLs are supported in this build")]
     UnsupportedUrl(String),
+    #[error("submission key {0:?} is stored already")]
+    KeyTaken(String),
 }
 
 /// What a storage backend must do for the layers above it.
@@ -57,17 +59,25 @@ pub trait Store: Send + Sync + 'static {
     /// Number of records in a layer.
     async fn count(&self, layer: Layer) -> Result<u64, StoreError>;
 
-    /// Stores a new report with its first event, durably, and returns its case number.
-    async fn insert_report(&self, report: &Report, event: &ReportEvent) -> Result<String, StoreError>;
+    /// Stores a new report with its first event, durably, and returns its case number. With
+    /// a key, the key is stored in the same transaction; if that key is stored already (a
+    /// concurrent first attempt won), nothing is written and the answer is
+    /// [`StoreError::KeyTaken`].
+    async fn insert_report(&self, report: &Report, event: &ReportEvent, key: Option<&SubmissionKey>) -> Result<String, StoreError>;
+
+    /// The case a submission key stored at or after `since` (Unix seconds) filed, and the
+    /// fingerprint stored with it.
+    async fn submission_key(&self, key: &str, since: i64) -> Result<Option<(String, [u8; 32])>, StoreError>;
 
     /// A report and its events, oldest first.
     async fn report(&self, case_number: &str) -> Result<Option<(Report, Vec<ReportEvent>)>, StoreError>;
 
-    /// Open reports of a category within a lon/lat box (west, south, east, north), created at
-    /// or after `since` (Unix seconds).
-    async fn open_reports_near(&self, category: Category, bbox: [f64; 4], since: i64) -> Result<Vec<Report>, StoreError>;
+    /// The open reports a query selects, nearest first, at most `query.limit` of them, and
+    /// how many it selects in all. Bounded work: the rows are ordered and cut in the database.
+    async fn open_reports_near(&self, query: &NearbyQuery<'_>) -> Result<(Vec<Report>, u64), StoreError>;
 
-    /// Adds a supporter to a report and records the event; `None` if there is no such case.
+    /// Adds a supporter to a report (a new version) and records the event; `None` if there
+    /// is no such case.
     async fn support_report(&self, case_number: &str, event: &ReportEvent) -> Result<Option<u32>, StoreError>;
 
     /// Reports matching a filter, in the filter's order.
@@ -77,9 +87,10 @@ pub trait Store: Send + Sync + 'static {
     async fn count_reports(&self, filter: &ReportFilter) -> Result<u64, StoreError>;
 
     /// Writes a report's new workflow fields (state, tier, responder, times, duplicate link)
-    /// and its event, only if it is still in `expected`; `false` if it moved meanwhile or
-    /// does not exist. `duplicate_of` is a case number.
-    async fn update_report(&self, expected: CaseState, report: &Report, event: &ReportEvent) -> Result<bool, StoreError>;
+    /// and its event as the next version, only if the stored case is still at `read_version`
+    /// (the version these fields were computed from); `false` if it was written meanwhile
+    /// or does not exist. `duplicate_of` is a case number.
+    async fn update_report(&self, read_version: u32, report: &Report, event: &ReportEvent) -> Result<bool, StoreError>;
 
     /// Stores whole cases with their histories (a historical import) in one transaction:
     /// all or nothing. Returns the case numbers given, in order. A case's `duplicate_of`
@@ -129,6 +140,35 @@ pub struct ReportFilter {
     /// At most this many rows (`None`: all), after skipping `offset`.
     pub limit: Option<u32>,
     pub offset: u32,
+}
+
+/// A client's key for a submission it may retry, stored with the case it files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubmissionKey {
+    pub key: String,
+    /// SHA-256 of who sent what, to tell a retry from another request under the same key.
+    pub fingerprint: [u8; 32],
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Keys stored before this (Unix seconds) have expired: they are deleted first, so this
+    /// one may be used again.
+    pub forget_before: i64,
+}
+
+/// Open reports of a category near a point (the duplicate hints).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearbyQuery<'a> {
+    pub category: Category,
+    /// The centre, WGS84 degrees.
+    pub lon: f64,
+    pub lat: f64,
+    /// Metres (at most a few kilometres: distances are equirectangular, to a millimetre at 50 m).
+    pub radius_m: f64,
+    /// Filed at or after this time (Unix seconds).
+    pub created_from: i64,
+    /// A case to leave out (the one a replayed submission filed).
+    pub except: Option<&'a str>,
+    pub limit: u32,
 }
 
 /// The administrative level closure statistics are grouped by.

@@ -44,11 +44,23 @@ pub fn start(database: &str, extra: &[&str]) -> Server {
 
 /// One HTTP/1.1 request with `Connection: close`: the status and the body (de-chunked).
 pub fn request(address: &str, method: &str, path: &str, body: Option<&str>) -> std::io::Result<(u16, String)> {
+    request_with(address, method, path, &[], body).map(|(status, _, body)| (status, body))
+}
+
+/// [`request`] with extra request headers; also answers the response's header lines.
+pub fn request_with(
+    address: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> std::io::Result<(u16, String, String)> {
     let mut stream = TcpStream::connect(address)?;
     let body = body.unwrap_or("");
+    let extra: String = headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\n\r\n{body}",
         body.len()
     )?;
     let mut response = Vec::new();
@@ -57,7 +69,7 @@ pub fn request(address: &str, method: &str, path: &str, body: Option<&str>) -> s
     let status = response.get(9..12).and_then(|s| s.parse().ok()).ok_or_else(|| std::io::Error::other("no status line"))?;
     let (head, body) = response.split_once("\r\n\r\n").ok_or_else(|| std::io::Error::other("no header end"))?;
     let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_owned() };
-    Ok((status, body))
+    Ok((status, head.to_owned(), body))
 }
 
 fn dechunk(mut body: &str) -> String {

@@ -30,6 +30,7 @@ use crate::services::auth::authenticate;
 use crate::services::Catalog;
 use super::limit::ClientAddress;
 use super::refusals::BodyLimit;
+use super::reports::{idempotency_key, REPLAYED};
 use super::AppState;
 
 const ROOT: &str = "/open311/v2";
@@ -179,6 +180,8 @@ async fn request(
 /// `POST /open311/v2/requests.{json,xml}`: a form (`application/x-www-form-urlencoded`, as
 /// the spec sends) or a JSON object with the same fields; 201 with a list of one.
 /// `api_key` is a staff token: it lifts the per-client limit on anonymous submissions.
+/// An `Idempotency-Key` header works as on `POST /api/reports`: a repeat of the same request
+/// within 24 hours answers with the first one's case and `Idempotent-Replayed: true`.
 async fn create(
     State(state): State<AppState>,
     format: Format,
@@ -191,15 +194,33 @@ async fn create(
         let fields = body_fields(&headers, &body)?;
         let staff = match fields.one("api_key").map_err(ApiError::from)? {
             Some(key) => Some(authenticate(&state.catalog, key).await?),
-            None => {
-                state.submissions.check(&client)?;
-                None
-            }
+            None => None,
         };
-        Ok::<_, ApiError>(open311::create(&state.catalog, &fields, staff.as_ref(), now()).await?)
+        let now = now();
+        let key = match idempotency_key(&headers)? {
+            Some(key) => {
+                let key = open311::idempotency(key, &fields, staff.as_ref())?;
+                if let Some(replayed) = open311::replay(&state.catalog, &key, now).await? {
+                    return Ok(replayed);
+                }
+                Some(key)
+            }
+            None => None,
+        };
+        if staff.is_none() {
+            state.submissions.check(&client)?;
+        }
+        Ok::<_, ApiError>(open311::create(&state.catalog, &fields, staff.as_ref(), key.as_ref(), now).await?)
     };
     match result.await {
-        Ok(created) => reply(format, StatusCode::CREATED, "service_requests", &[created]),
+        Ok(created) => {
+            let replayed = created.replayed;
+            let mut response = reply(format, StatusCode::CREATED, "service_requests", &[created]);
+            if replayed {
+                response.headers_mut().insert(REPLAYED, HeaderValue::from_static("true"));
+            }
+            response
+        }
         Err(error) => failure(format, error),
     }
 }

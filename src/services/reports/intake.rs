@@ -3,18 +3,23 @@
 use geo::{Distance, Haversine, Point};
 use serde::Serialize;
 
+use super::idempotency::{self, Idempotency};
 use super::routing::{route, RoutingError};
 use super::view::PublicReport;
 use crate::crs::Crs;
-use crate::index::envelope_around;
 use crate::model::reports::{CaseState, Category, Report, ReportEvent, Source};
 use crate::services::locate::LocateQuery;
 use crate::services::{Catalog, ServiceError};
+use crate::store::{NearbyQuery, StoreError};
 
 /// Open reports of the same category this close are offered as "is this yours?".
 pub const DUPLICATE_RADIUS_M: f64 = 50.0;
 /// … if they were filed this recently.
 pub const DUPLICATE_WINDOW_SECONDS: i64 = 14 * 24 * 3_600;
+/// The nearest this many are listed (with the count of all), unless a caller asks for up to
+/// [`MAX_NEARBY`]: a burst of reports at one point must not make every answer huge.
+pub const DEFAULT_NEARBY: u32 = 10;
+pub const MAX_NEARBY: u32 = 50;
 
 pub(super) const MAX_DESCRIPTION_CHARS: usize = 2_000;
 pub(super) const MAX_NAME_CHARS: usize = 50;
@@ -32,14 +37,31 @@ pub struct NewReport {
     pub lon: f64,
     pub lat: f64,
     pub crs: Crs,
+    /// The staff member filing it (their [`Staff::actor`](crate::services::auth::Staff::actor)),
+    /// named as the submit event's actor; `None` for residents, whose event names the source.
+    pub filed_by: Option<String>,
 }
 
 /// What the reporter gets back.
 #[derive(Debug, Serialize)]
 pub struct Submitted {
     pub report: PublicReport,
-    /// Open reports of the same category within 50 m from the last 14 days, nearest first.
+    /// The nearest [`DEFAULT_NEARBY`] open reports of the same category within 50 m from the
+    /// last 14 days, nearest first.
     pub possible_duplicates: Vec<Nearby>,
+    /// How many such reports there are in all.
+    pub possible_duplicates_total: u64,
+    /// The case was filed by an earlier request with the same idempotency key (a header,
+    /// not part of the body).
+    #[serde(skip)]
+    pub replayed: bool,
+}
+
+/// Open reports near a point: the nearest ones and the count of all.
+#[derive(Debug, Serialize)]
+pub struct NearbyList {
+    pub total: u64,
+    pub reports: Vec<Nearby>,
 }
 
 #[derive(Debug, Serialize)]
@@ -76,8 +98,15 @@ pub(super) fn check_photo_url(url: &str) -> Result<(), String> {
     }
 }
 
-/// Checks, routes and stores a report; nothing is written if anything is wrong.
-pub async fn submit(catalog: &Catalog, new: NewReport, now: i64) -> Result<Submitted, ServiceError> {
+/// Checks, routes and stores a report; nothing is written if anything is wrong. With a key
+/// that an earlier request (the same one) used in the last 24 hours, the answer is the case
+/// that request filed, and nothing is written either.
+pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>, now: i64) -> Result<Submitted, ServiceError> {
+    if let Some(key) = key
+        && let Some(replayed) = replay(catalog, key, now).await?
+    {
+        return Ok(replayed);
+    }
     let description = new.description.trim().to_owned();
     if description.is_empty() {
         return Err(invalid("description", "must not be empty"));
@@ -113,7 +142,7 @@ pub async fn submit(catalog: &Catalog, new: NewReport, now: i64) -> Result<Submi
         )
     })?;
 
-    let duplicates = nearby_open(catalog, new.category, point, now).await?;
+    let duplicates = nearby_open(catalog, new.category, point, DEFAULT_NEARBY, None, now).await?;
     let mut report = Report {
         case_number: String::new(),
         category: new.category,
@@ -143,33 +172,83 @@ pub async fn submit(catalog: &Catalog, new: NewReport, now: i64) -> Result<Submi
         closed_at: None,
         on_time: None,
         external_id: None,
+        version: 1,
     };
     let event = ReportEvent {
         at: now,
-        actor: new.source.as_str().to_owned(),
+        actor: new.filed_by.unwrap_or_else(|| new.source.as_str().to_owned()),
         action: "submit".into(),
         from_state: None,
         to_state: Some(CaseState::Received),
         note: None,
     };
-    report.case_number = catalog.store().insert_report(&report, &event).await?;
+    let record = key.map(|key| key.record(now));
+    match catalog.store().insert_report(&report, &event, record.as_ref()).await {
+        Ok(case_number) => report.case_number = case_number,
+        // A concurrent request with the same key filed first: answer with its case.
+        Err(StoreError::KeyTaken(taken)) => {
+            let key = key.expect("only a keyed insert finds its key taken");
+            return replay(catalog, key, now).await?.ok_or_else(|| {
+                ServiceError::Store(StoreError::KeyTaken(format!("{taken} (its case cannot be found)")))
+            });
+        }
+        Err(other) => return Err(other.into()),
+    }
     catalog.sync_reports_after_write().await;
-    Ok(Submitted { report: PublicReport::from(&report), possible_duplicates: duplicates })
+    Ok(Submitted {
+        report: PublicReport::from(&report),
+        possible_duplicates: duplicates.reports,
+        possible_duplicates_total: duplicates.total,
+        replayed: false,
+    })
 }
 
-/// Open reports of a category within the duplicate radius and window, nearest first.
-pub async fn nearby_open(catalog: &Catalog, category: Category, point: Point, now: i64) -> Result<Vec<Nearby>, ServiceError> {
-    let envelope = envelope_around(point, DUPLICATE_RADIUS_M);
-    let bbox = [envelope.lower()[0], envelope.lower()[1], envelope.upper()[0], envelope.upper()[1]];
-    let candidates = catalog.store().open_reports_near(category, bbox, now - DUPLICATE_WINDOW_SECONDS).await?;
-    let mut nearby: Vec<Nearby> = candidates
+/// The answer for a repeated submission: the case an earlier request with this key filed,
+/// as it is now, and the duplicate hints around it (without itself); `None` for a new key.
+pub async fn replay(catalog: &Catalog, key: &Idempotency, now: i64) -> Result<Option<Submitted>, ServiceError> {
+    let Some(case) = idempotency::earlier_case(catalog, key, now).await? else { return Ok(None) };
+    let (report, _) = catalog.store().report(&case).await?.ok_or_else(|| ServiceError::NoSuchCase(case.clone()))?;
+    let point = Point::new(report.lon, report.lat);
+    let duplicates = nearby_open(catalog, report.category, point, DEFAULT_NEARBY, Some(&case), now).await?;
+    Ok(Some(Submitted {
+        report: PublicReport::from(&report),
+        possible_duplicates: duplicates.reports,
+        possible_duplicates_total: duplicates.total,
+        replayed: true,
+    }))
+}
+
+/// The nearest `limit` (1–[`MAX_NEARBY`]) open reports of a category within the duplicate
+/// radius and window, nearest first, leaving out `except`, and how many there are in all.
+pub async fn nearby_open(
+    catalog: &Catalog,
+    category: Category,
+    point: Point,
+    limit: u32,
+    except: Option<&str>,
+    now: i64,
+) -> Result<NearbyList, ServiceError> {
+    if !(1..=MAX_NEARBY).contains(&limit) {
+        return Err(invalid("limit", format!("must be 1–{MAX_NEARBY}")));
+    }
+    let query = NearbyQuery {
+        category,
+        lon: point.x(),
+        lat: point.y(),
+        radius_m: DUPLICATE_RADIUS_M,
+        created_from: now - DUPLICATE_WINDOW_SECONDS,
+        except,
+        limit,
+    };
+    let (reports, total) = catalog.store().open_reports_near(&query).await?;
+    let reports = reports
         .iter()
-        .map(|r| (r, Haversine.distance(point, Point::new(r.lon, r.lat))))
-        .filter(|(_, metres)| *metres <= DUPLICATE_RADIUS_M)
-        .map(|(r, metres)| Nearby { distance_m: (metres * 10.0).round() / 10.0, report: PublicReport::from(r) })
+        .map(|r| {
+            let metres = Haversine.distance(point, Point::new(r.lon, r.lat));
+            Nearby { distance_m: (metres * 10.0).round() / 10.0, report: PublicReport::from(r) }
+        })
         .collect();
-    nearby.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
-    Ok(nearby)
+    Ok(NearbyList { total, reports })
 }
 
 /// Adds the caller's support ("me too") to a report.

@@ -1,8 +1,9 @@
-//! Problem reports: intake with duplicate hints, "一呼四应" routing, public and staff
-//! views, the GB/T 30428 workflow, staff reads, Open311 GeoReport v2 and the bulk import
-//! of historical cases.
+//! Problem reports: intake with duplicate hints and idempotency keys, "一呼四应" routing,
+//! public and staff views, the GB/T 30428 workflow, staff reads, Open311 GeoReport v2 and
+//! the bulk import of historical cases.
 
 pub mod history;
+pub mod idempotency;
 pub mod intake;
 pub mod open311;
 pub mod routing;
@@ -11,11 +12,15 @@ pub mod view;
 pub mod workflow;
 
 use crate::services::{Catalog, ServiceError};
-use view::{PublicEvent, PublicReport};
+use view::{PublicCase, PublicEvent, PublicReport};
 
 /// A report and its public history, by case number.
-pub async fn public_case(catalog: &Catalog, case_number: &str) -> Result<(PublicReport, Vec<PublicEvent>), ServiceError> {
+pub async fn public_case(catalog: &Catalog, case_number: &str) -> Result<PublicCase, ServiceError> {
     let (report, events) =
         catalog.store().report(case_number).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;
-    Ok((PublicReport::from(&report), events.iter().map(PublicEvent::from).collect()))
+    Ok(PublicCase {
+        report: PublicReport::from(&report),
+        history: events.iter().map(PublicEvent::from).collect(),
+        version: report.version,
+    })
 }

@@ -83,6 +83,16 @@ impl From<&ReportEvent> for PublicEvent {
     }
 }
 
+/// A case as anyone may see it: the public view and history.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicCase {
+    pub report: PublicReport,
+    pub history: Vec<PublicEvent>,
+    /// For the ETag only: the public view does not show it.
+    #[serde(skip)]
+    pub version: u32,
+}
+
 /// What staff see of a case: everything public plus the reporter's contact, the routing
 /// detail and the workflow times.
 #[derive(Debug, Clone, Serialize)]
@@ -99,6 +109,8 @@ pub struct StaffReport {
     pub external_id: Option<String>,
     /// Dispatched or in progress past its deadline (as of when this view was built).
     pub overdue: bool,
+    /// Counts the writes to the case; the ETag is `"v<version>"`.
+    pub version: u32,
 }
 
 impl StaffReport {
@@ -113,6 +125,7 @@ impl StaffReport {
             resolved_at: r.resolved_at,
             external_id: r.external_id.clone(),
             overdue: is_overdue(r, now),
+            version: r.version,
         }
     }
 }

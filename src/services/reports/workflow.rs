@@ -1,6 +1,10 @@
 //! The staff workflow after GB/T 30428: legal moves only, each with an audit event;
 //! the deadline counts from dispatch, and closing records on time or late. Escalation
 //! moves a case one "一呼四应" tier up and re-routes it to that tier's responder.
+//!
+//! No update is lost: a move is computed from the case as read and written only if the case
+//! is still at the version read; otherwise it is refused (409) and the client reloads. A
+//! client may also say what it saw ([`Seen`]): the state it showed, or the version it holds.
 
 use geo::Point;
 
@@ -19,6 +23,38 @@ pub struct Move {
     pub note: Option<String>,
     /// For `duplicate`: the case number this one repeats.
     pub duplicate_of: Option<String>,
+}
+
+/// What the client saw when it asked for a move; each part given must still hold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Seen {
+    /// The state the client showed (`expected_state`); another one now is a conflict.
+    pub state: Option<CaseState>,
+    /// The versions of the case the client accepts (`If-Match`); none of them current is a
+    /// failed precondition. `None`: any version.
+    pub versions: Option<Vec<u32>>,
+}
+
+impl Seen {
+    fn check(&self, report: &Report) -> Result<(), ServiceError> {
+        if let Some(seen) = self.state
+            && seen != report.state
+        {
+            return Err(ServiceError::Conflict(format!(
+                "case {} is {} now, not {seen} as expected_state says; reload it and decide again",
+                report.case_number, report.state
+            )));
+        }
+        if let Some(versions) = &self.versions
+            && !versions.contains(&report.version)
+        {
+            return Err(ServiceError::PreconditionFailed(format!(
+                "case {} is at version {} (ETag \"v{}\"), not the one If-Match names; reload it and decide again",
+                report.case_number, report.version, report.version
+            )));
+        }
+        Ok(())
+    }
 }
 
 fn invalid(parameter: &'static str, reason: impl Into<String>) -> ServiceError {
@@ -77,9 +113,9 @@ async fn load(catalog: &Catalog, staff: &Staff, case_number: &str) -> Result<Rep
     Ok(report)
 }
 
-/// Writes the new case and its event unless someone moved the case meanwhile.
+/// Writes the new case and its event unless the case was written since `before` was read.
 async fn save(catalog: &Catalog, staff: &Staff, before: &Report, after: &Report, event: ReportEvent) -> Result<StaffCase, ServiceError> {
-    if !catalog.store().update_report(before.state, after, &event).await? {
+    if !catalog.store().update_report(before.version, after, &event).await? {
         return Err(ServiceError::Conflict(format!(
             "case {} changed while this request was handled; reload it and try again",
             before.case_number
@@ -90,11 +126,12 @@ async fn save(catalog: &Catalog, staff: &Staff, before: &Report, after: &Report,
     case.ok_or_else(|| ServiceError::NoSuchCase(after.case_number.clone()))
 }
 
-/// Moves a case to another state, as `staff`.
-pub async fn transition(catalog: &Catalog, staff: &Staff, case_number: &str, request: Move, now: i64) -> Result<StaffCase, ServiceError> {
+/// Moves a case to another state, as `staff`, if the case is still as `seen`.
+pub async fn transition(catalog: &Catalog, staff: &Staff, case_number: &str, request: Move, seen: &Seen, now: i64) -> Result<StaffCase, ServiceError> {
     let to = request.to;
     let note = checked_note(request.note)?;
     let report = load(catalog, staff, case_number).await?;
+    seen.check(&report)?;
     let mut next = apply(&report, to, now)?;
     match (to, request.duplicate_of) {
         (CaseState::Duplicate, None) => return Err(invalid("duplicate_of", "a duplicate must name the case it repeats")),
@@ -133,10 +170,12 @@ async fn original_case(catalog: &Catalog, report: &Report, original: &str) -> Re
     Ok(root)
 }
 
-/// Moves a case one tier up and routes it to that tier's responder, as `staff`.
-pub async fn escalate(catalog: &Catalog, staff: &Staff, case_number: &str, note: Option<String>, now: i64) -> Result<StaffCase, ServiceError> {
+/// Moves a case one tier up and routes it to that tier's responder, as `staff`, if the
+/// case is still as `seen`.
+pub async fn escalate(catalog: &Catalog, staff: &Staff, case_number: &str, note: Option<String>, seen: &Seen, now: i64) -> Result<StaffCase, ServiceError> {
     let note = checked_note(note)?;
     let report = load(catalog, staff, case_number).await?;
+    seen.check(&report)?;
     if report.state.is_final() {
         return Err(ServiceError::Conflict(format!("case {case_number} is {}; a final case cannot be escalated", report.state)));
     }
@@ -198,6 +237,7 @@ mod tests {
             closed_at: None,
             on_time: None,
             external_id: None,
+            version: 1,
         }
     }
 
@@ -246,5 +286,20 @@ mod tests {
             ],
         );
         assert!(apply(&closed, CaseState::InProgress, 7).unwrap_err().to_string().contains("final"));
+    }
+
+    #[test]
+    fn what_the_client_saw_must_still_hold() {
+        let mut case = received(Category::Parking);
+        case.version = 3;
+        assert!(Seen::default().check(&case).is_ok());
+        assert!(Seen { state: Some(CaseState::Received), versions: Some(vec![2, 3]) }.check(&case).is_ok());
+        let stale = Seen { state: Some(CaseState::Accepted), versions: None }.check(&case).unwrap_err();
+        assert!(matches!(stale, ServiceError::Conflict(_)), "{stale}");
+        let text = stale.to_string();
+        assert!(text.contains("MS00000001") && text.contains("received") && text.contains("accepted"), "{text}");
+        let old = Seen { state: None, versions: Some(vec![2]) }.check(&case).unwrap_err();
+        assert!(matches!(old, ServiceError::PreconditionFailed(_)), "{old}");
+        assert!(old.to_string().contains("\"v3\""), "{old}");
     }
 }

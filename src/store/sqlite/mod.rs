@@ -10,13 +10,14 @@ use sqlx::query_builder::Separated;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
+mod nearby;
 mod read;
 mod reports;
 mod tokens;
 
 use super::geometry::encode_geometry;
-use super::{AreaLevel, ClosureCounts, ReportFilter, Store, StoreError};
-use crate::model::reports::{CaseState, Category, Report, ReportEvent, ReportRow, Role, StaffToken};
+use super::{AreaLevel, ClosureCounts, NearbyQuery, ReportFilter, Store, StoreError, SubmissionKey};
+use crate::model::reports::{Report, ReportEvent, ReportRow, Role, StaffToken};
 use crate::model::{ContactScope, Dataset, Layer, Record};
 
 /// Rows per multi-row INSERT: well under SQLite's 32,766 bound variables at 10 columns,
@@ -172,16 +173,20 @@ impl Store for SqliteStore {
         Ok(version)
     }
 
-    async fn insert_report(&self, report: &Report, event: &ReportEvent) -> Result<String, StoreError> {
-        reports::insert(&self.pool, report, event).await
+    async fn insert_report(&self, report: &Report, event: &ReportEvent, key: Option<&SubmissionKey>) -> Result<String, StoreError> {
+        reports::insert(&self.pool, report, event, key).await
+    }
+
+    async fn submission_key(&self, key: &str, since: i64) -> Result<Option<(String, [u8; 32])>, StoreError> {
+        reports::submission_key(&self.pool, key, since).await
     }
 
     async fn report(&self, case_number: &str) -> Result<Option<(Report, Vec<ReportEvent>)>, StoreError> {
         reports::get(&self.pool, case_number).await
     }
 
-    async fn open_reports_near(&self, category: Category, bbox: [f64; 4], since: i64) -> Result<Vec<Report>, StoreError> {
-        reports::open_near(&self.pool, category, bbox, since).await
+    async fn open_reports_near(&self, query: &NearbyQuery<'_>) -> Result<(Vec<Report>, u64), StoreError> {
+        nearby::open_near(&self.pool, query).await
     }
 
     async fn support_report(&self, case_number: &str, event: &ReportEvent) -> Result<Option<u32>, StoreError> {
@@ -196,8 +201,8 @@ impl Store for SqliteStore {
         reports::count(&self.pool, filter).await
     }
 
-    async fn update_report(&self, expected: CaseState, report: &Report, event: &ReportEvent) -> Result<bool, StoreError> {
-        reports::update(&self.pool, expected, report, event).await
+    async fn update_report(&self, read_version: u32, report: &Report, event: &ReportEvent) -> Result<bool, StoreError> {
+        reports::update(&self.pool, read_version, report, event).await
     }
 
     async fn insert_reports(&self, cases: &[(Report, Vec<ReportEvent>)]) -> Result<Vec<String>, StoreError> {

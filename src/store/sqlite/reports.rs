@@ -5,20 +5,20 @@ use std::collections::HashMap;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
-use crate::model::reports::{CaseState, Category, Report, ReportEvent};
-use crate::store::{AreaLevel, ClosureCounts, ReportFilter, StoreError};
+use crate::model::reports::{Report, ReportEvent};
+use crate::store::{AreaLevel, ClosureCounts, ReportFilter, StoreError, SubmissionKey};
 
 /// Rows per multi-row INSERT of a historical import: 30 columns × 500 stays under
 /// SQLite's 32,766 bound variables.
 const CASES_PER_STATEMENT: usize = 500;
 const EVENTS_PER_STATEMENT: usize = 2_000;
 
-const SELECT_REPORT: &str = "SELECT r.*, d.case_number AS duplicate_case FROM reports r
+pub(super) const SELECT_REPORT: &str = "SELECT r.*, d.case_number AS duplicate_case FROM reports r
      LEFT JOIN reports d ON d.id = r.duplicate_of";
 
-/// Inserts a report and its first event in one transaction; returns the case number,
-/// `MS` and the row number in 8 digits.
-pub async fn insert(pool: &SqlitePool, report: &Report, event: &ReportEvent) -> Result<String, StoreError> {
+/// Inserts a report, its first event and its submission key in one transaction; returns the
+/// case number, `MS` and the row number in 8 digits.
+pub async fn insert(pool: &SqlitePool, report: &Report, event: &ReportEvent, key: Option<&SubmissionKey>) -> Result<String, StoreError> {
     let mut tx = pool.begin().await?;
     // One statement reads the next number and writes the row under the same write lock,
     // so concurrent submissions cannot take the same case number.
@@ -53,8 +53,40 @@ pub async fn insert(pool: &SqlitePool, report: &Report, event: &ReportEvent) -> 
     .fetch_one(&mut *tx)
     .await?;
     insert_event(&mut tx, id, event).await?;
+    if let Some(key) = key {
+        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?").bind(key.forget_before).execute(&mut *tx).await?;
+        let stored = sqlx::query("INSERT INTO idempotency_keys (key, fingerprint, report_id, created_at) VALUES (?, ?, ?, ?)")
+            .bind(&key.key)
+            .bind(&key.fingerprint[..])
+            .bind(id)
+            .bind(key.created_at)
+            .execute(&mut *tx)
+            .await;
+        match stored {
+            // Dropping the transaction rolls the report back too: the key's first case stands.
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(StoreError::KeyTaken(key.key.clone())),
+            other => other?,
+        };
+    }
     tx.commit().await?;
     Ok(case_number)
+}
+
+/// The case a key stored at or after `since` filed, with the key's fingerprint.
+pub async fn submission_key(pool: &SqlitePool, key: &str, since: i64) -> Result<Option<(String, [u8; 32])>, StoreError> {
+    let row: Option<(String, Vec<u8>)> = sqlx::query_as(
+        "SELECT r.case_number, k.fingerprint FROM idempotency_keys k JOIN reports r ON r.id = k.report_id
+         WHERE k.key = ? AND k.created_at >= ?",
+    )
+    .bind(key)
+    .bind(since)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|(case, fingerprint)| {
+        let fingerprint = fingerprint.try_into().map_err(|_| corrupt(&case, "a submission key's fingerprint is not 32 bytes"))?;
+        Ok((case, fingerprint))
+    })
+    .transpose()
 }
 
 async fn insert_event(conn: &mut SqliteConnection, report_id: i64, event: &ReportEvent) -> Result<(), StoreError> {
@@ -91,34 +123,13 @@ pub async fn get(pool: &SqlitePool, case_number: &str) -> Result<Option<(Report,
     Ok(Some((report, events)))
 }
 
-/// Open reports of a category inside a lon/lat box, created at or after `since`.
-pub async fn open_near(
-    pool: &SqlitePool,
-    category: Category,
-    [west, south, east, north]: [f64; 4],
-    since: i64,
-) -> Result<Vec<Report>, StoreError> {
-    let sql = format!(
-        "{SELECT_REPORT} WHERE r.category = ? AND r.lat BETWEEN ? AND ? AND r.lon BETWEEN ? AND ? AND r.created_at >= ?
-         AND r.state IN ('received', 'accepted', 'dispatched', 'in_progress') ORDER BY r.id"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(category.as_str())
-        .bind(south)
-        .bind(north)
-        .bind(west)
-        .bind(east)
-        .bind(since)
-        .fetch_all(pool)
-        .await?;
-    rows.iter().map(report_from).collect()
-}
-
-/// Adds one supporter ("me too") and an event; `None` if there is no such case.
+/// Adds one supporter ("me too") and an event; `None` if there is no such case. The count
+/// is read and written by one statement under the write lock, so it needs no version check;
+/// the new version makes moves computed from the old one refuse to overwrite it.
 pub async fn support(pool: &SqlitePool, case_number: &str, event: &ReportEvent) -> Result<Option<u32>, StoreError> {
     let mut tx = pool.begin().await?;
     let Some((id, supporters)): Option<(i64, i64)> = sqlx::query_as(
-        "UPDATE reports SET supporters = supporters + 1 WHERE case_number = ? RETURNING id, supporters",
+        "UPDATE reports SET supporters = supporters + 1, version = version + 1 WHERE case_number = ? RETURNING id, supporters",
     )
     .bind(case_number)
     .fetch_optional(&mut *tx)
@@ -240,14 +251,14 @@ pub async fn closure_counts(
         .collect()
 }
 
-/// Writes the workflow fields of a report still in `expected`, and its event.
-pub async fn update(pool: &SqlitePool, expected: CaseState, report: &Report, event: &ReportEvent) -> Result<bool, StoreError> {
+/// Writes the workflow fields of a report still at `read_version` as its next version, and its event.
+pub async fn update(pool: &SqlitePool, read_version: u32, report: &Report, event: &ReportEvent) -> Result<bool, StoreError> {
     let mut tx = pool.begin().await?;
     let id: Option<i64> = sqlx::query_scalar(
         "UPDATE reports SET state = ?, tier = ?, responder = ?, responder_phone = ?, dispatched_at = ?, deadline_at = ?,
              resolved_at = ?, closed_at = ?, on_time = ?,
-             duplicate_of = (SELECT d.id FROM reports d WHERE d.case_number = ?)
-         WHERE case_number = ? AND state = ? RETURNING id",
+             duplicate_of = (SELECT d.id FROM reports d WHERE d.case_number = ?), version = version + 1
+         WHERE case_number = ? AND version = ? RETURNING id",
     )
     .bind(report.state.as_str())
     .bind(report.tier.as_str())
@@ -260,7 +271,7 @@ pub async fn update(pool: &SqlitePool, expected: CaseState, report: &Report, eve
     .bind(report.on_time)
     .bind(&report.duplicate_of)
     .bind(&report.case_number)
-    .bind(expected.as_str())
+    .bind(i64::from(read_version))
     .fetch_optional(&mut *tx)
     .await?;
     let Some(id) = id else { return Ok(false) };
@@ -391,7 +402,7 @@ fn word<T: std::str::FromStr<Err = String>>(case: &str, row: &SqliteRow, column:
     text.parse().map_err(|e| corrupt(case, e))
 }
 
-fn report_from(row: &SqliteRow) -> Result<Report, StoreError> {
+pub(super) fn report_from(row: &SqliteRow) -> Result<Report, StoreError> {
     let case: String = row.try_get("case_number")?;
     Ok(Report {
         category: word(&case, row, "category")?,
@@ -421,6 +432,7 @@ fn report_from(row: &SqliteRow) -> Result<Report, StoreError> {
         closed_at: row.try_get("closed_at")?,
         on_time: row.try_get("on_time")?,
         external_id: row.try_get("external_id")?,
+        version: u32::try_from(row.try_get::<i64, _>("version")?).map_err(|e| corrupt(&case, e))?,
         case_number: case,
     })
 }

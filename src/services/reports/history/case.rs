@@ -166,6 +166,7 @@ pub fn build(record: &CaseRecord, routed: Routed, actor: &str, note: &str) -> (R
         closed_at: record.closed_at,
         on_time,
         external_id: Some(record.external_id.clone()),
+        version: 1,
     };
     let event = |at, from: Option<CaseState>, to: CaseState| ReportEvent {
         at,
