@@ -149,7 +149,29 @@ def requests(base, bbox, burst):
         ("buildings tile z14 at the centre", "GET", "/tiles/grids,compounds,buildings,stations/14/{x14}/{y14}.mvt", None),
         ("Open311 requests, 90 days", "GET", "/open311/v2/requests.json?start_date=" + time.strftime("%Y-%m-%d", time.gmtime(time.time() - 89 * 86400)), None),
         ("locate with walking distances", "GET", f"/api/locate?lon={burst[0]}&lat={burst[1]}&walk=true", None),
+        # The largest request of each bounded kind that is still accepted: {box} shrinks
+        # round the city's centre until the server takes it.
+        ("isochrones, 15 min, the largest box accepted", "GET", "/api/coverage/isochrones?kind=community_centre&minutes=15&bbox={box}", None),
+        ("isochrones, 5,000 m, buffer 1 m, the largest box accepted", "GET", "/api/coverage/isochrones?kind=community_centre&meters=5000&buffer_m=1&bbox={box}", None),
+        ("coverage/buildings, 5,000 m, the largest box accepted", "GET", "/api/coverage/buildings?kind=community_centre&meters=5000&bbox={box}", None),
+        ("heatmap, resolution 11, the largest box accepted", "GET", "/api/heatmap?resolution=11&bbox={box}", None),
+        ("plan, 50 sites among compounds, the largest box accepted", "POST", "/api/coverage/plan",
+         b'{"kind": "elderly_day_care", "minutes": 15, "add": 50, "candidates": "compounds", "bbox": [{box}]}'),
+        ("plan, 50 sites among buildings, the largest box accepted", "POST", "/api/coverage/plan",
+         b'{"kind": "elderly_day_care", "minutes": 15, "add": 50, "candidates": "buildings", "bbox": [{box}]}'),
+        ("timeline, 520 weeks (the most accepted)", "GET", "/api/stats/timeline?interval=week&since=" + time.strftime("%Y-%m-%d", time.gmtime(time.time() - 518 * 7 * 86400)), None),
+        ("problem list, every grid, limit 1,000 (the most accepted)", "GET", "/api/stats/problems?group_by=grid&limit=1000&since=2000-01-01", None),
     ]
+
+
+def boxes(bbox):
+    """Boxes round the centre of `bbox`, from the whole of it down to 1/64 of its side."""
+    w, s, e, n = bbox
+    cx, cy, hx, hy = (w + e) / 2, (s + n) / 2, (e - w) / 2, (n - s) / 2
+    factor = 1.0
+    while factor > 1 / 64:
+        yield f"{cx - hx * factor:.6f},{cy - hy * factor:.6f},{cx + hx * factor:.6f},{cy + hy * factor:.6f}"
+        factor *= 0.8
 
 
 def tile(lon, lat, z):
@@ -173,13 +195,22 @@ def measure(base, pid, token, burst):
     print("| request | status | time | answer | extra peak memory |")
     print("|---|---|---|---|---|")
     skip = [word for word in os.environ.get("SKIP", "").split("|") if word]
+    accepted = {}
     for name, method, path, body in requests(base, bbox, burst):
         if any(word in name for word in skip):
             continue
-        path = path.format(x8=x8, y8=y8, x14=x14, y14=y14)
-        rss, _ = memory(pid)
-        reset_peak(pid)
-        status, data, seconds, headers = call(base + path, method, body)
+        path = path.replace("{x8}", str(x8)).replace("{y8}", str(y8)).replace("{x14}", str(x14)).replace("{y14}", str(y14))
+        for box in (boxes(bbox) if "{box}" in path or (body and b"{box}" in body) else [None]):
+            url = base + path.replace("{box}", box or "")
+            data_in = body.replace(b"{box}", box.encode()) if body and box else body
+            rss, _ = memory(pid)
+            reset_peak(pid)
+            status, data, seconds, headers = call(url, method, data_in)
+            if box is None or status != 400:
+                break
+        if box:
+            name = f"{name} ({box})"
+        accepted[name] = (method, url, data_in)
         try:
             _, peak = memory(pid)
         except (FileNotFoundError, KeyError):
@@ -194,24 +225,30 @@ def measure(base, pid, token, burst):
         rows.append((name, status, seconds, len(data), peak - rss))
         print(f"| {name} | {status}{note} | {seconds:.2f} s | {len(data) / 1e6:.2f} MB | {max(peak - rss, 0):.0f} MiB |", flush=True)
 
-    print("\nA plan among every building as staff, the client gone after 1 s:")
-    call(base + "/api/coverage/plan", "POST", json.dumps({"kind": "elderly_day_care", "minutes": 15, "add": 50, "candidates": "buildings"}).encode(), token, timeout=1)
+    print("\nA staff plan of 50 sites among buildings (the largest box accepted), the client gone after 0.5 s:")
+    for box in boxes(bbox):
+        plan = json.dumps({"kind": "party_mass_centre", "minutes": 15, "add": 50, "candidates": "buildings",
+                           "bbox": [float(v) for v in box.split(",")]}).encode()
+        status, data, seconds, _ = call(base + "/api/coverage/plan", "POST", plan, token, timeout=0.5)
+        if status != 400:
+            break
+    print(f"  box {box}: the client saw {status or 'no answer'} after {seconds:.2f} s")
     time.sleep(1)
     cpu_before = cpu_seconds(pid)
     time.sleep(3)
-    print(f"server CPU in the 3 s from 1 s after the client left: {cpu_seconds(pid) - cpu_before:.2f} s (2 cores: at most 6 s)")
+    print(f"  server CPU in the 3 s from 1 s after the client left: {cpu_seconds(pid) - cpu_before:.2f} s (2 cores: at most 6 s)")
 
-    print("\n16 heavy requests at once (every accepted request above that took the longest):")
+    print("\n16 heavy requests at once (the 8 accepted requests above that took the longest, twice each):")
     heavy = sorted((r for r in rows if r[1] == 200), key=lambda r: -r[2])[:8]
-    chosen = [next(q for q in requests(base, bbox, burst) if q[0] == r[0]) for r in heavy]
+    chosen = [accepted[r[0]] for r in heavy]
     statuses = []
     rss, _ = memory(pid)
     reset_peak(pid)
     started = time.monotonic()
 
     def worker(i):
-        name, method, path, body = chosen[i % len(chosen)]
-        statuses.append(call(base + path.format(x8=x8, y8=y8, x14=x14, y14=y14), method, body)[0])
+        method, url, body = chosen[i % len(chosen)]
+        statuses.append(call(url, method, body)[0])
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(16)]
     for t in threads:
