@@ -62,6 +62,9 @@ async fn moves_are_refused_when_the_case_is_no_longer_what_the_client_saw() {
     let (status, headers, text) = call(&s.app, "GET", &format!("/api/reports/{case}"), None, None).await;
     assert_eq!((status, headers["etag"].to_str().unwrap()), (StatusCode::OK, "\"v1\""), "the public view has the ETag too");
     assert!(json(&text)["report"].get("version").is_none(), "the version is not part of the public view");
+    // Public and staff views share the ETag, so no shared cache may keep either.
+    assert_eq!(headers["vary"], "authorization");
+    assert!(headers["cache-control"].to_str().unwrap().starts_with("private"), "{:?}", headers["cache-control"]);
     assert_eq!(read(&s, &case).await, ("\"v1\"".to_owned(), 1));
 
     // A resident's "me too" is a write as well: a screen showing version 1 is now stale.

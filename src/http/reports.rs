@@ -5,7 +5,7 @@
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::header::{ETAG, IF_MATCH, LOCATION};
+use axum::http::header::{CACHE_CONTROL, ETAG, IF_MATCH, LOCATION, VARY};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -42,6 +42,9 @@ pub fn json_body_within<T: serde::de::DeserializeOwned>(body: Result<Bytes, Byte
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
 /// A case's entity tag: its version, `"v7"`.
+const VARY_BY_TOKEN: (HeaderName, HeaderValue) = (VARY, HeaderValue::from_static("authorization"));
+const PRIVATE: (HeaderName, HeaderValue) = (CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+
 pub fn etag(version: u32) -> (HeaderName, HeaderValue) {
     (ETAG, HeaderValue::from_str(&format!("\"v{version}\"")).expect("digits are a valid header"))
 }
@@ -177,7 +180,8 @@ fn created(submitted: intake::Submitted) -> Response {
 
 /// `GET /api/reports/{case}`: the public view and history; staff who may work on the case
 /// get the staff view (reporter contact, full audit trail) instead. Either way with the
-/// case's `ETag`, for `If-Match` on a move.
+/// case's `ETag`, for `If-Match` on a move. The answer depends on the token, so it varies
+/// by `Authorization` and is never stored by shared caches: a staff view holds private data.
 pub async fn case(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -186,10 +190,10 @@ pub async fn case(
     if let Some(staff) = &caller
         && let Some(found) = staff::case_for(&state.catalog, staff, &case).await?
     {
-        return Ok(([etag(found.report.version)], Json(found)).into_response());
+        return Ok(([etag(found.report.version), VARY_BY_TOKEN, PRIVATE], Json(found)).into_response());
     }
     let found = public_case(&state.catalog, &case).await?;
-    Ok(([etag(found.version)], Json(found)).into_response())
+    Ok(([etag(found.version), VARY_BY_TOKEN, PRIVATE], Json(found)).into_response())
 }
 
 /// `POST /api/reports/{case}/support`: "me too" (rate-limited like submissions).
