@@ -177,3 +177,32 @@ fn compressed(raw: Vec<u8>, etag: String) -> EncodedTile {
     };
     EncodedTile { raw, gzip, etag }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hits_and_misses_are_counted_per_cache_and_without_a_cache_every_tile_is_a_miss() {
+        let snapshot = Snapshot::empty();
+        let tile = TileCoord::new(16, 52_000, 27_000).unwrap();
+        let cache = TileCache::new(1024 * 1024);
+        assert!(cache.cached(&snapshot, &[Layer::Buildings], tile).is_none());
+        cache.get(&snapshot, &[Layer::Buildings], tile);
+        assert!(cache.cached(&snapshot, &[Layer::Buildings], tile).is_some());
+        cache.get(&snapshot, &[Layer::Buildings], tile);
+        let points = ReportPoints::default();
+        cache.report_tile(&points, &ReportQuery::default(), tile);
+        cache.report_tile(&points, &ReportQuery::default(), tile);
+        cache.report_tile(&points, &ReportQuery::default(), tile);
+        let (map, reports) = cache.counts();
+        assert_eq!(map, CacheCounts { hits: 2, misses: 1 });
+        assert_eq!(reports, CacheCounts { hits: 2, misses: 1 });
+
+        let off = TileCache::new(0);
+        assert!(off.cached(&snapshot, &[Layer::Buildings], tile).is_none());
+        off.get(&snapshot, &[Layer::Buildings], tile);
+        off.report_tile(&points, &ReportQuery::default(), tile);
+        assert_eq!(off.counts(), (CacheCounts { hits: 0, misses: 1 }, CacheCounts { hits: 0, misses: 1 }));
+    }
+}
