@@ -102,7 +102,8 @@ fn metrics_move_with_requests_and_json_logs_hold_one_line_per_request() {
     assert!(number(&before, "minsheng_snapshot_load_seconds", &[]) > 0.0);
     assert!(number(&before, "minsheng_db_pool_max", &[]) >= 1.0);
     assert!(number(&before, "minsheng_heavy_workers", &[]) >= 1.0);
-    assert_eq!(number(&before, "minsheng_connections_open", &[]), 1.0, "the scrape's own connection");
+    // At least the scrape's own; an earlier one may not have been counted closed yet.
+    assert!(number(&before, "minsheng_connections_open", &[]) >= 1.0, "the scrape's own connection is counted");
     // Once rendered and once from the cache.
     for _ in 0..2 {
         let (status, body) = request(&server.address, "GET", &tile, None).unwrap();
