@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::model::reports::Role;
 use crate::model::time::{now, to_iso8601};
@@ -25,6 +25,21 @@ pub struct Cli {
     /// Options of `serve`, which runs when no subcommand is given.
     #[command(flatten)]
     serve: ServeArgs,
+    /// How log lines on stderr look: text for people, json (one object a line) for log shippers.
+    #[arg(long, global = true, value_enum, env = "MINSHENG_LOG_FORMAT", default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Cli {
+    pub fn log_format(&self) -> LogFormat {
+        self.log_format
+    }
 }
 
 #[derive(Subcommand)]

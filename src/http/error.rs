@@ -96,6 +96,11 @@ impl ApiError {
         ApiError { retry_after: Some(1), ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too_many_connections", message) }
     }
 
+    /// `/readyz`: the index is not loaded or the database does not answer.
+    pub fn not_ready(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", message)
+    }
+
     /// The whole HTTP/1.1 answer as bytes, closing the connection, for refusing one before
     /// any HTTP machinery is spent on it.
     pub fn to_http1(&self) -> Vec<u8> {

@@ -9,6 +9,7 @@ mod error;
 mod limit;
 mod ogc;
 mod open311;
+mod ops;
 mod params;
 mod refusals;
 mod reports;
@@ -31,7 +32,6 @@ use axum::extract::FromRef;
 use axum::routing::{get, post};
 use axum::Router;
 use tower_http::cors::CorsLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::services::cost::{Limits, Pool};
 use crate::services::{self, Catalog};
@@ -49,6 +49,7 @@ pub struct AppState {
     /// Where heavy requests run, and the anonymous limits on what they may touch.
     pub pool: Arc<Pool>,
     pub limits: Limits,
+    pub metrics: Arc<ops::Metrics>,
 }
 
 /// How the router is set up.
@@ -90,15 +91,21 @@ pub fn router(catalog: Catalog) -> Router {
 
 /// Every route, with the given settings.
 pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
+    let tiles = Arc::new(services::tiles::TileCache::new(settings.tile_cache_bytes));
+    let pool = Arc::new(Pool::new(settings.workers, settings.queue));
+    let metrics = Arc::new(ops::Metrics::new(catalog.clone(), tiles.clone(), pool.clone()));
     let state = AppState {
         catalog,
-        tiles: Arc::new(services::tiles::TileCache::new(settings.tile_cache_bytes)),
+        tiles,
         submissions: Arc::new(limit::SubmissionLimiter::new(settings.submissions_per_minute)),
-        pool: Arc::new(Pool::new(settings.workers, settings.queue)),
+        pool,
         limits: settings.limits,
+        metrics: metrics.clone(),
     };
     Router::new()
         .route("/healthz", get(routes::health))
+        .route("/readyz", get(ops::ready))
+        .route("/metrics", get(ops::metrics))
         .route("/api/locate", get(routes::locate))
         .route("/api/search", get(routes::search))
         .route("/api/layers", get(routes::layers))
@@ -134,14 +141,16 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .layer(axum::middleware::from_fn(refusals::in_shape))
         // Public, read-only map data: any web page may use it.
         .layer(CorsLayer::permissive())
-        .layer(TraceLayer::new_for_http())
+        // Outermost, so its status and time are those the client gets.
+        .layer(axum::middleware::from_fn_with_state(metrics, ops::observe))
         .with_state(state)
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(router: Router, listener: tokio::net::TcpListener, limits: ConnectionLimits) -> std::io::Result<()> {
     let address: SocketAddr = listener.local_addr()?;
-    tracing::info!("listening on http://{address}");
+    // Tests and scripts look for this line (also in JSON logs) to learn the address.
+    tracing::info!(%address, "listening on http://{address}");
     server::serve(router, listener, limits, shutdown_signal()).await
 }
 

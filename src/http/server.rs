@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -44,6 +45,16 @@ const HYPER_MAX_HEADERS: usize = 2 * MAX_HEADERS;
 const LISTEN_BACKLOG: u32 = 4096;
 /// Pause after a failed accept (such as EMFILE) so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// This process's connections, for `/metrics`: one process serves one listener, so these
+/// are kept once per process rather than threaded through the router.
+static OPEN_CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
+static REFUSED_CONNECTIONS: AtomicU64 = AtomicU64::new(0);
+
+/// Connections open now, and connections refused (over a cap) since the process started.
+pub fn connection_counts() -> (usize, u64) {
+    (OPEN_CONNECTIONS.load(Ordering::Relaxed), REFUSED_CONNECTIONS.load(Ordering::Relaxed))
+}
 
 /// How long a client may take, and how many connections it may hold.
 #[derive(Debug, Clone, Copy)]
@@ -116,6 +127,7 @@ pub async fn serve(
                 tokio::spawn(connection(stream, peer, slot, router.clone(), limits, stopping.clone()));
             }
             Err(refusal) => {
+                REFUSED_CONNECTIONS.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!("refused a connection from {peer}: {}", refusal.message());
                 refuse(stream, &refusal);
             }
@@ -200,6 +212,7 @@ impl Slots {
         }
         *mine += 1;
         open.total += 1;
+        OPEN_CONNECTIONS.fetch_add(1, Ordering::Relaxed);
         Ok(Slot { slots: slots.clone(), client })
     }
 }
@@ -208,6 +221,7 @@ impl Drop for Slot {
     fn drop(&mut self) {
         let mut open = self.slots.open.lock().expect("the connection count is never poisoned");
         open.total -= 1;
+        OPEN_CONNECTIONS.fetch_sub(1, Ordering::Relaxed);
         if let Some(mine) = open.by_client.get_mut(&self.client) {
             *mine -= 1;
             if *mine == 0 {

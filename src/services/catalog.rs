@@ -2,7 +2,7 @@
 //! district and a year of demo reports, build the index, and keep it current when the
 //! database changes (also when another process, such as `minsheng import`, wrote to it).
 
-use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
 use super::reports::history::{self, Entry, Provenance, Stored};
@@ -33,6 +33,19 @@ pub struct Catalog {
     store: Arc<dyn Store>,
     index: Arc<Index>,
     reports: Arc<ReportCopy>,
+    loads: Arc<Mutex<Loads>>,
+}
+
+/// How the snapshots in use came to be (for `/metrics` and `/readyz`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Loads {
+    /// Snapshots built from the store since the process started (0: none loaded yet).
+    pub count: u64,
+    /// The last one: seconds reading the database, seconds in all (reading and indexing).
+    pub read_seconds: f64,
+    pub total_seconds: f64,
+    /// Records it holds, over every layer.
+    pub records: usize,
 }
 
 /// Reports for analysis: read under a lock held for one scan; syncs take turns.
@@ -45,7 +58,8 @@ struct ReportCopy {
 impl Catalog {
     /// Opens the catalog over a store and builds the index from it.
     pub async fn open(store: Arc<dyn Store>) -> Result<Catalog, ServiceError> {
-        let catalog = Catalog { store, index: Arc::new(Index::new(Snapshot::empty())), reports: Arc::default() };
+        let catalog =
+            Catalog { store, index: Arc::new(Index::new(Snapshot::empty())), reports: Arc::default(), loads: Arc::default() };
         catalog.reload().await?;
         catalog.sync_reports().await?;
         Ok(catalog)
@@ -101,6 +115,11 @@ impl Catalog {
         self.index.snapshot()
     }
 
+    /// Snapshots loaded so far, and the last one's time and size.
+    pub fn loads(&self) -> Loads {
+        *self.loads.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
@@ -114,13 +133,14 @@ impl Catalog {
         let snapshot = tokio::task::spawn_blocking(move || Snapshot::build(data, version))
             .await
             .expect("index build does not panic")?;
-        tracing::info!(
-            "index built: {} records (version {version}) in {:.2?} ({:.2?} reading the database)",
-            snapshot.data.total(),
-            started.elapsed(),
-            loaded
-        );
+        let total = started.elapsed();
+        let records = snapshot.data.total();
+        tracing::info!("index built: {records} records (version {version}) in {total:.2?} ({loaded:.2?} reading the database)");
         self.index.replace(snapshot);
+        {
+            let mut loads = self.loads.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            *loads = Loads { count: loads.count + 1, read_seconds: loaded.as_secs_f64(), total_seconds: total.as_secs_f64(), records };
+        }
         self.prepare_walking_network();
         Ok(())
     }

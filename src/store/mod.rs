@@ -118,6 +118,19 @@ pub trait Store: Send + Sync + 'static {
 
     /// Revokes a token; `false` if there is no such live token.
     async fn revoke_token(&self, id: i64, now: i64) -> Result<bool, StoreError>;
+
+    /// The connection pool now, for `/metrics`; `None` for a backend without one.
+    fn pool_status(&self) -> Option<PoolStatus> {
+        None
+    }
+}
+
+/// A backend's connection pool: connections open (in use or idle), idle ones, and the most it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    pub size: u32,
+    pub idle: usize,
+    pub max: u32,
 }
 
 /// Which reports a listing or a statistic covers. Empty lists and `None` mean "any".

@@ -3,6 +3,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_minsheng");
 
@@ -10,6 +11,15 @@ pub const BINARY: &str = env!("CARGO_BIN_EXE_minsheng");
 pub struct Server {
     pub child: Child,
     pub address: String,
+    /// Its stderr lines so far, when started with [`start_logged`].
+    log: Option<Arc<Mutex<Vec<String>>>>,
+}
+
+impl Server {
+    /// The log lines read so far (none unless started with [`start_logged`]).
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log.as_ref().map(|log| log.lock().unwrap().clone()).unwrap_or_default()
+    }
 }
 
 impl Drop for Server {
@@ -21,6 +31,15 @@ impl Drop for Server {
 
 /// Starts `minsheng serve` on `database` with extra arguments, once it listens.
 pub fn start(database: &str, extra: &[&str]) -> Server {
+    launch(database, extra, false)
+}
+
+/// [`start`], keeping every line the server writes to stderr (see [`Server::log_lines`]).
+pub fn start_logged(database: &str, extra: &[&str]) -> Server {
+    launch(database, extra, true)
+}
+
+fn launch(database: &str, extra: &[&str], keep_log: bool) -> Server {
     let mut child = Command::new(BINARY)
         .args(["serve", "--bind", "127.0.0.1:0", "--database", database])
         .args(extra)
@@ -29,17 +48,32 @@ pub fn start(database: &str, extra: &[&str]) -> Server {
         .stderr(Stdio::piped())
         .spawn()
         .expect("binary starts");
-    // The server logs its address once it listens; read until then.
+    // The server logs its address once it listens (in text or in a JSON line); read until then.
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let log = keep_log.then(|| Arc::new(Mutex::new(Vec::new())));
+    let keep = |line: &String| {
+        if let Some(log) = &log {
+            log.lock().unwrap().push(line.clone());
+        }
+    };
     let address = loop {
         let line = lines.next().expect("server printed its address before exiting").unwrap();
+        keep(&line);
         if let Some(at) = line.find("listening on http://") {
-            break line[at + "listening on http://".len()..].trim().to_owned();
+            let rest = &line[at + "listening on http://".len()..];
+            break rest.chars().take_while(|c| c.is_ascii_alphanumeric() || ".:[]".contains(*c)).collect();
         }
     };
     // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, address }
+    let drained = log.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if let Some(log) = &drained {
+                log.lock().unwrap().push(line);
+            }
+        }
+    });
+    Server { child, address, log }
 }
 
 /// One HTTP/1.1 request with `Connection: close`: the status and the body (de-chunked).

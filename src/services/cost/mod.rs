@@ -8,7 +8,7 @@ mod budget;
 mod pool;
 
 pub use budget::Budget;
-pub use pool::Pool;
+pub use pool::{Pool, PoolStatus};
 
 use std::time::Duration;
 

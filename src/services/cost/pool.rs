@@ -2,7 +2,7 @@
 //! number waiting, the rest refused at once.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use tokio::sync::Semaphore;
 
@@ -17,6 +17,18 @@ pub struct Pool {
     /// Requests admitted (running or waiting).
     admitted: Arc<AtomicUsize>,
     capacity: usize,
+    workers: usize,
+    /// Requests refused busy since the pool was made.
+    refused: AtomicU64,
+}
+
+/// What the pool is doing now (for `/metrics`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    pub workers: usize,
+    pub running: usize,
+    pub waiting: usize,
+    pub refused_busy: u64,
 }
 
 /// Gives an admission back and cancels the work when the request's future goes: when it
@@ -38,7 +50,27 @@ impl Pool {
     /// queue refuses every request (heavy routes switched off).
     pub fn new(workers: usize, queue: usize) -> Pool {
         let capacity = workers + queue;
-        Pool { running: Arc::new(Semaphore::new(workers.max(1))), admitted: Arc::new(AtomicUsize::new(0)), capacity }
+        let workers = workers.max(1);
+        Pool {
+            running: Arc::new(Semaphore::new(workers)),
+            admitted: Arc::new(AtomicUsize::new(0)),
+            capacity,
+            workers,
+            refused: AtomicU64::new(0),
+        }
+    }
+
+    /// Workers, requests running and waiting now, and those refused so far. Running and
+    /// waiting are read one after the other, so under load they may be off by one.
+    pub fn status(&self) -> PoolStatus {
+        let running = self.workers - self.running.available_permits().min(self.workers);
+        let admitted = self.admitted.load(Ordering::Acquire);
+        PoolStatus {
+            workers: self.workers,
+            running,
+            waiting: admitted.saturating_sub(running),
+            refused_busy: self.refused.load(Ordering::Relaxed),
+        }
     }
 
     /// One worker per core.
@@ -57,6 +89,7 @@ impl Pool {
     ) -> Result<T, ServiceError> {
         if self.admitted.fetch_add(1, Ordering::AcqRel) >= self.capacity {
             self.admitted.fetch_sub(1, Ordering::AcqRel);
+            self.refused.fetch_add(1, Ordering::Relaxed);
             return Err(ServiceError::Busy { retry_after_s: RETRY_AFTER_S });
         }
         let _admission = Admission { admitted: self.admitted.clone(), budget: budget.clone() };
@@ -123,11 +156,14 @@ mod tests {
         assert!(eventually(|| pool.admitted.load(Ordering::SeqCst) == 2).await);
         let refused = pool.run(Budget::new(Duration::from_secs(60)), |_| Ok(())).await;
         assert!(matches!(refused, Err(ServiceError::Busy { retry_after_s: RETRY_AFTER_S })), "{refused:?}");
+        let status = PoolStatus { workers: 1, running: 1, waiting: 1, refused_busy: 1 };
+        assert!(eventually(|| pool.status() == status).await, "{:?}", pool.status());
         // The client of the running request leaves: its work stops and the waiting one runs.
         running.abort();
         assert!(eventually(|| stopped.load(Ordering::SeqCst)).await, "the work did not see the cancel");
         assert!(waiting.await.unwrap().is_ok());
         assert!(eventually(|| pool.admitted.load(Ordering::SeqCst) == 0).await);
+        assert_eq!(pool.status(), PoolStatus { workers: 1, running: 0, waiting: 0, refused_busy: 1 });
     }
 
     #[tokio::test]

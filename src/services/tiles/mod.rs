@@ -31,7 +31,7 @@ mod tilejson;
 mod tests;
 
 pub use coord::{MAX_LATITUDE, MAX_ZOOM, TileCoord, lon_lat_to_tile_units};
-pub use cache::{EncodedTile, TileCache};
+pub use cache::{CacheCounts, EncodedTile, TileCache};
 pub use mvt::{BUFFER, EXTENT, TileEncoder, Value};
 pub use render::{SOURCE_MAX_ZOOM, TILED_LAYERS, fields, min_zoom, parse_layers, render};
 pub use tilejson::{report_tilejson, tilejson};

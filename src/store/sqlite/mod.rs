@@ -16,7 +16,7 @@ mod reports;
 mod tokens;
 
 use super::geometry::encode_geometry;
-use super::{AreaLevel, ClosureCounts, NearbyQuery, ReportFilter, Store, StoreError, SubmissionKey};
+use super::{AreaLevel, ClosureCounts, NearbyQuery, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey};
 use crate::model::reports::{Report, ReportEvent, ReportRow, Role, StaffToken};
 use crate::model::{ContactScope, Dataset, Layer, Record};
 
@@ -61,6 +61,10 @@ impl SqliteStore {
 
 #[async_trait]
 impl Store for SqliteStore {
+    fn pool_status(&self) -> Option<PoolStatus> {
+        Some(PoolStatus { size: self.pool.size(), idle: self.pool.num_idle(), max: self.pool.options().get_max_connections() })
+    }
+
     async fn upsert(&self, data: &Dataset) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         // Micro-grids may precede their parent grid in a file; check references at commit.
