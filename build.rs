@@ -28,16 +28,18 @@ fn main() {
         .stdout(Stdio::from(std::io::stderr()))
         .status()
         .unwrap_or_else(|error| {
-            panic!(
+            fail(&format!(
                 "building minsheng needs npm to fetch the map page's MapLibre GL JS into web/node_modules \
-                 (`npm {command}` in web/ could not start: {error}). Install Node.js and npm, then build again."
-            )
+                 (`npm {command}` in web/ could not start: {error}). Run `bash scripts/setup.sh` (README, \
+                 \"The three commands\"), then build again."
+            ))
         });
-    assert!(
-        status.success(),
-        "`npm {command}` in web/ failed ({status}); it needs the npm registry the first time. See its output above."
-    );
-    assert!(Path::new(VENDOR_JS).exists(), "`npm {command}` in web/ did not produce {VENDOR_JS}");
+    if !status.success() {
+        fail(&format!("`npm {command}` in web/ failed ({status}); it needs the npm registry the first time. See its output above."));
+    }
+    if !Path::new(VENDOR_JS).exists() {
+        fail(&format!("`npm {command}` in web/ did not produce {VENDOR_JS}"));
+    }
 }
 
 /// Whether `file` is missing or was modified before `than` (a lock file changed since the last install).
@@ -48,4 +50,10 @@ fn older(file: &Path, than: &Path) -> bool {
         (None, _) => true,
         (Some(_), None) => false,
     }
+}
+
+/// Stops the build with a message and no backtrace: cargo shows a build script's stderr.
+fn fail(message: &str) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(1);
 }

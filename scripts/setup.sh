@@ -2,6 +2,8 @@
 # Sets up a fresh machine for building, running and testing Minsheng; safe to run again.
 # - Debian packages the build and tests need and the machine lacks: Node.js and npm (the build
 #   fetches the map page's MapLibre GL JS), Chromium and a Chinese font (browser tests);
+# - Node.js 20 or later for the browser tests (from the npm registry into .tools/ if the
+#   system's is older);
 # - a Python virtual environment in .venv with the pinned packages of tests/requirements.txt
 #   (the tests run independent implementations from it; the system Python is left alone).
 # Rust stable (cargo) must be there already.
@@ -17,6 +19,23 @@ fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   apt-get update -qq && apt-get install -y -qq "${missing[@]}"
+fi
+
+# Node.js 20 or later: playwright-core (the browser tests) needs it, and Debian 12's is 18. When
+# the system's is older, a project-local one comes from the npm registry's node-linux-<arch>
+# package into .tools/ (tests/common::node() prefers .tools/bin/node).
+node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+if [ "$(node_major node)" -lt 20 ] && [ "$(node_major .tools/bin/node)" -lt 20 ]; then
+  case "$(uname -m)" in
+    x86_64) arch=x64 ;;
+    aarch64|arm64) arch=arm64 ;;
+    *) echo "no Node.js 20 package for $(uname -m): install Node.js 20 or later by hand" >&2; exit 1 ;;
+  esac
+  echo "the system's Node.js is older than 20: installing node-linux-$arch@22 from the npm registry into .tools/"
+  npm install --silent --no-audit --no-fund --prefix .tools "node-linux-$arch@22"
+  mkdir -p .tools/bin
+  ln -sf "../node_modules/node-linux-$arch/bin/node" .tools/bin/node
+  echo "Node.js $(.tools/bin/node --version) in .tools/bin/node"
 fi
 
 if [ ! -x .venv/bin/python ]; then

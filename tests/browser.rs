@@ -30,11 +30,12 @@ fn the_map_page_works_in_headless_chromium() {
     let tests = root.join("tests/browser");
     let chromium = chromium().unwrap_or_else(|| {
         panic!(
-            "the browser tests need Chromium and a Chinese font: `apt-get install chromium fonts-noto-cjk` \
-             (or set CHROMIUM to a Chromium or Chrome binary)"
+            "the browser tests need Chromium and a Chinese font: run `bash scripts/setup.sh` \
+             (it installs Debian's chromium and fonts-noto-cjk), or set CHROMIUM to a Chromium or Chrome binary"
         )
     });
-    assert!(runs("node") && runs("npm"), "the browser tests need Node.js 20 or later with npm: `apt-get install nodejs npm`");
+    let node = common::node();
+    assert!(runs("npm"), "the browser tests need npm: run `bash scripts/setup.sh`");
 
     // playwright-core, pinned by tests/browser/package-lock.json; it never downloads a browser.
     if !tests.join("node_modules/playwright-core/package.json").is_file() {
@@ -65,7 +66,7 @@ fn the_map_page_works_in_headless_chromium() {
     let _ = std::fs::remove_dir_all(&screenshots);
 
     let started = Instant::now();
-    let output = Command::new("node")
+    let output = Command::new(&node)
         .arg(tests.join("run.mjs"))
         .args(["--url", &format!("http://{}", server.address)])
         .arg("--screenshots")

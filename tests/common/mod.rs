@@ -73,13 +73,44 @@ pub fn json(text: &str) -> serde_json::Value {
 }
 
 /// The Python that runs the independent implementations: `$MINSHENG_PYTHON`, else the
-/// project's virtual environment made by `scripts/setup.sh`, else `python3` on the PATH.
+/// project's virtual environment that `bash scripts/setup.sh` makes. Without either, the
+/// test stops with a message naming the setup command (not a Python traceback later).
 pub fn python() -> std::path::PathBuf {
     if let Some(python) = std::env::var_os("MINSHENG_PYTHON") {
         return python.into();
     }
     let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-    if venv.exists() { venv } else { "python3".into() }
+    assert!(
+        venv.exists(),
+        "this test runs independent implementations from the project's Python virtual environment, \
+         and {} is missing: run `bash scripts/setup.sh` first (README, \"The three commands\"), \
+         or set MINSHENG_PYTHON to a Python that has tests/requirements.txt",
+        venv.display()
+    );
+    venv
+}
+
+/// The Node.js (20 or later) the browser tests run: `$MINSHENG_NODE`, else the project-local
+/// one `scripts/setup.sh` installs when the system's is older, else `node` on the PATH.
+/// Stops with a message naming the setup command when that is missing or too old.
+pub fn node() -> std::path::PathBuf {
+    let local = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin/node");
+    let node = match std::env::var_os("MINSHENG_NODE") {
+        Some(node) => node.into(),
+        None if local.exists() => local,
+        None => "node".into(),
+    };
+    let version = std::process::Command::new(&node).args(["-p", "process.versions.node"]).output();
+    let version = version.ok().filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    let major = version.as_deref().and_then(|v| v.split('.').next()?.parse::<u32>().ok());
+    assert!(
+        major.is_some_and(|major| major >= 20),
+        "the browser tests need Node.js 20 or later, and {} is {}: run `bash scripts/setup.sh` \
+         (it installs one into .tools/ when the system's is older), or set MINSHENG_NODE",
+        node.display(),
+        version.map_or("not runnable".to_owned(), |v| format!("version {v}"))
+    );
+    node
 }
 
 /// [`call`] with request headers of the caller's choosing (JSON bodies get a content type
