@@ -178,6 +178,9 @@ impl Collector for Live {
         gauge(&mut encoder, "minsheng_snapshot_read_seconds", "Time the last snapshot spent reading the database", loads.read_seconds)?;
         gauge(&mut encoder, "minsheng_data_version", "The data version the snapshot in use was built from", self.catalog.snapshot().version as f64)?;
 
+        if let Some(received) = self.catalog.notifications_received() {
+            counter(&mut encoder, "minsheng_db_notifications", "Notifications of other instances' writes received (LISTEN/NOTIFY)", received)?;
+        }
         if let Some(db) = self.catalog.store().pool_status() {
             gauge(&mut encoder, "minsheng_db_pool_connections", "Database connections open (in use or idle)", f64::from(db.size))?;
             gauge(&mut encoder, "minsheng_db_pool_idle", "Database connections open and idle", db.idle as f64)?;

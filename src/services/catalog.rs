@@ -2,7 +2,7 @@
 //! district and a year of demo reports, build the index, and keep it current when the
 //! database changes (also when another process, such as `minsheng import`, wrote to it).
 
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
 use super::reports::history::{self, Entry, Provenance, Stored};
@@ -12,7 +12,7 @@ use crate::import::{self, Parsed};
 use crate::index::reports::ReportPoints;
 use crate::index::{Index, Snapshot};
 use crate::model::Layer;
-use crate::store::Store;
+use crate::store::{ChangeSignal, Store};
 
 /// The bundled demo district (`data/demo/`, made by `minsheng demo`), compiled into the
 /// binary so that a fresh start has content wherever it is run from.
@@ -34,6 +34,8 @@ pub struct Catalog {
     index: Arc<Index>,
     reports: Arc<ReportCopy>,
     loads: Arc<Mutex<Loads>>,
+    /// The store's notifications of other writers' commits, once the watcher listens.
+    changes: Arc<OnceLock<Arc<ChangeSignal>>>,
 }
 
 /// How the snapshots in use came to be (for `/metrics` and `/readyz`).
@@ -58,8 +60,13 @@ struct ReportCopy {
 impl Catalog {
     /// Opens the catalog over a store and builds the index from it.
     pub async fn open(store: Arc<dyn Store>) -> Result<Catalog, ServiceError> {
-        let catalog =
-            Catalog { store, index: Arc::new(Index::new(Snapshot::empty())), reports: Arc::default(), loads: Arc::default() };
+        let catalog = Catalog {
+            store,
+            index: Arc::new(Index::new(Snapshot::empty())),
+            reports: Arc::default(),
+            loads: Arc::default(),
+            changes: Arc::default(),
+        };
         catalog.reload().await?;
         catalog.sync_reports().await?;
         Ok(catalog)
@@ -212,14 +219,41 @@ impl Catalog {
         }
     }
 
-    /// Polls the database for writes by other processes until the task is dropped.
+    /// Notifications of other writers' commits received so far; `None` while the store
+    /// sends none (SQLite, or the watcher not started).
+    pub fn notifications_received(&self) -> Option<u64> {
+        self.changes.get().map(|signal| signal.received())
+    }
+
+    /// Keeps the snapshot and the reports in step with writes by other processes until the
+    /// task is dropped: woken at once by the store's notifications where it sends them
+    /// (PostgreSQL), and in any case every `every`, which also covers a lost notification
+    /// or a broken listening connection.
     pub fn spawn_watcher(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let catalog = self.clone();
         tokio::spawn(async move {
+            let signal = match catalog.store.listen().await {
+                Ok(signal) => signal,
+                Err(error) => {
+                    tracing::warn!("cannot listen for other writers' notifications, polling every {every:?}: {error}");
+                    None
+                }
+            };
+            if let Some(signal) = &signal {
+                let _ = catalog.changes.set(signal.clone());
+            }
             let mut ticks = tokio::time::interval(every);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                ticks.tick().await;
+                match &signal {
+                    Some(signal) => tokio::select! {
+                        _ = ticks.tick() => {}
+                        _ = signal.raised() => {}
+                    },
+                    None => {
+                        ticks.tick().await;
+                    }
+                }
                 if let Err(error) = catalog.refresh_if_changed().await {
                     tracing::warn!("could not refresh the index: {error}");
                 }

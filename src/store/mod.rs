@@ -123,6 +123,40 @@ pub trait Store: Send + Sync + 'static {
     fn pool_status(&self) -> Option<PoolStatus> {
         None
     }
+
+    /// Starts listening for writes committed by other processes (PostgreSQL's LISTEN/NOTIFY)
+    /// and returns the signal they raise, so the change watcher need not wait for its next
+    /// poll. `None` for a backend without notifications: the poll of [`Store::data_version`]
+    /// and [`Store::report_changes`] alone keeps up.
+    async fn listen(&self) -> Result<Option<Arc<ChangeSignal>>, StoreError> {
+        Ok(None)
+    }
+}
+
+/// Raised when another writer committed: wakes the change watcher. A signal raised while
+/// nobody waits is kept (one permit), so none is lost between two waits.
+#[derive(Debug, Default)]
+pub struct ChangeSignal {
+    notify: tokio::sync::Notify,
+    received: std::sync::atomic::AtomicU64,
+}
+
+impl ChangeSignal {
+    /// A notification arrived.
+    pub fn raise(&self) {
+        self.received.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.notify.notify_one();
+    }
+
+    /// Waits for the next notification (or returns at once for one not yet waited for).
+    pub async fn raised(&self) {
+        self.notify.notified().await;
+    }
+
+    /// Notifications received since the process started (for `/metrics`).
+    pub fn received(&self) -> u64 {
+        self.received.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// A backend's connection pool: connections open (in use or idle), idle ones, and the most it opens.
