@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for building, running and testing Minsheng; safe to run again.
 # - Debian packages the build and tests need and the machine lacks: Node.js and npm (the build
-#   fetches the map page's MapLibre GL JS), Chromium and a Chinese font (browser tests);
+#   fetches the map page's MapLibre GL JS), Chromium and a Chinese font (browser tests), GDAL's
+#   command-line tools (the OGC API test runs ogr2ogr on it) and Redis (the shared submission limit);
+# - Redis started when it does not answer, since the tests that share a limit need one;
 # - a Python virtual environment in .venv with the pinned packages of tests/requirements.txt
 #   (the tests run independent implementations from it; the system Python is left alone).
 # Rust stable (cargo) must be there already.
@@ -14,9 +16,19 @@ missing=()
 command -v npm >/dev/null || missing+=(nodejs npm)
 command -v chromium >/dev/null || missing+=(chromium)
 fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
+command -v ogr2ogr >/dev/null || missing+=(gdal-bin)
+command -v redis-server >/dev/null || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   apt-get update -qq && apt-get install -y -qq "${missing[@]}"
+fi
+
+# Without systemd (containers, CI) the package's service does not start by itself.
+if ! redis-cli ping >/dev/null 2>&1; then
+  echo "starting Redis on 127.0.0.1:6379"
+  redis-server --bind 127.0.0.1 --port 6379 --daemonize yes >/dev/null
+  for _ in $(seq 50); do redis-cli ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis-cli ping >/dev/null || { echo "Redis did not start" >&2; exit 1; }
 fi
 
 if [ ! -x .venv/bin/python ]; then

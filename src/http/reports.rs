@@ -149,7 +149,7 @@ pub async fn submit(
         None => None,
     };
     if caller.is_none() {
-        state.submissions.check(&client)?;
+        state.submissions.check(&client).await?;
     }
     let new = intake::NewReport {
         category,
@@ -204,7 +204,7 @@ pub async fn support(
     Path(case): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if caller.is_none() {
-        state.submissions.check(&client)?;
+        state.submissions.check(&client).await?;
     }
     let supporters = intake::support(&state.catalog, &case, now()).await?;
     Ok(Json(json!({ "case_number": case, "supporters": supporters })))
