@@ -246,6 +246,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         body_timeout: Duration::from_secs(args.body_timeout_seconds),
         idle_timeout: Duration::from_secs(args.idle_timeout_seconds),
     };
+    // Before the database, so that a mistyped URL fails at once.
+    let shared_limit = args
+        .redis_url
+        .map(|url| crate::http::SharedLimit::new(&url, &args.redis_prefix))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--redis-url: {e}"))?;
     let catalog = open_catalog(&args.database.database).await?;
     if !args.no_demo {
         catalog.seed_demo_if_empty().await?;
@@ -259,11 +265,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         submissions_per_minute: args.submissions_per_minute,
         queue: args.queue,
         proxies: crate::http::Proxies { public_url: args.public_url, trusted: args.trusted_proxies },
-        shared_limit: args
-            .redis_url
-            .map(|url| crate::http::SharedLimit::new(&url, &args.redis_prefix))
-            .transpose()
-            .map_err(|e| anyhow::anyhow!("--redis-url: {e}"))?,
+        shared_limit,
         ..Default::default()
     };
     let settings = crate::http::Settings { workers: args.workers.unwrap_or(settings.workers), ..settings };
