@@ -111,6 +111,9 @@ fn the_public_url_is_the_base_of_every_link() {
     assert_eq!(tilejson["tiles"][0], format!("{BASE}/tiles/reports/{{z}}/{{x}}/{{y}}.mvt?category=parking"));
     let (_, discovery) = get_json(&server, "/open311/v2/discovery.json");
     assert_eq!(discovery["endpoints"][0]["url"], format!("{BASE}/open311/v2"));
+    let (status, head) = submit(&server, &[]);
+    assert_eq!(status, 201);
+    assert!(head.to_ascii_lowercase().contains(&format!("\r\nlocation: {BASE}/api/reports/ms")), "{head}");
 }
 
 /// A key prefix no other test run uses, so runs sharing the one Redis do not meet.
