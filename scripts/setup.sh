@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for building, running and testing Minsheng; safe to run again.
 # - Debian packages the build and tests need and the machine lacks: Node.js and npm (the build
-#   fetches the map page's MapLibre GL JS), Chromium and a Chinese font (browser tests);
+#   fetches the map page's MapLibre GL JS), Chromium and a Chinese font (browser tests), GDAL's
+#   command-line tools (the OGC API test runs ogr2ogr on it) and Redis (the shared submission limit);
+# - Redis started when it does not answer, since the tests that share a limit need one;
 # - Node.js 20 or later for the browser tests (from the npm registry into .tools/ if the
 #   system's is older);
 # - a Python virtual environment in .venv with the pinned packages of tests/requirements.txt
@@ -16,6 +18,8 @@ missing=()
 command -v npm >/dev/null || missing+=(nodejs npm)
 command -v chromium >/dev/null || missing+=(chromium)
 fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
+command -v ogr2ogr >/dev/null || missing+=(gdal-bin)
+command -v redis-server >/dev/null || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   apt-get update -qq && apt-get install -y -qq "${missing[@]}"
@@ -36,6 +40,14 @@ if [ "$(node_major node)" -lt 20 ] && [ "$(node_major .tools/bin/node)" -lt 20 ]
   mkdir -p .tools/bin
   ln -sf "../node_modules/node-linux-$arch/bin/node" .tools/bin/node
   echo "Node.js $(.tools/bin/node --version) in .tools/bin/node"
+fi
+
+# Without systemd (containers, CI) the package's service does not start by itself.
+if ! redis-cli ping >/dev/null 2>&1; then
+  echo "starting Redis on 127.0.0.1:6379"
+  redis-server --bind 127.0.0.1 --port 6379 --daemonize yes >/dev/null
+  for _ in $(seq 50); do redis-cli ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis-cli ping >/dev/null || { echo "Redis did not start" >&2; exit 1; }
 fi
 
 if [ ! -x .venv/bin/python ]; then

@@ -137,6 +137,20 @@ struct ServeArgs {
     /// Heavy requests waiting for a worker beyond those; more are answered 503 busy.
     #[arg(long, default_value_t = crate::http::DEFAULT_QUEUE)]
     queue: usize,
+    /// The base of every absolute link (OGC API, TileJSON, Open311), e.g. https://map.example/gis/;
+    /// without it, the base comes from a trusted proxy's headers or the Host header.
+    #[arg(long)]
+    public_url: Option<crate::http::PublicUrl>,
+    /// A proxy address or CIDR block whose Forwarded / X-Forwarded-* headers are believed
+    /// (repeatable).
+    #[arg(long = "trusted-proxy", value_name = "ADDRESS_OR_CIDR")]
+    trusted_proxies: Vec<crate::http::Cidr>,
+    /// Redis shared by all instances for the submission limit, e.g. redis://127.0.0.1:6379.
+    #[arg(long, env = "MINSHENG_REDIS_URL")]
+    redis_url: Option<String>,
+    /// Prefix of this deployment's Redis keys; instances sharing a limit use the same one.
+    #[arg(long, default_value = "minsheng:")]
+    redis_prefix: String,
 }
 
 fn at_least_one(text: &str) -> Result<usize, String> {
@@ -232,6 +246,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         body_timeout: Duration::from_secs(args.body_timeout_seconds),
         idle_timeout: Duration::from_secs(args.idle_timeout_seconds),
     };
+    // Before the database, so that a mistyped URL fails at once.
+    let shared_limit = args
+        .redis_url
+        .map(|url| crate::http::SharedLimit::new(&url, &args.redis_prefix))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--redis-url: {e}"))?;
     let catalog = open_catalog(&args.database.database).await?;
     if !args.no_demo {
         catalog.seed_demo_if_empty().await?;
@@ -244,6 +264,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tile_cache_bytes: args.tile_cache_mb * 1024 * 1024,
         submissions_per_minute: args.submissions_per_minute,
         queue: args.queue,
+        proxies: crate::http::Proxies { public_url: args.public_url, trusted: args.trusted_proxies },
+        shared_limit,
         ..Default::default()
     };
     let settings = crate::http::Settings { workers: args.workers.unwrap_or(settings.workers), ..settings };

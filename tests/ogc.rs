@@ -94,7 +94,8 @@ async fn landing_links_resolve_and_conformance_lists_core_and_geojson() {
         let href = link(&landing, rel).unwrap_or_else(|| panic!("no {rel} link in {landing}"));
         get_ok(&app, href, "application/json").await;
     }
-    assert_eq!(link(&landing, "data"), Some("/ogc/collections"));
+    // Absolute, on the host the request named (here none: in-process requests get `localhost`).
+    assert_eq!(link(&landing, "data"), Some("http://localhost/ogc/collections"));
 
     let conformance = get_ok(&app, link(&landing, "conformance").unwrap(), "application/json").await;
     let classes: Vec<&str> = conformance["conformsTo"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
@@ -109,7 +110,7 @@ async fn collections_are_the_seven_layers_with_bboxes_holding_every_feature() {
     let (app, catalog) = app().await;
     let snapshot = catalog.snapshot();
     let list = get_ok(&app, "/ogc/collections", "application/json").await;
-    assert_eq!(link(&list, "self"), Some("/ogc/collections"));
+    assert_eq!(link(&list, "self"), Some("http://localhost/ogc/collections"));
     let collections = list["collections"].as_array().unwrap();
     let ids: Vec<&str> = collections.iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(ids, COLLECTIONS);
@@ -154,7 +155,10 @@ async fn next_links_walk_every_building_exactly_once() {
     let page = get_ok(&app, "/ogc/collections/buildings/items?f=json", "application/geo+json").await;
     assert_eq!(page["features"].as_array().unwrap().len(), 10);
     assert_eq!(page["numberMatched"], expected.len());
-    assert_eq!(link(&page, "next"), Some("/ogc/collections/buildings/items?limit=10&offset=10"));
+    assert_eq!(link(&page, "next"), Some("http://localhost/ogc/collections/buildings/items?limit=10&offset=10"));
+    assert_eq!(link(&page, "prev"), None, "the first page has no previous one");
+    let second = get_ok(&app, link(&page, "next").unwrap(), "application/geo+json").await;
+    assert_eq!(link(&second, "prev"), Some("http://localhost/ogc/collections/buildings/items?limit=10&offset=0"));
     // A limit above the 10,000 maximum is clamped, not refused.
     let all = get_ok(&app, "/ogc/collections/buildings/items?limit=1000000", "application/geo+json").await;
     assert_eq!(all["numberReturned"], expected.len().min(10_000));
@@ -209,7 +213,7 @@ async fn bbox_returns_exactly_the_features_that_meet_the_box() {
 async fn next_links_keep_the_bbox() {
     let (app, _) = app().await;
     let first = get_ok(&app, "/ogc/collections/stations/items?bbox=-180,-90,180,90&limit=2", "application/geo+json").await;
-    assert_eq!(link(&first, "next"), Some("/ogc/collections/stations/items?limit=2&offset=2&bbox=-180,-90,180,90"));
+    assert_eq!(link(&first, "next"), Some("http://localhost/ogc/collections/stations/items?limit=2&offset=2&bbox=-180,-90,180,90"));
     // Six numbers (with heights) are accepted; the heights are ignored.
     let six = get_ok(&app, "/ogc/collections/stations/items?bbox=-180,-90,-100,180,90,100&limit=2", "application/geo+json").await;
     assert_eq!(six["features"], first["features"]);
@@ -229,7 +233,7 @@ async fn items_by_id_round_trip_the_geometry() {
         assert_eq!(feature["id"], id.as_str());
         let parsed: geojson::Geometry = serde_json::from_value(feature["geometry"].clone()).unwrap();
         assert_eq!(&Geometry::try_from(&parsed.value).unwrap(), geometry, "{uri}");
-        assert_eq!(link(&feature, "self"), Some(uri.as_str()));
+        assert_eq!(link(&feature, "self"), Some(format!("http://localhost{uri}").as_str()));
         get_ok(&app, link(&feature, "collection").unwrap(), "application/json").await;
 
         // The same feature as /api/layers serves it, links aside.
@@ -283,4 +287,27 @@ async fn bad_limit_and_bbox_get_a_400_that_names_them() {
         let message = answer.body["error"]["message"].as_str().unwrap();
         assert!(message.contains(named), "{uri}: {message:?} does not name {named}");
     }
+}
+
+#[tokio::test]
+async fn links_are_absolute_on_the_requested_host_and_a_malformed_host_is_refused() {
+    let (app, _) = app().await;
+    let request = |host: &str| Request::get("/ogc/collections/stations").header(header::HOST, host).body(Body::empty()).unwrap();
+    let response = app.clone().oneshot(request("Map.Example:8080")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(link(&body, "items"), Some("http://map.example:8080/ogc/collections/stations/items"));
+    // No proxy is trusted here, so forwarding headers change nothing.
+    let forwarded = Request::get("/ogc")
+        .header(header::HOST, "map.example")
+        .header("x-forwarded-host", "evil.example")
+        .header("forwarded", "host=evil.example;proto=https")
+        .body(Body::empty())
+        .unwrap();
+    let body = app.clone().oneshot(forwarded).await.unwrap().into_body().collect().await.unwrap().to_bytes();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(link(&body, "self"), Some("http://map.example/ogc"));
+    // A Host that is no host[:port] would put anything into the links.
+    let response = app.clone().oneshot(request("x\"><script>")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }

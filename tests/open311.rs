@@ -75,7 +75,7 @@ async fn discovery_and_every_category_as_a_service_in_json_and_xml() {
     let answer = get(&app, "/open311/v2/discovery.xml").await;
     let xml = answer.xml();
     let endpoint = xml.descendants().find(|n| n.has_tag_name("endpoint")).expect("an endpoint");
-    assert_eq!(text_of(endpoint, "url"), Some("/open311/v2"));
+    assert_eq!(text_of(endpoint, "url"), Some("http://localhost/open311/v2"));
     assert_eq!(endpoint.descendants().filter(|n| n.has_tag_name("format")).count(), 2);
 
     let services = get(&app, "/open311/v2/services.json").await.json();

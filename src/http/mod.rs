@@ -10,6 +10,7 @@ mod limit;
 mod ogc;
 mod open311;
 mod ops;
+mod origin;
 mod params;
 mod refusals;
 mod reports;
@@ -21,7 +22,8 @@ mod web;
 
 pub use cost::DEFAULT_QUEUE;
 pub use error::ApiError;
-pub use limit::DEFAULT_SUBMISSIONS_PER_MINUTE;
+pub use limit::{SharedSettings as SharedLimit, DEFAULT_SUBMISSIONS_PER_MINUTE};
+pub use origin::{Cidr, Proxies, PublicUrl};
 pub use refusals::{MAX_HEADERS, MAX_HEADER_BYTES, MAX_URI_BYTES};
 pub use server::Limits as ConnectionLimits;
 
@@ -50,10 +52,12 @@ pub struct AppState {
     pub pool: Arc<Pool>,
     pub limits: Limits,
     pub metrics: Arc<ops::Metrics>,
+    /// The public URL and the trusted proxies, for links and client addresses.
+    pub proxies: Arc<Proxies>,
 }
 
 /// How the router is set up.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// Memory for encoded tiles (0: render every tile afresh).
     pub tile_cache_bytes: u64,
@@ -64,6 +68,10 @@ pub struct Settings {
     /// Heavy requests running at once, and waiting beyond those.
     pub workers: usize,
     pub queue: usize,
+    /// `--public-url` and `--trusted-proxy`.
+    pub proxies: Proxies,
+    /// Redis to share the submission limit with other instances (`None`: this instance alone).
+    pub shared_limit: Option<SharedLimit>,
 }
 
 impl Default for Settings {
@@ -74,6 +82,8 @@ impl Default for Settings {
             limits: Limits::ANONYMOUS,
             workers: Pool::workers_for_this_machine(),
             queue: DEFAULT_QUEUE,
+            proxies: Proxies::default(),
+            shared_limit: None,
         }
     }
 }
@@ -94,13 +104,18 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
     let tiles = Arc::new(services::tiles::TileCache::new(settings.tile_cache_bytes));
     let pool = Arc::new(Pool::new(settings.workers, settings.queue));
     let metrics = Arc::new(ops::Metrics::new(catalog.clone(), tiles.clone(), pool.clone()));
+    let submissions = match &settings.shared_limit {
+        Some(shared) => limit::SubmissionLimiter::shared(settings.submissions_per_minute, shared),
+        None => limit::SubmissionLimiter::new(settings.submissions_per_minute),
+    };
     let state = AppState {
         catalog,
         tiles,
-        submissions: Arc::new(limit::SubmissionLimiter::new(settings.submissions_per_minute)),
+        submissions: Arc::new(submissions),
         pool,
         limits: settings.limits,
         metrics: metrics.clone(),
+        proxies: Arc::new(settings.proxies),
     };
     Router::new()
         .route("/healthz", get(routes::health))

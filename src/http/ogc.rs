@@ -1,8 +1,9 @@
 //! OGC API – Features – Part 1 (Core, GeoJSON) under `/ogc`: every layer with geometry is a
 //! collection, and items come from the same query path as `/api/layers`.
 //!
-//! Links are root-relative (`/ogc/...`), so they never depend on a `Host` header a client
-//! or proxy can forge. A `limit` above 10,000 is clamped to it, as the standard asks
+//! Links are absolute: GDAL before 3.9.2 and QGIS resolve relative ones wrongly (a doubled
+//! `/ogc/ogc/`). Their base is the request's [`Origin`] (`--public-url`, a trusted proxy's
+//! headers, or the `Host`). A `limit` above 10,000 is clamped to it, as the standard asks
 //! (17-069r4, permission 6); `limit=0` or a non-integer is a 400. `f` and other parameters
 //! the standard leaves optional (`datetime`: the data has no time) are ignored.
 
@@ -14,6 +15,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::error::ApiError;
+use super::origin::Origin;
 use super::params::Params;
 use crate::index::Snapshot;
 use crate::model::Layer;
@@ -45,7 +47,8 @@ pub fn routes() -> Router<super::AppState> {
 }
 
 /// `GET /ogc`: what the API is and where its parts are.
-async fn landing() -> Response {
+async fn landing(origin: Origin) -> Response {
+    let root = origin.url(ROOT);
     respond(
         JSON,
         json!({
@@ -53,9 +56,9 @@ async fn landing() -> Response {
             "description": "Streets, communities, grids, compounds, buildings and service stations of the \
                             residential-governance map, as OGC API – Features collections (WGS84 lon/lat).",
             "links": [
-                link(ROOT.to_owned(), "self", JSON, "this document"),
-                link(format!("{ROOT}/conformance"), "conformance", JSON, "conformance classes implemented"),
-                link(format!("{ROOT}/collections"), "data", JSON, "the feature collections"),
+                link(root.clone(), "self", JSON, "this document"),
+                link(format!("{root}/conformance"), "conformance", JSON, "conformance classes implemented"),
+                link(format!("{root}/collections"), "data", JSON, "the feature collections"),
             ],
         }),
     )
@@ -67,29 +70,34 @@ async fn conformance() -> Response {
 }
 
 /// `GET /ogc/collections`: one collection per layer with geometry.
-async fn collections(State(catalog): State<Catalog>) -> Response {
+async fn collections(State(catalog): State<Catalog>, origin: Origin) -> Response {
     let snapshot = catalog.snapshot();
     let collections: Vec<Value> =
-        Layer::ALL.iter().filter(|l| l.has_geometry()).map(|&l| describe(&snapshot, l)).collect();
+        Layer::ALL.iter().filter(|l| l.has_geometry()).map(|&l| describe(&snapshot, &origin, l)).collect();
     respond(
         JSON,
         json!({
-            "links": [link(format!("{ROOT}/collections"), "self", JSON, "the feature collections")],
+            "links": [link(origin.url(&format!("{ROOT}/collections")), "self", JSON, "the feature collections")],
             "collections": collections,
         }),
     )
 }
 
 /// `GET /ogc/collections/{collection}`
-async fn collection(State(catalog): State<Catalog>, Path(collection): Path<String>) -> Result<Response, ApiError> {
+async fn collection(
+    State(catalog): State<Catalog>,
+    origin: Origin,
+    Path(collection): Path<String>,
+) -> Result<Response, ApiError> {
     let layer = parse_collection(&collection)?;
-    Ok(respond(JSON, describe(&catalog.snapshot(), layer)))
+    Ok(respond(JSON, describe(&catalog.snapshot(), &origin, layer)))
 }
 
 /// `GET /ogc/collections/{collection}/items?bbox=&limit=10&offset=0`: one page of features
-/// with a `next` link while more remain.
+/// with a `next` link while more remain and a `prev` link after the first.
 async fn items(
     State(catalog): State<Catalog>,
+    origin: Origin,
     Path(collection): Path<String>,
     params: Params,
 ) -> Result<Response, ApiError> {
@@ -99,12 +107,16 @@ async fn items(
     let offset = params.optional("offset")?.unwrap_or(0);
     let snapshot = catalog.snapshot();
     let page = features::features(&snapshot, layer, bbox, limit, offset)?;
+    let page_link = |offset, rel, title| link(origin.url(&page_url(layer, bbox, limit, offset)), rel, GEOJSON, title);
     let mut links = vec![
-        link(page_url(layer, bbox, limit, offset), "self", GEOJSON, "this page"),
-        link(collection_url(layer), "collection", JSON, "the collection"),
+        page_link(offset, "self", "this page"),
+        link(origin.url(&collection_url(layer)), "collection", JSON, "the collection"),
     ];
     if let Some(next) = page.next_offset {
-        links.push(link(page_url(layer, bbox, limit, next), "next", GEOJSON, "the next page"));
+        links.push(page_link(next, "next", "the next page"));
+    }
+    if offset > 0 {
+        links.push(page_link(offset.saturating_sub(limit), "prev", "the previous page"));
     }
     Ok(respond(
         GEOJSON,
@@ -121,21 +133,24 @@ async fn items(
 /// `GET /ogc/collections/{collection}/items/{feature}`: one Feature.
 async fn item(
     State(catalog): State<Catalog>,
+    origin: Origin,
     Path((collection, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let layer = parse_collection(&collection)?;
     let feature = features::feature(&catalog.snapshot(), layer, &id)?;
     let mut body = serde_json::to_value(feature).expect("feature serialises");
+    let collection = origin.url(&collection_url(layer));
     body["links"] = json!([
-        link(format!("{}/items/{}", collection_url(layer), path_segment(&id)), "self", GEOJSON, "this feature"),
-        link(collection_url(layer), "collection", JSON, "the collection"),
+        link(format!("{collection}/items/{}", path_segment(&id)), "self", GEOJSON, "this feature"),
+        link(collection.clone(), "collection", JSON, "the collection"),
     ]);
     Ok(respond(GEOJSON, body))
 }
 
 /// A collection's metadata, with its extent computed from the data.
-fn describe(snapshot: &Snapshot, layer: Layer) -> Value {
+fn describe(snapshot: &Snapshot, origin: &Origin, layer: Layer) -> Value {
     let (english, description) = about(layer);
+    let url = origin.url(&collection_url(layer));
     let mut collection = json!({
         "id": layer.as_str(),
         "title": format!("{} {english}", layer.label_zh()),
@@ -143,8 +158,8 @@ fn describe(snapshot: &Snapshot, layer: Layer) -> Value {
         "itemType": "feature",
         "crs": [CRS84],
         "links": [
-            link(collection_url(layer), "self", JSON, "this collection"),
-            link(format!("{}/items", collection_url(layer)), "items", GEOJSON, "the features"),
+            link(url.clone(), "self", JSON, "this collection"),
+            link(format!("{url}/items"), "items", GEOJSON, "the features"),
         ],
     });
     // An empty layer has no extent to state.
@@ -199,7 +214,7 @@ fn collection_url(layer: Layer) -> String {
     format!("{ROOT}/collections/{}", layer.as_str())
 }
 
-/// An items page's URL. `f64`'s `Display` never uses exponents, so the box needs no escaping.
+/// An items page's root-relative URL. `f64`'s `Display` never uses exponents, so the box needs no escaping.
 fn page_url(layer: Layer, bbox: Option<Bbox>, limit: usize, offset: usize) -> String {
     let mut url = format!("{}/items?limit={limit}&offset={offset}", collection_url(layer));
     if let Some(b) = bbox {

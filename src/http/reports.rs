@@ -15,6 +15,7 @@ use serde_json::json;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::limit::ClientAddress;
+use super::origin::Origin;
 use super::params::Params;
 use super::AppState;
 use crate::crs::Crs;
@@ -119,6 +120,7 @@ pub async fn submit(
     State(state): State<AppState>,
     Caller(caller): Caller,
     client: ClientAddress,
+    origin: Origin,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -142,14 +144,14 @@ pub async fn submit(
             let request = serde_json::to_vec(&body).expect("the body serialises");
             let key = Idempotency::new(key, &[b"POST /api/reports", sender.as_bytes(), &request])?;
             if let Some(replayed) = intake::replay(&state.catalog, &key, now).await? {
-                return Ok(created(replayed));
+                return Ok(created(&origin, replayed));
             }
             Some(key)
         }
         None => None,
     };
     if caller.is_none() {
-        state.submissions.check(&client)?;
+        state.submissions.check(&client).await?;
     }
     let new = intake::NewReport {
         category,
@@ -163,12 +165,13 @@ pub async fn submit(
         crs,
         filed_by: caller.as_ref().map(|staff| staff.actor()),
     };
-    Ok(created(intake::submit(&state.catalog, new, key.as_ref(), now).await?))
+    Ok(created(&origin, intake::submit(&state.catalog, new, key.as_ref(), now).await?))
 }
 
-/// 201 with the case's address; a replayed answer says so.
-fn created(submitted: intake::Submitted) -> Response {
-    let location = format!("/api/reports/{}", submitted.report.case_number);
+/// 201 with the case's absolute address (behind a proxy, under its prefix); a replayed
+/// answer says so.
+fn created(origin: &Origin, submitted: intake::Submitted) -> Response {
+    let location = origin.url(&format!("/api/reports/{}", submitted.report.case_number));
     let replayed = submitted.replayed;
     let mut response = (StatusCode::CREATED, Json(submitted)).into_response();
     response.headers_mut().insert(LOCATION, HeaderValue::from_str(&location).expect("case numbers are ASCII"));
@@ -204,7 +207,7 @@ pub async fn support(
     Path(case): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if caller.is_none() {
-        state.submissions.check(&client)?;
+        state.submissions.check(&client).await?;
     }
     let supporters = intake::support(&state.catalog, &case, now()).await?;
     Ok(Json(json!({ "case_number": case, "supporters": supporters })))

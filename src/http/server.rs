@@ -24,6 +24,7 @@ use tower::ServiceExt;
 use tower_http::timeout::TimeoutBody;
 
 use super::error::ApiError;
+use super::origin::LocalAddress;
 use super::refusals::{MAX_HEADERS, MAX_HEADER_BYTES, MAX_URI_BYTES};
 
 pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
@@ -242,6 +243,7 @@ async fn connection(
     let _slot = slot;
     let _ = stream.set_nodelay(true);
     let activity = Arc::new(Activity::default());
+    let local = stream.local_addr().ok();
     let service = hyper::service::service_fn({
         let activity = activity.clone();
         move |mut request: hyper::Request<Incoming>| {
@@ -249,6 +251,9 @@ async fn connection(
             let router = router.clone();
             // Handlers read the client's address from here (see `limit.rs`).
             request.extensions_mut().insert(ConnectInfo(peer));
+            if let Some(local) = local {
+                request.extensions_mut().insert(LocalAddress(local));
+            }
             let request = request.map(|body| Body::new(TimeoutBody::new(limits.body_timeout, body)));
             async move {
                 let response = router.oneshot(request).await.unwrap_or_else(|never: Infallible| match never {});

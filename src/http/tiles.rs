@@ -1,12 +1,13 @@
 //! Vector tiles and TileJSON: `/tiles/{layers}/{z}/{x}/{y}.mvt`, `/tiles/{layers}.json`.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, HOST, IF_NONE_MATCH, VARY};
+use axum::http::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use super::error::ApiError;
+use super::origin::Origin;
 use super::AppState;
 use super::analytics::report_query;
 use super::params::Params;
@@ -91,15 +92,14 @@ fn tile_response(encoded: &EncodedTile, headers: &HeaderMap) -> Response {
 pub async fn tilejson_route(
     State(state): State<AppState>,
     Path(source): Path<String>,
-    headers: HeaderMap,
+    origin: Origin,
     params: Params,
     RawQuery(query): RawQuery,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let layers_text = source
         .strip_suffix(".json")
         .ok_or_else(|| ApiError::not_found(format!("no such endpoint: /tiles/{source} (TileJSON is /tiles/{{layers}}.json)")))?;
-    let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
-    let base = format!("http://{host}/tiles/{layers_text}");
+    let base = origin.url(&format!("/tiles/{layers_text}"));
     if layers_text == REPORTS {
         // The filter travels on to the tile URL, so a client's tiles match its TileJSON.
         report_query(&params)?;

@@ -6,8 +6,8 @@
 //! the spec's `[{"code", "description"}]` / `<errors><error>`, with the status codes the
 //! rest of the API uses (see `error.rs`). A filed request answers 201 Created: the spec
 //! names no success code, our native API answers 201 for the same act, and Open311 clients
-//! check for any 2xx. The discovery `url` is root-relative, like the OGC links, so it never
-//! depends on a `Host` header a client or proxy can forge.
+//! check for any 2xx. The discovery `url` is absolute, from the request's `Origin` (see
+//! `origin`), as clients join the spec's paths to it.
 
 mod xml;
 
@@ -29,6 +29,7 @@ use crate::services::reports::open311::{self, Fields};
 use crate::services::auth::authenticate;
 use crate::services::Catalog;
 use super::limit::ClientAddress;
+use super::origin::Origin;
 use super::refusals::BodyLimit;
 use super::reports::{idempotency_key, REPLAYED};
 use super::AppState;
@@ -133,8 +134,8 @@ fn query_fields(query: Option<String>) -> Result<Fields, ApiError> {
 }
 
 /// `GET /open311/v2/discovery.{json,xml}`
-async fn discovery(format: Format) -> Response {
-    reply(format, StatusCode::OK, "discovery", &open311::discovery(ROOT))
+async fn discovery(format: Format, origin: Origin) -> Response {
+    reply(format, StatusCode::OK, "discovery", &open311::discovery(&origin.url(ROOT)))
 }
 
 /// `GET /open311/v2/services.{json,xml}`: one service per report category.
@@ -208,7 +209,7 @@ async fn create(
             None => None,
         };
         if staff.is_none() {
-            state.submissions.check(&client)?;
+            state.submissions.check(&client).await?;
         }
         Ok::<_, ApiError>(open311::create(&state.catalog, &fields, staff.as_ref(), key.as_ref(), now).await?)
     };
