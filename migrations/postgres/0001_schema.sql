@@ -6,11 +6,15 @@
 
 CREATE EXTENSION IF NOT EXISTS postgis;
 
+-- Every layer table has `seq`, its rows' order of first insertion (an update keeps it), so a
+-- load gives the records back in the order they were imported, as SQLite's rowid does.
+
 -- Layer references are DEFERRABLE: an import may list a micro-grid before its parent grid,
 -- and the import checks them at commit (SET CONSTRAINTS ALL DEFERRED), as SQLite's
 -- defer_foreign_keys does.
 
 CREATE TABLE streets (
+    seq      BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
     id       TEXT PRIMARY KEY,
     name     TEXT NOT NULL,
     geometry geometry(Geometry, 4326) NOT NULL CHECK (GeometryType(geometry) IN ('POLYGON', 'MULTIPOLYGON'))
@@ -18,6 +22,7 @@ CREATE TABLE streets (
 CREATE INDEX streets_geometry ON streets USING gist (geometry);
 
 CREATE TABLE communities (
+    seq      BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
     id        TEXT PRIMARY KEY,
     name      TEXT NOT NULL,
     street_id TEXT NOT NULL REFERENCES streets (id) DEFERRABLE,
@@ -27,6 +32,7 @@ CREATE INDEX communities_street ON communities (street_id);
 CREATE INDEX communities_geometry ON communities USING gist (geometry);
 
 CREATE TABLE grids (
+    seq      BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
     id           TEXT PRIMARY KEY,
     name         TEXT NOT NULL,
     level        TEXT NOT NULL CHECK (level IN ('grid', 'micro_grid')),
@@ -40,6 +46,7 @@ CREATE INDEX grids_parent ON grids (parent_id);
 CREATE INDEX grids_geometry ON grids USING gist (geometry);
 
 CREATE TABLE compounds (
+    seq      BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
     id               TEXT PRIMARY KEY,
     name             TEXT NOT NULL,
     kind             TEXT NOT NULL CHECK (kind IN ('resettlement', 'old', 'super_large', 'commodity')),
@@ -52,6 +59,7 @@ CREATE INDEX compounds_community ON compounds (community_id);
 CREATE INDEX compounds_geometry ON compounds USING gist (geometry);
 
 CREATE TABLE buildings (
+    seq      BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
     id           TEXT PRIMARY KEY,
     label        TEXT NOT NULL,
     compound_id  TEXT REFERENCES compounds (id) DEFERRABLE,
@@ -68,6 +76,7 @@ CREATE INDEX buildings_grid ON buildings (grid_id);
 CREATE INDEX buildings_geometry ON buildings USING gist (geometry);
 
 CREATE TABLE stations (
+    seq      BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
     id            TEXT PRIMARY KEY,
     name          TEXT NOT NULL,
     kind          TEXT NOT NULL CHECK (kind IN ('party_mass_centre', 'community_centre', 'compound_station',
@@ -83,6 +92,7 @@ CREATE INDEX stations_geometry ON stations USING gist (geometry);
 
 -- A contact serves exactly one street, community, grid, compound or building.
 CREATE TABLE contacts (
+    seq      BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
     id           TEXT PRIMARY KEY,
     role         TEXT NOT NULL CHECK (role IN ('street_leader', 'police_officer', 'community_cadre',
                      'building_head', 'grid_worker', 'property_manager')),
@@ -104,6 +114,7 @@ CREATE INDEX contacts_building ON contacts (building_id);
 
 -- The walking network: LineStrings or MultiLineStrings, noded on load.
 CREATE TABLE walkways (
+    seq      BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
     id       TEXT PRIMARY KEY,
     kind     TEXT NOT NULL CHECK (length(kind) > 0),
     name     TEXT,

@@ -18,36 +18,36 @@ use crate::store::StoreError;
 /// Every layer, each streamed on its own pooled connection.
 pub async fn load(pool: &PgPool) -> Result<Dataset, StoreError> {
     let (streets, communities, grids, compounds, buildings, stations, contacts, walkways) = tokio::try_join!(
-        read(pool, "SELECT id, name, ST_AsBinary(geometry) FROM streets", street),
-        read(pool, "SELECT id, name, street_id, ST_AsBinary(geometry) FROM communities", community),
+        read(pool, "SELECT id, name, ST_AsBinary(geometry) FROM streets ORDER BY seq", street),
+        read(pool, "SELECT id, name, street_id, ST_AsBinary(geometry) FROM communities ORDER BY seq", community),
         read(
             pool,
-            "SELECT id, name, level, community_id, parent_id, households, ST_AsBinary(geometry) FROM grids",
+            "SELECT id, name, level, community_id, parent_id, households, ST_AsBinary(geometry) FROM grids ORDER BY seq",
             grid
         ),
         read(
             pool,
-            "SELECT id, name, kind, property_company, households, community_id, ST_AsBinary(geometry) FROM compounds",
+            "SELECT id, name, kind, property_company, households, community_id, ST_AsBinary(geometry) FROM compounds ORDER BY seq",
             compound
         ),
         read(
             pool,
             "SELECT id, label, compound_id, grid_id, floors, units, households, population, has_elevator,
                  ST_AsBinary(geometry)
-             FROM buildings",
+             FROM buildings ORDER BY seq",
             building
         ),
         read(
             pool,
-            "SELECT id, name, kind, level, opening_hours, phone, community_id, ST_AsBinary(geometry) FROM stations",
+            "SELECT id, name, kind, level, opening_hours, phone, community_id, ST_AsBinary(geometry) FROM stations ORDER BY seq",
             station
         ),
         read(
             pool,
-            "SELECT id, role, name, phone, street_id, community_id, grid_id, compound_id, building_id FROM contacts",
+            "SELECT id, role, name, phone, street_id, community_id, grid_id, compound_id, building_id FROM contacts ORDER BY seq",
             contact
         ),
-        read(pool, "SELECT id, kind, name, ST_AsBinary(geometry) FROM walkways", walkway),
+        read(pool, "SELECT id, kind, name, ST_AsBinary(geometry) FROM walkways ORDER BY seq", walkway),
     )?;
     Ok(Dataset { streets, communities, grids, compounds, buildings, stations, contacts, walkways })
 }

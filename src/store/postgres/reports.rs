@@ -245,7 +245,7 @@ pub async fn closure_counts(pool: &PgPool, level: AreaLevel, filter: &ReportFilt
     ));
     query.push_bind(now);
     query.push(
-        ")) AS overdue,
+        ") AS overdue,
              COUNT(*) FILTER (WHERE r.state = 'closed') AS closed,
              COUNT(*) FILTER (WHERE r.state = 'closed' AND r.on_time) AS on_time,
              COUNT(*) FILTER (WHERE r.state = 'closed' AND NOT r.on_time) AS late
