@@ -1,8 +1,10 @@
 -- The whole schema for PostgreSQL/PostGIS, the same tables and rules as migrations/sqlite/
 -- (0001–0005 together). Geometry is in PostGIS columns in WGS84 (SRID 4326) with GiST
--- indexes, so QGIS, ogr2ogr and other GIS tools read the tables directly. Area layers keep
--- the type each record arrived in (Polygon stays Polygon), so they are generic geometry
--- columns that a CHECK holds to polygons.
+-- indexes, so QGIS, ogr2ogr and other GIS tools read the tables directly. Area and line
+-- layers keep the type each record arrived in (Polygon stays Polygon beside MultiPolygons),
+-- so their columns are generic `geometry(Geometry, 4326)`; the import checks the shapes. (A
+-- CHECK on GeometryType would make GDAL and geometry_columns report the first type listed,
+-- wrongly, for the whole layer.)
 
 CREATE EXTENSION IF NOT EXISTS postgis;
 
@@ -17,7 +19,7 @@ CREATE TABLE streets (
     seq      BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
     id       TEXT PRIMARY KEY,
     name     TEXT NOT NULL,
-    geometry geometry(Geometry, 4326) NOT NULL CHECK (GeometryType(geometry) IN ('POLYGON', 'MULTIPOLYGON'))
+    geometry geometry(Geometry, 4326) NOT NULL
 );
 CREATE INDEX streets_geometry ON streets USING gist (geometry);
 
@@ -26,7 +28,7 @@ CREATE TABLE communities (
     id        TEXT PRIMARY KEY,
     name      TEXT NOT NULL,
     street_id TEXT NOT NULL REFERENCES streets (id) DEFERRABLE,
-    geometry  geometry(Geometry, 4326) NOT NULL CHECK (GeometryType(geometry) IN ('POLYGON', 'MULTIPOLYGON'))
+    geometry  geometry(Geometry, 4326) NOT NULL
 );
 CREATE INDEX communities_street ON communities (street_id);
 CREATE INDEX communities_geometry ON communities USING gist (geometry);
@@ -39,7 +41,7 @@ CREATE TABLE grids (
     community_id TEXT NOT NULL REFERENCES communities (id) DEFERRABLE,
     parent_id    TEXT REFERENCES grids (id) DEFERRABLE,
     households   BIGINT NOT NULL CHECK (households >= 0),
-    geometry     geometry(Geometry, 4326) NOT NULL CHECK (GeometryType(geometry) IN ('POLYGON', 'MULTIPOLYGON'))
+    geometry     geometry(Geometry, 4326) NOT NULL
 );
 CREATE INDEX grids_community ON grids (community_id);
 CREATE INDEX grids_parent ON grids (parent_id);
@@ -53,7 +55,7 @@ CREATE TABLE compounds (
     property_company TEXT,
     households       BIGINT NOT NULL CHECK (households >= 0),
     community_id     TEXT REFERENCES communities (id) DEFERRABLE,
-    geometry         geometry(Geometry, 4326) NOT NULL CHECK (GeometryType(geometry) IN ('POLYGON', 'MULTIPOLYGON'))
+    geometry         geometry(Geometry, 4326) NOT NULL
 );
 CREATE INDEX compounds_community ON compounds (community_id);
 CREATE INDEX compounds_geometry ON compounds USING gist (geometry);
@@ -69,7 +71,7 @@ CREATE TABLE buildings (
     households   BIGINT NOT NULL CHECK (households >= 0),
     population   BIGINT NOT NULL CHECK (population >= 0),
     has_elevator BOOLEAN NOT NULL,
-    geometry     geometry(Geometry, 4326) NOT NULL CHECK (GeometryType(geometry) IN ('POLYGON', 'MULTIPOLYGON'))
+    geometry     geometry(Geometry, 4326) NOT NULL
 );
 CREATE INDEX buildings_compound ON buildings (compound_id);
 CREATE INDEX buildings_grid ON buildings (grid_id);
@@ -118,7 +120,7 @@ CREATE TABLE walkways (
     id       TEXT PRIMARY KEY,
     kind     TEXT NOT NULL CHECK (length(kind) > 0),
     name     TEXT,
-    geometry geometry(Geometry, 4326) NOT NULL CHECK (GeometryType(geometry) IN ('LINESTRING', 'MULTILINESTRING'))
+    geometry geometry(Geometry, 4326) NOT NULL
 );
 CREATE INDEX walkways_geometry ON walkways USING gist (geometry);
 

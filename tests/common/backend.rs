@@ -50,6 +50,11 @@ impl TestDatabase {
         }
     }
 
+    /// The PostgreSQL database's name (`None` on SQLite).
+    pub fn postgres_name(&self) -> Option<&str> {
+        self.postgres.as_ref().map(|(_, name)| name.as_str())
+    }
+
     /// Opens (and migrates) the store on this database.
     pub async fn store(&self) -> Arc<dyn Store> {
         minsheng::store::open(&self.url).await.unwrap_or_else(|e| panic!("opening {}: {e:?}", self.url))
