@@ -57,7 +57,10 @@ impl TestDatabase {
 
     /// Opens (and migrates) the store on this database.
     pub async fn store(&self) -> Arc<dyn Store> {
-        minsheng::store::open(&self.url).await.unwrap_or_else(|e| panic!("opening {}: {e:?}", self.url))
+        minsheng::store::open(&self.url).await.unwrap_or_else(|e| {
+            let hint = if self.postgres.is_some() { " (`bash scripts/setup.sh` installs PostGIS)" } else { "" };
+            panic!("opening {}: {e}{hint}", self.url)
+        })
     }
 }
 
