@@ -7,19 +7,19 @@ mod common;
 
 use common::backend::{Backend, TestDatabase};
 
-on_both_backends!(
-    #[tokio::test]
-    moves_are_refused_when_the_case_is_no_longer_what_the_client_saw,
-    #[tokio::test]
-    a_staff_filing_names_the_staff_member_in_the_audit_trail,
-);
-
 use axum::http::StatusCode;
 use common::{call, call_with, json};
 use minsheng::model::reports::Role;
 use minsheng::model::time::now;
 use minsheng::services::auth::{authenticate, create_token};
 use serde_json::{json, Value};
+
+on_both_backends!(
+    #[tokio::test]
+    moves_are_refused_when_the_case_is_no_longer_what_the_client_saw,
+    #[tokio::test]
+    a_staff_filing_names_the_staff_member_in_the_audit_trail,
+);
 
 struct Setup {
     _database: TestDatabase,

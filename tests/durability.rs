@@ -6,15 +6,15 @@ mod common;
 
 use common::backend::Backend;
 
-on_both_backends!(
-    every_acknowledged_report_survives_sigkill,
-);
-
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::server::{get_json, request, start};
+
+on_both_backends!(
+    every_acknowledged_report_survives_sigkill,
+);
 
 const CLIENTS: usize = 8;
 /// Kill once this many reports have been acknowledged, while the clients keep sending.

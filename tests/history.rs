@@ -5,6 +5,19 @@ mod common;
 
 use common::backend::Backend;
 
+use std::collections::HashMap;
+use std::process::Command;
+
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use geo::Point;
+use minsheng::model::reports::{closure_on_time, CaseState, Category, Report, ReportEvent, Source};
+use minsheng::model::time::parse_iso8601;
+use minsheng::services::reports::history::{import_cases, HistoryFormat, ImportSummary};
+use minsheng::services::reports::routing::route;
+use minsheng::services::{Catalog, ServiceError};
+use minsheng::store::ReportFilter;
+
 on_both_backends!(
     #[tokio::test]
     the_sample_imports_routed_with_deadlines_on_time_flags_and_audit_trails,
@@ -22,19 +35,6 @@ on_both_backends!(
     #[tokio::test]
     admins_import_over_http_and_others_may_not,
 );
-
-use std::collections::HashMap;
-use std::process::Command;
-
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use geo::Point;
-use minsheng::model::reports::{closure_on_time, CaseState, Category, Report, ReportEvent, Source};
-use minsheng::model::time::parse_iso8601;
-use minsheng::services::reports::history::{import_cases, HistoryFormat, ImportSummary};
-use minsheng::services::reports::routing::route;
-use minsheng::services::{Catalog, ServiceError};
-use minsheng::store::ReportFilter;
 
 const SAMPLE: &str = include_str!("../data/samples/hotline_12345.csv");
 const HEADER: &str = "external_id,category,source,description,lon,lat,crs,created_at,state,dispatched_at,resolved_at,closed_at,reporter_name,reporter_phone,photo_url,duplicate_of";

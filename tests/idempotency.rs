@@ -7,20 +7,6 @@ mod common;
 
 use common::backend::{Backend, TestDatabase};
 
-on_both_backends!(
-    #[tokio::test]
-    a_repeat_answers_with_the_first_case_and_another_request_under_the_key_is_refused,
-    #[tokio::test]
-    replays_use_up_no_rate_limit,
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    concurrent_first_attempts_with_one_key_file_one_case,
-    #[tokio::test]
-    keys_expire_after_24_hours,
-    #[tokio::test]
-    open311_requests_take_the_key_too,
-    retries_after_a_sigkill_file_each_report_once,
-);
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -39,6 +25,20 @@ use minsheng::services::Catalog;
 use minsheng::store::ReportFilter;
 use serde_json::json;
 use tokio::sync::Barrier;
+
+on_both_backends!(
+    #[tokio::test]
+    a_repeat_answers_with_the_first_case_and_another_request_under_the_key_is_refused,
+    #[tokio::test]
+    replays_use_up_no_rate_limit,
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    concurrent_first_attempts_with_one_key_file_one_case,
+    #[tokio::test]
+    keys_expire_after_24_hours,
+    #[tokio::test]
+    open311_requests_take_the_key_too,
+    retries_after_a_sigkill_file_each_report_once,
+);
 
 const KEY: &str = "0b6f5c3e-8a5e-4f5e-9f7a-2d1c1e0f4a11";
 

@@ -4,6 +4,17 @@ mod common;
 
 use common::backend::{Backend, TestDatabase};
 
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use geo::{BoundingRect, Geometry, Intersects, Rect};
+use http_body_util::BodyExt;
+use minsheng::index::Snapshot;
+use minsheng::model::{Layer, Record};
+use serde_json::Value;
+use tower::ServiceExt;
+
 on_both_backends!(
     #[tokio::test]
     landing_links_resolve_and_conformance_lists_core_and_geojson,
@@ -22,17 +33,6 @@ on_both_backends!(
     #[tokio::test]
     bad_limit_and_bbox_get_a_400_that_names_them,
 );
-
-use std::collections::HashMap;
-
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
-use geo::{BoundingRect, Geometry, Intersects, Rect};
-use http_body_util::BodyExt;
-use minsheng::index::Snapshot;
-use minsheng::model::{Layer, Record};
-use serde_json::Value;
-use tower::ServiceExt;
 
 const COLLECTIONS: [&str; 7] = ["streets", "communities", "grids", "compounds", "buildings", "stations", "walkways"];
 

@@ -8,11 +8,6 @@ mod common;
 
 use common::backend::{Backend, TestDatabase};
 
-on_both_backends!(
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    concurrent_moves_lose_no_update,
-);
-
 use std::sync::Arc;
 
 use axum::http::StatusCode;
@@ -22,6 +17,11 @@ use minsheng::services::auth::create_token;
 use minsheng::services::Catalog;
 use serde_json::{json, Value};
 use tokio::sync::Barrier;
+
+on_both_backends!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    concurrent_moves_lose_no_update,
+);
 
 /// Cases raced per scenario.
 const CASES: usize = 50;

@@ -5,6 +5,10 @@ mod common;
 
 use common::backend::Backend;
 
+use axum::http::StatusCode;
+use common::json as json_of;
+use serde_json::{json, Value};
+
 on_both_backends!(
     #[tokio::test]
     a_resident_reports_is_routed_sees_duplicates_and_supports,
@@ -15,10 +19,6 @@ on_both_backends!(
     #[tokio::test]
     duplicate_hints_are_the_nearest_ten_with_the_count_of_all,
 );
-
-use axum::http::StatusCode;
-use common::json as json_of;
-use serde_json::{json, Value};
 
 async fn call(app: &axum::Router, method: &str, uri: &str, body: Option<String>) -> (StatusCode, String) {
     let (status, _, text) = common::call(app, method, uri, None, body).await;

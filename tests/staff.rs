@@ -6,6 +6,15 @@ mod common;
 
 use common::backend::{Backend, TestDatabase};
 
+use axum::http::StatusCode;
+use common::{call, json};
+use minsheng::model::reports::{Category, Role};
+use minsheng::model::time::now;
+use minsheng::services::auth::{create_token, Staff};
+use minsheng::services::reports::workflow::{self, Move, Seen};
+use minsheng::services::Catalog;
+use serde_json::{json, Value};
+
 on_both_backends!(
     #[tokio::test]
     tokens_are_required_checked_and_scoped_to_the_grid,
@@ -22,15 +31,6 @@ on_both_backends!(
     #[tokio::test]
     token_roles_are_checked_at_creation,
 );
-
-use axum::http::StatusCode;
-use common::{call, json};
-use minsheng::model::reports::{Category, Role};
-use minsheng::model::time::now;
-use minsheng::services::auth::{create_token, Staff};
-use minsheng::services::reports::workflow::{self, Move, Seen};
-use minsheng::services::Catalog;
-use serde_json::{json, Value};
 
 const NAME: &str = "李私密";
 const PHONE: &str = "13800001111";

@@ -5,11 +5,6 @@ mod common;
 
 use common::backend::Backend;
 
-on_both_backends!(
-    #[tokio::test]
-    empty_gzip_etag_and_bad_coordinates,
-);
-
 use std::f64::consts::PI;
 use std::io::Read;
 
@@ -19,6 +14,11 @@ use geo::{BoundingRect, CoordsIter};
 use http_body_util::BodyExt;
 use mvt_reader::feature::Value;
 use tower::ServiceExt;
+
+on_both_backends!(
+    #[tokio::test]
+    empty_gzip_etag_and_bad_coordinates,
+);
 
 struct Answer {
     status: StatusCode,
