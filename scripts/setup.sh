@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for building, running and testing Minsheng; safe to run again.
 # - Debian packages the build and tests need and the machine lacks: Node.js and npm (the build
-#   fetches the map page's MapLibre GL JS), Chromium and a Chinese font (browser tests), GDAL's
-#   command-line tools (the OGC API test runs ogr2ogr on it) and Redis (the shared submission limit);
-# - Redis started when it does not answer, since the tests that share a limit need one;
+#   fetches the map page's MapLibre GL JS), Chromium and a Chinese font (browser tests),
+#   PostGIS for PostgreSQL 15 and GDAL's command-line tools (the PostgreSQL and OGC API tests)
+#   and Redis (the shared submission limit);
+# - a running PostgreSQL 15 cluster (the tests create databases of their own on it) and Redis;
 # - Node.js 20 or later for the browser tests (from the npm registry into .tools/ if the
 #   system's is older);
 # - a Python virtual environment in .venv with the pinned packages of tests/requirements.txt
@@ -18,6 +19,7 @@ missing=()
 command -v npm >/dev/null || missing+=(nodejs npm)
 command -v chromium >/dev/null || missing+=(chromium)
 fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
+dpkg -s postgresql-15-postgis-3 >/dev/null 2>&1 || missing+=(postgresql-15-postgis-3)
 command -v ogr2ogr >/dev/null || missing+=(gdal-bin)
 command -v redis-server >/dev/null || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -48,6 +50,12 @@ if ! redis-cli ping >/dev/null 2>&1; then
   redis-server --bind 127.0.0.1 --port 6379 --daemonize yes >/dev/null
   for _ in $(seq 50); do redis-cli ping >/dev/null 2>&1 && break; sleep 0.1; done
   redis-cli ping >/dev/null || { echo "Redis did not start" >&2; exit 1; }
+fi
+
+# The tests' PostgreSQL: the Debian cluster 15/main on 127.0.0.1:5432 (see tests/common/backend.rs).
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  echo "starting the PostgreSQL 15 cluster"
+  pg_ctlcluster 15 main start
 fi
 
 if [ ! -x .venv/bin/python ]; then

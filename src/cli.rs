@@ -91,7 +91,7 @@ enum TokenCommand {
 
 #[derive(Args)]
 struct DatabaseArg {
-    /// Database URL, e.g. sqlite://data/minsheng.db
+    /// Database URL: sqlite://data/minsheng.db, or postgres://user@host/dbname (PostgreSQL with PostGIS)
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE)]
     database: String,
 }

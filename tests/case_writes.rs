@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::backend::{Backend, TestDatabase};
+
 use axum::http::StatusCode;
 use common::{call, call_with, json};
 use minsheng::model::reports::Role;
@@ -12,18 +14,26 @@ use minsheng::model::time::now;
 use minsheng::services::auth::{authenticate, create_token};
 use serde_json::{json, Value};
 
+on_both_backends!(
+    #[tokio::test]
+    moves_are_refused_when_the_case_is_no_longer_what_the_client_saw,
+    #[tokio::test]
+    a_staff_filing_names_the_staff_member_in_the_audit_trail,
+);
+
 struct Setup {
+    _database: TestDatabase,
     app: axum::Router,
     catalog: minsheng::services::Catalog,
     official: String,
     point: geo::Point,
 }
 
-async fn setup() -> Setup {
-    let catalog = common::district_catalog().await;
+async fn setup(backend: Backend) -> Setup {
+    let (catalog, database) = common::backend::district_catalog_on(backend).await;
     let official = create_token(&catalog, Role::Official, None, "热线坐席", now()).await.unwrap().secret;
     let point = common::inside(&catalog.snapshot().data.buildings[5].geometry);
-    Setup { app: common::unlimited_app(catalog.clone()), catalog, official, point }
+    Setup { _database: database, app: common::unlimited_app(catalog.clone()), catalog, official, point }
 }
 
 async fn file(s: &Setup, token: Option<&str>) -> String {
@@ -55,9 +65,8 @@ async fn read(s: &Setup, case: &str) -> (String, usize) {
     (etag, view["history"].as_array().unwrap().len())
 }
 
-#[tokio::test]
-async fn moves_are_refused_when_the_case_is_no_longer_what_the_client_saw() {
-    let s = setup().await;
+async fn moves_are_refused_when_the_case_is_no_longer_what_the_client_saw(backend: Backend) {
+    let s = setup(backend).await;
     let case = file(&s, None).await;
     let (status, headers, text) = call(&s.app, "GET", &format!("/api/reports/{case}"), None, None).await;
     assert_eq!((status, headers["etag"].to_str().unwrap()), (StatusCode::OK, "\"v1\""), "the public view has the ETag too");
@@ -109,9 +118,8 @@ async fn moves_are_refused_when_the_case_is_no_longer_what_the_client_saw() {
     assert_eq!(read(&s, &case).await, ("\"v5\"".to_owned(), 5));
 }
 
-#[tokio::test]
-async fn a_staff_filing_names_the_staff_member_in_the_audit_trail() {
-    let s = setup().await;
+async fn a_staff_filing_names_the_staff_member_in_the_audit_trail(backend: Backend) {
+    let s = setup(backend).await;
     let actor = authenticate(&s.catalog, &s.official).await.unwrap().actor();
     let first_actor = |case: String| {
         let catalog = s.catalog.clone();

@@ -1,7 +1,10 @@
 //! Nothing acknowledged is lost: the server is killed with SIGKILL in the middle of a
-//! burst of submissions, and every report it answered 201 for is there after a restart.
+//! burst of submissions, and every report it answered 201 for is there after a restart, on
+//! SQLite and on PostgreSQL.
 
 mod common;
+
+use common::backend::Backend;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -9,14 +12,17 @@ use std::time::{Duration, Instant};
 
 use common::server::{get_json, request, start};
 
+on_both_backends!(
+    every_acknowledged_report_survives_sigkill,
+);
+
 const CLIENTS: usize = 8;
 /// Kill once this many reports have been acknowledged, while the clients keep sending.
 const KILL_AFTER: usize = 150;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_acknowledged_report_survives_sigkill() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("durable.db").display());
+async fn every_acknowledged_report_survives_sigkill(backend: Backend) {
+    let test_database = common::backend::TestDatabase::new(backend).await;
+    let database = test_database.url.clone();
     // A point inside the demo district, from the same embedded data the server seeds.
     let catalog = common::demo_catalog().await;
     let p = common::inside(&catalog.snapshot().data.buildings[7].geometry);

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::backend::Backend;
+
 use std::collections::HashMap;
 use std::process::Command;
 
@@ -15,6 +17,24 @@ use minsheng::services::reports::history::{import_cases, HistoryFormat, ImportSu
 use minsheng::services::reports::routing::route;
 use minsheng::services::{Catalog, ServiceError};
 use minsheng::store::ReportFilter;
+
+on_both_backends!(
+    #[tokio::test]
+    the_sample_imports_routed_with_deadlines_on_time_flags_and_audit_trails,
+    #[tokio::test]
+    the_same_file_twice_is_refused_naming_the_cases_it_became,
+    #[tokio::test]
+    one_bad_row_among_good_ones_writes_nothing_and_is_named,
+    #[tokio::test]
+    every_check_names_its_row_and_reason,
+    #[tokio::test]
+    long_listings_are_cut_at_a_hundred_with_a_count_of_the_rest,
+    #[tokio::test]
+    geojson_points_import_and_bad_features_are_named,
+    the_cli_imports_the_sample_and_exits_non_zero_on_a_bad_file,
+    #[tokio::test]
+    admins_import_over_http_and_others_may_not,
+);
 
 const SAMPLE: &str = include_str!("../data/samples/hotline_12345.csv");
 const HEADER: &str = "external_id,category,source,description,lon,lat,crs,created_at,state,dispatched_at,resolved_at,closed_at,reporter_name,reporter_phone,photo_url,duplicate_of";
@@ -54,9 +74,8 @@ fn assert_legal_trail(report: &Report, events: &[ReportEvent]) {
     assert_eq!(events.last().unwrap().to_state, Some(report.state), "{case}");
 }
 
-#[tokio::test]
-async fn the_sample_imports_routed_with_deadlines_on_time_flags_and_audit_trails() {
-    let catalog = common::demo_catalog().await;
+async fn the_sample_imports_routed_with_deadlines_on_time_flags_and_audit_trails(backend: Backend) {
+    let (catalog, _database) = common::backend::demo_catalog_on(backend).await;
     let before = total(&catalog).await;
     let summary = import(&catalog, SAMPLE, "hotline_12345.csv").await.unwrap();
     assert_eq!(summary.imported, 26);
@@ -116,9 +135,8 @@ async fn the_sample_imports_routed_with_deadlines_on_time_flags_and_audit_trails
     assert_eq!(overdue, ["12345-2026-1110248", "12345-2026-1114033"]);
 }
 
-#[tokio::test]
-async fn the_same_file_twice_is_refused_naming_the_cases_it_became() {
-    let catalog = common::demo_catalog().await;
+async fn the_same_file_twice_is_refused_naming_the_cases_it_became(backend: Backend) {
+    let (catalog, _database) = common::backend::demo_catalog_on(backend).await;
     let first = import(&catalog, SAMPLE, "hotline_12345.csv").await.unwrap();
     let count = total(&catalog).await;
     let (problems, more) = problems(import(&catalog, SAMPLE, "hotline_12345.csv").await);
@@ -161,9 +179,8 @@ fn row(catalog: &Catalog, b: usize, external_id: &str, changes: &[(&str, &str)])
     fields.iter().map(|(_, v)| if v.contains(',') { format!("\"{v}\"") } else { (*v).to_owned() }).collect::<Vec<_>>().join(",")
 }
 
-#[tokio::test]
-async fn one_bad_row_among_good_ones_writes_nothing_and_is_named() {
-    let catalog = common::demo_catalog().await;
+async fn one_bad_row_among_good_ones_writes_nothing_and_is_named(backend: Backend) {
+    let (catalog, _database) = common::backend::demo_catalog_on(backend).await;
     let count = total(&catalog).await;
     let file = format!("{SAMPLE}{}\n", row(&catalog, 5, "BAD-1", &[("category", "dragons")]));
     let (problems, _) = problems(import(&catalog, &file, "mixed.csv").await);
@@ -177,9 +194,8 @@ async fn one_bad_row_among_good_ones_writes_nothing_and_is_named() {
     assert_eq!(minsheng::http::ApiError::from(error).into_response().status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-#[tokio::test]
-async fn every_check_names_its_row_and_reason() {
-    let catalog = common::demo_catalog().await;
+async fn every_check_names_its_row_and_reason(backend: Backend) {
+    let (catalog, _database) = common::backend::demo_catalog_on(backend).await;
     let earlier = format!("{HEADER}\n{}\n", row(&catalog, 0, "E1", &[("created_at", "2026-09-01")]));
     let existing = import(&catalog, &earlier, "earlier.csv").await.unwrap().case_numbers[0].clone();
     let long = "长".repeat(2_001);
@@ -232,9 +248,8 @@ async fn every_check_names_its_row_and_reason() {
     assert_eq!(problems.len(), cases.len() + 1, "one problem per bad row: {problems:#?}");
 }
 
-#[tokio::test]
-async fn long_listings_are_cut_at_a_hundred_with_a_count_of_the_rest() {
-    let catalog = common::demo_catalog().await;
+async fn long_listings_are_cut_at_a_hundred_with_a_count_of_the_rest(backend: Backend) {
+    let (catalog, _database) = common::backend::demo_catalog_on(backend).await;
     let mut file = format!("{HEADER}\n");
     for i in 0..150 {
         file.push_str(&row(&catalog, i, &format!("C{i}"), &[("category", "dragons")]));
@@ -248,9 +263,8 @@ async fn long_listings_are_cut_at_a_hundred_with_a_count_of_the_rest() {
     assert_eq!((listed.len(), more), (100, 50));
 }
 
-#[tokio::test]
-async fn geojson_points_import_and_bad_features_are_named() {
-    let catalog = common::demo_catalog().await;
+async fn geojson_points_import_and_bad_features_are_named(backend: Backend) {
+    let (catalog, _database) = common::backend::demo_catalog_on(backend).await;
     let snapshot = catalog.snapshot();
     let feature = |b: usize, properties: serde_json::Value| {
         let p = common::inside(&snapshot.data.buildings[b].geometry);
@@ -280,10 +294,10 @@ async fn geojson_points_import_and_bad_features_are_named() {
     assert!(matches!(not_geojson, ServiceError::InvalidParameter { parameter: "file", .. }), "{not_geojson}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_cli_imports_the_sample_and_exits_non_zero_on_a_bad_file() {
+async fn the_cli_imports_the_sample_and_exits_non_zero_on_a_bad_file(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let test_database = common::backend::TestDatabase::new(backend).await;
+    let database = test_database.url.clone();
     let store = minsheng::store::open(&database).await.unwrap();
     Catalog::open(store).await.unwrap().seed_demo_if_empty().await.unwrap();
     let binary = env!("CARGO_BIN_EXE_minsheng");
@@ -308,12 +322,11 @@ async fn the_cli_imports_the_sample_and_exits_non_zero_on_a_bad_file() {
     assert!(stdout.contains("imported 26 cases (received 1, accepted 2, dispatched 1, in_progress 2"), "{stdout}");
 }
 
-#[tokio::test]
-async fn admins_import_over_http_and_others_may_not() {
+async fn admins_import_over_http_and_others_may_not(backend: Backend) {
     use minsheng::model::reports::Role;
     use minsheng::services::auth::create_token;
 
-    let catalog = common::demo_catalog().await;
+    let (catalog, _database) = common::backend::demo_catalog_on(backend).await;
     let app = common::unlimited_app(catalog.clone());
     let admin = create_token(&catalog, Role::Admin, None, "管理员", 0).await.unwrap().secret;
     let official = create_token(&catalog, Role::Official, None, "干部", 0).await.unwrap().secret;

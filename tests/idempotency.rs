@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::backend::{Backend, TestDatabase};
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,9 +22,23 @@ use minsheng::services::auth::create_token;
 use minsheng::services::reports::idempotency::{Idempotency, KEY_LIFETIME_SECONDS};
 use minsheng::services::reports::intake::{self, NewReport};
 use minsheng::services::Catalog;
-use minsheng::store::{SqliteStore, Store};
+use minsheng::store::ReportFilter;
 use serde_json::json;
 use tokio::sync::Barrier;
+
+on_both_backends!(
+    #[tokio::test]
+    a_repeat_answers_with_the_first_case_and_another_request_under_the_key_is_refused,
+    #[tokio::test]
+    replays_use_up_no_rate_limit,
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    concurrent_first_attempts_with_one_key_file_one_case,
+    #[tokio::test]
+    keys_expire_after_24_hours,
+    #[tokio::test]
+    open311_requests_take_the_key_too,
+    retries_after_a_sigkill_file_each_report_once,
+);
 
 const KEY: &str = "0b6f5c3e-8a5e-4f5e-9f7a-2d1c1e0f4a11";
 
@@ -41,9 +57,8 @@ async fn submit(app: &axum::Router, key: &str, token: Option<&str>, body: String
     (status, replayed.is_some(), json(&text))
 }
 
-#[tokio::test]
-async fn a_repeat_answers_with_the_first_case_and_another_request_under_the_key_is_refused() {
-    let catalog = common::district_catalog().await;
+async fn a_repeat_answers_with_the_first_case_and_another_request_under_the_key_is_refused(backend: Backend) {
+    let (catalog, _database) = common::backend::district_catalog_on(backend).await;
     let app = common::unlimited_app(catalog.clone());
     let p = common::inside(&catalog.snapshot().data.buildings[4].geometry);
     let body = json!({"category": "parking", "description": "消防通道被占", "lon": p.x(), "lat": p.y()});
@@ -87,9 +102,8 @@ async fn a_repeat_answers_with_the_first_case_and_another_request_under_the_key_
     assert_eq!(count(&catalog).await, 2);
 }
 
-#[tokio::test]
-async fn replays_use_up_no_rate_limit() {
-    let catalog = common::district_catalog().await;
+async fn replays_use_up_no_rate_limit(backend: Backend) {
+    let (catalog, _database) = common::backend::district_catalog_on(backend).await;
     let settings = minsheng::http::Settings { submissions_per_minute: 2, ..Default::default() };
     let app = minsheng::http::router_with(catalog.clone(), settings);
     let p = common::inside(&catalog.snapshot().data.buildings[4].geometry);
@@ -105,12 +119,10 @@ async fn replays_use_up_no_rate_limit() {
     assert_eq!(count(&catalog).await, 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_first_attempts_with_one_key_file_one_case() {
+async fn concurrent_first_attempts_with_one_key_file_one_case(backend: Backend) {
     // A database file, so the attempts really run on several connections at once.
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("keys.db").display());
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&url).await.unwrap());
+    let database = TestDatabase::new(backend).await;
+    let store = database.store().await;
     let catalog = Catalog::open(store).await.unwrap();
     assert!(catalog.seed_demo_district_if_empty().await.unwrap());
     let app = common::unlimited_app(catalog.clone());
@@ -144,9 +156,8 @@ async fn concurrent_first_attempts_with_one_key_file_one_case() {
     assert_eq!(count(&catalog).await, ROUNDS as u64);
 }
 
-#[tokio::test]
-async fn keys_expire_after_24_hours() {
-    let catalog = common::district_catalog().await;
+async fn keys_expire_after_24_hours(backend: Backend) {
+    let (catalog, _database) = common::backend::district_catalog_on(backend).await;
     let p = common::inside(&catalog.snapshot().data.buildings[4].geometry);
     let new = || NewReport {
         category: Category::Noise,
@@ -177,9 +188,8 @@ async fn keys_expire_after_24_hours() {
     assert_eq!(filed(t0 + KEY_LIFETIME_SECONDS + 2).await, (second, true), "and then finds that one");
 }
 
-#[tokio::test]
-async fn open311_requests_take_the_key_too() {
-    let catalog = common::district_catalog().await;
+async fn open311_requests_take_the_key_too(backend: Backend) {
+    let (catalog, _database) = common::backend::district_catalog_on(backend).await;
     let app = common::unlimited_app(catalog.clone());
     let p = common::inside(&catalog.snapshot().data.buildings[4].geometry);
     let form = |description: &str| format!("service_code=noise&lat={}&long={}&description={description}", p.y(), p.x());
@@ -207,11 +217,9 @@ const KILL_AFTER: usize = 40;
 /// committed without an answer, some never arrived. After a restart each client retries every
 /// request it sent, with its key: each is then filed exactly once, and an answered one comes
 /// back as the case it was answered with.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retries_after_a_sigkill_file_each_report_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("retries.db");
-    let database = format!("sqlite://{}", path.display());
+async fn retries_after_a_sigkill_file_each_report_once(backend: Backend) {
+    let test_database = TestDatabase::new(backend).await;
+    let database = test_database.url.clone();
     let catalog = common::district_catalog().await;
     let p = common::inside(&catalog.snapshot().data.buildings[9].geometry);
 
@@ -278,9 +286,11 @@ async fn retries_after_a_sigkill_file_each_report_once() {
     }
     drop(restarted);
 
-    let db = rusqlite::Connection::open(&path).unwrap();
-    let mut query = db.prepare("SELECT description, COUNT(*) FROM reports WHERE description LIKE '重试测试 %' GROUP BY description").unwrap();
-    let filed: HashMap<String, i64> = query.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect();
+    let mut filed = HashMap::<String, i64>::new();
+    let reports = test_database.store().await.reports(&ReportFilter::default()).await.unwrap();
+    for report in reports.into_iter().filter(|r| r.description.starts_with("重试测试 ")) {
+        *filed.entry(report.description).or_default() += 1;
+    }
     assert_eq!(filed.len(), sent.len(), "every request sent was filed");
     for (key, _) in &sent {
         assert_eq!(filed.get(&format!("重试测试 {key}")), Some(&1), "{key} was filed exactly once");

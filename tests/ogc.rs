@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::backend::{Backend, TestDatabase};
+
 use std::collections::HashMap;
 
 use axum::body::Body;
@@ -12,6 +14,25 @@ use minsheng::index::Snapshot;
 use minsheng::model::{Layer, Record};
 use serde_json::Value;
 use tower::ServiceExt;
+
+on_both_backends!(
+    #[tokio::test]
+    landing_links_resolve_and_conformance_lists_core_and_geojson,
+    #[tokio::test]
+    collections_are_the_seven_layers_with_bboxes_holding_every_feature,
+    #[tokio::test]
+    next_links_walk_every_building_exactly_once,
+    #[tokio::test]
+    bbox_returns_exactly_the_features_that_meet_the_box,
+    #[tokio::test]
+    next_links_keep_the_bbox,
+    #[tokio::test]
+    items_by_id_round_trip_the_geometry,
+    #[tokio::test]
+    unknown_collections_and_features_are_404_json,
+    #[tokio::test]
+    bad_limit_and_bbox_get_a_400_that_names_them,
+);
 
 const COLLECTIONS: [&str; 7] = ["streets", "communities", "grids", "compounds", "buildings", "stations", "walkways"];
 
@@ -38,9 +59,10 @@ async fn get_ok(app: &axum::Router, uri: &str, media_type: &str) -> Value {
     answer.body
 }
 
-async fn app() -> (axum::Router, minsheng::services::Catalog) {
-    let catalog = common::demo_catalog().await;
-    (minsheng::http::router(catalog.clone()), catalog)
+/// The router over the demo on a backend; keep the database as long as the router.
+async fn app(backend: Backend) -> (axum::Router, minsheng::services::Catalog, TestDatabase) {
+    let (catalog, database) = common::backend::demo_catalog_on(backend).await;
+    (minsheng::http::router(catalog.clone()), catalog, database)
 }
 
 fn link<'a>(body: &'a Value, rel: &str) -> Option<&'a str> {
@@ -84,9 +106,8 @@ async fn walk(app: &axum::Router, first: &str) -> Vec<String> {
     ids
 }
 
-#[tokio::test]
-async fn landing_links_resolve_and_conformance_lists_core_and_geojson() {
-    let (app, _) = app().await;
+async fn landing_links_resolve_and_conformance_lists_core_and_geojson(backend: Backend) {
+    let (app, _, _database) = app(backend).await;
     let landing = get_ok(&app, "/ogc", "application/json").await;
     assert!(landing["title"].is_string() && landing["description"].is_string());
     assert_eq!(get_ok(&app, "/ogc/", "application/json").await, landing);
@@ -105,9 +126,8 @@ async fn landing_links_resolve_and_conformance_lists_core_and_geojson() {
     }
 }
 
-#[tokio::test]
-async fn collections_are_the_seven_layers_with_bboxes_holding_every_feature() {
-    let (app, catalog) = app().await;
+async fn collections_are_the_seven_layers_with_bboxes_holding_every_feature(backend: Backend) {
+    let (app, catalog, _database) = app(backend).await;
     let snapshot = catalog.snapshot();
     let list = get_ok(&app, "/ogc/collections", "application/json").await;
     assert_eq!(link(&list, "self"), Some("http://localhost/ogc/collections"));
@@ -143,9 +163,8 @@ async fn collections_are_the_seven_layers_with_bboxes_holding_every_feature() {
     }
 }
 
-#[tokio::test]
-async fn next_links_walk_every_building_exactly_once() {
-    let (app, catalog) = app().await;
+async fn next_links_walk_every_building_exactly_once(backend: Backend) {
+    let (app, catalog, _database) = app(backend).await;
     let snapshot = catalog.snapshot();
     let expected: Vec<String> = snapshot.data.buildings.iter().map(|b| b.id.clone()).collect();
     assert!(expected.len() > 37 * 3, "the walk spans several pages");
@@ -165,9 +184,8 @@ async fn next_links_walk_every_building_exactly_once() {
     assert!(link(&all, "self").unwrap().contains("limit=10000"));
 }
 
-#[tokio::test]
-async fn bbox_returns_exactly_the_features_that_meet_the_box() {
-    let (app, catalog) = app().await;
+async fn bbox_returns_exactly_the_features_that_meet_the_box(backend: Backend) {
+    let (app, catalog, _database) = app(backend).await;
     let snapshot = catalog.snapshot();
     let extent = geometries(&snapshot, Layer::Buildings)
         .iter()
@@ -209,9 +227,8 @@ async fn bbox_returns_exactly_the_features_that_meet_the_box() {
     assert!(some >= 10, "the boxes select proper subsets");
 }
 
-#[tokio::test]
-async fn next_links_keep_the_bbox() {
-    let (app, _) = app().await;
+async fn next_links_keep_the_bbox(backend: Backend) {
+    let (app, _, _database) = app(backend).await;
     let first = get_ok(&app, "/ogc/collections/stations/items?bbox=-180,-90,180,90&limit=2", "application/geo+json").await;
     assert_eq!(link(&first, "next"), Some("http://localhost/ogc/collections/stations/items?limit=2&offset=2&bbox=-180,-90,180,90"));
     // Six numbers (with heights) are accepted; the heights are ignored.
@@ -219,9 +236,8 @@ async fn next_links_keep_the_bbox() {
     assert_eq!(six["features"], first["features"]);
 }
 
-#[tokio::test]
-async fn items_by_id_round_trip_the_geometry() {
-    let (app, catalog) = app().await;
+async fn items_by_id_round_trip_the_geometry(backend: Backend) {
+    let (app, catalog, _database) = app(backend).await;
     let snapshot = catalog.snapshot();
     for layer in COLLECTIONS {
         let layer: Layer = layer.parse().unwrap();
@@ -243,9 +259,8 @@ async fn items_by_id_round_trip_the_geometry() {
     }
 }
 
-#[tokio::test]
-async fn unknown_collections_and_features_are_404_json() {
-    let (app, _) = app().await;
+async fn unknown_collections_and_features_are_404_json(backend: Backend) {
+    let (app, _, _database) = app(backend).await;
     for (uri, named) in [
         ("/ogc/collections/castles", "castles"),
         ("/ogc/collections/contacts", "contacts"),
@@ -263,9 +278,8 @@ async fn unknown_collections_and_features_are_404_json() {
     }
 }
 
-#[tokio::test]
-async fn bad_limit_and_bbox_get_a_400_that_names_them() {
-    let (app, _) = app().await;
+async fn bad_limit_and_bbox_get_a_400_that_names_them(backend: Backend) {
+    let (app, _, _database) = app(backend).await;
     let cases = HashMap::from([
         ("limit=0", "limit"),
         ("limit=-1", "limit"),
@@ -291,7 +305,8 @@ async fn bad_limit_and_bbox_get_a_400_that_names_them() {
 
 #[tokio::test]
 async fn links_are_absolute_on_the_requested_host_and_a_malformed_host_is_refused() {
-    let (app, _) = app().await;
+    // How links are made does not depend on the backend.
+    let (app, _, _database) = app(Backend::Sqlite).await;
     let request = |host: &str| Request::get("/ogc/collections/stations").header(header::HOST, host).body(Body::empty()).unwrap();
     let response = app.clone().oneshot(request("Map.Example:8080")).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);

@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::backend::{Backend, TestDatabase};
+
 use std::sync::Arc;
 
 use axum::http::StatusCode;
@@ -13,9 +15,13 @@ use minsheng::model::reports::{CaseState, Category, Role, Tier};
 use minsheng::model::time::now;
 use minsheng::services::auth::create_token;
 use minsheng::services::Catalog;
-use minsheng::store::{SqliteStore, Store};
 use serde_json::{json, Value};
 use tokio::sync::Barrier;
+
+on_both_backends!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    concurrent_moves_lose_no_update,
+);
 
 /// Cases raced per scenario.
 const CASES: usize = 50;
@@ -24,19 +30,18 @@ struct Setup {
     catalog: Catalog,
     app: axum::Router,
     token: String,
-    _dir: tempfile::TempDir,
+    _database: TestDatabase,
 }
 
 /// The demo district in a database file (several connections, as in production), an
 /// official's token, and the router without the submission limit.
-async fn setup() -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("races.db").display());
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&url).await.unwrap());
+async fn setup(backend: Backend) -> Setup {
+    let database = TestDatabase::new(backend).await;
+    let store = database.store().await;
     let catalog = Catalog::open(store).await.unwrap();
     assert!(catalog.seed_demo_district_if_empty().await.unwrap());
     let token = create_token(&catalog, Role::Official, None, "督办员", now()).await.unwrap().secret;
-    Setup { app: common::unlimited_app(catalog.clone()), catalog, token, _dir: dir }
+    Setup { app: common::unlimited_app(catalog.clone()), catalog, token, _database: database }
 }
 
 /// Files `count` new cases of a category, each at another building.
@@ -135,9 +140,8 @@ fn count(actions: &[String], action: &str) -> usize {
     actions.iter().filter(|a| *a == action).count()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_moves_lose_no_update() {
-    let s = setup().await;
+async fn concurrent_moves_lose_no_update(backend: Backend) {
+    let s = setup(backend).await;
     // Pets start at the lowest tier, so two escalations are both legal one after the other.
     assert_eq!(Category::Pets.default_tier(), Tier::Neighbourhood);
 

@@ -3,9 +3,22 @@
 
 mod common;
 
+use common::backend::Backend;
+
 use axum::http::StatusCode;
 use common::json as json_of;
 use serde_json::{json, Value};
+
+on_both_backends!(
+    #[tokio::test]
+    a_resident_reports_is_routed_sees_duplicates_and_supports,
+    #[tokio::test]
+    bad_reports_get_a_400_naming_the_field_and_write_nothing,
+    #[tokio::test]
+    gcj02_reports_land_on_the_same_building,
+    #[tokio::test]
+    duplicate_hints_are_the_nearest_ten_with_the_count_of_all,
+);
 
 async fn call(app: &axum::Router, method: &str, uri: &str, body: Option<String>) -> (StatusCode, String) {
     let (status, _, text) = common::call(app, method, uri, None, body).await;
@@ -30,9 +43,8 @@ async fn nearby(app: &axum::Router, lon: f64, lat: f64, category: &str) -> Vec<S
 const NAME: &str = "王秘密";
 const PHONE: &str = "13912345678";
 
-#[tokio::test]
-async fn a_resident_reports_is_routed_sees_duplicates_and_supports() {
-    let catalog = common::demo_catalog().await;
+async fn a_resident_reports_is_routed_sees_duplicates_and_supports(backend: Backend) {
+    let (catalog, _database) = common::backend::demo_catalog_on(backend).await;
     let app = common::unlimited_app(catalog.clone());
     let snapshot = catalog.snapshot();
     let building = &snapshot.data.buildings[10];
@@ -97,9 +109,8 @@ async fn a_resident_reports_is_routed_sees_duplicates_and_supports() {
     assert!(!first.to_string().contains(NAME) && !first.to_string().contains(PHONE), "the submit answer leaks");
 }
 
-#[tokio::test]
-async fn bad_reports_get_a_400_naming_the_field_and_write_nothing() {
-    let catalog = common::demo_catalog().await;
+async fn bad_reports_get_a_400_naming_the_field_and_write_nothing(backend: Backend) {
+    let (catalog, _database) = common::backend::demo_catalog_on(backend).await;
     let app = common::unlimited_app(catalog.clone());
     let p = common::inside(&catalog.snapshot().data.buildings[0].geometry);
     let pets_before = nearby(&app, p.x(), p.y(), "pets").await;
@@ -135,9 +146,8 @@ async fn bad_reports_get_a_400_naming_the_field_and_write_nothing() {
     assert_eq!(call(&app, "POST", "/api/reports", Some(too_big)).await.0, StatusCode::PAYLOAD_TOO_LARGE);
 }
 
-#[tokio::test]
-async fn gcj02_reports_land_on_the_same_building() {
-    let catalog = common::demo_catalog().await;
+async fn gcj02_reports_land_on_the_same_building(backend: Backend) {
+    let (catalog, _database) = common::backend::demo_catalog_on(backend).await;
     let app = common::unlimited_app(catalog.clone());
     let building = &catalog.snapshot().data.buildings[42];
     let p = common::inside(&building.geometry);
@@ -151,9 +161,8 @@ async fn gcj02_reports_land_on_the_same_building() {
     assert!(answer["report"]["responder"].as_str().unwrap().contains("议事会"));
 }
 
-#[tokio::test]
-async fn duplicate_hints_are_the_nearest_ten_with_the_count_of_all() {
-    let catalog = common::district_catalog().await;
+async fn duplicate_hints_are_the_nearest_ten_with_the_count_of_all(backend: Backend) {
+    let (catalog, _database) = common::backend::district_catalog_on(backend).await;
     let app = common::unlimited_app(catalog.clone());
     let p = common::inside(&catalog.snapshot().data.buildings[12].geometry);
     // A burst at one place: 15 reports from 0 to 42 m east of the point, one more at 60 m.

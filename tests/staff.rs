@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::backend::{Backend, TestDatabase};
+
 use axum::http::StatusCode;
 use common::{call, json};
 use minsheng::model::reports::{Category, Role};
@@ -13,11 +15,29 @@ use minsheng::services::reports::workflow::{self, Move, Seen};
 use minsheng::services::Catalog;
 use serde_json::{json, Value};
 
+on_both_backends!(
+    #[tokio::test]
+    tokens_are_required_checked_and_scoped_to_the_grid,
+    #[tokio::test]
+    a_case_walks_the_workflow_with_an_audit_trail_and_closes_on_time,
+    #[tokio::test]
+    rejections_need_a_reason_and_duplicates_link_to_the_original,
+    #[tokio::test]
+    escalation_moves_one_tier_up_to_that_tiers_responder,
+    #[tokio::test]
+    officials_see_the_overdue_list_and_on_time_rates_per_area,
+    #[tokio::test]
+    anonymous_submissions_are_limited_per_client_and_staff_are_not,
+    #[tokio::test]
+    token_roles_are_checked_at_creation,
+);
+
 const NAME: &str = "李私密";
 const PHONE: &str = "13800001111";
 
 struct Setup {
     catalog: Catalog,
+    _database: TestDatabase,
     app: axum::Router,
     /// A point inside building 10, and that building's grid.
     point: geo::Point,
@@ -27,8 +47,8 @@ struct Setup {
     official: String,
 }
 
-async fn setup() -> Setup {
-    let catalog = common::demo_catalog().await;
+async fn setup(backend: Backend) -> Setup {
+    let (catalog, database) = common::backend::demo_catalog_on(backend).await;
     let app = common::unlimited_app(catalog.clone());
     let snapshot = catalog.snapshot();
     let building = &snapshot.data.buildings[10];
@@ -51,6 +71,7 @@ async fn setup() -> Setup {
         other_worker: token(Role::GridWorker, Some(other_grid), "隔壁网格员").await,
         official: token(Role::Official, None, "街道干部").await,
         catalog,
+        _database: database,
         app,
         point,
         grid,
@@ -70,9 +91,8 @@ async fn move_to(s: &Setup, token: &str, case: &str, body: Value) -> (StatusCode
     (status, json(&text))
 }
 
-#[tokio::test]
-async fn tokens_are_required_checked_and_scoped_to_the_grid() {
-    let s = setup().await;
+async fn tokens_are_required_checked_and_scoped_to_the_grid(backend: Backend) {
+    let s = setup(backend).await;
     let case = submit(&s, "parking", None).await;
 
     let (status, headers, text) = call(&s.app, "GET", "/api/reports", None, None).await;
@@ -118,9 +138,8 @@ async fn tokens_are_required_checked_and_scoped_to_the_grid() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn a_case_walks_the_workflow_with_an_audit_trail_and_closes_on_time() {
-    let s = setup().await;
+async fn a_case_walks_the_workflow_with_an_audit_trail_and_closes_on_time(backend: Backend) {
+    let s = setup(backend).await;
     let case = submit(&s, "parking", None).await;
 
     let (status, body) = move_to(&s, &s.worker, &case, json!({"to": "dispatched"})).await;
@@ -161,9 +180,8 @@ async fn a_case_walks_the_workflow_with_an_audit_trail_and_closes_on_time() {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
 }
 
-#[tokio::test]
-async fn rejections_need_a_reason_and_duplicates_link_to_the_original() {
-    let s = setup().await;
+async fn rejections_need_a_reason_and_duplicates_link_to_the_original(backend: Backend) {
+    let s = setup(backend).await;
     let first = submit(&s, "pets", None).await;
     let second = submit(&s, "pets", None).await;
     let third = submit(&s, "pets", None).await;
@@ -194,9 +212,8 @@ async fn rejections_need_a_reason_and_duplicates_link_to_the_original() {
     assert_eq!(body["report"]["status"], "closed");
 }
 
-#[tokio::test]
-async fn escalation_moves_one_tier_up_to_that_tiers_responder() {
-    let s = setup().await;
+async fn escalation_moves_one_tier_up_to_that_tiers_responder(backend: Backend) {
+    let s = setup(backend).await;
     let case = submit(&s, "pets", None).await;
     let (_, _, text) = call(&s.app, "GET", &format!("/api/reports/{case}"), Some(&s.worker), None).await;
     let before = json(&text);
@@ -225,9 +242,8 @@ async fn escalation_moves_one_tier_up_to_that_tiers_responder() {
     assert_eq!(status, StatusCode::CONFLICT, "{text}");
 }
 
-#[tokio::test]
-async fn officials_see_the_overdue_list_and_on_time_rates_per_area() {
-    let s = setup().await;
+async fn officials_see_the_overdue_list_and_on_time_rates_per_area(backend: Backend) {
+    let s = setup(backend).await;
     let official = minsheng::services::auth::authenticate(&s.catalog, &s.official).await.unwrap();
     let day = 86_400;
     let t0 = now() - 30 * day;
@@ -286,9 +302,8 @@ async fn officials_see_the_overdue_list_and_on_time_rates_per_area() {
     assert!(rows.as_array().unwrap().iter().all(|r| r["id"] == s.grid.as_str()), "{rows}");
 }
 
-#[tokio::test]
-async fn anonymous_submissions_are_limited_per_client_and_staff_are_not() {
-    let catalog = common::demo_catalog().await;
+async fn anonymous_submissions_are_limited_per_client_and_staff_are_not(backend: Backend) {
+    let (catalog, _database) = common::backend::demo_catalog_on(backend).await;
     let settings = minsheng::http::Settings { submissions_per_minute: 3, ..Default::default() };
     let app = minsheng::http::router_with(catalog.clone(), settings);
     let p = common::inside(&catalog.snapshot().data.buildings[3].geometry);
@@ -322,9 +337,8 @@ async fn anonymous_submissions_are_limited_per_client_and_staff_are_not() {
     assert_eq!(json(&text)["error"]["code"], "body_too_large");
 }
 
-#[tokio::test]
-async fn token_roles_are_checked_at_creation() {
-    let catalog = common::demo_catalog().await;
+async fn token_roles_are_checked_at_creation(backend: Backend) {
+    let (catalog, _database) = common::backend::demo_catalog_on(backend).await;
     let no_grid = create_token(&catalog, Role::GridWorker, None, "x", now()).await.unwrap_err();
     assert!(no_grid.to_string().contains("grid"), "{no_grid}");
     let bad_grid = create_token(&catalog, Role::GridWorker, Some("G-nowhere".into()), "x", now()).await.unwrap_err();

@@ -1,35 +1,467 @@
-//! The store gives back exactly what it was given, for every layer, in a file database.
+//! The `Store` contract: every behaviour the layers above rely on, checked by the same test
+//! functions on SQLite and on PostgreSQL (`sqlite::…` and `postgres::…`).
 
 mod common;
 
-use minsheng::demo::{generate, DemoOptions};
-use minsheng::model::Layer;
-use minsheng::store::{SqliteStore, Store};
+use std::collections::HashMap;
+use std::sync::Arc;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_layer_round_trips_through_a_file_database() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("round-trip.db").display());
+use common::backend::{empty_store_on, Backend, TestDatabase};
+use minsheng::demo::{generate, DemoOptions};
+use minsheng::model::reports::{CaseState, Category, Report, ReportEvent, Role, Source, Tier};
+use minsheng::model::{Dataset, Layer};
+use minsheng::store::{AreaLevel, NearbyQuery, ReportFilter, Store, StoreError, SubmissionKey};
+
+on_both_backends!(
+    every_layer_round_trips_and_survives_reopening,
+    an_import_with_a_broken_reference_writes_nothing,
+    records_are_updated_in_place_by_id,
+    reports_are_numbered_read_back_and_supported,
+    a_workflow_update_needs_the_version_it_read,
+    a_submission_key_files_one_case_only,
+    a_historical_import_is_all_or_nothing,
+    filters_counts_and_closure_statistics_agree_with_the_rows,
+    nearby_open_reports_come_nearest_first,
+    report_changes_follow_every_case_write,
+    tokens_are_stored_found_and_revoked,
+    concurrent_submissions_get_distinct_case_numbers,
+    #[tokio::test]
+    a_store_loads_on_a_single_threaded_runtime,
+);
+
+/// A small district (the demo generator's, 200 buildings) stored in a fresh store.
+async fn district(backend: Backend) -> (Arc<dyn Store>, TestDatabase, Dataset) {
+    let (store, database) = empty_store_on(backend).await;
+    let data = generate(&DemoOptions { buildings: 200, seed: 3 });
+    store.upsert(&data).await.unwrap();
+    (store, database, data)
+}
+
+/// A new resident's report at building `i` of the district.
+fn report(data: &Dataset, i: usize, category: Category, created_at: i64) -> Report {
+    let building = &data.buildings[i % data.buildings.len()];
+    let grid = data.grids.iter().find(|g| g.id == building.grid_id).unwrap();
+    let parent = grid.parent_id.as_ref().and_then(|p| data.grids.iter().find(|g| &g.id == p));
+    let community = data.communities.iter().find(|c| c.id == grid.community_id).unwrap();
+    let p = common::inside(&building.geometry);
+    Report {
+        case_number: String::new(),
+        category,
+        source: Source::Resident,
+        description: format!("测试 {i}"),
+        photo_url: None,
+        reporter_name: Some("王秘密".into()),
+        reporter_phone: Some("13912345678".into()),
+        lon: p.x(),
+        lat: p.y(),
+        building_id: Some(building.id.clone()),
+        compound_id: building.compound_id.clone(),
+        micro_grid_id: parent.map(|_| grid.id.clone()),
+        grid_id: parent.map_or(grid.id.clone(), |p| p.id.clone()),
+        community_id: community.id.clone(),
+        street_id: community.street_id.clone(),
+        tier: category.default_tier(),
+        responder: "物业".into(),
+        responder_phone: None,
+        state: CaseState::Received,
+        duplicate_of: None,
+        supporters: 0,
+        created_at,
+        dispatched_at: None,
+        deadline_at: None,
+        resolved_at: None,
+        closed_at: None,
+        on_time: None,
+        external_id: None,
+        version: 1,
+    }
+}
+
+/// Asserts that a loaded dataset is the one stored, naming the first record that differs.
+fn assert_same(loaded: &Dataset, stored: &Dataset) {
+    fn layer<R: std::fmt::Debug + PartialEq>(name: &str, loaded: &[R], stored: &[R]) {
+        assert_eq!(loaded.len(), stored.len(), "{name}: count");
+        if let Some(i) = (0..loaded.len()).find(|&i| loaded[i] != stored[i]) {
+            panic!("{name}[{i}] differs:\n loaded {:?}\n stored {:?}", loaded[i], stored[i]);
+        }
+    }
+    layer("streets", &loaded.streets, &stored.streets);
+    layer("communities", &loaded.communities, &stored.communities);
+    layer("grids", &loaded.grids, &stored.grids);
+    layer("compounds", &loaded.compounds, &stored.compounds);
+    layer("buildings", &loaded.buildings, &stored.buildings);
+    layer("stations", &loaded.stations, &stored.stations);
+    layer("contacts", &loaded.contacts, &stored.contacts);
+    layer("walkways", &loaded.walkways, &stored.walkways);
+}
+
+fn event(at: i64, action: &str, from: Option<CaseState>, to: Option<CaseState>) -> ReportEvent {
+    ReportEvent { at, actor: "测试".into(), action: action.into(), from_state: from, to_state: to, note: None }
+}
+
+fn submitted(at: i64) -> ReportEvent {
+    event(at, "submit", None, Some(CaseState::Received))
+}
+
+async fn every_layer_round_trips_and_survives_reopening(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
     let data = generate(&DemoOptions { buildings: 1_000, seed: 7 });
-    let store = SqliteStore::open(&url).await.unwrap();
+    let store = database.store().await;
     assert_eq!(store.data_version().await.unwrap(), 0);
     store.upsert(&data).await.unwrap();
     assert_eq!(store.data_version().await.unwrap(), 1);
-    assert_eq!(store.load().await.unwrap(), data);
+    assert_same(&store.load().await.unwrap(), &data);
     for layer in Layer::ALL {
         assert_eq!(store.count(*layer).await.unwrap() as usize, data.count(*layer), "{layer}");
+        let ids = store.ids(*layer).await.unwrap();
+        assert_eq!(ids.len(), data.count(*layer), "{layer}");
+        assert!(data.ids(*layer).iter().all(|id| ids.contains(*id)), "{layer}");
     }
-
-    // Reopening the file (migrations already applied) sees the same data.
+    // Reopening (migrations already applied) sees the same data.
     drop(store);
-    let reopened = SqliteStore::open(&url).await.unwrap();
-    assert_eq!(reopened.load().await.unwrap(), data);
+    let reopened = database.store().await;
+    assert_same(&reopened.load().await.unwrap(), &data);
+    assert_eq!(reopened.data_version().await.unwrap(), 1);
 }
 
-#[tokio::test]
-async fn an_in_memory_store_loads_on_a_single_threaded_runtime() {
-    let store = common::empty_store().await;
+async fn a_store_loads_on_a_single_threaded_runtime(backend: Backend) {
+    let (store, _database) = empty_store_on(backend).await;
     let data = generate(&DemoOptions { buildings: 200, seed: 1 });
     store.upsert(&data).await.unwrap();
-    assert_eq!(store.load().await.unwrap(), data);
+    assert_same(&store.load().await.unwrap(), &data);
+}
+
+async fn an_import_with_a_broken_reference_writes_nothing(backend: Backend) {
+    let (store, _database) = empty_store_on(backend).await;
+    let mut data = generate(&DemoOptions { buildings: 200, seed: 2 });
+    data.buildings[150].grid_id = "no-such-grid".into();
+    assert!(store.upsert(&data).await.is_err());
+    for layer in Layer::ALL {
+        assert_eq!(store.count(*layer).await.unwrap(), 0, "{layer} kept rows of a failed import");
+    }
+    assert_eq!(store.data_version().await.unwrap(), 0);
+}
+
+async fn records_are_updated_in_place_by_id(backend: Backend) {
+    let (store, _database, mut data) = district(backend).await;
+    data.buildings[0].label = "改名 9栋".into();
+    data.buildings[0].has_elevator = !data.buildings[0].has_elevator;
+    let only = Dataset { buildings: vec![data.buildings[0].clone()], ..Dataset::default() };
+    store.upsert(&only).await.unwrap();
+    assert_eq!(store.data_version().await.unwrap(), 2);
+    assert_eq!(store.count(Layer::Buildings).await.unwrap() as usize, data.buildings.len());
+    assert_same(&store.load().await.unwrap(), &data);
+}
+
+async fn reports_are_numbered_read_back_and_supported(backend: Backend) {
+    let (store, _database, data) = district(backend).await;
+    let first = report(&data, 3, Category::Parking, 1_700_000_000);
+    let case = store.insert_report(&first, &submitted(1_700_000_000), None).await.unwrap();
+    assert_eq!(case, "MS00000001");
+    let second = store.insert_report(&report(&data, 4, Category::Pets, 1_700_000_100), &submitted(1_700_000_100), None).await.unwrap();
+    assert_eq!(second, "MS00000002");
+
+    let (stored, events) = store.report(&case).await.unwrap().unwrap();
+    assert_eq!(stored, Report { case_number: case.clone(), ..first.clone() });
+    assert_eq!(events, vec![submitted(1_700_000_000)]);
+    assert!(store.report("MS99999999").await.unwrap().is_none());
+
+    let me_too = event(1_700_000_200, "support", None, None);
+    assert_eq!(store.support_report(&case, &me_too).await.unwrap(), Some(1));
+    assert_eq!(store.support_report(&case, &me_too).await.unwrap(), Some(2));
+    assert_eq!(store.support_report("MS99999999", &me_too).await.unwrap(), None);
+    let (stored, events) = store.report(&case).await.unwrap().unwrap();
+    assert_eq!((stored.supporters, stored.version, events.len()), (2, 3, 3));
+    // A layer write bumps the data version; case writes have their own change feed.
+    assert_eq!(store.data_version().await.unwrap(), 1);
+}
+
+async fn a_workflow_update_needs_the_version_it_read(backend: Backend) {
+    let (store, _database, data) = district(backend).await;
+    let case = store.insert_report(&report(&data, 0, Category::Noise, 1_000), &submitted(1_000), None).await.unwrap();
+    let duplicate = store.insert_report(&report(&data, 0, Category::Noise, 1_100), &submitted(1_100), None).await.unwrap();
+    let (read, _) = store.report(&case).await.unwrap().unwrap();
+    store.support_report(&case, &event(1_200, "support", None, None)).await.unwrap();
+
+    let accepted = Report { state: CaseState::Accepted, tier: Tier::Community, responder: "社区".into(), ..read.clone() };
+    let accept = event(1_300, "accept", Some(CaseState::Received), Some(CaseState::Accepted));
+    assert!(!store.update_report(read.version, &accepted, &accept).await.unwrap(), "a stale version overwrote the row");
+    let (now, events) = store.report(&case).await.unwrap().unwrap();
+    assert_eq!((now.state, now.version, events.len()), (CaseState::Received, 2, 2));
+
+    assert!(store.update_report(now.version, &accepted, &accept).await.unwrap());
+    let (now, events) = store.report(&case).await.unwrap().unwrap();
+    assert_eq!((now.state, now.tier, now.responder.as_str(), now.version), (CaseState::Accepted, Tier::Community, "社区", 3));
+    assert_eq!(now.supporters, 1, "the update kept the supporter it did not know about");
+    assert_eq!(events.last(), Some(&accept));
+
+    let (dup, _) = store.report(&duplicate).await.unwrap().unwrap();
+    let marked = Report { state: CaseState::Duplicate, duplicate_of: Some(case.clone()), ..dup.clone() };
+    let mark = event(1_400, "mark_duplicate", Some(CaseState::Received), Some(CaseState::Duplicate));
+    assert!(store.update_report(dup.version, &marked, &mark).await.unwrap());
+    assert_eq!(store.report(&duplicate).await.unwrap().unwrap().0.duplicate_of, Some(case));
+    assert!(!store.update_report(1, &Report { case_number: "MS99999999".into(), ..marked }, &mark).await.unwrap());
+}
+
+async fn a_submission_key_files_one_case_only(backend: Backend) {
+    let (store, _database, data) = district(backend).await;
+    let key = |created_at: i64, forget_before: i64, fingerprint: u8| SubmissionKey {
+        key: "client-key-1".into(),
+        fingerprint: [fingerprint; 32],
+        created_at,
+        forget_before,
+    };
+    let first = store.insert_report(&report(&data, 1, Category::Parking, 5_000), &submitted(5_000), Some(&key(5_000, 0, 7))).await.unwrap();
+    assert_eq!(store.submission_key("client-key-1", 4_000).await.unwrap(), Some((first.clone(), [7; 32])));
+    assert_eq!(store.submission_key("client-key-1", 6_000).await.unwrap(), None, "an expired key was found");
+    assert_eq!(store.submission_key("other", 0).await.unwrap(), None);
+
+    let again = store.insert_report(&report(&data, 2, Category::Parking, 5_001), &submitted(5_001), Some(&key(5_001, 0, 8))).await;
+    assert!(matches!(again, Err(StoreError::KeyTaken(ref k)) if k == "client-key-1"), "{again:?}");
+    assert_eq!(store.count_reports(&ReportFilter::default()).await.unwrap(), 1, "a refused submission wrote its case");
+    assert_eq!(store.report_changes(0).await.unwrap().0.len(), 1);
+
+    // Once expired, the key is deleted by the next keyed submission and may be used again;
+    // the case numbers stay without a gap.
+    let later = store.insert_report(&report(&data, 2, Category::Pets, 99_000), &submitted(99_000), Some(&key(99_000, 90_000, 9))).await.unwrap();
+    assert_eq!(later, "MS00000002");
+    assert_eq!(store.submission_key("client-key-1", 0).await.unwrap(), Some((later, [9; 32])));
+}
+
+/// Historical cases: the second with a case of the same batch as its duplicate.
+fn history(data: &Dataset, prefix: &str) -> Vec<(Report, Vec<ReportEvent>)> {
+    let mut closed = report(data, 5, Category::Sanitation, 10_000);
+    closed.source = Source::Hotline12345;
+    closed.external_id = Some(format!("{prefix}-1"));
+    closed.state = CaseState::Closed;
+    closed.dispatched_at = Some(10_100);
+    closed.deadline_at = Some(20_000);
+    closed.resolved_at = Some(15_000);
+    closed.closed_at = Some(16_000);
+    closed.on_time = Some(true);
+    closed.supporters = 4;
+    let mut dup = report(data, 6, Category::Sanitation, 10_500);
+    dup.external_id = Some(format!("{prefix}-2"));
+    dup.state = CaseState::Duplicate;
+    dup.duplicate_of = Some(format!("{prefix}-1"));
+    let events = |r: &Report| vec![submitted(r.created_at), event(r.created_at + 1, "import", None, Some(r.state))];
+    vec![(closed.clone(), events(&closed)), (dup.clone(), events(&dup))]
+}
+
+async fn a_historical_import_is_all_or_nothing(backend: Backend) {
+    let (store, _database, data) = district(backend).await;
+    store.insert_report(&report(&data, 0, Category::Noise, 1_000), &submitted(1_000), None).await.unwrap();
+    let batch = history(&data, "12345");
+    let cases = store.insert_reports(&batch).await.unwrap();
+    assert_eq!(cases, vec!["MS00000002".to_owned(), "MS00000003".to_owned()]);
+    let (closed, events) = store.report(&cases[0]).await.unwrap().unwrap();
+    assert_eq!(closed, Report { case_number: cases[0].clone(), ..batch[0].0.clone() });
+    assert_eq!(events, batch[0].1);
+    let (dup, _) = store.report(&cases[1]).await.unwrap().unwrap();
+    assert_eq!(dup.duplicate_of.as_deref(), Some(cases[0].as_str()), "the external id resolved to the case number");
+
+    let ids = vec!["12345-1".to_owned(), "12345-2".to_owned(), "unknown".to_owned()];
+    let stored = store.stored_external_ids(&ids).await.unwrap();
+    assert_eq!(stored, HashMap::from([("12345-1".to_owned(), cases[0].clone()), ("12345-2".to_owned(), cases[1].clone())]));
+
+    // A batch repeating a stored external id is refused whole, the new case too.
+    let mut repeat = history(&data, "new");
+    repeat[1].0.external_id = Some("12345-1".into());
+    repeat[1].0.duplicate_of = None;
+    let refused = store.insert_reports(&repeat).await;
+    assert!(matches!(refused, Err(StoreError::DuplicateExternalId(_))), "{refused:?}");
+    assert_eq!(store.count_reports(&ReportFilter::default()).await.unwrap(), 3);
+    assert!(store.stored_external_ids(&["new-1".to_owned()]).await.unwrap().is_empty());
+}
+
+/// Files 40 cases over a few categories, times and states.
+async fn mixed_cases(store: &Arc<dyn Store>, data: &Dataset) -> Vec<Report> {
+    let categories = [Category::Parking, Category::Pets, Category::Noise, Category::SafetyHazard];
+    let mut cases = Vec::new();
+    for i in 0..40 {
+        let mut r = report(data, i * 7, categories[i % 4], 1_000 + (i as i64 * 37) % 400);
+        r.external_id = Some(format!("x{i}"));
+        match i % 5 {
+            0 => {
+                r.state = CaseState::Dispatched;
+                r.dispatched_at = Some(r.created_at);
+                r.deadline_at = Some(r.created_at + 100 * (i as i64 % 3));
+            }
+            1 => {
+                r.state = CaseState::Closed;
+                r.resolved_at = Some(r.created_at + 10);
+                r.closed_at = Some(r.created_at + 20);
+                r.on_time = Some(i % 2 == 0);
+            }
+            2 => r.state = CaseState::InProgress,
+            _ => {}
+        }
+        cases.push((r, vec![submitted(1_000)]));
+    }
+    store.insert_reports(&cases).await.unwrap();
+    store.reports(&ReportFilter::default()).await.unwrap()
+}
+
+async fn filters_counts_and_closure_statistics_agree_with_the_rows(backend: Backend) {
+    let (store, _database, data) = district(backend).await;
+    let all = mixed_cases(&store, &data).await;
+    assert_eq!(all.len(), 40);
+    assert!(all.windows(2).all(|w| (w[0].created_at, &w[0].case_number) >= (w[1].created_at, &w[1].case_number)), "newest first");
+    let grid = all[3].grid_id.clone();
+    let filters = [
+        ReportFilter { categories: vec![Category::Parking, Category::Noise], ..ReportFilter::default() },
+        ReportFilter { states: vec![CaseState::Closed], grid_id: Some(grid.clone()), ..ReportFilter::default() },
+        ReportFilter { created_from: Some(1_100), created_before: Some(1_300), oldest_first: true, ..ReportFilter::default() },
+        ReportFilter { overdue_at: Some(1_250), ..ReportFilter::default() },
+        ReportFilter { case_numbers: vec![all[0].case_number.clone(), all[9].case_number.clone()], ..ReportFilter::default() },
+        ReportFilter { community_id: Some(all[0].community_id.clone()), limit: Some(5), offset: 3, ..ReportFilter::default() },
+    ];
+    for filter in &filters {
+        let selects = |r: &Report| {
+            (filter.case_numbers.is_empty() || filter.case_numbers.contains(&r.case_number))
+                && (filter.categories.is_empty() || filter.categories.contains(&r.category))
+                && (filter.states.is_empty() || filter.states.contains(&r.state))
+                && filter.grid_id.as_ref().is_none_or(|g| g == &r.grid_id)
+                && filter.community_id.as_ref().is_none_or(|c| c == &r.community_id)
+                && filter.created_from.is_none_or(|t| r.created_at >= t)
+                && filter.created_before.is_none_or(|t| r.created_at < t)
+                && filter.overdue_at.is_none_or(|t| {
+                    matches!(r.state, CaseState::Dispatched | CaseState::InProgress) && r.deadline_at.is_some_and(|d| d < t)
+                })
+        };
+        let mut expected: Vec<Report> = all.iter().filter(|r| selects(r)).cloned().collect();
+        let total = expected.len() as u64;
+        if filter.overdue_at.is_some() {
+            expected.sort_by_key(|r| (r.deadline_at, r.case_number.clone()));
+        } else if filter.oldest_first {
+            expected.reverse();
+        }
+        let expected: Vec<Report> =
+            expected.into_iter().skip(filter.offset as usize).take(filter.limit.map_or(usize::MAX, |l| l as usize)).collect();
+        assert_eq!(store.reports(filter).await.unwrap(), expected, "{filter:?}");
+        assert_eq!(store.count_reports(filter).await.unwrap(), total, "{filter:?}");
+    }
+
+    let counts = store.closure_counts(AreaLevel::Grid, &ReportFilter::default(), 1_250).await.unwrap();
+    assert_eq!(counts.iter().map(|c| c.total).sum::<u64>(), 40);
+    let mine = counts.iter().find(|c| c.area_id == grid).unwrap();
+    let in_grid: Vec<&Report> = all.iter().filter(|r| r.grid_id == grid).collect();
+    let n = |f: &dyn Fn(&Report) -> bool| in_grid.iter().filter(|r| f(r)).count() as u64;
+    assert_eq!(mine.total, in_grid.len() as u64);
+    assert_eq!(mine.open, n(&|r| matches!(r.state, CaseState::Received | CaseState::Accepted | CaseState::Dispatched | CaseState::InProgress)));
+    assert_eq!(mine.overdue, n(&|r| matches!(r.state, CaseState::Dispatched | CaseState::InProgress) && r.deadline_at.is_some_and(|d| d < 1_250)));
+    assert_eq!(mine.closed, n(&|r| r.state == CaseState::Closed));
+    assert_eq!(mine.on_time, n(&|r| r.state == CaseState::Closed && r.on_time == Some(true)));
+    assert_eq!(mine.late, n(&|r| r.state == CaseState::Closed && r.on_time == Some(false)));
+    let streets = store.closure_counts(AreaLevel::Street, &ReportFilter::default(), 1_250).await.unwrap();
+    assert_eq!(streets.iter().map(|c| c.total).sum::<u64>(), 40);
+    assert!(counts.windows(2).all(|w| w[0].area_id < w[1].area_id), "ordered by area");
+}
+
+async fn nearby_open_reports_come_nearest_first(backend: Backend) {
+    let (store, _database, data) = district(backend).await;
+    let centre = report(&data, 0, Category::Parking, 2_000);
+    let metres_east = |m: f64| m / (111_195.08 * centre.lat.to_radians().cos());
+    let mut filed = Vec::new();
+    for (i, (metres, category, state)) in [
+        (30.0, Category::Parking, CaseState::Received),
+        (10.0, Category::Parking, CaseState::Dispatched),
+        (45.0, Category::Parking, CaseState::Received),
+        (80.0, Category::Parking, CaseState::Received),
+        (5.0, Category::Pets, CaseState::Received),
+        (20.0, Category::Parking, CaseState::Closed),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = Report { lon: centre.lon + metres_east(metres), state, category, external_id: Some(format!("n{i}")), ..centre.clone() };
+        filed.push(store.insert_reports(&[(r, vec![submitted(2_000)])]).await.unwrap().remove(0));
+    }
+    let query = NearbyQuery {
+        category: Category::Parking,
+        lon: centre.lon,
+        lat: centre.lat,
+        radius_m: 50.0,
+        created_from: 1_000,
+        except: None,
+        limit: 2,
+    };
+    let (near, total) = store.open_reports_near(&query).await.unwrap();
+    assert_eq!(total, 3, "open parking cases within 50 m");
+    assert_eq!(near.iter().map(|r| r.case_number.clone()).collect::<Vec<_>>(), vec![filed[1].clone(), filed[0].clone()]);
+    let except = NearbyQuery { except: Some(&filed[1]), limit: 10, ..query.clone() };
+    let (near, total) = store.open_reports_near(&except).await.unwrap();
+    assert_eq!((total, near.len()), (2, 2));
+    let too_old = NearbyQuery { created_from: 3_000, ..query };
+    assert_eq!(store.open_reports_near(&too_old).await.unwrap().1, 0);
+}
+
+async fn report_changes_follow_every_case_write(backend: Backend) {
+    let (store, _database, data) = district(backend).await;
+    assert_eq!(store.report_changes(0).await.unwrap(), (Vec::new(), 0));
+    let a = store.insert_report(&report(&data, 0, Category::Noise, 1_000), &submitted(1_000), None).await.unwrap();
+    store.insert_report(&report(&data, 1, Category::Pets, 1_001), &submitted(1_001), None).await.unwrap();
+    let (rows, last) = store.report_changes(0).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!((rows[0].category, rows[0].state, rows[0].created_at), (Category::Noise, CaseState::Received, 1_000));
+    assert_eq!(store.report_changes(last).await.unwrap(), (Vec::new(), last));
+
+    let (read, _) = store.report(&a).await.unwrap().unwrap();
+    let accepted = Report { state: CaseState::Accepted, ..read.clone() };
+    store.update_report(read.version, &accepted, &event(1_100, "accept", Some(CaseState::Received), Some(CaseState::Accepted))).await.unwrap();
+    let (rows, after) = store.report_changes(last).await.unwrap();
+    assert!(after > last);
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].id, rows[0].state), (1, CaseState::Accepted));
+}
+
+async fn tokens_are_stored_found_and_revoked(backend: Backend) {
+    let (store, _database, data) = district(backend).await;
+    let grid = data.grids[0].id.clone();
+    let official = store.insert_token(&[1; 32], Role::Official, None, "督办员", 100).await.unwrap();
+    let worker = store.insert_token(&[2; 32], Role::GridWorker, Some(&grid), "网格员 张伟", 200).await.unwrap();
+    assert!(worker > official);
+    let found = store.token(&[2; 32]).await.unwrap().unwrap();
+    assert_eq!((found.id, found.role, found.grid_id.as_deref(), found.label.as_str()), (worker, Role::GridWorker, Some(grid.as_str()), "网格员 张伟"));
+    assert!(store.token(&[3; 32]).await.unwrap().is_none());
+    assert!(store.insert_token(&[1; 32], Role::Admin, None, "same secret", 300).await.is_err(), "two tokens share a hash");
+
+    assert!(store.revoke_token(official, 400).await.unwrap());
+    assert!(!store.revoke_token(official, 500).await.unwrap(), "revoked twice");
+    assert!(!store.revoke_token(999, 500).await.unwrap());
+    let all = store.tokens().await.unwrap();
+    assert_eq!(all.iter().map(|t| (t.id, t.revoked_at)).collect::<Vec<_>>(), vec![(official, Some(400)), (worker, None)]);
+}
+
+async fn concurrent_submissions_get_distinct_case_numbers(backend: Backend) {
+    let (store, _database, data) = district(backend).await;
+    let data = Arc::new(data);
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let (store, data) = (store.clone(), data.clone());
+            tokio::spawn(async move {
+                let key = SubmissionKey { key: format!("k{}", i % 20), fingerprint: [0; 32], created_at: 1, forget_before: 0 };
+                let filed = store.insert_report(&report(&data, i, Category::Parking, 1_000), &submitted(1_000), Some(&key)).await;
+                (filed, store.support_report("MS00000001", &event(1_001, "support", None, None)).await.unwrap())
+            })
+        })
+        .collect();
+    let mut cases = Vec::new();
+    let mut supports = 0;
+    for task in tasks {
+        let (filed, supported) = task.await.unwrap();
+        match filed {
+            Ok(case) => cases.push(case),
+            Err(StoreError::KeyTaken(_)) => {}
+            Err(other) => panic!("{other}"),
+        }
+        supports += u32::from(supported.is_some());
+    }
+    assert_eq!(cases.len(), 20, "one case per key");
+    cases.sort();
+    cases.dedup();
+    assert_eq!(cases.len(), 20, "two submissions got the same case number");
+    let first = store.report("MS00000001").await.unwrap().unwrap();
+    assert_eq!(first.0.supporters, supports, "a supporter was lost");
+    assert_eq!(first.1.len() as u32, 1 + supports);
 }

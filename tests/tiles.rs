@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::backend::Backend;
+
 use std::f64::consts::PI;
 use std::io::Read;
 
@@ -12,6 +14,11 @@ use geo::{BoundingRect, CoordsIter};
 use http_body_util::BodyExt;
 use mvt_reader::feature::Value;
 use tower::ServiceExt;
+
+on_both_backends!(
+    #[tokio::test]
+    empty_gzip_etag_and_bad_coordinates,
+);
 
 struct Answer {
     status: StatusCode,
@@ -146,9 +153,8 @@ async fn each_compound_is_labelled_in_exactly_one_tile() {
     assert_eq!(labels, expected);
 }
 
-#[tokio::test]
-async fn empty_gzip_etag_and_bad_coordinates() {
-    let catalog = common::demo_catalog().await;
+async fn empty_gzip_etag_and_bad_coordinates(backend: Backend) {
+    let (catalog, _database) = common::backend::demo_catalog_on(backend).await;
     let app = minsheng::http::router(catalog.clone());
     // The tile at the antimeridian holds nothing.
     let empty = get(&app, "/tiles/buildings/15/0/0.mvt", &[]).await;

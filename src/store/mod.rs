@@ -1,13 +1,15 @@
 //! Persistence: the only place with SQL. The database is the source of truth; the
 //! in-memory index is rebuilt from [`Store::load`].
 //!
-//! Layers above talk to `dyn Store`, so a PostgreSQL backend can be added beside
-//! [`sqlite::SqliteStore`] without touching them.
+//! Layers above talk to `dyn Store`: [`SqliteStore`] (the embedded default) and
+//! [`PostgresStore`] (PostgreSQL/PostGIS) behave the same, checked by one contract suite.
 
 mod geometry;
+mod postgres;
 mod sqlite;
 
 pub use geometry::{decode_geometry, encode_geometry};
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use std::collections::{HashMap, HashSet};
@@ -18,14 +20,17 @@ use async_trait::async_trait;
 use crate::model::reports::{CaseState, Category, Report, ReportEvent, ReportRow, Role, StaffToken};
 use crate::model::{Dataset, Layer};
 
+/// A driver's error, kept as the `source` of a [`StoreError`] without naming its type.
+pub type DriverError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Errors of every backend, in the backends' common words: no variant names a driver's
+/// type, so the layers above do not depend on which database is in use.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("database read failed: {0}")]
-    Read(#[from] rusqlite::Error),
+    Database(#[source] DriverError),
     #[error("database migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(#[source] DriverError),
     #[error("stored {layer} record {id:?} is corrupt: {reason}")]
     Corrupt { layer: Layer, id: String, reason: String },
     #[error("stored report {case} is corrupt: {reason}")]
@@ -34,10 +39,29 @@ pub enum StoreError {
     CorruptToken { id: i64, reason: String },
     #[error("the import repeats cases already stored: {0}")]
     DuplicateExternalId(String),
-    #[error("unsupported database URL {0:?}: only sqlite: URLs are supported in this build")]
+    #[error("unsupported database URL {0:?}: use sqlite:… or postgres://…")]
     UnsupportedUrl(String),
     #[error("submission key {0:?} is stored already")]
     KeyTaken(String),
+}
+
+// The drivers' errors convert at the `?` inside the backends; the enum itself stays neutral.
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> StoreError {
+        StoreError::Database(Box::new(error))
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> StoreError {
+        StoreError::Database(Box::new(error))
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(error: sqlx::migrate::MigrateError) -> StoreError {
+        StoreError::Migrate(Box::new(error))
+    }
 }
 
 /// What a storage backend must do for the layers above it.
@@ -254,6 +278,8 @@ pub struct ClosureCounts {
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::open(url).await?))
     } else {
         Err(StoreError::UnsupportedUrl(url.to_owned()))
     }

@@ -1,6 +1,7 @@
 //! Shared test setup: a catalog over a fresh in-memory database with the demo district.
 #![allow(dead_code)]
 
+pub mod backend;
 pub mod server;
 
 use std::sync::Arc;

@@ -43,7 +43,7 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(30));
         if let Some(parent) = options.get_filename().parent()
             && !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(Box::new(e)))?;
             }
         // An in-memory database lives per connection: keep exactly one.
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
@@ -54,7 +54,7 @@ impl SqliteStore {
             .max_lifetime(None)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(SqliteStore { pool })
     }
 }

@@ -1,6 +1,10 @@
 //! Bulk reads for rebuilding the index. sqlx hands rows one by one across a channel, about
 //! 4 µs a building row; reading through the connection's own SQLite handle with rusqlite
 //! borrows each value in place and is several times faster. Layers load in parallel.
+//! Borrowing the pooled handle (the one `unsafe` below) is kept rather than opening separate
+//! rusqlite connections by path: those would read the same file as fast, but an in-memory
+//! database is shared between connections only through SQLite's shared cache, whose table
+//! locks fail a read at once (SQLITE_LOCKED, no busy wait) while a write is open.
 
 use std::str::FromStr;
 

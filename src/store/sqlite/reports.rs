@@ -335,7 +335,7 @@ pub async fn insert_many(pool: &SqlitePool, cases: &[(Report, Vec<ReportEvent>)]
             sqlx::Error::Database(db) if db.message().contains("reports.external_id") => {
                 StoreError::DuplicateExternalId(db.message().to_owned())
             }
-            other => StoreError::Database(other),
+            other => other.into(),
         })?;
     }
     // Resolve duplicate links now that every case has a row: a case of the same batch can

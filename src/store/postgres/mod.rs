@@ -1,0 +1,262 @@
+//! The production backend: PostgreSQL with PostGIS. Geometry lives in PostGIS columns (SRID
+//! 4326) so GIS tools read the tables directly; it crosses the wire as WKB both ways.
+//! Behaves exactly as [`super::SqliteStore`]: the contract suite runs on both.
+
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use futures_util::TryStreamExt;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::query_builder::Separated;
+use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres, QueryBuilder};
+
+mod nearby;
+mod read;
+mod reports;
+mod tokens;
+
+use super::geometry::encode_wkb;
+use super::{AreaLevel, ClosureCounts, NearbyQuery, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey};
+use crate::model::reports::{Report, ReportEvent, ReportRow, Role, StaffToken};
+use crate::model::{ContactScope, Dataset, Layer, Record};
+
+/// Rows per multi-row INSERT: 10 columns × 1,000 stays well under PostgreSQL's 65,535 bind
+/// parameters, and statement overhead stops mattering.
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// Connections per process: enough for the parallel layer load (one per layer) and a few
+/// requests beside it, without crowding the server's default of 100 when several run.
+const MAX_CONNECTIONS: u32 = 10;
+
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://user@host:port/dbname`), which must exist, and applies
+    /// pending migrations (the first creates the `postgis` extension if it is missing).
+    pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new().max_connections(MAX_CONNECTIONS).connect_with(options).await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PostgresStore { pool })
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn pool_status(&self) -> Option<PoolStatus> {
+        Some(PoolStatus { size: self.pool.size(), idle: self.pool.num_idle(), max: self.pool.options().get_max_connections() })
+    }
+
+    async fn upsert(&self, data: &Dataset) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // Micro-grids may precede their parent grid in a file; check references at commit.
+        sqlx::query("SET CONSTRAINTS ALL DEFERRED").execute(&mut *tx).await?;
+        upsert_rows(&mut tx, "streets", &["name"], &data.streets, |row, r| {
+            row.push_bind(r.name.clone());
+        })
+        .await?;
+        upsert_rows(&mut tx, "communities", &["name", "street_id"], &data.communities, |row, r| {
+            row.push_bind(r.name.clone()).push_bind(r.street_id.clone());
+        })
+        .await?;
+        upsert_rows(&mut tx, "grids", &["name", "level", "community_id", "parent_id", "households"], &data.grids, |row, r| {
+            row.push_bind(r.name.clone())
+                .push_bind(r.level.as_str())
+                .push_bind(r.community_id.clone())
+                .push_bind(r.parent_id.clone())
+                .push_bind(i64::from(r.households));
+        })
+        .await?;
+        upsert_rows(
+            &mut tx,
+            "compounds",
+            &["name", "kind", "property_company", "households", "community_id"],
+            &data.compounds,
+            |row, r| {
+                row.push_bind(r.name.clone())
+                    .push_bind(r.kind.as_str())
+                    .push_bind(r.property_company.clone())
+                    .push_bind(i64::from(r.households))
+                    .push_bind(r.community_id.clone());
+            },
+        )
+        .await?;
+        upsert_rows(
+            &mut tx,
+            "buildings",
+            &["label", "compound_id", "grid_id", "floors", "units", "households", "population", "has_elevator"],
+            &data.buildings,
+            |row, r| {
+                row.push_bind(r.label.clone())
+                    .push_bind(r.compound_id.clone())
+                    .push_bind(r.grid_id.clone())
+                    .push_bind(i64::from(r.floors))
+                    .push_bind(i64::from(r.units))
+                    .push_bind(i64::from(r.households))
+                    .push_bind(i64::from(r.population))
+                    .push_bind(r.has_elevator);
+            },
+        )
+        .await?;
+        upsert_rows(
+            &mut tx,
+            "stations",
+            &["name", "kind", "level", "opening_hours", "phone", "community_id"],
+            &data.stations,
+            |row, r| {
+                row.push_bind(r.name.clone())
+                    .push_bind(r.kind.as_str())
+                    .push_bind(r.level.as_str())
+                    .push_bind(r.opening_hours.clone())
+                    .push_bind(r.phone.clone())
+                    .push_bind(r.community_id.clone());
+            },
+        )
+        .await?;
+        let mut contact_columns = vec!["role", "name", "phone"];
+        contact_columns.extend(ContactScope::PROPERTIES);
+        upsert_rows(&mut tx, "contacts", &contact_columns, &data.contacts, |row, r| {
+            row.push_bind(r.role.as_str()).push_bind(r.name.clone()).push_bind(r.phone.clone());
+            // One column per scope kind; exactly one is set (the table CHECKs it).
+            for property in ContactScope::PROPERTIES {
+                row.push_bind((property == r.scope.property()).then(|| r.scope.id().to_owned()));
+            }
+        })
+        .await?;
+        upsert_rows(&mut tx, "walkways", &["kind", "name"], &data.walkways, |row, r| {
+            row.push_bind(r.kind.clone()).push_bind(r.name.clone());
+        })
+        .await?;
+        sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'data_version'").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn ids(&self, layer: Layer) -> Result<HashSet<String>, StoreError> {
+        let sql = format!("SELECT id FROM {}", table(layer));
+        let ids = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql)).fetch(&self.pool).try_collect().await?;
+        Ok(ids)
+    }
+
+    async fn load(&self) -> Result<Dataset, StoreError> {
+        read::load(&self.pool).await
+    }
+
+    async fn data_version(&self) -> Result<i64, StoreError> {
+        let version = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'data_version'").fetch_one(&self.pool).await?;
+        Ok(version)
+    }
+
+    async fn count(&self, layer: Layer) -> Result<u64, StoreError> {
+        let sql = format!("SELECT COUNT(*) FROM {}", table(layer));
+        let count: i64 = sqlx::query_scalar(AssertSqlSafe(sql)).fetch_one(&self.pool).await?;
+        Ok(count as u64)
+    }
+
+    async fn insert_report(&self, report: &Report, event: &ReportEvent, key: Option<&SubmissionKey>) -> Result<String, StoreError> {
+        reports::insert(&self.pool, report, event, key).await
+    }
+
+    async fn submission_key(&self, key: &str, since: i64) -> Result<Option<(String, [u8; 32])>, StoreError> {
+        reports::submission_key(&self.pool, key, since).await
+    }
+
+    async fn report(&self, case_number: &str) -> Result<Option<(Report, Vec<ReportEvent>)>, StoreError> {
+        reports::get(&self.pool, case_number).await
+    }
+
+    async fn open_reports_near(&self, query: &NearbyQuery<'_>) -> Result<(Vec<Report>, u64), StoreError> {
+        nearby::open_near(&self.pool, query).await
+    }
+
+    async fn support_report(&self, case_number: &str, event: &ReportEvent) -> Result<Option<u32>, StoreError> {
+        reports::support(&self.pool, case_number, event).await
+    }
+
+    async fn reports(&self, filter: &ReportFilter) -> Result<Vec<Report>, StoreError> {
+        reports::list(&self.pool, filter).await
+    }
+
+    async fn count_reports(&self, filter: &ReportFilter) -> Result<u64, StoreError> {
+        reports::count(&self.pool, filter).await
+    }
+
+    async fn update_report(&self, read_version: u32, report: &Report, event: &ReportEvent) -> Result<bool, StoreError> {
+        reports::update(&self.pool, read_version, report, event).await
+    }
+
+    async fn insert_reports(&self, cases: &[(Report, Vec<ReportEvent>)]) -> Result<Vec<String>, StoreError> {
+        reports::insert_many(&self.pool, cases).await
+    }
+
+    async fn stored_external_ids(&self, ids: &[String]) -> Result<HashMap<String, String>, StoreError> {
+        reports::stored_external_ids(&self.pool, ids).await
+    }
+
+    async fn closure_counts(&self, level: AreaLevel, filter: &ReportFilter, now: i64) -> Result<Vec<ClosureCounts>, StoreError> {
+        reports::closure_counts(&self.pool, level, filter, now).await
+    }
+
+    async fn report_changes(&self, after_event: i64) -> Result<(Vec<ReportRow>, i64), StoreError> {
+        read::report_rows(&self.pool, after_event).await
+    }
+
+    async fn insert_token(&self, hash: &[u8; 32], role: Role, grid_id: Option<&str>, label: &str, now: i64) -> Result<i64, StoreError> {
+        tokens::insert(&self.pool, hash, role, grid_id, label, now).await
+    }
+
+    async fn token(&self, hash: &[u8; 32]) -> Result<Option<StaffToken>, StoreError> {
+        tokens::by_hash(&self.pool, hash).await
+    }
+
+    async fn tokens(&self) -> Result<Vec<StaffToken>, StoreError> {
+        tokens::all(&self.pool).await
+    }
+
+    async fn revoke_token(&self, id: i64, now: i64) -> Result<bool, StoreError> {
+        tokens::revoke(&self.pool, id, now).await
+    }
+}
+
+/// The table holding a layer. Table names are the layer words from a closed enum, so SQL
+/// built with them (wrapped in `AssertSqlSafe`) carries no caller text.
+fn table(layer: Layer) -> &'static str {
+    layer.as_str()
+}
+
+/// Inserts records in multi-row statements; a record whose id exists is updated in place,
+/// so ids (and rows that reference them) stay stable across re-imports. `bind` binds
+/// `columns`; the geometry, for layers that have one, is bound here as WKB.
+async fn upsert_rows<R: Record>(
+    conn: &mut PgConnection,
+    table: &str,
+    columns: &[&str],
+    records: &[R],
+    mut bind: impl FnMut(&mut Separated<'_, Postgres, &'static str>, &R),
+) -> Result<(), StoreError> {
+    let Some(first) = records.first() else { return Ok(()) };
+    let mut columns = columns.to_vec();
+    let with_geometry = first.geometry().is_some();
+    if with_geometry {
+        columns.push("geometry");
+    }
+    let insert = format!("INSERT INTO {table} (id, {}) ", columns.join(", "));
+    let update = columns.iter().map(|c| format!("{c} = excluded.{c}")).collect::<Vec<_>>().join(", ");
+    let on_conflict = format!(" ON CONFLICT (id) DO UPDATE SET {update}");
+    for chunk in records.chunks(ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Postgres>::new(&insert);
+        query.push_values(chunk, |mut row, record| {
+            row.push_bind(record.id().to_owned());
+            bind(&mut row, record);
+            if let Some(geometry) = record.geometry().filter(|_| with_geometry) {
+                row.push("ST_GeomFromWKB(").push_bind_unseparated(encode_wkb(geometry)).push_unseparated(", 4326)");
+            }
+        });
+        query.push(&on_conflict);
+        query.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! Staff API tokens in PostgreSQL, kept by the SHA-256 of their secret.
+
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+
+use crate::model::reports::{Role, StaffToken};
+use crate::store::StoreError;
+
+const SELECT_TOKEN: &str = "SELECT id, role, grid_id, label, created_at, revoked_at FROM api_tokens";
+
+pub async fn insert(
+    pool: &PgPool,
+    hash: &[u8; 32],
+    role: Role,
+    grid_id: Option<&str>,
+    label: &str,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO api_tokens (token_hash, role, grid_id, label, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(&hash[..])
+    .bind(role.as_str())
+    .bind(grid_id)
+    .bind(label)
+    .bind(now)
+    .fetch_one(pool)
+    .await?;
+    Ok(id)
+}
+
+pub async fn by_hash(pool: &PgPool, hash: &[u8; 32]) -> Result<Option<StaffToken>, StoreError> {
+    let sql = format!("{SELECT_TOKEN} WHERE token_hash = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&hash[..]).fetch_optional(pool).await?;
+    row.as_ref().map(token_from).transpose()
+}
+
+pub async fn all(pool: &PgPool) -> Result<Vec<StaffToken>, StoreError> {
+    let sql = format!("{SELECT_TOKEN} ORDER BY id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?;
+    rows.iter().map(token_from).collect()
+}
+
+pub async fn revoke(pool: &PgPool, id: i64, now: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+fn token_from(row: &PgRow) -> Result<StaffToken, StoreError> {
+    let id: i64 = row.try_get("id")?;
+    let role: String = row.try_get("role")?;
+    Ok(StaffToken {
+        id,
+        role: role.parse().map_err(|reason| StoreError::CorruptToken { id, reason })?,
+        grid_id: row.try_get("grid_id")?,
+        label: row.try_get("label")?,
+        created_at: row.try_get("created_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
+}
