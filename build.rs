@@ -11,6 +11,8 @@ fn main() {
     for file in ["package.json", "package-lock.json", "index.html", "app.js", "planner.js", "official.js", "report.js", "staff.js", "i18n.js", "style.css"] {
         println!("cargo:rerun-if-changed=web/{file}");
     }
+    // sqlx::migrate! embeds the migrations when the crate compiles: a new file must recompile it.
+    println!("cargo:rerun-if-changed=migrations");
     // Watched so that a deleted node_modules is installed again rather than failing include_bytes!.
     println!("cargo:rerun-if-changed={VENDOR_JS}");
 
