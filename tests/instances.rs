@@ -15,6 +15,7 @@ use common::backend::{Backend, TestDatabase};
 use common::server::{get_json, request, request_with, start_logged, Server, BINARY};
 use minsheng::model::time::{now, to_iso8601};
 use serde_json::{json, Value};
+use sqlx::postgres::PgListener;
 use sqlx::{Connection, PgConnection};
 
 /// The issue's promise: another instance's write is visible within this.
@@ -140,6 +141,91 @@ async fn three_instances_see_each_others_writes_and_survive_losing_one() {
     }
 
     every_acknowledged_write_survives_losing_an_instance(&mut servers, &window, lon, lat);
+}
+
+/// Each committed write of the PostgreSQL store sends one notification naming what changed;
+/// a write that is refused (rolled back, or changing nothing) sends none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_committed_write_notifies_once_and_a_refused_one_not() {
+    let (catalog, database) = common::backend::district_catalog_on(Backend::Postgres).await;
+    let store = catalog.store().clone();
+    let mut listener = PgListener::connect(&database.url).await.unwrap();
+    listener.listen("minsheng_changes").await.unwrap();
+    let mut marker = PgConnection::connect(&database.url).await.unwrap();
+    let mut heard = Heard { listener, marker: &mut marker, count: 0 };
+
+    let station = r#"{"type": "FeatureCollection", "features": [{"type": "Feature", "id": "ST9002",
+        "geometry": {"type": "Point", "coordinates": [104.0425, 30.819]},
+        "properties": {"community_id": "S01-C01", "kind": "compound_station", "level": "compound", "name": "站"}}]}"#;
+    let parsed = minsheng::import::parse_layer(minsheng::model::Layer::Stations, station.as_bytes()).unwrap();
+    minsheng::import::write(store.as_ref(), &parsed).await.unwrap();
+    assert_eq!(heard.since_last().await, ["layers"], "a layer import");
+
+    let app = common::unlimited_app(catalog.clone());
+    let p = common::inside(&catalog.snapshot().data.buildings[3].geometry);
+    let body = json!({"category": "parking", "description": "占道", "lon": p.x(), "lat": p.y()}).to_string();
+    let (status, _, text) = common::call(&app, "POST", "/api/reports", None, Some(body)).await;
+    assert_eq!(status, 201, "{text}");
+    assert_eq!(heard.since_last().await, ["reports"], "a report");
+    let case = common::json(&text)["report"]["case_number"].as_str().unwrap().to_owned();
+    let (status, _, _) = common::call(&app, "POST", &format!("/api/reports/{case}/support"), None, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(heard.since_last().await, ["reports"], "a me-too");
+    let (status, _, _) = common::call(&app, "POST", "/api/reports/MS99999999/support", None, None).await;
+    assert_eq!(status, 404);
+    assert!(heard.since_last().await.is_empty(), "a me-too for no case");
+
+    let (report, _) = store.report(&case).await.unwrap().unwrap();
+    let event = |action: &str| minsheng::model::reports::ReportEvent {
+        at: now(),
+        actor: "测试".into(),
+        action: action.into(),
+        from_state: None,
+        to_state: None,
+        note: None,
+    };
+    assert!(!store.update_report(report.version + 1, &report, &event("stale")).await.unwrap());
+    assert!(heard.since_last().await.is_empty(), "a move from a stale version");
+    assert!(store.update_report(report.version, &report, &event("note")).await.unwrap());
+    assert_eq!(heard.since_last().await, ["reports"], "a move");
+    let historical = minsheng::model::reports::Report { external_id: Some("h-1".into()), ..report.clone() };
+    store.insert_reports(&[(historical, vec![event("import")])]).await.unwrap();
+    assert_eq!(heard.since_last().await, ["reports"], "a historical import");
+
+    let id = store.insert_token(&[7; 32], minsheng::model::reports::Role::Official, None, "测试", now()).await.unwrap();
+    assert_eq!(heard.since_last().await, ["tokens"], "a new token");
+    assert!(store.revoke_token(id, now()).await.unwrap());
+    assert_eq!(heard.since_last().await, ["tokens"], "a revocation");
+    assert!(!store.revoke_token(id, now()).await.unwrap());
+    assert!(heard.since_last().await.is_empty(), "a revocation of a revoked token");
+}
+
+/// Reads the store's notifications in commit order, up to a marker this test sends.
+struct Heard<'a> {
+    listener: PgListener,
+    marker: &'a mut PgConnection,
+    count: u32,
+}
+
+impl Heard<'_> {
+    /// The payloads of the notifications committed since the last call. The marker is sent
+    /// after the write returned, so it arrives after anything the write sent.
+    async fn since_last(&mut self) -> Vec<String> {
+        self.count += 1;
+        let marker = format!("marker {}", self.count);
+        sqlx::query("SELECT pg_notify('minsheng_changes', $1)").bind(&marker).execute(&mut *self.marker).await.unwrap();
+        let mut payloads = Vec::new();
+        loop {
+            let notification = tokio::time::timeout(Duration::from_secs(10), self.listener.recv())
+                .await
+                .expect("the marker arrives")
+                .unwrap();
+            if notification.payload() == marker {
+                return payloads;
+            }
+            payloads.push(notification.payload().to_owned());
+        }
+    }
 }
 
 /// Clients file reports through all three; the third is SIGKILLed while they do, and the

@@ -52,9 +52,12 @@ pub async fn revoke(pool: &PgPool, id: i64, now: i64) -> Result<bool, StoreError
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    notify(&mut tx, Changed::Tokens).await?;
+    let revoked = done.rows_affected() == 1;
+    if revoked {
+        notify(&mut tx, Changed::Tokens).await?;
+    }
     tx.commit().await?;
-    Ok(done.rows_affected() == 1)
+    Ok(revoked)
 }
 
 fn token_from(row: &PgRow) -> Result<StaffToken, StoreError> {
