@@ -134,8 +134,7 @@ impl Catalog {
     /// Rebuilds the index from the store and swaps it in.
     pub async fn reload(&self) -> Result<(), ServiceError> {
         let started = Instant::now();
-        let version = self.store.data_version().await?;
-        let data = self.store.load().await?;
+        let (version, data) = self.consistent_load().await?;
         let loaded = started.elapsed();
         let snapshot = tokio::task::spawn_blocking(move || Snapshot::build(data, version))
             .await
@@ -150,6 +149,26 @@ impl Catalog {
         }
         self.prepare_walking_network();
         Ok(())
+    }
+
+    /// The data and the version it is at. Tiles and their ETags are keyed by the version, and
+    /// every instance must mean the same data by it: a layer write committing during the load
+    /// would make it newer than the version read before it, so the load is repeated then. If
+    /// writes keep coming, the last load keeps the older version: the watcher loads again.
+    async fn consistent_load(&self) -> Result<(i64, crate::model::Dataset), ServiceError> {
+        const ATTEMPTS: usize = 3;
+        let mut version = self.store.data_version().await?;
+        let mut attempt = 1;
+        loop {
+            let data = self.store.load().await?;
+            let after = self.store.data_version().await?;
+            if after == version || attempt == ATTEMPTS {
+                return Ok((version, data));
+            }
+            tracing::debug!("data version moved from {version} to {after} during the load; loading again");
+            version = after;
+            attempt += 1;
+        }
     }
 
     /// Builds the new snapshot's walking network and snaps its buildings in the background,

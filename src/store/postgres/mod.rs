@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
@@ -11,13 +12,15 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::query_builder::Separated;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres, QueryBuilder};
 
+mod listen;
 mod nearby;
 mod read;
 mod reports;
 mod tokens;
 
 use super::geometry::encode_wkb;
-use super::{AreaLevel, ClosureCounts, NearbyQuery, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey};
+use listen::Changed;
+use super::{AreaLevel, ChangeSignal, ClosureCounts, NearbyQuery, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey};
 use crate::model::reports::{Report, ReportEvent, ReportRow, Role, StaffToken};
 use crate::model::{ContactScope, Dataset, Layer, Record};
 
@@ -48,6 +51,10 @@ impl PostgresStore {
 impl Store for PostgresStore {
     fn pool_status(&self) -> Option<PoolStatus> {
         Some(PoolStatus { size: self.pool.size(), idle: self.pool.num_idle(), max: self.pool.options().get_max_connections() })
+    }
+
+    async fn listen(&self) -> Result<Option<Arc<ChangeSignal>>, StoreError> {
+        listen::start(&self.pool).await.map(Some)
     }
 
     async fn upsert(&self, data: &Dataset) -> Result<(), StoreError> {
@@ -131,6 +138,7 @@ impl Store for PostgresStore {
         })
         .await?;
         sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'data_version'").execute(&mut *tx).await?;
+        listen::notify(&mut tx, Changed::Layers).await?;
         tx.commit().await?;
         Ok(())
     }

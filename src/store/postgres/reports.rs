@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
+use super::listen::{notify, Changed};
 use crate::model::reports::{Report, ReportEvent};
 use crate::store::{AreaLevel, ClosureCounts, ReportFilter, StoreError, SubmissionKey};
 
@@ -102,6 +103,7 @@ pub async fn insert(pool: &PgPool, report: &Report, event: &ReportEvent, key: Op
             .execute(&mut *tx)
             .await?;
     }
+    notify(&mut tx, Changed::Reports).await?;
     tx.commit().await?;
     Ok(case)
 }
@@ -177,6 +179,7 @@ pub async fn support(pool: &PgPool, case_number: &str, event: &ReportEvent) -> R
         return Ok(None);
     };
     insert_event(&mut tx, id, event).await?;
+    notify(&mut tx, Changed::Reports).await?;
     tx.commit().await?;
     Ok(Some(supporters as u32))
 }
@@ -296,6 +299,7 @@ pub async fn update(pool: &PgPool, read_version: u32, report: &Report, event: &R
     .await?;
     let Some(id) = id else { return Ok(false) };
     insert_event(&mut tx, id, event).await?;
+    notify(&mut tx, Changed::Reports).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -390,6 +394,7 @@ pub async fn insert_many(pool: &PgPool, cases: &[(Report, Vec<ReportEvent>)]) ->
         });
         query.build().execute(&mut *tx).await?;
     }
+    notify(&mut tx, Changed::Reports).await?;
     tx.commit().await?;
     Ok(numbered.into_iter().map(|(_, case, _)| case).collect())
 }

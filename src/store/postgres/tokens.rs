@@ -3,6 +3,7 @@
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
+use super::listen::{notify, Changed};
 use crate::model::reports::{Role, StaffToken};
 use crate::store::StoreError;
 
@@ -16,6 +17,7 @@ pub async fn insert(
     label: &str,
     now: i64,
 ) -> Result<i64, StoreError> {
+    let mut tx = pool.begin().await?;
     let id = sqlx::query_scalar(
         "INSERT INTO api_tokens (token_hash, role, grid_id, label, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
@@ -24,8 +26,10 @@ pub async fn insert(
     .bind(grid_id)
     .bind(label)
     .bind(now)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
+    notify(&mut tx, Changed::Tokens).await?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -42,12 +46,18 @@ pub async fn all(pool: &PgPool) -> Result<Vec<StaffToken>, StoreError> {
 }
 
 pub async fn revoke(pool: &PgPool, id: i64, now: i64) -> Result<bool, StoreError> {
+    let mut tx = pool.begin().await?;
     let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(now)
         .bind(id)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
-    Ok(done.rows_affected() == 1)
+    let revoked = done.rows_affected() == 1;
+    if revoked {
+        notify(&mut tx, Changed::Tokens).await?;
+    }
+    tx.commit().await?;
+    Ok(revoked)
 }
 
 fn token_from(row: &PgRow) -> Result<StaffToken, StoreError> {
