@@ -55,18 +55,26 @@ pub async fn load(pool: &PgPool) -> Result<Dataset, StoreError> {
 /// The analysis fields of the cases changed by audit events after `after_event` (all cases
 /// when it is 0), and the last event id they reflect at least.
 pub async fn report_rows(pool: &PgPool, after_event: i64) -> Result<(Vec<ReportRow>, i64), StoreError> {
-    // Read the newest event first: a change racing this read has a later event, so the next
-    // sync fetches it again. Report writers hold one lock until they commit (see
+    // One snapshot for both reads, so the rows are exactly those of the events up to `last`:
+    // two instances that synced to the same event hold the same cases (their report-tile ETags
+    // name the same content). Report writers hold one lock until they commit (see
     // reports::lock_report_writes), so event ids become visible in order: no smaller id can
     // appear after this one has been seen.
-    let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM report_events").fetch_one(pool).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+    let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM report_events").fetch_one(&mut *tx).await?;
     if last <= after_event {
         return Ok((Vec::new(), after_event));
     }
     let columns = "r.id, r.lon, r.lat, r.category, r.state, r.created_at, r.compound_id, r.grid_id, r.community_id, r.street_id";
     let rows = if after_event == 0 {
         let sql = format!("SELECT {columns} FROM reports r ORDER BY r.id");
-        sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(pool).map_err(StoreError::from).and_then(|row| async move { report_row(&row) }).try_collect().await?
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch(&mut *tx)
+            .map_err(StoreError::from)
+            .and_then(|row| async move { report_row(&row) })
+            .try_collect()
+            .await?
     } else {
         let sql = format!(
             "SELECT {columns} FROM reports r WHERE r.id IN
@@ -74,12 +82,13 @@ pub async fn report_rows(pool: &PgPool, after_event: i64) -> Result<(Vec<ReportR
         );
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(after_event)
-            .fetch(pool)
+            .fetch(&mut *tx)
             .map_err(StoreError::from)
             .and_then(|row| async move { report_row(&row) })
             .try_collect()
             .await?
     };
+    tx.commit().await?;
     Ok((rows, last))
 }
 
