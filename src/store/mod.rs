@@ -4,10 +4,12 @@
 //! Layers above talk to `dyn Store`: [`SqliteStore`] (the embedded default) and
 //! [`PostgresStore`] (PostgreSQL/PostGIS) behave the same, checked by one contract suite.
 
+pub mod dump;
 mod geometry;
 mod postgres;
 mod sqlite;
 
+pub use dump::{Dump, TableSum};
 pub use geometry::{decode_geometry, encode_geometry};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -43,6 +45,8 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("submission key {0:?} is stored already")]
     KeyTaken(String),
+    #[error("the destination database is not empty: table {0} holds rows")]
+    NotEmpty(String),
 }
 
 // The drivers' errors convert at the `?` inside the backends; the enum itself stays neutral.
@@ -142,6 +146,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// Revokes a token; `false` if there is no such live token.
     async fn revoke_token(&self, id: i64, now: i64) -> Result<bool, StoreError>;
+
+    /// Every layer record, case (with its private fields and id), audit event and token
+    /// (with its hash): what `migrate-db` copies. Meant for a database no one writes meanwhile.
+    async fn dump(&self) -> Result<Dump, StoreError>;
+
+    /// Writes a dump into this database in one transaction, keeping every id, so that case
+    /// numbers continue after the source's. Refused with [`StoreError::NotEmpty`] (writing
+    /// nothing) unless the database holds no layer record, case, event or token.
+    async fn restore(&self, dump: &Dump, progress: dump::Progress<'_>) -> Result<(), StoreError>;
 
     /// The connection pool now, for `/metrics`; `None` for a backend without one.
     fn pool_status(&self) -> Option<PoolStatus> {
