@@ -103,6 +103,10 @@ struct DatabaseArg {
 struct ServeArgs {
     #[command(flatten)]
     database: DatabaseArg,
+    /// A streaming replica of the PostgreSQL --database to load the snapshot from and read
+    /// from; writes go to --database, and this instance reads its own writes at once.
+    #[arg(long, env = "MINSHENG_REPLICA_URL")]
+    replica_url: Option<String>,
     /// Address to listen on.
     #[arg(long, env = "MINSHENG_BIND", default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
@@ -266,7 +270,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .map(|url| crate::http::SharedLimit::new(&url, &args.redis_prefix))
         .transpose()
         .map_err(|e| anyhow::anyhow!("--redis-url: {e}"))?;
-    let catalog = open_catalog(&args.database.database).await?;
+    let catalog = match &args.replica_url {
+        None => open_catalog(&args.database.database).await?,
+        Some(replica) => {
+            let primary = &args.database.database;
+            let store = crate::store::open_with_replica(primary, replica)
+                .await
+                .with_context(|| format!("opening the primary {primary} with the replica {replica}"))?;
+            Catalog::open(store).await?
+        }
+    };
     if !args.no_demo {
         catalog.seed_demo_if_empty().await?;
     }

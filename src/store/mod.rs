@@ -7,11 +7,13 @@
 pub mod dump;
 mod geometry;
 mod postgres;
+mod replica;
 mod sqlite;
 
 pub use dump::{Dump, TableSum};
 pub use geometry::{decode_geometry, encode_geometry};
 pub use postgres::PostgresStore;
+pub use replica::ReplicaStore;
 pub use sqlite::SqliteStore;
 
 use std::collections::{HashMap, HashSet};
@@ -45,6 +47,8 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("submission key {0:?} is stored already")]
     KeyTaken(String),
+    #[error("{0} is not a streaming replica (a hot standby): give the primary as --database")]
+    NotAReplica(String),
     #[error("the destination database is not empty: table {0} holds rows")]
     NotEmpty(String),
 }
@@ -285,6 +289,20 @@ pub struct ClosureCounts {
     pub closed: u64,
     pub on_time: u64,
     pub late: u64,
+}
+
+/// Opens a PostgreSQL primary (creating and migrating as [`open`] does) with a streaming
+/// replica of it to read from (see [`ReplicaStore`]).
+pub async fn open_with_replica(primary: &str, replica: &str) -> Result<Arc<dyn Store>, StoreError> {
+    let is_postgres = |url: &str| url.starts_with("postgres://") || url.starts_with("postgresql://");
+    for url in [primary, replica] {
+        if !is_postgres(url) {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        }
+    }
+    let primary = PostgresStore::open(primary).await?;
+    let replica = PostgresStore::open_replica(replica).await?;
+    Ok(Arc::new(ReplicaStore::new(primary, replica)))
 }
 
 /// Opens (creating and migrating if needed) the database a URL names.

@@ -16,6 +16,7 @@ mod nearby;
 mod read;
 mod reports;
 mod tokens;
+mod wal;
 
 use super::geometry::encode_wkb;
 use super::dump::{Dump, Progress};
@@ -29,7 +30,7 @@ const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// Connections per process: enough for the parallel layer load (one per layer) and a few
 /// requests beside it, without crowding the server's default of 100 when several run.
-const MAX_CONNECTIONS: u32 = 10;
+pub(super) const MAX_CONNECTIONS: u32 = 10;
 
 pub struct PostgresStore {
     pool: PgPool,
