@@ -5,6 +5,8 @@
 //! column types.
 
 use sha2::{Digest, Sha256};
+use sqlx::query_builder::Separated;
+use sqlx::{Encode, Type};
 
 use crate::model::reports::{Report, ReportEvent, StaffToken};
 use crate::model::{Dataset, Layer};
@@ -104,6 +106,99 @@ fn sum<T: std::fmt::Debug>(table: &'static str, rows: &[T]) -> TableSum {
     }
     let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
     TableSum { table, rows: rows.len(), sha256 }
+}
+
+// The restores of both backends bind rows through the functions below, so both write the
+// same columns in the same order.
+
+/// The `reports` columns a restore writes, in the order [`bind_report`] binds them.
+pub(super) const REPORT_COLUMNS: &str = "id, case_number, category, source, description, photo_url, reporter_name,
+    reporter_phone, lon, lat, building_id, compound_id, micro_grid_id, grid_id, community_id, street_id, tier,
+    responder, responder_phone, state, supporters, created_at, dispatched_at, deadline_at, resolved_at, closed_at,
+    on_time, external_id, version";
+
+/// One case's values, except the duplicate link (set once every case has its row).
+pub(super) fn bind_report<DB: sqlx::Database>(row: &mut Separated<'_, DB, &'static str>, dumped: &DumpedReport)
+where
+    for<'t> i64: Encode<'t, DB> + Type<DB>,
+    for<'t> f64: Encode<'t, DB> + Type<DB>,
+    for<'t> Option<bool>: Encode<'t, DB> + Type<DB>,
+    for<'t> String: Encode<'t, DB> + Type<DB>,
+    for<'t> Option<String>: Encode<'t, DB> + Type<DB>,
+    for<'t> Option<i64>: Encode<'t, DB> + Type<DB>,
+{
+    let r = &dumped.report;
+    row.push_bind(dumped.id)
+        .push_bind(r.case_number.clone())
+        .push_bind(r.category.as_str().to_owned())
+        .push_bind(r.source.as_str().to_owned())
+        .push_bind(r.description.clone())
+        .push_bind(r.photo_url.clone())
+        .push_bind(r.reporter_name.clone())
+        .push_bind(r.reporter_phone.clone())
+        .push_bind(r.lon)
+        .push_bind(r.lat)
+        .push_bind(r.building_id.clone())
+        .push_bind(r.compound_id.clone())
+        .push_bind(r.micro_grid_id.clone())
+        .push_bind(r.grid_id.clone())
+        .push_bind(r.community_id.clone())
+        .push_bind(r.street_id.clone())
+        .push_bind(r.tier.as_str().to_owned())
+        .push_bind(r.responder.clone())
+        .push_bind(r.responder_phone.clone())
+        .push_bind(r.state.as_str().to_owned())
+        .push_bind(i64::from(r.supporters))
+        .push_bind(r.created_at)
+        .push_bind(r.dispatched_at)
+        .push_bind(r.deadline_at)
+        .push_bind(r.resolved_at)
+        .push_bind(r.closed_at)
+        .push_bind(r.on_time)
+        .push_bind(r.external_id.clone())
+        .push_bind(i64::from(r.version));
+}
+
+/// The `report_events` columns, in the order [`bind_event`] binds them.
+pub(super) const EVENT_COLUMNS: &str = "id, report_id, at, actor, action, from_state, to_state, note";
+
+pub(super) fn bind_event<DB: sqlx::Database>(row: &mut Separated<'_, DB, &'static str>, dumped: &DumpedEvent)
+where
+    for<'t> i64: Encode<'t, DB> + Type<DB>,
+    for<'t> String: Encode<'t, DB> + Type<DB>,
+    for<'t> Option<String>: Encode<'t, DB> + Type<DB>,
+    for<'t> Option<i64>: Encode<'t, DB> + Type<DB>,
+{
+    let e = &dumped.event;
+    row.push_bind(dumped.id)
+        .push_bind(dumped.report_id)
+        .push_bind(e.at)
+        .push_bind(e.actor.clone())
+        .push_bind(e.action.clone())
+        .push_bind(e.from_state.map(|s| s.as_str().to_owned()))
+        .push_bind(e.to_state.map(|s| s.as_str().to_owned()))
+        .push_bind(e.note.clone());
+}
+
+/// The `api_tokens` columns, in the order [`bind_token`] binds them.
+pub(super) const TOKEN_COLUMNS: &str = "id, token_hash, role, grid_id, label, created_at, revoked_at";
+
+pub(super) fn bind_token<DB: sqlx::Database>(row: &mut Separated<'_, DB, &'static str>, dumped: &DumpedToken)
+where
+    for<'t> i64: Encode<'t, DB> + Type<DB>,
+    for<'t> String: Encode<'t, DB> + Type<DB>,
+    for<'t> Vec<u8>: Encode<'t, DB> + Type<DB>,
+    for<'t> Option<String>: Encode<'t, DB> + Type<DB>,
+    for<'t> Option<i64>: Encode<'t, DB> + Type<DB>,
+{
+    let t = &dumped.token;
+    row.push_bind(t.id)
+        .push_bind(dumped.hash.to_vec())
+        .push_bind(t.role.as_str().to_owned())
+        .push_bind(t.grid_id.clone())
+        .push_bind(t.label.clone())
+        .push_bind(t.created_at)
+        .push_bind(t.revoked_at);
 }
 
 /// Called by a restore after each table is written, with the table and its row count.

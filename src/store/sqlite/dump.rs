@@ -8,7 +8,10 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 use super::reports::{event_from as event_from_row, report_from, SELECT_REPORT};
 use super::tokens::token_from as token_from_row;
-use crate::store::dump::{Dump, DumpedEvent, DumpedReport, DumpedToken, Progress};
+use crate::store::dump::{
+    bind_event, bind_report, bind_token, Dump, DumpedEvent, DumpedReport, DumpedToken, Progress, EVENT_COLUMNS,
+    REPORT_COLUMNS, TOKEN_COLUMNS,
+};
 use crate::store::StoreError;
 
 /// Rows per multi-row INSERT: 30 columns × 500 stays under SQLite's 32,766 bound variables.
@@ -78,43 +81,8 @@ pub async fn restore(pool: &SqlitePool, dump: &Dump, progress: Progress<'_>) -> 
 
 async fn insert_reports(conn: &mut SqliteConnection, dump: &Dump) -> Result<(), StoreError> {
     for chunk in dump.reports.chunks(ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO reports (id, case_number, category, source, description, photo_url, reporter_name,
-                 reporter_phone, lon, lat, building_id, compound_id, micro_grid_id, grid_id, community_id, street_id,
-                 tier, responder, responder_phone, state, supporters, created_at, dispatched_at, deadline_at,
-                 resolved_at, closed_at, on_time, external_id, version) ",
-        );
-        query.push_values(chunk, |mut row, DumpedReport { id, report: r }| {
-            row.push_bind(*id)
-                .push_bind(r.case_number.clone())
-                .push_bind(r.category.as_str())
-                .push_bind(r.source.as_str())
-                .push_bind(r.description.clone())
-                .push_bind(r.photo_url.clone())
-                .push_bind(r.reporter_name.clone())
-                .push_bind(r.reporter_phone.clone())
-                .push_bind(r.lon)
-                .push_bind(r.lat)
-                .push_bind(r.building_id.clone())
-                .push_bind(r.compound_id.clone())
-                .push_bind(r.micro_grid_id.clone())
-                .push_bind(r.grid_id.clone())
-                .push_bind(r.community_id.clone())
-                .push_bind(r.street_id.clone())
-                .push_bind(r.tier.as_str())
-                .push_bind(r.responder.clone())
-                .push_bind(r.responder_phone.clone())
-                .push_bind(r.state.as_str())
-                .push_bind(i64::from(r.supporters))
-                .push_bind(r.created_at)
-                .push_bind(r.dispatched_at)
-                .push_bind(r.deadline_at)
-                .push_bind(r.resolved_at)
-                .push_bind(r.closed_at)
-                .push_bind(r.on_time)
-                .push_bind(r.external_id.clone())
-                .push_bind(i64::from(r.version));
-        });
+        let mut query = QueryBuilder::<Sqlite>::new(format!("INSERT INTO reports ({REPORT_COLUMNS}) "));
+        query.push_values(chunk, |mut row, dumped| bind_report(&mut row, dumped));
         query.build().execute(&mut *conn).await?;
     }
     // Duplicate links once every case has its row: a link may point at a later case.
@@ -130,19 +98,8 @@ async fn insert_reports(conn: &mut SqliteConnection, dump: &Dump) -> Result<(), 
 
 async fn insert_events(conn: &mut SqliteConnection, events: &[DumpedEvent]) -> Result<(), StoreError> {
     for chunk in events.chunks(ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO report_events (id, report_id, at, actor, action, from_state, to_state, note) ",
-        );
-        query.push_values(chunk, |mut row, DumpedEvent { id, report_id, event: e }| {
-            row.push_bind(*id)
-                .push_bind(*report_id)
-                .push_bind(e.at)
-                .push_bind(e.actor.clone())
-                .push_bind(e.action.clone())
-                .push_bind(e.from_state.map(|s| s.as_str()))
-                .push_bind(e.to_state.map(|s| s.as_str()))
-                .push_bind(e.note.clone());
-        });
+        let mut query = QueryBuilder::<Sqlite>::new(format!("INSERT INTO report_events ({EVENT_COLUMNS}) "));
+        query.push_values(chunk, |mut row, dumped| bind_event(&mut row, dumped));
         query.build().execute(&mut *conn).await?;
     }
     Ok(())
@@ -150,18 +107,8 @@ async fn insert_events(conn: &mut SqliteConnection, events: &[DumpedEvent]) -> R
 
 async fn insert_tokens(conn: &mut SqliteConnection, tokens: &[DumpedToken]) -> Result<(), StoreError> {
     for chunk in tokens.chunks(ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO api_tokens (id, token_hash, role, grid_id, label, created_at, revoked_at) ",
-        );
-        query.push_values(chunk, |mut row, DumpedToken { token: t, hash }| {
-            row.push_bind(t.id)
-                .push_bind(hash.to_vec())
-                .push_bind(t.role.as_str())
-                .push_bind(t.grid_id.clone())
-                .push_bind(t.label.clone())
-                .push_bind(t.created_at)
-                .push_bind(t.revoked_at);
-        });
+        let mut query = QueryBuilder::<Sqlite>::new(format!("INSERT INTO api_tokens ({TOKEN_COLUMNS}) "));
+        query.push_values(chunk, |mut row, dumped| bind_token(&mut row, dumped));
         query.build().execute(&mut *conn).await?;
     }
     Ok(())
