@@ -48,12 +48,15 @@ pub async fn migrate(
     let step = |table: &str, rows: usize| progress(&format!("  {table}: {rows} rows ({:.1} s)", written.elapsed().as_secs_f64()));
     destination.restore(&dump, &step).await.map_err(MigrateError::Destination)?;
     progress("committed; reading the destination back to check it…");
-    let source_sums = dump.checksums();
-    drop(dump);
+    // The source's sums are computed while the copy is read back.
+    let source_sums = tokio::task::spawn_blocking(move || dump.checksums());
     let copy = destination.dump().await.map_err(MigrateError::Check)?;
+    let copy_sums = tokio::task::spawn_blocking(move || copy.checksums()).await.expect("hashing does not panic");
     let checks: Vec<TableCheck> = source_sums
+        .await
+        .expect("hashing does not panic")
         .into_iter()
-        .zip(copy.checksums())
+        .zip(copy_sums)
         .map(|(source, destination)| TableCheck { source, destination })
         .collect();
     Ok(checks)

@@ -66,8 +66,7 @@ pub async fn restore(pool: &PgPool, dump: &Dump, progress: Progress<'_>) -> Resu
             return Err(StoreError::NotEmpty(table.to_owned()));
         }
     }
-    super::upsert_layers(&mut tx, &dump.layers).await?;
-    progress("layers", dump.layers.total());
+    super::upsert_layers(&mut tx, &dump.layers, progress).await?;
     insert_reports(&mut tx, dump).await?;
     progress("reports", dump.reports.len());
     insert_events(&mut tx, &dump.events).await?;

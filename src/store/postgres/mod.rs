@@ -55,7 +55,7 @@ impl Store for PostgresStore {
 
     async fn upsert(&self, data: &Dataset) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        upsert_layers(&mut tx, data).await?;
+        upsert_layers(&mut tx, data, &|_, _| {}).await?;
         sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'data_version'").execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
@@ -155,19 +155,20 @@ impl Store for PostgresStore {
     }
 }
 
-/// Writes every layer of `data` inside the caller's transaction (an import, a restore).
-async fn upsert_layers(conn: &mut PgConnection, data: &Dataset) -> Result<(), StoreError> {
+/// Writes every layer of `data` inside the caller's transaction (an import, a restore),
+/// telling `progress` as each layer is written.
+async fn upsert_layers(conn: &mut PgConnection, data: &Dataset, progress: Progress<'_>) -> Result<(), StoreError> {
     // Micro-grids may precede their parent grid in a file; check references at commit.
     sqlx::query("SET CONSTRAINTS ALL DEFERRED").execute(&mut *conn).await?;
-    upsert_rows(&mut *conn, "streets", &["name"], &data.streets, |row, r| {
+    upsert_rows(&mut *conn, progress, "streets", &["name"], &data.streets, |row, r| {
         row.push_bind(r.name.clone());
     })
     .await?;
-    upsert_rows(&mut *conn, "communities", &["name", "street_id"], &data.communities, |row, r| {
+    upsert_rows(&mut *conn, progress, "communities", &["name", "street_id"], &data.communities, |row, r| {
         row.push_bind(r.name.clone()).push_bind(r.street_id.clone());
     })
     .await?;
-    upsert_rows(&mut *conn, "grids", &["name", "level", "community_id", "parent_id", "households"], &data.grids, |row, r| {
+    upsert_rows(&mut *conn, progress, "grids", &["name", "level", "community_id", "parent_id", "households"], &data.grids, |row, r| {
         row.push_bind(r.name.clone())
             .push_bind(r.level.as_str())
             .push_bind(r.community_id.clone())
@@ -177,6 +178,7 @@ async fn upsert_layers(conn: &mut PgConnection, data: &Dataset) -> Result<(), St
     .await?;
     upsert_rows(
         &mut *conn,
+        progress,
         "compounds",
         &["name", "kind", "property_company", "households", "community_id"],
         &data.compounds,
@@ -191,6 +193,7 @@ async fn upsert_layers(conn: &mut PgConnection, data: &Dataset) -> Result<(), St
     .await?;
     upsert_rows(
         &mut *conn,
+        progress,
         "buildings",
         &["label", "compound_id", "grid_id", "floors", "units", "households", "population", "has_elevator"],
         &data.buildings,
@@ -208,6 +211,7 @@ async fn upsert_layers(conn: &mut PgConnection, data: &Dataset) -> Result<(), St
     .await?;
     upsert_rows(
         &mut *conn,
+        progress,
         "stations",
         &["name", "kind", "level", "opening_hours", "phone", "community_id"],
         &data.stations,
@@ -223,7 +227,7 @@ async fn upsert_layers(conn: &mut PgConnection, data: &Dataset) -> Result<(), St
     .await?;
     let mut contact_columns = vec!["role", "name", "phone"];
     contact_columns.extend(ContactScope::PROPERTIES);
-    upsert_rows(&mut *conn, "contacts", &contact_columns, &data.contacts, |row, r| {
+    upsert_rows(&mut *conn, progress, "contacts", &contact_columns, &data.contacts, |row, r| {
         row.push_bind(r.role.as_str()).push_bind(r.name.clone()).push_bind(r.phone.clone());
         // One column per scope kind; exactly one is set (the table CHECKs it).
         for property in ContactScope::PROPERTIES {
@@ -231,7 +235,7 @@ async fn upsert_layers(conn: &mut PgConnection, data: &Dataset) -> Result<(), St
         }
     })
     .await?;
-    upsert_rows(&mut *conn, "walkways", &["kind", "name"], &data.walkways, |row, r| {
+    upsert_rows(&mut *conn, progress, "walkways", &["kind", "name"], &data.walkways, |row, r| {
         row.push_bind(r.kind.clone()).push_bind(r.name.clone());
     })
     .await?;
@@ -249,6 +253,7 @@ fn table(layer: Layer) -> &'static str {
 /// `columns`; the geometry, for layers that have one, is bound here as WKB.
 async fn upsert_rows<R: Record>(
     conn: &mut PgConnection,
+    progress: Progress<'_>,
     table: &str,
     columns: &[&str],
     records: &[R],
@@ -275,5 +280,6 @@ async fn upsert_rows<R: Record>(
         query.push(&on_conflict);
         query.build().execute(&mut *conn).await?;
     }
+    progress(table, records.len());
     Ok(())
 }

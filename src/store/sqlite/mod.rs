@@ -69,7 +69,7 @@ impl Store for SqliteStore {
 
     async fn upsert(&self, data: &Dataset) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        upsert_layers(&mut tx, data).await?;
+        upsert_layers(&mut tx, data, &|_, _| {}).await?;
         sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'data_version'").execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
@@ -171,20 +171,22 @@ impl Store for SqliteStore {
     }
 }
 
-/// Writes every layer of `data` inside the caller's transaction (an import, a restore).
-async fn upsert_layers(conn: &mut SqliteConnection, data: &Dataset) -> Result<(), StoreError> {
+/// Writes every layer of `data` inside the caller's transaction (an import, a restore),
+/// telling `progress` as each layer is written.
+async fn upsert_layers(conn: &mut SqliteConnection, data: &Dataset, progress: Progress<'_>) -> Result<(), StoreError> {
     // Micro-grids may precede their parent grid in a file; check references at commit.
     sqlx::query("PRAGMA defer_foreign_keys = ON").execute(&mut *conn).await?;
-    upsert_rows(&mut *conn, "streets", &["name", "geometry"], &data.streets, |row, r| {
+    upsert_rows(&mut *conn, progress, "streets", &["name", "geometry"], &data.streets, |row, r| {
         row.push_bind(r.name.clone()).push_bind(encode_geometry(&r.geometry));
     })
     .await?;
-    upsert_rows(&mut *conn, "communities", &["name", "street_id", "geometry"], &data.communities, |row, r| {
+    upsert_rows(&mut *conn, progress, "communities", &["name", "street_id", "geometry"], &data.communities, |row, r| {
         row.push_bind(r.name.clone()).push_bind(r.street_id.clone()).push_bind(encode_geometry(&r.geometry));
     })
     .await?;
     upsert_rows(
         &mut *conn,
+        progress,
         "grids",
         &["name", "level", "community_id", "parent_id", "households", "geometry"],
         &data.grids,
@@ -200,6 +202,7 @@ async fn upsert_layers(conn: &mut SqliteConnection, data: &Dataset) -> Result<()
     .await?;
     upsert_rows(
         &mut *conn,
+        progress,
         "compounds",
         &["name", "kind", "property_company", "households", "community_id", "geometry"],
         &data.compounds,
@@ -215,6 +218,7 @@ async fn upsert_layers(conn: &mut SqliteConnection, data: &Dataset) -> Result<()
     .await?;
     upsert_rows(
         &mut *conn,
+        progress,
         "buildings",
         &["label", "compound_id", "grid_id", "floors", "units", "households", "population", "has_elevator", "geometry"],
         &data.buildings,
@@ -233,6 +237,7 @@ async fn upsert_layers(conn: &mut SqliteConnection, data: &Dataset) -> Result<()
     .await?;
     upsert_rows(
         &mut *conn,
+        progress,
         "stations",
         &["name", "kind", "level", "opening_hours", "phone", "community_id", "geometry"],
         &data.stations,
@@ -249,7 +254,7 @@ async fn upsert_layers(conn: &mut SqliteConnection, data: &Dataset) -> Result<()
     .await?;
     let mut contact_columns = vec!["role", "name", "phone"];
     contact_columns.extend(ContactScope::PROPERTIES);
-    upsert_rows(&mut *conn, "contacts", &contact_columns, &data.contacts, |row, r| {
+    upsert_rows(&mut *conn, progress, "contacts", &contact_columns, &data.contacts, |row, r| {
         row.push_bind(r.role.as_str()).push_bind(r.name.clone()).push_bind(r.phone.clone());
         // One column per scope kind; exactly one is set (the table CHECKs it).
         for property in ContactScope::PROPERTIES {
@@ -257,7 +262,7 @@ async fn upsert_layers(conn: &mut SqliteConnection, data: &Dataset) -> Result<()
         }
     })
     .await?;
-    upsert_rows(&mut *conn, "walkways", &["kind", "name", "geometry"], &data.walkways, |row, r| {
+    upsert_rows(&mut *conn, progress, "walkways", &["kind", "name", "geometry"], &data.walkways, |row, r| {
         row.push_bind(r.kind.clone()).push_bind(r.name.clone()).push_bind(encode_geometry(&r.geometry));
     })
     .await?;
@@ -274,6 +279,7 @@ fn table(layer: Layer) -> &'static str {
 /// so ids (and rows that reference them) stay stable across re-imports.
 async fn upsert_rows<R: Record>(
     conn: &mut SqliteConnection,
+    progress: Progress<'_>,
     table: &str,
     columns: &[&str],
     records: &[R],
@@ -294,5 +300,6 @@ async fn upsert_rows<R: Record>(
         query.push(&on_conflict);
         query.build().execute(&mut *conn).await?;
     }
+    progress(table, records.len());
     Ok(())
 }
