@@ -58,6 +58,9 @@ enum Command {
     Demo(DemoArgs),
     /// Load the database into the index and report counts, time and memory.
     Check(DatabaseArg),
+    /// Copy a whole database into an empty one (SQLite ↔ PostgreSQL) in one transaction,
+    /// then check the copy table by table (counts and SHA-256 checksums).
+    MigrateDb(MigrateArgs),
     /// Create, list or revoke staff API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -100,6 +103,10 @@ struct DatabaseArg {
 struct ServeArgs {
     #[command(flatten)]
     database: DatabaseArg,
+    /// A streaming replica of the PostgreSQL --database to load the snapshot from and read
+    /// from; writes go to --database, and this instance reads its own writes at once.
+    #[arg(long, env = "MINSHENG_REPLICA_URL")]
+    replica_url: Option<String>,
     /// Address to listen on.
     #[arg(long, env = "MINSHENG_BIND", default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
@@ -159,6 +166,16 @@ fn at_least_one(text: &str) -> Result<usize, String> {
         Ok(n) => Ok(n),
         Err(e) => Err(e.to_string()),
     }
+}
+
+#[derive(Args)]
+struct MigrateArgs {
+    /// The database to copy: sqlite://… or postgres://…
+    #[arg(long)]
+    from: String,
+    /// The empty database to copy into (created and migrated if needed).
+    #[arg(long)]
+    to: String,
 }
 
 #[derive(Args)]
@@ -222,6 +239,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::ImportReports(args)) => import_reports(args).await,
         Some(Command::Demo(args)) => demo(args),
         Some(Command::Check(args)) => check(args).await,
+        Some(Command::MigrateDb(args)) => migrate_db(args).await,
         Some(Command::Token(command)) => token(command).await,
     }
 }
@@ -252,7 +270,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .map(|url| crate::http::SharedLimit::new(&url, &args.redis_prefix))
         .transpose()
         .map_err(|e| anyhow::anyhow!("--redis-url: {e}"))?;
-    let catalog = open_catalog(&args.database.database).await?;
+    let catalog = match &args.replica_url {
+        None => open_catalog(&args.database.database).await?,
+        Some(replica) => {
+            let primary = &args.database.database;
+            let store = crate::store::open_with_replica(primary, replica)
+                .await
+                .with_context(|| format!("opening the primary {primary} with the replica {replica}"))?;
+            Catalog::open(store).await?
+        }
+    };
     if !args.no_demo {
         catalog.seed_demo_if_empty().await?;
     }
@@ -376,6 +403,23 @@ async fn check(args: DatabaseArg) -> anyhow::Result<()> {
     if let Some(peak) = peak_memory_kib() {
         println!("peak resident memory {:.0} MiB", peak as f64 / 1024.0);
     }
+    Ok(())
+}
+
+/// Progress goes to stderr, the table of counts and checksums to stdout.
+async fn migrate_db(args: MigrateArgs) -> anyhow::Result<()> {
+    use crate::services::migrate;
+
+    let source = crate::store::open(&args.from).await.with_context(|| format!("opening the source {}", args.from))?;
+    let destination = crate::store::open(&args.to).await.with_context(|| format!("opening the destination {}", args.to))?;
+    let started = Instant::now();
+    let progress = |line: &str| eprintln!("{line}");
+    let checks = migrate::migrate(source.as_ref(), destination.as_ref(), &progress)
+        .await
+        .with_context(|| format!("migrating {} to {}", args.from, args.to))?;
+    print!("{}", migrate::format_checks(&checks));
+    migrate::verdict(&checks).with_context(|| format!("checking the copy in {}", args.to))?;
+    println!("copied and checked in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 

@@ -8,6 +8,7 @@ pub mod cost;
 pub mod coverage;
 pub mod features;
 pub mod locate;
+pub mod migrate;
 pub mod reports;
 pub mod search;
 pub mod tiles;

@@ -4,12 +4,16 @@
 //! Layers above talk to `dyn Store`: [`SqliteStore`] (the embedded default) and
 //! [`PostgresStore`] (PostgreSQL/PostGIS) behave the same, checked by one contract suite.
 
+pub mod dump;
 mod geometry;
 mod postgres;
+mod replica;
 mod sqlite;
 
+pub use dump::{Dump, TableSum};
 pub use geometry::{decode_geometry, encode_geometry};
 pub use postgres::PostgresStore;
+pub use replica::ReplicaStore;
 pub use sqlite::SqliteStore;
 
 use std::collections::{HashMap, HashSet};
@@ -43,6 +47,10 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("submission key {0:?} is stored already")]
     KeyTaken(String),
+    #[error("{0} is not a streaming replica (a hot standby): give the primary as --database")]
+    NotAReplica(String),
+    #[error("the destination database is not empty: table {0} holds rows")]
+    NotEmpty(String),
 }
 
 // The drivers' errors convert at the `?` inside the backends; the enum itself stays neutral.
@@ -142,6 +150,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// Revokes a token; `false` if there is no such live token.
     async fn revoke_token(&self, id: i64, now: i64) -> Result<bool, StoreError>;
+
+    /// Every layer record, case (with its private fields and id), audit event and token
+    /// (with its hash): what `migrate-db` copies. Meant for a database no one writes meanwhile.
+    async fn dump(&self) -> Result<Dump, StoreError>;
+
+    /// Writes a dump into this database in one transaction, keeping every id, so that case
+    /// numbers continue after the source's. Refused with [`StoreError::NotEmpty`] (writing
+    /// nothing) unless the database holds no layer record, case, event or token.
+    async fn restore(&self, dump: &Dump, progress: dump::Progress<'_>) -> Result<(), StoreError>;
 
     /// The connection pool now, for `/metrics`; `None` for a backend without one.
     fn pool_status(&self) -> Option<PoolStatus> {
@@ -272,6 +289,20 @@ pub struct ClosureCounts {
     pub closed: u64,
     pub on_time: u64,
     pub late: u64,
+}
+
+/// Opens a PostgreSQL primary (creating and migrating as [`open`] does) with a streaming
+/// replica of it to read from (see [`ReplicaStore`]).
+pub async fn open_with_replica(primary: &str, replica: &str) -> Result<Arc<dyn Store>, StoreError> {
+    let is_postgres = |url: &str| url.starts_with("postgres://") || url.starts_with("postgresql://");
+    for url in [primary, replica] {
+        if !is_postgres(url) {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        }
+    }
+    let primary = PostgresStore::open(primary).await?;
+    let replica = PostgresStore::open_replica(replica).await?;
+    Ok(Arc::new(ReplicaStore::new(primary, replica)))
 }
 
 /// Opens (creating and migrating if needed) the database a URL names.

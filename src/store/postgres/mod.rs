@@ -12,13 +12,16 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::query_builder::Separated;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres, QueryBuilder};
 
+mod dump;
 mod listen;
 mod nearby;
 mod read;
 mod reports;
 mod tokens;
+mod wal;
 
 use super::geometry::encode_wkb;
+use super::dump::{Dump, Progress};
 use listen::Changed;
 use super::{AreaLevel, ChangeSignal, ClosureCounts, NearbyQuery, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey};
 use crate::model::reports::{Report, ReportEvent, ReportRow, Role, StaffToken};
@@ -30,7 +33,7 @@ const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// Connections per process: enough for the parallel layer load (one per layer) and a few
 /// requests beside it, without crowding the server's default of 100 when several run.
-const MAX_CONNECTIONS: u32 = 10;
+pub(super) const MAX_CONNECTIONS: u32 = 10;
 
 pub struct PostgresStore {
     pool: PgPool,
@@ -59,84 +62,7 @@ impl Store for PostgresStore {
 
     async fn upsert(&self, data: &Dataset) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        // Micro-grids may precede their parent grid in a file; check references at commit.
-        sqlx::query("SET CONSTRAINTS ALL DEFERRED").execute(&mut *tx).await?;
-        upsert_rows(&mut tx, "streets", &["name"], &data.streets, |row, r| {
-            row.push_bind(r.name.clone());
-        })
-        .await?;
-        upsert_rows(&mut tx, "communities", &["name", "street_id"], &data.communities, |row, r| {
-            row.push_bind(r.name.clone()).push_bind(r.street_id.clone());
-        })
-        .await?;
-        upsert_rows(&mut tx, "grids", &["name", "level", "community_id", "parent_id", "households"], &data.grids, |row, r| {
-            row.push_bind(r.name.clone())
-                .push_bind(r.level.as_str())
-                .push_bind(r.community_id.clone())
-                .push_bind(r.parent_id.clone())
-                .push_bind(i64::from(r.households));
-        })
-        .await?;
-        upsert_rows(
-            &mut tx,
-            "compounds",
-            &["name", "kind", "property_company", "households", "community_id"],
-            &data.compounds,
-            |row, r| {
-                row.push_bind(r.name.clone())
-                    .push_bind(r.kind.as_str())
-                    .push_bind(r.property_company.clone())
-                    .push_bind(i64::from(r.households))
-                    .push_bind(r.community_id.clone());
-            },
-        )
-        .await?;
-        upsert_rows(
-            &mut tx,
-            "buildings",
-            &["label", "compound_id", "grid_id", "floors", "units", "households", "population", "has_elevator"],
-            &data.buildings,
-            |row, r| {
-                row.push_bind(r.label.clone())
-                    .push_bind(r.compound_id.clone())
-                    .push_bind(r.grid_id.clone())
-                    .push_bind(i64::from(r.floors))
-                    .push_bind(i64::from(r.units))
-                    .push_bind(i64::from(r.households))
-                    .push_bind(i64::from(r.population))
-                    .push_bind(r.has_elevator);
-            },
-        )
-        .await?;
-        upsert_rows(
-            &mut tx,
-            "stations",
-            &["name", "kind", "level", "opening_hours", "phone", "community_id"],
-            &data.stations,
-            |row, r| {
-                row.push_bind(r.name.clone())
-                    .push_bind(r.kind.as_str())
-                    .push_bind(r.level.as_str())
-                    .push_bind(r.opening_hours.clone())
-                    .push_bind(r.phone.clone())
-                    .push_bind(r.community_id.clone());
-            },
-        )
-        .await?;
-        let mut contact_columns = vec!["role", "name", "phone"];
-        contact_columns.extend(ContactScope::PROPERTIES);
-        upsert_rows(&mut tx, "contacts", &contact_columns, &data.contacts, |row, r| {
-            row.push_bind(r.role.as_str()).push_bind(r.name.clone()).push_bind(r.phone.clone());
-            // One column per scope kind; exactly one is set (the table CHECKs it).
-            for property in ContactScope::PROPERTIES {
-                row.push_bind((property == r.scope.property()).then(|| r.scope.id().to_owned()));
-            }
-        })
-        .await?;
-        upsert_rows(&mut tx, "walkways", &["kind", "name"], &data.walkways, |row, r| {
-            row.push_bind(r.kind.clone()).push_bind(r.name.clone());
-        })
-        .await?;
+        upsert_layers(&mut tx, data, &|_, _| {}).await?;
         sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'data_version'").execute(&mut *tx).await?;
         listen::notify(&mut tx, Changed::Layers).await?;
         tx.commit().await?;
@@ -227,6 +153,101 @@ impl Store for PostgresStore {
     async fn revoke_token(&self, id: i64, now: i64) -> Result<bool, StoreError> {
         tokens::revoke(&self.pool, id, now).await
     }
+
+    async fn dump(&self) -> Result<Dump, StoreError> {
+        dump::dump(&self.pool).await
+    }
+
+    async fn restore(&self, data: &Dump, progress: Progress<'_>) -> Result<(), StoreError> {
+        dump::restore(&self.pool, data, progress).await
+    }
+}
+
+/// Writes every layer of `data` inside the caller's transaction (an import, a restore),
+/// telling `progress` as each layer is written.
+async fn upsert_layers(conn: &mut PgConnection, data: &Dataset, progress: Progress<'_>) -> Result<(), StoreError> {
+    // Micro-grids may precede their parent grid in a file; check references at commit.
+    sqlx::query("SET CONSTRAINTS ALL DEFERRED").execute(&mut *conn).await?;
+    upsert_rows(&mut *conn, progress, "streets", &["name"], &data.streets, |row, r| {
+        row.push_bind(r.name.clone());
+    })
+    .await?;
+    upsert_rows(&mut *conn, progress, "communities", &["name", "street_id"], &data.communities, |row, r| {
+        row.push_bind(r.name.clone()).push_bind(r.street_id.clone());
+    })
+    .await?;
+    upsert_rows(&mut *conn, progress, "grids", &["name", "level", "community_id", "parent_id", "households"], &data.grids, |row, r| {
+        row.push_bind(r.name.clone())
+            .push_bind(r.level.as_str())
+            .push_bind(r.community_id.clone())
+            .push_bind(r.parent_id.clone())
+            .push_bind(i64::from(r.households));
+    })
+    .await?;
+    upsert_rows(
+        &mut *conn,
+        progress,
+        "compounds",
+        &["name", "kind", "property_company", "households", "community_id"],
+        &data.compounds,
+        |row, r| {
+            row.push_bind(r.name.clone())
+                .push_bind(r.kind.as_str())
+                .push_bind(r.property_company.clone())
+                .push_bind(i64::from(r.households))
+                .push_bind(r.community_id.clone());
+        },
+    )
+    .await?;
+    upsert_rows(
+        &mut *conn,
+        progress,
+        "buildings",
+        &["label", "compound_id", "grid_id", "floors", "units", "households", "population", "has_elevator"],
+        &data.buildings,
+        |row, r| {
+            row.push_bind(r.label.clone())
+                .push_bind(r.compound_id.clone())
+                .push_bind(r.grid_id.clone())
+                .push_bind(i64::from(r.floors))
+                .push_bind(i64::from(r.units))
+                .push_bind(i64::from(r.households))
+                .push_bind(i64::from(r.population))
+                .push_bind(r.has_elevator);
+        },
+    )
+    .await?;
+    upsert_rows(
+        &mut *conn,
+        progress,
+        "stations",
+        &["name", "kind", "level", "opening_hours", "phone", "community_id"],
+        &data.stations,
+        |row, r| {
+            row.push_bind(r.name.clone())
+                .push_bind(r.kind.as_str())
+                .push_bind(r.level.as_str())
+                .push_bind(r.opening_hours.clone())
+                .push_bind(r.phone.clone())
+                .push_bind(r.community_id.clone());
+        },
+    )
+    .await?;
+    let mut contact_columns = vec!["role", "name", "phone"];
+    contact_columns.extend(ContactScope::PROPERTIES);
+    upsert_rows(&mut *conn, progress, "contacts", &contact_columns, &data.contacts, |row, r| {
+        row.push_bind(r.role.as_str()).push_bind(r.name.clone()).push_bind(r.phone.clone());
+        // One column per scope kind; exactly one is set (the table CHECKs it).
+        for property in ContactScope::PROPERTIES {
+            row.push_bind((property == r.scope.property()).then(|| r.scope.id().to_owned()));
+        }
+    })
+    .await?;
+    upsert_rows(&mut *conn, progress, "walkways", &["kind", "name"], &data.walkways, |row, r| {
+        row.push_bind(r.kind.clone()).push_bind(r.name.clone());
+    })
+    .await?;
+    Ok(())
 }
 
 /// The table holding a layer. Table names are the layer words from a closed enum, so SQL
@@ -240,6 +261,7 @@ fn table(layer: Layer) -> &'static str {
 /// `columns`; the geometry, for layers that have one, is bound here as WKB.
 async fn upsert_rows<R: Record>(
     conn: &mut PgConnection,
+    progress: Progress<'_>,
     table: &str,
     columns: &[&str],
     records: &[R],
@@ -266,5 +288,6 @@ async fn upsert_rows<R: Record>(
         query.push(&on_conflict);
         query.build().execute(&mut *conn).await?;
     }
+    progress(table, records.len());
     Ok(())
 }

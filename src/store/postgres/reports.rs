@@ -453,7 +453,7 @@ pub(super) fn report_from(row: &PgRow) -> Result<Report, StoreError> {
     })
 }
 
-fn event_from(case: &str, row: &PgRow) -> Result<ReportEvent, StoreError> {
+pub(super) fn event_from(case: &str, row: &PgRow) -> Result<ReportEvent, StoreError> {
     let state = |column: &str| -> Result<Option<_>, StoreError> {
         let text: Option<String> = row.try_get(column)?;
         text.map(|t| t.parse().map_err(|e| corrupt(case, e))).transpose()

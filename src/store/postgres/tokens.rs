@@ -60,7 +60,7 @@ pub async fn revoke(pool: &PgPool, id: i64, now: i64) -> Result<bool, StoreError
     Ok(revoked)
 }
 
-fn token_from(row: &PgRow) -> Result<StaffToken, StoreError> {
+pub(super) fn token_from(row: &PgRow) -> Result<StaffToken, StoreError> {
     let id: i64 = row.try_get("id")?;
     let role: String = row.try_get("role")?;
     Ok(StaffToken {

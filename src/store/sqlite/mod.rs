@@ -10,12 +10,14 @@ use sqlx::query_builder::Separated;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
+mod dump;
 mod nearby;
 mod read;
 mod reports;
 mod tokens;
 
 use super::geometry::encode_geometry;
+use super::dump::{Dump, Progress};
 use super::{AreaLevel, ClosureCounts, NearbyQuery, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey};
 use crate::model::reports::{Report, ReportEvent, ReportRow, Role, StaffToken};
 use crate::model::{ContactScope, Dataset, Layer, Record};
@@ -67,94 +69,7 @@ impl Store for SqliteStore {
 
     async fn upsert(&self, data: &Dataset) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        // Micro-grids may precede their parent grid in a file; check references at commit.
-        sqlx::query("PRAGMA defer_foreign_keys = ON").execute(&mut *tx).await?;
-        upsert_rows(&mut tx, "streets", &["name", "geometry"], &data.streets, |row, r| {
-            row.push_bind(r.name.clone()).push_bind(encode_geometry(&r.geometry));
-        })
-        .await?;
-        upsert_rows(&mut tx, "communities", &["name", "street_id", "geometry"], &data.communities, |row, r| {
-            row.push_bind(r.name.clone()).push_bind(r.street_id.clone()).push_bind(encode_geometry(&r.geometry));
-        })
-        .await?;
-        upsert_rows(
-            &mut tx,
-            "grids",
-            &["name", "level", "community_id", "parent_id", "households", "geometry"],
-            &data.grids,
-            |row, r| {
-                row.push_bind(r.name.clone())
-                    .push_bind(r.level.as_str())
-                    .push_bind(r.community_id.clone())
-                    .push_bind(r.parent_id.clone())
-                    .push_bind(i64::from(r.households))
-                    .push_bind(encode_geometry(&r.geometry));
-            },
-        )
-        .await?;
-        upsert_rows(
-            &mut tx,
-            "compounds",
-            &["name", "kind", "property_company", "households", "community_id", "geometry"],
-            &data.compounds,
-            |row, r| {
-                row.push_bind(r.name.clone())
-                    .push_bind(r.kind.as_str())
-                    .push_bind(r.property_company.clone())
-                    .push_bind(i64::from(r.households))
-                    .push_bind(r.community_id.clone())
-                    .push_bind(encode_geometry(&r.geometry));
-            },
-        )
-        .await?;
-        upsert_rows(
-            &mut tx,
-            "buildings",
-            &["label", "compound_id", "grid_id", "floors", "units", "households", "population", "has_elevator", "geometry"],
-            &data.buildings,
-            |row, r| {
-                row.push_bind(r.label.clone())
-                    .push_bind(r.compound_id.clone())
-                    .push_bind(r.grid_id.clone())
-                    .push_bind(i64::from(r.floors))
-                    .push_bind(i64::from(r.units))
-                    .push_bind(i64::from(r.households))
-                    .push_bind(i64::from(r.population))
-                    .push_bind(r.has_elevator)
-                    .push_bind(encode_geometry(&r.geometry));
-            },
-        )
-        .await?;
-        upsert_rows(
-            &mut tx,
-            "stations",
-            &["name", "kind", "level", "opening_hours", "phone", "community_id", "geometry"],
-            &data.stations,
-            |row, r| {
-                row.push_bind(r.name.clone())
-                    .push_bind(r.kind.as_str())
-                    .push_bind(r.level.as_str())
-                    .push_bind(r.opening_hours.clone())
-                    .push_bind(r.phone.clone())
-                    .push_bind(r.community_id.clone())
-                    .push_bind(encode_geometry(&r.geometry));
-            },
-        )
-        .await?;
-        let mut contact_columns = vec!["role", "name", "phone"];
-        contact_columns.extend(ContactScope::PROPERTIES);
-        upsert_rows(&mut tx, "contacts", &contact_columns, &data.contacts, |row, r| {
-            row.push_bind(r.role.as_str()).push_bind(r.name.clone()).push_bind(r.phone.clone());
-            // One column per scope kind; exactly one is set (the table CHECKs it).
-            for property in ContactScope::PROPERTIES {
-                row.push_bind((property == r.scope.property()).then(|| r.scope.id().to_owned()));
-            }
-        })
-        .await?;
-        upsert_rows(&mut tx, "walkways", &["kind", "name", "geometry"], &data.walkways, |row, r| {
-            row.push_bind(r.kind.clone()).push_bind(r.name.clone()).push_bind(encode_geometry(&r.geometry));
-        })
-        .await?;
+        upsert_layers(&mut tx, data, &|_, _| {}).await?;
         sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'data_version'").execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
@@ -241,11 +156,117 @@ impl Store for SqliteStore {
         tokens::revoke(&self.pool, id, now).await
     }
 
+    async fn dump(&self) -> Result<Dump, StoreError> {
+        dump::dump(&self.pool).await
+    }
+
+    async fn restore(&self, data: &Dump, progress: Progress<'_>) -> Result<(), StoreError> {
+        dump::restore(&self.pool, data, progress).await
+    }
+
     async fn count(&self, layer: Layer) -> Result<u64, StoreError> {
         let sql = format!("SELECT COUNT(*) FROM {}", table(layer));
         let count: i64 = sqlx::query_scalar(AssertSqlSafe(sql)).fetch_one(&self.pool).await?;
         Ok(count as u64)
     }
+}
+
+/// Writes every layer of `data` inside the caller's transaction (an import, a restore),
+/// telling `progress` as each layer is written.
+async fn upsert_layers(conn: &mut SqliteConnection, data: &Dataset, progress: Progress<'_>) -> Result<(), StoreError> {
+    // Micro-grids may precede their parent grid in a file; check references at commit.
+    sqlx::query("PRAGMA defer_foreign_keys = ON").execute(&mut *conn).await?;
+    upsert_rows(&mut *conn, progress, "streets", &["name", "geometry"], &data.streets, |row, r| {
+        row.push_bind(r.name.clone()).push_bind(encode_geometry(&r.geometry));
+    })
+    .await?;
+    upsert_rows(&mut *conn, progress, "communities", &["name", "street_id", "geometry"], &data.communities, |row, r| {
+        row.push_bind(r.name.clone()).push_bind(r.street_id.clone()).push_bind(encode_geometry(&r.geometry));
+    })
+    .await?;
+    upsert_rows(
+        &mut *conn,
+        progress,
+        "grids",
+        &["name", "level", "community_id", "parent_id", "households", "geometry"],
+        &data.grids,
+        |row, r| {
+            row.push_bind(r.name.clone())
+                .push_bind(r.level.as_str())
+                .push_bind(r.community_id.clone())
+                .push_bind(r.parent_id.clone())
+                .push_bind(i64::from(r.households))
+                .push_bind(encode_geometry(&r.geometry));
+        },
+    )
+    .await?;
+    upsert_rows(
+        &mut *conn,
+        progress,
+        "compounds",
+        &["name", "kind", "property_company", "households", "community_id", "geometry"],
+        &data.compounds,
+        |row, r| {
+            row.push_bind(r.name.clone())
+                .push_bind(r.kind.as_str())
+                .push_bind(r.property_company.clone())
+                .push_bind(i64::from(r.households))
+                .push_bind(r.community_id.clone())
+                .push_bind(encode_geometry(&r.geometry));
+        },
+    )
+    .await?;
+    upsert_rows(
+        &mut *conn,
+        progress,
+        "buildings",
+        &["label", "compound_id", "grid_id", "floors", "units", "households", "population", "has_elevator", "geometry"],
+        &data.buildings,
+        |row, r| {
+            row.push_bind(r.label.clone())
+                .push_bind(r.compound_id.clone())
+                .push_bind(r.grid_id.clone())
+                .push_bind(i64::from(r.floors))
+                .push_bind(i64::from(r.units))
+                .push_bind(i64::from(r.households))
+                .push_bind(i64::from(r.population))
+                .push_bind(r.has_elevator)
+                .push_bind(encode_geometry(&r.geometry));
+        },
+    )
+    .await?;
+    upsert_rows(
+        &mut *conn,
+        progress,
+        "stations",
+        &["name", "kind", "level", "opening_hours", "phone", "community_id", "geometry"],
+        &data.stations,
+        |row, r| {
+            row.push_bind(r.name.clone())
+                .push_bind(r.kind.as_str())
+                .push_bind(r.level.as_str())
+                .push_bind(r.opening_hours.clone())
+                .push_bind(r.phone.clone())
+                .push_bind(r.community_id.clone())
+                .push_bind(encode_geometry(&r.geometry));
+        },
+    )
+    .await?;
+    let mut contact_columns = vec!["role", "name", "phone"];
+    contact_columns.extend(ContactScope::PROPERTIES);
+    upsert_rows(&mut *conn, progress, "contacts", &contact_columns, &data.contacts, |row, r| {
+        row.push_bind(r.role.as_str()).push_bind(r.name.clone()).push_bind(r.phone.clone());
+        // One column per scope kind; exactly one is set (the table CHECKs it).
+        for property in ContactScope::PROPERTIES {
+            row.push_bind((property == r.scope.property()).then(|| r.scope.id().to_owned()));
+        }
+    })
+    .await?;
+    upsert_rows(&mut *conn, progress, "walkways", &["kind", "name", "geometry"], &data.walkways, |row, r| {
+        row.push_bind(r.kind.clone()).push_bind(r.name.clone()).push_bind(encode_geometry(&r.geometry));
+    })
+    .await?;
+    Ok(())
 }
 
 /// The table holding a layer. Table names are the layer words from a closed enum, so SQL
@@ -258,6 +279,7 @@ fn table(layer: Layer) -> &'static str {
 /// so ids (and rows that reference them) stay stable across re-imports.
 async fn upsert_rows<R: Record>(
     conn: &mut SqliteConnection,
+    progress: Progress<'_>,
     table: &str,
     columns: &[&str],
     records: &[R],
@@ -278,5 +300,6 @@ async fn upsert_rows<R: Record>(
         query.push(&on_conflict);
         query.build().execute(&mut *conn).await?;
     }
+    progress(table, records.len());
     Ok(())
 }

@@ -437,7 +437,7 @@ pub(super) fn report_from(row: &SqliteRow) -> Result<Report, StoreError> {
     })
 }
 
-fn event_from(case: &str, row: &SqliteRow) -> Result<ReportEvent, StoreError> {
+pub(super) fn event_from(case: &str, row: &SqliteRow) -> Result<ReportEvent, StoreError> {
     let state = |column: &str| -> Result<Option<_>, StoreError> {
         let text: Option<String> = row.try_get(column)?;
         text.map(|t| t.parse().map_err(|e| corrupt(case, e))).transpose()

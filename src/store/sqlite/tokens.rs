@@ -50,7 +50,7 @@ pub async fn revoke(pool: &SqlitePool, id: i64, now: i64) -> Result<bool, StoreE
     Ok(done.rows_affected() == 1)
 }
 
-fn token_from(row: &SqliteRow) -> Result<StaffToken, StoreError> {
+pub(super) fn token_from(row: &SqliteRow) -> Result<StaffToken, StoreError> {
     let id: i64 = row.try_get("id")?;
     let role: String = row.try_get("role")?;
     Ok(StaffToken {
