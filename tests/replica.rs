@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::server::{get_json, request, start};
+use common::server::{get_json, request, start, Server};
+use minsheng::model::time::{now, to_iso8601};
 use sqlx::{Connection, PgConnection};
 
 /// The PostgreSQL 15 server programs Debian's `postgresql-15` installs.
@@ -105,6 +106,13 @@ fn eventually(mut check: impl FnMut() -> bool) -> bool {
     false
 }
 
+/// Reports filed in the window, as the instance's in-memory analytics count them.
+fn filed(server: &Server, window: &str) -> u64 {
+    let (status, body) = get_json(server, &format!("/api/stats/timeline?{window}"));
+    assert_eq!(status, 200, "{body}");
+    body["buckets"].as_array().unwrap().iter().map(|b| b["count"].as_u64().unwrap()).sum()
+}
+
 fn file_report(address: &str, description: &str) -> String {
     let body = serde_json::json!({"category": "parking", "description": description, "lon": 104.0427, "lat": 30.8169});
     let (status, text) = request(address, "POST", "/api/reports", Some(&body.to_string())).unwrap();
@@ -144,7 +152,9 @@ async fn an_instance_reads_the_replica_and_its_own_writes() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(replayed >= target, "the replica does not replay the primary");
-    let reader = start(&primary_url, &["--replica-url", &replica_url, "--watch-seconds", "1", "--no-demo"]);
+    // The reader polls every 10 minutes: within the test, only the primary's notifications
+    // (passed on once the replica has replayed the write) bring changes into its memory.
+    let reader = start(&primary_url, &["--replica-url", &replica_url, "--watch-seconds", "600", "--no-demo"]);
     assert_eq!(get_json(&reader, "/api/layers").0, 200);
 
     // With the replica's replay paused, what the writer files does not reach the reader:
@@ -163,6 +173,12 @@ async fn an_instance_reads_the_replica_and_its_own_writes() {
     // Once the replica replays again, the reader reads from it, and the other write arrives.
     sql(&replica.url("postgres"), "SELECT pg_wal_replay_resume()").await;
     assert!(eventually(|| get_json(&reader, &format!("/api/reports/{theirs}")).0 == 200), "the other instance's write never arrived");
+    // A later write reaches the reader's in-memory analytics (not only its database reads):
+    // the primary's notification, bridged once the replica replayed it, woke its watcher.
+    let window = format!("since={}&until={}", to_iso8601(now() - 86_400), to_iso8601(now() + 86_400)).replace('+', "%2B");
+    let before = filed(&reader, &window);
+    file_report(&writer.address, "通知之后写入");
+    assert!(eventually(|| filed(&reader, &window) == before + 1), "the primary's notification never reached the replica instance");
     let sessions = scalar(&replica_url, "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = 'minsheng' AND pid <> pg_backend_pid()").await;
     assert!(sessions > 0, "nothing reads the replica");
     drop((writer, reader, replica, primary));
