@@ -220,6 +220,7 @@ async fn tilejson_describes_the_source() {
     assert_eq!(answer.status, StatusCode::OK);
     let json: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
     assert_eq!(json["tilejson"], "3.0.0");
+    assert_eq!(json["version"], "1.0.0", "TileJSON asks for a semver version");
     assert_eq!(json["tiles"][0], "http://map.example:8080/tiles/grids,buildings/{z}/{x}/{y}.mvt");
     let layers: Vec<&str> = json["vector_layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
     assert_eq!(layers, vec!["grids", "buildings"]);

@@ -78,7 +78,7 @@ async fn the_vendored_library_is_the_real_maplibre() {
 #[tokio::test]
 async fn the_app_uses_the_tile_and_api_contract() {
     let js = get(&app().await, "/app.js").await.body;
-    for needle in ["/tiles/grids,compounds,buildings,stations.json", "/api/locate?lon=", "/api/search?q="] {
+    for needle in ["/style.json", "/api/locate?lon=", "/api/search?q="] {
         assert!(js.contains(needle), "app.js does not use {needle}");
     }
 }

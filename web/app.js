@@ -9,54 +9,42 @@ import { createReports } from './report.js';
 import { createStaff } from './staff.js';
 import { t, apply, setLang, getLang, onLang } from './i18n.js';
 
-const TILESET = '/tiles/grids,compounds,buildings,stations.json';
-
-// [wire value, Chinese label, English label, colour]. Okabe-Ito for compounds and buildings,
-// Paul Tol's "muted" (nine colours) for stations: both stay distinct under colour-blindness.
-const COMPOUND_KINDS = [
-  ['old', '老旧小区', 'old', '#E69F00'],
-  ['resettlement', '安置小区', 'resettlement', '#56B4E9'],
-  ['super_large', '超大小区', 'super-large', '#CC79A7'],
-  ['commodity', '商品房小区', 'commodity', '#009E73'],
-];
-const ELEVATOR = [
-  [true, '有电梯', 'elevator', '#0072B2'],
-  [false, '无电梯', 'no elevator', '#D55E00'],
-];
-const STATION_KINDS = [
-  ['party_mass_centre', '党群服务中心', 'party-mass centre', '#CC6677'],
-  ['community_centre', '社区党群服务中心', 'community centre', '#332288'],
-  ['compound_station', '小区党群服务站', 'compound station', '#DDCC77'],
-  ['elderly_day_care', '老年人日间照料中心', 'elderly day care', '#117733'],
-  ['canteen', '社区食堂', 'canteen', '#88CCEE'],
-  ['clinic', '社区卫生服务站', 'clinic', '#882255'],
-  ['library', '书屋', 'library', '#44AA99'],
-  ['disability_home', '残疾人之家', 'disability home', '#999933'],
-  ['youth_space', '青少年活动空间', 'youth space', '#AA4499'],
-];
-const UNKNOWN = '#9a9a9a';
+// The map's style (sources, layers, colours and the legend's palettes) is the server's
+// `/style.json`, the same document other map clients use; the page only adds to it.
+const STYLE = '/style.json';
+async function loadStyle() {
+  try {
+    const response = await fetch(STYLE);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return await response.json();
+  } catch (err) {
+    console.warn(`${STYLE}:`, err.message);
+    return null;
+  }
+}
+const served = await loadStyle();
+const legend = served?.metadata?.['minsheng:legend'] ?? { compounds: [], buildings: [], stations: [] };
+const UNKNOWN = served?.metadata?.['minsheng:unknown'] ?? '#9a9a9a';
 
 const $ = (id) => document.getElementById(id);
 const esc = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const metres = (m) => t('metres', Math.round(m).toLocaleString(getLang() === 'en' ? 'en' : 'zh-CN'));
-const colourOf = (palette, value) => (palette.find(([v]) => v === value) ?? [])[3] ?? UNKNOWN;
-const matchColour = (property, palette) =>
-  ['match', ['get', property], ...palette.flatMap(([v, , , c]) => [v, c]), UNKNOWN];
+const colourOf = (palette, value) => palette.find((key) => key.value === value)?.colour ?? UNKNOWN;
 
 function notify(text) {
   $('notice').textContent = text;
   $('notice').hidden = !text;
 }
 
-// Legend, built from the same palettes as the map style.
+// Legend, built from the palettes the style carries beside the layers that use them.
 function fillKeys(list, palette, shape) {
   $(list).innerHTML = palette
-    .map(([, zh, en, c]) => `<li><span class="key ${shape}" style="--c:${c}"></span>${zh} <small>${en}</small></li>`)
+    .map((key) => `<li><span class="key ${shape}" style="--c:${esc(key.colour)}"></span>${esc(key.label_zh)} <small>${esc(key.label_en)}</small></li>`)
     .join('');
 }
-fillKeys('key-compounds', COMPOUND_KINDS, 'fill');
-fillKeys('key-buildings', ELEVATOR, 'fill');
-fillKeys('key-stations', STATION_KINDS, 'dot');
+fillKeys('key-compounds', legend.compounds, 'fill');
+fillKeys('key-buildings', legend.buildings, 'fill');
+fillKeys('key-stations', legend.stations, 'dot');
 const narrow = matchMedia('(max-width: 699px)');
 if (!narrow.matches) $('legend').open = $('track').open = true;
 apply();
@@ -79,9 +67,8 @@ function parsePosition(value) {
 const start = parseAddress(location.hash);
 const startPosition = parsePosition(start.params.get('map'));
 
-const style = {
+const style = served ?? {
   version: 8,
-  // No `glyphs`: MapLibre then draws label text with the browser's own fonts, so labels need no font server.
   sources: {},
   layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#f3f2ee' } }],
 };
@@ -91,52 +78,11 @@ const params = new URLSearchParams(location.search);
 const basemap = params.get('basemap');
 if (basemap && /^https?:\/\//.test(basemap)) {
   style.sources.basemap = { type: 'raster', tiles: [basemap], tileSize: 256, attribution: params.get('attribution') ?? '' };
-  style.layers.push({ id: 'basemap', type: 'raster', source: 'basemap', paint: { 'raster-opacity': 0.6 } });
+  // Just above the background, under our layers.
+  style.layers.splice(1, 0, { id: 'basemap', type: 'raster', source: 'basemap', paint: { 'raster-opacity': 0.6 } });
 }
-
-const LAYERS = [
-  {
-    id: 'compounds-fill', type: 'fill', 'source-layer': 'compounds',
-    paint: { 'fill-color': matchColour('kind', COMPOUND_KINDS), 'fill-opacity': 0.3 },
-  },
-  {
-    id: 'buildings', type: 'fill', 'source-layer': 'buildings', minzoom: 13,
-    paint: {
-      'fill-color': ['case', ['==', ['get', 'has_elevator'], true], ELEVATOR[0][3],
-        ['==', ['get', 'has_elevator'], false], ELEVATOR[1][3], UNKNOWN],
-      'fill-opacity': 0.85,
-      'fill-outline-color': '#ffffff',
-    },
-  },
-  {
-    id: 'compounds-line', type: 'line', 'source-layer': 'compounds',
-    paint: { 'line-color': matchColour('kind', COMPOUND_KINDS), 'line-width': 1.5 },
-  },
-  {
-    id: 'micro-grids', type: 'line', 'source-layer': 'grids', minzoom: 14,
-    filter: ['==', ['get', 'level'], 'micro_grid'],
-    paint: { 'line-color': '#6b6b6b', 'line-width': 0.8, 'line-dasharray': [3, 2] },
-  },
-  {
-    id: 'grids', type: 'line', 'source-layer': 'grids',
-    filter: ['==', ['get', 'level'], 'grid'],
-    paint: { 'line-color': '#333333', 'line-width': ['interpolate', ['linear'], ['zoom'], 12, 1, 17, 2.5] },
-  },
-  {
-    id: 'stations', type: 'circle', 'source-layer': 'stations',
-    paint: {
-      'circle-color': matchColour('kind', STATION_KINDS),
-      'circle-radius': ['interpolate', ['linear'], ['zoom'], 12, 3, 17, 7],
-      'circle-stroke-color': '#ffffff',
-      'circle-stroke-width': 1.5,
-    },
-  },
-  {
-    id: 'compound-labels', type: 'symbol', 'source-layer': 'compound_labels', minzoom: 15,
-    layout: { 'text-field': ['get', 'name'], 'text-size': 13, 'text-max-width': 8 },
-    paint: { 'text-color': '#222222', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
-  },
-];
+// The style's own layers, which the layer switches and the quieter views restyle.
+const LAYERS = style.layers.filter((layer) => layer.source === 'minsheng');
 
 // In the planner and official views the base layers step back: no fills in colour under the
 // heat map; in the official view the buildings and stations are its own, coloured by distance.
@@ -168,7 +114,7 @@ try {
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   marker = new maplibregl.Marker({ color: '#000000' });
-  map.on('load', () => loadTiles().finally(baseLoaded));
+  map.on('load', () => { baseReady(); baseLoaded(); });
   map.on('click', (e) => { if (view === 'resident') locate(e.lngLat.wrap(), true); });
   map.on('error', (e) => console.warn('map:', e.error?.message ?? e));
   map.on('moveend', () => remember());
@@ -177,30 +123,18 @@ try {
   notify(getLang() === 'en' ? 'The map cannot be shown (WebGL is off); search still works.' : '地图无法显示（浏览器未启用 WebGL）；搜索仍可使用。');
 }
 
-async function loadTiles() {
-  let tilejson;
-  try {
-    const response = await fetch(TILESET);
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    tilejson = await response.json();
-  } catch (err) {
-    console.warn(`${TILESET}:`, err.message);
+// Once the style is in: the views' restyling, pointer cursors, and the data's bounds in view.
+function baseReady() {
+  if (!served) {
     notify('图层数据暂时无法加载；点击地图和搜索仍可使用。');
     return;
   }
-  // Tile templates are made absolute here: MapLibre fetches them from a worker, where a
-  // path like "/tiles/…" would not resolve against this page.
-  const absolute = (t) => (/^[a-z][a-z0-9+.-]*:/i.test(t) ? t : location.origin + (t.startsWith('/') ? '' : '/tiles/') + t);
-  const source = { type: 'vector', tiles: tilejson.tiles.map(absolute) };
-  for (const key of ['bounds', 'minzoom', 'maxzoom', 'attribution']) if (tilejson[key] != null) source[key] = tilejson[key];
-  map.addSource('minsheng', source);
-  for (const layer of LAYERS) map.addLayer({ ...layer, source: 'minsheng' });
   quiet(view);
   for (const id of ['compounds-fill', 'buildings', 'stations']) {
     map.on('mouseenter', id, () => { map.getCanvas().style.cursor = 'pointer'; });
     map.on('mouseleave', id, () => { map.getCanvas().style.cursor = ''; });
   }
-  const [w, s, e, n] = tilejson.bounds ?? [];
+  const [w, s, e, n] = style.sources.minsheng?.bounds ?? [];
   // A position from the address wins over the data's bounds.
   if (n !== undefined && !startPosition) map.fitBounds([[w, s], [e, n]], { padding: clearOfOverlays(), animate: false });
 }
@@ -374,7 +308,7 @@ function renderLocation(loc) {
   }
   const c = loc.compound;
   if (c) {
-    html.push(`<p>${t('compound')}：<strong>${esc(c.name)}</strong> <span class="tag" style="--c:${colourOf(COMPOUND_KINDS, c.kind)}">${esc(c.kind_label)}</span>` +
+    html.push(`<p>${t('compound')}：<strong>${esc(c.name)}</strong> <span class="tag" style="--c:${colourOf(legend.compounds, c.kind)}">${esc(c.kind_label)}</span>` +
       (c.property_company ? `<br><small>${t('property')}：${esc(c.property_company)}</small>` : '') + '</p>');
   }
   const chain = loc.grid_chain;
@@ -393,7 +327,7 @@ function renderLocation(loc) {
     html.push(`<h3>${t('nearestStations')}</h3><ol class="stations">`);
     for (const s of loc.stations) {
       const hours = s.opening_hours ? ` · ${esc(s.opening_hours)}` : '';
-      html.push(`<li><span class="key dot" style="--c:${colourOf(STATION_KINDS, s.kind)}"></span>${esc(s.name)}` +
+      html.push(`<li><span class="key dot" style="--c:${colourOf(legend.stations, s.kind)}"></span>${esc(s.name)}` +
         ` <span class="distance">${esc(s.walk_m == null ? t('lineDistance', metres(s.distance_m)) : t('walkDistance', metres(s.walk_m)))}</span>` +
         `<br><small>${esc(s.kind_label)}${hours}</small></li>`);
     }

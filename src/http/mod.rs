@@ -141,6 +141,7 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .route("/api/coverage", get(coverage::coverage))
         .route("/api/coverage/buildings", get(coverage::buildings))
         .route("/api/coverage/isochrones", get(coverage::isochrones))
+        .route("/style.json", get(tiles::style_route))
         .route("/tiles/{source}", get(tiles::tilejson_route))
         .route("/tiles/{source}/{z}/{x}/{y}", get(tiles::tile))
         .merge(ogc::routes())

@@ -11,7 +11,7 @@ use super::origin::Origin;
 use super::AppState;
 use super::analytics::report_query;
 use super::params::Params;
-use crate::services::tiles::{parse_layers, report_tilejson, tilejson, EncodedTile, TileCoord};
+use crate::services::tiles::{parse_layers, report_tilejson, style, tilejson, EncodedTile, Style, TileCoord, STYLE_LAYERS};
 
 const MVT: &str = "application/vnd.mapbox-vector-tile";
 /// Short, because an import changes tiles; clients revalidate cheaply with the ETag.
@@ -107,6 +107,13 @@ pub async fn tilejson_route(
     }
     let layers = parse_layers(layers_text)?;
     Ok(Json(tilejson(&state.catalog.snapshot(), &layers, &base)))
+}
+
+/// `GET /style.json`: the page's MapLibre style, its tile URLs on the request's public base.
+pub async fn style_route(State(state): State<AppState>, origin: Origin) -> Json<Style> {
+    let names: Vec<&str> = STYLE_LAYERS.iter().map(|l| l.as_str()).collect();
+    let base = origin.url(&format!("/tiles/{}", names.join(",")));
+    Json(style(&tilejson(&state.catalog.snapshot(), &STYLE_LAYERS, &base)))
 }
 
 fn accepts_gzip(headers: &HeaderMap) -> bool {

@@ -26,6 +26,7 @@ mod layer;
 mod mvt;
 mod pbf;
 mod render;
+mod style;
 mod tilejson;
 #[cfg(test)]
 mod tests;
@@ -34,4 +35,5 @@ pub use coord::{MAX_LATITUDE, MAX_ZOOM, TileCoord, lon_lat_to_tile_units};
 pub use cache::{CacheCounts, EncodedTile, TileCache};
 pub use mvt::{BUFFER, EXTENT, TileEncoder, Value};
 pub use render::{SOURCE_MAX_ZOOM, TILED_LAYERS, fields, min_zoom, parse_layers, render};
+pub use style::{style, Style, VectorSource, STYLE_LAYERS, STYLE_SOURCE};
 pub use tilejson::{report_tilejson, tilejson};

@@ -7,6 +7,10 @@ use crate::index::Snapshot;
 use crate::model::Layer;
 use crate::services::analytics;
 
+/// The TileJSON `version` (semver, as the spec asks): the version of the tile schema (layers and
+/// fields), not of the data; the data's version is in each tile's ETag.
+const VERSION: &str = "1.0.0";
+
 /// TileJSON for a source of `layers`, whose tiles live under `base` (for example
 /// `http://127.0.0.1:8080/tiles/grids,compounds`).
 pub fn tilejson(snapshot: &Snapshot, layers: &[Layer], base: &str) -> Value {
@@ -44,7 +48,7 @@ pub fn tilejson(snapshot: &Snapshot, layers: &[Layer], base: &str) -> Value {
         "tilejson": "3.0.0",
         "name": names.join(","),
         "description": "民生 Minsheng: residential-compound governance layers",
-        "version": snapshot.version.to_string(),
+        "version": VERSION,
         "attribution": "Minsheng demo data (fictional)",
         "scheme": "xyz",
         "tiles": [format!("{base}/{{z}}/{{x}}/{{y}}.mvt")],
@@ -67,6 +71,7 @@ pub fn report_tilejson(snapshot: &Snapshot, base: &str, query: Option<&str>) -> 
     json!({
         "tilejson": "3.0.0",
         "name": analytics::tiles::LAYER,
+        "version": VERSION,
         "description": format!(
             "民生 Minsheng problem reports: one point per case from z{}, below it weighted points (`count`) per 1/64 of a tile",
             analytics::tiles::POINT_ZOOM
