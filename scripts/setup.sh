@@ -58,6 +58,15 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   pg_ctlcluster 15 main start
 fi
 
+# The tests' npm packages, pinned by their package-lock.json: playwright-core (browser tests; it
+# never downloads a browser) and the MapLibre style validator. Installed here, so tests need no network.
+for dir in tests/browser tests/style; do
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "installing the npm packages of $dir"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-audit --no-fund --ignore-scripts)
+  fi
+done
+
 if [ ! -x .venv/bin/python ]; then
   echo "creating the Python virtual environment .venv"
   python3 -m venv .venv
