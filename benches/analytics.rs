@@ -66,7 +66,9 @@ fn city() -> (Snapshot, ReportPoints) {
 fn bench_analytics(c: &mut Criterion) {
     let (snapshot, points) = city();
     // Building cells are worked out once per snapshot; do it before timing.
-    black_box(snapshot.building_cells());
+    for resolution in [Resolution::Eight, Resolution::Nine] {
+        black_box(snapshot.building_cells(resolution));
+    }
     let everything = ReportQuery::default();
     let parking = ReportQuery { categories: vec![Category::Parking], ..ReportQuery::default() };
     let mut group = c.benchmark_group("analytics");
