@@ -96,11 +96,12 @@ pub fn hexagons(
     // (the keys are our own cell numbers, so there is no flooding to defend against).
     // Each case counts in the cell that contains it at this resolution (see `cell_at`).
     let mut cells: FxHashMap<CellIndex, (u32, u32)> = FxHashMap::default();
+    let containing = points.cells(resolution);
     for (n, i) in points.matching(query).enumerate() {
         if n.is_multiple_of(CHECK_EVERY) {
             budget.check()?;
         }
-        if let Some(cell) = points.cell_at(i, resolution) {
+        if let Ok(cell) = CellIndex::try_from(containing[i]) {
             cells.entry(cell).or_default().0 += 1;
         }
     }
