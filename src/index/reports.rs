@@ -172,7 +172,8 @@ impl ReportPoints {
     ///
     /// Each resolution is indexed from the points themselves, not as parents of one stored
     /// fine cell: H3 children do not tile their parent, so a fine cell's parent can be a
-    /// hexagon that does not contain the point (213 of the 3,050 demo cases at resolution 9).
+    /// hexagon that does not contain the point (about 200 of the 3,050 demo cases at
+    /// resolution 9).
     pub fn cells(&self, resolution: Resolution) -> &[u64] {
         self.cells[usize::from(u8::from(resolution))]
             .get_or_init(|| self.lat.iter().zip(&self.lon).map(|(&lat, &lon)| cell_of(lat, lon, resolution)).collect())
