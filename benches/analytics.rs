@@ -65,8 +65,12 @@ fn city() -> (Snapshot, ReportPoints) {
 
 fn bench_analytics(c: &mut Criterion) {
     let (snapshot, points) = city();
-    // Building cells are worked out once per snapshot; do it before timing.
-    black_box(snapshot.building_cells());
+    // Building cells are worked out once per snapshot, and the reports' cells once per
+    // resolution (then kept in step by syncs); do both before timing.
+    for resolution in [Resolution::Eight, Resolution::Nine] {
+        black_box(snapshot.building_cells(resolution));
+        black_box(points.cells(resolution));
+    }
     let everything = ReportQuery::default();
     let parking = ReportQuery { categories: vec![Category::Parking], ..ReportQuery::default() };
     let mut group = c.benchmark_group("analytics");

@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use minsheng::services::analytics::hotspots::{GiStar, HotSpotClass, getis_ord_gi_star};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -23,24 +20,9 @@ struct Esda {
 }
 
 fn esda(values: &[f64], neighbours: &[Vec<usize>]) -> Esda {
-    let import = Command::new(common::python()).args(["-c", "import esda, libpysal"]).output().expect("Python runs (see scripts/setup.sh)");
-    assert!(
-        import.status.success(),
-        "the Python packages esda and libpysal are missing: run `bash scripts/setup.sh`\n{}",
-        String::from_utf8_lossy(&import.stderr)
-    );
-    let mut child = Command::new(common::python())
-        .arg(SCRIPT)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("Python runs the esda script");
     let input = serde_json::json!({ "values": values, "neighbours": neighbours });
-    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "tests/hotspots.py failed:\n{}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).expect("the script prints {z, p, class}")
+    let output = common::run_python(SCRIPT, "import esda, libpysal", "esda and libpysal", &input);
+    serde_json::from_slice(&output).expect("the script prints {z, p, class}")
 }
 
 /// Runs both and asserts they agree on every cell; returns ours.

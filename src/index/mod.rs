@@ -18,6 +18,7 @@ use std::sync::{Arc, OnceLock};
 
 use arc_swap::ArcSwap;
 use geo::{Centroid, Contains, Geometry, Intersects, Point};
+use h3o::{CellIndex, Resolution};
 use rstar::{Envelope, AABB};
 
 use crate::model::{Dataset, GridLevel, Layer, Record};
@@ -63,8 +64,9 @@ pub struct Snapshot {
     contact_ranges: Vec<Vec<(u32, u32)>>,
     contact_list: Vec<u32>,
     names: TextIndex,
-    /// Each building's H3 cell and households, worked out on first use (hexagon maps only).
-    building_cells: OnceLock<Vec<(u64, u32)>>,
+    /// Per H3 resolution (index 0–15), the cell holding each building's centre with its
+    /// households, worked out on a resolution's first use (hexagon maps only).
+    building_cells: [OnceLock<Vec<(CellIndex, u32)>>; 16],
     /// The walking network and every building's and station's place on it, built on first use.
     walking: OnceLock<Walking>,
 }
@@ -173,7 +175,7 @@ impl Snapshot {
             contact_ranges,
             contact_list,
             names,
-            building_cells: OnceLock::new(),
+            building_cells: std::array::from_fn(|_| OnceLock::new()),
             walking: OnceLock::new(),
         })
     }
@@ -183,20 +185,20 @@ impl Snapshot {
         Snapshot::build(Dataset::default(), 0).expect("an empty dataset has no dangling references")
     }
 
-    /// Each building's H3 cell at [`reports::FINEST_RESOLUTION`] (0 if it has no centre)
-    /// and its households, in building order: households per hexagon come from these.
-    pub fn building_cells(&self) -> &[(u64, u32)] {
-        self.building_cells.get_or_init(|| {
+    /// The H3 cell of `resolution` holding each building's centre, with the building's
+    /// households, for the buildings with homes and a centre: households per hexagon come
+    /// from these. Each resolution is indexed from the centres themselves (not as parents
+    /// of a finer cell, which need not contain them), once per snapshot.
+    pub fn building_cells(&self, resolution: Resolution) -> &[(CellIndex, u32)] {
+        self.building_cells[usize::from(u8::from(resolution))].get_or_init(|| {
             self.data
                 .buildings
                 .iter()
-                .map(|b| {
-                    let cell = b
-                        .geometry
-                        .centroid()
-                        .and_then(|c| h3o::LatLng::new(c.y(), c.x()).ok())
-                        .map_or(0, |p| u64::from(p.to_cell(reports::FINEST_RESOLUTION)));
-                    (cell, b.households)
+                .filter(|b| b.households > 0)
+                .filter_map(|b| {
+                    let centre = b.geometry.centroid()?;
+                    let cell = h3o::LatLng::new(centre.y(), centre.x()).ok()?.to_cell(resolution);
+                    Some((cell, b.households))
                 })
                 .collect()
         })

@@ -1,5 +1,5 @@
 //! Reports for analysis: one compact row per case (place, category, state, filing time,
-//! areas, H3 cell), in columns, kept in step with the store by incremental syncs.
+//! areas), in columns, kept in step with the store by incremental syncs.
 //!
 //! Heat tiles, hexagons and rankings scan these columns. A linear scan of a million rows
 //! is a few milliseconds, well inside the targets, and needs no structure to keep up to
@@ -10,10 +10,6 @@ use std::collections::HashMap;
 use h3o::{CellIndex, LatLng, Resolution};
 
 use crate::model::reports::{CaseState, Category, ReportRow};
-
-/// H3 resolution stored per report; coarser cells are its parents (bit operations, no
-/// trigonometry), which keeps hexagon aggregation fast.
-pub const FINEST_RESOLUTION: Resolution = Resolution::Twelve;
 
 /// Area ids as small numbers, so that grouping is counting into a vector.
 #[derive(Debug, Default, Clone)]
@@ -64,12 +60,15 @@ pub struct ReportPoints {
     pub grid: Vec<u32>,
     pub community: Vec<u32>,
     pub street: Vec<u32>,
-    /// The H3 cell at [`FINEST_RESOLUTION`] (0 if the point could not be placed).
-    pub cell: Vec<u64>,
     /// Web Mercator position as fractions of the world (0 at the west and north edges, 1
     /// at the east and south): a tile's units are then two multiplications away, with no
     /// trigonometry per case and tile.
     pub mercator: Vec<[f64; 2]>,
+    /// Per H3 resolution (index 0–15), the cell containing each row (0 where H3 cannot
+    /// place the point): indexed on a resolution's first use, then kept in step by
+    /// [`ReportPoints::apply`]. Indexing a point costs about 0.35 µs, too much to repeat
+    /// per row and request on a city (a million rows took 0.38 s at resolution 8).
+    cells: [std::sync::OnceLock<Vec<u64>>; 16],
     pub areas: Areas,
     /// Rows by the z13 tile they fall in, so a map tile from z13 on scans only its own
     /// few thousand rows instead of every case.
@@ -92,7 +91,6 @@ impl ReportPoints {
     pub fn apply(&mut self, rows: Vec<ReportRow>, synced_event: i64) {
         let mut rebucket = false;
         for row in rows {
-            let cell = LatLng::new(row.lat, row.lon).map(|p| u64::from(p.to_cell(FINEST_RESOLUTION))).unwrap_or(0);
             let compound = row.compound_id.as_deref().map_or(NONE, |id| self.areas.number(id));
             let (grid, community, street) =
                 (self.areas.number(&row.grid_id), self.areas.number(&row.community_id), self.areas.number(&row.street_id));
@@ -105,10 +103,12 @@ impl ReportPoints {
                     self.created_at[i] = row.created_at;
                     self.compound[i] = compound;
                     (self.grid[i], self.community[i], self.street[i]) = (grid, community, street);
-                    self.cell[i] = cell;
                     let moved = mercator(row.lon, row.lat);
                     rebucket |= moved != self.mercator[i];
                     self.mercator[i] = moved;
+                    for (resolution, column) in self.indexed_columns() {
+                        column[i] = cell_of(row.lat, row.lon, resolution);
+                    }
                 }
                 Err(i) => {
                     // Normally the end; a case inserted out of order (concurrent writers) still
@@ -129,8 +129,10 @@ impl ReportPoints {
                     self.grid.insert(i, grid);
                     self.community.insert(i, community);
                     self.street.insert(i, street);
-                    self.cell.insert(i, cell);
                     self.mercator.insert(i, mercator(row.lon, row.lat));
+                    for (resolution, column) in self.indexed_columns() {
+                        column.insert(i, cell_of(row.lat, row.lon, resolution));
+                    }
                 }
             }
         }
@@ -161,10 +163,28 @@ impl ReportPoints {
         rows
     }
 
-    /// The H3 cell of row `i` at a resolution no finer than [`FINEST_RESOLUTION`].
+    /// The H3 cell of `resolution` that holds row `i` (`None` for a point H3 cannot place).
     pub fn cell_at(&self, i: usize, resolution: Resolution) -> Option<CellIndex> {
-        let cell = CellIndex::try_from(self.cell[i]).ok()?;
-        cell.parent(resolution)
+        CellIndex::try_from(self.cells(resolution)[i]).ok()
+    }
+
+    /// Every row's cell of `resolution` (0 where H3 cannot place the point), in row order.
+    ///
+    /// Each resolution is indexed from the points themselves, not as parents of one stored
+    /// fine cell: H3 children do not tile their parent, so a fine cell's parent can be a
+    /// hexagon that does not contain the point (about 200 of the 3,050 demo cases at
+    /// resolution 9).
+    pub fn cells(&self, resolution: Resolution) -> &[u64] {
+        self.cells[usize::from(u8::from(resolution))]
+            .get_or_init(|| self.lat.iter().zip(&self.lon).map(|(&lat, &lon)| cell_of(lat, lon, resolution)).collect())
+    }
+
+    /// The resolutions indexed so far, with their columns, for `apply` to keep in step.
+    fn indexed_columns(&mut self) -> impl Iterator<Item = (Resolution, &mut Vec<u64>)> {
+        self.cells.iter_mut().enumerate().filter_map(|(r, column)| {
+            let column = column.get_mut()?;
+            Some((Resolution::try_from(r as u8).expect("0–15"), column))
+        })
     }
 
     /// Rows passing a filter, in id order.
@@ -172,6 +192,11 @@ impl ReportPoints {
         let matcher = filter.matcher();
         (0..self.len()).filter(move |&i| matcher.accepts(self, i))
     }
+}
+
+/// The H3 cell of `resolution` containing a point, as a number (0 if H3 cannot place it).
+fn cell_of(lat: f64, lon: f64, resolution: Resolution) -> u64 {
+    LatLng::new(lat, lon).map_or(0, |p| u64::from(p.to_cell(resolution)))
 }
 
 /// The zoom of the tiles rows are bucketed by.
@@ -285,9 +310,29 @@ mod tests {
         assert_eq!(points.areas.id(points.compound[1]), "CP1");
         let query = ReportQuery { states: vec![CaseState::Received], since: Some(1_500), ..Default::default() };
         assert_eq!(points.matching(&query).collect::<Vec<_>>(), [3]);
-        let cell = points.cell_at(0, Resolution::Eight).unwrap();
+        let before = points.cell_at(0, Resolution::Eight);
+        points.apply(vec![ReportRow { lon: 104.2, ..row(2, CaseState::Closed) }, row(0, CaseState::Received)], 8);
+        assert_eq!(points.ids, [0, 1, 2, 3, 4]);
+        assert_eq!(points.cells(Resolution::Eight).len(), 5, "an indexed resolution follows inserts");
+        assert_eq!(points.cell_at(1, Resolution::Eight), before);
+        let moved = LatLng::new(30.82, 104.2).unwrap().to_cell(Resolution::Eight);
+        assert_eq!(points.cell_at(2, Resolution::Eight), Some(moved), "and moves");
+        let cell = points.cell_at(1, Resolution::Eight).unwrap();
         assert_eq!(cell.resolution(), Resolution::Eight);
         let direct = LatLng::new(30.82, 104.051).unwrap().to_cell(Resolution::Eight);
-        assert_eq!(cell, direct, "the stored fine cell's parent is the cell of the point");
+        assert_eq!(cell, direct, "the cell holding the point");
+    }
+
+    #[test]
+    fn a_case_counts_in_the_cell_that_contains_it_not_a_fine_cells_parent() {
+        // A point whose resolution-12 cell's parent at 9 is a neighbour of the hexagon that
+        // holds it (PyPI h3 4.5.0: latlng_to_cell gives 8940e35705bffff, the parent rule
+        // 8940e357297ffff): H3 children do not tile their parent.
+        let mut points = ReportPoints::default();
+        points.apply(vec![ReportRow { lat: 30.8203, lon: 104.05, ..row(1, CaseState::Received) }], 1);
+        let cell = points.cell_at(0, Resolution::Nine).unwrap();
+        assert_eq!(cell.to_string(), "8940e35705bffff");
+        let fine = LatLng::new(30.8203, 104.05).unwrap().to_cell(Resolution::Twelve);
+        assert_eq!(fine.parent(Resolution::Nine).unwrap().to_string(), "8940e357297ffff", "the parent rule differs here");
     }
 }

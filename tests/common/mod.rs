@@ -91,6 +91,31 @@ pub fn python() -> std::path::PathBuf {
     venv
 }
 
+/// Runs a Python oracle: checks first that `import` (a Python statement) works, naming
+/// `packages` and the setup command if not, then feeds `script` (a path) `input` as JSON
+/// on stdin and returns its stdout.
+pub fn run_python(script: &str, import: &str, packages: &str, input: &serde_json::Value) -> Vec<u8> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let check = Command::new(python()).args(["-c", import]).output().expect("Python runs (see scripts/setup.sh)");
+    assert!(
+        check.status.success(),
+        "the Python packages {packages} are missing: run `bash scripts/setup.sh`\n{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let mut child = Command::new(python())
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("Python runs the script");
+    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{script} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    output.stdout
+}
+
 /// The Node.js (20 or later) the browser tests run: `$MINSHENG_NODE`, else the project-local
 /// one `scripts/setup.sh` installs when the system's is older, else `node` on the PATH.
 /// Stops with a message naming the setup command when that is missing or too old.

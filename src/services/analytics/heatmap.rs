@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::hotspots::{getis_ord_gi_star, GiStar};
-use crate::index::reports::{ReportPoints, ReportQuery, FINEST_RESOLUTION};
+use crate::index::reports::{ReportPoints, ReportQuery};
 use crate::index::Snapshot;
 use crate::services::ServiceError;
 use crate::services::cost::{Budget, Limits, within};
@@ -87,7 +87,6 @@ pub fn hexagons(
     if rings == 0 || rings > 3 {
         return Err(ServiceError::InvalidParameter { parameter: "k", reason: "rings must be 1–3".into() });
     }
-    debug_assert!(resolution <= FINEST_RESOLUTION);
     let (what, hint) = match query.bbox {
         None => ("H3 cells over the whole map (no bbox given)", "give a bbox (west,south,east,north), or a coarser resolution"),
         Some(_) => ("H3 cells in the bbox", "give a smaller bbox or a coarser resolution"),
@@ -95,12 +94,14 @@ pub fn hexagons(
     within(&format!("{what} at resolution {}", u8::from(resolution)), cells_covering(snapshot, query.bbox, resolution), limits.hexagons, hint)?;
     // Cell → (reports, households). A million lookups per request: Fx hashing, not SipHash
     // (the keys are our own cell numbers, so there is no flooding to defend against).
+    // Each case counts in the cell that contains it at this resolution (see `cell_at`).
     let mut cells: FxHashMap<CellIndex, (u32, u32)> = FxHashMap::default();
+    let containing = points.cells(resolution);
     for (n, i) in points.matching(query).enumerate() {
         if n.is_multiple_of(CHECK_EVERY) {
             budget.check()?;
         }
-        if let Some(cell) = points.cell_at(i, resolution) {
+        if let Ok(cell) = CellIndex::try_from(containing[i]) {
             cells.entry(cell).or_default().0 += 1;
         }
     }
@@ -110,9 +111,8 @@ pub fn hexagons(
         (west..=east).contains(&centre.lng()) && (south..=north).contains(&centre.lat())
     };
     budget.check()?;
-    for &(fine, households) in snapshot.building_cells() {
-        let Some(cell) = CellIndex::try_from(fine).ok().and_then(|c| c.parent(resolution)) else { continue };
-        if households > 0 && (cells.contains_key(&cell) || in_box(cell)) {
+    for &(cell, households) in snapshot.building_cells(resolution) {
+        if cells.contains_key(&cell) || in_box(cell) {
             cells.entry(cell).or_default().1 += households;
         }
     }
