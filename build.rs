@@ -8,7 +8,18 @@ use std::process::{Command, Stdio};
 const VENDOR_JS: &str = "web/node_modules/maplibre-gl/dist/maplibre-gl.js";
 
 fn main() {
-    for file in ["package.json", "package-lock.json", "index.html", "app.js", "planner.js", "official.js", "report.js", "staff.js", "i18n.js", "style.css"] {
+    for file in [
+        "package.json",
+        "package-lock.json",
+        "index.html",
+        "app.js",
+        "planner.js",
+        "official.js",
+        "report.js",
+        "staff.js",
+        "i18n.js",
+        "style.css",
+    ] {
         println!("cargo:rerun-if-changed=web/{file}");
     }
     // sqlx::migrate! embeds the migrations when the crate compiles: a new file must recompile it.

@@ -5,12 +5,12 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use geo::InteriorPoint;
 use h3o::Resolution;
-use minsheng::demo::{generate, DemoOptions};
-use minsheng::index::reports::{ReportPoints, ReportQuery};
+use minsheng::demo::{DemoOptions, generate};
 use minsheng::index::Snapshot;
+use minsheng::index::reports::{ReportPoints, ReportQuery};
 use minsheng::model::reports::{CaseState, Category, ReportRow};
 use minsheng::services::analytics::stats::{self, GroupBy, Interval};
 use minsheng::services::analytics::{heatmap, tiles};
@@ -77,11 +77,19 @@ fn bench_analytics(c: &mut Criterion) {
     group.sample_size(20);
     for (name, resolution) in [("hexagons_city_res8", Resolution::Eight), ("hexagons_city_res9", Resolution::Nine)] {
         group.bench_function(name, |b| {
-            b.iter(|| black_box(heatmap::hexagons(&snapshot, &points, &everything, resolution, 1, &UNBOUNDED, &Budget::unlimited()).unwrap().len()))
+            b.iter(|| {
+                black_box(
+                    heatmap::hexagons(&snapshot, &points, &everything, resolution, 1, &UNBOUNDED, &Budget::unlimited()).unwrap().len(),
+                )
+            })
         });
     }
     group.bench_function("hexagons_city_res8_parking", |b| {
-        b.iter(|| black_box(heatmap::hexagons(&snapshot, &points, &parking, Resolution::Eight, 1, &UNBOUNDED, &Budget::unlimited()).unwrap().len()))
+        b.iter(|| {
+            black_box(
+                heatmap::hexagons(&snapshot, &points, &parking, Resolution::Eight, 1, &UNBOUNDED, &Budget::unlimited()).unwrap().len(),
+            )
+        })
     });
     // Tiles where the reports are densest (the first buildings) and the city's middle.
     let dense = snapshot.data.buildings[0].geometry.interior_point().unwrap();
@@ -97,7 +105,9 @@ fn bench_analytics(c: &mut Criterion) {
     }
     let period = (NOW - 30 * 86_400, NOW);
     for (name, by) in [("problems_by_compound_30d", GroupBy::Compound), ("problems_by_grid_30d", GroupBy::Grid)] {
-        group.bench_function(name, |b| b.iter(|| black_box(stats::problems(&snapshot, &points, &parking, by, period, stats::DEFAULT_ROWS).rows.len())));
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(stats::problems(&snapshot, &points, &parking, by, period, stats::DEFAULT_ROWS).rows.len()))
+        });
     }
     group.bench_function("timeline_month_year", |b| {
         b.iter(|| black_box(stats::timeline(&points, &everything, Interval::Month, (NOW - YEAR, NOW), 12).unwrap().len()))

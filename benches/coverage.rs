@@ -69,10 +69,8 @@ fn suite(c: &mut Criterion, group_name: &str, snapshot: &Snapshot) {
     let fifteen = Circle::new(None, None, None).unwrap();
     let walking = snapshot.walking();
     let network = walking.network.as_ref().unwrap();
-    let station = stations_of(snapshot, kind)
-        .into_iter()
-        .find_map(|s| walking.station_snaps[s as usize])
-        .expect("a station on the network");
+    let station =
+        stations_of(snapshot, kind).into_iter().find_map(|s| walking.station_snaps[s as usize]).expect("a station on the network");
     let mut group = c.benchmark_group(group_name);
     group.sample_size(10);
     group.bench_function(format!("coverage_15min_{kind}"), |b| {

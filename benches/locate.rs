@@ -4,10 +4,10 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use geo::{BoundingRect, InteriorPoint, Point};
 use minsheng::crs::Crs;
-use minsheng::demo::{generate, DemoOptions};
+use minsheng::demo::{DemoOptions, generate};
 use minsheng::index::Snapshot;
 use minsheng::model::Layer;
 use minsheng::services::locate::locate;

@@ -40,15 +40,11 @@ fn bench_network(c: &mut Criterion) {
     let stations: Vec<Snap> = points.iter().take(100).map(|&p| network.snap(p).unwrap()).collect();
 
     c.bench_function("network/from_lines_100k_edges", |b| b.iter(|| WalkNetwork::from_lines(black_box(&lines))));
-    c.bench_function("network/snap_1024_points", |b| {
-        b.iter(|| points.iter().filter_map(|&p| network.snap(black_box(p))).count())
-    });
+    c.bench_function("network/snap_1024_points", |b| b.iter(|| points.iter().filter_map(|&p| network.snap(black_box(p))).count()));
     c.bench_function("network/dijkstra_one_station_1000m", |b| {
         b.iter(|| network.distances_from_sources(black_box(&stations[..1]), 1_000.0))
     });
-    c.bench_function("network/dijkstra_100_stations_1000m", |b| {
-        b.iter(|| network.distances_from_sources(black_box(&stations), 1_000.0))
-    });
+    c.bench_function("network/dijkstra_100_stations_1000m", |b| b.iter(|| network.distances_from_sources(black_box(&stations), 1_000.0)));
     c.bench_function("network/dijkstra_one_station_unbounded", |b| {
         b.iter(|| network.distances_from_sources(black_box(&stations[..1]), f64::INFINITY))
     });

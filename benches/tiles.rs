@@ -3,12 +3,12 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use geo::InteriorPoint;
-use minsheng::demo::{generate, DemoOptions};
+use minsheng::demo::{DemoOptions, generate};
 use minsheng::index::Snapshot;
 use minsheng::model::Layer;
-use minsheng::services::tiles::{render, TileCache, TileCoord};
+use minsheng::services::tiles::{TileCache, TileCoord, render};
 
 fn city() -> Snapshot {
     let buildings = std::env::var("MINSHENG_BENCH_BUILDINGS").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
@@ -20,10 +20,9 @@ fn bench_tiles(c: &mut Criterion) {
     let step = (snapshot.data.buildings.len() / 64).max(1);
     let places: Vec<_> = snapshot.data.buildings.iter().step_by(step).map(|b| b.geometry.interior_point().unwrap()).collect();
     let mut group = c.benchmark_group("tile_uncached");
-    for (name, layers) in [
-        ("buildings", vec![Layer::Buildings]),
-        ("page_composite", vec![Layer::Grids, Layer::Compounds, Layer::Buildings, Layer::Stations]),
-    ] {
+    for (name, layers) in
+        [("buildings", vec![Layer::Buildings]), ("page_composite", vec![Layer::Grids, Layer::Compounds, Layer::Buildings, Layer::Stations])]
+    {
         for z in [14u8, 15, 16] {
             let tiles: Vec<TileCoord> = places.iter().map(|p| TileCoord::containing(u32::from(z), p.x(), p.y()).unwrap()).collect();
             let mut i = 0;

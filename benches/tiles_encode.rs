@@ -48,8 +48,7 @@ fn buildings(tile: &TileCoord) -> Vec<Building> {
             let (hw, hh) = (10.0 + next() * 20.0, 6.0 + next() * 9.0);
             let (sin, cos) = (next() * PI).sin_cos();
             let corners = [(-hw, -hh), (hw, -hh), (hw, hh), (-hw, hh), (-hw, -hh)];
-            let ring: LineString =
-                corners.iter().map(|&(x, y)| lon_lat(tile, cx + x * cos - y * sin, cy + x * sin + y * cos)).collect();
+            let ring: LineString = corners.iter().map(|&(x, y)| lon_lat(tile, cx + x * cos - y * sin, cy + x * sin + y * cos)).collect();
             let id = out.len() as u64 + 1;
             out.push(Building {
                 id,

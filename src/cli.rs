@@ -7,11 +7,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::model::Layer;
 use crate::model::reports::Role;
 use crate::model::time::{now, to_iso8601};
-use crate::model::Layer;
-use crate::services::reports::history::{import_cases, HistoryFormat};
 use crate::services::Catalog;
+use crate::services::reports::history::{HistoryFormat, import_cases};
 
 /// Where data lives unless told otherwise: a SQLite file under `data/`.
 pub const DEFAULT_DATABASE: &str = "sqlite://data/minsheng.db";
@@ -344,7 +344,8 @@ async fn import_osm(args: ImportOsmArgs) -> anyhow::Result<()> {
         u8::from(hierarchy::MICRO_GRID),
     );
     eprintln!("writing {} records to {}…", data.total(), args.database.database);
-    let store = crate::store::open(&args.database.database).await.with_context(|| format!("opening database {}", args.database.database))?;
+    let store =
+        crate::store::open(&args.database.database).await.with_context(|| format!("opening database {}", args.database.database))?;
     let report = crate::import::write(store.as_ref(), &city.data.into()).await?;
     println!("{:<12} {:>9} {:>9}", "layer", "new", "updated");
     for (layer, counts) in &report.layers {
@@ -375,10 +376,8 @@ async fn import_reports(args: ImportReportsArgs) -> anyhow::Result<()> {
 
 fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let defaults = crate::demo::DemoOptions::default();
-    let options = crate::demo::DemoOptions {
-        buildings: args.buildings.unwrap_or(defaults.buildings),
-        seed: args.seed.unwrap_or(defaults.seed),
-    };
+    let options =
+        crate::demo::DemoOptions { buildings: args.buildings.unwrap_or(defaults.buildings), seed: args.seed.unwrap_or(defaults.seed) };
     let started = Instant::now();
     eprintln!("generating a district of {} buildings (seed {})…", options.buildings, options.seed);
     let data = crate::demo::generate(&options);

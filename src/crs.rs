@@ -130,11 +130,7 @@ pub fn in_china(lon: f64, lat: f64) -> bool {
 /// # Units
 /// `(lon, lat)` in degrees in and out.
 pub fn wgs84_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
-    if in_china(lon, lat) {
-        gcj_forward(lon, lat)
-    } else {
-        (lon, lat)
-    }
+    if in_china(lon, lat) { gcj_forward(lon, lat) } else { (lon, lat) }
 }
 
 /// GCJ-02 → WGS84, the exact inverse of [`wgs84_to_gcj02`] (to 1e-10°).
@@ -144,11 +140,7 @@ pub fn wgs84_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
 pub fn gcj02_to_wgs84(lon: f64, lat: f64) -> (f64, f64) {
     let wgs = invert(gcj_forward, lon, lat);
     // The forward map decided on the WGS84 side, so the inverse must too.
-    if in_china(wgs.0, wgs.1) {
-        wgs
-    } else {
-        (lon, lat)
-    }
+    if in_china(wgs.0, wgs.1) { wgs } else { (lon, lat) }
 }
 
 /// GCJ-02 → BD-09. Identity outside [`in_china`].
@@ -156,11 +148,7 @@ pub fn gcj02_to_wgs84(lon: f64, lat: f64) -> (f64, f64) {
 /// # Units
 /// `(lon, lat)` in degrees in and out.
 pub fn gcj02_to_bd09(lon: f64, lat: f64) -> (f64, f64) {
-    if in_china(lon, lat) {
-        bd_forward(lon, lat)
-    } else {
-        (lon, lat)
-    }
+    if in_china(lon, lat) { bd_forward(lon, lat) } else { (lon, lat) }
 }
 
 /// BD-09 → GCJ-02, the exact inverse of [`gcj02_to_bd09`] (to 1e-10°).
@@ -169,11 +157,7 @@ pub fn gcj02_to_bd09(lon: f64, lat: f64) -> (f64, f64) {
 /// `(lon, lat)` in degrees in and out.
 pub fn bd09_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
     let gcj = invert(bd_forward, lon, lat);
-    if in_china(gcj.0, gcj.1) {
-        gcj
-    } else {
-        (lon, lat)
-    }
+    if in_china(gcj.0, gcj.1) { gcj } else { (lon, lat) }
 }
 
 /// WGS84 → BD-09 (via GCJ-02). Identity outside [`in_china`].
@@ -198,11 +182,7 @@ pub fn wgs84_to_bd09(lon: f64, lat: f64) -> (f64, f64) {
 pub fn bd09_to_wgs84(lon: f64, lat: f64) -> (f64, f64) {
     let (glon, glat) = invert(bd_forward, lon, lat);
     let wgs = invert(gcj_forward, glon, glat);
-    if in_china(wgs.0, wgs.1) {
-        wgs
-    } else {
-        (lon, lat)
-    }
+    if in_china(wgs.0, wgs.1) { wgs } else { (lon, lat) }
 }
 
 /// The GCJ-02 forward formula without the region check.
@@ -218,10 +198,7 @@ fn gcj_forward(lon: f64, lat: f64) -> (f64, f64) {
     let w = w2.sqrt();
     let meridian_radius = KRASOVSKY_A * (1.0 - KRASOVSKY_EE) / (w2 * w);
     let parallel_radius = KRASOVSKY_A / w * phi.cos();
-    (
-        lon + (dlon_m / parallel_radius).to_degrees(),
-        lat + (dlat_m / meridian_radius).to_degrees(),
-    )
+    (lon + (dlon_m / parallel_radius).to_degrees(), lat + (dlat_m / meridian_radius).to_degrees())
 }
 
 /// GCJ-02's deliberate distortion in metres, as `(north, east)`, for offsets
@@ -237,12 +214,7 @@ fn gcj_distortion_m(x: f64, y: f64) -> (f64, f64) {
         + 0.2 * y * y
         + 0.1 * x * y
         + 0.2 * x.abs().sqrt()
-        + (ripple_x
-            + 20.0 * wave(y, 1.0)
-            + 40.0 * wave(y, 1.0 / 3.0)
-            + 160.0 * wave(y, 1.0 / 12.0)
-            + 320.0 * wave(y, 1.0 / 30.0))
-            * 2.0
+        + (ripple_x + 20.0 * wave(y, 1.0) + 40.0 * wave(y, 1.0 / 3.0) + 160.0 * wave(y, 1.0 / 12.0) + 320.0 * wave(y, 1.0 / 30.0)) * 2.0
             / 3.0;
     let east = 300.0
         + x
@@ -250,12 +222,7 @@ fn gcj_distortion_m(x: f64, y: f64) -> (f64, f64) {
         + 0.1 * x * x
         + 0.1 * x * y
         + 0.1 * x.abs().sqrt()
-        + (ripple_x
-            + 20.0 * wave(x, 1.0)
-            + 40.0 * wave(x, 1.0 / 3.0)
-            + 150.0 * wave(x, 1.0 / 12.0)
-            + 300.0 * wave(x, 1.0 / 30.0))
-            * 2.0
+        + (ripple_x + 20.0 * wave(x, 1.0) + 40.0 * wave(x, 1.0 / 3.0) + 150.0 * wave(x, 1.0 / 12.0) + 300.0 * wave(x, 1.0 / 30.0)) * 2.0
             / 3.0;
     (north, east)
 }
@@ -298,8 +265,7 @@ mod tests {
         const R: f64 = 6_371_008.8;
         let (lon1, lat1) = (a.0.to_radians(), a.1.to_radians());
         let (lon2, lat2) = (b.0.to_radians(), b.1.to_radians());
-        let h = ((lat2 - lat1) / 2.0).sin().powi(2)
-            + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
+        let h = ((lat2 - lat1) / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
         2.0 * R * h.sqrt().asin()
     }
 
@@ -313,10 +279,7 @@ mod tests {
 
     fn assert_within(label: &str, got: (f64, f64), want: (f64, f64), max_m: f64) {
         let d = haversine_m(got, want);
-        assert!(
-            d <= max_m,
-            "{label}: got {got:?}, published {want:?}, off by {d:.3} m"
-        );
+        assert!(d <= max_m, "{label}: got {got:?}, published {want:?}, off by {d:.3} m");
     }
 
     // ---- Published reference points. All values are (lon, lat); sources
@@ -328,51 +291,23 @@ mod tests {
     /// WGS84 → GCJ-02 pairs from independent public sources.
     const WGS_GCJ: &[RefPair] = &[
         // googollee/eviltransform go/transform_test.go (also python/test.py), "shanghai"
-        (
-            "eviltransform shanghai",
-            (121.5272106, 31.1774276),
-            (121.531541859215, 31.17530398364597),
-        ),
+        ("eviltransform shanghai", (121.5272106, 31.1774276), (121.531541859215, 31.17530398364597)),
         // googollee/eviltransform go/transform_test.go, "shenzhen"
-        (
-            "eviltransform shenzhen",
-            (113.912316, 22.543847),
-            (113.9171764808363, 22.540796131694766),
-        ),
+        ("eviltransform shenzhen", (113.912316, 22.543847), (113.9171764808363, 22.540796131694766)),
         // googollee/eviltransform go/transform_test.go, "beijing"
-        (
-            "eviltransform beijing",
-            (116.377817, 39.911954),
-            (116.38404722455657, 39.91334545536069),
-        ),
+        ("eviltransform beijing", (116.377817, 39.911954), (116.38404722455657, 39.91334545536069)),
         // wandergis/coordtransform test/app.js, wgs84togcj02(116.404, 39.915)
-        (
-            "wandergis coordtransform",
-            (116.404, 39.915),
-            (116.41024449916938, 39.91640428150164),
-        ),
+        ("wandergis coordtransform", (116.404, 39.915), (116.41024449916938, 39.91640428150164)),
         // hghwng/undrift_gps src/lib.rs tests (crates.io undrift_gps 0.3.1), wgs_to_gcj(39, 116)
         ("undrift_gps", (116.0, 39.0), (116.006018, 39.000886)),
         // madlogos/asesgeo tests/testthat/test_conv_coord.R: result of AMap's
         // own REST API (restapi.amap.com/v3/assistant/coordinate/convert)
-        (
-            "AMap API via asesgeo",
-            (116.42079, 39.90105),
-            (116.427020941841, 39.902445203994),
-        ),
+        ("AMap API via asesgeo", (116.42079, 39.90105), (116.427020941841, 39.902445203994)),
         // madlogos/asesgeo tests/testthat/test_conv_coord.R: result of Baidu's
         // geoconv API (from=1 WGS84, to=3 GCJ-02)
-        (
-            "Baidu geoconv API via asesgeo",
-            (116.42079, 39.90105),
-            (116.42702745, 39.90245063),
-        ),
+        ("Baidu geoconv API via asesgeo", (116.42079, 39.90105), (116.42702745, 39.90245063)),
         // madlogos/asesgeo tests/testthat/test_tranform_coord.R, out1_ "# api"
-        (
-            "AMap API via asesgeo (2)",
-            (116.39089, 39.90734),
-            (116.39713623, 39.90874539),
-        ),
+        ("AMap API via asesgeo (2)", (116.39089, 39.90734), (116.39713623, 39.90874539)),
         // Left out on purpose: the Aliyun TransferCoord docs pair WGS84
         // (120.021519, 30.281543) with GCJ-02 (120.026268, 30.279164), but their
         // WGS84 is the 1-2 m one-step inverse (1.75 m from the exact one).
@@ -381,44 +316,20 @@ mod tests {
     /// GCJ-02 → BD-09 pairs from independent public sources.
     const GCJ_BD: &[RefPair] = &[
         // wandergis/coordtransform test/app.js, gcj02tobd09(116.404, 39.915)
-        (
-            "wandergis coordtransform",
-            (116.404, 39.915),
-            (116.41036949371029, 39.92133699351021),
-        ),
+        ("wandergis coordtransform", (116.404, 39.915), (116.41036949371029, 39.92133699351021)),
         // wandergis/coordtransform test/app.js, bd09togcj02(116.404, 39.915) (read backwards)
-        (
-            "wandergis coordtransform (inverse)",
-            (116.39762729119315, 39.90865673957631),
-            (116.404, 39.915),
-        ),
+        ("wandergis coordtransform (inverse)", (116.39762729119315, 39.90865673957631), (116.404, 39.915)),
         // hujiulong/gcoord test/unit/crs/GCJ02.spec.js, GCJ02.to.BD09([123, 45])
-        (
-            "hujiulong gcoord",
-            (123.0, 45.0),
-            (123.00636499, 45.00636899),
-        ),
+        ("hujiulong gcoord", (123.0, 45.0), (123.00636499, 45.00636899)),
         // hghwng/undrift_gps src/lib.rs tests, gcj_to_bd(39, 116)
         ("undrift_gps", (116.0, 39.0), (116.006558, 39.005826)),
         // hghwng/undrift_gps src/lib.rs tests, bd_to_gcj(39, 116) (read backwards)
-        (
-            "undrift_gps (inverse)",
-            (115.993417, 38.994267),
-            (116.0, 39.0),
-        ),
+        ("undrift_gps (inverse)", (115.993417, 38.994267), (116.0, 39.0)),
         // madlogos/asesgeo tests/testthat/test_tranform_coord.R, "gcj 2 bd"
-        (
-            "asesgeo",
-            (116.397131, 39.908746),
-            (116.40350426, 39.91508839),
-        ),
+        ("asesgeo", (116.397131, 39.908746), (116.40350426, 39.91508839)),
         // Aliyun address-purification docs, TransferCoord example response
         // (help.aliyun.com/zh/address-purification/.../coordinate-system-conversion)
-        (
-            "Aliyun TransferCoord docs",
-            (120.026268, 30.279164),
-            (120.032768, 30.285238),
-        ),
+        ("Aliyun TransferCoord docs", (120.026268, 30.279164), (120.032768, 30.285238)),
     ];
 
     #[test]
@@ -434,19 +345,9 @@ mod tests {
             assert_within(label, gcj02_to_wgs84(gcj.0, gcj.1), wgs, 1.0);
         }
         // hujiulong/gcoord test/unit/crs/GCJ02.spec.js, GCJ02.to.WGS84([123, 45])
-        assert_within(
-            "gcoord",
-            gcj02_to_wgs84(123.0, 45.0),
-            (122.99395597, 44.99804071),
-            1.0,
-        );
+        assert_within("gcoord", gcj02_to_wgs84(123.0, 45.0), (122.99395597, 44.99804071), 1.0);
         // hghwng/undrift_gps src/lib.rs tests, gcj_to_wgs(39, 116)
-        assert_within(
-            "undrift_gps",
-            gcj02_to_wgs84(116.0, 39.0),
-            (115.994002, 38.999133),
-            1.0,
-        );
+        assert_within("undrift_gps", gcj02_to_wgs84(116.0, 39.0), (115.994002, 38.999133), 1.0);
     }
 
     #[test]
@@ -485,10 +386,7 @@ mod tests {
         pts
     }
 
-    fn max_round_trip_m(
-        there: fn(f64, f64) -> (f64, f64),
-        back: fn(f64, f64) -> (f64, f64),
-    ) -> f64 {
+    fn max_round_trip_m(there: fn(f64, f64) -> (f64, f64), back: fn(f64, f64) -> (f64, f64)) -> f64 {
         sample_points()
             .into_iter()
             .map(|p| {
@@ -531,14 +429,8 @@ mod tests {
             let back = crs.to_wgs84(lon, lat);
             assert!(haversine_m(back, (104.05, 30.82)) < 0.01, "{crs}: {back:?}");
         }
-        assert_eq!(
-            Crs::Gcj02.to_wgs84(104.05, 30.82),
-            gcj02_to_wgs84(104.05, 30.82)
-        );
-        assert_eq!(
-            Crs::Bd09.to_wgs84(104.05, 30.82),
-            bd09_to_wgs84(104.05, 30.82)
-        );
+        assert_eq!(Crs::Gcj02.to_wgs84(104.05, 30.82), gcj02_to_wgs84(104.05, 30.82));
+        assert_eq!(Crs::Bd09.to_wgs84(104.05, 30.82), bd09_to_wgs84(104.05, 30.82));
         assert_eq!(Crs::Wgs84.to_wgs84(104.05, 30.82), (104.05, 30.82));
     }
 
@@ -556,14 +448,7 @@ mod tests {
         ];
         for (name, (lon, lat)) in places {
             assert!(!in_china(lon, lat), "{name}");
-            for f in [
-                wgs84_to_gcj02,
-                gcj02_to_wgs84,
-                gcj02_to_bd09,
-                bd09_to_gcj02,
-                wgs84_to_bd09,
-                bd09_to_wgs84,
-            ] {
+            for f in [wgs84_to_gcj02, gcj02_to_wgs84, gcj02_to_bd09, bd09_to_gcj02, wgs84_to_bd09, bd09_to_wgs84] {
                 assert_eq!(f(lon, lat), (lon, lat), "{name}");
             }
             for crs in [Crs::Wgs84, Crs::Gcj02, Crs::Bd09] {
@@ -621,10 +506,7 @@ mod tests {
             for allowed in ["wgs84", "gcj02", "bd09"] {
                 assert!(msg.contains(allowed), "{msg:?} should name {allowed}");
             }
-            assert!(
-                msg.contains(&format!("{bad:?}")),
-                "{msg:?} should echo the input"
-            );
+            assert!(msg.contains(&format!("{bad:?}")), "{msg:?} should echo the input");
         }
     }
 

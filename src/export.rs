@@ -59,18 +59,9 @@ mod tests {
 
     fn small_dataset() -> Dataset {
         // Awkward values on purpose: they must survive the text round trip bit for bit.
-        let ring = LineString::from(vec![
-            (104.0512345, 30.8198765),
-            (104.06, 30.82),
-            (104.06, 30.1 + 0.2),
-            (104.0512345, 30.8198765),
-        ]);
+        let ring = LineString::from(vec![(104.0512345, 30.8198765), (104.06, 30.82), (104.06, 30.1 + 0.2), (104.0512345, 30.8198765)]);
         Dataset {
-            streets: vec![Street {
-                id: "S01".into(),
-                name: "青龙街道".into(),
-                geometry: Polygon::new(ring.clone(), vec![]).into(),
-            }],
+            streets: vec![Street { id: "S01".into(), name: "青龙街道".into(), geometry: Polygon::new(ring.clone(), vec![]).into() }],
             buildings: vec![Building {
                 id: "CP0001-B01".into(),
                 label: "1栋".into(),
@@ -116,9 +107,7 @@ mod tests {
             panic!("street geometry should be a polygon: {street:?}")
         };
         let written: Vec<(f64, f64)> = coordinates[0].iter().map(|p| (p[0], p[1])).collect();
-        let Geometry::Polygon(original) = &data.streets[0].geometry else {
-            unreachable!()
-        };
+        let Geometry::Polygon(original) = &data.streets[0].geometry else { unreachable!() };
         let original: Vec<(f64, f64)> = original.exterior().coords().map(|c| (c.x, c.y)).collect();
         assert_eq!(written, original);
 
@@ -134,10 +123,7 @@ mod tests {
         let contact = &read(&paths[2]).features[0];
         assert_eq!(contact.id, Some(Id::String("CT000001".into())));
         assert!(contact.geometry.is_none());
-        assert_eq!(
-            contact.property("grid_id").and_then(|v| v.as_str()),
-            Some("S01-C01-G01")
-        );
+        assert_eq!(contact.property("grid_id").and_then(|v| v.as_str()), Some("S01-C01-G01"));
         assert_eq!(contact.property("role").and_then(|v| v.as_str()), Some("grid_worker"));
     }
 
@@ -146,10 +132,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("contacts.geojson");
         let mut contacts = small_dataset().contacts;
-        contacts.push(Contact {
-            id: "CT000002".into(),
-            ..contacts[0].clone()
-        });
+        contacts.push(Contact { id: "CT000002".into(), ..contacts[0].clone() });
         write_layer(&path, &contacts).unwrap();
         let text = fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().collect();

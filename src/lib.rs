@@ -3,14 +3,14 @@
 //! Data flows one way (DESIGN.md): `import` → `store` → `index` → `services` → `http`.
 //! Lower layers never import higher ones.
 
-pub mod crs;
-pub mod model;
-pub mod store;
-pub mod import;
-pub mod index;
-pub mod network;
-pub mod services;
-pub mod http;
 pub mod cli;
+pub mod crs;
 pub mod demo;
 pub mod export;
+pub mod http;
+pub mod import;
+pub mod index;
+pub mod model;
+pub mod network;
+pub mod services;
+pub mod store;

@@ -12,7 +12,7 @@ use minsheng::model::reports::{CaseState, Category, Report};
 use minsheng::model::time::{now, to_iso8601};
 use minsheng::services::tiles::TileCoord;
 use minsheng::store::ReportFilter;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 async fn all_reports(catalog: &minsheng::services::Catalog) -> Vec<Report> {
     catalog.store().reports(&ReportFilter::default()).await.unwrap()

@@ -18,12 +18,12 @@ use minsheng::model::reports::Role;
 use minsheng::model::time::now;
 use minsheng::model::{Dataset, FacilityKind};
 use minsheng::services::Catalog;
+use minsheng::services::ServiceError;
 use minsheng::services::analytics::heatmap;
 use minsheng::services::auth::create_token;
 use minsheng::services::cost::{Budget, Limits};
 use minsheng::services::coverage::plan::{self, Candidates};
 use minsheng::services::coverage::{Circle, isochrones, summary};
-use minsheng::services::ServiceError;
 use serde_json::Value;
 
 const BUILDINGS: usize = 2_000;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use common::server::{start, BINARY};
+use common::server::{BINARY, start};
 
 /// The views whose screenshots the README shows.
 const README_VIEWS: [&str; 5] = ["resident", "resident-phone", "planner", "coverage", "staff"];

@@ -12,7 +12,7 @@ use common::{call, call_with, json};
 use minsheng::model::reports::Role;
 use minsheng::model::time::now;
 use minsheng::services::auth::{authenticate, create_token};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 on_both_backends!(
     #[tokio::test]
@@ -108,7 +108,8 @@ async fn moves_are_refused_when_the_case_is_no_longer_what_the_client_saw(backen
     let (status, etag, body) = staff_move(&s, &case, "transition", &[("if-match", "\"v2\"")], fresh).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!((etag.as_deref(), &body["report"]["version"]), (Some("\"v3\""), &json!(3)));
-    let (status, etag, body) = staff_move(&s, &case, "escalate", &[("if-match", "\"v1\", \"v3\"")], json!({"expected_state": "accepted"})).await;
+    let (status, etag, body) =
+        staff_move(&s, &case, "escalate", &[("if-match", "\"v1\", \"v3\"")], json!({"expected_state": "accepted"})).await;
     assert_eq!((status, etag.as_deref()), (StatusCode::OK, Some("\"v4\"")), "{body}");
     assert_eq!(body["report"]["tier"], "property");
     let (status, _, body) = staff_move(&s, &case, "escalate", &[("if-match", "*")], json!({"expected_state": "received"})).await;

@@ -8,7 +8,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use common::server::{start, Server};
+use common::server::{Server, start};
 use serde_json::Value;
 
 const SLOW: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
@@ -49,10 +49,7 @@ fn answer(stream: &mut TcpStream) -> (u16, String, String) {
         bytes.extend_from_slice(&chunk[..n]);
     };
     let head = String::from_utf8_lossy(&bytes[..head_end]).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|line| line.strip_prefix("content-length:"))
-        .map_or(0, |v| v.trim().parse().unwrap());
+    let length: usize = head.lines().find_map(|line| line.strip_prefix("content-length:")).map_or(0, |v| v.trim().parse().unwrap());
     while bytes.len() < head_end + length {
         let n = stream.read(&mut chunk).expect("the body before the deadline");
         assert!(n > 0, "closed in the middle of the body");
@@ -205,7 +202,9 @@ fn a_stalled_body_is_a_json_408() {
     let (server, _dir) = serve(&["--body-timeout-seconds", "1"]);
     let mut stream = connect_from(SLOW, &server);
     stream
-        .write_all(b"POST /api/reports HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{\"category\":")
+        .write_all(
+            b"POST /api/reports HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{\"category\":",
+        )
         .unwrap();
     let (status, _, body) = answer(&mut stream);
     assert_eq!(status, 408, "{body}");

@@ -115,7 +115,8 @@ async fn the_summary_adds_up_the_buildings_it_is_made_of() {
     for (id, households) in &with_households {
         assert_eq!(listed.get(id), Some(households), "{id}");
     }
-    let order: Vec<u64> = summary["uncovered_compounds"].as_array().unwrap().iter().map(|c| c["households_uncovered"].as_u64().unwrap()).collect();
+    let order: Vec<u64> =
+        summary["uncovered_compounds"].as_array().unwrap().iter().map(|c| c["households_uncovered"].as_u64().unwrap()).collect();
     assert!(order.windows(2).all(|w| w[0] >= w[1]), "most uncovered first: {order:?}");
 }
 
@@ -281,7 +282,11 @@ async fn the_plan_picks_the_best_site_first_and_delivers_what_it_promises() {
         .map(|c| {
             let site = graph.snap(c.geometry.interior_point().unwrap()).unwrap();
             let reach = graph.distances_from_sources(&[site], 400.0);
-            uncovered.iter().filter(|&&b| graph.distance_to(&reach, &snaps[b]) <= 400.0).map(|&b| u64::from(data.buildings[b].households)).sum()
+            uncovered
+                .iter()
+                .filter(|&&b| graph.distance_to(&reach, &snaps[b]) <= 400.0)
+                .map(|&b| u64::from(data.buildings[b].households))
+                .sum()
         })
         .collect();
     let best = *gains.iter().max().unwrap();

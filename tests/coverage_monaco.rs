@@ -32,10 +32,7 @@ async fn monaco_building_distances_agree_with_networkx() {
     let catalog = Catalog::open(store).await.unwrap();
     let snapshot = catalog.snapshot();
     let data = &snapshot.data;
-    let kind = *FacilityKind::ALL
-        .iter()
-        .max_by_key(|&&k| data.stations.iter().filter(|s| s.kind == k).count())
-        .unwrap();
+    let kind = *FacilityKind::ALL.iter().max_by_key(|&&k| data.stations.iter().filter(|s| s.kind == k).count()).unwrap();
     let app = common::unlimited_app(catalog.clone());
     let (status, _, body) = call(&app, "GET", &format!("/api/coverage/buildings?kind={kind}&meters={CIRCLE_M}"), None, None).await;
     assert_eq!(status, 200, "{body}");
@@ -67,7 +64,8 @@ async fn monaco_building_distances_agree_with_networkx() {
         "limit_m": SEARCH_M,
         "max_access_m": 500.0,
     });
-    let mut child = Command::new(common::python()).arg(SCRIPT).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child =
+        Command::new(common::python()).arg(SCRIPT).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

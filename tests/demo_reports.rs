@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use minsheng::model::reports::{closure_on_time, CaseState, Category, Source};
+use minsheng::model::reports::{CaseState, Category, Source, closure_on_time};
 use minsheng::store::{AreaLevel, ReportFilter};
 
 #[tokio::test]

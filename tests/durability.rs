@@ -12,9 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::server::{get_json, request, start};
 
-on_both_backends!(
-    every_acknowledged_report_survives_sigkill,
-);
+on_both_backends!(every_acknowledged_report_survives_sigkill,);
 
 const CLIENTS: usize = 8;
 /// Kill once this many reports have been acknowledged, while the clients keep sending.

@@ -5,7 +5,7 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::server::{get_json as get, start, BINARY};
+use common::server::{BINARY, get_json as get, start};
 
 #[test]
 fn serves_the_demo_district_and_picks_up_imports_from_another_process() {
@@ -33,11 +33,7 @@ fn serves_the_demo_district_and_picks_up_imports_from_another_process() {
     feature["properties"]["id"] = "E2E-NEW".into();
     let file = dir.path().join("one.geojson");
     std::fs::write(&file, serde_json::json!({"type": "FeatureCollection", "features": [feature]}).to_string()).unwrap();
-    let import = Command::new(BINARY)
-        .args(["import", "--layer", "buildings", "--database", &database])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let import = Command::new(BINARY).args(["import", "--layer", "buildings", "--database", &database]).arg(&file).output().unwrap();
     assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
     assert!(String::from_utf8_lossy(&import.stdout).contains("1 new, 0 updated"));
 
@@ -60,7 +56,8 @@ fn import_reports_bad_files_and_exits_non_zero() {
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite://{}", dir.path().join("bad.db").display());
     let file = dir.path().join("bad.geojson");
-    std::fs::write(&file, r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"X","geometry":null,"properties":{}}]}"#).unwrap();
+    std::fs::write(&file, r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"X","geometry":null,"properties":{}}]}"#)
+        .unwrap();
     let output = Command::new(BINARY).args(["import", "--layer", "streets", "--database", &database]).arg(&file).output().unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -6,7 +6,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use minsheng::http::{MAX_HEADERS, MAX_HEADER_BYTES, MAX_URI_BYTES};
+use minsheng::http::{MAX_HEADER_BYTES, MAX_HEADERS, MAX_URI_BYTES};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -119,11 +119,7 @@ async fn every_route_answers_a_wrong_method_with_a_json_405() {
 async fn a_declared_body_over_the_routes_limit_is_refused_unread() {
     let app = common::unlimited_app(common::demo_catalog().await);
     let declared = |uri: &str, length: u64| {
-        Request::post(uri)
-            .header("content-type", "application/json")
-            .header("content-length", length)
-            .body(Body::empty())
-            .unwrap()
+        Request::post(uri).header("content-type", "application/json").header("content-length", length).body(Body::empty()).unwrap()
     };
     // No body follows; a server that waited for it would answer 400 for the empty JSON.
     let answer = send(&app, declared("/api/reports", 99_999_999_999)).await;
@@ -167,7 +163,8 @@ async fn a_long_uri_is_a_json_414_and_many_or_long_headers_a_json_431() {
     for i in 0..=MAX_HEADERS {
         many = many.header(format!("x-header-{i}"), "1");
     }
-    let message = our_error(&send(&app, many.body(Body::empty()).unwrap()).await, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large");
+    let message =
+        our_error(&send(&app, many.body(Body::empty()).unwrap()).await, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large");
     assert!(message.contains(&format!("{} header fields", MAX_HEADERS + 1)), "{message}");
     let big = Request::get("/healthz").header("cookie", "a".repeat(MAX_HEADER_BYTES)).body(Body::empty()).unwrap();
     let message = our_error(&send(&app, big).await, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large");

@@ -11,9 +11,9 @@ use std::process::Command;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use geo::Point;
-use minsheng::model::reports::{closure_on_time, CaseState, Category, Report, ReportEvent, Source};
+use minsheng::model::reports::{CaseState, Category, Report, ReportEvent, Source, closure_on_time};
 use minsheng::model::time::parse_iso8601;
-use minsheng::services::reports::history::{import_cases, HistoryFormat, ImportSummary};
+use minsheng::services::reports::history::{HistoryFormat, ImportSummary, import_cases};
 use minsheng::services::reports::routing::route;
 use minsheng::services::{Catalog, ServiceError};
 use minsheng::store::ReportFilter;
@@ -215,11 +215,23 @@ async fn every_check_names_its_row_and_reason(backend: Backend) {
         (vec![("closed_at", "2027-01-01")], "closed_at 2027-01-01T00:00:00+08:00 is in the future".into()),
         (vec![("resolved_at", "2026-10-01 09:30")], "resolved_at 2026-10-01T09:30:00+08:00 is before dispatched_at".into()),
         (vec![("resolved_at", "")], "state closed needs resolved_at".into()),
-        (vec![("state", "dispatched"), ("resolved_at", ""), ("closed_at", ""), ("dispatched_at", "")], "state dispatched needs dispatched_at".into()),
-        (vec![("state", "已立案"), ("resolved_at", ""), ("closed_at", "")], "dispatched_at is given, but a case in state accepted has not got that far".into()),
+        (
+            vec![("state", "dispatched"), ("resolved_at", ""), ("closed_at", ""), ("dispatched_at", "")],
+            "state dispatched needs dispatched_at".into(),
+        ),
+        (
+            vec![("state", "已立案"), ("resolved_at", ""), ("closed_at", "")],
+            "dispatched_at is given, but a case in state accepted has not got that far".into(),
+        ),
         (vec![("state", "duplicate"), ("resolved_at", "")], "state duplicate needs duplicate_of".into()),
-        (vec![("state", "duplicate"), ("resolved_at", ""), ("duplicate_of", "NOPE")], "duplicate_of NOPE names no case in this file or the database".into()),
-        (vec![("state", "duplicate"), ("resolved_at", ""), ("duplicate_of", "R01"), ("created_at", "2026-09-30")], "duplicate_of R01 was filed after this case".into()),
+        (
+            vec![("state", "duplicate"), ("resolved_at", ""), ("duplicate_of", "NOPE")],
+            "duplicate_of NOPE names no case in this file or the database".into(),
+        ),
+        (
+            vec![("state", "duplicate"), ("resolved_at", ""), ("duplicate_of", "R01"), ("created_at", "2026-09-30")],
+            "duplicate_of R01 was filed after this case".into(),
+        ),
         (vec![("duplicate_of", &existing)], "duplicate_of is given, but the state is closed, not duplicate".into()),
         (vec![("reporter_phone", "call me")], "reporter_phone must be 5–20 digits".into()),
         (vec![("photo_url", "javascript:alert(1)")], "photo_url must be an http(s) URL".into()),
@@ -232,7 +244,14 @@ async fn every_check_names_its_row_and_reason(backend: Backend) {
     }
     file.push_str("R99,parking,short\n");
     // A duplicate of a stored case (by case number) is fine.
-    let changes = [("state", "duplicate"), ("duplicate_of", &existing), ("created_at", "2026-11-20"), ("dispatched_at", ""), ("resolved_at", ""), ("closed_at", "2026-11-20 12:00")];
+    let changes = [
+        ("state", "duplicate"),
+        ("duplicate_of", &existing),
+        ("created_at", "2026-11-20"),
+        ("dispatched_at", ""),
+        ("resolved_at", ""),
+        ("closed_at", "2026-11-20 12:00"),
+    ];
     let fine = row(&catalog, 3, "R100", &changes);
     file.push_str(&fine);
     let (problems, _) = problems(import(&catalog, &file, "checks.csv").await);
@@ -271,18 +290,26 @@ async fn geojson_points_import_and_bad_features_are_named(backend: Backend) {
         serde_json::json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.x(), p.y()]}, "properties": properties})
     };
     let good = vec![
-        feature(7, serde_json::json!({"external_id": 2026110001, "category": "噪音", "description": "夜间噪音", "created_at": "2026-11-01T22:10:00+08:00"})),
-        feature(8, serde_json::json!({"external_id": "G2", "category": "pets", "description": "遛狗不牵绳", "created_at": "2026-11-02",
-                                      "state": "in_progress", "dispatched_at": "2026-11-02T10:00:00+08:00", "source": "patrol"})),
+        feature(
+            7,
+            serde_json::json!({"external_id": 2026110001, "category": "噪音", "description": "夜间噪音", "created_at": "2026-11-01T22:10:00+08:00"}),
+        ),
+        feature(
+            8,
+            serde_json::json!({"external_id": "G2", "category": "pets", "description": "遛狗不牵绳", "created_at": "2026-11-02",
+                                      "state": "in_progress", "dispatched_at": "2026-11-02T10:00:00+08:00", "source": "patrol"}),
+        ),
     ];
     let collection = |features: Vec<serde_json::Value>| serde_json::json!({"type": "FeatureCollection", "features": features}).to_string();
-    let summary = import_cases(&catalog, collection(good.clone()).as_bytes(), HistoryFormat::GeoJson, "cases.geojson", now()).await.unwrap();
+    let summary =
+        import_cases(&catalog, collection(good.clone()).as_bytes(), HistoryFormat::GeoJson, "cases.geojson", now()).await.unwrap();
     assert_eq!(summary.imported, 2);
     let (noise, _) = catalog.store().report(&summary.case_numbers[0]).await.unwrap().unwrap();
     assert_eq!((noise.external_id.as_deref(), noise.category, noise.source), (Some("2026110001"), Category::Noise, Source::Hotline12345));
     assert_eq!(noise.building_id.as_deref(), Some(snapshot.data.buildings[7].id.as_str()));
 
-    let mut bad = vec![feature(9, serde_json::json!({"external_id": "G3", "category": "pets", "description": "x", "created_at": "2026-11-02"}))];
+    let mut bad =
+        vec![feature(9, serde_json::json!({"external_id": "G3", "category": "pets", "description": "x", "created_at": "2026-11-02"}))];
     bad.push(serde_json::json!({"type": "Feature", "geometry": null, "properties": {"external_id": "G4", "category": "pets"}}));
     let count = total(&catalog).await;
     let result = import_cases(&catalog, collection(bad).as_bytes(), HistoryFormat::GeoJson, "bad.geojson", now()).await;

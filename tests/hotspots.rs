@@ -76,8 +76,7 @@ fn chebyshev(a: usize, b: usize) -> usize {
 #[test]
 fn a_square_grid_with_queen_neighbours_agrees_with_esda() {
     let cells = SIDE * SIDE;
-    let neighbours: Vec<Vec<usize>> =
-        (0..cells).map(|i| (0..cells).filter(|&j| j != i && chebyshev(i, j) == 1).collect()).collect();
+    let neighbours: Vec<Vec<usize>> = (0..cells).map(|i| (0..cells).filter(|&j| j != i && chebyshev(i, j) == 1).collect()).collect();
     let (hot, cold) = (5 * SIDE + 5, 14 * SIDE + 13);
     let values = counts(cells, chebyshev, (hot, 1), (cold, 2));
 
@@ -108,8 +107,7 @@ fn a_hexagon_patch_with_two_ring_neighbourhoods_agrees_with_esda() {
     // Like H3 cells with grid_disk(k = 2) as neighbourhood: 18 neighbours inside, fewer at
     // the edges, so the weights' sums differ from cell to cell.
     let cells = SIDE * SIDE;
-    let neighbours: Vec<Vec<usize>> =
-        (0..cells).map(|i| (0..cells).filter(|&j| j != i && hex_distance(i, j) <= 2).collect()).collect();
+    let neighbours: Vec<Vec<usize>> = (0..cells).map(|i| (0..cells).filter(|&j| j != i && hex_distance(i, j) <= 2).collect()).collect();
     assert_eq!(neighbours[10 * SIDE + 10].len(), 18);
     let (hot, cold) = (6 * SIDE + 12, 15 * SIDE + 5);
     let values = counts(cells, hex_distance, (hot, 2), (cold, 2));

@@ -18,10 +18,10 @@ use common::{call_with, json};
 use minsheng::crs::Crs;
 use minsheng::model::reports::{Category, Role, Source};
 use minsheng::model::time::now;
+use minsheng::services::Catalog;
 use minsheng::services::auth::create_token;
 use minsheng::services::reports::idempotency::{Idempotency, KEY_LIFETIME_SECONDS};
 use minsheng::services::reports::intake::{self, NewReport};
-use minsheng::services::Catalog;
 use minsheng::store::ReportFilter;
 use serde_json::json;
 use tokio::sync::Barrier;
@@ -235,7 +235,8 @@ async fn retries_after_a_sigkill_file_each_report_once(backend: Backend) {
             std::thread::spawn(move || {
                 for i in 0.. {
                     let key = format!("retry-{client}-{i}");
-                    let body = json!({"category": "parking", "description": format!("重试测试 {key}"), "lon": p.x(), "lat": p.y()}).to_string();
+                    let body =
+                        json!({"category": "parking", "description": format!("重试测试 {key}"), "lon": p.x(), "lat": p.y()}).to_string();
                     sent.lock().unwrap().push((key.clone(), body.clone()));
                     match request_with(&address, "POST", "/api/reports", &[("Idempotency-Key", &key)], Some(&body)) {
                         Ok((201, _, text)) => {
@@ -271,7 +272,8 @@ async fn retries_after_a_sigkill_file_each_report_once(backend: Backend) {
     let mut cases = HashMap::new();
     for round in 0..2 {
         for (key, body) in &sent {
-            let (status, head, text) = request_with(&restarted.address, "POST", "/api/reports", &[("Idempotency-Key", key)], Some(body)).unwrap();
+            let (status, head, text) =
+                request_with(&restarted.address, "POST", "/api/reports", &[("Idempotency-Key", key)], Some(body)).unwrap();
             assert_eq!(status, 201, "retry of {key}: {text}");
             let case = serde_json::from_str::<serde_json::Value>(&text).unwrap()["report"]["case_number"].as_str().unwrap().to_owned();
             let replayed = head.to_ascii_lowercase().contains("idempotent-replayed: true");

@@ -6,10 +6,10 @@ mod common;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use minsheng::import::{import_file, ImportError};
+use minsheng::import::{ImportError, import_file};
 use minsheng::model::{Dataset, Layer};
 use minsheng::store::Store;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 fn square(west: f64, south: f64, side: f64) -> Value {
     json!({"type": "Polygon", "coordinates": [[[west, south], [west + side, south], [west + side, south + side], [west, south + side], [west, south]]]})
@@ -39,11 +39,22 @@ impl Fixture {
                 Layer::Grids,
                 vec![
                     // The micro-grid comes first: a parent later in the same file is fine.
-                    feature("M1", square(104.0, 30.0, 0.01), json!({"name": "第1网格-1微网格", "level": "micro_grid", "community_id": "C1", "parent_id": "G1", "households": 60})),
-                    feature("G1", square(104.0, 30.0, 0.1), json!({"name": "第1网格", "level": "grid", "community_id": "C1", "households": 400})),
+                    feature(
+                        "M1",
+                        square(104.0, 30.0, 0.01),
+                        json!({"name": "第1网格-1微网格", "level": "micro_grid", "community_id": "C1", "parent_id": "G1", "households": 60}),
+                    ),
+                    feature(
+                        "G1",
+                        square(104.0, 30.0, 0.1),
+                        json!({"name": "第1网格", "level": "grid", "community_id": "C1", "households": 400}),
+                    ),
                 ],
             ),
-            (Layer::Compounds, vec![feature("K1", square(104.0, 30.0, 0.02), json!({"name": "杨柳苑", "kind": "old", "community_id": "C1"}))]),
+            (
+                Layer::Compounds,
+                vec![feature("K1", square(104.0, 30.0, 0.02), json!({"name": "杨柳苑", "kind": "old", "community_id": "C1"}))],
+            ),
         ];
         for (layer, features) in layers {
             fixture.import(layer, collection(features)).await.expect("fixture imports");
@@ -68,7 +79,8 @@ impl Fixture {
 }
 
 fn building(id: &str, properties: Value) -> Value {
-    let mut base = json!({"label": "1栋", "compound_id": "K1", "grid_id": "M1", "floors": 6, "units": 2, "households": 24, "has_elevator": false});
+    let mut base =
+        json!({"label": "1栋", "compound_id": "K1", "grid_id": "M1", "floors": 6, "units": 2, "households": 24, "has_elevator": false});
     for (k, v) in properties.as_object().unwrap() {
         base[k] = v.clone();
     }
@@ -88,13 +100,18 @@ async fn rejected(fixture: &Fixture, file: Value) -> String {
 #[tokio::test]
 async fn each_kind_of_bad_feature_is_named_and_nothing_is_written() {
     let fixture = Fixture::new().await;
-    let open_ring = json!({"type": "Polygon", "coordinates": [[[104.001, 30.001], [104.002, 30.001], [104.002, 30.002], [104.001, 30.002]]]});
-    let bow_tie = json!({"type": "Polygon", "coordinates": [[[104.0, 30.0], [104.001, 30.001], [104.001, 30.0], [104.0, 30.001], [104.0, 30.0]]]});
+    let open_ring =
+        json!({"type": "Polygon", "coordinates": [[[104.001, 30.001], [104.002, 30.001], [104.002, 30.002], [104.001, 30.002]]]});
+    let bow_tie =
+        json!({"type": "Polygon", "coordinates": [[[104.0, 30.0], [104.001, 30.001], [104.001, 30.0], [104.0, 30.001], [104.0, 30.0]]]});
     let cases: Vec<(Value, &str)> = vec![
         (feature("B1", open_ring, building("x", json!({}))["properties"].clone()), "feature #0 (id B1): exterior ring is not closed"),
         (feature("B1", bow_tie, building("x", json!({}))["properties"].clone()), "feature #0 (id B1): invalid geometry"),
         (feature("B1", square(30.0, 104.0, 0.001), building("x", json!({}))["properties"].clone()), "out of range"),
-        (feature("B1", json!({"type": "Point", "coordinates": [104.0, 30.0]}), building("x", json!({}))["properties"].clone()), "geometry is a Point, expected a Polygon or MultiPolygon"),
+        (
+            feature("B1", json!({"type": "Point", "coordinates": [104.0, 30.0]}), building("x", json!({}))["properties"].clone()),
+            "geometry is a Point, expected a Polygon or MultiPolygon",
+        ),
         (building("B1", json!({"households": null})), "feature #0 (id B1): property \"households\" is required"),
         (building("B1", json!({"has_elevator": "yes"})), "\"has_elevator\" must be true or false"),
         (building("B1", json!({"floors": 0})), "\"floors\" and \"units\" must be at least 1"),
@@ -146,11 +163,35 @@ async fn files_that_are_not_feature_collections_are_rejected() {
 async fn other_layers_check_their_own_rules() {
     let fixture = Fixture::new().await;
     let cases = [
-        (Layer::Grids, feature("M9", square(104.0, 30.0, 0.01), json!({"name": "x", "level": "micro_grid", "community_id": "C1"})), "needs \"parent_id\""),
-        (Layer::Compounds, feature("K9", square(104.0, 30.0, 0.01), json!({"name": "x", "kind": "castle"})), "unknown value \"castle\", expected one of: resettlement, old, super_large, commodity"),
-        (Layer::Stations, feature("T9", square(104.0, 30.0, 0.01), json!({"name": "x", "kind": "clinic", "level": "community"})), "expected a Point"),
-        (Layer::Contacts, feature("P9", Value::Null, json!({"role": "grid_worker", "name": "王芳", "phone": "139", "grid_id": "G1", "building_id": "B1"})), "exactly one of"),
-        (Layer::Contacts, feature("P9", Value::Null, json!({"role": "grid_worker", "name": "王芳", "phone": "139", "grid_id": "G404"})), "grid_id \"G404\" names no existing grids record"),
+        (
+            Layer::Grids,
+            feature("M9", square(104.0, 30.0, 0.01), json!({"name": "x", "level": "micro_grid", "community_id": "C1"})),
+            "needs \"parent_id\"",
+        ),
+        (
+            Layer::Compounds,
+            feature("K9", square(104.0, 30.0, 0.01), json!({"name": "x", "kind": "castle"})),
+            "unknown value \"castle\", expected one of: resettlement, old, super_large, commodity",
+        ),
+        (
+            Layer::Stations,
+            feature("T9", square(104.0, 30.0, 0.01), json!({"name": "x", "kind": "clinic", "level": "community"})),
+            "expected a Point",
+        ),
+        (
+            Layer::Contacts,
+            feature(
+                "P9",
+                Value::Null,
+                json!({"role": "grid_worker", "name": "王芳", "phone": "139", "grid_id": "G1", "building_id": "B1"}),
+            ),
+            "exactly one of",
+        ),
+        (
+            Layer::Contacts,
+            feature("P9", Value::Null, json!({"role": "grid_worker", "name": "王芳", "phone": "139", "grid_id": "G404"})),
+            "grid_id \"G404\" names no existing grids record",
+        ),
         (Layer::Communities, feature("C9", square(104.0, 30.0, 0.01), json!({"name": "x", "street_id": "S404"})), "street_id \"S404\""),
     ];
     for (layer, bad, message) in cases {
@@ -164,7 +205,10 @@ async fn other_layers_check_their_own_rules() {
 #[tokio::test]
 async fn reimporting_an_id_updates_it_and_geometry_round_trips_exactly() {
     let fixture = Fixture::new().await;
-    let report = fixture.import(Layer::Buildings, collection(vec![building("B1", json!({})), building("B2", json!({"label": "2栋"}))])).await.unwrap();
+    let report = fixture
+        .import(Layer::Buildings, collection(vec![building("B1", json!({})), building("B2", json!({"label": "2栋"}))]))
+        .await
+        .unwrap();
     assert_eq!(report.to_string(), "buildings: 2 new, 0 updated");
 
     // Awkward coordinates: many digits, values that are not exact in binary.
@@ -209,7 +253,10 @@ async fn walkways_import_as_lines_and_join_where_they_share_a_coordinate() {
         [[104.0015, 29.999], [104.0015, 30.001]]
     ]});
     let report = fixture
-        .import(Layer::Walkways, collection(vec![feature("W1", street, json!({"kind": "residential", "name": "青龙路"})), feature("W2", paths, json!({}))]))
+        .import(
+            Layer::Walkways,
+            collection(vec![feature("W1", street, json!({"kind": "residential", "name": "青龙路"})), feature("W2", paths, json!({}))]),
+        )
         .await
         .unwrap();
     assert_eq!(report.to_string(), "walkways: 2 new, 0 updated");
@@ -224,12 +271,19 @@ async fn walkways_import_as_lines_and_join_where_they_share_a_coordinate() {
     assert_eq!(network.edges().len(), 4);
 
     for (bad, message) in [
-        (json!({"type": "Polygon", "coordinates": [[[104.0, 30.0], [104.1, 30.0], [104.1, 30.1], [104.0, 30.0]]]}), "expected a LineString or MultiLineString"),
+        (
+            json!({"type": "Polygon", "coordinates": [[[104.0, 30.0], [104.1, 30.0], [104.1, 30.1], [104.0, 30.0]]]}),
+            "expected a LineString or MultiLineString",
+        ),
         (json!({"type": "LineString", "coordinates": [[104.0, 30.0]]}), "a line needs at least 2"),
         (json!({"type": "LineString", "coordinates": [[30.0, 104.0], [30.1, 104.0]]}), "out of range"),
     ] {
         let before = fixture.loaded().await;
-        let error = fixture.import(Layer::Walkways, collection(vec![feature("W9", bad, json!({}))])).await.expect_err("must be rejected").to_string();
+        let error = fixture
+            .import(Layer::Walkways, collection(vec![feature("W9", bad, json!({}))]))
+            .await
+            .expect_err("must be rejected")
+            .to_string();
         assert!(error.contains(message), "expected {message:?} in:\n{error}");
         assert_eq!(fixture.loaded().await, before);
     }

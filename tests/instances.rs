@@ -12,9 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::backend::{Backend, TestDatabase};
-use common::server::{get_json, request, request_with, start_logged, Server, BINARY};
+use common::server::{BINARY, Server, get_json, request, request_with, start_logged};
 use minsheng::model::time::{now, to_iso8601};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use sqlx::postgres::PgListener;
 use sqlx::{Connection, PgConnection};
 
@@ -75,7 +75,9 @@ async fn three_instances_see_each_others_writes_and_survive_losing_one() {
     assert_eq!(status, 200, "{text}");
     let written = Instant::now();
     for reader in [0, 2] {
-        visible_soon(written, &format!("a move through instance 1, counted by {reader}"), || accepted(&servers[reader]) == before[reader] + 1);
+        visible_soon(written, &format!("a move through instance 1, counted by {reader}"), || {
+            accepted(&servers[reader]) == before[reader] + 1
+        });
     }
 
     // A layer imported by the CLI shows on every instance, and their map tiles change alike.
@@ -216,10 +218,8 @@ impl Heard<'_> {
         sqlx::query("SELECT pg_notify('minsheng_changes', $1)").bind(&marker).execute(&mut *self.marker).await.unwrap();
         let mut payloads = Vec::new();
         loop {
-            let notification = tokio::time::timeout(Duration::from_secs(10), self.listener.recv())
-                .await
-                .expect("the marker arrives")
-                .unwrap();
+            let notification =
+                tokio::time::timeout(Duration::from_secs(10), self.listener.recv()).await.expect("the marker arrives").unwrap();
             if notification.payload() == marker {
                 return payloads;
             }

@@ -6,7 +6,7 @@ use geo::{BoundingRect, Distance, Haversine, Point};
 use minsheng::crs::{self, Crs};
 use minsheng::index::Snapshot;
 use minsheng::model::{ContactRole, GridLevel, Layer};
-use minsheng::services::locate::{locate, Location};
+use minsheng::services::locate::{Location, locate};
 
 fn building<'a>(snapshot: &'a Snapshot, id: &str) -> &'a minsheng::model::Building {
     let i = snapshot.find(Layer::Buildings, id).unwrap_or_else(|| panic!("demo has building {id}"));
@@ -117,7 +117,9 @@ async fn gcj02_and_bd09_input_find_the_same_building() {
         let (glon, glat) = crs::wgs84_to_gcj02(wgs.x(), wgs.y());
         // GCJ-02 is offset by hundreds of metres here: without conversion it would miss.
         assert!(Haversine.distance(wgs, Point::new(glon, glat)) > 100.0);
-        for (crs, lon, lat) in [(Crs::Gcj02, glon, glat), (Crs::Bd09, crs::wgs84_to_bd09(wgs.x(), wgs.y()).0, crs::wgs84_to_bd09(wgs.x(), wgs.y()).1)] {
+        for (crs, lon, lat) in
+            [(Crs::Gcj02, glon, glat), (Crs::Bd09, crs::wgs84_to_bd09(wgs.x(), wgs.y()).0, crs::wgs84_to_bd09(wgs.x(), wgs.y()).1)]
+        {
             let back = crs.to_wgs84(lon, lat);
             let found = locate(&snapshot, Point::new(back.0, back.1), crs);
             assert_eq!(found.building.as_ref().map(|c| c.id), Some(b.id.as_str()), "{crs:?}");
@@ -173,7 +175,9 @@ async fn station_short_lists_agree_with_brute_force_everywhere() {
     let mut probes = 0;
     for b in snapshot.data.buildings.iter().step_by(7) {
         let r = b.geometry.bounding_rect().unwrap();
-        for point in [common::inside(&b.geometry), Point::new(r.max().x + 0.0003, r.min().y - 0.0002), Point::new(r.min().x - 0.0006, r.center().y)] {
+        for point in
+            [common::inside(&b.geometry), Point::new(r.max().x + 0.0003, r.min().y - 0.0002), Point::new(r.min().x - 0.0006, r.center().y)]
+        {
             let found = locate(&snapshot, point, Crs::Wgs84);
             let mut brute: Vec<(u32, f64)> = stations.iter().map(|(i, p)| (*i, Haversine.distance(point, *p))).collect();
             brute.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use common::backend::{Backend, TestDatabase};
 use common::server::BINARY;
 use minsheng::model::reports::{CaseState, ReportEvent, Role};
-use minsheng::services::migrate::{migrate, verdict, MigrateError};
 use minsheng::services::Catalog;
+use minsheng::services::migrate::{MigrateError, migrate, verdict};
 use minsheng::store::{Dump, ReportFilter, Store};
 use sqlx::{Connection, PgConnection};
 
@@ -39,11 +39,8 @@ async fn busy_sqlite() -> (Arc<dyn Store>, TestDatabase) {
     let me_too = ReportEvent { action: "support".into(), from_state: None, to_state: None, note: None, ..accept.clone() };
     store.support_report(&second.case_number, &me_too).await.unwrap();
     let second = store.report(&second.case_number).await.unwrap().unwrap().0;
-    let marked = minsheng::model::reports::Report {
-        state: CaseState::Duplicate,
-        duplicate_of: Some(first.case_number.clone()),
-        ..second.clone()
-    };
+    let marked =
+        minsheng::model::reports::Report { state: CaseState::Duplicate, duplicate_of: Some(first.case_number.clone()), ..second.clone() };
     let mark = ReportEvent { action: "mark_duplicate".into(), to_state: Some(CaseState::Duplicate), ..accept.clone() };
     assert!(store.update_report(second.version, &marked, &mark).await.unwrap());
     store.insert_token(&[1; 32], Role::Official, None, "督办员", 100).await.unwrap();
@@ -108,11 +105,8 @@ async fn a_non_empty_destination_is_refused_and_left_untouched() {
 async fn the_command_prints_a_table_of_counts_and_checksums() {
     let (source, source_db) = busy_sqlite().await;
     let pg_db = TestDatabase::new(Backend::Postgres).await;
-    let out = Command::new(BINARY)
-        .args(["migrate-db", "--from", &source_db.url, "--to", &pg_db.url])
-        .env("RUST_LOG", "off")
-        .output()
-        .unwrap();
+    let out =
+        Command::new(BINARY).args(["migrate-db", "--from", &source_db.url, "--to", &pg_db.url]).env("RUST_LOG", "off").output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     let reports = source.dump().await.unwrap().reports.len();

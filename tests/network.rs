@@ -63,9 +63,7 @@ fn floyd_warshall(network: &WalkNetwork, snaps: &[Snap]) -> (Vec<Vec<f64>>, Vec<
     }
     for (id, e) in network.edges().iter().enumerate() {
         let mut points = vec![(0.0, e.from as usize), (1.0, e.to as usize)];
-        points.extend(
-            snaps.iter().enumerate().filter(|(_, s)| s.edge as usize == id).map(|(j, s)| (s.fraction, first_extra + j)),
-        );
+        points.extend(snaps.iter().enumerate().filter(|(_, s)| s.edge as usize == id).map(|(j, s)| (s.fraction, first_extra + j)));
         points.sort_by(|p, q| p.0.total_cmp(&q.0));
         for pair in points.windows(2) {
             let ((f0, u), (f1, v)) = (pair[0], pair[1]);
@@ -259,7 +257,14 @@ fn subsets(n: usize, k: usize) -> Vec<Vec<usize>> {
     if k == 0 {
         return vec![Vec::new()];
     }
-    (0..n).flat_map(|last| subsets(last, k - 1).into_iter().map(move |mut s| { s.push(last); s })).collect()
+    (0..n)
+        .flat_map(|last| {
+            subsets(last, k - 1).into_iter().map(move |mut s| {
+                s.push(last);
+                s
+            })
+        })
+        .collect()
 }
 
 /// Plain greedy, recomputing every gain each round; the first best index wins ties.
@@ -282,9 +287,8 @@ fn greedy_against_brute_force_on_random_instances() {
         let demand = rng.random_range(5..30);
         let weights: Vec<u32> = (0..demand).map(|_| rng.random_range(1..20)).collect();
         let covered_already: Vec<bool> = (0..demand).map(|_| rng.random_bool(0.2)).collect();
-        let covers: Vec<Vec<u32>> = (0..rng.random_range(2..10))
-            .map(|_| (0..demand as u32).filter(|_| rng.random_bool(0.25)).collect())
-            .collect();
+        let covers: Vec<Vec<u32>> =
+            (0..rng.random_range(2..10)).map(|_| (0..demand as u32).filter(|_| rng.random_bool(0.25)).collect()).collect();
         let already: u64 = (0..demand).filter(|&d| covered_already[d]).map(|d| u64::from(weights[d])).sum();
         for k in 1..=3 {
             let picks = greedy_max_cover(&covered_already, &weights, &covers, k);
@@ -298,11 +302,8 @@ fn greedy_against_brute_force_on_random_instances() {
                 assert_eq!(p.total_covered_weight, running);
             }
             assert_eq!(running, already + gained);
-            let optimum = subsets(covers.len(), k.min(covers.len()))
-                .iter()
-                .map(|s| coverage(&covered_already, &weights, &covers, s))
-                .max()
-                .unwrap();
+            let optimum =
+                subsets(covers.len(), k.min(covers.len())).iter().map(|s| coverage(&covered_already, &weights, &covers, s)).max().unwrap();
             if k == 1 {
                 assert_eq!(gained, optimum);
             } else {

@@ -42,7 +42,8 @@ fn monaco_walking_distances_agree_with_networkx() {
 
     let input = serde_json::json!({"lines": lines.iter().map(|l| l.coords().map(|c| [c.x, c.y]).collect::<Vec<_>>()).collect::<Vec<_>>(),
                                    "sources": sources, "targets": targets, "limit_m": LIMIT_M});
-    let mut child = Command::new(common::python()).arg(SCRIPT).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child =
+        Command::new(common::python()).arg(SCRIPT).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

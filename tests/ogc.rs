@@ -7,7 +7,7 @@ use common::backend::{Backend, TestDatabase};
 use std::collections::HashMap;
 
 use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::{Request, StatusCode, header};
 use geo::{BoundingRect, Geometry, Intersects, Rect};
 use http_body_util::BodyExt;
 use minsheng::index::Snapshot;
@@ -190,7 +190,9 @@ async fn bbox_returns_exactly_the_features_that_meet_the_box(backend: Backend) {
     let extent = geometries(&snapshot, Layer::Buildings)
         .iter()
         .map(|(_, g)| g.bounding_rect().unwrap())
-        .reduce(|a, b| Rect::new((a.min().x.min(b.min().x), a.min().y.min(b.min().y)), (a.max().x.max(b.max().x), a.max().y.max(b.max().y))))
+        .reduce(|a, b| {
+            Rect::new((a.min().x.min(b.min().x), a.min().y.min(b.min().y)), (a.max().x.max(b.max().x), a.max().y.max(b.max().y)))
+        })
         .unwrap();
     let (w, s, dx, dy) = (extent.min().x, extent.min().y, extent.width(), extent.height());
     let building = snapshot.data.buildings[5].geometry.bounding_rect().unwrap();

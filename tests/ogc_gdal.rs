@@ -13,7 +13,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use common::server::{get_json, start, Server};
+use common::server::{Server, get_json, start};
 
 const COLLECTIONS: [&str; 7] = ["streets", "communities", "grids", "compounds", "buildings", "stations", "walkways"];
 
@@ -87,12 +87,7 @@ impl Proxy {
     fn start() -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap().to_string();
-        let proxy = Proxy {
-            address,
-            route: Arc::default(),
-            proxied: Arc::default(),
-            outside: Arc::default(),
-        };
+        let proxy = Proxy { address, route: Arc::default(), proxied: Arc::default(), outside: Arc::default() };
         let (route, proxied, outside) = (proxy.route.clone(), proxy.proxied.clone(), proxy.outside.clone());
         std::thread::spawn(move || {
             for client in listener.incoming().map_while(Result::ok) {
@@ -127,10 +122,8 @@ fn forward(mut client: TcpStream, backend: &str, extra: &str, proxied: &AtomicUs
         return;
     };
     proxied.fetch_add(1, Ordering::Relaxed);
-    let kept: String = lines
-        .filter(|l| !l.is_empty() && !l.to_ascii_lowercase().starts_with("connection:"))
-        .map(|l| format!("{l}\r\n"))
-        .collect();
+    let kept: String =
+        lines.filter(|l| !l.is_empty() && !l.to_ascii_lowercase().starts_with("connection:")).map(|l| format!("{l}\r\n")).collect();
     let mut upstream = TcpStream::connect(backend).unwrap();
     write!(upstream, "{method} {inner} {version}\r\n{kept}{extra}Connection: close\r\n\r\n").unwrap();
     let mut response = Vec::new();

@@ -4,10 +4,10 @@
 mod common;
 
 use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use minsheng::model::reports::{CaseState, Category, ReportEvent};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tower::ServiceExt;
 
 const NAME_GIVEN: &str = "秘密";
@@ -220,8 +220,15 @@ async fn file(app: &axum::Router, at: geo::Point, reports: &[(&str, &str)]) -> V
     let (lat, long) = (at.y().to_string(), at.x().to_string());
     let mut ids = Vec::new();
     for (code, description) in reports {
-        let body = form(&[("service_code", code), ("lat", &lat), ("long", &long), ("description", description),
-                          ("first_name", NAME_GIVEN), ("last_name", NAME_FAMILY), ("phone", PHONE)]);
+        let body = form(&[
+            ("service_code", code),
+            ("lat", &lat),
+            ("long", &long),
+            ("description", description),
+            ("first_name", NAME_GIVEN),
+            ("last_name", NAME_FAMILY),
+            ("phone", PHONE),
+        ]);
         let answer = call(app, "POST", "/open311/v2/requests.json", FORM, &body).await;
         assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
         ids.push(answer.json()[0]["service_request_id"].as_str().unwrap().to_owned());
@@ -246,13 +253,27 @@ async fn listings_filter_by_id_code_status_and_dates_and_never_show_the_reporter
     old.created_at = now - 100 * DAY;
     old.state = CaseState::Closed;
     old.closed_at = Some(now - 95 * DAY);
-    let event = ReportEvent { at: old.created_at, actor: "test".into(), action: "import".into(), from_state: None, to_state: Some(CaseState::Closed), note: None };
+    let event = ReportEvent {
+        at: old.created_at,
+        actor: "test".into(),
+        action: "import".into(),
+        from_state: None,
+        to_state: Some(CaseState::Closed),
+        note: None,
+    };
     let old_id = catalog.store().insert_reports(&[(old, vec![event])]).await.unwrap().remove(0);
     // The second parking report duplicates the first: closed, and the notes say of what.
     let (mut duplicate, _) = catalog.store().report(&ids[2]).await.unwrap().unwrap();
     duplicate.state = CaseState::Duplicate;
     duplicate.duplicate_of = Some(ids[0].clone());
-    let event = ReportEvent { at: now, actor: "test".into(), action: "duplicate".into(), from_state: Some(CaseState::Received), to_state: Some(CaseState::Duplicate), note: None };
+    let event = ReportEvent {
+        at: now,
+        actor: "test".into(),
+        action: "duplicate".into(),
+        from_state: Some(CaseState::Received),
+        to_state: Some(CaseState::Duplicate),
+        note: None,
+    };
     assert!(catalog.store().update_report(duplicate.version, &duplicate, &event).await.unwrap());
 
     let newest_first = vec![ids[2].clone(), ids[1].clone(), ids[0].clone()];
@@ -298,8 +319,15 @@ async fn listings_filter_by_id_code_status_and_dates_and_never_show_the_reporter
         assert!(text.contains("service_request_id"), "{uri}: {text}");
         assert!(!text.contains(NAME_GIVEN) && !text.contains(NAME_FAMILY) && !text.contains(PHONE), "{uri} leaks the reporter: {text}");
     }
-    let body = form(&[("service_code", "noise"), ("lat", &p.y().to_string()), ("long", &p.x().to_string()),
-                      ("description", "广场舞"), ("first_name", NAME_GIVEN), ("last_name", NAME_FAMILY), ("phone", PHONE)]);
+    let body = form(&[
+        ("service_code", "noise"),
+        ("lat", &p.y().to_string()),
+        ("long", &p.x().to_string()),
+        ("description", "广场舞"),
+        ("first_name", NAME_GIVEN),
+        ("last_name", NAME_FAMILY),
+        ("phone", PHONE),
+    ]);
     for format in ["json", "xml"] {
         let text = call(&app, "POST", &format!("/open311/v2/requests.{format}"), FORM, &body).await.text;
         assert!(!text.contains(NAME_GIVEN) && !text.contains(PHONE), "the {format} POST answer leaks: {text}");
@@ -323,7 +351,12 @@ async fn bad_input_gets_spec_errors_naming_the_parameter_and_writes_nothing() {
         (without("service_code"), FORM, StatusCode::BAD_REQUEST, "service_code"),
         (with("service_code", "dragons"), FORM, StatusCode::NOT_FOUND, "elevator_installation"),
         (with("jurisdiction_id", "sfgov.org"), FORM, StatusCode::NOT_FOUND, "jurisdiction_id"),
-        (form(&[("service_code", "pets"), ("address_string", "杨柳苑3栋"), ("description", "狗")]), FORM, StatusCode::BAD_REQUEST, "does not geocode"),
+        (
+            form(&[("service_code", "pets"), ("address_string", "杨柳苑3栋"), ("description", "狗")]),
+            FORM,
+            StatusCode::BAD_REQUEST,
+            "does not geocode",
+        ),
         (without("long"), FORM, StatusCode::BAD_REQUEST, "long"),
         (with("lat", "north"), FORM, StatusCode::BAD_REQUEST, "lat"),
         (with("lat", "95"), FORM, StatusCode::BAD_REQUEST, "lat"),
@@ -333,7 +366,12 @@ async fn bad_input_gets_spec_errors_naming_the_parameter_and_writes_nothing() {
         (with("media_url", "javascript:alert(1)"), FORM, StatusCode::BAD_REQUEST, "media_url"),
         (with("phone", "call me maybe"), FORM, StatusCode::BAD_REQUEST, "phone"),
         (format!("{}&lat=1", form(&good)), FORM, StatusCode::BAD_REQUEST, "lat"),
-        (json!({"service_code": "pets", "lat": p.y(), "long": p.x(), "description": ["a"]}).to_string(), Some("application/json"), StatusCode::BAD_REQUEST, "description"),
+        (
+            json!({"service_code": "pets", "lat": p.y(), "long": p.x(), "description": ["a"]}).to_string(),
+            Some("application/json"),
+            StatusCode::BAD_REQUEST,
+            "description",
+        ),
         ("[1]".to_owned(), Some("application/json"), StatusCode::BAD_REQUEST, "body"),
         (form(&good), Some("text/plain"), StatusCode::BAD_REQUEST, "Content-Type"),
         (format!("{}&description={}", without("description"), "长".repeat(30_000)), FORM, StatusCode::PAYLOAD_TOO_LARGE, "body"),

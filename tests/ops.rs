@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::server::{get_json, request, request_with, start_logged, Server};
+use common::server::{Server, get_json, request, request_with, start_logged};
 use openmetrics_parser::prometheus::parse_prometheus;
 use openmetrics_parser::{MetricsExposition, PrometheusType, PrometheusValue};
 use serde_json::Value;
@@ -33,9 +33,12 @@ fn scrape(server: &Server) -> Exposition {
 
 /// The value of one sample of a family, chosen by some of its labels.
 fn value<'a>(metrics: &'a Exposition, family: &str, labels: &[(&str, &str)]) -> Option<&'a PrometheusValue> {
-    metrics.families.get(family)?.iter_samples().map(|sample| (sample.get_labelset().unwrap(), &sample.value)).find_map(
-        |(set, value)| labels.iter().all(|(name, wanted)| set.get_label_value(name) == Some(*wanted)).then_some(value),
-    )
+    metrics
+        .families
+        .get(family)?
+        .iter_samples()
+        .map(|sample| (sample.get_labelset().unwrap(), &sample.value))
+        .find_map(|(set, value)| labels.iter().all(|(name, wanted)| set.get_label_value(name) == Some(*wanted)).then_some(value))
 }
 
 /// A counter's or gauge's number; 0 for a labelled sample not there yet.
@@ -129,10 +132,8 @@ fn metrics_move_with_requests_and_json_logs_hold_one_line_per_request() {
     // Every line is JSON; the tile requests have one line each with their fields.
     let is_tile = |line: &Value| line["route"] == TILE_ROUTE;
     let lines = log_until(&server, |lines| lines.iter().filter(|l| l.contains(TILE_ROUTE)).count() >= 2);
-    let lines: Vec<Value> = lines
-        .iter()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("a log line is not JSON: {line}")))
-        .collect();
+    let lines: Vec<Value> =
+        lines.iter().map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("a log line is not JSON: {line}"))).collect();
     let tile_lines: Vec<&Value> = lines.iter().filter(|l| is_tile(l)).collect();
     assert_eq!(tile_lines.len(), 2, "{tile_lines:?}");
     for line in tile_lines {

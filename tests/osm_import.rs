@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use geo::{Centroid, Contains};
-use minsheng::import::osm::{import_osm, read_city};
 use minsheng::import::ImportError;
+use minsheng::import::osm::{import_osm, read_city};
 use minsheng::model::{GridLevel, Layer};
 use minsheng::services::Catalog;
 

@@ -7,7 +7,7 @@ mod common;
 
 use std::process::Command;
 
-use common::backend::{demo_catalog_on, Backend};
+use common::backend::{Backend, demo_catalog_on};
 use minsheng::model::Layer;
 use minsheng::store::ReportFilter;
 
@@ -30,9 +30,10 @@ const PRIVATE_FIELDS: [&str; 3] = ["reporter_name", "reporter_phone", "external_
 
 /// `ogrinfo` with arguments, its standard output; a clear failure when GDAL is missing.
 fn ogrinfo(args: &[&str]) -> String {
-    let output = Command::new("ogrinfo").args(args).output().unwrap_or_else(|e| {
-        panic!("ogrinfo (Debian's gdal-bin) cannot run: {e}. Run `bash scripts/setup.sh`: it installs gdal-bin")
-    });
+    let output = Command::new("ogrinfo")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("ogrinfo (Debian's gdal-bin) cannot run: {e}. Run `bash scripts/setup.sh`: it installs gdal-bin"));
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "ogrinfo {args:?} failed: {}{stdout}", String::from_utf8_lossy(&output.stderr));
     stdout

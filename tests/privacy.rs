@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 
 use axum::http::StatusCode;
 use common::call;
+use minsheng::model::Layer;
 use minsheng::model::reports::{Category, Role};
 use minsheng::model::time::now;
-use minsheng::model::Layer;
 use minsheng::services::auth::create_token;
 use minsheng::store::ReportFilter;
 use serde_json::json;
@@ -141,7 +141,8 @@ async fn no_public_endpoint_shows_any_reporters_name_or_phone() {
     assert!(scanned > 100_000, "the scan read too little to mean anything: {scanned} bytes");
 
     // Staff outside the case's grid get the public view too.
-    let other_grid = snapshot.data.grids.iter().find(|g| g.id != reports[0].grid_id && g.level == minsheng::model::GridLevel::Grid).unwrap();
+    let other_grid =
+        snapshot.data.grids.iter().find(|g| g.id != reports[0].grid_id && g.level == minsheng::model::GridLevel::Grid).unwrap();
     let outsider = create_token(&catalog, Role::GridWorker, Some(other_grid.id.clone()), "外网格", now()).await.unwrap().secret;
     for r in reports.iter().filter(|r| r.grid_id != other_grid.id && r.micro_grid_id.as_deref() != Some(&other_grid.id)).take(50) {
         let (_, _, text) = call(&app, "GET", &format!("/api/reports/{}", r.case_number), Some(&outsider), None).await;

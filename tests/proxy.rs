@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::server::{get_json, request_with, start, start_logged, Server};
+use common::server::{Server, get_json, request_with, start, start_logged};
 use serde_json::Value;
 
 const REPORT: &str = r#"{"category":"parking","description":"消防通道被占","lon":104.0427,"lat":30.8169}"#;
@@ -36,10 +36,7 @@ fn get_with(server: &Server, path: &str, headers: &[(&str, &str)]) -> Value {
 
 fn link(body: &Value, rel: &str) -> String {
     let links = body["links"].as_array().unwrap_or_else(|| panic!("no links in {body}"));
-    links.iter().find(|l| l["rel"] == rel).unwrap_or_else(|| panic!("no {rel} link in {body}"))["href"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    links.iter().find(|l| l["rel"] == rel).unwrap_or_else(|| panic!("no {rel} link in {body}"))["href"].as_str().unwrap().to_owned()
 }
 
 const PROXY_HEADERS: [(&str, &str); 3] =
@@ -50,11 +47,14 @@ fn forwarding_headers_from_an_untrusted_peer_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let server = serve(&dir, "untrusted", &["--submissions-per-minute", "2"]);
     // Each request poses as another client; all come from 127.0.0.1 and share its two.
-    let got = statuses(&server, &[
-        &[("X-Forwarded-For", "203.0.113.1")],
-        &[("Forwarded", "for=203.0.113.2")],
-        &[("X-Forwarded-For", "203.0.113.3"), ("Forwarded", "for=203.0.113.3")],
-    ]);
+    let got = statuses(
+        &server,
+        &[
+            &[("X-Forwarded-For", "203.0.113.1")],
+            &[("Forwarded", "for=203.0.113.2")],
+            &[("X-Forwarded-For", "203.0.113.3"), ("Forwarded", "for=203.0.113.3")],
+        ],
+    );
     assert_eq!(got, [201, 201, 429]);
 
     let landing = get_with(&server, "/ogc", &PROXY_HEADERS);

@@ -13,9 +13,9 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use minsheng::model::reports::{CaseState, Category, Role, Tier};
 use minsheng::model::time::now;
-use minsheng::services::auth::create_token;
 use minsheng::services::Catalog;
-use serde_json::{json, Value};
+use minsheng::services::auth::create_token;
+use serde_json::{Value, json};
 use tokio::sync::Barrier;
 
 on_both_backends!(

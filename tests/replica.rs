@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::server::{get_json, request, start, Server};
+use common::server::{Server, get_json, request, start};
 use minsheng::model::time::{now, to_iso8601};
 use sqlx::{Connection, PgConnection};
 
@@ -61,7 +61,12 @@ fn as_postgres(program: &str, args: &[&str]) -> std::process::Output {
 
 fn run(program: &str, args: &[&str]) {
     let out = as_postgres(program, args);
-    assert!(out.status.success(), "{program} {args:?} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn free_port() -> u16 {
@@ -72,17 +77,17 @@ fn free_port() -> u16 {
 fn primary_and_replica(dir: &Path) -> (Cluster, Cluster) {
     let primary = Cluster { data: dir.join("primary"), port: free_port() };
     run(&format!("{BIN}/initdb"), &["-D", path(&primary.data), "-U", "postgres", "-A", "trust", "--no-sync"]);
-    let settings = format!(
-        "port = {}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\nfsync = off\n",
-        primary.port,
-        path(dir)
-    );
+    let settings =
+        format!("port = {}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\nfsync = off\n", primary.port, path(dir));
     append(&primary.data.join("postgresql.conf"), &settings);
     primary.start(&dir.join("primary.log"));
     let replica = Cluster { data: dir.join("replica"), port: free_port() };
     let port = primary.port.to_string();
     // -R writes the standby signal and primary_conninfo: the copy starts as a streaming replica.
-    run(&format!("{BIN}/pg_basebackup"), &["-h", "127.0.0.1", "-p", &port, "-U", "postgres", "-D", path(&replica.data), "-R", "-X", "stream"]);
+    run(
+        &format!("{BIN}/pg_basebackup"),
+        &["-h", "127.0.0.1", "-p", &port, "-U", "postgres", "-D", path(&replica.data), "-R", "-X", "stream"],
+    );
     append(&replica.data.join("postgresql.conf"), &format!("port = {}\n", replica.port));
     replica.start(&dir.join("replica.log"));
     (primary, replica)
@@ -179,7 +184,8 @@ async fn an_instance_reads_the_replica_and_its_own_writes() {
     let before = filed(&reader, &window);
     file_report(&writer.address, "通知之后写入");
     assert!(eventually(|| filed(&reader, &window) == before + 1), "the primary's notification never reached the replica instance");
-    let sessions = scalar(&replica_url, "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = 'minsheng' AND pid <> pg_backend_pid()").await;
+    let sessions =
+        scalar(&replica_url, "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = 'minsheng' AND pid <> pg_backend_pid()").await;
     assert!(sessions > 0, "nothing reads the replica");
     drop((writer, reader, replica, primary));
 }

@@ -7,7 +7,7 @@ use common::backend::Backend;
 
 use axum::http::StatusCode;
 use common::json as json_of;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 on_both_backends!(
     #[tokio::test]
@@ -152,7 +152,8 @@ async fn gcj02_reports_land_on_the_same_building(backend: Backend) {
     let building = &catalog.snapshot().data.buildings[42];
     let p = common::inside(&building.geometry);
     let (lon, lat) = minsheng::crs::wgs84_to_gcj02(p.x(), p.y());
-    let body = json!({"category": "elevator_installation", "description": "老人上下楼难，申请加装电梯", "lon": lon, "lat": lat, "crs": "gcj02"});
+    let body =
+        json!({"category": "elevator_installation", "description": "老人上下楼难，申请加装电梯", "lon": lon, "lat": lat, "crs": "gcj02"});
     let (status, text) = call(&app, "POST", "/api/reports", Some(body.to_string())).await;
     assert_eq!(status, StatusCode::CREATED, "{text}");
     let answer = json_of(&text);

@@ -10,10 +10,10 @@ use axum::http::StatusCode;
 use common::{call, json};
 use minsheng::model::reports::{Category, Role};
 use minsheng::model::time::now;
-use minsheng::services::auth::{create_token, Staff};
-use minsheng::services::reports::workflow::{self, Move, Seen};
 use minsheng::services::Catalog;
-use serde_json::{json, Value};
+use minsheng::services::auth::{Staff, create_token};
+use minsheng::services::reports::workflow::{self, Move, Seen};
+use serde_json::{Value, json};
 
 on_both_backends!(
     #[tokio::test]
@@ -54,14 +54,7 @@ async fn setup(backend: Backend) -> Setup {
     let building = &snapshot.data.buildings[10];
     let point = common::inside(&building.geometry);
     let grid = minsheng::services::reports::routing::route(&snapshot, point, Category::Parking.default_tier()).unwrap().grid_id;
-    let other_grid = snapshot
-        .data
-        .grids
-        .iter()
-        .find(|g| g.level == minsheng::model::GridLevel::Grid && g.id != grid)
-        .unwrap()
-        .id
-        .clone();
+    let other_grid = snapshot.data.grids.iter().find(|g| g.level == minsheng::model::GridLevel::Grid && g.id != grid).unwrap().id.clone();
     let token = |role, grid: Option<String>, label: &'static str| {
         let catalog = catalog.clone();
         async move { create_token(&catalog, role, grid, label, now()).await.unwrap().secret }
@@ -149,7 +142,14 @@ async fn a_case_walks_the_workflow_with_an_audit_trail_and_closes_on_time(backen
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["error"]["message"].as_str().unwrap().contains("to"), "{body}");
 
-    for (to, note) in [("accepted", "属实"), ("dispatched", "派物业"), ("in_progress", ""), ("resolved", "已清理"), ("verified", "回访满意"), ("closed", "")] {
+    for (to, note) in [
+        ("accepted", "属实"),
+        ("dispatched", "派物业"),
+        ("in_progress", ""),
+        ("resolved", "已清理"),
+        ("verified", "回访满意"),
+        ("closed", ""),
+    ] {
         let (status, body) = move_to(&s, &s.worker, &case, json!({"to": to, "note": note})).await;
         assert_eq!(status, StatusCode::OK, "{to}: {body}");
         assert_eq!(body["report"]["state"], to);
@@ -260,14 +260,39 @@ async fn officials_see_the_overdue_list_and_on_time_rates_per_area(backend: Back
     };
     // Sanitation has a one-day deadline: one case resolved in hours, one after three days,
     // one dispatched long ago and still open (overdue), one dispatched just now.
-    let on_time = step(&official, submit(&s, "sanitation", None).await, vec![("accepted", t0), ("dispatched", t0), ("in_progress", t0), ("resolved", t0 + 3_600), ("verified", t0 + 2 * day), ("closed", t0 + 2 * day)]).await;
-    let late = step(&official, submit(&s, "sanitation", None).await, vec![("accepted", t0), ("dispatched", t0), ("in_progress", t0), ("resolved", t0 + 3 * day), ("verified", t0 + 3 * day), ("closed", t0 + 3 * day)]).await;
+    let on_time = step(
+        &official,
+        submit(&s, "sanitation", None).await,
+        vec![
+            ("accepted", t0),
+            ("dispatched", t0),
+            ("in_progress", t0),
+            ("resolved", t0 + 3_600),
+            ("verified", t0 + 2 * day),
+            ("closed", t0 + 2 * day),
+        ],
+    )
+    .await;
+    let late = step(
+        &official,
+        submit(&s, "sanitation", None).await,
+        vec![
+            ("accepted", t0),
+            ("dispatched", t0),
+            ("in_progress", t0),
+            ("resolved", t0 + 3 * day),
+            ("verified", t0 + 3 * day),
+            ("closed", t0 + 3 * day),
+        ],
+    )
+    .await;
     let overdue = step(&official, submit(&s, "sanitation", None).await, vec![("accepted", t0), ("dispatched", t0 + day)]).await;
     let fresh = step(&official, submit(&s, "sanitation", None).await, vec![("accepted", now()), ("dispatched", now())]).await;
 
     let (status, _, text) = call(&s.app, "GET", "/api/reports/overdue?category=sanitation&limit=1000", Some(&s.official), None).await;
     assert_eq!(status, StatusCode::OK, "{text}");
-    let listed: Vec<String> = json(&text)["reports"].as_array().unwrap().iter().map(|r| r["case_number"].as_str().unwrap().to_owned()).collect();
+    let listed: Vec<String> =
+        json(&text)["reports"].as_array().unwrap().iter().map(|r| r["case_number"].as_str().unwrap().to_owned()).collect();
     assert!(listed.contains(&overdue), "{listed:?}");
     assert!(!listed.contains(&fresh) && !listed.contains(&on_time) && !listed.contains(&late));
     assert!(json(&text)["reports"].as_array().unwrap().iter().all(|r| r["overdue"] == true));

@@ -6,8 +6,8 @@ mod common;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use common::backend::{empty_store_on, Backend, TestDatabase};
-use minsheng::demo::{generate, DemoOptions};
+use common::backend::{Backend, TestDatabase, empty_store_on};
+use minsheng::demo::{DemoOptions, generate};
 use minsheng::model::reports::{CaseState, Category, Report, ReportEvent, Role, Source, Tier};
 use minsheng::model::{Dataset, Layer};
 use minsheng::store::{AreaLevel, NearbyQuery, ReportFilter, Store, StoreError, SubmissionKey};
@@ -223,7 +223,8 @@ async fn a_submission_key_files_one_case_only(backend: Backend) {
 
     // Once expired, the key is deleted by the next keyed submission and may be used again;
     // the case numbers stay without a gap.
-    let later = store.insert_report(&report(&data, 2, Category::Pets, 99_000), &submitted(99_000), Some(&key(99_000, 90_000, 9))).await.unwrap();
+    let later =
+        store.insert_report(&report(&data, 2, Category::Pets, 99_000), &submitted(99_000), Some(&key(99_000, 90_000, 9))).await.unwrap();
     assert_eq!(later, "MS00000002");
     assert_eq!(store.submission_key("client-key-1", 0).await.unwrap(), Some((later, [9; 32])));
 }
@@ -348,8 +349,14 @@ async fn filters_counts_and_closure_statistics_agree_with_the_rows(backend: Back
     let in_grid: Vec<&Report> = all.iter().filter(|r| r.grid_id == grid).collect();
     let n = |f: &dyn Fn(&Report) -> bool| in_grid.iter().filter(|r| f(r)).count() as u64;
     assert_eq!(mine.total, in_grid.len() as u64);
-    assert_eq!(mine.open, n(&|r| matches!(r.state, CaseState::Received | CaseState::Accepted | CaseState::Dispatched | CaseState::InProgress)));
-    assert_eq!(mine.overdue, n(&|r| matches!(r.state, CaseState::Dispatched | CaseState::InProgress) && r.deadline_at.is_some_and(|d| d < 1_250)));
+    assert_eq!(
+        mine.open,
+        n(&|r| matches!(r.state, CaseState::Received | CaseState::Accepted | CaseState::Dispatched | CaseState::InProgress))
+    );
+    assert_eq!(
+        mine.overdue,
+        n(&|r| matches!(r.state, CaseState::Dispatched | CaseState::InProgress) && r.deadline_at.is_some_and(|d| d < 1_250))
+    );
     assert_eq!(mine.closed, n(&|r| r.state == CaseState::Closed));
     assert_eq!(mine.on_time, n(&|r| r.state == CaseState::Closed && r.on_time == Some(true)));
     assert_eq!(mine.late, n(&|r| r.state == CaseState::Closed && r.on_time == Some(false)));
@@ -408,7 +415,10 @@ async fn report_changes_follow_every_case_write(backend: Backend) {
 
     let (read, _) = store.report(&a).await.unwrap().unwrap();
     let accepted = Report { state: CaseState::Accepted, ..read.clone() };
-    store.update_report(read.version, &accepted, &event(1_100, "accept", Some(CaseState::Received), Some(CaseState::Accepted))).await.unwrap();
+    store
+        .update_report(read.version, &accepted, &event(1_100, "accept", Some(CaseState::Received), Some(CaseState::Accepted)))
+        .await
+        .unwrap();
     let (rows, after) = store.report_changes(last).await.unwrap();
     assert!(after > last);
     assert_eq!(rows.len(), 1);
@@ -422,7 +432,10 @@ async fn tokens_are_stored_found_and_revoked(backend: Backend) {
     let worker = store.insert_token(&[2; 32], Role::GridWorker, Some(&grid), "网格员 张伟", 200).await.unwrap();
     assert!(worker > official);
     let found = store.token(&[2; 32]).await.unwrap().unwrap();
-    assert_eq!((found.id, found.role, found.grid_id.as_deref(), found.label.as_str()), (worker, Role::GridWorker, Some(grid.as_str()), "网格员 张伟"));
+    assert_eq!(
+        (found.id, found.role, found.grid_id.as_deref(), found.label.as_str()),
+        (worker, Role::GridWorker, Some(grid.as_str()), "网格员 张伟")
+    );
     assert!(store.token(&[3; 32]).await.unwrap().is_none());
     assert!(store.insert_token(&[1; 32], Role::Admin, None, "same secret", 300).await.is_err(), "two tokens share a hash");
 

@@ -9,7 +9,7 @@ use std::f64::consts::PI;
 use std::io::Read;
 
 use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::{Request, StatusCode, header};
 use geo::{BoundingRect, CoordsIter};
 use http_body_util::BodyExt;
 use mvt_reader::feature::Value;
@@ -116,7 +116,10 @@ async fn composite_tiles_carry_each_layer_and_low_zooms_leave_small_layers_out()
     let answer = get(&app, &format!("/tiles/grids,compounds,buildings,stations/15/{tx}/{ty}.mvt"), &[]).await;
     assert_eq!(answer.status, StatusCode::OK);
     let names: Vec<String> = decode(&answer.body).into_iter().map(|(name, _)| name).collect();
-    assert!(names.contains(&"grids".to_owned()) && names.contains(&"compounds".to_owned()) && names.contains(&"buildings".to_owned()), "{names:?}");
+    assert!(
+        names.contains(&"grids".to_owned()) && names.contains(&"compounds".to_owned()) && names.contains(&"buildings".to_owned()),
+        "{names:?}"
+    );
 
     let (tx, ty) = tile_of(12, p.x(), p.y());
     let answer = get(&app, &format!("/tiles/compounds,buildings/12/{tx}/{ty}.mvt"), &[]).await;

@@ -6,8 +6,8 @@ use axum::body::Body;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use minsheng::model::reports::{CaseState, Category};
 use minsheng::model::FacilityKind;
+use minsheng::model::reports::{CaseState, Category};
 use minsheng::model::time::{now, to_iso8601};
 use serde_json::Value;
 use tower::ServiceExt;
@@ -160,7 +160,8 @@ async fn every_control_on_the_page_has_a_label() {
     for name in ["input", "select"] {
         for (at, tag) in tags(&html, name) {
             let by_for = attribute(tag, "id").is_some_and(|id| html.contains(&format!("<label for=\"{id}\"")));
-            let wrapped = html[..at].rfind("<label").map(|open| html[..at].rfind("</label>").is_none_or(|close| close < open)).unwrap_or(false);
+            let wrapped =
+                html[..at].rfind("<label").map(|open| html[..at].rfind("</label>").is_none_or(|close| close < open)).unwrap_or(false);
             assert!(by_for || wrapped || attribute(tag, "aria-label").is_some(), "no label for {tag}>");
             checked += 1;
         }
@@ -214,7 +215,14 @@ async fn the_planners_choices_are_accepted_by_the_api() {
     let app = app().await;
     let html = get(&app, "/").await.body;
     let js = get(&app, "/planner.js").await.body;
-    for path in ["'/api/heatmap'", "'/api/stats/problems'", "'/api/stats/problems.csv'", "'/api/stats/timeline'", "'/tiles/reports.json'", "`/api/layers/${"] {
+    for path in [
+        "'/api/heatmap'",
+        "'/api/stats/problems'",
+        "'/api/stats/problems.csv'",
+        "'/api/stats/timeline'",
+        "'/tiles/reports.json'",
+        "`/api/layers/${",
+    ] {
         assert!(js.contains(path), "planner.js does not use {path}");
     }
     // The filter as the page writes it: every category ticked, a status, and dates, the
@@ -258,7 +266,8 @@ async fn the_planners_choices_are_accepted_by_the_api() {
         assert_eq!(area["type"], "Feature");
         assert!(area["geometry"]["coordinates"].is_array());
 
-        let (status, headers, csv) = common::call(&app, "GET", &format!("/api/stats/problems.csv?{filter}&group_by={group}"), None, None).await;
+        let (status, headers, csv) =
+            common::call(&app, "GET", &format!("/api/stats/problems.csv?{filter}&group_by={group}"), None, None).await;
         assert_eq!(status, StatusCode::OK);
         assert!(headers[CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
         assert!(csv.trim_start_matches('\u{feff}').starts_with("rank,id,name,count"));
@@ -313,17 +322,29 @@ async fn the_official_views_choices_are_accepted_by_the_api() {
     let app = app().await;
     let html = get(&app, "/").await.body;
     let js = get(&app, "/official.js").await.body;
-    for path in ["'/api/coverage'", "'/api/coverage/buildings'", "'/api/coverage/isochrones'", "'/api/coverage/plan'", "'/tiles/walkways.json'"] {
+    for path in
+        ["'/api/coverage'", "'/api/coverage/buildings'", "'/api/coverage/isochrones'", "'/api/coverage/plan'", "'/tiles/walkways.json'"]
+    {
         assert!(js.contains(path), "official.js does not use {path}");
     }
     let (_, metres) = tags(&html, "input").into_iter().find(|(_, tag)| attribute(tag, "id") == Some("coverage-metres")).unwrap();
     let custom = format!("meters={}", attribute(metres, "value").unwrap());
-    let circles: Vec<String> = options(&html, "coverage-circle").into_iter().map(|c| if c == "custom" { custom.clone() } else { c }).collect();
+    let circles: Vec<String> =
+        options(&html, "coverage-circle").into_iter().map(|c| if c == "custom" { custom.clone() } else { c }).collect();
     for kind in options(&html, "coverage-kind") {
         for circle in &circles {
             let answer = json(&app, &format!("/api/coverage?kind={kind}&{circle}")).await;
             assert_eq!(answer["kind"], kind.as_str());
-            for key in ["kind_label", "limit_m", "minutes", "speed_m_per_min", "method", "stations", "stations_off_network", "buildings_off_network"] {
+            for key in [
+                "kind_label",
+                "limit_m",
+                "minutes",
+                "speed_m_per_min",
+                "method",
+                "stations",
+                "stations_off_network",
+                "buildings_off_network",
+            ] {
                 assert!(!answer[key].is_null(), "{kind} {circle}: no {key}");
             }
             assert!(answer.get("method_note").is_some());
@@ -385,7 +406,15 @@ async fn the_official_views_choices_are_accepted_by_the_api() {
             let (status, _, text) = common::call(&app, "POST", "/api/coverage/plan", None, Some(body.clone())).await;
             assert_eq!(status, StatusCode::OK, "{body}: {text}");
             let plan = common::json(&text);
-            for key in ["households", "households_covered_before", "households_share_before", "candidates", "candidates_evaluated", "method", "limit_m"] {
+            for key in [
+                "households",
+                "households_covered_before",
+                "households_share_before",
+                "candidates",
+                "candidates_evaluated",
+                "method",
+                "limit_m",
+            ] {
                 assert!(!plan[key].is_null(), "{key} in the plan");
             }
             let picks = plan["picks"].as_array().unwrap();
@@ -409,9 +438,28 @@ async fn the_official_views_choices_are_accepted_by_the_api() {
 async fn the_page_has_the_ids_the_browser_tests_use() {
     let html = get(&app().await, "/").await.body;
     for id in [
-        "where-am-i", "report-open", "report-form", "report-category", "report-description", "report-name", "report-phone",
-        "report-submit", "report-duplicates", "report-result", "report-case", "case-lookup", "case-number", "case-status",
-        "tab-staff", "staff-token", "staff-signin", "staff-signout", "staff-queue", "staff-case", "transition-note", "lang-toggle",
+        "where-am-i",
+        "report-open",
+        "report-form",
+        "report-category",
+        "report-description",
+        "report-name",
+        "report-phone",
+        "report-submit",
+        "report-duplicates",
+        "report-result",
+        "report-case",
+        "case-lookup",
+        "case-number",
+        "case-status",
+        "tab-staff",
+        "staff-token",
+        "staff-signin",
+        "staff-signout",
+        "staff-queue",
+        "staff-case",
+        "transition-note",
+        "lang-toggle",
     ] {
         assert!(html.contains(&format!(" id=\"{id}\"")), "the page lacks #{id}");
     }
@@ -452,7 +500,8 @@ async fn the_report_form_matches_what_the_api_accepts() {
     let post = |description: String, name: String| {
         let app = app.clone();
         async move {
-            let body = serde_json::json!({"category": "parking", "description": description, "reporter_name": name, "lon": lon, "lat": lat});
+            let body =
+                serde_json::json!({"category": "parking", "description": description, "reporter_name": name, "lon": lon, "lat": lat});
             common::call(&app, "POST", "/api/reports", None, Some(body.to_string())).await
         }
     };
@@ -493,7 +542,9 @@ async fn the_staff_view_speaks_the_workflows_vocabulary() {
     for state in CaseState::ALL.iter().flat_map(|s| s.next_states()) {
         assert!(i18n.contains(&format!("  {}: [", state.as_str())), "i18n.js has no button for {}", state.as_str());
     }
-    for action in ["submit", "accept", "dispatch", "start", "resolve", "verify", "close", "reject", "mark_duplicate", "reopen", "escalate", "support"] {
+    for action in
+        ["submit", "accept", "dispatch", "start", "resolve", "verify", "close", "reject", "mark_duplicate", "reopen", "escalate", "support"]
+    {
         assert!(i18n.contains(&format!("{action}: [")), "i18n.js has no words for the action {action}");
     }
 }

@@ -86,13 +86,7 @@ fn walk_up(rng: &mut ChaCha8Rng, min_floors: u16) -> Spec {
 }
 
 fn walk_up_of(rng: &mut ChaCha8Rng, units: u16, floors: u16) -> Spec {
-    Spec {
-        floors,
-        units,
-        per_floor: 2,
-        length: f64::from(units) * 15.0 + rng.random_range(0.0..4.0),
-        depth: rng.random_range(10.0..13.0),
-    }
+    Spec { floors, units, per_floor: 2, length: f64::from(units) * 15.0 + rng.random_range(0.0..4.0), depth: rng.random_range(10.0..13.0) }
 }
 
 /// A tower sized to 50–80 households, so that each tower is exactly one micro-grid.
@@ -159,10 +153,7 @@ pub fn fill(rng: &mut ChaCha8Rng, region: Bounds, style: Style, angle: f64, cap:
             }
             x += rng.random_range(item_gap.0..item_gap.1) - MIN_GAP;
             count += buildings.len();
-            groups.push(Group {
-                bounds: bounds_of(&buildings),
-                buildings,
-            });
+            groups.push(Group { bounds: bounds_of(&buildings), buildings });
         }
         if groups.len() == first_group {
             break;
@@ -175,10 +166,7 @@ pub fn fill(rng: &mut ChaCha8Rng, region: Bounds, style: Style, angle: f64, cap:
         }
         y += row_height + rng.random_range(row_gap.0..row_gap.1);
     }
-    let top = groups
-        .iter()
-        .map(|g| g.bounds.y1 - MICRO_MARGIN)
-        .fold(region.y0, f64::max);
+    let top = groups.iter().map(|g| g.bounds.y1 - MICRO_MARGIN).fold(region.y0, f64::max);
     let dy = (region.y1 - top) / 2.0;
     for group in &mut groups {
         shift(group, 0.0, dy);
@@ -192,12 +180,7 @@ fn place(rng: &mut ChaCha8Rng, spec: &Spec, (cx, cy): (f64, f64), angle: f64) ->
     let corner = |sx: f64, sy: f64| (cx + sx * a * cos - sy * b * sin, cy + sx * a * sin + sy * b * cos);
     let households = spec.households();
     Placed {
-        corners: [
-            corner(-1.0, -1.0),
-            corner(1.0, -1.0),
-            corner(1.0, 1.0),
-            corner(-1.0, 1.0),
-        ],
+        corners: [corner(-1.0, -1.0), corner(1.0, -1.0), corner(1.0, 1.0), corner(-1.0, 1.0)],
         floors: spec.floors,
         units: spec.units,
         households,
@@ -219,24 +202,7 @@ fn small_sin_cos(angle: f64) -> (f64, f64) {
 fn bounds_of(buildings: &[Placed]) -> Bounds {
     let mut corners = buildings.iter().flat_map(|b| b.corners);
     let (x, y) = corners.next().expect("a group has buildings");
-    corners
-        .fold(
-            Bounds {
-                x0: x,
-                y0: y,
-                x1: x,
-                y1: y,
-            },
-            |acc, (x, y)| {
-                acc.union(Bounds {
-                    x0: x,
-                    y0: y,
-                    x1: x,
-                    y1: y,
-                })
-            },
-        )
-        .inset(-MICRO_MARGIN)
+    corners.fold(Bounds { x0: x, y0: y, x1: x, y1: y }, |acc, (x, y)| acc.union(Bounds { x0: x, y0: y, x1: x, y1: y })).inset(-MICRO_MARGIN)
 }
 
 fn shift(group: &mut Group, dx: f64, dy: f64) {
@@ -246,12 +212,7 @@ fn shift(group: &mut Group, dx: f64, dy: f64) {
         }
     }
     let b = group.bounds;
-    group.bounds = Bounds {
-        x0: b.x0 + dx,
-        y0: b.y0 + dy,
-        x1: b.x1 + dx,
-        y1: b.y1 + dy,
-    };
+    group.bounds = Bounds { x0: b.x0 + dx, y0: b.y0 + dy, x1: b.x1 + dx, y1: b.y1 + dy };
 }
 
 #[cfg(test)]
@@ -280,27 +241,12 @@ mod tests {
     #[test]
     fn fill_stays_inside_the_region_and_respects_the_cap() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        let region = Bounds {
-            x0: 0.0,
-            y0: 0.0,
-            x1: 200.0,
-            y1: 180.0,
-        };
-        for style in [
-            Style::Old,
-            Style::Resettlement,
-            Style::SuperLarge,
-            Style::Commodity,
-            Style::Towers,
-        ] {
+        let region = Bounds { x0: 0.0, y0: 0.0, x1: 200.0, y1: 180.0 };
+        for style in [Style::Old, Style::Resettlement, Style::SuperLarge, Style::Commodity, Style::Towers] {
             let groups = fill(&mut rng, region, style, 0.06, usize::MAX);
             assert!(!groups.is_empty());
             for g in &groups {
-                assert_eq!(
-                    g.bounds,
-                    g.bounds.intersection(region.inset(-MICRO_MARGIN)),
-                    "{style:?}"
-                );
+                assert_eq!(g.bounds, g.bounds.intersection(region.inset(-MICRO_MARGIN)), "{style:?}");
                 assert!(MICRO_HOUSEHOLDS.contains(&g.buildings.iter().map(|b| b.households).sum()));
             }
         }

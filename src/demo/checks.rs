@@ -4,8 +4,8 @@ use std::collections::{HashMap, HashSet};
 
 use geo::line_intersection::{LineIntersection, line_intersection};
 use geo::{
-    Area, BoundingRect, Centroid, Contains, Coord, Geometry, Intersects, Line, LineString, MapCoords, Point,
-    Polygon, Relate, Validation, Winding,
+    Area, BoundingRect, Centroid, Contains, Coord, Geometry, Intersects, Line, LineString, MapCoords, Point, Polygon, Relate, Validation,
+    Winding,
 };
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
@@ -29,10 +29,7 @@ pub(super) fn overlap(a: &Polygon, b: &Polygon) -> bool {
 
 /// The polygon in local metres, to measure distances and sizes.
 pub(super) fn metres(p: &Polygon) -> Polygon {
-    p.map_coords(|c| Coord {
-        x: c.x * METRES_PER_DEGREE_LON,
-        y: c.y * METRES_PER_DEGREE_LAT,
-    })
+    p.map_coords(|c| Coord { x: c.x * METRES_PER_DEGREE_LON, y: c.y * METRES_PER_DEGREE_LAT })
 }
 
 pub(super) fn by_id<R: Record>(records: &[R]) -> HashMap<&str, &R> {
@@ -42,16 +39,9 @@ pub(super) fn by_id<R: Record>(records: &[R]) -> HashMap<&str, &R> {
 pub(super) fn check_references(data: &Dataset) {
     for layer in Layer::ALL {
         let ids = data.ids(*layer);
-        assert_eq!(
-            ids.iter().collect::<HashSet<_>>().len(),
-            ids.len(),
-            "duplicate id in {layer}"
-        );
+        assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len(), "duplicate id in {layer}");
     }
-    let ids: HashMap<Layer, HashSet<&str>> = Layer::ALL
-        .iter()
-        .map(|l| (*l, data.ids(*l).into_iter().collect()))
-        .collect();
+    let ids: HashMap<Layer, HashSet<&str>> = Layer::ALL.iter().map(|l| (*l, data.ids(*l).into_iter().collect())).collect();
     let has = |layer: Layer, id: &str| ids[&layer].contains(id);
     let grids = by_id(&data.grids);
     assert!(data.communities.iter().all(|c| has(Layer::Streets, &c.street_id)));
@@ -66,20 +56,12 @@ pub(super) fn check_references(data: &Dataset) {
             other => panic!("{}: level and parent disagree: {other:?}", g.id),
         }
     }
-    assert!(
-        data.compounds
-            .iter()
-            .all(|c| has(Layer::Communities, c.community_id.as_deref().unwrap()))
-    );
+    assert!(data.compounds.iter().all(|c| has(Layer::Communities, c.community_id.as_deref().unwrap())));
     for b in &data.buildings {
         assert!(has(Layer::Compounds, b.compound_id.as_deref().unwrap()));
         assert_eq!(grids[b.grid_id.as_str()].level, GridLevel::MicroGrid, "{}", b.id);
     }
-    assert!(
-        data.stations
-            .iter()
-            .all(|s| has(Layer::Communities, s.community_id.as_deref().unwrap()))
-    );
+    assert!(data.stations.iter().all(|s| has(Layer::Communities, s.community_id.as_deref().unwrap())));
     assert!(data.contacts.iter().all(|c| has(c.scope.layer(), c.scope.id())));
 }
 
@@ -89,38 +71,18 @@ pub(super) fn check_households(data: &Dataset) {
     let grids = by_id(&data.grids);
     for b in &data.buildings {
         *per_grid.entry(&b.grid_id).or_default() += b.households;
-        *per_grid
-            .entry(grids[b.grid_id.as_str()].parent_id.as_deref().unwrap())
-            .or_default() += b.households;
+        *per_grid.entry(grids[b.grid_id.as_str()].parent_id.as_deref().unwrap()).or_default() += b.households;
         *per_compound.entry(b.compound_id.as_deref().unwrap()).or_default() += b.households;
         let ratio = f64::from(b.population) / f64::from(b.households);
-        assert!(
-            (2.49..=3.01).contains(&ratio),
-            "{}: population {ratio} per household",
-            b.id
-        );
+        assert!((2.49..=3.01).contains(&ratio), "{}: population {ratio} per household", b.id);
     }
     for g in &data.grids {
-        assert_eq!(
-            g.households,
-            per_grid.get(g.id.as_str()).copied().unwrap_or(0),
-            "{}",
-            g.id
-        );
+        assert_eq!(g.households, per_grid.get(g.id.as_str()).copied().unwrap_or(0), "{}", g.id);
         if g.level == GridLevel::MicroGrid {
-            assert!(
-                (50..=80).contains(&g.households),
-                "{}: {} households",
-                g.id,
-                g.households
-            );
+            assert!((50..=80).contains(&g.households), "{}: {} households", g.id, g.households);
         }
     }
-    assert!(
-        data.compounds
-            .iter()
-            .all(|c| c.households == per_compound[c.id.as_str()])
-    );
+    assert!(data.compounds.iter().all(|c| c.households == per_compound[c.id.as_str()]));
 }
 
 /// Grids of each community and communities of each street: no overlaps, areas add up.
@@ -134,21 +96,12 @@ pub(super) fn check_tiling(data: &Dataset) {
         }
     };
     for c in &data.communities {
-        let grids: Vec<&Polygon> = data
-            .grids
-            .iter()
-            .filter(|g| g.level == GridLevel::Grid && g.community_id == c.id)
-            .map(|g| polygon(&g.geometry))
-            .collect();
+        let grids: Vec<&Polygon> =
+            data.grids.iter().filter(|g| g.level == GridLevel::Grid && g.community_id == c.id).map(|g| polygon(&g.geometry)).collect();
         tiles(polygon(&c.geometry), &grids);
     }
     for s in &data.streets {
-        let communities: Vec<&Polygon> = data
-            .communities
-            .iter()
-            .filter(|c| c.street_id == s.id)
-            .map(|c| polygon(&c.geometry))
-            .collect();
+        let communities: Vec<&Polygon> = data.communities.iter().filter(|c| c.street_id == s.id).map(|c| polygon(&c.geometry)).collect();
         tiles(polygon(&s.geometry), &communities);
     }
 }
@@ -263,17 +216,8 @@ pub(super) fn check_walkways(data: &Dataset) {
         let mut crossed = Vec::new();
         for line in lines_of(&w.geometry) {
             for segment in line.lines() {
-                crossed.extend(
-                    compounds
-                        .near(segment)
-                        .filter(|(_, wall)| segment.intersects(wall.exterior()))
-                        .map(|(i, _)| i),
-                );
-                assert!(
-                    buildings.near(segment).all(|(_, b)| !segment.intersects(b)),
-                    "{} enters a building",
-                    w.id
-                );
+                crossed.extend(compounds.near(segment).filter(|(_, wall)| segment.intersects(wall.exterior())).map(|(i, _)| i));
+                assert!(buildings.near(segment).all(|(_, b)| !segment.intersects(b)), "{} enters a building", w.id);
             }
         }
         if w.kind == "gate" {
@@ -312,11 +256,7 @@ pub(super) fn check_walkways(data: &Dataset) {
 fn check_noding(lines: &[LineString]) {
     let segments: Vec<Line> = lines.iter().flat_map(|l| l.lines()).collect();
     let tree = RTree::bulk_load(
-        segments
-            .iter()
-            .enumerate()
-            .map(|(i, s)| GeomWithData::new(rstar::primitives::Line::new(pt(s.start), pt(s.end)), i))
-            .collect(),
+        segments.iter().enumerate().map(|(i, s)| GeomWithData::new(rstar::primitives::Line::new(pt(s.start), pt(s.end)), i)).collect(),
     );
     for (i, a) in segments.iter().enumerate() {
         let envelope = AABB::from_corners(pt(a.start), pt(a.end));

@@ -36,30 +36,15 @@ pub struct Bounds {
 
 impl Bounds {
     pub fn inset(self, m: f64) -> Bounds {
-        Bounds {
-            x0: self.x0 + m,
-            y0: self.y0 + m,
-            x1: self.x1 - m,
-            y1: self.y1 - m,
-        }
+        Bounds { x0: self.x0 + m, y0: self.y0 + m, x1: self.x1 - m, y1: self.y1 - m }
     }
 
     pub fn intersection(self, other: Bounds) -> Bounds {
-        Bounds {
-            x0: self.x0.max(other.x0),
-            y0: self.y0.max(other.y0),
-            x1: self.x1.min(other.x1),
-            y1: self.y1.min(other.y1),
-        }
+        Bounds { x0: self.x0.max(other.x0), y0: self.y0.max(other.y0), x1: self.x1.min(other.x1), y1: self.y1.min(other.y1) }
     }
 
     pub fn union(self, other: Bounds) -> Bounds {
-        Bounds {
-            x0: self.x0.min(other.x0),
-            y0: self.y0.min(other.y0),
-            x1: self.x1.max(other.x1),
-            y1: self.y1.max(other.y1),
-        }
+        Bounds { x0: self.x0.min(other.x0), y0: self.y0.min(other.y0), x1: self.x1.max(other.x1), y1: self.y1.max(other.y1) }
     }
 }
 
@@ -72,10 +57,7 @@ pub struct Frame;
 impl Frame {
     /// Degrees rounded to 7 decimals (about 1 cm), as a survey file would carry them.
     pub fn coord(&self, x: f64, y: f64) -> Coord {
-        Coord {
-            x: round7(CENTRE.0 + x / METRES_PER_DEGREE_LON),
-            y: round7(CENTRE.1 + y / METRES_PER_DEGREE_LAT),
-        }
+        Coord { x: round7(CENTRE.0 + x / METRES_PER_DEGREE_LON), y: round7(CENTRE.1 + y / METRES_PER_DEGREE_LAT) }
     }
 
     pub fn point(&self, x: f64, y: f64) -> Point {
@@ -197,12 +179,7 @@ impl Lattice {
 
     /// Cells `cols × rows` from road centre line to road centre line.
     pub fn cells(&self, (c0, r0): (usize, usize), (cols, rows): (usize, usize)) -> Bounds {
-        Bounds {
-            x0: self.xs[c0],
-            y0: self.ys[r0],
-            x1: self.xs[c0 + cols],
-            y1: self.ys[r0 + rows],
-        }
+        Bounds { x0: self.xs[c0], y0: self.ys[r0], x1: self.xs[c0 + cols], y1: self.ys[r0 + rows] }
     }
 
     /// The land between the kerbs of the same cells: the block (or merged blocks).

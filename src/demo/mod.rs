@@ -42,10 +42,7 @@ pub struct DemoOptions {
 
 impl Default for DemoOptions {
     fn default() -> DemoOptions {
-        DemoOptions {
-            buildings: 300,
-            seed: 2024,
-        }
+        DemoOptions { buildings: 300, seed: 2024 }
     }
 }
 
@@ -70,15 +67,9 @@ pub fn generate(options: &DemoOptions) -> Dataset {
     // Estimated extent in cells, to put the district's middle near the centre point.
     let (cols, rows) = if streets == 1 {
         let n = communities.min(layout::STREET_COMMUNITIES);
-        (
-            layout::COMMUNITY_COLS * n.min(layout::STREET_COMMUNITY_COLS),
-            layout::COMMUNITY_ROWS * n.div_ceil(layout::STREET_COMMUNITY_COLS),
-        )
+        (layout::COMMUNITY_COLS * n.min(layout::STREET_COMMUNITY_COLS), layout::COMMUNITY_ROWS * n.div_ceil(layout::STREET_COMMUNITY_COLS))
     } else {
-        (
-            layout::STREET_COLS * street_cols,
-            layout::STREET_ROWS * streets.div_ceil(street_cols),
-        )
+        (layout::STREET_COLS * street_cols, layout::STREET_ROWS * streets.div_ceil(street_cols))
     };
     let origin = (-131.0 * cols as f64, -131.0 * rows as f64);
     let lattice = Lattice::new(&mut rng, street_cols * layout::STREET_COLS, origin);
@@ -124,12 +115,7 @@ struct Draft {
 
 impl Draft {
     fn sum(&self, of: fn(&buildings::Placed) -> u32) -> u32 {
-        self.cells
-            .iter()
-            .flat_map(|c| &c.2)
-            .flat_map(|g| &g.buildings)
-            .map(of)
-            .sum()
+        self.cells.iter().flat_map(|c| &c.2).flat_map(|g| &g.buildings).map(of).sum()
     }
 }
 
@@ -144,10 +130,7 @@ struct Ctx {
 impl Ctx {
     /// Lattice cell of the community's `k`-th cell, row by row from the south-west.
     fn cell(&self, k: usize) -> (usize, usize) {
-        (
-            self.origin.0 + k % layout::COMMUNITY_COLS,
-            self.origin.1 + k / layout::COMMUNITY_COLS,
-        )
+        (self.origin.0 + k % layout::COMMUNITY_COLS, self.origin.1 + k / layout::COMMUNITY_COLS)
     }
 }
 
@@ -179,12 +162,7 @@ impl Generator {
                 col * layout::STREET_COLS + (i % layout::STREET_COMMUNITY_COLS) * layout::COMMUNITY_COLS,
                 row * layout::STREET_ROWS + (i / layout::STREET_COMMUNITY_COLS) * layout::COMMUNITY_ROWS,
             );
-            let ctx = Ctx {
-                street: s,
-                index: self.data.communities.len(),
-                id: format!("{id}-C{:02}", i + 1),
-                origin,
-            };
+            let ctx = Ctx { street: s, index: self.data.communities.len(), id: format!("{id}-C{:02}", i + 1), origin };
             cells.extend(self.community(ctx, &id));
         }
         let geometry = self.lattice.outline(&self.frame, &cells).into();
@@ -205,20 +183,14 @@ impl Generator {
                     // The kind promises more than 10,000 residents; a lattice too small for that
                     // gets an ordinary commodity estate.
                     let big = draft.sum(|b| b.households) >= 3_600 && draft.sum(|b| b.population) > 10_000;
-                    let kind = if big {
-                        CompoundKind::SuperLarge
-                    } else {
-                        CompoundKind::Commodity
-                    };
+                    let kind = if big { CompoundKind::SuperLarge } else { CompoundKind::Commodity };
                     cells.extend(self.commit(&ctx, draft, kind));
                     k += 4;
                     continue;
                 }
                 plan[k..k + 4].fill(Plan::Single(CompoundKind::Commodity));
             }
-            let Plan::Single(kind) = plan[k] else {
-                unreachable!("super-large handled above")
-            };
+            let Plan::Single(kind) = plan[k] else { unreachable!("super-large handled above") };
             let style = match kind {
                 CompoundKind::Old => Style::Old,
                 CompoundKind::Resettlement => Style::Resettlement,
@@ -235,12 +207,7 @@ impl Generator {
             k += 1;
         }
         let geometry = self.lattice.outline(&self.frame, &cells).into();
-        self.data.communities.push(Community {
-            id: ctx.id,
-            name,
-            street_id: street_id.to_owned(),
-            geometry,
-        });
+        self.data.communities.push(Community { id: ctx.id, name, street_id: street_id.to_owned(), geometry });
         cells
     }
 
@@ -248,14 +215,7 @@ impl Generator {
     fn plan(&mut self, community: usize) -> [Plan; layout::COMMUNITY_CELLS] {
         use CompoundKind::*;
         match community {
-            0 => [
-                Plan::Single(Old),
-                Plan::Single(Resettlement),
-                Plan::SuperLarge,
-                Plan::SuperLarge,
-                Plan::SuperLarge,
-                Plan::SuperLarge,
-            ],
+            0 => [Plan::Single(Old), Plan::Single(Resettlement), Plan::SuperLarge, Plan::SuperLarge, Plan::SuperLarge, Plan::SuperLarge],
             _ => {
                 let mut plan = [Plan::Single(Commodity); layout::COMMUNITY_CELLS];
                 for p in &mut plan {
@@ -286,16 +246,10 @@ impl Generator {
             Style::Commodity | Style::Towers if self.rng.random_bool(0.5) => self.rng.random_range(-0.08..0.08),
             _ => 0.0,
         };
-        let mut draft = Draft {
-            wall,
-            cells: Vec::with_capacity(ks.len()),
-            buildings: 0,
-        };
+        let mut draft = Draft { wall, cells: Vec::with_capacity(ks.len()), buildings: 0 };
         for &k in ks {
             let cell = ctx.cell(k);
-            let region = wall
-                .inset(INNER)
-                .intersection(self.lattice.cells(cell, (1, 1)).inset(CELL_CLEARANCE));
+            let region = wall.inset(INNER).intersection(self.lattice.cells(cell, (1, 1)).inset(CELL_CLEARANCE));
             let groups = buildings::fill(&mut self.rng, region, style, angle, cap - draft.buildings);
             draft.buildings += groups.iter().map(|g| g.buildings.len()).sum::<usize>();
             draft.cells.push((k, cell, groups));
@@ -320,12 +274,8 @@ impl Generator {
         self.remaining -= draft.buildings;
         let mut number = 0;
         let mut cells = Vec::with_capacity(draft.cells.len());
-        let mut plot = network::Plot {
-            cell: draft.cells[0].1,
-            span: if draft.cells.len() == 4 { 2 } else { 1 },
-            wall: draft.wall,
-            lanes: Vec::new(),
-        };
+        let mut plot =
+            network::Plot { cell: draft.cells[0].1, span: if draft.cells.len() == 4 { 2 } else { 1 }, wall: draft.wall, lanes: Vec::new() };
         for (k, cell, groups) in draft.cells {
             let grid_id = format!("{}-G{:02}", ctx.id, k + 1);
             let bounds = self.lattice.cells(cell, (1, 1));
@@ -367,13 +317,7 @@ impl Generator {
                     });
                 }
             }
-            let site = Site {
-                street: ctx.street,
-                community: ctx.index,
-                compound: index,
-                cell: bounds,
-                compound_bounds: draft.wall,
-            };
+            let site = Site { street: ctx.street, community: ctx.index, compound: index, cell: bounds, compound_bounds: draft.wall };
             self.sites.push(site);
             cells.push(cell);
         }

@@ -124,14 +124,7 @@ impl Side {
 /// Every walkway of the district in a stable order: street segments (east–west ones, then
 /// north–south), then for each compound its pavement, its own paths and its gates.
 /// `plots[i]` is `compounds[i]`; `by_gate` places main gates beside compound stations.
-pub fn walkways(
-    lattice: &Lattice,
-    frame: Frame,
-    plots: &[Plot],
-    compounds: &[Compound],
-    by_gate: &[ByGate],
-    seed: u64,
-) -> Vec<Walkway> {
+pub fn walkways(lattice: &Lattice, frame: Frame, plots: &[Plot], compounds: &[Compound], by_gate: &[ByGate], seed: u64) -> Vec<Walkway> {
     debug_assert_eq!(plots.len(), compounds.len());
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(GATE_STREAM);
@@ -158,12 +151,9 @@ pub fn walkways(
     let mut all = Vec::with_capacity(net.streets.len() + net.per_compound.len());
     for ((axis, line, i), points) in net.streets {
         let (id, kind, a, b) = match axis {
-            Axis::EastWest => (
-                format!("W-H{line:03}-{i:03}"),
-                Road::of_row(line),
-                (lattice.x(i), lattice.y(line)),
-                (lattice.x(i + 1), lattice.y(line)),
-            ),
+            Axis::EastWest => {
+                (format!("W-H{line:03}-{i:03}"), Road::of_row(line), (lattice.x(i), lattice.y(line)), (lattice.x(i + 1), lattice.y(line)))
+            }
             Axis::NorthSouth => (
                 format!("W-V{line:03}-{i:03}"),
                 Road::of_column(line),
@@ -171,12 +161,7 @@ pub fn walkways(
                 (lattice.x(line), lattice.y(i + 1)),
             ),
         };
-        all.push(Walkway {
-            id,
-            kind: kind.highway().to_owned(),
-            name: None,
-            geometry: line_string(frame, straight(a, b, points)).into(),
-        });
+        all.push(Walkway { id, kind: kind.highway().to_owned(), name: None, geometry: line_string(frame, straight(a, b, points)).into() });
     }
     all.append(&mut net.per_compound);
     all
@@ -265,11 +250,8 @@ impl Builder<'_> {
             geometry: MultiLineString::new(sidewalk).into(),
         });
 
-        let on_ring: Vec<(f64, f64)> = inner
-            .iter()
-            .copied()
-            .filter(|&(x, y)| x == ring.x0 || x == ring.x1 || y == ring.y0 || y == ring.y1)
-            .collect();
+        let on_ring: Vec<(f64, f64)> =
+            inner.iter().copied().filter(|&(x, y)| x == ring.x0 || x == ring.x1 || y == ring.y0 || y == ring.y1).collect();
         let mut paths = vec![line_string(frame, closed(ring, &on_ring))];
         for &x in &spine_xs {
             let on: Vec<(f64, f64)> = inner.iter().copied().filter(|p| p.0 == x).collect();

@@ -94,10 +94,7 @@ impl Placer<'_> {
         let south = wall.y0 > cell.y0;
         let x0 = cell.x0.max(wall.x0);
         let (x, y) = match spot {
-            Spot::Frontage(n) => (
-                x0 + 12.0 + 16.0 * n as f64,
-                if south { wall.y0 - 7.0 } else { wall.y1 + 7.0 },
-            ),
+            Spot::Frontage(n) => (x0 + 12.0 + 16.0 * n as f64, if south { wall.y0 - 7.0 } else { wall.y1 + 7.0 }),
             Spot::Gate => {
                 let x = x0 + self.rng.random_range(10.0..80.0);
                 self.by_gate.push(ByGate { compound: s.compound, x, south });
@@ -111,11 +108,7 @@ impl Placer<'_> {
         };
         let phone = match spot {
             Spot::Gate if self.rng.random_bool(0.5) => None,
-            _ => Some(format!(
-                "028-8{:03}-{:04}",
-                self.rng.random_range(0..1000),
-                self.rng.random_range(0..10_000)
-            )),
+            _ => Some(format!("028-8{:03}-{:04}", self.rng.random_range(0..1000), self.rng.random_range(0..10_000))),
         };
         self.stations.push(Station {
             id: format!("ST{:04}", self.stations.len() + 1),
@@ -138,14 +131,7 @@ impl Placer<'_> {
 /// Places every station; `sites` are in generation order (grouped by street, then community).
 /// Also says where the compound stations stand by their compound's wall.
 pub fn place(rng: &mut ChaCha8Rng, frame: Frame, sites: &[Site], data: &Dataset) -> (Vec<Station>, Vec<ByGate>) {
-    let mut p = Placer {
-        rng,
-        frame,
-        data,
-        stations: Vec::new(),
-        used: vec![0; sites.len()],
-        by_gate: Vec::new(),
-    };
+    let mut p = Placer { rng, frame, data, stations: Vec::new(), used: vec![0; sites.len()], by_gate: Vec::new() };
     let groups = |key: fn(&Site) -> usize| {
         let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
         for (i, site) in sites.iter().enumerate() {
@@ -158,11 +144,7 @@ pub fn place(rng: &mut ChaCha8Rng, frame: Frame, sites: &[Site], data: &Dataset)
     };
     for street in groups(|s| s.street) {
         let site = p.rng.random_range(street.clone());
-        let name = format!(
-            "{}{}",
-            data.streets[sites[site].street].name,
-            name_tail(FacilityKind::PartyMassCentre)
-        );
+        let name = format!("{}{}", data.streets[sites[site].street].name, name_tail(FacilityKind::PartyMassCentre));
         let spot = p.frontage(site);
         p.add(sites, site, FacilityKind::PartyMassCentre, name, spot);
     }
@@ -179,13 +161,7 @@ pub fn place(rng: &mut ChaCha8Rng, frame: Frame, sites: &[Site], data: &Dataset)
         for kind in kinds {
             if kind == FacilityKind::CommunityCentre || p.rng.random_bool(share) {
                 let spot = p.frontage(centre);
-                p.add(
-                    sites,
-                    centre,
-                    kind,
-                    format!("{community_name}{}", name_tail(kind)),
-                    spot,
-                );
+                p.add(sites, centre, kind, format!("{community_name}{}", name_tail(kind)), spot);
             }
         }
     }

@@ -27,20 +27,11 @@ fn default_is_one_street_of_a_few_communities_near_the_centre() {
     let data = default_dataset();
     assert_eq!(data.buildings.len(), 300);
     assert_eq!(data.streets.len(), 1);
-    assert!(
-        (2..=4).contains(&data.communities.len()),
-        "{} communities",
-        data.communities.len()
-    );
+    assert!((2..=4).contains(&data.communities.len()), "{} communities", data.communities.len());
     let ids: Vec<&str> = data.grids.iter().take(2).map(|g| g.id.as_str()).collect();
     assert_eq!(ids, ["S01-C01-G01", "S01-C01-G01-M01"]);
-    let Geometry::Point(p) = &data.stations[0].geometry else {
-        panic!("stations are points")
-    };
-    assert!(
-        (p.x() - CENTRE.0).abs() < 0.02 && (p.y() - CENTRE.1).abs() < 0.02,
-        "{p:?}"
-    );
+    let Geometry::Point(p) = &data.stations[0].geometry else { panic!("stations are points") };
+    assert!((p.x() - CENTRE.0).abs() < 0.02 && (p.y() - CENTRE.1).abs() < 0.02, "{p:?}");
 }
 
 #[test]
@@ -67,11 +58,7 @@ fn buildings_sit_inside_compound_micro_grid_and_grid() {
         let footprint = polygon(&b.geometry);
         let micro = grids[b.grid_id.as_str()];
         let grid = grids[micro.parent_id.as_deref().unwrap()];
-        assert!(
-            polygon(&compounds[b.compound_id.as_deref().unwrap()].geometry).contains(footprint),
-            "{}",
-            b.id
-        );
+        assert!(polygon(&compounds[b.compound_id.as_deref().unwrap()].geometry).contains(footprint), "{}", b.id);
         assert!(polygon(&micro.geometry).contains(footprint), "{}", b.id);
         assert!(polygon(&grid.geometry).contains(footprint), "{}", b.id);
     }
@@ -82,10 +69,7 @@ fn micro_grids_of_a_grid_do_not_overlap() {
     let data = default_dataset();
     let mut by_parent: HashMap<&str, Vec<&Polygon>> = HashMap::new();
     for g in data.grids.iter().filter(|g| g.level == GridLevel::MicroGrid) {
-        by_parent
-            .entry(g.parent_id.as_deref().unwrap())
-            .or_default()
-            .push(polygon(&g.geometry));
+        by_parent.entry(g.parent_id.as_deref().unwrap()).or_default().push(polygon(&g.geometry));
     }
     let grids = by_id(&data.grids);
     for (parent, micros) in by_parent {
@@ -103,10 +87,7 @@ fn buildings_are_apart_and_sized_like_buildings() {
     for (i, a) in footprints.iter().enumerate() {
         let c = &a.exterior().0;
         let (long, short) = (Euclidean.distance(c[0], c[1]), Euclidean.distance(c[1], c[2]));
-        assert!(
-            (29.9..=70.1).contains(&long) && (9.9..=20.1).contains(&short),
-            "{long} × {short}"
-        );
+        assert!((29.9..=70.1).contains(&long) && (9.9..=20.1).contains(&short), "{long} × {short}");
         for b in &footprints[i + 1..] {
             assert!(!a.intersects(b));
             assert!(Euclidean.distance(a, b) >= 11.9, "{} m", Euclidean.distance(a, b));
@@ -124,9 +105,7 @@ fn compound_kinds_keep_their_promises() {
     assert_eq!(names.len(), data.compounds.len());
     assert!(names.contains("杨柳苑"));
     fn of<'a>(data: &'a Dataset, c: &'a Compound) -> impl Iterator<Item = &'a Building> {
-        data.buildings
-            .iter()
-            .filter(move |b| b.compound_id.as_deref() == Some(c.id.as_str()))
+        data.buildings.iter().filter(move |b| b.compound_id.as_deref() == Some(c.id.as_str()))
     }
     for c in &data.compounds {
         match c.kind {
@@ -142,11 +121,7 @@ fn compound_kinds_keep_their_promises() {
             CompoundKind::Commodity => assert!(of(data, c).all(|b| b.has_elevator == (b.floors > 7))),
         }
     }
-    assert!(
-        data.compounds
-            .iter()
-            .any(|c| c.kind == CompoundKind::Old && c.property_company.is_none())
-    );
+    assert!(data.compounds.iter().any(|c| c.kind == CompoundKind::Old && c.property_company.is_none()));
     assert!(data.compounds.iter().filter(|c| c.property_company.is_some()).count() * 2 > data.compounds.len());
 }
 
@@ -167,35 +142,15 @@ fn stations_follow_the_matrix_unevenly_and_stay_out_of_buildings() {
             _ => StationLevel::Community,
         };
         assert_eq!(s.level, expected);
-        let Geometry::Point(p) = &s.geometry else {
-            panic!("stations are points")
-        };
-        assert!(
-            polygon(&communities[s.community_id.as_deref().unwrap()].geometry).contains(p),
-            "{}",
-            s.name
-        );
-        assert!(
-            data.buildings.iter().all(|b| !b.geometry.intersects(p)),
-            "{} is in a building",
-            s.name
-        );
-        assert!(
-            s.phone
-                .as_deref()
-                .is_none_or(|phone| phone.starts_with("028-8") && phone.len() == 13)
-        );
+        let Geometry::Point(p) = &s.geometry else { panic!("stations are points") };
+        assert!(polygon(&communities[s.community_id.as_deref().unwrap()].geometry).contains(p), "{}", s.name);
+        assert!(data.buildings.iter().all(|b| !b.geometry.intersects(p)), "{} is in a building", s.name);
+        assert!(s.phone.as_deref().is_none_or(|phone| phone.starts_with("028-8") && phone.len() == 13));
     }
     assert!(data.stations.iter().any(|s| s.name == "锦绣社区老年人日间照料中心"));
-    let has_day_care = |c: &Community| {
-        data.stations
-            .iter()
-            .any(|s| s.kind == FacilityKind::ElderlyDayCare && s.community_id.as_ref() == Some(&c.id))
-    };
-    assert!(
-        data.communities.iter().any(|c| !has_day_care(c)),
-        "services should leave gaps"
-    );
+    let has_day_care =
+        |c: &Community| data.stations.iter().any(|s| s.kind == FacilityKind::ElderlyDayCare && s.community_id.as_ref() == Some(&c.id));
+    assert!(data.communities.iter().any(|c| !has_day_care(c)), "services should leave gaps");
 }
 
 #[test]
@@ -208,11 +163,7 @@ fn every_grid_and_building_has_its_contacts() {
     }
     let has = |id: &str, role| roles.get(id).is_some_and(|r| r.contains(&role));
     for g in data.grids.iter().filter(|g| g.level == GridLevel::Grid) {
-        for role in [
-            ContactRole::PoliceOfficer,
-            ContactRole::CommunityCadre,
-            ContactRole::GridWorker,
-        ] {
+        for role in [ContactRole::PoliceOfficer, ContactRole::CommunityCadre, ContactRole::GridWorker] {
             assert!(has(&g.id, role), "{} has no {role}", g.id);
         }
     }
@@ -230,16 +181,7 @@ fn no_grid_outside_the_district() {
         .grids
         .iter()
         .flat_map(|g| polygon(&g.geometry).exterior().coords())
-        .fold(
-            Coord {
-                x: f64::MAX,
-                y: f64::MAX,
-            },
-            |a, c| Coord {
-                x: a.x.min(c.x),
-                y: a.y.min(c.y),
-            },
-        );
+        .fold(Coord { x: f64::MAX, y: f64::MAX }, |a, c| Coord { x: a.x.min(c.x), y: a.y.min(c.y) });
     // About 2 km south-west of the south-west corner.
     let outside = Point::new(lowest.x - 0.015, lowest.y - 0.013);
     assert!(data.grids.iter().all(|g| !g.geometry.intersects(&outside)));
@@ -247,19 +189,10 @@ fn no_grid_outside_the_district() {
 
 #[test]
 fn twenty_thousand_buildings_keep_the_invariants() {
-    let data = generate(&DemoOptions {
-        buildings: 20_000,
-        seed: 7,
-    });
+    let data = generate(&DemoOptions { buildings: 20_000, seed: 7 });
     assert_eq!(data.buildings.len(), 20_000);
     assert!(data.streets.len() > 1);
-    assert!(
-        data.compounds
-            .iter()
-            .filter(|c| c.kind == CompoundKind::SuperLarge)
-            .count()
-            > 1
-    );
+    assert!(data.compounds.iter().filter(|c| c.kind == CompoundKind::SuperLarge).count() > 1);
     check_references(&data);
     check_households(&data);
     check_tiling(&data);
@@ -267,11 +200,7 @@ fn twenty_thousand_buildings_keep_the_invariants() {
     check_walkways(&data);
     // Streets of different rows and columns meet only along roads.
     for (i, a) in data.streets.iter().enumerate() {
-        assert!(
-            data.streets[i + 1..]
-                .iter()
-                .all(|b| !overlap(polygon(&a.geometry), polygon(&b.geometry)))
-        );
+        assert!(data.streets[i + 1..].iter().all(|b| !overlap(polygon(&a.geometry), polygon(&b.geometry))));
     }
 }
 
@@ -332,9 +261,7 @@ fn walls_are_passed_only_through_gates() {
                 let walk = network.distance_to(&from, &network.snap(centre).unwrap());
                 let via_gate = gates
                     .iter()
-                    .map(|(inner, kerb)| {
-                        straight_line_m(centre, *inner) + straight_line_m(*inner, *kerb) + straight_line_m(*kerb, outside)
-                    })
+                    .map(|(inner, kerb)| straight_line_m(centre, *inner) + straight_line_m(*inner, *kerb) + straight_line_m(*kerb, outside))
                     .fold(f64::INFINITY, f64::min);
                 assert!(walk >= via_gate - 0.01, "{}: {walk} m to {outside:?}, {via_gate} m via a gate", b.id);
                 if !side_has_gate {

@@ -1,17 +1,17 @@
 //! Planner routes: the hexagon heat map with hot spots, the ranked problem list (JSON or
 //! CSV) and the timeline. Public: they carry counts, never a reporter.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::header::{ACCEPT, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use super::error::ApiError;
-use super::params::Params;
 use super::AppState;
 use super::cost::Bounds;
+use super::error::ApiError;
+use super::params::Params;
 use crate::index::reports::ReportQuery;
 use crate::model::time::now;
 use crate::services::analytics::stats::{self, GroupBy, Interval, ProblemList};
@@ -100,9 +100,7 @@ pub async fn problems_csv(State(state): State<AppState>, bounds: Bounds, params:
 
 fn csv_response(list: &ProblemList) -> Result<Response, ApiError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let header = [
-        "rank", "id", "name", "count", "households", "rate_per_1000", "previous_count", "change", "change_pct", "since", "until",
-    ];
+    let header = ["rank", "id", "name", "count", "households", "rate_per_1000", "previous_count", "change", "change_pct", "since", "until"];
     let written = (|| -> csv::Result<Vec<u8>> {
         writer.write_record(header)?;
         for row in &list.rows {
@@ -131,7 +129,10 @@ fn csv_response(list: &ProblemList) -> Result<Response, ApiError> {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    let file = format!("attachment; filename=\"problems-{}.csv\"", serde_json::to_value(list.group_by).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default());
+    let file = format!(
+        "attachment; filename=\"problems-{}.csv\"",
+        serde_json::to_value(list.group_by).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    );
     headers.insert(CONTENT_DISPOSITION, HeaderValue::from_str(&file).expect("ASCII file name"));
     Ok(response)
 }
@@ -150,8 +151,7 @@ pub async fn timeline(State(state): State<AppState>, bounds: Bounds, params: Par
     let since = query.since.unwrap_or(until - default_days * 86_400);
     let period = stats::period(Some(since), Some(until), until)?;
     let catalog = state.catalog.clone();
-    let buckets = bounds
-        .run(&state, move |limits, _| stats::timeline(&catalog.reports(), &query, interval, period, limits.timeline_buckets))
-        .await?;
+    let buckets =
+        bounds.run(&state, move |limits, _| stats::timeline(&catalog.reports(), &query, interval, period, limits.timeline_buckets)).await?;
     Ok(Json(json!({ "interval": interval, "buckets": buckets })))
 }

@@ -4,10 +4,10 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
-use super::error::ApiError;
 use super::AppState;
-use crate::services::auth::{authenticate, Staff};
+use super::error::ApiError;
 use crate::services::ServiceError;
+use crate::services::auth::{Staff, authenticate};
 
 /// The caller, if they sent a token. A token that is sent but unknown or revoked is
 /// refused rather than treated as anonymous, so a typo does not silently hide data.

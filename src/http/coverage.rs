@@ -2,10 +2,10 @@
 //! walking distance, station isochrones and the siting plan. Public: aggregate figures
 //! and public map data only.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
 use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use geo::Geometry;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -177,11 +177,7 @@ struct PlanBody {
 
 /// `POST /api/coverage/plan {kind, minutes|meters, add, candidates}`: k new sites in the
 /// order chosen, each with the households it adds.
-pub async fn plan(
-    State(state): State<AppState>,
-    bounds: Bounds,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+pub async fn plan(State(state): State<AppState>, bounds: Bounds, body: Result<Bytes, BytesRejection>) -> Result<Json<Value>, ApiError> {
     let body: PlanBody = json_body_within(body, MAX_PLAN_BYTES)?;
     let kind: FacilityKind = body.kind.parse().map_err(|e| ApiError::bad_parameter("kind", e))?;
     let circle = Circle::new(body.minutes, body.meters, body.speed_m_per_min)?;
@@ -222,9 +218,7 @@ fn candidates(value: Option<Value>) -> Result<Candidates, ApiError> {
                     },
                     _ => Err(bad(format!("point {i}: expected [lon, lat]"))),
                 },
-                object @ Value::Object(_) => {
-                    serde_json::from_value(object).map_err(|e| bad(format!("point {i}: {e}")))
-                }
+                object @ Value::Object(_) => serde_json::from_value(object).map_err(|e| bad(format!("point {i}: {e}"))),
                 other => Err(bad(format!("point {i}: expected [lon, lat] or {{\"lon\", \"lat\"}}, got {other}"))),
             })
             .collect::<Result<_, _>>()

@@ -2,16 +2,16 @@
 //! `{"error": {"code", "message"}}`, 4xx for the caller's mistakes, 5xx only for ours
 //! (whose details go to the log, not the caller).
 
+use axum::Json;
 use axum::extract::rejection::BytesRejection;
 use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::json;
 
 use crate::import::ImportError;
-use crate::services::reports::open311::Open311Error;
 use crate::services::ServiceError;
+use crate::services::reports::open311::Open311Error;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -171,7 +171,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::Cancelled => (StatusCode::SERVICE_UNAVAILABLE, "cancelled"),
             ServiceError::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "precondition_failed"),
             ServiceError::KeyReused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
-            ServiceError::Import(ImportError::Rejected { .. }) | ServiceError::Rejected { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "rejected"),
+            ServiceError::Import(ImportError::Rejected { .. }) | ServiceError::Rejected { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "rejected")
+            }
             ServiceError::Import(ImportError::NotGeoJson { .. }) => (StatusCode::BAD_REQUEST, "not_geojson"),
             ServiceError::Import(ImportError::Read { .. } | ImportError::Osm(_) | ImportError::Store(_))
             | ServiceError::Store(_)

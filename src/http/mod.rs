@@ -1,6 +1,5 @@
 //! HTTP: routes to services, errors to status codes (in `error`, nowhere else).
 
-
 mod analytics;
 mod auth;
 mod cost;
@@ -22,17 +21,17 @@ mod web;
 
 pub use cost::DEFAULT_QUEUE;
 pub use error::ApiError;
-pub use limit::{SharedSettings as SharedLimit, DEFAULT_SUBMISSIONS_PER_MINUTE};
+pub use limit::{DEFAULT_SUBMISSIONS_PER_MINUTE, SharedSettings as SharedLimit};
 pub use origin::{Cidr, Proxies, PublicUrl};
-pub use refusals::{MAX_HEADERS, MAX_HEADER_BYTES, MAX_URI_BYTES};
+pub use refusals::{MAX_HEADER_BYTES, MAX_HEADERS, MAX_URI_BYTES};
 pub use server::Limits as ConnectionLimits;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::{get, post};
-use axum::Router;
 use tower_http::cors::CorsLayer;
 
 use crate::services::cost::{Limits, Pool};

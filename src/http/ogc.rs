@@ -12,15 +12,15 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::origin::Origin;
 use super::params::Params;
 use crate::index::Snapshot;
 use crate::model::Layer;
-use crate::services::features::{self, Bbox};
 use crate::services::Catalog;
+use crate::services::features::{self, Bbox};
 
 const ROOT: &str = "/ogc";
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
@@ -28,10 +28,8 @@ const JSON: &str = "application/json";
 const GEOJSON: &str = "application/geo+json";
 /// The page size when the request names none, as the standard's example definition has it.
 const DEFAULT_LIMIT: usize = 10;
-const CONFORMS_TO: [&str; 2] = [
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-];
+const CONFORMS_TO: [&str; 2] =
+    ["http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core", "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"];
 
 /// The OGC API routes, to merge into the main router.
 pub fn routes() -> Router<super::AppState> {
@@ -72,8 +70,7 @@ async fn conformance() -> Response {
 /// `GET /ogc/collections`: one collection per layer with geometry.
 async fn collections(State(catalog): State<Catalog>, origin: Origin) -> Response {
     let snapshot = catalog.snapshot();
-    let collections: Vec<Value> =
-        Layer::ALL.iter().filter(|l| l.has_geometry()).map(|&l| describe(&snapshot, &origin, l)).collect();
+    let collections: Vec<Value> = Layer::ALL.iter().filter(|l| l.has_geometry()).map(|&l| describe(&snapshot, &origin, l)).collect();
     respond(
         JSON,
         json!({
@@ -84,11 +81,7 @@ async fn collections(State(catalog): State<Catalog>, origin: Origin) -> Response
 }
 
 /// `GET /ogc/collections/{collection}`
-async fn collection(
-    State(catalog): State<Catalog>,
-    origin: Origin,
-    Path(collection): Path<String>,
-) -> Result<Response, ApiError> {
+async fn collection(State(catalog): State<Catalog>, origin: Origin, Path(collection): Path<String>) -> Result<Response, ApiError> {
     let layer = parse_collection(&collection)?;
     Ok(respond(JSON, describe(&catalog.snapshot(), &origin, layer)))
 }
@@ -108,10 +101,8 @@ async fn items(
     let snapshot = catalog.snapshot();
     let page = features::features(&snapshot, layer, bbox, limit, offset)?;
     let page_link = |offset, rel, title| link(origin.url(&page_url(layer, bbox, limit, offset)), rel, GEOJSON, title);
-    let mut links = vec![
-        page_link(offset, "self", "this page"),
-        link(origin.url(&collection_url(layer)), "collection", JSON, "the collection"),
-    ];
+    let mut links =
+        vec![page_link(offset, "self", "this page"), link(origin.url(&collection_url(layer)), "collection", JSON, "the collection")];
     if let Some(next) = page.next_offset {
         links.push(page_link(next, "next", "the next page"));
     }

@@ -7,29 +7,29 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::Json;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{prometheus_text, DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric, prometheus_text};
+use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::Histogram;
-use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
+use super::AppState;
 use super::error::ApiError;
 use super::server::connection_counts;
-use super::AppState;
+use crate::services::Catalog;
 use crate::services::catalog::Loads;
 use crate::services::cost::Pool;
 use crate::services::tiles::TileCache;
-use crate::services::Catalog;
 
 /// Upper bounds of the latency buckets, in seconds: from a cached tile (about a
 /// millisecond) to a heavy request near its time budget.
@@ -58,8 +58,7 @@ impl Metrics {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register("minsheng_http_requests", "HTTP requests answered, by method, matched route and status class", requests.clone());
-        let latency: Family<RequestLabels, Histogram, fn() -> Histogram> =
-            Family::new_with_constructor(|| Histogram::new(LATENCY_BUCKETS));
+        let latency: Family<RequestLabels, Histogram, fn() -> Histogram> = Family::new_with_constructor(|| Histogram::new(LATENCY_BUCKETS));
         registry.register(
             "minsheng_http_request_duration_seconds",
             "Time from a request's head to its answer's head, by method, matched route and status class",
@@ -136,8 +135,7 @@ pub async fn observe(State(metrics): State<Arc<Metrics>>, request: Request, next
 
 /// Methods are a client's free text: any other than these is counted as "other".
 fn method_label(method: &Method) -> &'static str {
-    const KNOWN: [Method; 7] =
-        [Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS];
+    const KNOWN: [Method; 7] = [Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS];
     KNOWN.iter().find(|known| *known == method).map_or("other", |known| known.as_str())
 }
 
@@ -168,18 +166,45 @@ impl fmt::Debug for Live {
 impl Collector for Live {
     fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
         let (map, reports) = self.tiles.counts();
-        counters(&mut encoder, "minsheng_tile_cache_hits", "Tiles answered from the cache", "cache", &[("map", map.hits), ("reports", reports.hits)])?;
-        counters(&mut encoder, "minsheng_tile_cache_misses", "Tiles rendered because the cache lacked them", "cache", &[("map", map.misses), ("reports", reports.misses)])?;
+        counters(
+            &mut encoder,
+            "minsheng_tile_cache_hits",
+            "Tiles answered from the cache",
+            "cache",
+            &[("map", map.hits), ("reports", reports.hits)],
+        )?;
+        counters(
+            &mut encoder,
+            "minsheng_tile_cache_misses",
+            "Tiles rendered because the cache lacked them",
+            "cache",
+            &[("map", map.misses), ("reports", reports.misses)],
+        )?;
 
         let loads = self.catalog.loads();
         counter(&mut encoder, "minsheng_snapshot_loads", "Snapshots built from the database since start", loads.count)?;
         gauge(&mut encoder, "minsheng_snapshot_records", "Records in the snapshot last built, over every layer", loads.records as f64)?;
-        gauge(&mut encoder, "minsheng_snapshot_load_seconds", "Time the last snapshot took: reading the database and indexing", loads.total_seconds)?;
+        gauge(
+            &mut encoder,
+            "minsheng_snapshot_load_seconds",
+            "Time the last snapshot took: reading the database and indexing",
+            loads.total_seconds,
+        )?;
         gauge(&mut encoder, "minsheng_snapshot_read_seconds", "Time the last snapshot spent reading the database", loads.read_seconds)?;
-        gauge(&mut encoder, "minsheng_data_version", "The data version the snapshot in use was built from", self.catalog.snapshot().version as f64)?;
+        gauge(
+            &mut encoder,
+            "minsheng_data_version",
+            "The data version the snapshot in use was built from",
+            self.catalog.snapshot().version as f64,
+        )?;
 
         if let Some(received) = self.catalog.notifications_received() {
-            counter(&mut encoder, "minsheng_db_notifications", "Notifications of other instances' writes received (LISTEN/NOTIFY)", received)?;
+            counter(
+                &mut encoder,
+                "minsheng_db_notifications",
+                "Notifications of other instances' writes received (LISTEN/NOTIFY)",
+                received,
+            )?;
         }
         if let Some(db) = self.catalog.store().pool_status() {
             gauge(&mut encoder, "minsheng_db_pool_connections", "Database connections open (in use or idle)", f64::from(db.size))?;

@@ -17,8 +17,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Params, ApiError> {
         let RawQuery(query) = RawQuery::from_request_parts(parts, state).await.expect("RawQuery is infallible");
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
-            .map_err(|e| ApiError::bad_parameter("query string", e))?;
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map_err(|e| ApiError::bad_parameter("query string", e))?;
         let mut map = HashMap::new();
         for (key, value) in pairs {
             if map.insert(key.clone(), value).is_some() {

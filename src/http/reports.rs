@@ -2,22 +2,22 @@
 //! duplicate pre-check. Staff routes are in `staff`. Also the headers both use: the case's
 //! `ETag` and `If-Match`, and `Idempotency-Key` on submissions.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, ETAG, IF_MATCH, LOCATION, VARY};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::limit::ClientAddress;
 use super::origin::Origin;
 use super::params::Params;
-use super::AppState;
 use crate::crs::Crs;
 use crate::model::reports::{Category, Source};
 use crate::model::time::now;
@@ -185,11 +185,7 @@ fn created(origin: &Origin, submitted: intake::Submitted) -> Response {
 /// get the staff view (reporter contact, full audit trail) instead. Either way with the
 /// case's `ETag`, for `If-Match` on a move. The answer depends on the token, so it varies
 /// by `Authorization` and is never stored by shared caches: a staff view holds private data.
-pub async fn case(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path(case): Path<String>,
-) -> Result<Response, ApiError> {
+pub async fn case(State(state): State<AppState>, Caller(caller): Caller, Path(case): Path<String>) -> Result<Response, ApiError> {
     if let Some(staff) = &caller
         && let Some(found) = staff::case_for(&state.catalog, staff, &case).await?
     {
@@ -217,13 +213,9 @@ pub async fn support(
 /// a new one may duplicate (`limit` 1–50), and `total`, how many there are.
 pub async fn nearby(State(state): State<AppState>, params: Params) -> Result<Json<intake::NearbyList>, ApiError> {
     let category: Category = params.required("category")?;
-    let query = LocateQuery {
-        lon: params.required("lon")?,
-        lat: params.required("lat")?,
-        crs: params.optional::<Crs>("crs")?.unwrap_or_default(),
-    };
+    let query =
+        LocateQuery { lon: params.required("lon")?, lat: params.required("lat")?, crs: params.optional::<Crs>("crs")?.unwrap_or_default() };
     let limit = params.optional("limit")?.unwrap_or(intake::DEFAULT_NEARBY);
     let point = query.wgs84()?;
     Ok(Json(intake::nearby_open(&state.catalog, category, point, limit, None, now()).await?))
 }
-

@@ -1,15 +1,15 @@
 //! Handlers: parse the request, call a service, shape the answer.
 
-use axum::extract::{Path, State};
 use axum::Json;
-use serde_json::{json, Value};
+use axum::extract::{Path, State};
+use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::params::Params;
 use crate::crs::Crs;
 use crate::model::Layer;
-use crate::services::locate::{add_walks, locate as locate_point, LocateQuery};
-use crate::services::{features, search as search_names, Catalog};
+use crate::services::locate::{LocateQuery, add_walks, locate as locate_point};
+use crate::services::{Catalog, features, search as search_names};
 
 /// `GET /healthz`: liveness plus what is loaded.
 pub async fn health(State(catalog): State<Catalog>) -> Json<Value> {
@@ -21,11 +21,8 @@ pub async fn health(State(catalog): State<Catalog>) -> Json<Value> {
 
 /// `GET /api/locate?lon=&lat=[&crs=wgs84|gcj02|bd09][&walk=true]`
 pub async fn locate(State(catalog): State<Catalog>, params: Params) -> Result<Json<Value>, ApiError> {
-    let query = LocateQuery {
-        lon: params.required("lon")?,
-        lat: params.required("lat")?,
-        crs: params.optional::<Crs>("crs")?.unwrap_or_default(),
-    };
+    let query =
+        LocateQuery { lon: params.required("lon")?, lat: params.required("lat")?, crs: params.optional::<Crs>("crs")?.unwrap_or_default() };
     let point = query.wgs84()?;
     let snapshot = catalog.snapshot();
     if params.optional::<bool>("walk")?.unwrap_or(false) {
@@ -55,19 +52,13 @@ pub async fn search(State(catalog): State<Catalog>, params: Params) -> Result<Js
 /// `GET /api/layers`: the layers and how many records each holds.
 pub async fn layers(State(catalog): State<Catalog>) -> Json<Value> {
     let snapshot = catalog.snapshot();
-    let layers: Vec<Value> = Layer::ALL
-        .iter()
-        .map(|l| json!({ "id": l.as_str(), "title": l.label_zh(), "count": snapshot.data.count(*l) }))
-        .collect();
+    let layers: Vec<Value> =
+        Layer::ALL.iter().map(|l| json!({ "id": l.as_str(), "title": l.label_zh(), "count": snapshot.data.count(*l) })).collect();
     Json(json!({ "layers": layers }))
 }
 
 /// `GET /api/layers/{layer}?bbox=&limit=&offset=`: a GeoJSON FeatureCollection.
-pub async fn layer_features(
-    State(catalog): State<Catalog>,
-    Path(layer): Path<String>,
-    params: Params,
-) -> Result<Json<Value>, ApiError> {
+pub async fn layer_features(State(catalog): State<Catalog>, Path(layer): Path<String>, params: Params) -> Result<Json<Value>, ApiError> {
     let layer = parse_layer(&layer)?;
     let bbox = params.optional::<features::Bbox>("bbox")?;
     let limit = params.optional("limit")?.unwrap_or(features::DEFAULT_LIMIT);
@@ -84,10 +75,7 @@ pub async fn layer_features(
 }
 
 /// `GET /api/layers/{layer}/{id}`: one GeoJSON Feature.
-pub async fn layer_feature(
-    State(catalog): State<Catalog>,
-    Path((layer, id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+pub async fn layer_feature(State(catalog): State<Catalog>, Path((layer, id)): Path<(String, String)>) -> Result<Json<Value>, ApiError> {
     let layer = parse_layer(&layer)?;
     let snapshot = catalog.snapshot();
     let feature = features::feature(&snapshot, layer, &id)?;

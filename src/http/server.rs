@@ -11,21 +11,21 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::Router;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, Notify};
+use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 use tower::ServiceExt;
 use tower_http::timeout::TimeoutBody;
 
 use super::error::ApiError;
 use super::origin::LocalAddress;
-use super::refusals::{MAX_HEADERS, MAX_HEADER_BYTES, MAX_URI_BYTES};
+use super::refusals::{MAX_HEADER_BYTES, MAX_HEADERS, MAX_URI_BYTES};
 
 pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 pub const DEFAULT_MAX_CONNECTIONS_PER_CLIENT: usize = 256;
@@ -232,14 +232,7 @@ impl Drop for Slot {
     }
 }
 
-async fn connection(
-    stream: TcpStream,
-    peer: SocketAddr,
-    slot: Slot,
-    router: Router,
-    limits: Limits,
-    mut stopping: watch::Receiver<()>,
-) {
+async fn connection(stream: TcpStream, peer: SocketAddr, slot: Slot, router: Router, limits: Limits, mut stopping: watch::Receiver<()>) {
     let _slot = slot;
     let _ = stream.set_nodelay(true);
     let activity = Arc::new(Activity::default());

@@ -1,19 +1,19 @@
 //! Staff routes: the case queue, the overdue list, closure rates, and moving cases along.
 //! Every one needs a token; a grid worker's view is confined to their grid.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Deserialize;
 
+use super::AppState;
 use super::auth::StaffCaller;
 use super::error::ApiError;
 use super::params::Params;
 use super::reports::{etag, if_match, json_body};
-use super::AppState;
 use axum::http::header::CONTENT_TYPE;
 
 use crate::model::reports::Role;

@@ -1,17 +1,17 @@
 //! Vector tiles and TileJSON: `/tiles/{layers}/{z}/{x}/{y}.mvt`, `/tiles/{layers}.json`.
 
+use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 
-use super::error::ApiError;
-use super::origin::Origin;
 use super::AppState;
 use super::analytics::report_query;
+use super::error::ApiError;
+use super::origin::Origin;
 use super::params::Params;
-use crate::services::tiles::{parse_layers, report_tilejson, style, tilejson, EncodedTile, Style, TileCoord, STYLE_LAYERS};
+use crate::services::tiles::{EncodedTile, STYLE_LAYERS, Style, TileCoord, parse_layers, report_tilejson, style, tilejson};
 
 const MVT: &str = "application/vnd.mapbox-vector-tile";
 /// Short, because an import changes tiles; clients revalidate cheaply with the ETag.
@@ -26,12 +26,9 @@ pub async fn tile(
     params: Params,
 ) -> Result<Response, ApiError> {
     let layers = if source == REPORTS { Vec::new() } else { parse_layers(&source)? };
-    let y = y
-        .strip_suffix(".mvt")
-        .ok_or_else(|| ApiError::not_found(format!("tiles end in .mvt: /tiles/{source}/{z}/{x}/{y}.mvt")))?;
-    let number = |name: &str, text: &str| {
-        text.parse::<u32>().map_err(|_| ApiError::bad_parameter(name, format!("{text:?} is not a whole number")))
-    };
+    let y = y.strip_suffix(".mvt").ok_or_else(|| ApiError::not_found(format!("tiles end in .mvt: /tiles/{source}/{z}/{x}/{y}.mvt")))?;
+    let number =
+        |name: &str, text: &str| text.parse::<u32>().map_err(|_| ApiError::bad_parameter(name, format!("{text:?} is not a whole number")));
     let coord = TileCoord::new(number("z", &z)?, number("x", &x)?, number("y", y)?)
         .map_err(|reason| ApiError::bad_parameter("tile coordinate", reason))?;
 
@@ -57,9 +54,7 @@ async fn map_tile(state: &AppState, layers: Vec<crate::model::Layer>, coord: Til
         None => {
             // Rendering is CPU work: keep it off the threads that serve other requests.
             let cache = state.tiles.clone();
-            tokio::task::spawn_blocking(move || cache.get(&snapshot, &layers, coord))
-                .await
-                .expect("tile rendering does not panic")
+            tokio::task::spawn_blocking(move || cache.get(&snapshot, &layers, coord)).await.expect("tile rendering does not panic")
         }
     }
 }
@@ -128,8 +123,10 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 }
 
 fn matches_etag(header: &HeaderValue, etag: &str) -> bool {
-    header.to_str().is_ok_and(|v| v.split(',').any(|candidate| {
-        let candidate = candidate.trim();
-        candidate == "*" || candidate == etag || candidate.strip_prefix("W/") == Some(etag)
-    }))
+    header.to_str().is_ok_and(|v| {
+        v.split(',').any(|candidate| {
+            let candidate = candidate.trim();
+            candidate == "*" || candidate == etag || candidate.strip_prefix("W/") == Some(etag)
+        })
+    })
 }

@@ -1,8 +1,8 @@
 //! The map page and MapLibre GL JS, embedded in the binary so the page works with no network.
 
+use axum::Router;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::routing::get;
-use axum::Router;
 
 const HTML: &str = "text/html; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";

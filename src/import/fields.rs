@@ -132,7 +132,14 @@ mod tests {
         assert_eq!(f.choice::<crate::model::CompoundKind>("kind"), None);
         assert_eq!(f.count::<u32>("units"), None);
         let all = f.problems.join("\n");
-        for needle in ["\"name\" is required", "\"floors\" must be a whole number", "too large", "\"elevator\" must be true or false", "castle", "\"units\" is required"] {
+        for needle in [
+            "\"name\" is required",
+            "\"floors\" must be a whole number",
+            "too large",
+            "\"elevator\" must be true or false",
+            "castle",
+            "\"units\" is required",
+        ] {
             assert!(all.contains(needle), "missing {needle:?} in:\n{all}");
         }
         assert_eq!(f.problems.len(), 6, "{all}");

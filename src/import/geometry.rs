@@ -42,8 +42,7 @@ pub fn check_geometry(geometry: Value, shape: Shape) -> Result<Option<geo::Geome
     if shape == Shape::Nothing {
         return Err(vec!["contacts carry no geometry: set \"geometry\": null".into()]);
     }
-    let geometry: geojson::Geometry =
-        serde_json::from_value(geometry).map_err(|e| vec![format!("geometry is not valid GeoJSON: {e}")])?;
+    let geometry: geojson::Geometry = serde_json::from_value(geometry).map_err(|e| vec![format!("geometry is not valid GeoJSON: {e}")])?;
     let value = geometry.value;
     let mut problems = Vec::new();
     match (&value, shape) {
@@ -84,9 +83,10 @@ fn check_polygon(rings: &[Vec<Position>], prefix: &str, problems: &mut Vec<Strin
             problems.push(format!("{prefix}{role} has {} positions, a ring needs at least 4", ring.len()));
         }
         if let (Some(first), Some(last)) = (ring.first(), ring.last())
-            && first.as_slice() != last.as_slice() {
-                problems.push(format!("{prefix}{role} is not closed: first and last positions differ"));
-            }
+            && first.as_slice() != last.as_slice()
+        {
+            problems.push(format!("{prefix}{role} is not closed: first and last positions differ"));
+        }
         for position in ring {
             check_position(position, problems);
         }

@@ -4,10 +4,8 @@
 use serde_json::{Map, Value};
 
 use super::fields::Fields;
-use super::geometry::{check_geometry, Shape};
-use crate::model::{
-    Building, Community, Compound, Contact, ContactScope, Dataset, Grid, GridLevel, Layer, Station, Street, Walkway,
-};
+use super::geometry::{Shape, check_geometry};
+use crate::model::{Building, Community, Compound, Contact, ContactScope, Dataset, Grid, GridLevel, Layer, Station, Street, Walkway};
 
 /// Mean persons per household in China (2020 census, 2.62), used when a building gives
 /// households but no population.

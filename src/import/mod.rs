@@ -5,10 +5,10 @@
 //! the feature's 0-based position in the file's `features` array. [`osm`] reads an
 //! OpenStreetMap extract into every layer at once and writes it the same way.
 
-pub mod osm;
 mod fields;
 mod geometry;
 mod layers;
+pub mod osm;
 pub(crate) mod reader;
 
 pub use layers::PERSONS_PER_HOUSEHOLD;
@@ -111,11 +111,7 @@ pub struct LayerCounts {
 
 impl fmt::Display for ImportReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self
-            .layers
-            .iter()
-            .map(|(layer, c)| format!("{layer}: {} new, {} updated", c.new, c.updated))
-            .collect();
+        let parts: Vec<String> = self.layers.iter().map(|(layer, c)| format!("{layer}: {} new, {} updated", c.new, c.updated)).collect();
         f.write_str(&parts.join("; "))
     }
 }
@@ -129,12 +125,9 @@ pub fn parse_layer(layer: Layer, bytes: &[u8]) -> Result<Parsed, ImportError> {
     let total = reader::for_each_feature(bytes, |index, feature| {
         match layers::parse_feature(layer, feature, &mut parsed.data) {
             Ok(()) => positions.push(index),
-            Err(rejected) => problems.extend(rejected.reasons.into_iter().map(|reason| Problem {
-                layer,
-                index,
-                id: rejected.id.clone(),
-                reason,
-            })),
+            Err(rejected) => {
+                problems.extend(rejected.reasons.into_iter().map(|reason| Problem { layer, index, id: rejected.id.clone(), reason }))
+            }
         }
         if (index + 1) % PROGRESS_EVERY == 0 {
             tracing::info!("{layer}: checked {} features", index + 1);
@@ -172,8 +165,7 @@ pub async fn write(store: &dyn Store, parsed: &Parsed) -> Result<ImportReport, I
     for &layer in &involved {
         stored.insert(layer, store.ids(layer).await?);
     }
-    let batch: HashMap<Layer, HashSet<&str>> =
-        involved.iter().map(|&layer| (layer, data.ids(layer).into_iter().collect())).collect();
+    let batch: HashMap<Layer, HashSet<&str>> = involved.iter().map(|&layer| (layer, data.ids(layer).into_iter().collect())).collect();
     let exists = |layer: Layer, id: &str| stored[&layer].contains(id) || batch[&layer].contains(id);
 
     let mut problems = Vec::new();
@@ -225,16 +217,20 @@ fn references(data: &Dataset) -> impl Iterator<Item = (Layer, usize, &'static st
         std::iter::once((Grids, i, "community_id", Communities, r.community_id.as_str()))
             .chain(r.parent_id.as_deref().map(|p| (Grids, i, "parent_id", Grids, p)))
     });
-    let compounds = data.compounds.iter().enumerate().filter_map(|(i, r)| {
-        r.community_id.as_deref().map(|c| (Compounds, i, "community_id", Communities, c))
-    });
+    let compounds = data
+        .compounds
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.community_id.as_deref().map(|c| (Compounds, i, "community_id", Communities, c)));
     let buildings = data.buildings.iter().enumerate().flat_map(|(i, r)| {
         std::iter::once((Buildings, i, "grid_id", Grids, r.grid_id.as_str()))
             .chain(r.compound_id.as_deref().map(|c| (Buildings, i, "compound_id", Compounds, c)))
     });
-    let stations = data.stations.iter().enumerate().filter_map(|(i, r)| {
-        r.community_id.as_deref().map(|c| (Stations, i, "community_id", Communities, c))
-    });
+    let stations = data
+        .stations
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.community_id.as_deref().map(|c| (Stations, i, "community_id", Communities, c)));
     let contacts = data.contacts.iter().enumerate().map(|(i, r)| (Contacts, i, r.scope.property(), r.scope.layer(), r.scope.id()));
     communities.chain(grids).chain(compounds).chain(buildings).chain(stations).chain(contacts)
 }

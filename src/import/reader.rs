@@ -14,9 +14,8 @@ use serde_json::Value;
 pub fn for_each_feature(bytes: &[u8], mut on_feature: impl FnMut(usize, Value)) -> Result<usize, String> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let mut count = 0;
-    let kind = CollectionSeed { on_feature: &mut on_feature, count: &mut count }
-        .deserialize(&mut deserializer)
-        .map_err(|e| e.to_string())?;
+    let kind =
+        CollectionSeed { on_feature: &mut on_feature, count: &mut count }.deserialize(&mut deserializer).map_err(|e| e.to_string())?;
     deserializer.end().map_err(|e| e.to_string())?;
     match kind.as_deref() {
         Some("FeatureCollection") => Ok(count),

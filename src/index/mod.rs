@@ -19,11 +19,11 @@ use std::sync::{Arc, OnceLock};
 use arc_swap::ArcSwap;
 use geo::{Centroid, Contains, Geometry, Intersects, Point};
 use h3o::{CellIndex, Resolution};
-use rstar::{Envelope, AABB};
+use rstar::{AABB, Envelope};
 
 use crate::model::{Dataset, GridLevel, Layer, Record};
 use ids::IdIndex;
-use neighbourhood::{box_holds, Neighbourhoods};
+use neighbourhood::{Neighbourhoods, box_holds};
 use spatial::AreaTree;
 use text::{Hit, TextIndex};
 
@@ -72,8 +72,7 @@ pub struct Snapshot {
 }
 
 /// The layers with area or line geometry, each with an R-tree of bounding rectangles.
-const SHAPE_LAYERS: [Layer; 6] =
-    [Layer::Streets, Layer::Communities, Layer::Grids, Layer::Compounds, Layer::Buildings, Layer::Walkways];
+const SHAPE_LAYERS: [Layer; 6] = [Layer::Streets, Layer::Communities, Layer::Grids, Layer::Compounds, Layer::Buildings, Layer::Walkways];
 
 impl Snapshot {
     /// Builds every lookup structure. Fails if a record references a missing parent.
@@ -115,7 +114,11 @@ impl Snapshot {
             .iter()
             .map(|b| {
                 Ok(BuildingLinks {
-                    compound: b.compound_id.as_deref().map(|id| resolve(Layer::Buildings, &b.id, "compound_id", Layer::Compounds, id)).transpose()?,
+                    compound: b
+                        .compound_id
+                        .as_deref()
+                        .map(|id| resolve(Layer::Buildings, &b.id, "compound_id", Layer::Compounds, id))
+                        .transpose()?,
                     grid: resolve(Layer::Buildings, &b.id, "grid_id", Layer::Grids, &b.grid_id)?,
                 })
             })
@@ -128,8 +131,7 @@ impl Snapshot {
             scoped.push(((target, at), i as u32));
         }
         scoped.sort_unstable();
-        let mut contact_ranges: Vec<Vec<(u32, u32)>> =
-            Layer::ALL.iter().map(|&layer| vec![(0, 0); data.count(layer)]).collect();
+        let mut contact_ranges: Vec<Vec<(u32, u32)>> = Layer::ALL.iter().map(|&layer| vec![(0, 0); data.count(layer)]).collect();
         for (at, ((layer, record), _)) in scoped.iter().enumerate() {
             let range = &mut contact_ranges[*layer as usize][*record as usize];
             if range.0 == range.1 {
@@ -241,9 +243,7 @@ impl Snapshot {
     /// # Units
     /// lon/lat degrees (WGS84).
     pub fn containing(&self, layer: Layer, point: Point) -> impl Iterator<Item = u32> + '_ {
-        self.areas.get(&layer).into_iter().flat_map(move |tree| {
-            tree.containing(point, move |i| area_geometry(&self.data, layer, i))
-        })
+        self.areas.get(&layer).into_iter().flat_map(move |tree| tree.containing(point, move |i| area_geometry(&self.data, layer, i)))
     }
 
     /// The record of an area layer nearest the point within `max_m` metres, with its distance.

@@ -6,7 +6,7 @@
 
 use geo::{BoundingRect, CoordsIter, Distance, Geometry, Haversine, Point};
 
-use super::spatial::{envelope_around, PointTree};
+use super::spatial::{PointTree, envelope_around};
 
 /// Stations short-listed per compound: enough to answer "the k nearest" for k up to this.
 pub const SHORT_LIST_K: usize = 3;
@@ -43,10 +43,7 @@ impl Neighbourhoods {
         building_compound: impl Iterator<Item = Option<u32>>,
         stations: &PointTree,
     ) -> Neighbourhoods {
-        let mut grouped: Vec<(u32, u32)> = building_compound
-            .enumerate()
-            .filter_map(|(b, c)| c.map(|c| (c, b as u32)))
-            .collect();
+        let mut grouped: Vec<(u32, u32)> = building_compound.enumerate().filter_map(|(b, c)| c.map(|c| (c, b as u32))).collect();
         grouped.sort_unstable();
         let mut member_ranges = vec![(0, 0); compounds.len()];
         let mut members = Vec::with_capacity(grouped.len());
@@ -75,9 +72,8 @@ impl Neighbourhoods {
                     return None;
                 }
                 let start = station_list.len() as u32;
-                station_list.extend(
-                    stations.in_envelope(envelope_around(centre, bound)).filter(|&s| stations.distance_to(centre, s) <= bound),
-                );
+                station_list
+                    .extend(stations.in_envelope(envelope_around(centre, bound)).filter(|&s| stations.distance_to(centre, s) <= bound));
                 Some(ShortList { centre, reach_m, start, end: station_list.len() as u32 })
             })
             .collect();
@@ -92,21 +88,13 @@ impl Neighbourhoods {
 
     /// The k (≤ SHORT_LIST_K) nearest stations from the compound's short-list, if the point
     /// is close enough to the compound for the list to be exact.
-    pub fn nearest_stations(
-        &self,
-        compound: u32,
-        point: Point,
-        k: usize,
-        stations: &PointTree,
-    ) -> Option<Vec<(u32, f64)>> {
+    pub fn nearest_stations(&self, compound: u32, point: Point, k: usize, stations: &PointTree) -> Option<Vec<(u32, f64)>> {
         let list = self.short_lists[compound as usize].as_ref()?;
         if k > SHORT_LIST_K || Haversine.distance(list.centre, point) > list.reach_m {
             return None;
         }
-        let mut found: Vec<(u32, f64)> = self.stations[list.start as usize..list.end as usize]
-            .iter()
-            .map(|&s| (s, stations.distance_to(point, s)))
-            .collect();
+        let mut found: Vec<(u32, f64)> =
+            self.stations[list.start as usize..list.end as usize].iter().map(|&s| (s, stations.distance_to(point, s))).collect();
         found.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         found.truncate(k);
         Some(found)

@@ -5,7 +5,7 @@
 
 use geo::{Contains, Coord, Distance, Geometry, Haversine, HaversineClosestPoint, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{RStarInsertionStrategy, RTree, RTreeParams, AABB};
+use rstar::{AABB, RStarInsertionStrategy, RTree, RTreeParams};
 
 /// Mean Earth radius used by `geo::Haversine` (GRS80), in metres.
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
@@ -58,11 +58,7 @@ struct LocalPlane {
 impl LocalPlane {
     fn at(origin: Point) -> LocalPlane {
         let metres_per_degree_lat = EARTH_RADIUS_M.to_radians();
-        LocalPlane {
-            origin: origin.0,
-            metres_per_degree_lon: metres_per_degree_lat * origin.y().to_radians().cos(),
-            metres_per_degree_lat,
-        }
+        LocalPlane { origin: origin.0, metres_per_degree_lon: metres_per_degree_lat * origin.y().to_radians().cos(), metres_per_degree_lat }
     }
 
     fn project(&self, c: Coord) -> (f64, f64) {
@@ -129,15 +125,8 @@ impl AreaTree {
     }
 
     /// Records whose geometry contains the point (exact test).
-    pub fn containing<'a>(
-        &'a self,
-        point: Point,
-        geometry: impl Fn(u32) -> &'a Geometry + 'a,
-    ) -> impl Iterator<Item = u32> + 'a {
-        self.tree
-            .locate_all_at_point([point.x(), point.y()])
-            .map(|entry| entry.data)
-            .filter(move |&i| geometry(i).contains(&point))
+    pub fn containing<'a>(&'a self, point: Point, geometry: impl Fn(u32) -> &'a Geometry + 'a) -> impl Iterator<Item = u32> + 'a {
+        self.tree.locate_all_at_point([point.x(), point.y()]).map(|entry| entry.data).filter(move |&i| geometry(i).contains(&point))
     }
 
     /// The box around every record, if there are any.
@@ -162,10 +151,7 @@ impl AreaTree {
         };
         if max_m <= LOCAL_SEARCH_M {
             // A short reach: every candidate lies in one small box, cheaper than a best-first walk.
-            return self
-                .in_envelope(envelope_around(point, max_m))
-                .map(|i| (i, distance_m(point, geometry(i))))
-                .fold(None, closer);
+            return self.in_envelope(envelope_around(point, max_m)).map(|i| (i, distance_m(point, geometry(i)))).fold(None, closer);
         }
         let mut best: Option<(u32, f64)> = None;
         for (entry, squared) in self.tree.nearest_neighbor_iter_with_distance_2([point.x(), point.y()]) {
@@ -189,12 +175,7 @@ pub struct PointTree {
 impl PointTree {
     pub fn build(points: impl Iterator<Item = Option<Point>>) -> PointTree {
         let points: Vec<[f64; 2]> = points.map(|p| p.map_or([f64::NAN; 2], |p| [p.x(), p.y()])).collect();
-        let entries = points
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| !p[0].is_nan())
-            .map(|(i, p)| GeomWithData::new(*p, i as u32))
-            .collect();
+        let entries = points.iter().enumerate().filter(|(_, p)| !p[0].is_nan()).map(|(i, p)| GeomWithData::new(*p, i as u32)).collect();
         PointTree { tree: RTree::bulk_load_with_params(entries), points }
     }
 
@@ -276,18 +257,13 @@ mod tests {
 
     #[test]
     fn k_nearest_points_match_brute_force_haversine() {
-        let points: Vec<Point> = (0..400)
-            .map(|i| Point::new(104.0 + f64::from(i % 20) * 0.0013, 30.0 + f64::from(i / 20) * 0.0009))
-            .collect();
+        let points: Vec<Point> =
+            (0..400).map(|i| Point::new(104.0 + f64::from(i % 20) * 0.0013, 30.0 + f64::from(i / 20) * 0.0009)).collect();
         let tree = PointTree::build(points.iter().map(|p| Some(*p)));
         for probe in [Point::new(104.011, 30.007), Point::new(103.9, 29.9), Point::new(104.0001, 30.0171)] {
             let found = tree.nearest(probe, 3, |i| i % 3 != 0);
-            let mut brute: Vec<(u32, f64)> = points
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| i % 3 != 0)
-                .map(|(i, p)| (i as u32, Haversine.distance(probe, *p)))
-                .collect();
+            let mut brute: Vec<(u32, f64)> =
+                points.iter().enumerate().filter(|(i, _)| i % 3 != 0).map(|(i, p)| (i as u32, Haversine.distance(probe, *p))).collect();
             brute.sort_by(|a, b| a.1.total_cmp(&b.1));
             assert_eq!(found, brute[..3].to_vec());
         }

@@ -3,9 +3,9 @@
 //! Built on first use (coverage queries only) and then kept with the snapshot: snapping a
 //! million buildings takes a couple of seconds, which no request should pay twice.
 
-use geo::{Centroid, Geometry, LineString, Point};
 use crate::model::Dataset;
 use crate::network::{Snap, WalkNetwork};
+use geo::{Centroid, Geometry, LineString, Point};
 
 pub struct Walking {
     /// `None` when the snapshot has no walkways: coverage then falls back to straight lines.

@@ -114,8 +114,7 @@ pub enum ContactScope {
 }
 
 impl ContactScope {
-    pub const PROPERTIES: [&'static str; 5] =
-        ["street_id", "community_id", "grid_id", "compound_id", "building_id"];
+    pub const PROPERTIES: [&'static str; 5] = ["street_id", "community_id", "grid_id", "compound_id", "building_id"];
 
     /// The layer the scope id points into.
     pub fn layer(&self) -> Layer {

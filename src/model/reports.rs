@@ -69,9 +69,7 @@ impl Category {
     pub fn default_tier(self) -> Tier {
         match self {
             Category::Pets | Category::Noise | Category::NeighbourDispute => Tier::Neighbourhood,
-            Category::Parking | Category::PropertyService | Category::Sanitation | Category::EbikeCharging => {
-                Tier::Property
-            }
+            Category::Parking | Category::PropertyService | Category::Sanitation | Category::EbikeCharging => Tier::Property,
             Category::ElevatorInstallation | Category::PublicRevenue => Tier::Public,
             Category::IllegalConstruction | Category::SafetyHazard | Category::Other => Tier::Community,
         }
@@ -137,15 +135,15 @@ impl CaseState {
     /// What the audit trail calls the move into this state (live and imported alike).
     pub fn action(self) -> &'static str {
         match self {
-        CaseState::Received => "submit",
-        CaseState::Accepted => "accept",
-        CaseState::Dispatched => "dispatch",
-        CaseState::InProgress => "start",
-        CaseState::Resolved => "resolve",
-        CaseState::Verified => "verify",
-        CaseState::Closed => "close",
-        CaseState::Rejected => "reject",
-        CaseState::Duplicate => "mark_duplicate",
+            CaseState::Received => "submit",
+            CaseState::Accepted => "accept",
+            CaseState::Dispatched => "dispatch",
+            CaseState::InProgress => "start",
+            CaseState::Resolved => "resolve",
+            CaseState::Verified => "verify",
+            CaseState::Closed => "close",
+            CaseState::Rejected => "reject",
+            CaseState::Duplicate => "mark_duplicate",
         }
     }
 

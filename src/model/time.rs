@@ -1,9 +1,9 @@
 //! Timestamps: stored as Unix seconds (UTC), shown as ISO 8601 in China Standard Time
 //! (+08:00, no daylight saving), which is what hotline exports and Open311 clients use.
 
+use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 use jiff::tz::{Offset, TimeZone};
-use jiff::Timestamp;
 
 /// China Standard Time, UTC+8 all year.
 fn china() -> TimeZone {
@@ -44,18 +44,14 @@ fn parse_any_year(text: &str) -> Result<i64, String> {
     if let Ok(ts) = text.parse::<Timestamp>() {
         return Ok(ts.as_second());
     }
-    let local = text
-        .parse::<DateTime>()
-        .or_else(|_| text.parse::<Date>().map(|d| d.to_datetime(jiff::civil::Time::midnight())));
+    let local = text.parse::<DateTime>().or_else(|_| text.parse::<Date>().map(|d| d.to_datetime(jiff::civil::Time::midnight())));
     match local {
         Ok(datetime) => china()
             .to_ambiguous_zoned(datetime)
             .unambiguous()
             .map(|z| z.timestamp().as_second())
             .map_err(|e| format!("{text:?} is not a valid time: {e}")),
-        Err(_) => Err(format!(
-            "{text:?} is not an ISO 8601 time (for example 2026-03-01T08:30:00+08:00, 2026-03-01 08:30 or 2026-03-01)"
-        )),
+        Err(_) => Err(format!("{text:?} is not an ISO 8601 time (for example 2026-03-01T08:30:00+08:00, 2026-03-01 08:30 or 2026-03-01)")),
     }
 }
 

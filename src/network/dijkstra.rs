@@ -160,8 +160,7 @@ impl WalkNetwork {
     /// included: through either end node of the target's segment, or, for a source on the
     /// same segment, straight along it. `f64::INFINITY` beyond the limit.
     pub fn distance_to(&self, from: &SourceDistances, target: &Snap) -> f64 {
-        let via_nodes = (from.node_m[target.from as usize] + target.from_m)
-            .min(from.node_m[target.to as usize] + target.to_m);
+        let via_nodes = (from.node_m[target.from as usize] + target.from_m).min(from.node_m[target.to as usize] + target.to_m);
         let length_m = target.from_m + target.to_m;
         // Sorted by edge, so the sources on the target's segment are one short run.
         let first = from.sources.partition_point(|s| s.edge < target.edge);
@@ -223,8 +222,10 @@ mod tests {
             line_string![(x: 0.001, y: 0.0), (x: 0.001, y: 0.001), (x: 0.003, y: 0.001), (x: 0.003, y: 0.0)],
         ]);
         let from = network.snap(Point::new(0.0004, 0.0001)).unwrap();
-        let targets: Vec<Snap> =
-            [(0.0006, -0.0001), (0.0025, 0.00005), (0.002, 0.0012), (0.0031, 0.0005)].iter().map(|&(x, y)| network.snap(Point::new(x, y)).unwrap()).collect();
+        let targets: Vec<Snap> = [(0.0006, -0.0001), (0.0025, 0.00005), (0.002, 0.0012), (0.0031, 0.0005)]
+            .iter()
+            .map(|&(x, y)| network.snap(Point::new(x, y)).unwrap())
+            .collect();
         let full = network.distances_from_sources(&[from], 10_000.0);
         let walks = network.walks_between(&from, &targets, 10_000.0);
         for (t, walk) in targets.iter().zip(&walks) {

@@ -142,11 +142,8 @@ pub fn isochrone_polygon(reached: &[LineString], buffer_m: f64) -> MultiPolygon 
         }
     }
     // d3-contour puts sample (i, j) at (i + 0.5, j + 0.5) in grid units.
-    let builder = ContourBuilder::new(cols, rows, true)
-        .x_origin(origin.x - 0.5 * cell)
-        .y_origin(origin.y - 0.5 * cell)
-        .x_step(cell)
-        .y_step(cell);
+    let builder =
+        ContourBuilder::new(cols, rows, true).x_origin(origin.x - 0.5 * cell).y_origin(origin.y - 0.5 * cell).x_step(cell).y_step(cell);
     let area = builder
         .contours(&closeness, &[0.0])
         .expect("the grid has the size it was built with")

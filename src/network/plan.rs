@@ -25,12 +25,7 @@ pub struct Pick {
 /// Gains only shrink as coverage grows, so a candidate's last computed gain bounds its
 /// current one (lazy greedy): candidates wait in a heap under their stale gain and are
 /// re-evaluated only when they reach the top, which usually spares most of them.
-pub fn greedy_max_cover(
-    covered_already: &[bool],
-    weights: &[u32],
-    candidate_covers: &[Vec<u32>],
-    k: usize,
-) -> Vec<Pick> {
+pub fn greedy_max_cover(covered_already: &[bool], weights: &[u32], candidate_covers: &[Vec<u32>], k: usize) -> Vec<Pick> {
     // Each candidate's whole cover weight bounds its gain; covers are already known.
     let bounds = candidate_covers.iter().map(|cover| cover.iter().map(|&d| u64::from(weights[d as usize])).sum()).collect();
     let evaluate = |batch: &[usize]| Some(batch.iter().map(|&c| candidate_covers[c].clone()).collect());
@@ -166,15 +161,34 @@ mod tests {
         // Bounds: the cover's weight plus slack, as a straight-line estimate would give.
         let bounds: Vec<u64> = covers.iter().map(|c| c.iter().map(|&d| u64::from(weights[d as usize])).sum::<u64>() + 3).collect();
         let mut evaluated = vec![0; covers.len()];
-        let lazy = greedy_max_cover_lazy(&covered, &weights, bounds.clone(), |batch| {
-            Some(batch.iter().map(|&c| {
-                evaluated[c] += 1;
-                covers[c].clone()
-            }).collect())
-        }, 1, 6);
+        let lazy = greedy_max_cover_lazy(
+            &covered,
+            &weights,
+            bounds.clone(),
+            |batch| {
+                Some(
+                    batch
+                        .iter()
+                        .map(|&c| {
+                            evaluated[c] += 1;
+                            covers[c].clone()
+                        })
+                        .collect(),
+                )
+            },
+            1,
+            6,
+        );
         assert_eq!(lazy, Some(eager.clone()));
         // Batches of several evaluate more but choose the same.
-        let batched = greedy_max_cover_lazy(&covered, &weights, bounds.clone(), |batch| Some(batch.iter().map(|&c| covers[c].clone()).collect()), 8, 6);
+        let batched = greedy_max_cover_lazy(
+            &covered,
+            &weights,
+            bounds.clone(),
+            |batch| Some(batch.iter().map(|&c| covers[c].clone()).collect()),
+            8,
+            6,
+        );
         assert_eq!(batched, Some(eager));
         assert!(evaluated.iter().all(|&n| n <= 1), "a cover is worked out at most once");
         assert!(evaluated.iter().sum::<i32>() < 40, "low bounds are never evaluated: {evaluated:?}");

@@ -52,9 +52,7 @@ impl WalkNetwork {
     pub fn snap(&self, point: Point) -> Option<Snap> {
         let metres_per_degree_lat = EARTH_RADIUS_M.to_radians();
         let metres_per_degree_lon = metres_per_degree_lat * point.y().to_radians().cos();
-        let project = |c: [f64; 2]| {
-            ((c[0] - point.x()) * metres_per_degree_lon, (c[1] - point.y()) * metres_per_degree_lat)
-        };
+        let project = |c: [f64; 2]| ((c[0] - point.x()) * metres_per_degree_lon, (c[1] - point.y()) * metres_per_degree_lat);
         // The tree orders candidates by distance in degrees; a degree east is the shorter
         // one on the ground, so `degrees * metres_per_degree_lon` bounds a candidate's
         // planar distance from below and the walk can stop once it passes the best.

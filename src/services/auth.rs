@@ -7,8 +7,8 @@
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::model::reports::{Report, Role, StaffToken};
 use crate::model::Layer;
+use crate::model::reports::{Report, Role, StaffToken};
 use crate::services::{Catalog, ServiceError};
 
 /// Prefix of every secret, so a leaked token is recognisable in logs and code scans.
@@ -64,13 +64,7 @@ fn hash(secret: &str) -> [u8; 32] {
 
 /// Creates a token. A grid worker needs a grid that exists (a grid or a micro-grid);
 /// officials and admins must not name one.
-pub async fn create_token(
-    catalog: &Catalog,
-    role: Role,
-    grid_id: Option<String>,
-    label: &str,
-    now: i64,
-) -> Result<NewToken, ServiceError> {
+pub async fn create_token(catalog: &Catalog, role: Role, grid_id: Option<String>, label: &str, now: i64) -> Result<NewToken, ServiceError> {
     let invalid = |parameter: &'static str, reason: String| ServiceError::InvalidParameter { parameter, reason };
     match (role, &grid_id) {
         (Role::GridWorker, None) => return Err(invalid("grid", "a grid worker's token needs --grid".into())),

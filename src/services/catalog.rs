@@ -5,8 +5,8 @@
 use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
-use super::reports::history::{self, Entry, Provenance, Stored};
 use super::ServiceError;
+use super::reports::history::{self, Entry, Provenance, Stored};
 use crate::demo::{self, DemoOptions};
 use crate::import::{self, Parsed};
 use crate::index::reports::ReportPoints;
@@ -136,9 +136,7 @@ impl Catalog {
         let started = Instant::now();
         let (version, data) = self.consistent_load().await?;
         let loaded = started.elapsed();
-        let snapshot = tokio::task::spawn_blocking(move || Snapshot::build(data, version))
-            .await
-            .expect("index build does not panic")?;
+        let snapshot = tokio::task::spawn_blocking(move || Snapshot::build(data, version)).await.expect("index build does not panic")?;
         let total = started.elapsed();
         let records = snapshot.data.total();
         tracing::info!("index built: {records} records (version {version}) in {total:.2?} ({loaded:.2?} reading the database)");

@@ -5,7 +5,7 @@ use rstar::AABB;
 
 use super::ServiceError;
 use crate::index::Snapshot;
-use crate::model::{to_feature, Layer};
+use crate::model::{Layer, to_feature};
 
 pub const DEFAULT_LIMIT: usize = 1_000;
 pub const MAX_LIMIT: usize = 10_000;
@@ -58,13 +58,7 @@ pub struct FeaturePage {
 }
 
 /// Features of a layer meeting `bbox`, `limit` from `offset`, in stored order.
-pub fn features(
-    snapshot: &Snapshot,
-    layer: Layer,
-    bbox: Option<Bbox>,
-    limit: usize,
-    offset: usize,
-) -> Result<FeaturePage, ServiceError> {
+pub fn features(snapshot: &Snapshot, layer: Layer, bbox: Option<Bbox>, limit: usize, offset: usize) -> Result<FeaturePage, ServiceError> {
     if limit == 0 || limit > MAX_LIMIT {
         return Err(ServiceError::InvalidParameter { parameter: "limit", reason: format!("must be 1..{MAX_LIMIT}") });
     }
@@ -76,11 +70,7 @@ pub fn features(
     let page = matched.iter().skip(offset).take(limit);
     let features = page.map(|&i| feature_at(snapshot, layer, i)).collect();
     let end = offset.saturating_add(limit);
-    Ok(FeaturePage {
-        features,
-        number_matched: matched.len(),
-        next_offset: (end < matched.len()).then_some(end),
-    })
+    Ok(FeaturePage { features, number_matched: matched.len(), next_offset: (end < matched.len()).then_some(end) })
 }
 
 /// The box holding every feature of a layer: the union of their bounds. `None` when the

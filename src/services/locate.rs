@@ -145,7 +145,8 @@ pub const WALK_SEARCH_M: f64 = 3_000.0;
 pub fn add_walks(snapshot: &Snapshot, point: Point, location: &mut Location<'_>) {
     let walking = snapshot.walking();
     let Some(network) = &walking.network else { return };
-    let home = location.building.as_ref().and_then(|b| snapshot.find(Layer::Buildings, b.id)).and_then(|b| walking.building_snaps[b as usize]);
+    let home =
+        location.building.as_ref().and_then(|b| snapshot.find(Layer::Buildings, b.id)).and_then(|b| walking.building_snaps[b as usize]);
     let Some(from) = home.or_else(|| network.snap(point)) else { return };
     let stations: Vec<(usize, crate::network::Snap)> = location
         .stations
@@ -165,10 +166,8 @@ pub fn add_walks(snapshot: &Snapshot, point: Point, location: &mut Location<'_>)
 /// Answers the resident's lookup for a WGS84 point.
 pub fn locate(snapshot: &Snapshot, point: Point, crs: Crs) -> Location<'_> {
     let data = &snapshot.data;
-    let building = snapshot
-        .building_at(point)
-        .map(|b| (b, 0.0))
-        .or_else(|| snapshot.nearest_area(Layer::Buildings, point, NEAREST_BUILDING_MAX_M));
+    let building =
+        snapshot.building_at(point).map(|b| (b, 0.0)).or_else(|| snapshot.nearest_area(Layer::Buildings, point, NEAREST_BUILDING_MAX_M));
     // A building found decides the chain: it is where the resident lives, even when they
     // stand on the road outside it.
     let building_grid = building.map(|(b, _)| snapshot.building_links(b).grid);
@@ -289,12 +288,7 @@ fn grid_chain(snapshot: &Snapshot, finest: u32) -> GridChain<'_> {
 
 /// For each role, the contacts of the most specific level that has one: building, then
 /// micro-grid and grid, compound, community, street.
-fn contact_board<'a>(
-    snapshot: &'a Snapshot,
-    building: Option<u32>,
-    grid: Option<u32>,
-    compound: Option<u32>,
-) -> Vec<ContactCard<'a>> {
+fn contact_board<'a>(snapshot: &'a Snapshot, building: Option<u32>, grid: Option<u32>, compound: Option<u32>) -> Vec<ContactCard<'a>> {
     let mut levels: Vec<(Layer, u32)> = Vec::with_capacity(6);
     levels.extend(building.map(|b| (Layer::Buildings, b)));
     let mut community = None;
@@ -312,14 +306,11 @@ fn contact_board<'a>(
     }
 
     let contacts = &snapshot.data.contacts;
-    let at_level: Vec<(Layer, &[u32])> =
-        levels.iter().map(|&(layer, record)| (layer, snapshot.contacts_of(layer, record))).collect();
+    let at_level: Vec<(Layer, &[u32])> = levels.iter().map(|&(layer, record)| (layer, snapshot.contacts_of(layer, record))).collect();
     let mut board = Vec::new();
     for &role in ContactRole::ALL {
-        let found = at_level
-            .iter()
-            .find(|(_, ids)| ids.iter().any(|&c| contacts[c as usize].role == role))
-            .map(|&(layer, ids)| (layer, ids));
+        let found =
+            at_level.iter().find(|(_, ids)| ids.iter().any(|&c| contacts[c as usize].role == role)).map(|&(layer, ids)| (layer, ids));
         if let Some((layer, ids)) = found {
             for &c in ids.iter().filter(|&&c| contacts[c as usize].role == role) {
                 let contact = &contacts[c as usize];

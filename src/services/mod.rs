@@ -58,7 +58,9 @@ pub enum ServiceError {
     #[error("the server is busy with other heavy requests; try again in {retry_after_s} s")]
     Busy { retry_after_s: u64 },
     /// The work ran out of its time budget and was stopped.
-    #[error("the request took longer than {seconds} s and was stopped: narrow it (a smaller bbox or period, a shorter distance, fewer candidates)")]
+    #[error(
+        "the request took longer than {seconds} s and was stopped: narrow it (a smaller bbox or period, a shorter distance, fewer candidates)"
+    )]
     OutOfTime { seconds: f64 },
     /// The client went away; the work stopped.
     #[error("the request was cancelled")]

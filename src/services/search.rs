@@ -4,8 +4,8 @@ use geo::{Centroid, Geometry};
 use serde::Serialize;
 
 use super::ServiceError;
-use crate::index::text::MatchKind;
 use crate::index::Snapshot;
+use crate::index::text::MatchKind;
 use crate::model::Layer;
 
 pub const DEFAULT_LIMIT: usize = 20;

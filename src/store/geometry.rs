@@ -35,7 +35,7 @@ pub fn decode_wkb(bytes: &[u8]) -> Result<Geometry, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{polygon, Point};
+    use geo::{Point, polygon};
 
     #[test]
     fn geometry_round_trips_bit_for_bit() {

@@ -4,16 +4,15 @@
 //! Other processes' writes reach this one through the replica like any read.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
 
 use super::dump::{Dump, Progress};
 use super::{
-    AreaLevel, ChangeSignal, ClosureCounts, NearbyQuery, PoolStatus, PostgresStore, ReportFilter, Store, StoreError,
-    SubmissionKey,
+    AreaLevel, ChangeSignal, ClosureCounts, NearbyQuery, PoolStatus, PostgresStore, ReportFilter, Store, StoreError, SubmissionKey,
 };
 use crate::model::reports::{Report, ReportEvent, ReportRow, Role, StaffToken};
 use crate::model::{Dataset, Layer};

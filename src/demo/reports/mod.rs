@@ -10,10 +10,10 @@
 use std::collections::HashMap;
 
 use geo::{Area, BoundingRect, Centroid, Contains, Geometry, InteriorPoint, Point};
-use jiff::tz::{Offset, TimeZone};
 use jiff::Timestamp;
-use rand::distr::weighted::WeightedIndex;
+use jiff::tz::{Offset, TimeZone};
 use rand::distr::Distribution;
+use rand::distr::weighted::WeightedIndex;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -50,30 +50,123 @@ struct Profile {
 }
 
 const PROFILES: [Profile; 12] = [
-    Profile { category: Category::Parking, share: 0.17, outdoors: 0.8, stall: 0.18, consultation: (0.25, 60.0), reject: 0.02,
-        texts: &["{b}楼下消防通道长期被私家车占用", "小区车位不足，晚上车都停到人行道上", "地下车库出口被违停车辆堵住", "外来车辆随意进出停放，请物业加强管理"] },
-    Profile { category: Category::ElevatorInstallation, share: 0.07, outdoors: 0.0, stall: 0.4, consultation: (0.8, 180.0), reject: 0.02,
-        texts: &["{b}老人多，上下楼困难，申请加装电梯", "{b}{u}单元住户希望加装电梯，低层住户有顾虑，请求协调", "{b}加装电梯意见征询进展如何？"] },
-    Profile { category: Category::Pets, share: 0.12, outdoors: 0.6, stall: 0.08, consultation: (0.0, 0.0), reject: 0.02,
-        texts: &["{b}附近有人遛狗不牵绳", "楼道里宠物粪便无人清理", "{b}{u}单元有住户养大型犬，夜间吠叫"] },
-    Profile { category: Category::PropertyService, share: 0.13, outdoors: 0.0, stall: 0.1, consultation: (0.1, 20.0), reject: 0.02,
-        texts: &["物业报修后一周无人上门", "{b}楼道灯坏了很久没修", "物业费上涨未公示", "小区绿化长期无人打理"] },
-    Profile { category: Category::Sanitation, share: 0.09, outdoors: 0.7, stall: 0.05, consultation: (0.0, 0.0), reject: 0.01,
-        texts: &["{b}旁垃圾桶满溢，气味很大", "垃圾清运不及时，蚊蝇多", "{b}{u}单元楼道堆放杂物和垃圾"] },
-    Profile { category: Category::EbikeCharging, share: 0.07, outdoors: 0.3, stall: 0.08, consultation: (0.0, 0.0), reject: 0.01,
-        texts: &["{b}{u}单元有住户从楼上拉电线给电动车充电", "电动车停在楼道里充电，存在火灾隐患", "小区充电桩不够，居民飞线充电"] },
-    Profile { category: Category::IllegalConstruction, share: 0.05, outdoors: 0.4, stall: 0.3, consultation: (0.4, 60.0), reject: 0.03,
-        texts: &["{b}顶楼住户在楼顶搭建彩钢棚", "一楼住户圈占绿地搭建小院", "{b}底商违规扩建"] },
-    Profile { category: Category::Noise, share: 0.10, outdoors: 0.3, stall: 0.06, consultation: (0.0, 0.0), reject: 0.03,
-        texts: &["{b}{u}单元装修噪音超过规定时间", "晚上广场舞音响声音太大", "{b}楼上夜间噪音影响休息"] },
-    Profile { category: Category::PublicRevenue, share: 0.03, outdoors: 0.0, stall: 0.3, consultation: (0.6, 90.0), reject: 0.02,
-        texts: &["电梯广告收益去向不明，要求公示", "公共车位出租收入没有公开", "小区公共收益使用情况请公示"] },
-    Profile { category: Category::NeighbourDispute, share: 0.07, outdoors: 0.0, stall: 0.15, consultation: (0.4, 30.0), reject: 0.05,
-        texts: &["{b}楼上漏水到我家，协商不成", "{b}邻居在公共楼道堆放物品引发纠纷", "邻居空调外机噪音和滴水问题"] },
-    Profile { category: Category::SafetyHazard, share: 0.05, outdoors: 0.3, stall: 0.06, consultation: (0.0, 0.0), reject: 0.01,
-        texts: &["{b}外墙瓷砖脱落，存在坠落风险", "消防栓无水，灭火器过期", "{b}{u}单元楼道堆放易燃物"] },
-    Profile { category: Category::Other, share: 0.05, outdoors: 0.0, stall: 0.1, consultation: (0.0, 0.0), reject: 0.10,
-        texts: &["希望小区增设健身器材", "小区门禁经常损坏", "咨询社区老年食堂开放时间"] },
+    Profile {
+        category: Category::Parking,
+        share: 0.17,
+        outdoors: 0.8,
+        stall: 0.18,
+        consultation: (0.25, 60.0),
+        reject: 0.02,
+        texts: &[
+            "{b}楼下消防通道长期被私家车占用",
+            "小区车位不足，晚上车都停到人行道上",
+            "地下车库出口被违停车辆堵住",
+            "外来车辆随意进出停放，请物业加强管理",
+        ],
+    },
+    Profile {
+        category: Category::ElevatorInstallation,
+        share: 0.07,
+        outdoors: 0.0,
+        stall: 0.4,
+        consultation: (0.8, 180.0),
+        reject: 0.02,
+        texts: &[
+            "{b}老人多，上下楼困难，申请加装电梯",
+            "{b}{u}单元住户希望加装电梯，低层住户有顾虑，请求协调",
+            "{b}加装电梯意见征询进展如何？",
+        ],
+    },
+    Profile {
+        category: Category::Pets,
+        share: 0.12,
+        outdoors: 0.6,
+        stall: 0.08,
+        consultation: (0.0, 0.0),
+        reject: 0.02,
+        texts: &["{b}附近有人遛狗不牵绳", "楼道里宠物粪便无人清理", "{b}{u}单元有住户养大型犬，夜间吠叫"],
+    },
+    Profile {
+        category: Category::PropertyService,
+        share: 0.13,
+        outdoors: 0.0,
+        stall: 0.1,
+        consultation: (0.1, 20.0),
+        reject: 0.02,
+        texts: &["物业报修后一周无人上门", "{b}楼道灯坏了很久没修", "物业费上涨未公示", "小区绿化长期无人打理"],
+    },
+    Profile {
+        category: Category::Sanitation,
+        share: 0.09,
+        outdoors: 0.7,
+        stall: 0.05,
+        consultation: (0.0, 0.0),
+        reject: 0.01,
+        texts: &["{b}旁垃圾桶满溢，气味很大", "垃圾清运不及时，蚊蝇多", "{b}{u}单元楼道堆放杂物和垃圾"],
+    },
+    Profile {
+        category: Category::EbikeCharging,
+        share: 0.07,
+        outdoors: 0.3,
+        stall: 0.08,
+        consultation: (0.0, 0.0),
+        reject: 0.01,
+        texts: &["{b}{u}单元有住户从楼上拉电线给电动车充电", "电动车停在楼道里充电，存在火灾隐患", "小区充电桩不够，居民飞线充电"],
+    },
+    Profile {
+        category: Category::IllegalConstruction,
+        share: 0.05,
+        outdoors: 0.4,
+        stall: 0.3,
+        consultation: (0.4, 60.0),
+        reject: 0.03,
+        texts: &["{b}顶楼住户在楼顶搭建彩钢棚", "一楼住户圈占绿地搭建小院", "{b}底商违规扩建"],
+    },
+    Profile {
+        category: Category::Noise,
+        share: 0.10,
+        outdoors: 0.3,
+        stall: 0.06,
+        consultation: (0.0, 0.0),
+        reject: 0.03,
+        texts: &["{b}{u}单元装修噪音超过规定时间", "晚上广场舞音响声音太大", "{b}楼上夜间噪音影响休息"],
+    },
+    Profile {
+        category: Category::PublicRevenue,
+        share: 0.03,
+        outdoors: 0.0,
+        stall: 0.3,
+        consultation: (0.6, 90.0),
+        reject: 0.02,
+        texts: &["电梯广告收益去向不明，要求公示", "公共车位出租收入没有公开", "小区公共收益使用情况请公示"],
+    },
+    Profile {
+        category: Category::NeighbourDispute,
+        share: 0.07,
+        outdoors: 0.0,
+        stall: 0.15,
+        consultation: (0.4, 30.0),
+        reject: 0.05,
+        texts: &["{b}楼上漏水到我家，协商不成", "{b}邻居在公共楼道堆放物品引发纠纷", "邻居空调外机噪音和滴水问题"],
+    },
+    Profile {
+        category: Category::SafetyHazard,
+        share: 0.05,
+        outdoors: 0.3,
+        stall: 0.06,
+        consultation: (0.0, 0.0),
+        reject: 0.01,
+        texts: &["{b}外墙瓷砖脱落，存在坠落风险", "消防栓无水，灭火器过期", "{b}{u}单元楼道堆放易燃物"],
+    },
+    Profile {
+        category: Category::Other,
+        share: 0.05,
+        outdoors: 0.0,
+        stall: 0.1,
+        consultation: (0.0, 0.0),
+        reject: 0.10,
+        texts: &["希望小区增设健身器材", "小区门禁经常损坏", "咨询社区老年食堂开放时间"],
+    },
 ];
 
 /// A building with what makes it more or less prone to each problem.
@@ -214,7 +307,8 @@ pub fn generate(data: &Dataset, now: i64, seed: u64) -> Vec<CaseRecord> {
 
 fn places<'a>(data: &'a Dataset, rng: &mut ChaCha8Rng) -> Vec<Place<'a>> {
     let compounds: HashMap<&str, _> = data.compounds.iter().map(|c| (c.id.as_str(), c)).collect();
-    let (households, area) = data.compounds.iter().fold((0.0, 0.0), |(h, a), c| (h + f64::from(c.households), a + c.geometry.unsigned_area()));
+    let (households, area) =
+        data.compounds.iter().fold((0.0, 0.0), |(h, a), c| (h + f64::from(c.households), a + c.geometry.unsigned_area()));
     let mean_density = if area > 0.0 { households / area } else { 1.0 };
     let hot_spots: Vec<usize> = (0..3.min(data.buildings.len())).map(|_| rng.random_range(0..data.buildings.len())).collect();
     data.buildings
@@ -263,10 +357,8 @@ fn filed_at(rng: &mut ChaCha8Rng, category: Category, now: i64) -> i64 {
 
 fn source(rng: &mut ChaCha8Rng, category: Category) -> Source {
     // Grid workers find what is visible on a round; people report what disturbs them.
-    let patrol = matches!(
-        category,
-        Category::Sanitation | Category::EbikeCharging | Category::IllegalConstruction | Category::SafetyHazard
-    );
+    let patrol =
+        matches!(category, Category::Sanitation | Category::EbikeCharging | Category::IllegalConstruction | Category::SafetyHazard);
     let (resident, hotline, by_patrol) = if patrol { (0.40, 0.20, 0.32) } else { (0.58, 0.27, 0.07) };
     match rng.random::<f64>() {
         u if u < resident => Source::Resident,
@@ -368,10 +460,7 @@ fn outdoors(rng: &mut ChaCha8Rng, place: &Place) -> Option<Point> {
 fn sample(rng: &mut ChaCha8Rng, within: &Geometry, area: &Geometry) -> Option<Point> {
     let bounds = within.bounding_rect()?;
     (0..50).find_map(|_| {
-        let p = Point::new(
-            rng.random_range(bounds.min().x..=bounds.max().x),
-            rng.random_range(bounds.min().y..=bounds.max().y),
-        );
+        let p = Point::new(rng.random_range(bounds.min().x..=bounds.max().x), rng.random_range(bounds.min().y..=bounds.max().y));
         area.contains(&p).then_some(p)
     })
 }

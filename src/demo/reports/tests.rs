@@ -7,10 +7,10 @@ use geo::{Distance, Haversine};
 
 use super::*;
 
-use crate::demo::{generate as district, DemoOptions};
+use crate::demo::{DemoOptions, generate as district};
 use crate::index::Snapshot;
 use crate::model::reports::Report;
-use crate::services::reports::history::{build_cases, Entry, Provenance, Stored};
+use crate::services::reports::history::{Entry, Provenance, Stored, build_cases};
 
 /// 2026-11-22T14:38:20+08:00
 const NOW: i64 = 1_795_329_500;
@@ -81,13 +81,10 @@ fn problems_concentrate_where_planners_expect_them() {
     let cases = built(&snapshot, NOW);
     let kinds: HashMap<&str, CompoundKind> = data.compounds.iter().map(|c| (c.id.as_str(), c.kind)).collect();
     let kind = &kinds;
-    let households = |of: &dyn Fn(&Building) -> bool| -> f64 {
-        data.buildings.iter().filter(|b| of(b)).map(|b| f64::from(b.households)).sum()
-    };
+    let households =
+        |of: &dyn Fn(&Building) -> bool| -> f64 { data.buildings.iter().filter(|b| of(b)).map(|b| f64::from(b.households)).sum() };
     let in_kind = |k: CompoundKind| move |b: &Building| b.compound_id.as_deref().map(|c| kind[c]) == Some(k);
-    let count = |category: Category, of: &dyn Fn(&Report) -> bool| {
-        cases.iter().filter(|c| c.category == category && of(c)).count() as f64
-    };
+    let count = |category: Category, of: &dyn Fn(&Report) -> bool| cases.iter().filter(|c| c.category == category && of(c)).count() as f64;
     let case_in_kind = |k: CompoundKind| move |c: &Report| c.compound_id.as_deref().map(|c| kind[c]) == Some(k);
     let all_households = households(&|_| true);
 
@@ -109,10 +106,8 @@ fn problems_concentrate_where_planners_expect_them() {
     let denser: HashSet<&str> = by_density[by_density.len() / 2..].iter().map(|(_, id)| *id).collect();
     let dense = |c: &Report| c.compound_id.as_deref().is_some_and(|id| denser.contains(id));
     let dense_households = households(&|b: &Building| b.compound_id.as_deref().is_some_and(|id| denser.contains(id)));
-    let (dense, sparse) = (
-        parking_rate(&dense, dense_households),
-        parking_rate(&|c: &Report| !dense(c), all_households - dense_households),
-    );
+    let (dense, sparse) =
+        (parking_rate(&dense, dense_households), parking_rate(&|c: &Report| !dense(c), all_households - dense_households));
     assert!(dense > 1.2 * sparse, "parking per household: denser compounds {dense:.4}, sparser {sparse:.4}");
 
     let summer = |c: &Report| {

@@ -4,8 +4,8 @@
 //! take its last slot.
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use redis::aio::MultiplexedConnection;
@@ -94,11 +94,8 @@ impl SharedLimit {
         let mut connection = match slot.as_ref() {
             Some(connection) => connection.clone(),
             None => {
-                let config = AsyncConnectionConfig::new()
-                    .set_connection_timeout(Some(TIMEOUT))
-                    .set_response_timeout(Some(TIMEOUT));
-                let connection =
-                    self.client.get_multiplexed_async_connection_with_config(&config).await.map_err(|e| e.to_string())?;
+                let config = AsyncConnectionConfig::new().set_connection_timeout(Some(TIMEOUT)).set_response_timeout(Some(TIMEOUT));
+                let connection = self.client.get_multiplexed_async_connection_with_config(&config).await.map_err(|e| e.to_string())?;
                 slot.insert(connection).clone()
             }
         };

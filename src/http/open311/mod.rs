@@ -11,6 +11,7 @@
 
 mod xml;
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequestParts, OriginalUri, Path, RawQuery, State};
@@ -19,20 +20,19 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
+use super::AppState;
 use super::error::ApiError;
-use crate::model::time::now;
-use crate::services::reports::open311::{self, Fields};
-use crate::services::auth::authenticate;
-use crate::services::Catalog;
 use super::limit::ClientAddress;
 use super::origin::Origin;
 use super::refusals::BodyLimit;
-use super::reports::{idempotency_key, REPLAYED};
-use super::AppState;
+use super::reports::{REPLAYED, idempotency_key};
+use crate::model::time::now;
+use crate::services::Catalog;
+use crate::services::auth::authenticate;
+use crate::services::reports::open311::{self, Fields};
 
 const ROOT: &str = "/open311/v2";
 /// A 2,000-character Chinese description is 18 kB once percent-encoded in a form body.
@@ -79,9 +79,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Format {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Format, Response> {
         let path = parts.extensions.get::<OriginalUri>().map_or(parts.uri.path(), |original| original.path());
-        Format::of(path).map(|(_, format)| format).ok_or_else(|| {
-            failure(Format::Json, ApiError::not_found(format!("{path}: add .json or .xml to choose the format")))
-        })
+        Format::of(path)
+            .map(|(_, format)| format)
+            .ok_or_else(|| failure(Format::Json, ApiError::not_found(format!("{path}: add .json or .xml to choose the format"))))
     }
 }
 
@@ -128,9 +128,7 @@ fn answer<T: Serialize>(format: Format, root: &str, result: Result<T, ApiError>)
 }
 
 fn query_fields(query: Option<String>) -> Result<Fields, ApiError> {
-    serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
-        .map(Fields)
-        .map_err(|e| ApiError::bad_parameter("query string", e))
+    serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map(Fields).map_err(|e| ApiError::bad_parameter("query string", e))
 }
 
 /// `GET /open311/v2/discovery.{json,xml}`
@@ -140,9 +138,8 @@ async fn discovery(format: Format, origin: Origin) -> Response {
 
 /// `GET /open311/v2/services.{json,xml}`: one service per report category.
 async fn services(format: Format, RawQuery(query): RawQuery) -> Response {
-    let result = query_fields(query)
-        .and_then(|fields| open311::check_jurisdiction(&fields).map_err(ApiError::from))
-        .map(|()| open311::services());
+    let result =
+        query_fields(query).and_then(|fields| open311::check_jurisdiction(&fields).map_err(ApiError::from)).map(|()| open311::services());
     answer(format, "services", result)
 }
 
@@ -167,12 +164,7 @@ async fn requests(State(catalog): State<Catalog>, format: Format, RawQuery(query
 }
 
 /// `GET /open311/v2/requests/{service_request_id}.{json,xml}`: a list of one, as the spec has it.
-async fn request(
-    State(catalog): State<Catalog>,
-    format: Format,
-    Path(file): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Response {
+async fn request(State(catalog): State<Catalog>, format: Format, Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
     let id = Format::of(&file).map_or(file.as_str(), |(stem, _)| stem);
     let result = async { Ok([open311::request(&catalog, &query_fields(query)?, id).await?]) };
     answer(format, "service_requests", result.await)
@@ -235,10 +227,9 @@ fn body_fields(headers: &HeaderMap, body: &[u8]) -> Result<Fields, ApiError> {
         "application/x-www-form-urlencoded" | "" => {
             serde_urlencoded::from_bytes(body).map(Fields).map_err(|e| ApiError::bad_parameter("body", e))
         }
-        other => Err(ApiError::bad_parameter(
-            "Content-Type",
-            format!("{other:?}: send application/x-www-form-urlencoded or application/json"),
-        )),
+        other => {
+            Err(ApiError::bad_parameter("Content-Type", format!("{other:?}: send application/x-www-form-urlencoded or application/json")))
+        }
     }
 }
 

@@ -4,8 +4,8 @@
 //! spec uses (`<services><service>`), `null` is an empty element. Child elements come in key
 //! order (alphabetical): the spec's XML is schemaless and its own examples vary the order.
 
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use serde_json::Value;
 
 /// The item element of each list the spec defines.
@@ -76,6 +76,10 @@ mod tests {
              <service_code>a&amp;b</service_code></service></services>"
         );
         let nested = String::from_utf8(document("discovery", &json!({"endpoints": [{"formats": ["text/xml"]}]}))).unwrap();
-        assert!(nested.ends_with("<discovery><endpoints><endpoint><formats><format>text/xml</format></formats></endpoint></endpoints></discovery>"));
+        assert!(
+            nested.ends_with(
+                "<discovery><endpoints><endpoint><formats><format>text/xml</format></formats></endpoint></endpoints></discovery>"
+            )
+        );
     }
 }

@@ -3,8 +3,8 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::http::uri::Authority;
 use axum::http::HeaderMap;
+use axum::http::uri::Authority;
 
 /// One `Forwarded` element: what one proxy saw of the hop before it.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -77,8 +77,7 @@ pub fn valid_scheme(text: &str) -> Option<&'static str> {
 /// when it holds characters that would need escaping in a URL.
 pub fn valid_prefix(text: &str) -> Option<String> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~%!$&'()*+,;=:@/".contains(c);
-    (text.starts_with('/') && !text.starts_with("//") && text.chars().all(allowed))
-        .then(|| text.trim_end_matches('/').to_owned())
+    (text.starts_with('/') && !text.starts_with("//") && text.chars().all(allowed)).then(|| text.trim_end_matches('/').to_owned())
 }
 
 /// A node as proxies write it: `192.0.2.1`, `192.0.2.1:8080`, `[2001:db8::1]:443`, `2001:db8::1`.

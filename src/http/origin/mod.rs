@@ -11,8 +11,8 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::HOST;
 use axum::http::request::Parts;
 
-use super::error::ApiError;
 use super::AppState;
+use super::error::ApiError;
 use forwarded::{last_value, valid_host, valid_prefix, valid_scheme};
 
 /// What the server knows about the proxies in front of it.
@@ -152,8 +152,7 @@ fn origin(parts: &Parts, proxies: &Proxies) -> Result<Origin, ApiError> {
 fn request_host(parts: &Parts) -> Result<String, ApiError> {
     if let Some(value) = parts.headers.get(HOST) {
         let text = value.to_str().unwrap_or("");
-        return valid_host(text)
-            .ok_or_else(|| ApiError::bad_request(format!("the Host header {text:?} is not a host[:port]")));
+        return valid_host(text).ok_or_else(|| ApiError::bad_request(format!("the Host header {text:?} is not a host[:port]")));
     }
     if let Some(authority) = parts.uri.authority() {
         return Ok(authority.as_str().to_ascii_lowercase());
@@ -171,8 +170,7 @@ fn trusted_elements<'a>(elements: &'a [forwarded::Element], proxies: &Proxies) -
     let mut start = elements.len();
     while start > 0 {
         start -= 1;
-        let written_by_trusted = start + 1 == elements.len()
-            || elements[start + 1].for_address.is_some_and(|a| proxies.trusts(a));
+        let written_by_trusted = start + 1 == elements.len() || elements[start + 1].for_address.is_some_and(|a| proxies.trusts(a));
         if !written_by_trusted {
             start += 1;
             break;

@@ -2,8 +2,8 @@
 //! building's centroid lies in.
 
 use geo::{Area, BoundingRect, Contains, Geometry, Point};
-use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::RTree;
+use rstar::primitives::{GeomWithData, Rectangle};
 
 use super::reader::Feature;
 use crate::import::PERSONS_PER_HOUSEHOLD;

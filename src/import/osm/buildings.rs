@@ -38,8 +38,7 @@ const HOUSEHOLDS_PER_UNIT_FLOOR: u32 = 2;
 const MAX_FLOORS: f64 = 200.0;
 
 /// Building types that are homes whatever area they stand in.
-const RESIDENTIAL: &[&str] =
-    &["apartments", "residential", "house", "detached", "terrace", "dormitory", "semidetached_house", "bungalow"];
+const RESIDENTIAL: &[&str] = &["apartments", "residential", "house", "detached", "terrace", "dormitory", "semidetached_house", "bungalow"];
 const HOUSES: &[&str] = &["house", "detached", "terrace", "semidetached_house"];
 /// Dwellings of one household by OSM's definition of the tag.
 const ONE_HOUSEHOLD: &[&str] = &["house", "detached", "semidetached_house", "bungalow"];

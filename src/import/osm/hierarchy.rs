@@ -82,7 +82,9 @@ impl Hierarchy {
             streets: streets.iter().map(|&c| Street { id: cell_id(c), name: name("街道", c), geometry: hexagon(c) }).collect(),
             communities: communities
                 .iter()
-                .map(|&c| Community { id: cell_id(c), name: name("社区", c), street_id: cell_id(parent(c, STREET)), geometry: hexagon(c) })
+                .map(|&c| Community {
+                    id: cell_id(c), name: name("社区", c), street_id: cell_id(parent(c, STREET)), geometry: hexagon(c)
+                })
                 .collect(),
             grids: grids
                 .iter()

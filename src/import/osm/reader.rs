@@ -248,7 +248,8 @@ pub fn read(path: &Path) -> Result<Extract, OsmError> {
     }
     let refs_of = |id: i64| kept.get(&id).map(|&i| ways[i].refs.as_slice()).or_else(|| member_refs.get(&id).map(Vec::as_slice));
 
-    let wanted_nodes: HashSet<i64> = ways.iter().flat_map(|w| w.refs.iter().copied()).chain(member_refs.values().flatten().copied()).collect();
+    let wanted_nodes: HashSet<i64> =
+        ways.iter().flat_map(|w| w.refs.iter().copied()).chain(member_refs.values().flatten().copied()).collect();
     let mut positions: HashMap<i64, Coord> = HashMap::with_capacity(wanted_nodes.len());
     stats.passes += 1;
     each_element(path, |element| {
@@ -355,7 +356,5 @@ fn amenity_node<'a>(id: OsmId, tags: impl Iterator<Item = (&'a str, &'a str)> + 
 /// One pass over the file, naming the file in any error.
 fn each_element(path: &Path, f: impl FnMut(Element<'_>)) -> Result<(), OsmError> {
     let file = File::open(path).map_err(|cause| OsmError::Open { path: path.display().to_string(), cause })?;
-    ElementReader::new(BufReader::new(file))
-        .for_each(f)
-        .map_err(|cause| OsmError::NotPbf { path: path.display().to_string(), cause })
+    ElementReader::new(BufReader::new(file)).for_each(f).map_err(|cause| OsmError::NotPbf { path: path.display().to_string(), cause })
 }

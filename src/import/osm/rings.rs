@@ -77,8 +77,7 @@ pub fn merge_holes(geometry: &Geometry) -> Option<Geometry> {
         Geometry::MultiPolygon(m) => &m.0,
         _ => return None,
     };
-    let holes: Vec<Polygon> =
-        polygons.iter().flat_map(|p| p.interiors().iter().map(|ring| Polygon::new(ring.clone(), vec![]))).collect();
+    let holes: Vec<Polygon> = polygons.iter().flat_map(|p| p.interiors().iter().map(|ring| Polygon::new(ring.clone(), vec![]))).collect();
     if holes.is_empty() {
         return None;
     }

@@ -10,8 +10,23 @@ use crate::model::Walkway;
 
 /// Highways a pedestrian may use unless tagged otherwise.
 const WALKABLE: &[&str] = &[
-    "footway", "pedestrian", "path", "steps", "living_street", "residential", "service", "unclassified", "track",
-    "tertiary", "tertiary_link", "secondary", "secondary_link", "primary", "primary_link", "corridor", "road",
+    "footway",
+    "pedestrian",
+    "path",
+    "steps",
+    "living_street",
+    "residential",
+    "service",
+    "unclassified",
+    "track",
+    "tertiary",
+    "tertiary_link",
+    "secondary",
+    "secondary_link",
+    "primary",
+    "primary_link",
+    "corridor",
+    "road",
 ];
 /// Highways a pedestrian may use only when `foot` says so.
 const FOOT_IF_TAGGED: &[&str] = &["cycleway", "bridleway", "trunk", "trunk_link"];

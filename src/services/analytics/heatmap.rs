@@ -8,9 +8,9 @@ use h3o::{CellIndex, Resolution};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::hotspots::{getis_ord_gi_star, GiStar};
-use crate::index::reports::{ReportPoints, ReportQuery};
+use super::hotspots::{GiStar, getis_ord_gi_star};
 use crate::index::Snapshot;
+use crate::index::reports::{ReportPoints, ReportQuery};
 use crate::services::ServiceError;
 use crate::services::cost::{Budget, Limits, within};
 
@@ -91,7 +91,12 @@ pub fn hexagons(
         None => ("H3 cells over the whole map (no bbox given)", "give a bbox (west,south,east,north), or a coarser resolution"),
         Some(_) => ("H3 cells in the bbox", "give a smaller bbox or a coarser resolution"),
     };
-    within(&format!("{what} at resolution {}", u8::from(resolution)), cells_covering(snapshot, query.bbox, resolution), limits.hexagons, hint)?;
+    within(
+        &format!("{what} at resolution {}", u8::from(resolution)),
+        cells_covering(snapshot, query.bbox, resolution),
+        limits.hexagons,
+        hint,
+    )?;
     // Cell → (reports, households). A million lookups per request: Fx hashing, not SipHash
     // (the keys are our own cell numbers, so there is no flooding to defend against).
     // Each case counts in the cell that contains it at this resolution (see `cell_at`).
@@ -121,9 +126,7 @@ pub fn hexagons(
     let position: FxHashMap<CellIndex, usize> = order.iter().enumerate().map(|(i, c)| (*c, i)).collect();
     let neighbours: Vec<Vec<usize>> = order
         .iter()
-        .map(|cell| {
-            cell.grid_disk::<Vec<_>>(rings).into_iter().filter(|n| n != cell).filter_map(|n| position.get(&n).copied()).collect()
-        })
+        .map(|cell| cell.grid_disk::<Vec<_>>(rings).into_iter().filter(|n| n != cell).filter_map(|n| position.get(&n).copied()).collect())
         .collect();
     let counts: Vec<f64> = order.iter().map(|c| f64::from(cells[c].0)).collect();
     let statistics = getis_ord_gi_star(&counts, &neighbours);

@@ -7,8 +7,8 @@ use jiff::civil::Date;
 use jiff::tz::{Offset, TimeZone};
 use serde::Serialize;
 
-use crate::index::reports::{ReportPoints, ReportQuery, NONE};
 use crate::index::Snapshot;
+use crate::index::reports::{NONE, ReportPoints, ReportQuery};
 use crate::model::reports::Category;
 use crate::model::time::to_iso8601;
 use crate::model::{GridLevel, Layer};
@@ -351,7 +351,11 @@ mod tests {
         for days in [1, 6, 7, 8, 30, 31, 365, 800] {
             let until = since + days * DAY;
             for interval in [Interval::Week, Interval::Month] {
-                assert_eq!(bucket_count(interval, since, until), bucket_starts(interval, since, until).len(), "{interval:?} over {days} days");
+                assert_eq!(
+                    bucket_count(interval, since, until),
+                    bucket_starts(interval, since, until).len(),
+                    "{interval:?} over {days} days"
+                );
             }
         }
         // Ten millennia are counted, not listed.

@@ -6,8 +6,8 @@
 
 use geo::{Geometry, Point};
 
-use crate::index::reports::{ReportPoints, ReportQuery, BUCKET_ZOOM};
-use crate::services::tiles::{TileCoord, TileEncoder, Value, BUFFER, EXTENT};
+use crate::index::reports::{BUCKET_ZOOM, ReportPoints, ReportQuery};
+use crate::services::tiles::{BUFFER, EXTENT, TileCoord, TileEncoder, Value};
 
 /// The layer's name in the tile.
 pub const LAYER: &str = "reports";
@@ -156,9 +156,7 @@ mod tests {
             let tile = tile_at(z, lon, lat);
             let b = tile.buffered_bounds(BUFFER);
             let brute = (0..points.len())
-                .filter(|&i| {
-                    (b.min().x..=b.max().x).contains(&points.lon[i]) && (b.min().y..=b.max().y).contains(&points.lat[i])
-                })
+                .filter(|&i| (b.min().x..=b.max().x).contains(&points.lon[i]) && (b.min().y..=b.max().y).contains(&points.lat[i]))
                 .count();
             let found = cases_in(&points, &ReportQuery::default(), tile).count();
             assert_eq!(found, brute, "z{z}");

@@ -168,9 +168,7 @@ pub fn distances_to(
     match (method, &walking.network) {
         (Method::Network, Some(network)) => {
             let sources: Vec<_> = stations.iter().filter_map(|&s| walking.station_snaps[s as usize]).collect();
-            let from = network
-                .distances_reusing(&sources, search_m, None, &|| budget.stopped())
-                .ok_or_else(|| budget.stop_error())?;
+            let from = network.distances_reusing(&sources, search_m, None, &|| budget.stopped()).ok_or_else(|| budget.stop_error())?;
             Ok(buildings
                 .iter()
                 .map(|&b| walking.building_snaps[b as usize].as_ref().map_or(f64::INFINITY, |snap| network.distance_to(&from, snap)))

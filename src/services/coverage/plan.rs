@@ -130,8 +130,7 @@ pub fn plan(
     let uncovered = PointTree::build(walking.building_points.iter().zip(&covered).map(|(p, &c)| if c { None } else { *p }));
     let walk_reach = |c: usize, scratch: &mut Option<SourceDistances>| -> Vec<u32> {
         let point = sites[c].1;
-        let nearby =
-            uncovered.in_envelope(envelope_around(point, limit)).filter(|&b| uncovered.distance_to(point, b) <= limit);
+        let nearby = uncovered.in_envelope(envelope_around(point, limit)).filter(|&b| uncovered.distance_to(point, b) <= limit);
         match (&walking.network, method) {
             (Some(network), Method::Network) => {
                 let Some(snap) = network.snap(point) else { return Vec::new() };
@@ -200,15 +199,12 @@ pub fn plan(
 
 fn sites(snapshot: &Snapshot, candidates: &Candidates) -> Result<Vec<(Site, Point)>, ServiceError> {
     let data = &snapshot.data;
-    let site = |kind, id: &str, name: String, p: Point| {
-        (Site { kind, id: Some(id.to_owned()), name: Some(name), lon: p.x(), lat: p.y() }, p)
-    };
+    let site =
+        |kind, id: &str, name: String, p: Point| (Site { kind, id: Some(id.to_owned()), name: Some(name), lon: p.x(), lat: p.y() }, p);
     Ok(match candidates {
-        Candidates::Compounds => data
-            .compounds
-            .iter()
-            .filter_map(|c| c.geometry.interior_point().map(|p| site("compound", &c.id, c.name.clone(), p)))
-            .collect(),
+        Candidates::Compounds => {
+            data.compounds.iter().filter_map(|c| c.geometry.interior_point().map(|p| site("compound", &c.id, c.name.clone(), p))).collect()
+        }
         Candidates::Buildings => (0..data.buildings.len())
             .filter_map(|b| {
                 let p = snapshot.walking().building_points[b]?;

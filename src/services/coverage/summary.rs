@@ -168,8 +168,7 @@ fn summarize(
             }
         })
         .collect();
-    uncovered_compounds
-        .sort_by(|a, b| b.households_uncovered.cmp(&a.households_uncovered).then_with(|| a.id.cmp(&b.id)));
+    uncovered_compounds.sort_by(|a, b| b.households_uncovered.cmp(&a.households_uncovered).then_with(|| a.id.cmp(&b.id)));
     Coverage {
         kind,
         kind_label: kind.label_zh(),

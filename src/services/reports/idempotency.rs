@@ -46,12 +46,7 @@ impl Idempotency {
 
     /// What the store keeps with a case filed at `now`.
     pub fn record(&self, now: i64) -> SubmissionKey {
-        SubmissionKey {
-            key: self.key.clone(),
-            fingerprint: self.fingerprint,
-            created_at: now,
-            forget_before: now - KEY_LIFETIME_SECONDS,
-        }
+        SubmissionKey { key: self.key.clone(), fingerprint: self.fingerprint, created_at: now, forget_before: now - KEY_LIFETIME_SECONDS }
     }
 }
 

@@ -4,7 +4,7 @@ use geo::{Distance, Haversine, Point};
 use serde::Serialize;
 
 use super::idempotency::{self, Idempotency};
-use super::routing::{route, RoutingError};
+use super::routing::{RoutingError, route};
 use super::view::PublicReport;
 use crate::crs::Crs;
 use crate::model::reports::{CaseState, Category, Report, ReportEvent, Source};
@@ -83,11 +83,7 @@ fn optional_text(value: Option<String>) -> Option<String> {
 pub(super) fn check_phone(phone: &str) -> Result<(), String> {
     let digits = phone.chars().filter(char::is_ascii_digit).count();
     let allowed = phone.chars().all(|c| c.is_ascii_digit() || " -+()".contains(c));
-    if allowed && (5..=20).contains(&digits) {
-        Ok(())
-    } else {
-        Err("must be 5–20 digits (spaces, +, -, parentheses allowed)".into())
-    }
+    if allowed && (5..=20).contains(&digits) { Ok(()) } else { Err("must be 5–20 digits (spaces, +, -, parentheses allowed)".into()) }
 }
 
 pub(super) fn check_photo_url(url: &str) -> Result<(), String> {
@@ -188,9 +184,9 @@ pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>
         // A concurrent request with the same key filed first: answer with its case.
         Err(StoreError::KeyTaken(taken)) => {
             let key = key.expect("only a keyed insert finds its key taken");
-            return replay(catalog, key, now).await?.ok_or_else(|| {
-                ServiceError::Store(StoreError::KeyTaken(format!("{taken} (its case cannot be found)")))
-            });
+            return replay(catalog, key, now)
+                .await?
+                .ok_or_else(|| ServiceError::Store(StoreError::KeyTaken(format!("{taken} (its case cannot be found)"))));
         }
         Err(other) => return Err(other.into()),
     }

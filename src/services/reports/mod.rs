@@ -16,11 +16,6 @@ use view::{PublicCase, PublicEvent, PublicReport};
 
 /// A report and its public history, by case number.
 pub async fn public_case(catalog: &Catalog, case_number: &str) -> Result<PublicCase, ServiceError> {
-    let (report, events) =
-        catalog.store().report(case_number).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;
-    Ok(PublicCase {
-        report: PublicReport::from(&report),
-        history: events.iter().map(PublicEvent::from).collect(),
-        version: report.version,
-    })
+    let (report, events) = catalog.store().report(case_number).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;
+    Ok(PublicCase { report: PublicReport::from(&report), history: events.iter().map(PublicEvent::from).collect(), version: report.version })
 }

@@ -5,11 +5,11 @@
 use geo::Point;
 use serde::Serialize;
 
+use crate::crs::Crs;
 use crate::index::Snapshot;
 use crate::model::reports::Tier;
 use crate::model::{ContactRole, Layer};
-use crate::services::locate::{locate, ContactCard, Location};
-use crate::crs::Crs;
+use crate::services::locate::{ContactCard, Location, locate};
 
 /// Who answers a report, with where it was routed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -106,7 +106,7 @@ fn responder(found: &Location, tier: Tier) -> (String, Option<String>, Option<Co
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::{generate, DemoOptions};
+    use crate::demo::{DemoOptions, generate};
     use geo::InteriorPoint;
 
     fn city() -> Snapshot {
@@ -120,11 +120,7 @@ mod tests {
         let with_company = data
             .buildings
             .iter()
-            .find(|b| {
-                b.compound_id.as_ref().is_some_and(|c| {
-                    data.compounds.iter().any(|k| &k.id == c && k.property_company.is_some())
-                })
-            })
+            .find(|b| b.compound_id.as_ref().is_some_and(|c| data.compounds.iter().any(|k| &k.id == c && k.property_company.is_some())))
             .expect("a building in a managed compound");
         let point = with_company.geometry.interior_point().unwrap();
 

@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use super::view::{StaffCase, StaffReport};
+use crate::model::Layer;
 use crate::model::reports::Role;
 use crate::model::time::now;
-use crate::model::Layer;
 use crate::services::auth::Staff;
 use crate::services::{Catalog, ServiceError};
 use crate::store::{AreaLevel, ReportFilter};
@@ -17,8 +17,7 @@ pub const MAX_PAGE: u32 = 1_000;
 
 /// A case as `staff` may see it: `None` if it is outside a grid worker's grid.
 pub async fn case_for(catalog: &Catalog, staff: &Staff, case_number: &str) -> Result<Option<StaffCase>, ServiceError> {
-    let (report, history) =
-        catalog.store().report(case_number).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;
+    let (report, history) = catalog.store().report(case_number).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;
     if !staff.may_work_on(&report) {
         return Ok(None);
     }

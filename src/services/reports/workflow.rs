@@ -10,7 +10,7 @@ use geo::Point;
 
 use super::routing::route;
 use super::view::StaffCase;
-use crate::model::reports::{closure_on_time, CaseState, Report, ReportEvent};
+use crate::model::reports::{CaseState, Report, ReportEvent, closure_on_time};
 use crate::services::auth::Staff;
 use crate::services::{Catalog, ServiceError};
 
@@ -101,8 +101,7 @@ pub fn apply(report: &Report, to: CaseState, now: i64) -> Result<Report, Service
 }
 
 async fn load(catalog: &Catalog, staff: &Staff, case_number: &str) -> Result<Report, ServiceError> {
-    let (report, _) =
-        catalog.store().report(case_number).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;
+    let (report, _) = catalog.store().report(case_number).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;
     if !staff.may_work_on(&report) {
         return Err(ServiceError::Forbidden(format!(
             "case {case_number} belongs to grid {}; this token works in grid {}",
@@ -127,7 +126,14 @@ async fn save(catalog: &Catalog, staff: &Staff, before: &Report, after: &Report,
 }
 
 /// Moves a case to another state, as `staff`, if the case is still as `seen`.
-pub async fn transition(catalog: &Catalog, staff: &Staff, case_number: &str, request: Move, seen: &Seen, now: i64) -> Result<StaffCase, ServiceError> {
+pub async fn transition(
+    catalog: &Catalog,
+    staff: &Staff,
+    case_number: &str,
+    request: Move,
+    seen: &Seen,
+    now: i64,
+) -> Result<StaffCase, ServiceError> {
     let to = request.to;
     let note = checked_note(request.note)?;
     let report = load(catalog, staff, case_number).await?;
@@ -158,11 +164,7 @@ pub async fn transition(catalog: &Catalog, staff: &Staff, case_number: &str, req
 /// on to that case's original, so chains never form.
 async fn original_case(catalog: &Catalog, report: &Report, original: &str) -> Result<String, ServiceError> {
     let original = original.trim();
-    let (target, _) = catalog
-        .store()
-        .report(original)
-        .await?
-        .ok_or_else(|| invalid("duplicate_of", format!("no case {original:?}")))?;
+    let (target, _) = catalog.store().report(original).await?.ok_or_else(|| invalid("duplicate_of", format!("no case {original:?}")))?;
     let root = target.duplicate_of.clone().unwrap_or(target.case_number);
     if root == report.case_number {
         return Err(invalid("duplicate_of", "a case cannot duplicate itself"));
@@ -172,16 +174,24 @@ async fn original_case(catalog: &Catalog, report: &Report, original: &str) -> Re
 
 /// Moves a case one tier up and routes it to that tier's responder, as `staff`, if the
 /// case is still as `seen`.
-pub async fn escalate(catalog: &Catalog, staff: &Staff, case_number: &str, note: Option<String>, seen: &Seen, now: i64) -> Result<StaffCase, ServiceError> {
+pub async fn escalate(
+    catalog: &Catalog,
+    staff: &Staff,
+    case_number: &str,
+    note: Option<String>,
+    seen: &Seen,
+    now: i64,
+) -> Result<StaffCase, ServiceError> {
     let note = checked_note(note)?;
     let report = load(catalog, staff, case_number).await?;
     seen.check(&report)?;
     if report.state.is_final() {
         return Err(ServiceError::Conflict(format!("case {case_number} is {}; a final case cannot be escalated", report.state)));
     }
-    let tier = report.tier.escalated().ok_or_else(|| {
-        ServiceError::Conflict(format!("case {case_number} is already at the top tier ({})", report.tier.label_zh()))
-    })?;
+    let tier = report
+        .tier
+        .escalated()
+        .ok_or_else(|| ServiceError::Conflict(format!("case {case_number} is already at the top tier ({})", report.tier.label_zh())))?;
     let routed = route(&catalog.snapshot(), Point::new(report.lon, report.lat), tier)
         .map_err(|e| ServiceError::Conflict(format!("case {case_number} cannot be re-routed: {e}")))?;
     let mut next = report.clone();

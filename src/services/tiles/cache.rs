@@ -2,18 +2,18 @@
 //! visible at once (new version, new keys) and a hot tile costs a lookup.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use flate2::write::GzEncoder;
 use flate2::Compression;
+use flate2::write::GzEncoder;
 
-use super::render::render;
 use super::TileCoord;
-use crate::index::reports::{ReportPoints, ReportQuery};
+use super::render::render;
 use crate::index::Snapshot;
-use crate::services::analytics;
+use crate::index::reports::{ReportPoints, ReportQuery};
 use crate::model::Layer;
+use crate::services::analytics;
 
 /// One tile, ready to send either way.
 pub struct EncodedTile {

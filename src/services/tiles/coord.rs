@@ -76,10 +76,7 @@ impl TileCoord {
         let east = ((f64::from(self.x) + 1.0 + grow) / world).min(1.0);
         let north = ((f64::from(self.y) - grow) / world).max(0.0);
         let south = ((f64::from(self.y) + 1.0 + grow) / world).min(1.0);
-        Rect::new(
-            Coord { x: world_x_to_lon(west), y: world_y_to_lat(south) },
-            Coord { x: world_x_to_lon(east), y: world_y_to_lat(north) },
-        )
+        Rect::new(Coord { x: world_x_to_lon(west), y: world_y_to_lat(south) }, Coord { x: world_x_to_lon(east), y: world_y_to_lat(north) })
     }
 }
 

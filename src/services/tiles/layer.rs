@@ -8,10 +8,7 @@ use hashbrown::HashTable;
 
 use super::geometry::CommandWriter;
 use super::mvt::{EXTENT, Value};
-use super::pbf::{
-    FIXED64, key, len_field_len, put_bytes_field, put_len_header, put_varint, put_varint_field, varint_field_len,
-    zigzag64,
-};
+use super::pbf::{FIXED64, key, len_field_len, put_bytes_field, put_len_header, put_varint, put_varint_field, varint_field_len, zigzag64};
 
 /// MVT geometry types (the `GeomType` enum of the spec).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -305,15 +302,18 @@ mod tests {
         // 5000 ids and one kind, each stored once; the second round found them all.
         assert_eq!(layer.value_count, 5001);
         assert_eq!(layer.key_count, 2);
-        assert_eq!(layer.strings.find(&layer.values, "building-00004999", hash_str("building-00004999")), Some(5000), "ids after the first come after \"old\"");
+        assert_eq!(
+            layer.strings.find(&layer.values, "building-00004999", hash_str("building-00004999")),
+            Some(5000),
+            "ids after the first come after \"old\""
+        );
         assert_eq!(layer.strings.find(&layer.values, "building-00005000", hash_str("building-00005000")), None);
     }
 
     #[test]
     fn hashes_of_similar_strings_spread_over_the_low_bits() {
         // Strings that differ only in the later bytes of an 8-byte word must still land in different buckets.
-        let buckets: std::collections::HashSet<u64> =
-            (0..4096).map(|i| hash_str(&format!("b{i:07}")) & 0xffff).collect();
+        let buckets: std::collections::HashSet<u64> = (0..4096).map(|i| hash_str(&format!("b{i:07}")) & 0xffff).collect();
         assert!(buckets.len() > 3500, "{} distinct buckets of 4096", buckets.len());
     }
 

@@ -27,13 +27,13 @@ mod mvt;
 mod pbf;
 mod render;
 mod style;
-mod tilejson;
 #[cfg(test)]
 mod tests;
+mod tilejson;
 
-pub use coord::{MAX_LATITUDE, MAX_ZOOM, TileCoord, lon_lat_to_tile_units};
 pub use cache::{CacheCounts, EncodedTile, TileCache};
+pub use coord::{MAX_LATITUDE, MAX_ZOOM, TileCoord, lon_lat_to_tile_units};
 pub use mvt::{BUFFER, EXTENT, TileEncoder, Value};
 pub use render::{SOURCE_MAX_ZOOM, TILED_LAYERS, fields, min_zoom, parse_layers, render};
-pub use style::{style, Style, VectorSource, STYLE_LAYERS, STYLE_SOURCE};
+pub use style::{STYLE_LAYERS, STYLE_SOURCE, Style, VectorSource, style};
 pub use tilejson::{report_tilejson, tilejson};

@@ -9,9 +9,7 @@ use geo::{Coord, Geometry, LineString, Polygon};
 
 use super::clip::ClipSquare;
 use super::coord::{Projection, TileCoord};
-use super::geometry::{
-    CommandWriter, MIN_RING_AREA, Pt, SIMPLIFY_TOLERANCE, Simplifier, double_area, quantize, round, shoelace,
-};
+use super::geometry::{CommandWriter, MIN_RING_AREA, Pt, SIMPLIFY_TOLERANCE, Simplifier, double_area, quantize, round, shoelace};
 use super::layer::{GeomType, LayerBuilder};
 
 /// Tile units across a tile.

@@ -5,7 +5,7 @@
 use geo::{InteriorPoint, Rect};
 use rstar::AABB;
 
-use super::{TileCoord, TileEncoder, Value, BUFFER};
+use super::{BUFFER, TileCoord, TileEncoder, Value};
 use crate::index::Snapshot;
 use crate::model::Layer;
 use crate::services::ServiceError;
@@ -18,15 +18,8 @@ pub const SOURCE_MAX_ZOOM: u8 = 18;
 pub const COMPOUND_LABELS: &str = "compound_labels";
 
 /// The layers that have tiles (contacts have no geometry).
-pub const TILED_LAYERS: [Layer; 7] = [
-    Layer::Streets,
-    Layer::Communities,
-    Layer::Grids,
-    Layer::Compounds,
-    Layer::Buildings,
-    Layer::Stations,
-    Layer::Walkways,
-];
+pub const TILED_LAYERS: [Layer; 7] =
+    [Layer::Streets, Layer::Communities, Layer::Grids, Layer::Compounds, Layer::Buildings, Layer::Stations, Layer::Walkways];
 
 /// The zoom from which a layer appears: below it its features are too small to see (or
 /// too many to draw), so tiles leave them out without looking.
@@ -64,8 +57,7 @@ pub fn fields(layer: Layer) -> &'static [(&'static str, &'static str)] {
 pub fn parse_layers(text: &str) -> Result<Vec<Layer>, ServiceError> {
     let mut layers = Vec::new();
     for word in text.split(',') {
-        let layer: Layer =
-            word.parse().map_err(|reason| ServiceError::UnknownLayer { name: word.to_owned(), reason })?;
+        let layer: Layer = word.parse().map_err(|reason| ServiceError::UnknownLayer { name: word.to_owned(), reason })?;
         if !TILED_LAYERS.contains(&layer) {
             return Err(ServiceError::InvalidParameter { parameter: "layers", reason: format!("{layer} have no tiles") });
         }

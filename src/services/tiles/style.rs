@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::render::COMPOUND_LABELS;
 use crate::model::{CompoundKind, FacilityKind, Layer};
@@ -93,10 +93,8 @@ pub fn style(tilejson: &Value) -> Style {
         .iter()
         .map(|&(kind, en, colour)| Key { value: json!(kind), label_zh: kind.label_zh(), label_en: en, colour })
         .collect();
-    let buildings: Vec<Key> = ELEVATOR_COLOURS
-        .iter()
-        .map(|&(lift, zh, en, colour)| Key { value: json!(lift), label_zh: zh, label_en: en, colour })
-        .collect();
+    let buildings: Vec<Key> =
+        ELEVATOR_COLOURS.iter().map(|&(lift, zh, en, colour)| Key { value: json!(lift), label_zh: zh, label_en: en, colour }).collect();
     let stations: Vec<Key> = STATION_COLOURS
         .iter()
         .map(|&(kind, en, colour)| Key { value: json!(kind), label_zh: kind.label_zh(), label_en: en, colour })

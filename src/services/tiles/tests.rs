@@ -206,8 +206,17 @@ fn winding_is_fixed_exteriors_positive_holes_negative() {
 fn repeated_points_are_dropped() {
     let tile = hangzhou(16);
     let stutter = [
-        (10.0, 10.0), (10.0, 10.0), (10.2, 9.9), (50.0, 10.0), (50.0, 10.0), (50.1, 10.3), (50.0, 50.0), (50.0, 50.0),
-        (10.0, 50.0), (9.8, 50.1), (10.0, 10.0),
+        (10.0, 10.0),
+        (10.0, 10.0),
+        (10.2, 9.9),
+        (50.0, 10.0),
+        (50.0, 10.0),
+        (50.1, 10.3),
+        (50.0, 50.0),
+        (50.0, 50.0),
+        (10.0, 50.0),
+        (9.8, 50.1),
+        (10.0, 10.0),
     ];
     let decoded = one_polygon_feature(tile, &tile_polygon(&tile, &stutter, &[]));
     let ring: Vec<(i32, i32)> = decoded[0].exterior().0.iter().map(|c| (c.x, c.y)).collect();

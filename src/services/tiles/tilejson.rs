@@ -1,8 +1,8 @@
 //! TileJSON 3.0 descriptions of the tile sources.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use super::render::{fields, min_zoom, COMPOUND_LABELS, SOURCE_MAX_ZOOM};
+use super::render::{COMPOUND_LABELS, SOURCE_MAX_ZOOM, fields, min_zoom};
 use crate::index::Snapshot;
 use crate::model::Layer;
 use crate::services::analytics;

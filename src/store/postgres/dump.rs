@@ -5,13 +5,13 @@
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
-use super::reports::{event_from as event_from_row, report_from, SELECT_REPORT};
+use super::reports::{SELECT_REPORT, event_from as event_from_row, report_from};
 use super::tokens::token_from as token_from_row;
-use crate::store::dump::{
-    bind_event, bind_report, bind_token, Dump, DumpedEvent, DumpedReport, DumpedToken, Progress, EVENT_COLUMNS,
-    REPORT_COLUMNS, TOKEN_COLUMNS,
-};
 use crate::store::StoreError;
+use crate::store::dump::{
+    Dump, DumpedEvent, DumpedReport, DumpedToken, EVENT_COLUMNS, Progress, REPORT_COLUMNS, TOKEN_COLUMNS, bind_event, bind_report,
+    bind_token,
+};
 
 /// Rows per multi-row INSERT: 30 columns × 1,000 stays under 65,535 bind parameters.
 const ROWS_PER_STATEMENT: usize = 1_000;
@@ -39,7 +39,8 @@ pub async fn dump(pool: &PgPool) -> Result<Dump, StoreError> {
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *tx).await?;
     let sql = format!("{SELECT_REPORT} ORDER BY r.id");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *tx).await?;
-    let reports = rows.iter().map(|row| Ok(DumpedReport { id: row.try_get("id")?, report: report_from(row)? })).collect::<Result<_, StoreError>>()?;
+    let reports =
+        rows.iter().map(|row| Ok(DumpedReport { id: row.try_get("id")?, report: report_from(row)? })).collect::<Result<_, StoreError>>()?;
     let rows = sqlx::query("SELECT id, report_id, at, actor, action, from_state, to_state, note FROM report_events ORDER BY id")
         .fetch_all(&mut *tx)
         .await?;
@@ -59,9 +60,8 @@ pub async fn restore(pool: &PgPool, dump: &Dump, progress: Progress<'_>) -> Resu
     // No other writer may slip rows in between the emptiness check and the commit.
     for table in TABLES {
         sqlx::query(sqlx::AssertSqlSafe(format!("LOCK TABLE {table} IN EXCLUSIVE MODE"))).execute(&mut *tx).await?;
-        let any: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT EXISTS (SELECT 1 FROM {table})")))
-            .fetch_one(&mut *tx)
-            .await?;
+        let any: bool =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT EXISTS (SELECT 1 FROM {table})"))).fetch_one(&mut *tx).await?;
         if any {
             return Err(StoreError::NotEmpty(table.to_owned()));
         }
@@ -77,9 +77,7 @@ pub async fn restore(pool: &PgPool, dump: &Dump, progress: Progress<'_>) -> Resu
     // is exactly the one given).
     sqlx::query("SELECT setval('case_numbers', $1, false)").bind(dump.last_case_id() + 1).execute(&mut *tx).await?;
     for table in ["report_events", "api_tokens"] {
-        let sql = format!(
-            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-        );
+        let sql = format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)");
         sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
     }
     sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'data_version'").execute(&mut *tx).await?;

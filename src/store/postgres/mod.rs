@@ -20,12 +20,12 @@ mod reports;
 mod tokens;
 mod wal;
 
-use super::geometry::encode_wkb;
 use super::dump::{Dump, Progress};
-use listen::Changed;
+use super::geometry::encode_wkb;
 use super::{AreaLevel, ChangeSignal, ClosureCounts, NearbyQuery, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey};
 use crate::model::reports::{Report, ReportEvent, ReportRow, Role, StaffToken};
 use crate::model::{ContactScope, Dataset, Layer, Record};
+use listen::Changed;
 
 /// Rows per multi-row INSERT: 10 columns × 1,000 stays well under PostgreSQL's 65,535 bind
 /// parameters, and statement overhead stops mattering.

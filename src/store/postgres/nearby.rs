@@ -3,7 +3,7 @@
 
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
-use super::reports::{report_from, SELECT_REPORT};
+use super::reports::{SELECT_REPORT, report_from};
 use crate::model::reports::Report;
 use crate::store::{NearbyQuery, StoreError};
 

@@ -9,22 +9,16 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
 use crate::model::reports::ReportRow;
-use crate::model::{
-    Building, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Walkway,
-};
-use crate::store::geometry::decode_wkb;
+use crate::model::{Building, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Walkway};
 use crate::store::StoreError;
+use crate::store::geometry::decode_wkb;
 
 /// Every layer, each streamed on its own pooled connection.
 pub async fn load(pool: &PgPool) -> Result<Dataset, StoreError> {
     let (streets, communities, grids, compounds, buildings, stations, contacts, walkways) = tokio::try_join!(
         read(pool, "SELECT id, name, ST_AsBinary(geometry) FROM streets ORDER BY seq", street),
         read(pool, "SELECT id, name, street_id, ST_AsBinary(geometry) FROM communities ORDER BY seq", community),
-        read(
-            pool,
-            "SELECT id, name, level, community_id, parent_id, households, ST_AsBinary(geometry) FROM grids ORDER BY seq",
-            grid
-        ),
+        read(pool, "SELECT id, name, level, community_id, parent_id, households, ST_AsBinary(geometry) FROM grids ORDER BY seq", grid),
         read(
             pool,
             "SELECT id, name, kind, property_company, households, community_id, ST_AsBinary(geometry) FROM compounds ORDER BY seq",

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
-use super::listen::{notify, Changed};
+use super::listen::{Changed, notify};
 use crate::model::reports::{Report, ReportEvent};
 use crate::store::{AreaLevel, ClosureCounts, ReportFilter, StoreError, SubmissionKey};
 
@@ -52,10 +52,8 @@ pub async fn insert(pool: &PgPool, report: &Report, event: &ReportEvent, key: Op
         sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1").bind(key.forget_before).execute(&mut *tx).await?;
         // Writers take turns, so a key stored by a concurrent first attempt is visible here.
         // Checking before taking a number leaves no gap in the case numbers, as on SQLite.
-        let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM idempotency_keys WHERE key = $1)")
-            .bind(&key.key)
-            .fetch_one(&mut *tx)
-            .await?;
+        let taken: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM idempotency_keys WHERE key = $1)").bind(&key.key).fetch_one(&mut *tx).await?;
         if taken {
             // Dropping the transaction rolls the deletion back too: nothing is written.
             return Err(StoreError::KeyTaken(key.key.clone()));
@@ -152,12 +150,10 @@ pub async fn get(pool: &PgPool, case_number: &str) -> Result<Option<(Report, Vec
     };
     let id: i64 = row.try_get("id")?;
     let report = report_from(&row)?;
-    let rows = sqlx::query(
-        "SELECT at, actor, action, from_state, to_state, note FROM report_events WHERE report_id = $1 ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(&mut *tx)
-    .await?;
+    let rows = sqlx::query("SELECT at, actor, action, from_state, to_state, note FROM report_events WHERE report_id = $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
     tx.commit().await?;
     let events = rows.iter().map(|row| event_from(&report.case_number, row)).collect::<Result<_, _>>()?;
     Ok(Some((report, events)))
@@ -195,9 +191,7 @@ fn push_filter(query: &mut QueryBuilder<Postgres>, filter: &ReportFilter) {
     push_list(query, "case_number", filter.case_numbers.clone());
     push_list(query, "category", filter.categories.iter().map(|c| c.as_str().to_owned()).collect());
     push_list(query, "state", filter.states.iter().map(|s| s.as_str().to_owned()).collect());
-    for (column, value) in
-        [("grid_id", &filter.grid_id), ("community_id", &filter.community_id), ("street_id", &filter.street_id)]
-    {
+    for (column, value) in [("grid_id", &filter.grid_id), ("community_id", &filter.community_id), ("street_id", &filter.street_id)] {
         if let Some(value) = value {
             query.push(format_args!(" AND r.{column} = ")).push_bind(value.clone());
         }
@@ -312,8 +306,7 @@ pub async fn insert_many(pool: &PgPool, cases: &[(Report, Vec<ReportEvent>)]) ->
         .bind(cases.len() as i64)
         .fetch_all(&mut *tx)
         .await?;
-    let numbered: Vec<(i64, String, &Report)> =
-        ids.into_iter().zip(cases).map(|(id, (report, _))| (id, case_number(id), report)).collect();
+    let numbered: Vec<(i64, String, &Report)> = ids.into_iter().zip(cases).map(|(id, (report, _))| (id, case_number(id), report)).collect();
     for chunk in numbered.chunks(CASES_PER_STATEMENT) {
         let mut query = QueryBuilder::<Postgres>::new(
             "INSERT INTO reports (id, case_number, category, source, description, photo_url, reporter_name,
@@ -374,15 +367,11 @@ pub async fn insert_many(pool: &PgPool, cases: &[(Report, Vec<ReportEvent>)]) ->
             .await?;
         }
     }
-    let events: Vec<(i64, &ReportEvent)> = numbered
-        .iter()
-        .zip(cases)
-        .flat_map(|((id, _, _), (_, events))| events.iter().map(move |e| (*id, e)))
-        .collect();
+    let events: Vec<(i64, &ReportEvent)> =
+        numbered.iter().zip(cases).flat_map(|((id, _, _), (_, events))| events.iter().map(move |e| (*id, e))).collect();
     for chunk in events.chunks(EVENTS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Postgres>::new(
-            "INSERT INTO report_events (report_id, at, actor, action, from_state, to_state, note) ",
-        );
+        let mut query =
+            QueryBuilder::<Postgres>::new("INSERT INTO report_events (report_id, at, actor, action, from_state, to_state, note) ");
         query.push_values(chunk, |mut row, (id, e)| {
             row.push_bind(*id)
                 .push_bind(e.at)
@@ -402,10 +391,7 @@ pub async fn insert_many(pool: &PgPool, cases: &[(Report, Vec<ReportEvent>)]) ->
 /// Of these external ids, those stored, with their case numbers.
 pub async fn stored_external_ids(pool: &PgPool, ids: &[String]) -> Result<HashMap<String, String>, StoreError> {
     let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT external_id, case_number FROM reports WHERE external_id = ANY($1)")
-            .bind(ids)
-            .fetch_all(pool)
-            .await?;
+        sqlx::query_as("SELECT external_id, case_number FROM reports WHERE external_id = ANY($1)").bind(ids).fetch_all(pool).await?;
     Ok(rows.into_iter().collect())
 }
 

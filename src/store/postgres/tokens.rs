@@ -3,20 +3,13 @@
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
-use super::listen::{notify, Changed};
+use super::listen::{Changed, notify};
 use crate::model::reports::{Role, StaffToken};
 use crate::store::StoreError;
 
 const SELECT_TOKEN: &str = "SELECT id, role, grid_id, label, created_at, revoked_at FROM api_tokens";
 
-pub async fn insert(
-    pool: &PgPool,
-    hash: &[u8; 32],
-    role: Role,
-    grid_id: Option<&str>,
-    label: &str,
-    now: i64,
-) -> Result<i64, StoreError> {
+pub async fn insert(pool: &PgPool, hash: &[u8; 32], role: Role, grid_id: Option<&str>, label: &str, now: i64) -> Result<i64, StoreError> {
     let mut tx = pool.begin().await?;
     let id = sqlx::query_scalar(
         "INSERT INTO api_tokens (token_hash, role, grid_id, label, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use super::{PostgresStore, MAX_CONNECTIONS};
+use super::{MAX_CONNECTIONS, PostgresStore};
 use crate::store::StoreError;
 
 impl PostgresStore {
@@ -31,8 +31,7 @@ impl PostgresStore {
     /// How far a standby has replayed its primary's WAL; `None` on a server that is not a
     /// standby.
     pub async fn replayed_position(&self) -> Result<Option<i64>, StoreError> {
-        let position =
-            sqlx::query_scalar("SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint").fetch_one(&self.pool).await?;
+        let position = sqlx::query_scalar("SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint").fetch_one(&self.pool).await?;
         Ok(position)
     }
 }

@@ -6,13 +6,13 @@
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
-use super::reports::{event_from as event_from_row, report_from, SELECT_REPORT};
+use super::reports::{SELECT_REPORT, event_from as event_from_row, report_from};
 use super::tokens::token_from as token_from_row;
-use crate::store::dump::{
-    bind_event, bind_report, bind_token, Dump, DumpedEvent, DumpedReport, DumpedToken, Progress, EVENT_COLUMNS,
-    REPORT_COLUMNS, TOKEN_COLUMNS,
-};
 use crate::store::StoreError;
+use crate::store::dump::{
+    Dump, DumpedEvent, DumpedReport, DumpedToken, EVENT_COLUMNS, Progress, REPORT_COLUMNS, TOKEN_COLUMNS, bind_event, bind_report,
+    bind_token,
+};
 
 /// Rows per multi-row INSERT: 30 columns × 500 stays under SQLite's 32,766 bound variables.
 const ROWS_PER_STATEMENT: usize = 500;
@@ -39,7 +39,8 @@ pub async fn dump(pool: &SqlitePool) -> Result<Dump, StoreError> {
     let mut tx = pool.begin().await?;
     let sql = format!("{SELECT_REPORT} ORDER BY r.id");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *tx).await?;
-    let reports = rows.iter().map(|row| Ok(DumpedReport { id: row.try_get("id")?, report: report_from(row)? })).collect::<Result<_, StoreError>>()?;
+    let reports =
+        rows.iter().map(|row| Ok(DumpedReport { id: row.try_get("id")?, report: report_from(row)? })).collect::<Result<_, StoreError>>()?;
     let rows = sqlx::query("SELECT id, report_id, at, actor, action, from_state, to_state, note FROM report_events ORDER BY id")
         .fetch_all(&mut *tx)
         .await?;
@@ -59,9 +60,8 @@ pub async fn restore(pool: &SqlitePool, dump: &Dump, progress: Progress<'_>) -> 
     // A writer that slipped rows in after the emptiness check would make this transaction's
     // first write fail (its snapshot is stale), so the check holds until the commit.
     for table in TABLES {
-        let any: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT EXISTS (SELECT 1 FROM {table})")))
-            .fetch_one(&mut *tx)
-            .await?;
+        let any: bool =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT EXISTS (SELECT 1 FROM {table})"))).fetch_one(&mut *tx).await?;
         if any {
             return Err(StoreError::NotEmpty(table.to_owned()));
         }

@@ -16,8 +16,8 @@ mod read;
 mod reports;
 mod tokens;
 
-use super::geometry::encode_geometry;
 use super::dump::{Dump, Progress};
+use super::geometry::encode_geometry;
 use super::{AreaLevel, ClosureCounts, NearbyQuery, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey};
 use crate::model::reports::{Report, ReportEvent, ReportRow, Role, StaffToken};
 use crate::model::{ContactScope, Dataset, Layer, Record};
@@ -44,9 +44,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(30));
         if let Some(parent) = options.get_filename().parent()
-            && !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(Box::new(e)))?;
-            }
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(Box::new(e)))?;
+        }
         // An in-memory database lives per connection: keep exactly one.
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let pool = SqlitePoolOptions::new()
@@ -86,9 +87,7 @@ impl Store for SqliteStore {
     }
 
     async fn data_version(&self) -> Result<i64, StoreError> {
-        let version = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'data_version'")
-            .fetch_one(&self.pool)
-            .await?;
+        let version = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'data_version'").fetch_one(&self.pool).await?;
         Ok(version)
     }
 

@@ -2,7 +2,7 @@
 
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
-use super::reports::{report_from, SELECT_REPORT};
+use super::reports::{SELECT_REPORT, report_from};
 use crate::model::reports::Report;
 use crate::store::{NearbyQuery, StoreError};
 

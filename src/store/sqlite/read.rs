@@ -12,11 +12,9 @@ use rusqlite::Row;
 use sqlx::SqlitePool;
 
 use crate::model::reports::ReportRow;
-use crate::model::{
-    Building, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Walkway,
-};
-use crate::store::geometry::decode_geometry;
+use crate::model::{Building, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Walkway};
 use crate::store::StoreError;
+use crate::store::geometry::decode_geometry;
 
 /// Every layer, each read on its own pooled connection on a blocking thread.
 pub async fn load(pool: &SqlitePool) -> Result<Dataset, StoreError> {
@@ -32,11 +30,7 @@ pub async fn load(pool: &SqlitePool) -> Result<Dataset, StoreError> {
             building
         ),
         read(pool, "SELECT id, name, kind, level, opening_hours, phone, community_id, geometry FROM stations", station),
-        read(
-            pool,
-            "SELECT id, role, name, phone, street_id, community_id, grid_id, compound_id, building_id FROM contacts",
-            contact
-        ),
+        read(pool, "SELECT id, role, name, phone, street_id, community_id, grid_id, compound_id, building_id FROM contacts", contact),
         read(pool, "SELECT id, kind, name, geometry FROM walkways", walkway),
     )?;
     Ok(Dataset { streets, communities, grids, compounds, buildings, stations, contacts, walkways })

@@ -90,18 +90,16 @@ pub async fn submission_key(pool: &SqlitePool, key: &str, since: i64) -> Result<
 }
 
 async fn insert_event(conn: &mut SqliteConnection, report_id: i64, event: &ReportEvent) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO report_events (report_id, at, actor, action, from_state, to_state, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(report_id)
-    .bind(event.at)
-    .bind(&event.actor)
-    .bind(&event.action)
-    .bind(event.from_state.map(|s| s.as_str()))
-    .bind(event.to_state.map(|s| s.as_str()))
-    .bind(&event.note)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query("INSERT INTO report_events (report_id, at, actor, action, from_state, to_state, note) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(report_id)
+        .bind(event.at)
+        .bind(&event.actor)
+        .bind(&event.action)
+        .bind(event.from_state.map(|s| s.as_str()))
+        .bind(event.to_state.map(|s| s.as_str()))
+        .bind(&event.note)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -113,12 +111,10 @@ pub async fn get(pool: &SqlitePool, case_number: &str) -> Result<Option<(Report,
     };
     let id: i64 = row.try_get("id")?;
     let report = report_from(&row)?;
-    let rows = sqlx::query(
-        "SELECT at, actor, action, from_state, to_state, note FROM report_events WHERE report_id = ? ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?;
+    let rows = sqlx::query("SELECT at, actor, action, from_state, to_state, note FROM report_events WHERE report_id = ? ORDER BY id")
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
     let events = rows.iter().map(|row| event_from(&report.case_number, row)).collect::<Result<_, _>>()?;
     Ok(Some((report, events)))
 }
@@ -169,9 +165,7 @@ fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &ReportFilter) {
         }
         query.push(")");
     }
-    for (column, value) in
-        [("grid_id", &filter.grid_id), ("community_id", &filter.community_id), ("street_id", &filter.street_id)]
-    {
+    for (column, value) in [("grid_id", &filter.grid_id), ("community_id", &filter.community_id), ("street_id", &filter.street_id)] {
         if let Some(value) = value {
             query.push(format_args!(" AND r.{column} = ")).push_bind(value.as_str());
         }
@@ -348,17 +342,14 @@ pub async fn insert_many(pool: &SqlitePool, cases: &[(Report, Vec<ReportEvent>)]
                      (SELECT d.id FROM reports d WHERE d.case_number = ?1))
                  WHERE id = ?2",
             )
-                .bind(duplicate_of)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            .bind(duplicate_of)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         }
     }
-    let events: Vec<(i64, &ReportEvent)> = numbered
-        .iter()
-        .zip(cases)
-        .flat_map(|((id, _, _), (_, events))| events.iter().map(move |e| (*id, e)))
-        .collect();
+    let events: Vec<(i64, &ReportEvent)> =
+        numbered.iter().zip(cases).flat_map(|((id, _, _), (_, events))| events.iter().map(move |e| (*id, e))).collect();
     for chunk in events.chunks(EVENTS_PER_STATEMENT) {
         let mut query =
             QueryBuilder::<Sqlite>::new("INSERT INTO report_events (report_id, at, actor, action, from_state, to_state, note) ");

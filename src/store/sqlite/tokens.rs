@@ -16,16 +16,15 @@ pub async fn insert(
     label: &str,
     now: i64,
 ) -> Result<i64, StoreError> {
-    let id = sqlx::query_scalar(
-        "INSERT INTO api_tokens (token_hash, role, grid_id, label, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(&hash[..])
-    .bind(role.as_str())
-    .bind(grid_id)
-    .bind(label)
-    .bind(now)
-    .fetch_one(pool)
-    .await?;
+    let id =
+        sqlx::query_scalar("INSERT INTO api_tokens (token_hash, role, grid_id, label, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id")
+            .bind(&hash[..])
+            .bind(role.as_str())
+            .bind(grid_id)
+            .bind(label)
+            .bind(now)
+            .fetch_one(pool)
+            .await?;
     Ok(id)
 }
 
@@ -42,11 +41,8 @@ pub async fn all(pool: &SqlitePool) -> Result<Vec<StaffToken>, StoreError> {
 }
 
 pub async fn revoke(pool: &SqlitePool, id: i64, now: i64) -> Result<bool, StoreError> {
-    let done = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-        .bind(now)
-        .bind(id)
-        .execute(pool)
-        .await?;
+    let done =
+        sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").bind(now).bind(id).execute(pool).await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -1,10 +1,10 @@
 //! One historical case: its consistency checks, and its stored form with an audit trail
 //! along the GB/T 30428 path.
 
-use crate::services::reports::intake::{check_phone, check_photo_url, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS};
-use crate::services::reports::routing::Routed;
-use crate::model::reports::{closure_on_time, CaseRecord, CaseState, Report, ReportEvent};
+use crate::model::reports::{CaseRecord, CaseState, Report, ReportEvent, closure_on_time};
 use crate::model::time::to_iso8601;
+use crate::services::reports::intake::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, check_phone, check_photo_url};
+use crate::services::reports::routing::Routed;
 
 /// Whether a state may, must or must not come with a time.
 #[derive(Clone, Copy, PartialEq)]
@@ -73,9 +73,7 @@ pub fn check(record: &CaseRecord, now: i64) -> Vec<String> {
     for ((name, time), need) in times[1..].iter().zip(times_of(state)) {
         match (need, time) {
             (Need::Required, None) => problems.push(format!("state {state} needs {name}")),
-            (Need::Forbidden, Some(_)) => {
-                problems.push(format!("{name} is given, but a case in state {state} has not got that far"))
-            }
+            (Need::Forbidden, Some(_)) => problems.push(format!("{name} is given, but a case in state {state} has not got that far")),
             _ => {}
         }
     }
@@ -127,7 +125,6 @@ fn steps(record: &CaseRecord) -> Vec<(CaseState, i64)> {
         })
         .collect()
 }
-
 
 /// The stored case and its audit trail, for a record that passed [`check`] and was routed.
 /// The tier is the category's default; the deadline runs from dispatch.

@@ -2,7 +2,7 @@
 //! case per row. A row is named by its line in the file, the header being row 1, as a
 //! spreadsheet shows it.
 
-use super::fields::{Row, COLUMNS, REQUIRED};
+use super::fields::{COLUMNS, REQUIRED, Row};
 use super::{Entry, Position};
 
 /// Every row of the file; fails only when the file as a whole is unusable (its header).

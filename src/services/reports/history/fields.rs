@@ -6,8 +6,8 @@ use serde::Deserialize;
 use crate::crs::Crs;
 use crate::model::reports::{CaseRecord, CaseState, Category, Source};
 use crate::model::time::parse_iso8601;
-use crate::services::locate::LocateQuery;
 use crate::services::ServiceError;
+use crate::services::locate::LocateQuery;
 
 /// Every column a file may have.
 pub const COLUMNS: [&str; 16] = [

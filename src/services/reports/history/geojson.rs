@@ -5,9 +5,9 @@
 use serde_json::{Map, Value};
 
 use super::fields::Row;
-use crate::model::reports::CaseRecord;
 use super::{Entry, Position};
 use crate::import::reader::for_each_feature;
+use crate::model::reports::CaseRecord;
 
 /// Every feature of the collection; fails only when the file is not a FeatureCollection.
 pub fn read(bytes: &[u8]) -> Result<Vec<Entry>, String> {

@@ -21,7 +21,7 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
-use super::routing::{route, RoutingError};
+use super::routing::{RoutingError, route};
 use crate::index::Snapshot;
 use crate::model::reports::{CaseRecord, CaseState, Report, ReportEvent};
 use crate::services::{Catalog, ServiceError};

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{category, check_jurisdiction, invalid, service_notice, Fields, Open311Error};
+use super::{Fields, Open311Error, category, check_jurisdiction, invalid, service_notice};
 use crate::crs::Crs;
 use crate::model::reports::{Category, Source};
 use crate::services::auth::Staff;
@@ -78,18 +78,16 @@ pub async fn create(
         (Some(text), Some(_)) => text.parse().map_err(|e: String| invalid("source", e))?,
         (Some(_), None) => return Err(invalid("source", "only staff (with an api_key) may set the source")),
     };
-    let code = fields
-        .one("service_code")?
-        .ok_or_else(|| invalid("service_code", format!("is required; one of: {}", Category::allowed())))?;
+    let code =
+        fields.one("service_code")?.ok_or_else(|| invalid("service_code", format!("is required; one of: {}", Category::allowed())))?;
     let category = category(code)?;
     let (lat, long) = (fields.one("lat")?, fields.one("long")?);
     let addressed = fields.one("address_string")?.is_some() || fields.one("address_id")?.is_some();
     let no_geocoding = if addressed { "; this server does not geocode address_string or address_id" } else { "" };
     let lat = lat.ok_or_else(|| invalid("lat", format!("lat and long (WGS84) are required{no_geocoding}")))?;
     let long = long.ok_or_else(|| invalid("long", format!("lat and long (WGS84) are required{no_geocoding}")))?;
-    let degrees = |name: &'static str, text: &str| {
-        text.parse::<f64>().map_err(|_| invalid(name, format!("{text:?} is not a number of degrees")))
-    };
+    let degrees =
+        |name: &'static str, text: &str| text.parse::<f64>().map_err(|_| invalid(name, format!("{text:?} is not a number of degrees")));
     let new = NewReport {
         category,
         source,

@@ -11,9 +11,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::index::Snapshot;
+use crate::model::Layer;
 use crate::model::reports::{CaseState, Category, Report, Tier};
 use crate::model::time::{parse_iso8601, to_iso8601};
-use crate::model::Layer;
 use crate::services::{Catalog, ServiceError};
 use crate::store::ReportFilter;
 
@@ -31,7 +31,7 @@ const DAY: i64 = 24 * 3_600;
 
 mod filing;
 
-pub use filing::{create, idempotency, replay, Created};
+pub use filing::{Created, create, idempotency, replay};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Open311Error {
@@ -266,9 +266,7 @@ fn address(r: &Report, snapshot: &Snapshot) -> Option<String> {
     let data = &snapshot.data;
     let building = r.building_id.as_deref().and_then(|id| snapshot.find(Layer::Buildings, id));
     let compound = r.compound_id.as_deref().and_then(|id| snapshot.find(Layer::Compounds, id));
-    let place = building
-        .map(|b| snapshot.building_name(b))
-        .or_else(|| compound.map(|c| data.compounds[c as usize].name.clone()));
+    let place = building.map(|b| snapshot.building_name(b)).or_else(|| compound.map(|c| data.compounds[c as usize].name.clone()));
     let community = snapshot.find(Layer::Communities, &r.community_id).map(|c| data.communities[c as usize].name.clone());
     let parts: Vec<String> = [place, community].into_iter().flatten().collect();
     (!parts.is_empty()).then(|| parts.join(", "))
@@ -304,14 +302,7 @@ pub fn request_filter(fields: &Fields, now: i64) -> Result<ReportFilter, Open311
         fields.one(name)?.map(|text| parse_iso8601(text).map_err(|e| invalid(name, e))).transpose()
     };
     let (created_from, created_before) = window(date("start_date")?, date("end_date")?, now)?;
-    Ok(ReportFilter {
-        categories,
-        states,
-        created_from: Some(created_from),
-        created_before,
-        limit,
-        ..Default::default()
-    })
+    Ok(ReportFilter { categories, states, created_from: Some(created_from), created_before, limit, ..Default::default() })
 }
 
 /// Start (inclusive) and end (exclusive) in Unix seconds; `end_date` itself is included.
@@ -398,10 +389,7 @@ mod tests {
             let error = request_filter(&fields(&pairs), now).unwrap_err().to_string();
             assert!(error.contains(named), "{pairs:?}: {error}");
         }
-        assert!(matches!(
-            request_filter(&fields(&[("jurisdiction_id", "sfgov.org")]), now),
-            Err(Open311Error::UnknownJurisdiction(_))
-        ));
+        assert!(matches!(request_filter(&fields(&[("jurisdiction_id", "sfgov.org")]), now), Err(Open311Error::UnknownJurisdiction(_))));
         assert!(request_filter(&fields(&[("jurisdiction_id", JURISDICTION_ID), ("jurisdiction_id", "")]), now).is_ok());
     }
 }
