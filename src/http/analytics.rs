@@ -6,7 +6,9 @@ use axum::extract::State;
 use axum::http::header::{ACCEPT, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
 
 use super::AppState;
 use super::cost::Bounds;
@@ -18,6 +20,15 @@ use crate::services::analytics::stats::{self, GroupBy, Interval, ProblemList};
 use crate::services::analytics::{filter, heatmap};
 use crate::services::cost::within;
 use crate::services::features::Bbox;
+
+/// Heatmap and statistics for planners.
+pub fn router() -> OpenApiRouter<super::AppState> {
+    OpenApiRouter::new()
+        .route("/api/heatmap", get(hexagons))
+        .route("/api/stats/problems", get(problems))
+        .route("/api/stats/problems.csv", get(problems_csv))
+        .route("/api/stats/timeline", get(timeline))
+}
 
 /// The filter every planner route takes: `category`, `status` (comma lists), `since`,
 /// `until` (ISO 8601), and `bbox` where given.

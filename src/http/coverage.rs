@@ -6,9 +6,11 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::routing::{get, post};
 use geo::Geometry;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
 
 use super::AppState;
 use super::cost::Bounds;
@@ -31,6 +33,19 @@ struct Question {
     kind: FacilityKind,
     circle: Circle,
     method: Option<Method>,
+}
+
+/// Walking coverage of the service stations.
+pub fn router() -> OpenApiRouter<super::AppState> {
+    OpenApiRouter::new()
+        .route("/api/coverage", get(coverage))
+        .route("/api/coverage/buildings", get(buildings))
+        .route("/api/coverage/isochrones", get(isochrones))
+}
+
+/// Siting new stations, with its own, larger body limit.
+pub fn plan_router() -> OpenApiRouter<super::AppState> {
+    OpenApiRouter::new().route("/api/coverage/plan", post(plan).layer(super::refusals::BodyLimit::max(MAX_PLAN_BYTES)))
 }
 
 fn question(params: &Params) -> Result<Question, ApiError> {

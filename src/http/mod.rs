@@ -8,6 +8,7 @@ mod error;
 mod limit;
 mod ogc;
 mod open311;
+mod openapi;
 mod ops;
 mod origin;
 mod params;
@@ -31,8 +32,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::FromRef;
-use axum::routing::{get, post};
 use tower_http::cors::CorsLayer;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::services::cost::{Limits, Pool};
 use crate::services::{self, Catalog};
@@ -53,6 +54,8 @@ pub struct AppState {
     pub metrics: Arc<ops::Metrics>,
     /// The public URL and the trusted proxies, for links and client addresses.
     pub proxies: Arc<Proxies>,
+    /// The OpenAPI document of every route, made once when the router is built.
+    pub openapi: Arc<std::sync::OnceLock<openapi::Document>>,
 }
 
 /// How the router is set up.
@@ -115,43 +118,29 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         limits: settings.limits,
         metrics: metrics.clone(),
         proxies: Arc::new(settings.proxies),
+        openapi: Arc::default(),
     };
-    Router::new()
-        .route("/healthz", get(routes::health))
-        .route("/readyz", get(ops::ready))
-        .route("/metrics", get(ops::metrics))
-        .route("/api/locate", get(routes::locate))
-        .route("/api/search", get(routes::search))
-        .route("/api/layers", get(routes::layers))
-        .route("/api/layers/{layer}", get(routes::layer_features))
-        .route("/api/layers/{layer}/{id}", get(routes::layer_feature))
-        .route("/api/reports", post(reports::submit).get(staff::queue))
-        .route("/api/reports/nearby", get(reports::nearby))
-        .route("/api/reports/overdue", get(staff::overdue))
-        .route("/api/reports/closure", get(staff::closure))
-        .route("/api/reports/{case}", get(reports::case))
-        .route("/api/reports/{case}/support", post(reports::support))
-        .route("/api/reports/{case}/transition", post(staff::transition))
-        .route("/api/reports/{case}/escalate", post(staff::escalate))
-        .route("/api/heatmap", get(analytics::hexagons))
-        .route("/api/stats/problems", get(analytics::problems))
-        .route("/api/stats/problems.csv", get(analytics::problems_csv))
-        .route("/api/stats/timeline", get(analytics::timeline))
-        .route("/api/coverage", get(coverage::coverage))
-        .route("/api/coverage/buildings", get(coverage::buildings))
-        .route("/api/coverage/isochrones", get(coverage::isochrones))
-        .route("/style.json", get(tiles::style_route))
-        .route("/tiles/{source}", get(tiles::tilejson_route))
-        .route("/tiles/{source}/{z}/{x}/{y}", get(tiles::tile))
-        .merge(ogc::routes())
-        .merge(web::routes())
+    let (routes, document) = OpenApiRouter::with_openapi(openapi::base())
+        .merge(routes::router())
+        .merge(ops::router())
+        .merge(reports::router())
+        .merge(staff::router())
+        .merge(analytics::router())
+        .merge(coverage::router())
+        .merge(tiles::router())
+        .merge(ogc::router())
+        .merge(web::router())
+        .merge(openapi::router())
         // Every body the routes above take is small; a larger one is refused unread. A layer
         // covers only the routes added before it, so the routes with their own, larger limit
         // come after.
         .layer(BodyLimit::max(reports::MAX_BODY_BYTES))
-        .route("/api/reports/import", post(staff::import).layer(BodyLimit::max(staff::MAX_IMPORT_BYTES)))
-        .route("/api/coverage/plan", post(coverage::plan).layer(BodyLimit::max(coverage::MAX_PLAN_BYTES)))
-        .merge(open311::routes())
+        .merge(staff::import_router())
+        .merge(coverage::plan_router())
+        .merge(open311::router())
+        .split_for_parts();
+    state.openapi.set(openapi::finish(document)).expect("the document is set once");
+    routes
         .fallback(routes::not_found)
         .layer(axum::middleware::from_fn(refusals::in_shape))
         // Public, read-only map data: any web page may use it.

@@ -32,7 +32,7 @@ const CONFORMS_TO: [&str; 2] =
     ["http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core", "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"];
 
 /// The OGC API routes, to merge into the main router.
-pub fn routes() -> Router<super::AppState> {
+pub fn router() -> utoipa_axum::router::OpenApiRouter<super::AppState> {
     Router::new()
         .route("/ogc", get(landing))
         // Clients such as OWSLib ask for the landing page with a trailing slash.
@@ -42,6 +42,7 @@ pub fn routes() -> Router<super::AppState> {
         .route("/ogc/collections/{collection}", get(collection))
         .route("/ogc/collections/{collection}/items", get(items))
         .route("/ogc/collections/{collection}/items/{feature}", get(item))
+        .into()
 }
 
 /// `GET /ogc`: what the API is and where its parts are.

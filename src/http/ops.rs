@@ -2,10 +2,12 @@
 //! request. Request metrics are labelled by the matched route (`/api/reports/{case}`), never
 //! the raw path, so a scanner cannot grow the label set without bound.
 
+use axum::routing::get;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use utoipa_axum::router::OpenApiRouter;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
@@ -72,6 +74,11 @@ impl Metrics {
         self.latency.get_or_create(&labels).observe(elapsed.as_secs_f64());
         self.requests.get_or_create(&labels).inc();
     }
+}
+
+/// Readiness and metrics, for the orchestrator and Prometheus.
+pub fn router() -> OpenApiRouter<super::AppState> {
+    OpenApiRouter::new().route("/readyz", get(ready)).route("/metrics", get(metrics))
 }
 
 /// `GET /metrics`

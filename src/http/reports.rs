@@ -9,8 +9,10 @@ use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, ETAG, IF_MATCH, LOCATION, VARY};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
 
 use super::AppState;
 use super::auth::Caller;
@@ -27,6 +29,15 @@ use crate::services::reports::{intake, public_case, staff};
 
 /// Bodies larger than this are refused before parsing.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Filing, looking up and supporting reports (the staff queue shares the collection's path).
+pub fn router() -> OpenApiRouter<super::AppState> {
+    OpenApiRouter::new()
+        .route("/api/reports", post(submit).get(super::staff::queue))
+        .route("/api/reports/nearby", get(nearby))
+        .route("/api/reports/{case}", get(case))
+        .route("/api/reports/{case}/support", post(support))
+}
 
 /// Reads a JSON body of at most [`MAX_BODY_BYTES`], naming what is wrong with it.
 pub fn json_body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {

@@ -2,7 +2,9 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::routing::get;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
 
 use super::error::ApiError;
 use super::params::Params;
@@ -10,6 +12,17 @@ use crate::crs::Crs;
 use crate::model::Layer;
 use crate::services::locate::{LocateQuery, add_walks, locate as locate_point};
 use crate::services::{Catalog, features, search as search_names};
+
+/// Health, lookup, search and the layers as GeoJSON.
+pub fn router() -> OpenApiRouter<super::AppState> {
+    OpenApiRouter::new()
+        .route("/healthz", get(health))
+        .route("/api/locate", get(locate))
+        .route("/api/search", get(search))
+        .route("/api/layers", get(layers))
+        .route("/api/layers/{layer}", get(layer_features))
+        .route("/api/layers/{layer}/{id}", get(layer_feature))
+}
 
 /// `GET /healthz`: liveness plus what is loaded.
 pub async fn health(State(catalog): State<Catalog>) -> Json<Value> {

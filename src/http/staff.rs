@@ -7,7 +7,9 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
 
 use super::AppState;
 use super::auth::StaffCaller;
@@ -23,6 +25,20 @@ use crate::services::reports::staff::{self, ClosureRow, Queue};
 use crate::services::reports::view::StaffCase;
 use crate::services::reports::workflow::{self, Move, Seen};
 use crate::store::{AreaLevel, ReportFilter};
+
+/// The staff's case work (token required).
+pub fn router() -> OpenApiRouter<super::AppState> {
+    OpenApiRouter::new()
+        .route("/api/reports/overdue", get(overdue))
+        .route("/api/reports/closure", get(closure))
+        .route("/api/reports/{case}/transition", post(transition))
+        .route("/api/reports/{case}/escalate", post(escalate))
+}
+
+/// Bulk import, with its own, larger body limit.
+pub fn import_router() -> OpenApiRouter<super::AppState> {
+    OpenApiRouter::new().route("/api/reports/import", post(import).layer(super::refusals::BodyLimit::max(MAX_IMPORT_BYTES)))
+}
 
 /// The queue's filter from the query string; `overdue=true` (or the overdue route) keeps
 /// only cases past their deadline as of `now`.

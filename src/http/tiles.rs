@@ -5,6 +5,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
 
 use super::AppState;
 use super::analytics::report_query;
@@ -16,6 +18,14 @@ use crate::services::tiles::{EncodedTile, STYLE_LAYERS, Style, TileCoord, parse_
 const MVT: &str = "application/vnd.mapbox-vector-tile";
 /// Short, because an import changes tiles; clients revalidate cheaply with the ETag.
 const TILE_CACHE_CONTROL: &str = "public, max-age=60";
+
+/// The map style, TileJSON and vector tiles.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .route("/style.json", get(style_route))
+        .route("/tiles/{source}", get(tilejson_route))
+        .route("/tiles/{source}/{z}/{x}/{y}", get(tile))
+}
 
 /// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`, and `GET /tiles/reports/{z}/{x}/{y}.mvt?category=&status=&since=&until=`
 /// for the reports heat layer.

@@ -23,7 +23,7 @@ macro_rules! asset {
 
 /// `/` (the map page), `/app.js` and the modules it imports (`/planner.js`, `/official.js`,
 /// `/report.js`, `/staff.js`, `/i18n.js`), `/style.css` and `/vendor/maplibre-gl.{js,css}`.
-pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+pub fn router<S: Clone + Send + Sync + 'static>() -> utoipa_axum::router::OpenApiRouter<S> {
     Router::new()
         .route("/", asset!("web/index.html", HTML, OURS))
         .route("/app.js", asset!("web/app.js", JS, OURS))
@@ -35,4 +35,5 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/style.css", asset!("web/style.css", CSS, OURS))
         .route("/vendor/maplibre-gl.js", asset!("web/node_modules/maplibre-gl/dist/maplibre-gl.js", JS, VENDOR))
         .route("/vendor/maplibre-gl.css", asset!("web/node_modules/maplibre-gl/dist/maplibre-gl.css", CSS, VENDOR))
+        .into()
 }

@@ -39,7 +39,7 @@ const ROOT: &str = "/open311/v2";
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The Open311 routes, to merge into the main router.
-pub fn routes() -> Router<super::AppState> {
+pub fn router() -> utoipa_axum::router::OpenApiRouter<super::AppState> {
     let v2 = Router::new()
         .route("/discovery.json", get(discovery))
         .route("/discovery.xml", get(discovery))
@@ -51,7 +51,7 @@ pub fn routes() -> Router<super::AppState> {
         .route("/requests/{file}", get(request))
         .layer(BodyLimit::max(MAX_BODY_BYTES))
         .fallback(unknown);
-    Router::new().nest(ROOT, v2)
+    Router::new().nest(ROOT, v2).into()
 }
 
 #[derive(Debug, Clone, Copy)]
