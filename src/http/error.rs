@@ -7,11 +7,30 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::import::ImportError;
-use crate::services::ServiceError;
 use crate::services::reports::open311::Open311Error;
+use crate::services::{Problem, ServiceError};
+
+/// Every error answer of the native API: what went wrong, and for a batch refused whole
+/// (a 422), each problem found.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+    /// Present only on a 422 that refused a batch or a request for several reasons.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable word to branch on, such as `invalid_parameter`, `not_found` or `rejected`.
+    pub code: String,
+    /// For people: names the parameter or the record at fault and what would be accepted.
+    pub message: String,
+}
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -20,11 +39,12 @@ pub struct ApiError {
     message: String,
     /// Seconds after which a rate-limited request may be repeated.
     retry_after: Option<u64>,
+    problems: Vec<Problem>,
 }
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), retry_after: None }
+        ApiError { status, code, message: message.into(), retry_after: None, problems: Vec::new() }
     }
 
     pub fn bad_parameter(parameter: &str, reason: impl std::fmt::Display) -> ApiError {
@@ -109,7 +129,7 @@ impl ApiError {
     /// The whole HTTP/1.1 answer as bytes, closing the connection, for refusing one before
     /// any HTTP machinery is spent on it.
     pub fn to_http1(&self) -> Vec<u8> {
-        let body = self.body().to_string();
+        let body = serde_json::to_string(&self.body()).expect("an error body serialises");
         let mut head = format!(
             "HTTP/1.1 {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
             self.status,
@@ -127,8 +147,8 @@ impl ApiError {
         self.retry_after
     }
 
-    fn body(&self) -> serde_json::Value {
-        json!({ "error": { "code": self.code, "message": self.message } })
+    fn body(&self) -> ErrorBody {
+        ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message.clone() }, problems: self.problems.clone() }
     }
 
     /// For renderings in another body format (Open311), with the same status decisions.

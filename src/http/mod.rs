@@ -4,6 +4,7 @@ mod analytics;
 mod auth;
 mod cost;
 mod coverage;
+mod docs;
 mod error;
 mod limit;
 mod ogc;
@@ -131,6 +132,7 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .merge(ogc::router())
         .merge(web::router())
         .merge(openapi::router())
+        .merge(docs::router())
         // Every body the routes above take is small; a larger one is refused unread. A layer
         // covers only the routes added before it, so the routes with their own, larger limit
         // come after.

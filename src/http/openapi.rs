@@ -6,12 +6,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
-use utoipa::OpenApi;
+use serde_json::{Value, json};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use super::error::ErrorBody;
 use super::origin::Origin;
 
 /// The document as served, less its `servers` (which depend on the request's origin).
@@ -20,23 +22,62 @@ pub type Document = Value;
 /// The media type OpenAPI registers for its JSON documents (OGC API links use it too).
 pub const MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;version=3.1";
 
+/// The name of the staff token scheme, for `security(("bearer" = []))` on staff routes.
+pub const BEARER: &str = "bearer";
+
 #[derive(OpenApi)]
-#[openapi(info(
-    title = "Minsheng 民生",
-    description = "Residential-compound governance map: compounds, buildings, grids, service stations and resident \
-                   reports, as GeoJSON, OGC API – Features, Open311 GeoReport v2 and vector tiles.",
-    license(name = "MIT OR Apache-2.0")
-))]
+#[openapi(
+    info(
+        title = "Minsheng 民生",
+        description = "Residential-compound governance map: compounds, buildings, grids, service stations and resident \
+                       reports, as GeoJSON, OGC API – Features, Open311 GeoReport v2 and vector tiles.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&StaffTokens)
+)]
 struct Base;
+
+/// Staff send `Authorization: Bearer <token>` (tokens from `minsheng token create`).
+struct StaffTokens;
+
+impl Modify for StaffTokens {
+    fn modify(&self, document: &mut utoipa::openapi::OpenApi) {
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some("A staff token from `minsheng token create`; its role decides what it may do."))
+            .build();
+        document.components.get_or_insert_with(Default::default).add_security_scheme(BEARER, SecurityScheme::Http(scheme));
+    }
+}
 
 /// The document's fixed parts: title, description, licence.
 pub fn base() -> utoipa::openapi::OpenApi {
     Base::openapi()
 }
 
-/// The document collected from the router, ready to serve.
+/// The document collected from the router, ready to serve: every operation also lists the
+/// error answers any route may give (a bad parameter, an oversized request, a busy server),
+/// in the shape `error.rs` writes them, unless it documents its own.
 pub fn finish(document: utoipa::openapi::OpenApi) -> Document {
-    serde_json::to_value(&document).expect("the OpenAPI document serialises")
+    let mut document = serde_json::to_value(&document).expect("the OpenAPI document serialises");
+    let native = json!({ "$ref": "#/components/schemas/ErrorBody" });
+    for (path, item) in document["paths"].as_object_mut().into_iter().flatten() {
+        let errors = if super::open311::serves(path) {
+            super::open311::error_content()
+        } else {
+            json!({ "application/json": { "schema": native } })
+        };
+        for operation in item.as_object_mut().into_iter().flat_map(|item| item.values_mut()) {
+            let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+            for (range, description) in
+                [("4XX", "The request cannot be answered as sent; the message says why"), ("5XX", "Our fault, or too busy now")]
+            {
+                responses.entry(range).or_insert_with(|| json!({ "description": description, "content": errors }));
+            }
+        }
+    }
+    document
 }
 
 /// `/openapi.json`.
@@ -54,6 +95,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn document(State(state): State<AppState>, origin: Origin) -> Response {
     let mut document = state.openapi.get().cloned().unwrap_or(Value::Null);
     // Relative paths resolve against the server the client reached (the public URL behind a proxy).
-    document["servers"] = serde_json::json!([{ "url": origin.url("") }]);
+    document["servers"] = json!([{ "url": origin.url("") }]);
     ([(header::CONTENT_TYPE, MEDIA_TYPE)], Json(document)).into_response()
 }

@@ -2,12 +2,12 @@
 //! request. Request metrics are labelled by the matched route (`/api/reports/{case}`), never
 //! the raw path, so a scanner cannot grow the label set without bound.
 
-use axum::routing::get;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
@@ -23,14 +23,14 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-use serde_json::{Value, json};
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::server::connection_counts;
 use crate::services::Catalog;
 use crate::services::catalog::Loads;
 use crate::services::cost::Pool;
+use crate::services::status::Ready;
 use crate::services::tiles::TileCache;
 
 /// Upper bounds of the latency buckets, in seconds: from a cached tile (about a
@@ -78,18 +78,31 @@ impl Metrics {
 
 /// Readiness and metrics, for the orchestrator and Prometheus.
 pub fn router() -> OpenApiRouter<super::AppState> {
-    OpenApiRouter::new().route("/readyz", get(ready)).route("/metrics", get(metrics))
+    OpenApiRouter::new().routes(routes!(ready)).routes(routes!(metrics))
 }
 
-/// `GET /metrics`
+/// Request counts and latencies, caches, snapshot, database pool and connections, in the
+/// Prometheus text format.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "meta",
+    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain; version=0.0.4; charset=utf-8", body = String))
+)]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let mut text = String::new();
     prometheus_text::encode(&mut text, &state.metrics.registry).expect("writing to a String cannot fail");
     ([(CONTENT_TYPE, prometheus_text::CONTENT_TYPE)], text).into_response()
 }
 
-/// `GET /readyz`: 200 once the index is loaded and the database answers, else 503 naming what is not ready.
-pub async fn ready(State(catalog): State<Catalog>) -> Result<Json<Value>, ApiError> {
+/// 200 once the index is loaded and the database answers, else 503 naming what is not ready.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "meta",
+    responses((status = 200, body = Ready), (status = 503, description = "The index is not loaded or the database does not answer", body = ErrorBody))
+)]
+pub async fn ready(State(catalog): State<Catalog>) -> Result<Json<Ready>, ApiError> {
     let loads = catalog.loads();
     let database = if loads.count == 0 {
         Err("not asked")
@@ -107,12 +120,12 @@ pub async fn ready(State(catalog): State<Catalog>) -> Result<Json<Value>, ApiErr
 }
 
 /// Ready when a snapshot is loaded and the database answered with its data version.
-fn verdict(loads: &Loads, database: Result<i64, &str>) -> Result<Value, ApiError> {
+fn verdict(loads: &Loads, database: Result<i64, &str>) -> Result<Ready, ApiError> {
     if loads.count == 0 {
         return Err(ApiError::not_ready("not ready: the index is not loaded yet"));
     }
     match database {
-        Ok(version) => Ok(json!({ "status": "ready", "data_version": version, "records": loads.records })),
+        Ok(version) => Ok(Ready { status: "ready", data_version: version, records: loads.records }),
         Err(problem) => Err(ApiError::not_ready(format!("not ready: the database {problem}"))),
     }
 }
@@ -254,7 +267,8 @@ mod tests {
     #[test]
     fn ready_needs_a_snapshot_and_the_database() {
         let loaded = Loads { count: 1, records: 12, ..Loads::default() };
-        assert_eq!(verdict(&loaded, Ok(7)).unwrap(), json!({ "status": "ready", "data_version": 7, "records": 12 }));
+        let ready = serde_json::to_value(verdict(&loaded, Ok(7)).unwrap()).unwrap();
+        assert_eq!(ready, serde_json::json!({ "status": "ready", "data_version": 7, "records": 12 }));
         let down = verdict(&loaded, Err("did not answer within 2 s")).unwrap_err();
         assert_eq!((down.status(), down.message()), (StatusCode::SERVICE_UNAVAILABLE, "not ready: the database did not answer within 2 s"));
         let unloaded = verdict(&Loads::default(), Ok(7)).unwrap_err();

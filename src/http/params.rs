@@ -70,3 +70,21 @@ impl Params {
         }
     }
 }
+
+/// A typed query: its fields read from [`Params`], so that a bad value is a 400 naming the
+/// parameter. The types also derive `utoipa::IntoParams`, which documents them.
+pub trait FromParams: Sized {
+    fn from_params(params: &Params) -> Result<Self, ApiError>;
+}
+
+/// Extracts a [`FromParams`] query.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: FromParams> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Query<T>, ApiError> {
+        let params = Params::from_request_parts(parts, state).await?;
+        T::from_params(&params).map(Query)
+    }
+}

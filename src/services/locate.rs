@@ -6,6 +6,7 @@
 
 use geo::Point;
 use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 
 use super::ServiceError;
 use crate::crs::Crs;
@@ -18,10 +19,15 @@ pub const NEAREST_BUILDING_MAX_M: f64 = 50.0;
 pub const STATIONS_LISTED: usize = 3;
 
 /// A point as the caller sent it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LocateQuery {
+    /// Longitude, degrees, in `crs`.
     pub lon: f64,
+    /// Latitude, degrees, in `crs`.
     pub lat: f64,
+    /// The coordinate system of `lon`/`lat` (default `wgs84`; phone apps send `gcj02` or `bd09`).
+    #[param(required = false)]
     pub crs: Crs,
 }
 
@@ -46,7 +52,7 @@ fn check_range(parameter: &'static str, value: f64, limit: f64) -> Result<(), Se
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Location<'a> {
     /// The point in WGS84 [lon, lat], after any conversion.
     pub point: [f64; 2],
@@ -63,20 +69,20 @@ pub struct Location<'a> {
     pub stations: Vec<StationCard<'a>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Outside<'a> {
     pub message: String,
     pub nearest_grid: Option<Named<'a>>,
     pub nearest_grid_distance_m: Option<f64>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 pub struct Named<'a> {
     pub id: &'a str,
     pub name: &'a str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct BuildingCard<'a> {
     pub id: &'a str,
     pub name: String,
@@ -89,16 +95,17 @@ pub struct BuildingCard<'a> {
     pub distance_m: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CompoundCard<'a> {
     pub id: &'a str,
     pub name: &'a str,
     pub kind: CompoundKind,
+    #[schema(value_type = String)]
     pub kind_label: &'static str,
     pub property_company: Option<&'a str>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct GridChain<'a> {
     pub street: Named<'a>,
     pub community: Named<'a>,
@@ -106,9 +113,10 @@ pub struct GridChain<'a> {
     pub micro_grid: Option<Named<'a>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ContactCard<'a> {
     pub role: ContactRole,
+    #[schema(value_type = String)]
     pub role_label: &'static str,
     pub name: &'a str,
     /// Public work phone.
@@ -118,11 +126,12 @@ pub struct ContactCard<'a> {
     pub serves_id: &'a str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct StationCard<'a> {
     pub id: &'a str,
     pub name: &'a str,
     pub kind: FacilityKind,
+    #[schema(value_type = String)]
     pub kind_label: &'static str,
     pub level: StationLevel,
     pub opening_hours: Option<&'a str>,

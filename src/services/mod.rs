@@ -10,7 +10,9 @@ pub mod features;
 pub mod locate;
 pub mod migrate;
 pub mod reports;
+pub mod schemas;
 pub mod search;
+pub mod status;
 pub mod tiles;
 
 pub use catalog::Catalog;
@@ -18,6 +20,20 @@ pub use catalog::Catalog;
 use crate::import::ImportError;
 use crate::index::IndexError;
 use crate::store::StoreError;
+
+/// One thing wrong with one item of a batch: which item (its position and its own id, when
+/// it has them), which field, and what is wrong.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// The item's position: the CSV line number, or the 0-based index of a GeoJSON feature
+    /// or a list entry.
+    pub index: Option<usize>,
+    /// The item's own id (such as a case's `external_id`), if it has one.
+    pub id: Option<String>,
+    /// The field at fault, if one is.
+    pub field: Option<String>,
+    pub message: String,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {

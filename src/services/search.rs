@@ -2,6 +2,7 @@
 
 use geo::{Centroid, Geometry};
 use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 
 use super::ServiceError;
 use crate::index::Snapshot;
@@ -11,7 +12,24 @@ use crate::model::Layer;
 pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_LIMIT: usize = 200;
 
-#[derive(Debug, Serialize)]
+/// `?q=&limit=`: a name (or part of one) and how many hits at most.
+#[derive(Debug, Clone, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// The name or part of it, 1–100 characters.
+    pub q: String,
+    /// Hits at most, 1–200 (default 20).
+    pub limit: Option<usize>,
+}
+
+/// The hits for a query, exact matches first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResults<'a> {
+    pub query: String,
+    pub results: Vec<SearchHit<'a>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SearchHit<'a> {
     pub layer: Layer,
     pub id: &'a str,
@@ -19,13 +37,19 @@ pub struct SearchHit<'a> {
     /// Compound kind or facility kind; for buildings, the compound's name.
     pub detail: Option<String>,
     #[serde(rename = "match")]
+    #[schema(value_type = String)]
     pub match_kind: &'static str,
     /// A point to centre a map on, [lon, lat] WGS84.
     pub point: Option<[f64; 2]>,
 }
 
 /// Finds records by name, exact matches first.
-pub fn search<'a>(snapshot: &'a Snapshot, query: &str, limit: usize) -> Result<Vec<SearchHit<'a>>, ServiceError> {
+pub fn search(snapshot: &Snapshot, query: SearchQuery) -> Result<SearchResults<'_>, ServiceError> {
+    let results = hits(snapshot, &query.q, query.limit.unwrap_or(DEFAULT_LIMIT))?;
+    Ok(SearchResults { query: query.q, results })
+}
+
+fn hits<'a>(snapshot: &'a Snapshot, query: &str, limit: usize) -> Result<Vec<SearchHit<'a>>, ServiceError> {
     if query.trim().is_empty() {
         return Err(ServiceError::InvalidParameter { parameter: "q", reason: "must not be empty".into() });
     }

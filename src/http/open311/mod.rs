@@ -11,7 +11,6 @@
 
 mod xml;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequestParts, OriginalUri, Path, RawQuery, State};
@@ -19,9 +18,11 @@ use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::ApiError;
@@ -32,26 +33,41 @@ use super::reports::{REPLAYED, idempotency_key};
 use crate::model::time::now;
 use crate::services::Catalog;
 use crate::services::auth::authenticate;
-use crate::services::reports::open311::{self, Fields};
+use crate::services::reports::open311::{self, Created, Discovery, Fields, Service, ServiceDefinition, ServiceRequest};
 
 const ROOT: &str = "/open311/v2";
 /// A 2,000-character Chinese description is 18 kB once percent-encoded in a form body.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The Open311 routes, to merge into the main router.
-pub fn router() -> utoipa_axum::router::OpenApiRouter<super::AppState> {
-    let v2 = Router::new()
-        .route("/discovery.json", get(discovery))
-        .route("/discovery.xml", get(discovery))
-        .route("/services.json", get(services))
-        .route("/services.xml", get(services))
-        .route("/services/{file}", get(service_definition))
-        .route("/requests.json", get(requests).post(create))
-        .route("/requests.xml", get(requests).post(create))
-        .route("/requests/{file}", get(request))
+/// The Open311 routes, to merge into the main router. Each path is its own documented
+/// handler: OpenAPI has one path per format, as the spec has.
+pub fn router() -> OpenApiRouter<AppState> {
+    let v2 = OpenApiRouter::new()
+        .routes(routes!(discovery_json))
+        .routes(routes!(discovery_xml))
+        .routes(routes!(services_json))
+        .routes(routes!(services_xml))
+        .routes(routes!(service_definition))
+        .routes(routes!(requests_json, create_json))
+        .routes(routes!(requests_xml, create_xml))
+        .routes(routes!(request))
         .layer(BodyLimit::max(MAX_BODY_BYTES))
         .fallback(unknown);
-    Router::new().nest(ROOT, v2).into()
+    OpenApiRouter::new().nest(ROOT, v2)
+}
+
+/// The spec's error list, `[{"code", "description"}]` (`<errors><error>` in XML).
+#[derive(Serialize, ToSchema)]
+pub struct Open311Failure {
+    /// The HTTP status, repeated.
+    code: u16,
+    description: String,
+}
+
+/// How an Open311 error is documented: the spec's list, in JSON or XML as the path asks.
+pub(super) fn error_content() -> Value {
+    let schema = json!({ "type": "array", "items": serde_json::to_value(<Open311Failure as utoipa::PartialSchema>::schema()).expect("a schema serialises") });
+    json!({ "application/json; charset=utf-8": { "schema": schema }, "text/xml; charset=utf-8": { "schema": { "type": "string" } } })
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -101,7 +117,7 @@ fn reply<T: Serialize>(format: Format, status: StatusCode, root: &str, value: &T
 /// its `Retry-After`, which the spec's body has no field for).
 fn failure(format: Format, error: impl Into<ApiError>) -> Response {
     let error = error.into();
-    let errors = json!([{ "code": error.status().as_u16(), "description": error.message() }]);
+    let errors = [Open311Failure { code: error.status().as_u16(), description: error.message().to_owned() }];
     let mut response = reply(format, error.status(), "errors", &errors);
     if let Some(seconds) = error.retry_after() {
         response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
@@ -131,19 +147,67 @@ fn query_fields(query: Option<String>) -> Result<Fields, ApiError> {
     serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map(Fields).map_err(|e| ApiError::bad_parameter("query string", e))
 }
 
-/// `GET /open311/v2/discovery.{json,xml}`
-async fn discovery(format: Format, origin: Origin) -> Response {
+/// The discovery document: where the endpoint is, which formats and spec version.
+#[utoipa::path(get, path = "/discovery.json", tag = "open311", responses((status = 200, body = Discovery, content_type = "application/json; charset=utf-8")))]
+async fn discovery_json(format: Format, origin: Origin) -> Response {
+    discovery(format, origin)
+}
+
+/// The discovery document in XML.
+#[utoipa::path(get, path = "/discovery.xml", tag = "open311", responses((status = 200, body = String, content_type = "text/xml; charset=utf-8")))]
+async fn discovery_xml(format: Format, origin: Origin) -> Response {
+    discovery(format, origin)
+}
+
+fn discovery(format: Format, origin: Origin) -> Response {
     reply(format, StatusCode::OK, "discovery", &open311::discovery(&origin.url(ROOT)))
 }
 
-/// `GET /open311/v2/services.{json,xml}`: one service per report category.
-async fn services(format: Format, RawQuery(query): RawQuery) -> Response {
+/// One service per report category.
+#[utoipa::path(
+    get, path = "/services.json", tag = "open311", params(Jurisdiction),
+    responses((status = 200, body = Vec<Service>, content_type = "application/json; charset=utf-8"))
+)]
+async fn services_json(format: Format, RawQuery(query): RawQuery) -> Response {
+    services(format, query)
+}
+
+/// One service per report category, in XML.
+#[utoipa::path(
+    get, path = "/services.xml", tag = "open311", params(Jurisdiction),
+    responses((status = 200, body = String, content_type = "text/xml; charset=utf-8"))
+)]
+async fn services_xml(format: Format, RawQuery(query): RawQuery) -> Response {
+    services(format, query)
+}
+
+fn services(format: Format, query: Option<String>) -> Response {
     let result =
         query_fields(query).and_then(|fields| open311::check_jurisdiction(&fields).map_err(ApiError::from)).map(|()| open311::services());
     answer(format, "services", result)
 }
 
-/// `GET /open311/v2/services/{service_code}.{json,xml}`
+/// `jurisdiction_id`, which every read may carry.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Documents the query; `Fields` reads it with the spec's rules.
+struct Jurisdiction {
+    /// This server's jurisdiction, if given (any other is a 404).
+    jurisdiction_id: Option<String>,
+}
+
+/// A service's definition (no service has attributes). `file` is `{service_code}.json` or `.xml`.
+#[utoipa::path(
+    get, path = "/services/{file}", tag = "open311",
+    params(("file" = String, Path, description = "`{service_code}.json` or `{service_code}.xml`", example = "parking.json"), Jurisdiction),
+    responses(
+        (status = 200, content(
+            (ServiceDefinition = "application/json; charset=utf-8"),
+            (String = "text/xml; charset=utf-8"),
+        )),
+        (status = 404, description = "No such service, or no format extension"),
+    )
+)]
 async fn service_definition(format: Format, Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
     let code = Format::of(&file).map_or(file.as_str(), |(stem, _)| stem);
     let result = query_fields(query).and_then(|fields| {
@@ -153,21 +217,127 @@ async fn service_definition(format: Format, Path(file): Path<String>, RawQuery(q
     answer(format, "service_definition", result)
 }
 
-/// `GET /open311/v2/requests.{json,xml}`: newest first, at most 1000, the last 90 days
-/// unless `start_date`/`end_date` say otherwise.
-async fn requests(State(catalog): State<Catalog>, format: Format, RawQuery(query): RawQuery) -> Response {
-    let result = async {
-        let filter = open311::request_filter(&query_fields(query)?, now())?;
-        Ok(open311::requests(&catalog, &filter).await?)
-    };
+/// The query of `GET requests`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Documents the query; `Fields` reads it with the spec's rules.
+struct RequestsQuery {
+    /// Case numbers, comma-separated; overrides every other filter, as the spec says.
+    service_request_id: Option<String>,
+    /// Service codes (report categories), comma-separated.
+    service_code: Option<String>,
+    /// `open` or `closed`, comma-separated.
+    status: Option<String>,
+    /// Filed at or after this ISO 8601 time (default: 90 days before `end_date` or now).
+    start_date: Option<String>,
+    /// Filed at or before this time; at most 90 days after `start_date`.
+    end_date: Option<String>,
+    jurisdiction_id: Option<String>,
+}
+
+/// Service requests, newest first, at most 1000, the last 90 days unless `start_date`/`end_date` say otherwise.
+#[utoipa::path(
+    get, path = "/requests.json", tag = "open311", params(RequestsQuery),
+    responses((status = 200, body = Vec<ServiceRequest>, content_type = "application/json; charset=utf-8"))
+)]
+async fn requests_json(State(catalog): State<Catalog>, format: Format, RawQuery(query): RawQuery) -> Response {
+    requests(catalog, format, query).await
+}
+
+/// Service requests in XML.
+#[utoipa::path(
+    get, path = "/requests.xml", tag = "open311", params(RequestsQuery),
+    responses((status = 200, body = String, content_type = "text/xml; charset=utf-8"))
+)]
+async fn requests_xml(State(catalog): State<Catalog>, format: Format, RawQuery(query): RawQuery) -> Response {
+    requests(catalog, format, query).await
+}
+
+async fn requests(catalog: Catalog, format: Format, query: Option<String>) -> Response {
+    let result = async { Ok(open311::requests_for(&catalog, &query_fields(query)?, now()).await?) };
     answer(format, "service_requests", result.await)
 }
 
-/// `GET /open311/v2/requests/{service_request_id}.{json,xml}`: a list of one, as the spec has it.
+/// One service request (a list of one, as the spec has it). `file` is `{service_request_id}.json` or `.xml`.
+#[utoipa::path(
+    get, path = "/requests/{file}", tag = "open311",
+    params(("file" = String, Path, description = "`{service_request_id}.json` or `.xml`", example = "MS-20260101-0001.json"), Jurisdiction),
+    responses(
+        (status = 200, content(
+            (Vec<ServiceRequest> = "application/json; charset=utf-8"),
+            (String = "text/xml; charset=utf-8"),
+        )),
+        (status = 404, description = "No such request, or no format extension"),
+    )
+)]
 async fn request(State(catalog): State<Catalog>, format: Format, Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
     let id = Format::of(&file).map_or(file.as_str(), |(stem, _)| stem);
     let result = async { Ok([open311::request(&catalog, &query_fields(query)?, id).await?]) };
     answer(format, "service_requests", result.await)
+}
+
+/// The fields of `POST requests`, as a form or a JSON object.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)] // Documents the body; `Fields` reads it with the spec's rules.
+struct NewRequest {
+    /// A report category.
+    service_code: String,
+    /// Latitude, WGS84 degrees (we do not geocode addresses).
+    lat: f64,
+    /// Longitude, WGS84 degrees.
+    long: f64,
+    description: Option<String>,
+    media_url: Option<String>,
+    /// Kept privately as the reporter's name with `last_name`; never shown.
+    first_name: Option<String>,
+    last_name: Option<String>,
+    /// Kept privately; never shown.
+    phone: Option<String>,
+    email: Option<String>,
+    /// A staff token: lifts the limit on anonymous submissions.
+    api_key: Option<String>,
+    jurisdiction_id: Option<String>,
+}
+
+/// Files a request: 201 with a list of one (case number and notice). A repeat with the same
+/// `Idempotency-Key` within 24 hours answers with the first one's case, `Idempotent-Replayed: true`.
+#[utoipa::path(
+    post, path = "/requests.json", tag = "open311",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: 1–255 visible ASCII characters")),
+    request_body(content(
+        (NewRequest = "application/x-www-form-urlencoded"),
+        (NewRequest = "application/json"),
+    )),
+    responses((status = 201, body = Vec<Created>, content_type = "application/json; charset=utf-8"))
+)]
+async fn create_json(
+    state: State<AppState>,
+    format: Format,
+    client: ClientAddress,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    create(state, format, client, headers, body).await
+}
+
+/// Files a request, answering in XML.
+#[utoipa::path(
+    post, path = "/requests.xml", tag = "open311",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: 1–255 visible ASCII characters")),
+    request_body(content(
+        (NewRequest = "application/x-www-form-urlencoded"),
+        (NewRequest = "application/json"),
+    )),
+    responses((status = 201, body = String, content_type = "text/xml; charset=utf-8"))
+)]
+async fn create_xml(
+    state: State<AppState>,
+    format: Format,
+    client: ClientAddress,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    create(state, format, client, headers, body).await
 }
 
 /// `POST /open311/v2/requests.{json,xml}`: a form (`application/x-www-form-urlencoded`, as

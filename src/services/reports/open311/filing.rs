@@ -12,7 +12,7 @@ use crate::services::reports::intake::{self, NewReport, Submitted};
 use crate::services::{Catalog, ServiceError};
 
 /// The answer to `POST requests`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Created {
     /// The case number.
     pub service_request_id: String,

@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::index::Snapshot;
 use crate::model::Layer;
@@ -82,7 +83,7 @@ pub fn check_jurisdiction(fields: &Fields) -> Result<(), Open311Error> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Discovery {
     pub changeset: &'static str,
     pub contact: &'static str,
@@ -90,13 +91,14 @@ pub struct Discovery {
     pub endpoints: Vec<Endpoint>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Endpoint {
     pub specification: &'static str,
     pub url: String,
     pub changeset: &'static str,
     #[serde(rename = "type")]
     pub kind: &'static str,
+    #[schema(value_type = Vec<String>)]
     pub formats: [&'static str; 2],
 }
 
@@ -118,7 +120,7 @@ pub fn discovery(url: &str) -> Discovery {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Service {
     pub service_code: &'static str,
     pub service_name: &'static str,
@@ -164,9 +166,10 @@ fn category(code: &str) -> Result<Category, Open311Error> {
 }
 
 /// A service's definition. No service has metadata, so the attributes are always empty.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceDefinition {
     pub service_code: &'static str,
+    #[schema(value_type = Vec<Object>, max_items = 0)]
     pub attributes: [(); 0],
 }
 
@@ -206,7 +209,7 @@ fn service_notice(category: Category, tier: Tier, responder: &str, deadline_at: 
 }
 
 /// A report as an Open311 service request.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ServiceRequest {
     /// The case number.
     pub service_request_id: String,
@@ -272,10 +275,15 @@ fn address(r: &Report, snapshot: &Snapshot) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 
+/// Service requests as `GET requests` asks for them (see [`request_filter`]).
+pub async fn requests_for(catalog: &Catalog, fields: &Fields, now: i64) -> Result<Vec<ServiceRequest>, Open311Error> {
+    requests(catalog, &request_filter(fields, now)?).await
+}
+
 /// The store filter for `GET requests`: `service_request_id` (overrides everything else, as
 /// the spec says), else `service_code`, `status` and `start_date`/`end_date` (requested
 /// time, the last 90 days by default, at most 90 days). Newest first, at most 1000.
-pub fn request_filter(fields: &Fields, now: i64) -> Result<ReportFilter, Open311Error> {
+fn request_filter(fields: &Fields, now: i64) -> Result<ReportFilter, Open311Error> {
     check_jurisdiction(fields)?;
     let limit = Some(MAX_REQUESTS);
     let ids = fields.list("service_request_id");
@@ -320,7 +328,7 @@ fn window(start: Option<i64>, end: Option<i64>, now: i64) -> Result<(i64, Option
 }
 
 /// Service requests a filter selects.
-pub async fn requests(catalog: &Catalog, filter: &ReportFilter) -> Result<Vec<ServiceRequest>, Open311Error> {
+async fn requests(catalog: &Catalog, filter: &ReportFilter) -> Result<Vec<ServiceRequest>, Open311Error> {
     let reports = catalog.store().reports(filter).await.map_err(ServiceError::from)?;
     let snapshot = catalog.snapshot();
     Ok(reports.iter().map(|r| ServiceRequest::new(r, &snapshot)).collect())

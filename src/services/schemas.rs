@@ -1,0 +1,121 @@
+//! OpenAPI schemas for what has no derived one: the model's closed word lists, made from
+//! each list's `ALL` so the document names exactly the words the parser accepts (the lists
+//! are written once, in `model`); the coordinate systems a caller may send; and GeoJSON
+//! (RFC 7946) features and geometries, which the `geojson` crate writes.
+
+use std::borrow::Cow;
+
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::{RefOr, schema::SchemaType};
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::crs::Crs;
+use crate::model::reports::{CaseState, Category, Role, Source, Tier};
+use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel};
+
+/// A string schema allowing only `words`.
+fn words(description: &str, words: impl IntoIterator<Item = &'static str>) -> RefOr<Schema> {
+    ObjectBuilder::new().schema_type(SchemaType::new(Type::String)).description(Some(description)).enum_values(Some(words)).into()
+}
+
+macro_rules! word_schemas {
+    ($($name:ident: $description:literal),+ $(,)?) => {$(
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                words($description, $name::ALL.iter().map(|word| word.as_str()))
+            }
+        }
+
+        impl ToSchema for $name {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed(stringify!($name))
+            }
+        }
+    )+};
+}
+
+word_schemas! {
+    Category: "What a report is about (高频问题).",
+    Source: "Where a report came from.",
+    Tier: "The \"一呼四应\" response tier, lowest first.",
+    CaseState: "A case state after GB/T 30428.",
+    Role: "What a staff token may do.",
+    Layer: "A stored layer.",
+    GridLevel: "网格 or 微网格.",
+    CompoundKind: "A kind of 小区.",
+    FacilityKind: "A kind of service station.",
+    StationLevel: "Place in the \"1+N+X\" station matrix.",
+    ContactRole: "A role on the public contact board.",
+}
+
+impl PartialSchema for Crs {
+    fn schema() -> RefOr<Schema> {
+        words("The coordinate system of a point the caller sends.", ["wgs84", "gcj02", "bd09"])
+    }
+}
+
+impl ToSchema for Crs {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Crs")
+    }
+}
+
+/// A GeoJSON geometry (RFC 7946): `type` and `coordinates` (or `geometries`), lon/lat WGS84.
+pub struct GeoJsonGeometry;
+
+impl PartialSchema for GeoJsonGeometry {
+    fn schema() -> RefOr<Schema> {
+        let types = ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"];
+        ObjectBuilder::new()
+            .description(Some("A GeoJSON geometry (RFC 7946), lon/lat WGS84."))
+            .property("type", ObjectBuilder::new().schema_type(SchemaType::new(Type::String)).enum_values(Some(types)))
+            .required("type")
+            .into()
+    }
+}
+
+impl ToSchema for GeoJsonGeometry {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("GeoJsonGeometry")
+    }
+}
+
+/// A GeoJSON feature: `id`, a geometry (or `null`) and its properties.
+pub struct GeoJsonFeature;
+
+impl PartialSchema for GeoJsonFeature {
+    fn schema() -> RefOr<Schema> {
+        let nullable_object = || ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::Object, Type::Null]));
+        ObjectBuilder::new()
+            .description(Some("A GeoJSON feature (RFC 7946); the properties depend on the layer."))
+            .property("type", ObjectBuilder::new().schema_type(SchemaType::new(Type::String)).enum_values(Some(["Feature"])))
+            .required("type")
+            .property("id", ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Number])))
+            .property("geometry", nullable_object())
+            .property("properties", nullable_object())
+            .into()
+    }
+}
+
+impl ToSchema for GeoJsonFeature {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("GeoJsonFeature")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_schemas_list_what_the_parser_accepts() {
+        let schema = serde_json::to_value(Category::schema()).unwrap();
+        let listed: Vec<&str> = schema["enum"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+        assert_eq!(listed.len(), Category::ALL.len());
+        assert!(listed.iter().all(|word| word.parse::<Category>().is_ok()), "{listed:?}");
+        let crs = serde_json::to_value(Crs::schema()).unwrap();
+        for word in crs["enum"].as_array().unwrap() {
+            assert!(word.as_str().unwrap().parse::<Crs>().is_ok(), "{word}");
+        }
+    }
+}
