@@ -68,15 +68,17 @@ async fn the_document_is_valid_openapi_3_1() {
 
 #[tokio::test]
 async fn the_validator_rejects_a_broken_document() {
-    // The check above must be able to fail: an operation without `responses` is invalid.
+    // The check above must be able to fail: a response without a description, and a
+    // reference to a schema nobody defined, are invalid.
     let mut document = document().await;
-    let (_, item) = document["paths"].as_object_mut().unwrap().iter_mut().next().unwrap();
-    let operation = item.as_object_mut().unwrap().values_mut().find(|op| op.get("responses").is_some()).unwrap();
-    operation.as_object_mut().unwrap().remove("responses");
+    document["paths"]["/healthz"]["get"]["responses"]["200"].as_object_mut().unwrap().remove("description");
+    document["paths"]["/api/layers"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] =
+        serde_json::json!({ "$ref": "#/components/schemas/Nowhere" });
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/openapi_validate.py");
     let errors =
         String::from_utf8(common::run_python(script, "import openapi_spec_validator", "openapi-spec-validator", &document)).unwrap();
-    assert!(errors.contains("responses"), "{errors}");
+    assert!(errors.contains("healthz") && errors.contains("description"), "{errors}");
+    assert!(errors.contains("Nowhere"), "{errors}");
 }
 
 /// A value for each path parameter: one that exists where that matters to reach the handler.

@@ -6,107 +6,128 @@ use axum::extract::State;
 use axum::http::header::{ACCEPT, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::cost::Bounds;
-use super::error::ApiError;
-use super::params::Params;
+use super::error::{ApiError, ErrorBody};
+use super::params::{FromParams, Params, Query};
 use crate::index::reports::ReportQuery;
 use crate::model::time::now;
-use crate::services::analytics::stats::{self, GroupBy, Interval, ProblemList};
-use crate::services::analytics::{filter, heatmap};
-use crate::services::cost::within;
-use crate::services::features::Bbox;
+use crate::services::analytics::answers::{self, HexagonMap, HexagonQuery, ProblemQuery, ReportFilter, Timeline, TimelineQuery};
+use crate::services::analytics::stats::ProblemList;
 
 /// Heatmap and statistics for planners.
 pub fn router() -> OpenApiRouter<super::AppState> {
-    OpenApiRouter::new()
-        .route("/api/heatmap", get(hexagons))
-        .route("/api/stats/problems", get(problems))
-        .route("/api/stats/problems.csv", get(problems_csv))
-        .route("/api/stats/timeline", get(timeline))
+    OpenApiRouter::new().routes(routes!(hexagons)).routes(routes!(problems)).routes(routes!(problems_csv)).routes(routes!(timeline))
 }
 
-/// The filter every planner route takes: `category`, `status` (comma lists), `since`,
-/// `until` (ISO 8601), and `bbox` where given.
-pub fn report_query(params: &Params) -> Result<ReportQuery, ApiError> {
-    let bbox: Option<Bbox> = params.optional("bbox")?;
-    Ok(filter::query(
-        params.list("category")?,
-        &params.list::<String>("status")?,
-        params.time("since")?,
-        params.time("until")?,
-        bbox.map(|b| [b.west, b.south, b.east, b.north]),
-    )?)
-}
-
-/// `GET /api/heatmap?resolution=9&k=1&category=&status=&since=&until=&bbox=`: GeoJSON hexagons.
-/// At most [`Limits::hexagons`](crate::services::cost::Limits) cells in the box (or the map).
-pub async fn hexagons(State(state): State<AppState>, bounds: Bounds, params: Params) -> Result<Json<Value>, ApiError> {
-    let query = report_query(&params)?;
-    let resolution = heatmap::resolution(params.optional("resolution")?)?;
-    let rings = params.optional("k")?.unwrap_or(heatmap::DEFAULT_RINGS);
-    let catalog = state.catalog.clone();
-    let body = bounds
-        .run(&state, move |limits, budget| {
-            let snapshot = catalog.snapshot();
-            let cells = heatmap::hexagons(&snapshot, &catalog.reports(), &query, resolution, rings, limits, budget)?;
-            let features: Vec<Value> = cells
-                .iter()
-                .map(|cell| {
-                    json!({
-                        "type": "Feature",
-                        "id": cell.h3.to_string(),
-                        "geometry": {"type": "Polygon", "coordinates": [heatmap::outline(cell.h3)]},
-                        "properties": cell,
-                    })
-                })
-                .collect();
-            Ok(json!({
-                "type": "FeatureCollection",
-                "resolution": u8::from(resolution),
-                "features": features,
-            }))
+impl FromParams for ReportFilter {
+    fn from_params(params: &Params) -> Result<ReportFilter, ApiError> {
+        Ok(ReportFilter {
+            category: params.list("category")?,
+            status: params.list("status")?,
+            since: params.time("since")?,
+            until: params.time("until")?,
+            bbox: params.optional("bbox")?,
         })
+    }
+}
+
+/// The filter every planner route takes, in the index's form (the report heat tiles use it).
+pub fn report_query(params: &Params) -> Result<ReportQuery, ApiError> {
+    Ok(ReportFilter::from_params(params)?.query()?)
+}
+
+impl FromParams for HexagonQuery {
+    fn from_params(params: &Params) -> Result<HexagonQuery, ApiError> {
+        Ok(HexagonQuery { resolution: params.optional("resolution")?, k: params.optional("k")? })
+    }
+}
+
+/// Reports per H3 hexagon with households, rates and Getis-Ord Gi* hot spots, as GeoJSON.
+/// At most [`Limits::hexagons`](crate::services::cost::Limits) cells in the box (or the map).
+#[utoipa::path(
+    get,
+    path = "/api/heatmap",
+    tag = "analytics",
+    params(ReportFilter, HexagonQuery),
+    responses(
+        (status = 200, body = HexagonMap, content_type = "application/json"),
+        (status = 400, description = "A bad parameter, named; or more cells than a request may have", body = ErrorBody),
+    )
+)]
+pub async fn hexagons(
+    State(state): State<AppState>,
+    bounds: Bounds,
+    Query(filter): Query<ReportFilter>,
+    Query(grid): Query<HexagonQuery>,
+) -> Result<Json<HexagonMap>, ApiError> {
+    let catalog = state.catalog.clone();
+    let map = bounds
+        .run(&state, move |limits, budget| answers::hexagon_map(&catalog.snapshot(), &catalog.reports(), &filter, &grid, limits, budget))
         .await?;
-    Ok(Json(body))
+    Ok(Json(map))
 }
 
 fn wants_csv(headers: &HeaderMap) -> bool {
     headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/csv"))
 }
 
-async fn problem_list(state: &AppState, bounds: Bounds, params: &Params) -> Result<ProblemList, ApiError> {
-    let group_by: GroupBy = params.optional("group_by")?.unwrap_or(GroupBy::Compound);
-    let query = report_query(params)?;
-    let period = stats::period(query.since, query.until, now())?;
-    let limit: usize = params.optional("limit")?.unwrap_or(stats::DEFAULT_ROWS);
-    if limit == 0 {
-        return Err(ApiError::bad_parameter("limit", "must be at least 1"));
+impl FromParams for ProblemQuery {
+    fn from_params(params: &Params) -> Result<ProblemQuery, ApiError> {
+        Ok(ProblemQuery { group_by: params.optional("group_by")?, limit: params.optional("limit")? })
     }
-    within("rows asked for (limit)", limit, bounds.limits.problem_rows, "ask for fewer rows")?;
-    let catalog = state.catalog.clone();
-    bounds
-        .run(state, move |_, _| {
-            let snapshot = catalog.snapshot();
-            Ok(stats::problems(&snapshot, &catalog.reports(), &query, group_by, period, limit))
-        })
-        .await
 }
 
-/// `GET /api/stats/problems?group_by=compound|grid|community|street&category=&status=&since=&until=&limit=100`:
-/// the first `limit` ranked rows (JSON, or CSV with `Accept: text/csv`) and the number of areas.
-pub async fn problems(State(state): State<AppState>, bounds: Bounds, headers: HeaderMap, params: Params) -> Result<Response, ApiError> {
-    let list = problem_list(&state, bounds, &params).await?;
+async fn problem_list(state: &AppState, bounds: Bounds, filter: &ReportFilter, asked: &ProblemQuery) -> Result<ProblemList, ApiError> {
+    let plan = answers::plan_problems(filter, asked, &bounds.limits, now())?;
+    let catalog = state.catalog.clone();
+    bounds.run(state, move |_, _| Ok(answers::problem_list(&catalog.snapshot(), &catalog.reports(), &plan))).await
+}
+
+/// The ranked problem list (问题清单): the first `limit` areas by reports, with the change
+/// against the previous period, and the number of areas. JSON, or CSV with `Accept: text/csv`.
+#[utoipa::path(
+    get,
+    path = "/api/stats/problems",
+    tag = "analytics",
+    params(ReportFilter, ProblemQuery),
+    responses(
+        (status = 200, content(
+            (ProblemList = "application/json"),
+            (String = "text/csv; charset=utf-8"),
+        )),
+        (status = 400, description = "A bad parameter, named", body = ErrorBody),
+    )
+)]
+pub async fn problems(
+    State(state): State<AppState>,
+    bounds: Bounds,
+    headers: HeaderMap,
+    Query(filter): Query<ReportFilter>,
+    Query(asked): Query<ProblemQuery>,
+) -> Result<Response, ApiError> {
+    let list = problem_list(&state, bounds, &filter, &asked).await?;
     if wants_csv(&headers) { csv_response(&list) } else { Ok(Json(list).into_response()) }
 }
 
-/// `GET /api/stats/problems.csv`: the same list as CSV.
-pub async fn problems_csv(State(state): State<AppState>, bounds: Bounds, params: Params) -> Result<Response, ApiError> {
-    csv_response(&problem_list(&state, bounds, &params).await?)
+/// The same list as CSV (UTF-8 with a byte-order mark, for Excel).
+#[utoipa::path(
+    get,
+    path = "/api/stats/problems.csv",
+    tag = "analytics",
+    params(ReportFilter, ProblemQuery),
+    responses((status = 200, body = String, content_type = "text/csv; charset=utf-8"), (status = 400, description = "A bad parameter, named", body = ErrorBody))
+)]
+pub async fn problems_csv(
+    State(state): State<AppState>,
+    bounds: Bounds,
+    Query(filter): Query<ReportFilter>,
+    Query(asked): Query<ProblemQuery>,
+) -> Result<Response, ApiError> {
+    csv_response(&problem_list(&state, bounds, &filter, &asked).await?)
 }
 
 fn csv_response(list: &ProblemList) -> Result<Response, ApiError> {
@@ -148,21 +169,28 @@ fn csv_response(list: &ProblemList) -> Result<Response, ApiError> {
     Ok(response)
 }
 
-/// `GET /api/stats/timeline?interval=week|month&category=&status=&since=&until=`: counts per
-/// bucket (and per category); defaults to the last 12 months (or 26 weeks). At most
-/// [`Limits::timeline_buckets`](crate::services::cost::Limits) buckets.
-pub async fn timeline(State(state): State<AppState>, bounds: Bounds, params: Params) -> Result<Json<Value>, ApiError> {
-    let interval: Interval = params.optional("interval")?.unwrap_or(Interval::Month);
-    let query = report_query(&params)?;
-    let default_days = match interval {
-        Interval::Week => 26 * 7,
-        Interval::Month => 365,
-    };
-    let until = query.until.unwrap_or_else(now);
-    let since = query.since.unwrap_or(until - default_days * 86_400);
-    let period = stats::period(Some(since), Some(until), until)?;
+impl FromParams for TimelineQuery {
+    fn from_params(params: &Params) -> Result<TimelineQuery, ApiError> {
+        Ok(TimelineQuery { interval: params.optional("interval")? })
+    }
+}
+
+/// Counts per week or month (and per category); the last 12 months (or 26 weeks) unless
+/// `since`/`until` say otherwise. At most [`Limits::timeline_buckets`](crate::services::cost::Limits) buckets.
+#[utoipa::path(
+    get,
+    path = "/api/stats/timeline",
+    tag = "analytics",
+    params(ReportFilter, TimelineQuery),
+    responses((status = 200, body = Timeline), (status = 400, description = "A bad parameter, named; or too many buckets", body = ErrorBody))
+)]
+pub async fn timeline(
+    State(state): State<AppState>,
+    bounds: Bounds,
+    Query(filter): Query<ReportFilter>,
+    Query(asked): Query<TimelineQuery>,
+) -> Result<Json<Timeline>, ApiError> {
     let catalog = state.catalog.clone();
-    let buckets =
-        bounds.run(&state, move |limits, _| stats::timeline(&catalog.reports(), &query, interval, period, limits.timeline_buckets)).await?;
-    Ok(Json(json!({ "interval": interval, "buckets": buckets })))
+    let timeline = bounds.run(&state, move |limits, _| answers::timeline(&catalog.reports(), &filter, &asked, limits, now())).await?;
+    Ok(Json(timeline))
 }

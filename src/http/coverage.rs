@@ -6,171 +6,136 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::routing::{get, post};
-use geo::Geometry;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::cost::Bounds;
-use super::error::ApiError;
-use super::params::Params;
+use super::error::{ApiError, ErrorBody};
+use super::params::{FromParams, Params, Query};
 use super::reports::json_body_within;
 use crate::model::FacilityKind;
-use crate::services::coverage::isochrones::{self, buffer_width};
-use crate::services::coverage::plan::{self, CandidatePoint, Candidates};
-use crate::services::coverage::summary;
+use crate::services::coverage::maps::{self, BuildingMap, CoverageQuestion, IsochroneMap, MapArea};
+use crate::services::coverage::plan::{self, CandidatePoint, Candidates, Plan};
+use crate::services::coverage::summary::{self, Coverage};
 use crate::services::coverage::{Circle, Method};
 use crate::services::features::Bbox;
 
 /// A plan's body may list up to [`plan::MAX_POINTS`] candidate points.
 pub const MAX_PLAN_BYTES: usize = 1024 * 1024;
 
-/// `kind`, the circle (`minutes` or `meters`, `speed_m_per_min`) and `method`, which every
-/// coverage route takes.
-struct Question {
-    kind: FacilityKind,
-    circle: Circle,
-    method: Option<Method>,
-}
-
 /// Walking coverage of the service stations.
 pub fn router() -> OpenApiRouter<super::AppState> {
-    OpenApiRouter::new()
-        .route("/api/coverage", get(coverage))
-        .route("/api/coverage/buildings", get(buildings))
-        .route("/api/coverage/isochrones", get(isochrones))
+    OpenApiRouter::new().routes(routes!(coverage)).routes(routes!(buildings)).routes(routes!(isochrones))
 }
 
 /// Siting new stations, with its own, larger body limit.
 pub fn plan_router() -> OpenApiRouter<super::AppState> {
-    OpenApiRouter::new().route("/api/coverage/plan", post(plan).layer(super::refusals::BodyLimit::max(MAX_PLAN_BYTES)))
+    let (schemas, paths, method) = routes!(plan);
+    OpenApiRouter::new().routes((schemas, paths, method.layer(super::refusals::BodyLimit::max(MAX_PLAN_BYTES))))
 }
 
-fn question(params: &Params) -> Result<Question, ApiError> {
-    let kind: FacilityKind = params.required("kind")?;
-    let circle = Circle::new(params.optional("minutes")?, params.optional("meters")?, params.optional("speed_m_per_min")?)?;
-    let method = match params.optional::<String>("method")?.as_deref() {
-        None => None,
-        Some("network") => Some(Method::Network),
-        Some("euclidean") => Some(Method::Euclidean),
-        Some(other) => return Err(ApiError::bad_parameter("method", format!("{other:?}: expected network or euclidean"))),
-    };
-    Ok(Question { kind, circle, method })
-}
-
-/// `GET /api/coverage?kind=&minutes=|meters=&speed_m_per_min=&method=`: shares covered,
-/// per street and community, and the compounds left outside.
-pub async fn coverage(State(state): State<AppState>, bounds: Bounds, params: Params) -> Result<Json<Value>, ApiError> {
-    let q = question(&params)?;
-    let snapshot = state.catalog.snapshot();
-    let answer = bounds
-        .run(&state, move |_, budget| {
-            let coverage = summary::coverage(&snapshot, q.kind, q.circle, q.method, budget)?;
-            Ok(serde_json::to_value(coverage).expect("coverage serialises"))
+impl FromParams for CoverageQuestion {
+    fn from_params(params: &Params) -> Result<CoverageQuestion, ApiError> {
+        Ok(CoverageQuestion {
+            kind: params.required("kind")?,
+            minutes: params.optional("minutes")?,
+            meters: params.optional("meters")?,
+            speed_m_per_min: params.optional("speed_m_per_min")?,
+            method: method(params.optional::<String>("method")?.as_deref())?,
         })
-        .await?;
+    }
+}
+
+fn method(word: Option<&str>) -> Result<Option<Method>, ApiError> {
+    match word {
+        None => Ok(None),
+        Some("network") => Ok(Some(Method::Network)),
+        Some("euclidean") => Ok(Some(Method::Euclidean)),
+        Some(other) => Err(ApiError::bad_parameter("method", format!("{other:?}: expected network or euclidean"))),
+    }
+}
+
+impl FromParams for MapArea {
+    fn from_params(params: &Params) -> Result<MapArea, ApiError> {
+        Ok(MapArea { bbox: params.optional("bbox")?, buffer_m: params.optional("buffer_m")? })
+    }
+}
+
+/// Shares of buildings, households and people within the circle, per street and community,
+/// and the compounds left outside.
+#[utoipa::path(
+    get,
+    path = "/api/coverage",
+    tag = "coverage",
+    params(CoverageQuestion),
+    responses((status = 200, body = Coverage), (status = 400, description = "A bad or missing parameter, named", body = ErrorBody))
+)]
+pub async fn coverage(
+    State(state): State<AppState>,
+    bounds: Bounds,
+    Query(q): Query<CoverageQuestion>,
+) -> Result<Json<Coverage>, ApiError> {
+    let snapshot = state.catalog.snapshot();
+    let answer = bounds.run(&state, move |_, budget| summary::coverage(&snapshot, q.kind, q.circle()?, q.method, budget)).await?;
     Ok(Json(answer))
 }
 
-/// `GET /api/coverage/buildings?…&bbox=`: the footprint of every building whose centre is in
-/// the box, with its walking distance to the nearest station (`null` beyond twice the
-/// circle) and `covered`. At most [`Limits::buildings`](crate::services::cost::Limits) buildings.
-pub async fn buildings(State(state): State<AppState>, bounds: Bounds, params: Params) -> Result<Json<Value>, ApiError> {
-    let q = question(&params)?;
-    let bbox = bbox(&params)?;
+/// The footprint of every building whose centre is in the box, with its walking distance to
+/// the nearest station (`null` beyond twice the circle) and `covered`. At most
+/// [`Limits::buildings`](crate::services::cost::Limits) buildings.
+#[utoipa::path(
+    get,
+    path = "/api/coverage/buildings",
+    tag = "coverage",
+    params(CoverageQuestion, MapArea),
+    responses(
+        (status = 200, body = BuildingMap, content_type = "application/json"),
+        (status = 400, description = "A bad parameter, named; or more buildings than a request may have", body = ErrorBody),
+    )
+)]
+pub async fn buildings(
+    State(state): State<AppState>,
+    bounds: Bounds,
+    Query(q): Query<CoverageQuestion>,
+    Query(area): Query<MapArea>,
+) -> Result<Json<BuildingMap>, ApiError> {
     let snapshot = state.catalog.snapshot();
-    let body = bounds
-        .run(&state, move |limits, budget| {
-            let (method, note, rows) = summary::building_coverage(&snapshot, q.kind, q.circle, q.method, bbox, limits, budget)?;
-            let features: Vec<Value> = rows
-                .iter()
-                .map(|row| {
-                    let b = &snapshot.data.buildings[row.building as usize];
-                    json!({
-                        "type": "Feature",
-                        "id": b.id,
-                        "geometry": geometry(&b.geometry),
-                        "properties": {
-                            "id": b.id,
-                            "name": snapshot.building_name(row.building),
-                            "compound_id": b.compound_id,
-                            "households": b.households,
-                            "population": b.population,
-                            "distance_m": row.distance_m.map(|m| (m * 10.0).round() / 10.0),
-                            "covered": row.covered,
-                        },
-                    })
-                })
-                .collect();
-            Ok(json!({
-                "type": "FeatureCollection",
-                "kind": q.kind,
-                "limit_m": q.circle.limit_m,
-                "minutes": q.circle.minutes,
-                "search_m": q.circle.limit_m * summary::SEARCH_FACTOR,
-                "method": method,
-                "method_note": note,
-                "features": features,
-            }))
-        })
-        .await?;
-    Ok(Json(body))
+    let map = bounds.run(&state, move |limits, budget| maps::building_map(&snapshot, &q, &area, limits, budget)).await?;
+    Ok(Json(map))
 }
 
-/// `GET /api/coverage/isochrones?…&buffer_m=50&bbox=`: one (Multi)Polygon per station of the
-/// kind whose isochrone may reach into the box: the walkways within the limit, buffered.
-pub async fn isochrones(State(state): State<AppState>, bounds: Bounds, params: Params) -> Result<Json<Value>, ApiError> {
-    let q = question(&params)?;
-    let buffer_m = buffer_width(params.optional("buffer_m")?)?;
-    let bbox = bbox(&params)?;
+/// One (Multi)Polygon per station of the kind whose isochrone may reach into the box: the
+/// walkways within the limit, buffered by `buffer_m`.
+#[utoipa::path(
+    get,
+    path = "/api/coverage/isochrones",
+    tag = "coverage",
+    params(CoverageQuestion, MapArea),
+    responses(
+        (status = 200, body = IsochroneMap, content_type = "application/json"),
+        (status = 400, description = "A bad parameter, named; or more stations than a request may have", body = ErrorBody),
+    )
+)]
+pub async fn isochrones(
+    State(state): State<AppState>,
+    bounds: Bounds,
+    Query(q): Query<CoverageQuestion>,
+    Query(area): Query<MapArea>,
+) -> Result<Json<IsochroneMap>, ApiError> {
     let snapshot = state.catalog.snapshot();
-    let body = bounds
-        .run(&state, move |limits, budget| {
-            let (method, note, shapes) = isochrones::isochrones(&snapshot, q.kind, q.circle, q.method, buffer_m, bbox, limits, budget)?;
-            let features: Vec<Value> = shapes
-                .iter()
-                .map(|iso| {
-                    let s = &snapshot.data.stations[iso.station as usize];
-                    json!({
-                        "type": "Feature",
-                        "id": s.id,
-                        "geometry": geometry(&Geometry::MultiPolygon(iso.area.clone())),
-                        "properties": {
-                            "station_id": s.id,
-                            "name": s.name,
-                            "kind": s.kind,
-                            "limit_m": q.circle.limit_m,
-                            "reached_m": iso.reached_m.round(),
-                            "off_network": iso.off_network,
-                        },
-                    })
-                })
-                .collect();
-            Ok(json!({
-                "type": "FeatureCollection",
-                "kind": q.kind,
-                "limit_m": q.circle.limit_m,
-                "minutes": q.circle.minutes,
-                "buffer_m": buffer_m,
-                "method": method,
-                "method_note": note,
-                "features": features,
-            }))
-        })
-        .await?;
-    Ok(Json(body))
-}
-
-fn bbox(params: &Params) -> Result<Option<[f64; 4]>, ApiError> {
-    Ok(params.optional::<Bbox>("bbox")?.map(|b| [b.west, b.south, b.east, b.north]))
+    let map = bounds.run(&state, move |limits, budget| maps::isochrone_map(&snapshot, &q, &area, limits, budget)).await?;
+    Ok(Json(map))
 }
 
 /// The body of `POST /api/coverage/plan`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PlanBody {
+    #[schema(value_type = FacilityKind)]
     kind: String,
     #[serde(default)]
     minutes: Option<f64>,
@@ -180,19 +145,47 @@ struct PlanBody {
     speed_m_per_min: Option<f64>,
     #[serde(default)]
     method: Option<Method>,
+    /// New sites to choose.
     add: usize,
     /// `"compounds"` (default), `"buildings"`, or a list of `[lon, lat]` or
     /// `{"lon", "lat", "name"}` points.
     #[serde(default)]
+    #[schema(value_type = Option<CandidatesSchema>)]
     candidates: Option<Value>,
     /// `[west, south, east, north]`: only candidates in this box.
     #[serde(default)]
     bbox: Option<[f64; 4]>,
 }
 
-/// `POST /api/coverage/plan {kind, minutes|meters, add, candidates}`: k new sites in the
-/// order chosen, each with the households it adds.
-pub async fn plan(State(state): State<AppState>, bounds: Bounds, body: Result<Bytes, BytesRejection>) -> Result<Json<Value>, ApiError> {
+/// Where candidates for new sites come from.
+#[derive(ToSchema)]
+#[schema(as = Candidates)]
+#[allow(dead_code)] // Only its schema is used: `candidates` reads the value.
+enum CandidatesSchema {
+    /// `compounds` or `buildings`.
+    Word(String),
+    /// `[lon, lat]` pairs or `{"lon", "lat", "name"}` objects, WGS84.
+    Points(Vec<CandidateSchema>),
+}
+
+#[derive(ToSchema)]
+#[schema(as = Candidate)]
+#[allow(dead_code)] // Only its schema is used.
+enum CandidateSchema {
+    Pair([f64; 2]),
+    Point(CandidatePoint),
+}
+
+/// `k` new sites for stations of a kind, in the order a greedy choice picks them, each with
+/// the households it adds to the circle's coverage.
+#[utoipa::path(
+    post,
+    path = "/api/coverage/plan",
+    tag = "coverage",
+    request_body = PlanBody,
+    responses((status = 200, body = Plan), (status = 400, description = "A bad field, named; or more candidates than a request may have", body = ErrorBody))
+)]
+pub async fn plan(State(state): State<AppState>, bounds: Bounds, body: Result<Bytes, BytesRejection>) -> Result<Json<Plan>, ApiError> {
     let body: PlanBody = json_body_within(body, MAX_PLAN_BYTES)?;
     let kind: FacilityKind = body.kind.parse().map_err(|e| ApiError::bad_parameter("kind", e))?;
     let circle = Circle::new(body.minutes, body.meters, body.speed_m_per_min)?;
@@ -205,10 +198,7 @@ pub async fn plan(State(state): State<AppState>, bounds: Bounds, body: Result<By
         .map(|b| [b.west, b.south, b.east, b.north]);
     let snapshot = state.catalog.snapshot();
     let answer = bounds
-        .run(&state, move |limits, budget| {
-            let plan = plan::plan(&snapshot, kind, circle, body.method, body.add, &candidates, bbox, limits, budget)?;
-            Ok(serde_json::to_value(plan).expect("a plan serialises"))
-        })
+        .run(&state, move |limits, budget| plan::plan(&snapshot, kind, circle, body.method, body.add, &candidates, bbox, limits, budget))
         .await?;
     Ok(Json(answer))
 }
@@ -240,8 +230,4 @@ fn candidates(value: Option<Value>) -> Result<Candidates, ApiError> {
             .map(Candidates::Points),
         Some(other) => Err(bad(format!("expected \"compounds\", \"buildings\" or a list of points, got {other}"))),
     }
-}
-
-fn geometry(geometry: &Geometry) -> Value {
-    serde_json::to_value(geojson::Geometry::new(geojson::GeometryValue::from(geometry))).expect("geometry serialises")
 }

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -15,6 +15,12 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::error::ErrorBody;
 use super::origin::Origin;
+use crate::crs::Crs;
+use crate::model::reports::{CaseState, Category};
+use crate::model::{FacilityKind, Layer};
+use crate::services::analytics::stats::{GroupBy, Interval};
+use crate::services::coverage::Method;
+use crate::services::reports::staff::ClosureLevel;
 
 /// The document as served, less its `servers` (which depend on the request's origin).
 pub type Document = Value;
@@ -33,7 +39,10 @@ pub const BEARER: &str = "bearer";
                        reports, as GeoJSON, OGC API – Features, Open311 GeoReport v2 and vector tiles.",
         license(name = "MIT OR Apache-2.0")
     ),
-    components(schemas(ErrorBody)),
+    // Schemas that parameters name (utoipa collects only those of bodies), and the error shape.
+    components(schemas(
+        ErrorBody, Category, CaseState, Crs, FacilityKind, Layer, Method, ClosureLevel, GroupBy, Interval
+    )),
     modifiers(&StaffTokens)
 )]
 struct Base;
@@ -70,6 +79,13 @@ pub fn finish(document: utoipa::openapi::OpenApi) -> Document {
         };
         for operation in item.as_object_mut().into_iter().flat_map(|item| item.values_mut()) {
             let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+            // OpenAPI requires a description of every response; a bare `body = …` has none.
+            for (status, response) in responses.iter_mut() {
+                if response.get("description").is_none() {
+                    let reason = status.parse().ok().and_then(|code| StatusCode::from_u16(code).ok()).and_then(|s| s.canonical_reason());
+                    response["description"] = json!(reason.unwrap_or("The answer"));
+                }
+            }
             for (range, description) in
                 [("4XX", "The request cannot be answered as sent; the message says why"), ("5XX", "Our fault, or too busy now")]
             {

@@ -9,22 +9,24 @@ use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, ETAG, IF_MATCH, LOCATION, VARY};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::limit::ClientAddress;
 use super::origin::Origin;
-use super::params::Params;
+use super::params::{FromParams, Params, Query};
 use crate::crs::Crs;
 use crate::model::reports::{Category, Source};
 use crate::model::time::now;
 use crate::services::locate::LocateQuery;
 use crate::services::reports::idempotency::{self, Idempotency};
+use crate::services::reports::intake::{NearbyList, Submitted, Supported};
+use crate::services::reports::view::CaseView;
 use crate::services::reports::{intake, public_case, staff};
 
 /// Bodies larger than this are refused before parsing.
@@ -32,11 +34,7 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Filing, looking up and supporting reports (the staff queue shares the collection's path).
 pub fn router() -> OpenApiRouter<super::AppState> {
-    OpenApiRouter::new()
-        .route("/api/reports", post(submit).get(super::staff::queue))
-        .route("/api/reports/nearby", get(nearby))
-        .route("/api/reports/{case}", get(case))
-        .route("/api/reports/{case}/support", post(support))
+    OpenApiRouter::new().routes(routes!(submit, super::staff::queue)).routes(routes!(nearby)).routes(routes!(case)).routes(routes!(support))
 }
 
 /// Reads a JSON body of at most [`MAX_BODY_BYTES`], naming what is wrong with it.
@@ -102,31 +100,66 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
 /// The JSON a resident sends. Vocabulary fields are strings here so that a bad value gets
 /// an error naming the field and the allowed words. Serialised (in field order) to
 /// fingerprint a keyed submission, so a retry may order its keys differently.
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SubmitBody {
+    #[schema(value_type = Category)]
     category: String,
+    /// What is wrong, 1–2000 characters.
     description: String,
+    /// Longitude, degrees, in `crs`.
     lon: f64,
+    /// Latitude, degrees, in `crs`.
     lat: f64,
+    /// `wgs84` (default), `gcj02` or `bd09`.
     #[serde(default)]
+    #[schema(value_type = Option<Crs>)]
     crs: Option<String>,
+    /// An http(s) URL of a photo.
     #[serde(default)]
     photo_url: Option<String>,
+    /// Kept privately for staff; never shown publicly.
     #[serde(default)]
     reporter_name: Option<String>,
+    /// Kept privately for staff; never shown publicly.
     #[serde(default)]
     reporter_phone: Option<String>,
     /// Staff only: hotline, patrol or suggestion box.
     #[serde(default)]
+    #[schema(value_type = Option<Source>)]
     source: Option<String>,
 }
 
-/// `POST /api/reports`: 201 with the case number, routing, deadline and duplicate hints.
+/// `Idempotency-Key`: makes a retried submission safe.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // Documents the header; `idempotency_key` reads it.
+struct IdempotencyKey {
+    /// 1–255 visible ASCII characters; the same request with the same key within 24 hours
+    /// answers with the first one's case (`Idempotent-Replayed: true`).
+    #[param(rename = "Idempotency-Key")]
+    idempotency_key: Option<String>,
+}
+
+/// Files a report: 201 with the case number, routing, deadline and duplicate hints.
 /// Anonymous callers are residents and are rate-limited per address; staff may record
 /// reports from other sources (hotline, patrol, suggestion box) and are named in the audit
 /// trail. With an `Idempotency-Key` used by the same request in the last 24 hours, the answer
 /// is that request's case, marked `Idempotent-Replayed: true`, and uses up no rate limit.
+#[utoipa::path(
+    post,
+    path = "/api/reports",
+    tag = "reports",
+    params(IdempotencyKey),
+    request_body = SubmitBody,
+    security((), ("bearer" = [])),
+    responses(
+        (status = 201, body = Submitted, headers(("Location" = String, description = "The case's address"))),
+        (status = 400, description = "A bad field, named", body = ErrorBody),
+        (status = 422, description = "The `Idempotency-Key` was used with another request", body = ErrorBody),
+        (status = 429, description = "Too many submissions from this address", body = ErrorBody),
+    )
+)]
 pub async fn submit(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -192,41 +225,88 @@ fn created(origin: &Origin, submitted: intake::Submitted) -> Response {
     response
 }
 
-/// `GET /api/reports/{case}`: the public view and history; staff who may work on the case
+/// A case: the public view and history; staff who may work on the case
 /// get the staff view (reporter contact, full audit trail) instead. Either way with the
 /// case's `ETag`, for `If-Match` on a move. The answer depends on the token, so it varies
 /// by `Authorization` and is never stored by shared caches: a staff view holds private data.
+#[utoipa::path(
+    get,
+    path = "/api/reports/{case}",
+    tag = "reports",
+    params(("case" = String, Path, description = "The case number")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The public view, or the staff view for staff who may work on the case",
+         body = CaseView, headers(("ETag" = String, description = "The case's version, for `If-Match`"))),
+        (status = 404, description = "No such case", body = ErrorBody),
+    )
+)]
 pub async fn case(State(state): State<AppState>, Caller(caller): Caller, Path(case): Path<String>) -> Result<Response, ApiError> {
-    if let Some(staff) = &caller
-        && let Some(found) = staff::case_for(&state.catalog, staff, &case).await?
-    {
-        return Ok(([etag(found.report.version), VARY_BY_TOKEN, PRIVATE], Json(found)).into_response());
-    }
-    let found = public_case(&state.catalog, &case).await?;
-    Ok(([etag(found.version), VARY_BY_TOKEN, PRIVATE], Json(found)).into_response())
+    let staff_view = match &caller {
+        Some(staff) => staff::case_for(&state.catalog, staff, &case).await?,
+        None => None,
+    };
+    let view = match staff_view {
+        Some(found) => CaseView::Staff(found),
+        None => CaseView::Public(public_case(&state.catalog, &case).await?),
+    };
+    Ok(([etag(view.version()), VARY_BY_TOKEN, PRIVATE], Json(view)).into_response())
 }
 
-/// `POST /api/reports/{case}/support`: "me too" (rate-limited like submissions).
+/// "Me too": one more resident has this problem (rate-limited like submissions).
+#[utoipa::path(
+    post,
+    path = "/api/reports/{case}/support",
+    tag = "reports",
+    params(("case" = String, Path, description = "The case number")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, body = Supported),
+        (status = 404, description = "No such case", body = ErrorBody),
+        (status = 429, description = "Too many submissions from this address", body = ErrorBody),
+    )
+)]
 pub async fn support(
     State(state): State<AppState>,
     Caller(caller): Caller,
     client: ClientAddress,
     Path(case): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Supported>, ApiError> {
     if caller.is_none() {
         state.submissions.check(&client).await?;
     }
-    let supporters = intake::support(&state.catalog, &case, now()).await?;
-    Ok(Json(json!({ "case_number": case, "supporters": supporters })))
+    Ok(Json(intake::support(&state.catalog, &case, now()).await?))
 }
 
-/// `GET /api/reports/nearby?lon=&lat=&category=[&crs=][&limit=10]`: the nearest open reports
-/// a new one may duplicate (`limit` 1–50), and `total`, how many there are.
-pub async fn nearby(State(state): State<AppState>, params: Params) -> Result<Json<intake::NearbyList>, ApiError> {
-    let category: Category = params.required("category")?;
-    let query =
-        LocateQuery { lon: params.required("lon")?, lat: params.required("lat")?, crs: params.optional::<Crs>("crs")?.unwrap_or_default() };
-    let limit = params.optional("limit")?.unwrap_or(intake::DEFAULT_NEARBY);
-    let point = query.wgs84()?;
-    Ok(Json(intake::nearby_open(&state.catalog, category, point, limit, None, now()).await?))
+/// `category` and `limit` of the duplicate pre-check (the point is a [`LocateQuery`]).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NearbyQuery {
+    category: Category,
+    /// Reports at most, 1–50 (default 10).
+    limit: Option<u32>,
+}
+
+impl FromParams for NearbyQuery {
+    fn from_params(params: &Params) -> Result<NearbyQuery, ApiError> {
+        Ok(NearbyQuery { category: params.required("category")?, limit: params.optional("limit")? })
+    }
+}
+
+/// The nearest open reports of a category a new one may duplicate, and `total`, how many there are.
+#[utoipa::path(
+    get,
+    path = "/api/reports/nearby",
+    tag = "reports",
+    params(NearbyQuery, LocateQuery),
+    responses((status = 200, body = NearbyList), (status = 400, description = "A bad or missing parameter, named", body = ErrorBody))
+)]
+pub async fn nearby(
+    State(state): State<AppState>,
+    Query(nearby): Query<NearbyQuery>,
+    Query(at): Query<LocateQuery>,
+) -> Result<Json<NearbyList>, ApiError> {
+    let point = at.wgs84()?;
+    let limit = nearby.limit.unwrap_or(intake::DEFAULT_NEARBY);
+    Ok(Json(intake::nearby_open(&state.catalog, nearby.category, point, limit, None, now()).await?))
 }

@@ -7,108 +7,131 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::auth::StaffCaller;
-use super::error::ApiError;
-use super::params::Params;
+use super::error::{ApiError, ErrorBody};
+use super::params::{FromParams, Params, Query};
 use super::reports::{etag, if_match, json_body};
 use axum::http::header::CONTENT_TYPE;
 
-use crate::model::reports::Role;
+use crate::model::reports::{CaseState, Role};
 use crate::model::time::now;
 use crate::services::reports::history::{self, HistoryFormat, ImportSummary};
-use crate::services::reports::staff::{self, ClosureRow, Queue};
+use crate::services::reports::staff::{self, ClosureQuery, ClosureRow, Queue, QueueQuery};
 use crate::services::reports::view::StaffCase;
 use crate::services::reports::workflow::{self, Move, Seen};
-use crate::store::{AreaLevel, ReportFilter};
+use crate::services::schemas::GeoJsonFeatureCollection;
 
 /// The staff's case work (token required).
 pub fn router() -> OpenApiRouter<super::AppState> {
-    OpenApiRouter::new()
-        .route("/api/reports/overdue", get(overdue))
-        .route("/api/reports/closure", get(closure))
-        .route("/api/reports/{case}/transition", post(transition))
-        .route("/api/reports/{case}/escalate", post(escalate))
+    OpenApiRouter::new().routes(routes!(overdue)).routes(routes!(closure)).routes(routes!(transition)).routes(routes!(escalate))
 }
 
 /// Bulk import, with its own, larger body limit.
 pub fn import_router() -> OpenApiRouter<super::AppState> {
-    OpenApiRouter::new().route("/api/reports/import", post(import).layer(super::refusals::BodyLimit::max(MAX_IMPORT_BYTES)))
+    let (schemas, paths, method) = routes!(import);
+    OpenApiRouter::new().routes((schemas, paths, method.layer(super::refusals::BodyLimit::max(MAX_IMPORT_BYTES))))
 }
 
-/// The queue's filter from the query string; `overdue=true` (or the overdue route) keeps
-/// only cases past their deadline as of `now`.
-fn queue_filter(params: &Params, overdue: bool, now: i64) -> Result<ReportFilter, ApiError> {
-    let overdue = overdue || params.optional("overdue")?.unwrap_or(false);
-    Ok(ReportFilter {
-        states: params.list("state")?,
-        categories: params.list("category")?,
-        grid_id: params.optional("grid")?,
-        community_id: params.optional("community")?,
-        street_id: params.optional("street")?,
-        overdue_at: overdue.then_some(now),
-        created_from: params.time("since")?,
-        created_before: params.time("until")?,
-        limit: params.optional("limit")?,
-        offset: params.optional("offset")?.unwrap_or(0),
-        ..ReportFilter::default()
-    })
-}
-
-/// `GET /api/reports?state=&category=&grid=&community=&street=&overdue=&since=&until=&limit=&offset=`:
-/// the queue, newest first, with the reporter's contact.
-pub async fn queue(State(state): State<AppState>, StaffCaller(staff): StaffCaller, params: Params) -> Result<Json<Queue>, ApiError> {
-    let now = now();
-    Ok(Json(staff::queue(&state.catalog, &staff, queue_filter(&params, false, now)?, now).await?))
-}
-
-/// `GET /api/reports/overdue`: dispatched or in-progress cases past their deadline, most
-/// overdue first (takes the queue's filters too).
-pub async fn overdue(State(state): State<AppState>, StaffCaller(staff): StaffCaller, params: Params) -> Result<Json<Queue>, ApiError> {
-    let now = now();
-    Ok(Json(staff::queue(&state.catalog, &staff, queue_filter(&params, true, now)?, now).await?))
-}
-
-/// The level of `by=`.
-struct Level(AreaLevel);
-
-impl std::str::FromStr for Level {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Level, String> {
-        match text {
-            "grid" => Ok(Level(AreaLevel::Grid)),
-            "community" => Ok(Level(AreaLevel::Community)),
-            "street" => Ok(Level(AreaLevel::Street)),
-            other => Err(format!("unknown level {other:?}, expected one of: grid, community, street")),
-        }
+impl FromParams for QueueQuery {
+    fn from_params(params: &Params) -> Result<QueueQuery, ApiError> {
+        Ok(QueueQuery {
+            state: params.list("state")?,
+            category: params.list("category")?,
+            grid: params.optional("grid")?,
+            community: params.optional("community")?,
+            street: params.optional("street")?,
+            overdue: params.optional("overdue")?,
+            since: params.time("since")?,
+            until: params.time("until")?,
+            limit: params.optional("limit")?,
+            offset: params.optional("offset")?,
+        })
     }
 }
 
-/// `GET /api/reports/closure?by=grid|community|street&since=&until=`: per area, cases open,
-/// overdue, closed, and the on-time closure rate.
+/// The staff queue, newest first, with the reporter's contact (a grid worker sees their grid's).
+#[utoipa::path(
+    get,
+    path = "/api/reports",
+    tag = "staff",
+    params(QueueQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Queue),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "A grid worker asked for another grid", body = ErrorBody),
+    )
+)]
+pub async fn queue(
+    State(state): State<AppState>,
+    StaffCaller(staff): StaffCaller,
+    Query(query): Query<QueueQuery>,
+) -> Result<Json<Queue>, ApiError> {
+    Ok(Json(staff::queue(&state.catalog, &staff, query, now()).await?))
+}
+
+/// Dispatched or in-progress cases past their deadline, most overdue first (takes the
+/// queue's filters too).
+#[utoipa::path(
+    get,
+    path = "/api/reports/overdue",
+    tag = "staff",
+    params(QueueQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = Queue), (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody))
+)]
+pub async fn overdue(
+    State(state): State<AppState>,
+    StaffCaller(staff): StaffCaller,
+    Query(query): Query<QueueQuery>,
+) -> Result<Json<Queue>, ApiError> {
+    Ok(Json(staff::queue(&state.catalog, &staff, QueueQuery { overdue: Some(true), ..query }, now()).await?))
+}
+
+impl FromParams for ClosureQuery {
+    fn from_params(params: &Params) -> Result<ClosureQuery, ApiError> {
+        Ok(ClosureQuery { by: params.optional("by")?.unwrap_or_default(), since: params.time("since")?, until: params.time("until")? })
+    }
+}
+
+/// Per area: cases open, overdue, closed, and the on-time closure rate (按时办结率).
+#[utoipa::path(
+    get,
+    path = "/api/reports/closure",
+    tag = "staff",
+    params(ClosureQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<ClosureRow>), (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody))
+)]
 pub async fn closure(
     State(state): State<AppState>,
     StaffCaller(staff): StaffCaller,
-    params: Params,
+    Query(query): Query<ClosureQuery>,
 ) -> Result<Json<Vec<ClosureRow>>, ApiError> {
-    let Level(level) = params.optional("by")?.unwrap_or(Level(AreaLevel::Grid));
-    let rows = staff::closure(&state.catalog, &staff, level, params.time("since")?, params.time("until")?, now()).await?;
-    Ok(Json(rows))
+    Ok(Json(staff::closure(&state.catalog, &staff, query, now()).await?))
 }
 
-#[derive(Deserialize)]
+/// One workflow step.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct MoveBody {
+    /// The state to move to.
+    #[schema(value_type = CaseState)]
     to: String,
     #[serde(default)]
     note: Option<String>,
+    /// For `duplicate`: the case number this one repeats.
     #[serde(default)]
     duplicate_of: Option<String>,
+    /// The state the client showed; another one now is a 409.
     #[serde(default)]
+    #[schema(value_type = Option<CaseState>)]
     expected_state: Option<String>,
 }
 
@@ -123,9 +146,24 @@ fn moved(case: StaffCase) -> Response {
     ([etag(case.report.version)], Json(case)).into_response()
 }
 
-/// `POST /api/reports/{case}/transition {to, note?, duplicate_of?, expected_state?}`: one
-/// workflow step; 409 if the case is not in `expected_state`, 412 if it is not at the
-/// version `If-Match` names.
+/// One workflow step; 409 if the case is not in `expected_state` (or may not move so), 412
+/// if it is not at the version `If-Match` names. Answers the staff view with its new `ETag`.
+#[utoipa::path(
+    post,
+    path = "/api/reports/{case}/transition",
+    tag = "staff",
+    params(("case" = String, Path, description = "The case number"), IfMatch),
+    request_body = MoveBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = StaffCase, headers(("ETag" = String, description = "The case's new version, `\"v<n>\"`"))),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "The token may not work on this case", body = ErrorBody),
+        (status = 404, description = "No such case", body = ErrorBody),
+        (status = 409, description = "The case is not in `expected_state`, or may not make this move", body = ErrorBody),
+        (status = 412, description = "The case is not at a version `If-Match` names", body = ErrorBody),
+    )
+)]
 pub async fn transition(
     State(state): State<AppState>,
     StaffCaller(staff): StaffCaller,
@@ -140,17 +178,44 @@ pub async fn transition(
     Ok(moved(workflow::transition(&state.catalog, &staff, &case, request, &seen, now()).await?))
 }
 
-#[derive(Deserialize)]
+/// An escalation.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct EscalateBody {
     #[serde(default)]
     note: Option<String>,
+    /// The state the client showed; another one now is a 409.
     #[serde(default)]
+    #[schema(value_type = Option<CaseState>)]
     expected_state: Option<String>,
 }
 
-/// `POST /api/reports/{case}/escalate {note?, expected_state?}`: one "一呼四应" tier up, to
-/// that tier's responder; preconditions as for a transition.
+/// `If-Match`: the case's `ETag` as the client last saw it.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // Documents the header; `if_match` reads it.
+struct IfMatch {
+    /// The `ETag` of the case as last read (`"v3"`); a move of a case changed meanwhile is a 412.
+    #[param(rename = "If-Match")]
+    if_match: Option<String>,
+}
+
+/// One "一呼四应" tier up, to that tier's responder; preconditions as for a transition.
+#[utoipa::path(
+    post,
+    path = "/api/reports/{case}/escalate",
+    tag = "staff",
+    params(("case" = String, Path, description = "The case number"), IfMatch),
+    request_body = EscalateBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = StaffCase, headers(("ETag" = String, description = "The case's new version"))),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
+        (status = 404, description = "No such case", body = ErrorBody),
+        (status = 409, description = "Not in `expected_state`, final, or at the top tier", body = ErrorBody),
+        (status = 412, description = "The case is not at a version `If-Match` names", body = ErrorBody),
+    )
+)]
 pub async fn escalate(
     State(state): State<AppState>,
     StaffCaller(staff): StaffCaller,
@@ -166,18 +231,50 @@ pub async fn escalate(
 /// Historical imports are whole hotline exports: far larger than a report.
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 
-/// `POST /api/reports/import?format=csv|geojson` (admin): a hotline export as the body, all
-/// or nothing; 201 with the count by state, 422 listing every bad row. Without `format`,
-/// the Content-Type decides (`text/csv`, or GeoJSON for `application/geo+json` / `application/json`).
+/// `format`, when the Content-Type does not say it.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// `csv` or `geojson`; without it the Content-Type decides.
+    #[param(value_type = Option<String>, example = "csv")]
+    format: Option<HistoryFormat>,
+}
+
+impl FromParams for ImportQuery {
+    fn from_params(params: &Params) -> Result<ImportQuery, ApiError> {
+        Ok(ImportQuery { format: params.optional("format")? })
+    }
+}
+
+/// A hotline export (admin), all or nothing: 201 with the count by state, or 422 with every
+/// problem (`problems`, one per bad field of each row). Without `format`, the Content-Type
+/// decides (`text/csv`, or GeoJSON for `application/geo+json` / `application/json`).
+#[utoipa::path(
+    post,
+    path = "/api/reports/import",
+    tag = "staff",
+    params(ImportQuery),
+    request_body(description = "The export: CSV with a header row, or a GeoJSON FeatureCollection of Points", content(
+        (String = "text/csv"),
+        (GeoJsonFeatureCollection = "application/geo+json"),
+    )),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = ImportSummary),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "Only admins import", body = ErrorBody),
+        (status = 422, description = "Nothing was written: every problem found", body = ErrorBody),
+    )
+)]
 pub async fn import(
     State(state): State<AppState>,
     StaffCaller(staff): StaffCaller,
-    params: Params,
+    Query(query): Query<ImportQuery>,
     headers: axum::http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(axum::http::StatusCode, Json<ImportSummary>), ApiError> {
     staff.require(&[Role::Admin], "importing historical cases")?;
-    let format: HistoryFormat = match params.optional("format")? {
+    let format: HistoryFormat = match query.format {
         Some(format) => format,
         None => {
             let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");

@@ -12,6 +12,8 @@ use utoipa::{PartialSchema, ToSchema};
 use crate::crs::Crs;
 use crate::model::reports::{CaseState, Category, Role, Source, Tier};
 use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel};
+use crate::network::Method;
+use crate::services::analytics::hotspots::HotSpotClass;
 
 /// A string schema allowing only `words`.
 fn words(description: &str, words: impl IntoIterator<Item = &'static str>) -> RefOr<Schema> {
@@ -46,6 +48,19 @@ word_schemas! {
     FacilityKind: "A kind of service station.",
     StationLevel: "Place in the \"1+N+X\" station matrix.",
     ContactRole: "A role on the public contact board.",
+    HotSpotClass: "A cell's class by its Gi* z-score, with ArcGIS's confidence bins.",
+}
+
+impl PartialSchema for Method {
+    fn schema() -> RefOr<Schema> {
+        words("How distances are measured: along the walking network, or straight lines.", ["network", "euclidean"])
+    }
+}
+
+impl ToSchema for Method {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Method")
+    }
 }
 
 impl PartialSchema for Crs {
@@ -103,9 +118,59 @@ impl ToSchema for GeoJsonFeature {
     }
 }
 
+/// A GeoJSON FeatureCollection.
+pub struct GeoJsonFeatureCollection;
+
+impl PartialSchema for GeoJsonFeatureCollection {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .description(Some("A GeoJSON FeatureCollection (RFC 7946)."))
+            .property("type", ObjectBuilder::new().schema_type(SchemaType::new(Type::String)).enum_values(Some(["FeatureCollection"])))
+            .required("type")
+            .property("features", utoipa::openapi::schema::ArrayBuilder::new().items(GeoJsonFeature::schema()))
+            .required("features")
+            .into()
+    }
+}
+
+impl ToSchema for GeoJsonFeatureCollection {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("GeoJsonFeatureCollection")
+    }
+}
+
+/// The schema of [`ReportEvent`](crate::model::reports::ReportEvent), one line of a case's
+/// audit trail (the model has no OpenAPI derive); a test keeps the two in step.
+#[derive(ToSchema)]
+#[schema(as = ReportEvent)]
+#[allow(dead_code)] // Only its schema is used.
+pub struct ReportEventSchema {
+    /// Unix seconds.
+    at: i64,
+    /// Who: `resident`, `staff:<label>`, `import:<origin>` …
+    actor: String,
+    action: String,
+    from_state: Option<CaseState>,
+    to_state: Option<CaseState>,
+    note: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_report_event_schema_has_the_model_s_fields() {
+        use crate::model::reports::ReportEvent;
+        let event = ReportEvent { at: 1, actor: "a".into(), action: "b".into(), from_state: None, to_state: None, note: None };
+        let written: Vec<String> = serde_json::to_value(event).unwrap().as_object().unwrap().keys().cloned().collect();
+        let schema = serde_json::to_value(ReportEventSchema::schema()).unwrap();
+        let documented: Vec<String> = schema["properties"].as_object().unwrap().keys().cloned().collect();
+        let (mut written, mut documented) = (written, documented);
+        written.sort();
+        documented.sort();
+        assert_eq!(written, documented);
+    }
 
     #[test]
     fn word_schemas_list_what_the_parser_accepts() {
@@ -116,6 +181,11 @@ mod tests {
         let crs = serde_json::to_value(Crs::schema()).unwrap();
         for word in crs["enum"].as_array().unwrap() {
             assert!(word.as_str().unwrap().parse::<Crs>().is_ok(), "{word}");
+        }
+        let method = serde_json::to_value(Method::schema()).unwrap();
+        for word in method["enum"].as_array().unwrap() {
+            let parsed: Method = serde_json::from_value(word.clone()).unwrap();
+            assert_eq!(&serde_json::to_value(parsed).unwrap(), word);
         }
     }
 }

@@ -25,9 +25,11 @@ pub const RESOLUTIONS: std::ops::RangeInclusive<u8> = 5..=11;
 pub const DEFAULT_RINGS: u32 = 1;
 
 /// One hexagon.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Hexagon {
+    /// The H3 cell index, as hexadecimal text.
     #[serde(serialize_with = "as_text")]
+    #[schema(value_type = String, example = "8940a9a5b2bffff")]
     pub h3: CellIndex,
     pub count: u32,
     pub households: u32,

@@ -57,7 +57,7 @@ impl HotSpotClass {
 }
 
 /// The Gi* result for one cell.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct GiStar {
     /// Standard normal z-score: positive where the neighbourhood's values are high.
     pub z: f64,

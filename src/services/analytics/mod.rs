@@ -2,6 +2,7 @@
 //! spots, ranked problem lists and timelines. All of it reads the in-memory report columns
 //! (`index::reports`), never the database, so it scales to millions of cases.
 
+pub mod answers;
 pub mod filter;
 pub mod heatmap;
 pub mod hotspots;

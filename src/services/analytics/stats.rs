@@ -20,7 +20,7 @@ const DAY: i64 = 86_400;
 pub const DEFAULT_PERIOD_DAYS: i64 = 30;
 
 /// What a problem list ranks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupBy {
     Compound,
@@ -43,7 +43,7 @@ impl std::str::FromStr for GroupBy {
 }
 
 /// One ranked area.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProblemRow {
     pub rank: usize,
     pub id: String,
@@ -58,7 +58,7 @@ pub struct ProblemRow {
     pub change_pct: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProblemList {
     pub group_by: GroupBy,
     pub since: String,
@@ -212,7 +212,7 @@ fn households_by_area<'a>(snapshot: &Snapshot, group_by: GroupBy, wanted: &[&'a 
 }
 
 /// Buckets of a timeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Interval {
     Week,
@@ -230,11 +230,13 @@ impl std::str::FromStr for Interval {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Bucket {
     /// Start of the week (Monday) or month, 00:00 China time.
     pub start: String,
     pub count: u32,
+    /// Counts by category word.
+    #[schema(value_type = BTreeMap<String, u32>)]
     pub by_category: BTreeMap<Category, u32>,
 }
 

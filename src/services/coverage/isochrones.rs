@@ -14,6 +14,14 @@ use crate::services::cost::{Budget, Limits, within};
 /// building's depth, so the buildings along a reached street fall inside.
 pub const DEFAULT_BUFFER_M: f64 = 50.0;
 
+/// The isochrones of a map, and how they were measured.
+pub struct Isochrones {
+    pub method: Method,
+    /// Why the method is not the one asked for, if it is not.
+    pub method_note: Option<&'static str>,
+    pub shapes: Vec<Isochrone>,
+}
+
 pub struct Isochrone {
     /// The station, by position in `data.stations`.
     pub station: u32,
@@ -53,7 +61,7 @@ pub fn isochrones(
     bbox: Option<[f64; 4]>,
     limits: &Limits,
     budget: &Budget,
-) -> Result<(Method, Option<&'static str>, Vec<Isochrone>), ServiceError> {
+) -> Result<Isochrones, ServiceError> {
     let stations = stations_near(snapshot, kind, bbox, circle.limit_m + buffer_m);
     let allowed = limits.isochrone_stations(circle.limit_m);
     let what = match bbox {
@@ -105,7 +113,7 @@ pub fn isochrones(
             .collect();
         parts.into_iter().map(|h| h.join().expect("isochrones do not panic")).collect::<Result<Vec<_>, _>>()
     })?;
-    Ok((method, note, isochrones.into_iter().flatten().collect()))
+    Ok(Isochrones { method, method_note: note, shapes: isochrones.into_iter().flatten().collect() })
 }
 
 /// A 64-sided polygon of `radius_m` around a lon/lat point (equirectangular, fine at city scale).

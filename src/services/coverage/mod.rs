@@ -8,6 +8,7 @@
 //! understate walks, so that answer overstates coverage.
 
 pub mod isochrones;
+pub mod maps;
 pub mod plan;
 pub mod summary;
 
@@ -30,7 +31,7 @@ pub const DEFAULT_MINUTES: f64 = 15.0;
 pub const MAX_LIMIT_M: f64 = 5_000.0;
 
 /// The walking limit of a life circle, with how it was derived from minutes.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Circle {
     /// The limit in metres; a building at exactly this distance is covered.
     pub limit_m: f64,

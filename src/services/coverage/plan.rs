@@ -31,7 +31,7 @@ pub enum Candidates {
     Points(Vec<CandidatePoint>),
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
 pub struct CandidatePoint {
     pub lon: f64,
     pub lat: f64,
@@ -39,7 +39,7 @@ pub struct CandidatePoint {
 }
 
 /// A candidate site as the answer names it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Site {
     /// `compound`, `building` or `point`.
     #[serde(rename = "type")]
@@ -50,7 +50,7 @@ pub struct Site {
     pub lat: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PlannedSite {
     /// 1 for the first pick.
     pub rank: usize,
@@ -62,7 +62,7 @@ pub struct PlannedSite {
     pub households_share: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Plan {
     pub kind: FacilityKind,
     pub kind_label: &'static str,

@@ -11,7 +11,7 @@ use crate::services::ServiceError;
 use crate::services::cost::{Budget, Limits, within};
 
 /// Counts of what lies inside the circle, out of the total.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Tally {
     pub buildings: u32,
     pub buildings_covered: u32,
@@ -47,7 +47,7 @@ impl Tally {
 }
 
 /// One street's or community's coverage.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AreaCoverage {
     pub id: String,
     pub name: String,
@@ -56,7 +56,7 @@ pub struct AreaCoverage {
 }
 
 /// A compound with households outside the circle.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct UncoveredCompound {
     pub id: String,
     pub name: String,
@@ -70,7 +70,7 @@ pub struct UncoveredCompound {
     pub centre: Option<[f64; 2]>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Coverage {
     pub kind: FacilityKind,
     pub kind_label: &'static str,
@@ -185,6 +185,15 @@ fn summarize(
     }
 }
 
+/// The buildings of a map with their distances, and how those were measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoveredBuildings {
+    pub method: Method,
+    /// Why the method is not the one asked for, if it is not.
+    pub method_note: Option<&'static str>,
+    pub rows: Vec<BuildingDistance>,
+}
+
 /// One building's distance for the map: `None` beyond the search.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BuildingDistance {
@@ -207,7 +216,7 @@ pub fn building_coverage(
     bbox: Option<[f64; 4]>,
     limits: &Limits,
     budget: &Budget,
-) -> Result<(Method, Option<&'static str>, Vec<BuildingDistance>), ServiceError> {
+) -> Result<CoveredBuildings, ServiceError> {
     let walking = snapshot.walking();
     let buildings: Vec<u32> = match bbox {
         None => (0..snapshot.data.buildings.len() as u32).collect(),
@@ -239,5 +248,5 @@ pub fn building_coverage(
             covered: metres <= circle.limit_m,
         })
         .collect();
-    Ok((method, note, rows))
+    Ok(CoveredBuildings { method, method_note: note, rows })
 }

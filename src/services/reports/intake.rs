@@ -43,7 +43,7 @@ pub struct NewReport {
 }
 
 /// What the reporter gets back.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Submitted {
     pub report: PublicReport,
     /// The nearest [`DEFAULT_NEARBY`] open reports of the same category within 50 m from the
@@ -58,13 +58,13 @@ pub struct Submitted {
 }
 
 /// Open reports near a point: the nearest ones and the count of all.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NearbyList {
     pub total: u64,
     pub reports: Vec<Nearby>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Nearby {
     pub distance_m: f64,
     #[serde(flatten)]
@@ -248,7 +248,16 @@ pub async fn nearby_open(
 }
 
 /// Adds the caller's support ("me too") to a report.
-pub async fn support(catalog: &Catalog, case_number: &str, now: i64) -> Result<u32, ServiceError> {
+pub async fn support(catalog: &Catalog, case_number: &str, now: i64) -> Result<Supported, ServiceError> {
     let event = ReportEvent { at: now, actor: "anonymous".into(), action: "support".into(), from_state: None, to_state: None, note: None };
-    catalog.store().support_report(case_number, &event).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))
+    let supporters =
+        catalog.store().support_report(case_number, &event).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;
+    Ok(Supported { case_number: case_number.to_owned(), supporters })
+}
+
+/// A case's supporters after one more.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Supported {
+    pub case_number: String,
+    pub supporters: u32,
 }

@@ -2,10 +2,11 @@
 //! the overdue list and the on-time closure rate per grid, community and street.
 
 use serde::Serialize;
+use utoipa::IntoParams;
 
 use super::view::{StaffCase, StaffReport};
 use crate::model::Layer;
-use crate::model::reports::Role;
+use crate::model::reports::{CaseState, Category, Role};
 use crate::model::time::now;
 use crate::services::auth::Staff;
 use crate::services::{Catalog, ServiceError};
@@ -29,7 +30,7 @@ pub async fn case_for(catalog: &Catalog, staff: &Staff, case_number: &str) -> Re
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Queue {
     /// Matching cases in all pages.
     pub total: u64,
@@ -48,10 +49,51 @@ fn scoped_grid(staff: &Staff, asked: Option<String>) -> Result<Option<String>, S
     }
 }
 
-/// A page of the cases a filter selects, as `staff` may see them: a grid worker's are
-/// always their own grid's, whatever the filter asks. Newest first (overdue lists, with
-/// `overdue_at` set: most overdue first); `limit` defaults to a page of [`DEFAULT_PAGE`].
-pub async fn queue(catalog: &Catalog, staff: &Staff, mut filter: ReportFilter, now: i64) -> Result<Queue, ServiceError> {
+/// Which cases a queue lists, and which page.
+#[derive(Debug, Clone, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// Case states, comma-separated (`dispatched,in_progress`).
+    #[param(value_type = Option<String>, example = "dispatched,in_progress")]
+    pub state: Vec<CaseState>,
+    /// Categories, comma-separated.
+    #[param(value_type = Option<String>, example = "parking")]
+    pub category: Vec<Category>,
+    /// A grid's id (a grid worker's own grid whatever is asked).
+    pub grid: Option<String>,
+    pub community: Option<String>,
+    pub street: Option<String>,
+    /// Only cases dispatched or in progress past their deadline, most overdue first.
+    pub overdue: Option<bool>,
+    /// Filed at or after this time (ISO 8601; as Unix seconds here).
+    #[param(value_type = Option<String>, example = "2026-01-01")]
+    pub since: Option<i64>,
+    /// Filed before this time (ISO 8601).
+    #[param(value_type = Option<String>)]
+    pub until: Option<i64>,
+    /// Cases per page, 1–1000 (default 50).
+    pub limit: Option<u32>,
+    /// Cases to skip (default 0).
+    pub offset: Option<u32>,
+}
+
+/// A page of the cases a query selects, as `staff` may see them: a grid worker's are
+/// always their own grid's, whatever the query asks. Newest first (overdue lists: most
+/// overdue first, as of `now`); `limit` defaults to a page of [`DEFAULT_PAGE`].
+pub async fn queue(catalog: &Catalog, staff: &Staff, query: QueueQuery, now: i64) -> Result<Queue, ServiceError> {
+    let mut filter = ReportFilter {
+        states: query.state,
+        categories: query.category,
+        grid_id: query.grid,
+        community_id: query.community,
+        street_id: query.street,
+        overdue_at: query.overdue.unwrap_or(false).then_some(now),
+        created_from: query.since,
+        created_before: query.until,
+        limit: query.limit,
+        offset: query.offset.unwrap_or(0),
+        ..ReportFilter::default()
+    };
     let limit = filter.limit.unwrap_or(DEFAULT_PAGE);
     if limit == 0 || limit > MAX_PAGE {
         return Err(ServiceError::InvalidParameter { parameter: "limit", reason: format!("must be 1–{MAX_PAGE}") });
@@ -65,7 +107,7 @@ pub async fn queue(catalog: &Catalog, staff: &Staff, mut filter: ReportFilter, n
 }
 
 /// Closure figures of one area.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClosureRow {
     pub id: String,
     pub name: Option<String>,
@@ -79,16 +121,56 @@ pub struct ClosureRow {
     pub on_time_rate: Option<f64>,
 }
 
-/// Closure figures per area of a level, over cases created in `[from, before)`.
-pub async fn closure(
-    catalog: &Catalog,
-    staff: &Staff,
-    level: AreaLevel,
-    created_from: Option<i64>,
-    created_before: Option<i64>,
-    now: i64,
-) -> Result<Vec<ClosureRow>, ServiceError> {
-    let filter = ReportFilter { grid_id: scoped_grid(staff, None)?, created_from, created_before, ..ReportFilter::default() };
+/// The areas closure figures are given for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosureLevel {
+    #[default]
+    Grid,
+    Community,
+    Street,
+}
+
+impl std::str::FromStr for ClosureLevel {
+    type Err = String;
+    fn from_str(text: &str) -> Result<ClosureLevel, String> {
+        match text {
+            "grid" => Ok(ClosureLevel::Grid),
+            "community" => Ok(ClosureLevel::Community),
+            "street" => Ok(ClosureLevel::Street),
+            other => Err(format!("unknown level {other:?}, expected one of: grid, community, street")),
+        }
+    }
+}
+
+/// Which areas and which cases closure figures count.
+#[derive(Debug, Clone, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClosureQuery {
+    /// Per grid (default), community or street.
+    #[param(value_type = Option<ClosureLevel>)]
+    pub by: ClosureLevel,
+    /// Cases filed at or after this time (ISO 8601).
+    #[param(value_type = Option<String>)]
+    pub since: Option<i64>,
+    /// Cases filed before this time (ISO 8601).
+    #[param(value_type = Option<String>)]
+    pub until: Option<i64>,
+}
+
+/// Closure figures per area of a level, over cases created in `[since, until)`.
+pub async fn closure(catalog: &Catalog, staff: &Staff, query: ClosureQuery, now: i64) -> Result<Vec<ClosureRow>, ServiceError> {
+    let level = match query.by {
+        ClosureLevel::Grid => AreaLevel::Grid,
+        ClosureLevel::Community => AreaLevel::Community,
+        ClosureLevel::Street => AreaLevel::Street,
+    };
+    let filter = ReportFilter {
+        grid_id: scoped_grid(staff, None)?,
+        created_from: query.since,
+        created_before: query.until,
+        ..ReportFilter::default()
+    };
     let counts = catalog.store().closure_counts(level, &filter, now).await?;
     let snapshot = catalog.snapshot();
     let data = &snapshot.data;

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::model::reports::{CaseState, Category, Report, ReportEvent, Source, Tier};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublicReport {
     pub case_number: String,
     pub category: Category,
@@ -70,7 +70,7 @@ impl From<&Report> for PublicReport {
 
 /// A public line of the case history: when it moved and where to. Actors and notes are
 /// staff information and stay out.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublicEvent {
     pub at: i64,
     pub action: String,
@@ -84,7 +84,7 @@ impl From<&ReportEvent> for PublicEvent {
 }
 
 /// A case as anyone may see it: the public view and history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublicCase {
     pub report: PublicReport,
     pub history: Vec<PublicEvent>,
@@ -95,7 +95,7 @@ pub struct PublicCase {
 
 /// What staff see of a case: everything public plus the reporter's contact, the routing
 /// detail and the workflow times.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StaffReport {
     #[serde(flatten)]
     pub public: PublicReport,
@@ -136,12 +136,33 @@ pub fn is_overdue(r: &Report, now: i64) -> bool {
 }
 
 /// A case as staff see it, with its whole audit trail (actors and notes included).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StaffCase {
     pub report: StaffReport,
+    #[schema(value_type = Vec<crate::services::schemas::ReportEventSchema>)]
     pub history: Vec<ReportEvent>,
     /// The states it may move to next.
+    #[schema(value_type = Vec<CaseState>)]
     pub next_states: &'static [CaseState],
     /// The tier an escalation would move it to, if any.
     pub escalates_to: Option<Tier>,
+}
+
+/// A case as its reader may see it: the staff view for staff who may work on it, else the
+/// public one.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum CaseView {
+    Staff(StaffCase),
+    Public(PublicCase),
+}
+
+impl CaseView {
+    /// The case's version, for its `ETag`.
+    pub fn version(&self) -> u32 {
+        match self {
+            CaseView::Staff(case) => case.report.version,
+            CaseView::Public(case) => case.version,
+        }
+    }
 }

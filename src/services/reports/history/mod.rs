@@ -118,7 +118,7 @@ pub struct Stored {
 }
 
 /// What an import wrote.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ImportSummary {
     pub imported: usize,
     pub by_state: BTreeMap<CaseState, usize>,
