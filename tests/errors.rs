@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use minsheng::http::{MAX_HEADER_BYTES, MAX_HEADERS, MAX_URI_BYTES};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use common::json;
@@ -240,4 +240,13 @@ async fn dates_outside_1970_to_2100_are_400s_naming_the_parameter() {
     let body: Value = json(&answer.text);
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.contains("row 2") && message.contains("created_at") && message.contains("outside the years 1970–2100"), "{message}");
+    // The same problem, structured: the row, the case's own id, the field.
+    let external_id = row.split(',').next().unwrap();
+    let problems = body["problems"].as_array().expect("a 422 lists its problems");
+    assert_eq!(problems.len(), 1, "{}", answer.text);
+    assert_eq!((&problems[0]["index"], &problems[0]["id"], &problems[0]["field"]), (&json!(2), &json!(external_id), &json!("created_at")));
+    assert!(problems[0]["message"].as_str().unwrap().starts_with("row 2 (external_id "), "{}", answer.text);
+    // Other errors carry no problem list.
+    let answer = get(&app, "/api/layers/nowhere").await;
+    assert!(json(&answer.text).get("problems").is_none(), "{}", answer.text);
 }

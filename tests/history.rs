@@ -54,7 +54,7 @@ async fn total(catalog: &Catalog) -> u64 {
 /// The problem lines of a rejection, and how many were left off.
 fn problems(result: Result<ImportSummary, ServiceError>) -> (Vec<String>, usize) {
     match result {
-        Err(ServiceError::Rejected { problems, more, .. }) => (problems, more),
+        Err(ServiceError::Rejected { problems, more, .. }) => (problems.into_iter().map(|p| p.message).collect(), more),
         other => panic!("expected a rejection, got {other:?}"),
     }
 }

@@ -191,8 +191,16 @@ impl From<ServiceError> for ApiError {
             ServiceError::Cancelled => (StatusCode::SERVICE_UNAVAILABLE, "cancelled"),
             ServiceError::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "precondition_failed"),
             ServiceError::KeyReused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
-            ServiceError::Import(ImportError::Rejected { .. }) | ServiceError::Rejected { .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "rejected")
+            ServiceError::Rejected { problems, .. } => {
+                let problems = problems.clone();
+                return ApiError { problems, ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "rejected", error.to_string()) };
+            }
+            ServiceError::Import(ImportError::Rejected { problems, .. }) => {
+                let problems = problems
+                    .iter()
+                    .map(|p| Problem { index: Some(p.index), id: p.id.clone(), field: None, message: p.to_string() })
+                    .collect();
+                return ApiError { problems, ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "rejected", error.to_string()) };
             }
             ServiceError::Import(ImportError::NotGeoJson { .. }) => (StatusCode::BAD_REQUEST, "not_geojson"),
             ServiceError::Import(ImportError::Read { .. } | ImportError::Osm(_) | ImportError::Store(_))

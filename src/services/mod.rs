@@ -32,7 +32,14 @@ pub struct Problem {
     pub id: Option<String>,
     /// The field at fault, if one is.
     pub field: Option<String>,
+    /// The whole problem for people, naming the item (`row 28 (external_id X): category: …`).
     pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +72,7 @@ pub enum ServiceError {
     /// A batch (of historical cases) was refused whole: nothing was written. `problems` lists
     /// the first ones, each naming its row; `more` counts the rest.
     #[error("{what}: rejected, nothing was written; {} problem(s):\n{}", problems.len() + more, listing(problems, *more))]
-    Rejected { what: String, problems: Vec<String>, more: usize },
+    Rejected { what: String, problems: Vec<Problem>, more: usize },
     /// The request would touch more than one request may (see [`cost::Limits`]): `what`
     /// names the count, `hint` how to narrow the request.
     #[error("too large: {what}: {needed}, at most {limit} per request; {hint}")]
@@ -89,7 +96,7 @@ pub enum ServiceError {
     Index(#[from] IndexError),
 }
 
-fn listing(problems: &[String], more: usize) -> String {
+fn listing(problems: &[Problem], more: usize) -> String {
     let mut lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
     if more > 0 {
         lines.push(format!("  … and {more} more"));

@@ -24,7 +24,7 @@ use serde::Serialize;
 use super::routing::{RoutingError, route};
 use crate::index::Snapshot;
 use crate::model::reports::{CaseRecord, CaseState, Report, ReportEvent};
-use crate::services::{Catalog, ServiceError};
+use crate::services::{Catalog, Problem, ServiceError};
 use crate::store::ReportFilter;
 
 /// Rows between two progress lines on large files.
@@ -65,6 +65,15 @@ pub enum Position {
     Feature(usize),
     /// A 0-based position in a generated batch.
     Record(usize),
+}
+
+impl Position {
+    /// The line, or the 0-based position.
+    pub fn number(self) -> usize {
+        match self {
+            Position::Row(n) | Position::Feature(n) | Position::Record(n) => n,
+        }
+    }
 }
 
 impl fmt::Display for Position {
@@ -141,7 +150,7 @@ pub fn build_cases(
     stored: &Stored,
     now: i64,
     provenance: &Provenance,
-) -> Result<Vec<(Report, Vec<ReportEvent>)>, Vec<String>> {
+) -> Result<Vec<(Report, Vec<ReportEvent>)>, Vec<Problem>> {
     let mut first_seen: HashMap<&str, usize> = HashMap::new();
     for (i, entry) in entries.iter().enumerate() {
         if let Some(id) = &entry.external_id {
@@ -189,7 +198,12 @@ pub fn build_cases(
             Some(id) => format!("{} (external_id {id})", entry.position),
             None => format!("{} (no external_id)", entry.position),
         };
-        problems.extend(reasons.into_iter().map(|reason| format!("{label}: {reason}")));
+        problems.extend(reasons.into_iter().map(|reason| Problem {
+            index: Some(entry.position.number()),
+            id: entry.external_id.clone(),
+            field: field_of(&reason).map(str::to_owned),
+            message: format!("{label}: {reason}"),
+        }));
         if (i + 1) % PROGRESS_EVERY == 0 {
             tracing::info!("checked {} of {} cases", i + 1, entries.len());
         }
@@ -223,8 +237,19 @@ fn duplicate_problem(
         .map(|_| format!("duplicate_of {target} was filed after this case; a duplicate repeats an earlier case"))
 }
 
+/// The field a reason is about: every reason about one field starts with the field's name
+/// (`category: unknown value …`, `reporter_phone is …`, `geometry is missing …`).
+fn field_of(reason: &str) -> Option<&'static str> {
+    fields::COLUMNS
+        .iter()
+        .chain(&["geometry"])
+        .filter(|name| reason.strip_prefix(**name).is_some_and(|rest| rest.starts_with(':') || rest.starts_with(' ')))
+        .max_by_key(|name| name.len())
+        .copied()
+}
+
 /// The rejection of a batch: the first problems and how many more there were.
-pub fn rejected(what: &str, mut problems: Vec<String>) -> ServiceError {
+pub fn rejected(what: &str, mut problems: Vec<Problem>) -> ServiceError {
     const LISTED: usize = 100;
     let more = problems.len().saturating_sub(LISTED);
     problems.truncate(LISTED);
