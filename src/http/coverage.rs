@@ -154,6 +154,7 @@ struct PlanBody {
     candidates: Option<Value>,
     /// `[west, south, east, north]`: only candidates in this box.
     #[serde(default)]
+    #[schema(value_type = Option<Vec<f64>>, min_items = 4, max_items = 4)]
     bbox: Option<[f64; 4]>,
 }
 

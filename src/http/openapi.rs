@@ -21,6 +21,7 @@ use crate::model::{FacilityKind, Layer};
 use crate::services::analytics::stats::{GroupBy, Interval};
 use crate::services::coverage::Method;
 use crate::services::reports::staff::ClosureLevel;
+use crate::services::schemas::Iso8601;
 
 /// The document as served, less its `servers` (which depend on the request's origin).
 pub type Document = Value;
@@ -41,7 +42,7 @@ pub const BEARER: &str = "bearer";
     ),
     // Schemas that parameters name (utoipa collects only those of bodies), and the error shape.
     components(schemas(
-        ErrorBody, Category, CaseState, Crs, FacilityKind, Layer, Method, ClosureLevel, GroupBy, Interval
+        ErrorBody, Category, CaseState, Crs, FacilityKind, Layer, Method, ClosureLevel, GroupBy, Interval, Iso8601
     )),
     modifiers(&StaffTokens)
 )]

@@ -106,10 +106,13 @@ struct SubmitBody {
     #[schema(value_type = Category)]
     category: String,
     /// What is wrong, 1–2000 characters.
+    #[schema(min_length = 1, max_length = 2000, pattern = r"\S")]
     description: String,
     /// Longitude, degrees, in `crs`.
+    #[schema(minimum = -180, maximum = 180)]
     lon: f64,
     /// Latitude, degrees, in `crs`.
+    #[schema(minimum = -90, maximum = 90)]
     lat: f64,
     /// `wgs84` (default), `gcj02` or `bd09`.
     #[serde(default)]
@@ -137,7 +140,7 @@ struct SubmitBody {
 struct IdempotencyKey {
     /// 1–255 visible ASCII characters; the same request with the same key within 24 hours
     /// answers with the first one's case (`Idempotent-Replayed: true`).
-    #[param(rename = "Idempotency-Key")]
+    #[param(rename = "Idempotency-Key", pattern = "^[!-~]{1,255}$")]
     idempotency_key: Option<String>,
 }
 
@@ -284,6 +287,7 @@ pub async fn support(
 pub struct NearbyQuery {
     category: Category,
     /// Reports at most, 1–50 (default 10).
+    #[param(minimum = 1, maximum = 50)]
     limit: Option<u32>,
 }
 

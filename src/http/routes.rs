@@ -121,6 +121,7 @@ pub struct PageQuery {
     #[param(value_type = Option<String>, example = "104.05,30.6,104.1,30.65")]
     bbox: Option<Bbox>,
     /// Features per page, 1–10000 (default 1000).
+    #[param(minimum = 1, maximum = 10000)]
     limit: Option<usize>,
     /// Features to skip (default 0).
     offset: Option<usize>,

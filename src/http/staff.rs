@@ -196,7 +196,7 @@ struct EscalateBody {
 #[allow(dead_code)] // Documents the header; `if_match` reads it.
 struct IfMatch {
     /// The `ETag` of the case as last read (`"v3"`); a move of a case changed meanwhile is a 412.
-    #[param(rename = "If-Match")]
+    #[param(rename = "If-Match", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)]
     if_match: Option<String>,
 }
 

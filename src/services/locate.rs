@@ -23,8 +23,10 @@ pub const STATIONS_LISTED: usize = 3;
 #[into_params(parameter_in = Query)]
 pub struct LocateQuery {
     /// Longitude, degrees, in `crs`.
+    #[param(minimum = -180, maximum = 180)]
     pub lon: f64,
     /// Latitude, degrees, in `crs`.
+    #[param(minimum = -90, maximum = 90)]
     pub lat: f64,
     /// The coordinate system of `lon`/`lat` (default `wgs84`; phone apps send `gcj02` or `bd09`).
     #[param(required = false)]

@@ -15,6 +15,27 @@ use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, St
 use crate::network::Method;
 use crate::services::analytics::hotspots::HotSpotClass;
 
+/// A time as `model::time::parse_iso8601` reads it (`2026-03-01`, `2026-03-01 08:30`,
+/// `2026-03-01T08:30:00+08:00` …); an empty value means none given.
+pub struct Iso8601;
+
+impl PartialSchema for Iso8601 {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::String))
+            .description(Some("An ISO 8601 date or time, China time unless it names an offset; empty means none."))
+            .pattern(Some(r"^$|^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$"))
+            .examples(["2026-03-01", "2026-03-01T08:30:00+08:00"])
+            .into()
+    }
+}
+
+impl ToSchema for Iso8601 {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Iso8601")
+    }
+}
+
 /// A string schema allowing only `words`.
 fn words(description: &str, words: impl IntoIterator<Item = &'static str>) -> RefOr<Schema> {
     ObjectBuilder::new().schema_type(SchemaType::new(Type::String)).description(Some(description)).enum_values(Some(words)).into()

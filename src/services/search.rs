@@ -17,8 +17,10 @@ pub const MAX_LIMIT: usize = 200;
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// The name or part of it, 1–100 characters.
+    #[param(min_length = 1, max_length = 100, pattern = r"\S")]
     pub q: String,
     /// Hits at most, 1–200 (default 20).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
 }
 

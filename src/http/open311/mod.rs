@@ -34,6 +34,7 @@ use crate::model::time::now;
 use crate::services::Catalog;
 use crate::services::auth::authenticate;
 use crate::services::reports::open311::{self, Created, Discovery, Fields, Service, ServiceDefinition, ServiceRequest};
+use crate::services::schemas::Iso8601;
 
 const ROOT: &str = "/open311/v2";
 /// A 2,000-character Chinese description is 18 kB once percent-encoded in a form body.
@@ -229,8 +230,10 @@ struct RequestsQuery {
     /// `open` or `closed`, comma-separated.
     status: Option<String>,
     /// Filed at or after this ISO 8601 time (default: 90 days before `end_date` or now).
+    #[param(value_type = Option<Iso8601>)]
     start_date: Option<String>,
     /// Filed at or before this time; at most 90 days after `start_date`.
+    #[param(value_type = Option<Iso8601>)]
     end_date: Option<String>,
     jurisdiction_id: Option<String>,
 }

@@ -1,6 +1,7 @@
 //! The planner routes' questions and answers as types: the report filter they share, and
 //! what each asks beyond it. Callers give these; the index's `ReportQuery` stays inside.
 
+use crate::services::schemas::Iso8601;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -24,10 +25,10 @@ pub struct ReportFilter {
     #[param(value_type = Option<String>, example = "open")]
     pub status: Vec<String>,
     /// Filed at or after this time (ISO 8601).
-    #[param(value_type = Option<String>, example = "2026-01-01")]
+    #[param(value_type = Option<Iso8601>)]
     pub since: Option<i64>,
     /// Filed before this time (ISO 8601).
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<Iso8601>)]
     pub until: Option<i64>,
     /// `west,south,east,north`, WGS84 degrees.
     #[param(value_type = Option<String>, example = "104.05,30.6,104.1,30.65")]
@@ -48,8 +49,10 @@ impl ReportFilter {
 #[into_params(parameter_in = Query)]
 pub struct HexagonQuery {
     /// H3 resolution, 5–11 (default 9, cells of about 0.1 km²).
+    #[param(minimum = 5, maximum = 11)]
     pub resolution: Option<u8>,
     /// Rings of neighbours in each cell's hot-spot neighbourhood, 1–3 (default 1).
+    #[param(minimum = 1, maximum = 3)]
     pub k: Option<u32>,
 }
 
@@ -117,6 +120,7 @@ pub struct ProblemQuery {
     #[param(value_type = Option<GroupBy>)]
     pub group_by: Option<GroupBy>,
     /// Rows at most (default 100).
+    #[param(minimum = 1)]
     pub limit: Option<usize>,
 }
 

@@ -20,11 +20,15 @@ use crate::services::schemas::GeoJsonGeometry;
 #[into_params(parameter_in = Query)]
 pub struct CoverageQuestion {
     pub kind: FacilityKind,
-    /// The circle in minutes (default 15); not with `meters`.
+    /// The circle in minutes (default 15); not with `meters`. At most 5000 m at the speed.
+    #[param(exclusive_minimum = 0)]
     pub minutes: Option<f64>,
-    /// The circle in metres, at most 5000; not with `minutes`.
+    /// The circle in metres, more than 0 and at most 5000; not with `minutes`.
+    #[param(exclusive_minimum = 0, maximum = 5000)]
     pub meters: Option<f64>,
-    /// Walking speed, metres per minute (default 1000/15, so 15 minutes is 1000 m).
+    /// Walking speed, metres per minute, more than 0 and at most 300 (default 1000/15, so
+    /// 15 minutes is 1000 m).
+    #[param(exclusive_minimum = 0, maximum = 300)]
     pub speed_m_per_min: Option<f64>,
     /// `network` (default when walkways are loaded) or `euclidean`.
     #[param(value_type = Option<Method>)]
@@ -45,6 +49,7 @@ pub struct MapArea {
     #[param(value_type = Option<String>, example = "104.05,30.6,104.1,30.65")]
     pub bbox: Option<Bbox>,
     /// Isochrones only: the band drawn around reached walkways, 1–500 m (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub buffer_m: Option<f64>,
 }
 

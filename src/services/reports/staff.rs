@@ -1,6 +1,7 @@
 //! What staff read: a case with its private fields and history, the queue of their grid,
 //! the overdue list and the on-time closure rate per grid, community and street.
 
+use crate::services::schemas::Iso8601;
 use serde::Serialize;
 use utoipa::IntoParams;
 
@@ -66,12 +67,13 @@ pub struct QueueQuery {
     /// Only cases dispatched or in progress past their deadline, most overdue first.
     pub overdue: Option<bool>,
     /// Filed at or after this time (ISO 8601; as Unix seconds here).
-    #[param(value_type = Option<String>, example = "2026-01-01")]
+    #[param(value_type = Option<Iso8601>)]
     pub since: Option<i64>,
     /// Filed before this time (ISO 8601).
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<Iso8601>)]
     pub until: Option<i64>,
     /// Cases per page, 1–1000 (default 50).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// Cases to skip (default 0).
     pub offset: Option<u32>,
@@ -151,10 +153,10 @@ pub struct ClosureQuery {
     #[param(value_type = Option<ClosureLevel>)]
     pub by: ClosureLevel,
     /// Cases filed at or after this time (ISO 8601).
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<Iso8601>)]
     pub since: Option<i64>,
     /// Cases filed before this time (ISO 8601).
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<Iso8601>)]
     pub until: Option<i64>,
 }
 
