@@ -96,9 +96,11 @@ fn epsg_systems_match_proj_in_their_axis_order() {
     };
     let oracle = oracle(&input);
     let mut checked = 0;
-    for (crs, code, tolerance) in
-        [(OutputCrs::Epsg4326, "EPSG:4326", DEG_TOLERANCE), (OutputCrs::Epsg4490, "EPSG:4490", DEG_TOLERANCE), (OutputCrs::Epsg3857, "EPSG:3857", METRE_TOLERANCE)]
-    {
+    for (crs, code, tolerance) in [
+        (OutputCrs::Epsg4326, "EPSG:4326", DEG_TOLERANCE),
+        (OutputCrs::Epsg4490, "EPSG:4490", DEG_TOLERANCE),
+        (OutputCrs::Epsg3857, "EPSG:3857", METRE_TOLERANCE),
+    ] {
         let theirs = &oracle.proj[code];
         assert_eq!(theirs.len(), input.world.len());
         for (&[lon, lat], &want) in input.world.iter().zip(theirs) {
@@ -152,12 +154,14 @@ fn gcj02_matches_prcoords_inside_china_and_is_wgs84_outside() {
 }
 
 #[test]
-fn the_chengdu_offset_that_gcj02_removes_is_hundreds_of_metres() {
-    // What the README promises: without crs=GCJ-02 the demo city sits a few hundred
-    // metres off on AMap / Tencent base maps.
-    let [glon, glat] = OutputCrs::Gcj02.forward(104.06, 30.67);
-    let off = ground_m([glon, glat], [104.06, 30.67]);
-    assert!((250.0..450.0).contains(&off), "{off} m");
+fn the_demo_district_offset_that_gcj02_removes_is_354_m() {
+    // What the README promises: without the GCJ-02 crs the demo district sits 354 m
+    // off on AMap / Tencent base maps.
+    let [glon, glat] = OutputCrs::Gcj02.forward(104.045, 30.8145);
+    let off = ground_m([glon, glat], [104.045, 30.8145]);
+    // East and south: WGS84 data on a GCJ-02 map is drawn north-west of its place.
+    assert!(glon > 104.045 && glat < 30.8145, "{glon} {glat}");
+    assert!((350.0..360.0).contains(&off), "{off} m");
 }
 
 #[test]

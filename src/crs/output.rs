@@ -140,7 +140,7 @@ impl OutputCrs {
     pub fn geometry(self, geometry: &Geometry) -> Geometry {
         let mut out = geometry.clone();
         if self != OutputCrs::Crs84 {
-            let _envelope = self.transform_in_place(&mut out);
+            self.transform_in_place(&mut out);
         }
         out
     }
@@ -181,7 +181,7 @@ impl OutputCrs {
     ///
     /// For CRS84, 4326 and 4490 this only reorders; for 3857 the corners map
     /// exactly (meridians and parallels stay straight). A GCJ-02 rectangle is
-    /// slightly bent in WGS84, so its outline is sampled ([`GCJ_BBOX_EDGE_STEPS`]
+    /// slightly bent in WGS84, so its outline is sampled (`GCJ_BBOX_EDGE_STEPS`,
     /// pieces an edge) and the envelope of the sampled points returned.
     /// Results are clamped to ±180° / ±90°.
     pub fn bbox_to_crs84(self, bbox: [f64; 4]) -> [f64; 4] {
@@ -293,8 +293,9 @@ mod tests {
     fn geometry_transforms_every_position_and_its_bbox() {
         let mut line = Geometry::new(GeometryValue::new_line_string([[104.0, 30.0], [104.1, 30.2]]));
         line.bbox = Some(vec![104.0, 30.0, 104.1, 30.2]);
-        let collection =
-            Geometry::new(GeometryValue::GeometryCollection { geometries: vec![line, Geometry::new(GeometryValue::new_point([1.0, 2.0, 7.0]))] });
+        let collection = Geometry::new(GeometryValue::GeometryCollection {
+            geometries: vec![line, Geometry::new(GeometryValue::new_point([1.0, 2.0, 7.0]))],
+        });
         let out = OutputCrs::Epsg4326.geometry(&collection);
         let GeometryValue::GeometryCollection { geometries } = &out.value else { panic!("{out:?}") };
         let GeometryValue::LineString { coordinates } = &geometries[0].value else { panic!() };
