@@ -7,6 +7,7 @@ pub mod cli;
 pub mod crs;
 pub mod demo;
 pub mod export;
+pub mod geodesy;
 pub mod http;
 pub mod import;
 pub mod index;
