@@ -87,7 +87,7 @@ pub fn degrees_of_latitude(metres: f64) -> f64 {
 /// use geo::{Distance, Haversine, Point};
 /// use minsheng::geodesy::min_ground_distance_m;
 ///
-/// let (a, b) = (Point::new(104.0, 30.6), Point::new(104.03, 30.64));
+/// let (a, b): (Point, Point) = (Point::new(104.0, 30.6), Point::new(104.03, 30.64));
 /// let degrees = (b.x() - a.x()).hypot(b.y() - a.y());
 /// let bound = min_ground_distance_m(degrees, a.y());
 /// let exact = Haversine.distance(a, b);
