@@ -4,9 +4,9 @@
 use geo::{Coord, Haversine, Length, LineString, MultiPolygon, Polygon};
 
 use super::{Circle, Method, choose_method, station_point, stations_near};
+use crate::geodesy::LocalPlane;
 use crate::index::Snapshot;
 use crate::model::FacilityKind;
-use crate::geodesy::LocalPlane;
 use crate::network::{SourceDistances, isochrone_polygon};
 use crate::services::ServiceError;
 use crate::services::cost::{Budget, Limits, within};

@@ -8,7 +8,6 @@ use crate::geodesy::{METRES_PER_DEGREE_LAT, metres_per_degree_lon};
 use crate::model::reports::Report;
 use crate::store::{NearbyQuery, StoreError};
 
-
 /// The nearest open reports a query selects, and their count: a count and a sorted,
 /// limited select, so a burst of thousands of cases at one point costs no memory here. One
 /// repeatable-read transaction, so that both see the same cases.
