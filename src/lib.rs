@@ -2,6 +2,8 @@
 //!
 //! Data flows one way (DESIGN.md): `import` → `store` → `index` → `services` → `http`.
 //! Lower layers never import higher ones.
+//! `crs` (coordinate systems) and `geodesy` (degrees to metres on the mean sphere) are
+//! leaves that every layer may use.
 
 pub mod cli;
 pub mod crs;
