@@ -64,7 +64,7 @@ vocabulary! {
 vocabulary! {
     /// What the audit trail says was done; the labels are also the staff view's buttons.
     Action {
-        Submit = "submit" / "上报" / "filed",
+        Submit = "submit" / "上报" / "report filed",
         Accept = "accept" / "立案" / "accept",
         Dispatch = "dispatch" / "派遣" / "dispatch",
         Start = "start" / "开始处置" / "start work",
