@@ -7,11 +7,11 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use minsheng::model::reports::{Action, CaseState, CaseStatus, Category, Role, Source, Tier};
+use minsheng::model::time::{now, to_iso8601};
 use minsheng::model::vocabulary::Word;
 use minsheng::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel};
 use minsheng::services::analytics::hotspots::HotSpotClass;
 use minsheng::services::auth::create_token;
-use minsheng::model::time::{now, to_iso8601};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -355,7 +355,18 @@ async fn the_page_copies_no_word_list_and_asks_for_the_vocabulary() {
         ("/planner.js", "cold_", "the outline palette of the hot-spot classes"),
         ("/planner.js", "not_significant", "cells drawn without an outline"),
     ];
-    for list in ["categories", "sources", "tiers", "states", "statuses", "facility_kinds", "compound_kinds", "contact_roles", "staff_roles", "hot_spot_classes"] {
+    for list in [
+        "categories",
+        "sources",
+        "tiers",
+        "states",
+        "statuses",
+        "facility_kinds",
+        "compound_kinds",
+        "contact_roles",
+        "staff_roles",
+        "hot_spot_classes",
+    ] {
         for code in codes(&v, list) {
             for (path, text) in &files {
                 let quoted = ['\'', '"', '`'].iter().any(|q| text.contains(&format!("{q}{code}{q}")));
@@ -372,7 +383,10 @@ async fn the_page_copies_no_word_list_and_asks_for_the_vocabulary() {
     // The allowances are still needed (a stale one would hide a new copy of that word).
     for (file, word, why) in allowed {
         let text = &files.iter().find(|(path, _)| *path == file).unwrap().1;
-        assert!(text.contains(&format!("'{word}")) || text.contains(&format!("\"{word}")), "{file} no longer uses {word:?} ({why}): drop the allowance");
+        assert!(
+            text.contains(&format!("'{word}")) || text.contains(&format!("\"{word}")),
+            "{file} no longer uses {word:?} ({why}): drop the allowance"
+        );
     }
     // And the menus are built from the lists.
     for (path, needle) in [
@@ -745,7 +759,9 @@ async fn the_staff_view_speaks_the_workflows_vocabulary() {
         assert!(actions.iter().any(|a| a == state["action"].as_str().unwrap()), "no words for the move into {}", state["code"]);
     }
     // Every action the audit trail writes has words.
-    for action in ["submit", "accept", "dispatch", "start", "resolve", "verify", "close", "reject", "mark_duplicate", "reopen", "escalate", "support"] {
+    for action in
+        ["submit", "accept", "dispatch", "start", "resolve", "verify", "close", "reject", "mark_duplicate", "reopen", "escalate", "support"]
+    {
         assert!(actions.iter().any(|a| a == action), "the vocabulary has no words for the action {action}");
     }
     let staff = get(&app, "/staff.js").await.body;

@@ -1,11 +1,11 @@
 // The page's interface strings in Chinese (the default) and English, and the server's word
 // lists (`/api/vocabulary`: categories, states, kinds …, never copied here). Static elements
 // name their string with `data-i18n` (inner HTML), `data-i18n-label` (aria-label),
-// `data-i18n-placeholder`, or a vocabulary word with `data-vocab="list:code"`; scripts call
+// `data-i18n-placeholder`, `data-i18n-title`, or a vocabulary word with `data-vocab="list:code"`; scripts call
 // `t(key, …args)` for text, `th(key)` for markup, `label(list, code)` for a word. Names from
 // the data (compounds, grids, people) stay as they are, marked `translate="no"`.
 
-import { getJSON, trusted, escape, render } from './util.js';
+import { getJSON, html, trusted, escape, render } from './util.js';
 
 const KEY = 'minsheng.lang';
 
@@ -382,6 +382,12 @@ export function choice(name, code) {
   if (!w) return String(code ?? '');
   return lang === 'en' ? w.label_en : `${w.label_zh} ${w.label_en}`;
 }
+/** A word as markup: the English label small after the Chinese one, as the page's own strings. */
+export function choiceHtml(name, code) {
+  const w = word(name, code);
+  if (!w || lang === 'en') return html`${label(name, code)}`;
+  return html`${w.label_zh} <small>${w.label_en}</small>`;
+}
 /** The English label of a word the server gave by its Chinese label only (search details). */
 export function relabel(name, chinese) {
   const w = list(name).find((x) => x.label_zh === chinese);
@@ -392,12 +398,15 @@ export function relabel(name, chinese) {
 export function apply(root = document) {
   document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
   document.title = t('title');
+  // The switch names the other language, in that language.
+  document.getElementById('lang-toggle')?.setAttribute('lang', lang === 'en' ? 'zh-CN' : 'en');
   for (const el of root.querySelectorAll('[data-i18n]')) render(el, th(el.dataset.i18n));
   for (const el of root.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
   for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
   for (const el of root.querySelectorAll('[data-vocab]')) {
     const [name, code] = el.dataset.vocab.split(':');
-    el.textContent = choice(name, code);
+    render(el, choiceHtml(name, code));
   }
 }
 

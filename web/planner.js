@@ -3,7 +3,7 @@
 // previous period, and a small timeline. Everything comes from this server.
 
 import { $, html, render, nodes, trusted, latestOnly, aborted } from './util.js';
-import { t, th, label, list, choice, fillSelect, getLang, onLang } from './i18n.js';
+import { t, th, label, list, choice, choiceHtml, fillSelect, getLang, onLang } from './i18n.js';
 
 // Viridis and magma (matplotlib): perceptually even and readable under colour-blindness.
 const VIRIDIS = ['#440154', '#443983', '#31688e', '#21918c', '#35b779', '#90d743', '#fde725'];
@@ -58,7 +58,7 @@ export function createPlanner({ map, ready, padding, remember }) {
   // Controls: the category boxes and the status menu come from the vocabulary; dates default
   // to the last 90 days.
   render($('category-boxes'), html`${list('categories').map((c) =>
-    html`<label><input type="checkbox" name="category" value="${c.code}"> <span data-vocab="categories:${c.code}">${choice('categories', c.code)}</span></label>`)}`);
+    html`<label><input type="checkbox" name="category" value="${c.code}"> <span data-vocab="categories:${c.code}">${choiceHtml('categories', c.code)}</span></label>`)}`);
   setPeriod(90);
   // On a phone the open boxes would cover the map.
   if (matchMedia('(max-width: 699px)').matches) $('filter-box').open = $('display-box').open = false;

@@ -249,6 +249,13 @@ pub async fn nearby_open(
 
 /// Adds the caller's support ("me too") to a report.
 pub async fn support(catalog: &Catalog, case_number: &str, now: i64) -> Result<u32, ServiceError> {
-    let event = ReportEvent { at: now, actor: "anonymous".into(), action: Action::Support.as_str().into(), from_state: None, to_state: None, note: None };
+    let event = ReportEvent {
+        at: now,
+        actor: "anonymous".into(),
+        action: Action::Support.as_str().into(),
+        from_state: None,
+        to_state: None,
+        note: None,
+    };
     catalog.store().support_report(case_number, &event).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))
 }

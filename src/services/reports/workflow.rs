@@ -152,7 +152,9 @@ pub async fn transition(
         at: now,
         actor: staff.actor(),
         // A failed verification sends the case back: say so rather than "start".
-        action: if report.state == CaseState::Resolved && to == CaseState::InProgress { Action::Reopen } else { to.move_action() }.as_str().into(),
+        action: if report.state == CaseState::Resolved && to == CaseState::InProgress { Action::Reopen } else { to.move_action() }
+            .as_str()
+            .into(),
         from_state: Some(report.state),
         to_state: Some(to),
         note,
