@@ -2,7 +2,7 @@
 // their hot and cold spots (Getis-Ord Gi*), a ranked problem list with the change against the
 // previous period, and a small timeline. Everything comes from this server.
 
-import { $, html, render, nodes, trusted, latestOnly, aborted } from './util.js';
+import { $, html, render, nodes, latestOnly, aborted } from './util.js';
 import { t, th, label, list, choice, choiceHtml, fillSelect, getLang, onLang } from './i18n.js';
 
 // Viridis and magma (matplotlib): perceptually even and readable under colour-blindness.

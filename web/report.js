@@ -19,8 +19,6 @@ const metres = (m) => t('metres', number(Math.round(m)));
 export const when = (seconds) =>
   seconds == null ? '' : new Date(seconds * 1000).toLocaleString(getLang() === 'en' ? 'en-GB' : 'zh-CN', { dateStyle: 'medium', timeStyle: 'short' });
 
-const request = getJSON;
-
 // Case numbers this browser filed or supported, newest first, offered in the lookup box.
 function mine() {
   try { return JSON.parse(localStorage.getItem(MINE) ?? '[]').filter((c) => CASE_NUMBER.test(c)); } catch { return []; }
@@ -114,7 +112,7 @@ export function createReports({ show, changed }) {
         // The pre-check: open cases of this category nearby are offered before a new one is filed.
         error(t('reportChecking'));
         const query = new URLSearchParams({ lon: place.lng.toFixed(7), lat: place.lat.toFixed(7), category });
-        const nearby = await request(`/api/reports/nearby?${query}`);
+        const nearby = await getJSON(`/api/reports/nearby?${query}`);
         error('');
         checked = key;
         if (nearby.reports.length) {
@@ -135,7 +133,7 @@ export function createReports({ show, changed }) {
       if (phone) body.reporter_phone = phone;
       const text = JSON.stringify(body);
       if (filing?.body !== text) filing = { body: text, key: newKey() };
-      const answer = await request('/api/reports', {
+      const answer = await getJSON('/api/reports', {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': filing.key },
         body: text,
@@ -186,7 +184,7 @@ export function createReports({ show, changed }) {
     button.disabled = true;
     const said = button.nextElementSibling;
     try {
-      const answer = await request(`/api/reports/${encodeURIComponent(caseNumber)}/support`, { method: 'POST' });
+      const answer = await getJSON(`/api/reports/${encodeURIComponent(caseNumber)}/support`, { method: 'POST' });
       said.textContent = t('meTooDone', answer.supporters);
       keep(caseNumber);
       $('case-number').value = caseNumber;
@@ -233,7 +231,7 @@ export function createReports({ show, changed }) {
     changed();
     render(out, html`<p class="meta">${t('locating')}</p>`);
     try {
-      const body = await request(`/api/reports/${encodeURIComponent(caseNumber)}`);
+      const body = await getJSON(`/api/reports/${encodeURIComponent(caseNumber)}`);
       if (tracked !== caseNumber) return;
       lastCase = body;
       renderCase(body);
