@@ -18,6 +18,7 @@ mod routes;
 pub mod server;
 mod staff;
 mod tiles;
+mod vocabulary;
 mod web;
 
 pub use cost::DEFAULT_QUEUE;
@@ -129,6 +130,7 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .merge(coverage::router())
         .merge(tiles::router())
         .merge(ogc::router())
+        .merge(vocabulary::router())
         .merge(web::router())
         .merge(openapi::router())
         // Every body the routes above take is small; a larger one is refused unread. A layer

@@ -12,6 +12,7 @@ pub mod migrate;
 pub mod reports;
 pub mod search;
 pub mod tiles;
+pub mod vocabulary;
 
 pub use catalog::Catalog;
 
