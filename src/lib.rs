@@ -2,11 +2,14 @@
 //!
 //! Data flows one way (DESIGN.md): `import` → `store` → `index` → `services` → `http`.
 //! Lower layers never import higher ones.
+//! `crs` (coordinate systems) and `geodesy` (degrees to metres on the mean sphere) are
+//! leaves that every layer may use.
 
 pub mod cli;
 pub mod crs;
 pub mod demo;
 pub mod export;
+pub mod geodesy;
 pub mod http;
 pub mod import;
 pub mod index;

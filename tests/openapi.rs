@@ -23,6 +23,7 @@ const STATIC_ASSETS: &[&str] = &[
     "/report.js",
     "/staff.js",
     "/i18n.js",
+    "/util.js",
     "/style.css",
     "/vendor/maplibre-gl.js",
     "/vendor/maplibre-gl.css",

@@ -6,9 +6,12 @@ use axum::body::Body;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use minsheng::model::FacilityKind;
-use minsheng::model::reports::{CaseState, Category};
+use minsheng::model::reports::{Action, CaseState, CaseStatus, Category, Role, Source, Tier};
 use minsheng::model::time::{now, to_iso8601};
+use minsheng::model::vocabulary::Word;
+use minsheng::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel};
+use minsheng::services::analytics::hotspots::HotSpotClass;
+use minsheng::services::auth::create_token;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -54,6 +57,7 @@ async fn every_asset_is_served_with_its_content_type_and_caching() {
         ("/report.js", "text/javascript; charset=utf-8", false),
         ("/staff.js", "text/javascript; charset=utf-8", false),
         ("/i18n.js", "text/javascript; charset=utf-8", false),
+        ("/util.js", "text/javascript; charset=utf-8", false),
         ("/style.css", "text/css; charset=utf-8", false),
         ("/vendor/maplibre-gl.js", "text/javascript; charset=utf-8", true),
         ("/vendor/maplibre-gl.css", "text/css; charset=utf-8", true),
@@ -192,20 +196,236 @@ async fn the_scripts_find_their_elements_and_modules() {
         }
         seen += 1;
     }
-    assert!(seen >= 6, "app.js imports the planner, official, report, staff and i18n modules");
+    assert!(seen >= 7, "app.js imports the planner, official, report, staff, i18n and util modules");
 }
 
+/// The page's own files: the HTML and every script it loads (not the vendored library).
+const PAGE_FILES: [&str; 8] = ["/", "/app.js", "/planner.js", "/official.js", "/report.js", "/staff.js", "/i18n.js", "/util.js"];
+
+async fn vocabulary(app: &axum::Router) -> Value {
+    json(app, "/api/vocabulary").await
+}
+
+/// The codes of one list of `/api/vocabulary`.
+fn codes(vocabulary: &Value, list: &str) -> Vec<String> {
+    let words = vocabulary[list].as_array().unwrap_or_else(|| panic!("the vocabulary has no list {list}"));
+    words.iter().map(|w| w["code"].as_str().unwrap().to_owned()).collect()
+}
+
+/// One list of the answer, as (code, Chinese, English) triples.
+fn triples(vocabulary: &Value, list: &str) -> Vec<(String, String, String)> {
+    let text = |w: &Value, key: &str| w[key].as_str().unwrap_or_else(|| panic!("{list}: no {key} in {w}")).to_owned();
+    vocabulary[list].as_array().unwrap().iter().map(|w| (text(w, "code"), text(w, "label_zh"), text(w, "label_en"))).collect()
+}
+
+fn words<W: Word>() -> Vec<(String, String, String)> {
+    W::all().iter().map(|w| (w.as_str().to_owned(), w.label_zh().to_owned(), w.label_en().to_owned())).collect()
+}
+
+/// `/api/vocabulary` is the Rust lists, every one with both labels, cacheable, and documented.
 #[tokio::test]
-async fn the_planner_offers_the_servers_categories_and_states() {
-    let js = get(&app().await, "/planner.js").await.body;
+async fn the_vocabulary_is_the_rust_word_lists_with_both_labels() {
+    let app = app().await;
+    let (status, headers, body) = common::call(&app, "GET", "/api/vocabulary", None, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v = common::json(&body);
+    for (list, expected) in [
+        ("sources", words::<Source>()),
+        ("statuses", words::<CaseStatus>()),
+        ("actions", words::<Action>()),
+        ("facility_kinds", words::<FacilityKind>()),
+        ("station_levels", words::<StationLevel>()),
+        ("compound_kinds", words::<CompoundKind>()),
+        ("contact_roles", words::<ContactRole>()),
+        ("staff_roles", words::<Role>()),
+        ("grid_levels", words::<GridLevel>()),
+        ("layers", words::<Layer>()),
+        ("hot_spot_classes", words::<HotSpotClass>()),
+        ("categories", words::<Category>()),
+        ("tiers", words::<Tier>()),
+        ("states", words::<CaseState>()),
+    ] {
+        assert_eq!(triples(&v, list), expected, "{list}");
+    }
     for category in Category::ALL {
-        let entry = format!("['{}', '{}'", category.as_str(), category.label_zh());
-        assert!(js.contains(&entry), "planner.js lacks the category {entry}");
+        let entry = v["categories"].as_array().unwrap().iter().find(|c| c["code"] == category.as_str()).unwrap();
+        assert_eq!(entry["tier"], category.default_tier().as_str());
+        assert_eq!(entry["deadline_hours"].as_u64().unwrap() * 3_600, category.deadline().as_secs());
     }
     for state in CaseState::ALL {
-        let entry = format!("['{}', '{}']", state.as_str(), state.label_zh());
-        assert!(js.contains(&entry), "planner.js lacks the state {entry}");
+        let entry = v["states"].as_array().unwrap().iter().find(|s| s["code"] == state.as_str()).unwrap();
+        let next: Vec<&str> = state.next_states().iter().map(|s| s.as_str()).collect();
+        assert_eq!(entry["next_states"], serde_json::json!(next), "{state}");
+        assert_eq!((entry["action"].as_str(), entry["status"].as_str()), (Some(state.action()), Some(state.open311_status())));
     }
+    for tier in Tier::ALL {
+        let entry = v["tiers"].as_array().unwrap().iter().find(|t| t["code"] == tier.as_str()).unwrap();
+        assert_eq!(entry["escalates_to"], serde_json::json!(tier.escalated().map(Tier::as_str)));
+    }
+
+    // Cacheable: a validator and a lifetime; the same validator answers 304 with no body.
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    assert!(headers["cache-control"].to_str().unwrap().contains("max-age="));
+    let request = Request::get("/api/vocabulary").header("if-none-match", &etag).body(Body::empty()).unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+    assert!(response.into_body().collect().await.unwrap().to_bytes().is_empty());
+    let request = Request::get("/api/vocabulary").header("if-none-match", "\"other\"").body(Body::empty()).unwrap();
+    assert_eq!(app.clone().oneshot(request).await.unwrap().status(), StatusCode::OK);
+
+    let openapi = json(&app, "/openapi.json").await;
+    let operation = &openapi["paths"]["/api/vocabulary"]["get"];
+    assert_eq!(operation["tags"][0], "vocabulary", "{operation}");
+    assert!(openapi["components"]["schemas"]["Vocabulary"]["properties"]["categories"].is_object(), "the answer's schema is documented");
+}
+
+/// No word list is copied into the page: it asks `/api/vocabulary` and builds its menus,
+/// legends and labels from it. So no label of a list appears in the page's files, and a code
+/// appears as a string only where the page's behaviour depends on that one word (each named
+/// below with its reason); a menu or table of codes would name many.
+#[tokio::test]
+async fn the_page_copies_no_word_list_and_asks_for_the_vocabulary() {
+    let app = app().await;
+    let v = vocabulary(&app).await;
+    let mut files = Vec::new();
+    for path in PAGE_FILES {
+        files.push((path, get(&app, path).await.body));
+    }
+    let i18n = &files.iter().find(|(path, _)| *path == "/i18n.js").unwrap().1;
+    assert!(i18n.contains("getJSON('/api/vocabulary')"), "i18n.js does not load the vocabulary");
+
+    // Lists whose labels are their own words (not "street" or "网格", which the page's own
+    // sentences use too): none of their labels, in either language, may be in the page.
+    let distinct = [
+        "categories",
+        "sources",
+        "tiers",
+        "states",
+        "statuses",
+        "actions",
+        "facility_kinds",
+        "station_levels",
+        "compound_kinds",
+        "contact_roles",
+        "staff_roles",
+        "hot_spot_classes",
+    ];
+    // Comments may name words; code and markup may not.
+    let files: Vec<(&str, String)> = files
+        .into_iter()
+        .map(|(path, text)| {
+            let code = text.lines().filter(|line| !["//", "* ", "/**"].iter().any(|c| line.trim_start().starts_with(c)));
+            (path, code.collect::<Vec<_>>().join("\n"))
+        })
+        .collect();
+    // A short label ("上报", "派遣") is also a piece of longer words ("上报时间"): it counts
+    // when it stands alone, quoted or as an element's whole text.
+    let stands_alone = |text: &str, label: &str| {
+        ["'", "\"", "`", ">"].iter().zip(["'", "\"", "`", "<"]).any(|(open, close)| text.contains(&format!("{open}{label}{close}")))
+    };
+    let mut copies = Vec::new();
+    let mut checked = 0;
+    for list in distinct {
+        for (code, zh, en) in triples(&v, list) {
+            for (path, text) in &files {
+                let copied = if zh.chars().count() <= 3 { stands_alone(text, &zh) } else { text.contains(zh.as_str()) };
+                if copied {
+                    copies.push(format!("{path}: {list} label {zh:?}"));
+                }
+                // English labels of one plain word ("noise", "open") are ordinary words.
+                // Those the same as their code are checked as codes, below.
+                if en.contains(' ') && text.to_lowercase().contains(&en.to_lowercase()) || en != code && stands_alone(text, &en) {
+                    copies.push(format!("{path}: {list} label {en:?}"));
+                }
+            }
+            checked += 1;
+        }
+    }
+    // Codes as string literals ('parking', "parking", `parking`), for the lists whose codes are
+    // not also ordinary words of the page's code (actions such as `submit`, layers).
+    let allowed: [(&str, &str, &str); 10] = [
+        ("/official.js", "elderly_day_care", "the kind the official view opens with"),
+        ("/staff.js", "rejected", "a rejection needs a note"),
+        ("/staff.js", "duplicate", "a duplicate needs the original's number"),
+        ("/staff.js", "open", "the queue's dots: open cases in orange"),
+        ("/app.js", "resident", "the resident view's name"),
+        ("/planner.js", "community", "the problem list's grouping shows grid and community ids"),
+        ("/", "community", "the problem list's grouping by community"),
+        ("/planner.js", "hot_", "the outline palette of the hot-spot classes"),
+        ("/planner.js", "cold_", "the outline palette of the hot-spot classes"),
+        ("/planner.js", "not_significant", "cells drawn without an outline"),
+    ];
+    for list in [
+        "categories",
+        "sources",
+        "tiers",
+        "states",
+        "statuses",
+        "facility_kinds",
+        "compound_kinds",
+        "contact_roles",
+        "staff_roles",
+        "hot_spot_classes",
+    ] {
+        for code in codes(&v, list) {
+            for (path, text) in &files {
+                let quoted = ['\'', '"', '`'].iter().any(|q| text.contains(&format!("{q}{code}{q}")));
+                let excused = allowed.iter().any(|(file, word, _)| file == path && code.starts_with(word));
+                if quoted && !excused {
+                    copies.push(format!("{path}: {list} code {code:?}"));
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(copies.is_empty(), "word lists copied into the page:\n{}", copies.join("\n"));
+    assert!(checked > 100, "only {checked} words checked");
+    // The allowances are still needed (a stale one would hide a new copy of that word).
+    for (file, word, why) in allowed {
+        let text = &files.iter().find(|(path, _)| *path == file).unwrap().1;
+        assert!(
+            text.contains(&format!("'{word}")) || text.contains(&format!("\"{word}")),
+            "{file} no longer uses {word:?} ({why}): drop the allowance"
+        );
+    }
+    // And the menus are built from the lists.
+    for (path, needle) in [
+        ("/planner.js", "list('categories')"),
+        ("/planner.js", "list('statuses')"),
+        ("/report.js", "list('categories')"),
+        ("/staff.js", "list('states')"),
+        ("/staff.js", "list('categories')"),
+        ("/official.js", "list('facility_kinds')"),
+    ] {
+        let text = &files.iter().find(|(p, _)| *p == path).unwrap().1;
+        assert!(text.contains(needle), "{path} does not build its menu from {needle}");
+    }
+}
+
+/// Every piece of markup goes through util.js's `html` template (which escapes what it is
+/// given) and `render` (which refuses anything else): no script sets `innerHTML` itself or
+/// glues template strings together.
+#[tokio::test]
+async fn markup_goes_through_the_escaping_html_template() {
+    let app = app().await;
+    let util = get(&app, "/util.js").await.body;
+    for export in ["export const $", "export function html", "export function render", "export async function getJSON"] {
+        assert!(util.contains(export), "util.js lacks {export}");
+    }
+    assert_eq!(util.matches("innerHTML").count(), 1, "util.js sets innerHTML in render alone");
+    let mut renders = 0;
+    for path in PAGE_FILES.iter().filter(|p| p.ends_with(".js") && **p != "/util.js") {
+        let js = get(&app, path).await.body;
+        for sink in ["innerHTML", "outerHTML", "insertAdjacentHTML", "setHTML(", "document.write", "fetch("] {
+            assert!(!js.contains(sink), "{path} uses {sink}: use render(element, html`…`) and getJSON");
+        }
+        for (n, line) in js.lines().enumerate() {
+            assert!(!line.trim_end().ends_with("` +"), "{path}:{}: template strings glued with + escape nothing: {line}", n + 1);
+        }
+        assert!(!js.contains("const $ ="), "{path} defines its own $: import it from util.js");
+        renders += js.matches("render(").count();
+    }
+    assert!(renders >= 30, "only {renders} render calls: does the page still draw its panels?");
 }
 
 /// What the planner view asks for, with the choices its controls offer, is what the API
@@ -230,7 +450,8 @@ async fn the_planners_choices_are_accepted_by_the_api() {
     let categories: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
     let day = |t: i64| to_iso8601(t)[..10].to_owned();
     let filter = format!("category={}&since={}&until={}", categories.join("%2C"), day(now() - 365 * 86_400), day(now() + 86_400));
-    let status = options(&html, "status");
+    let mut status = vec![String::new()];
+    status.extend(codes(&vocabulary(&app).await, "statuses"));
     assert_eq!(status, ["", "open", "closed"]);
 
     let resolutions = options(&html, "resolution");
@@ -287,14 +508,9 @@ async fn the_official_view_has_labelled_kind_circle_and_siting_controls() {
     let html = get(&app, "/").await.body;
     let js = get(&app, "/official.js").await.body;
     let kinds: Vec<&str> = FacilityKind::ALL.iter().map(|k| k.as_str()).collect();
-    assert_eq!(options(&html, "coverage-kind"), kinds, "the kind picker offers the server's kinds, in its order");
-    for kind in FacilityKind::ALL {
-        assert!(html.contains(&format!("<option value=\"{}\"", kind.as_str())), "{kind:?}");
-        let entry = format!("['{}', '{}'", kind.as_str(), kind.label_zh());
-        assert!(js.contains(&entry), "official.js lacks the kind {entry}");
-        let option = format!("value=\"{}\">{} ", kind.as_str(), kind.label_zh());
-        assert!(html.contains(&option) || html.contains(&format!("value=\"{}\" selected>{} ", kind.as_str(), kind.label_zh())), "{option}");
-    }
+    assert_eq!(codes(&vocabulary(&app).await, "facility_kinds"), kinds, "the kind picker offers the server's kinds, in its order");
+    assert!(options(&html, "coverage-kind").is_empty(), "the kind picker is filled from the vocabulary, not written in the page");
+    assert!(js.contains("list('facility_kinds')"), "official.js does not fill the kind picker from the vocabulary");
     assert_eq!(options(&html, "coverage-circle"), ["meters=300", "meters=500", "minutes=15", "custom"]);
     assert_eq!(options(&html, "siting-candidates"), ["compounds", "buildings"]);
     for id in ["coverage-kind", "coverage-circle", "coverage-metres", "coverage-by", "siting-add", "siting-candidates"] {
@@ -331,7 +547,7 @@ async fn the_official_views_choices_are_accepted_by_the_api() {
     let custom = format!("meters={}", attribute(metres, "value").unwrap());
     let circles: Vec<String> =
         options(&html, "coverage-circle").into_iter().map(|c| if c == "custom" { custom.clone() } else { c }).collect();
-    for kind in options(&html, "coverage-kind") {
+    for kind in codes(&vocabulary(&app).await, "facility_kinds") {
         for circle in &circles {
             let answer = json(&app, &format!("/api/coverage?kind={kind}&{circle}")).await;
             assert_eq!(answer["kind"], kind.as_str());
@@ -480,10 +696,9 @@ async fn the_report_form_matches_what_the_api_accepts() {
     let app = common::unlimited_app(common::demo_catalog().await);
     let html = get(&app, "/").await.body;
     let categories: Vec<_> = Category::ALL.iter().map(|c| c.as_str().to_owned()).collect();
-    assert_eq!(options(&html, "report-category"), categories);
-    for category in Category::ALL {
-        assert!(html.contains(&format!("<option value=\"{}\">{} ", category.as_str(), category.label_zh())), "{category:?}");
-    }
+    assert_eq!(codes(&vocabulary(&app).await, "categories"), categories);
+    assert!(options(&html, "report-category").is_empty(), "the category menu is filled from the vocabulary");
+    assert!(get(&app, "/report.js").await.body.contains("list('categories')"));
     let (_, textarea) = tags(&html, "textarea").into_iter().find(|(_, tag)| attribute(tag, "id") == Some("report-description")).unwrap();
     assert!(attribute(textarea, "required").is_some());
     let limit: usize = attribute(textarea, "maxlength").unwrap().parse().unwrap();
@@ -526,25 +741,44 @@ async fn the_report_form_matches_what_the_api_accepts() {
     assert_eq!(public["history"][0]["action"], "submit");
 }
 
-/// The staff view's filters, buttons and audit-trail words are the server's vocabulary.
+/// The staff view's filters, buttons and audit-trail words are the server's vocabulary: its
+/// state filter offers each status's states together, then every state, and the workflow's
+/// moves and audit actions all have words.
 #[tokio::test]
 async fn the_staff_view_speaks_the_workflows_vocabulary() {
-    let app = app().await;
+    let catalog = common::demo_catalog().await;
+    let token = create_token(&catalog, Role::Official, None, "网页测试 web test", now()).await.unwrap().secret;
+    let app = minsheng::http::router(catalog);
     let html = get(&app, "/").await.body;
-    let states = options(&html, "staff-state");
-    let mut expected = vec!["".to_owned(), "received,accepted,dispatched,in_progress".to_owned()];
-    expected.extend(CaseState::ALL.iter().map(|s| s.as_str().to_owned()));
-    assert_eq!(states, expected);
-    let mut categories = vec![String::new()];
-    categories.extend(Category::ALL.iter().map(|c| c.as_str().to_owned()));
-    assert_eq!(options(&html, "staff-category"), categories);
-    let i18n = get(&app, "/i18n.js").await.body;
-    for state in CaseState::ALL.iter().flat_map(|s| s.next_states()) {
-        assert!(i18n.contains(&format!("  {}: [", state.as_str())), "i18n.js has no button for {}", state.as_str());
+    for select in ["staff-state", "staff-category"] {
+        assert!(options(&html, select).is_empty(), "#{select} is filled from the vocabulary");
     }
+    let v = vocabulary(&app).await;
+    let actions = codes(&v, "actions");
+    for state in v["states"].as_array().unwrap() {
+        assert!(actions.iter().any(|a| a == state["action"].as_str().unwrap()), "no words for the move into {}", state["code"]);
+    }
+    // Every action the audit trail writes has words.
     for action in
         ["submit", "accept", "dispatch", "start", "resolve", "verify", "close", "reject", "mark_duplicate", "reopen", "escalate", "support"]
     {
-        assert!(i18n.contains(&format!("{action}: [")), "i18n.js has no words for the action {action}");
+        assert!(actions.iter().any(|a| a == action), "the vocabulary has no words for the action {action}");
+    }
+    let staff = get(&app, "/staff.js").await.body;
+    for needle in ["label('actions'", "label('states'", "label('tiers'", "label('sources'", "list('statuses')"] {
+        assert!(staff.contains(needle), "staff.js lacks {needle}");
+    }
+    // The queue answers each choice the state menu offers: every status's states, and each state.
+    let mut choices: Vec<String> = codes(&v, "statuses")
+        .iter()
+        .map(|status| {
+            let states = v["states"].as_array().unwrap().iter().filter(|s| s["status"] == status.as_str());
+            states.map(|s| s["code"].as_str().unwrap()).collect::<Vec<_>>().join(",")
+        })
+        .collect();
+    choices.extend(codes(&v, "states"));
+    for state in choices {
+        let (status, _, body) = common::call(&app, "GET", &format!("/api/reports?state={state}&limit=1"), Some(&token), None).await;
+        assert_eq!(status, StatusCode::OK, "state={state}: {body}");
     }
 }

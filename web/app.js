@@ -1,22 +1,22 @@
 // The Minsheng map page: vector tiles of our own layers, click to locate, search to fly,
 // report a problem and track it (report.js); the planner view (planner.js), the official
 // view (official.js) and the staff view (staff.js) are further tabs over the same map. The
-// address keeps the view, its choices and the map position; i18n.js holds the strings.
+// address keeps the view, its choices and the map position; i18n.js holds the strings and
+// the server's word lists (/api/vocabulary), util.js the helpers every module shares.
 
 import { createPlanner } from './planner.js';
 import { createCoverage } from './official.js';
 import { createReports } from './report.js';
 import { createStaff } from './staff.js';
-import { t, apply, setLang, getLang, onLang } from './i18n.js';
+import { t, th, label, relabel, apply, setLang, getLang, onLang, vocabularyLoaded } from './i18n.js';
+import { $, html, render, getJSON } from './util.js';
 
 // The map's style (sources, layers, colours and the legend's palettes) is the server's
 // `/style.json`, the same document other map clients use; the page only adds to it.
 const STYLE = '/style.json';
 async function loadStyle() {
   try {
-    const response = await fetch(STYLE);
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return await response.json();
+    return await getJSON(STYLE);
   } catch (err) {
     console.warn(`${STYLE}:`, err.message);
     return null;
@@ -26,8 +26,6 @@ const served = await loadStyle();
 const legend = served?.metadata?.['minsheng:legend'] ?? { compounds: [], buildings: [], stations: [] };
 const UNKNOWN = served?.metadata?.['minsheng:unknown'] ?? '#9a9a9a';
 
-const $ = (id) => document.getElementById(id);
-const esc = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const metres = (m) => t('metres', Math.round(m).toLocaleString(getLang() === 'en' ? 'en' : 'zh-CN'));
 const colourOf = (palette, value) => palette.find((key) => key.value === value)?.colour ?? UNKNOWN;
 
@@ -36,15 +34,18 @@ function notify(text) {
   $('notice').hidden = !text;
 }
 
-// Legend, built from the palettes the style carries beside the layers that use them.
+// Legend, built from the palettes the style carries beside the layers that use them (their
+// labels are the vocabulary's); both languages in the Chinese view, as the page's own strings.
 function fillKeys(list, palette, shape) {
-  $(list).innerHTML = palette
-    .map((key) => `<li><span class="key ${shape}" style="--c:${esc(key.colour)}"></span>${esc(key.label_zh)} <small>${esc(key.label_en)}</small></li>`)
-    .join('');
+  render($(list), html`${palette.map((key) => html`<li><span class="key ${shape}" style="--c:${key.colour}"></span>${
+    getLang() === 'en' ? key.label_en : html`${key.label_zh} <small>${key.label_en}</small>`}</li>`)}`);
 }
-fillKeys('key-compounds', legend.compounds, 'fill');
-fillKeys('key-buildings', legend.buildings, 'fill');
-fillKeys('key-stations', legend.stations, 'dot');
+function fillLegend() {
+  fillKeys('key-compounds', legend.compounds, 'fill');
+  fillKeys('key-buildings', legend.buildings, 'fill');
+  fillKeys('key-stations', legend.stations, 'dot');
+}
+fillLegend();
 const narrow = matchMedia('(max-width: 699px)');
 if (!narrow.matches) $('legend').open = $('track').open = true;
 apply();
@@ -120,13 +121,13 @@ try {
   map.on('moveend', () => remember());
 } catch (err) {
   console.warn(err);
-  notify(getLang() === 'en' ? 'The map cannot be shown (WebGL is off); search still works.' : '地图无法显示（浏览器未启用 WebGL）；搜索仍可使用。');
+  notify(t('mapUnavailable'));
 }
 
 // Once the style is in: the views' restyling, pointer cursors, and the data's bounds in view.
 function baseReady() {
   if (!served) {
-    notify('图层数据暂时无法加载；点击地图和搜索仍可使用。');
+    notify(t('layersUnavailable'));
     return;
   }
   quiet(view);
@@ -226,7 +227,7 @@ function fold(folded) {
   document.body.classList.toggle('panel-folded', folded);
   $('panel-toggle').setAttribute('aria-expanded', String(!folded));
   $('panel-toggle').dataset.i18n = folded ? 'panelExpand' : 'panelCollapse';
-  $('panel-toggle').innerHTML = t($('panel-toggle').dataset.i18n);
+  render($('panel-toggle'), th($('panel-toggle').dataset.i18n));
 }
 $('panel-toggle').addEventListener('click', () => fold(!document.body.classList.contains('panel-folded')));
 const SHEETS = ['card', 'staff-case'];
@@ -275,12 +276,10 @@ let latest = 0;
 async function locate({ lng, lat }, follow) {
   const ticket = ++latest;
   if (map) marker.setLngLat([lng, lat]).addTo(map);
-  showCard(`<p>${t('locating')}</p>`);
+  showCard(html`<p>${t('locating')}</p>`);
   $('card-report').hidden = true;
   try {
-    const response = await fetch(`/api/locate?lon=${lng.toFixed(7)}&lat=${lat.toFixed(7)}&walk=true`);
-    const body = await response.json();
-    if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
+    const body = await getJSON(`/api/locate?lon=${lng.toFixed(7)}&lat=${lat.toFixed(7)}&walk=true`);
     if (ticket !== latest) return;
     showCard(renderLocation(body));
     lastLocation = body;
@@ -288,56 +287,53 @@ async function locate({ lng, lat }, follow) {
     reports.located({ lng, lat }, label, body.inside_grid);
     if (follow && map && covered(map.project([lng, lat]))) map.easeTo({ center: [lng, lat], padding: clearOfOverlays() });
   } catch (err) {
-    if (ticket === latest) showCard(`<p class="error">${esc(t('locateFailed', err.message))}</p>`);
+    if (ticket === latest) showCard(html`<p class="error">${t('locateFailed', err.message)}</p>`);
   }
 }
 
+// The locate card. Names from the data are marked `translate="no"`: they stay as they are
+// in the English view.
 function renderLocation(loc) {
-  const html = [];
+  const parts = [];
   const b = loc.building;
   if (b) {
-    html.push(`<h2>${esc(b.name)}</h2>`);
-    html.push(`<p class="meta">${esc(t('buildingFacts', b, b.distance_m > 0 ? metres(b.distance_m) : ''))}</p>`);
+    parts.push(html`<h2 translate="no">${b.name}</h2>
+      <p class="meta">${t('buildingFacts', b, b.distance_m > 0 ? metres(b.distance_m) : '')}</p>`);
   } else {
-    html.push(`<h2>${t('chosenPlace')}</h2><p class="meta">${t('noBuilding')}</p>`);
+    parts.push(html`<h2>${t('chosenPlace')}</h2><p class="meta">${t('noBuilding')}</p>`);
   }
   if (!loc.inside_grid) {
     const g = loc.outside?.nearest_grid;
-    const nearest = g ? `<br>${esc(t('nearestGrid', g.name, metres(loc.outside.nearest_grid_distance_m)))}` : '';
-    html.push(`<p class="outside" role="alert">${t('outside')}${nearest}</p>`);
+    const nearest = g ? html`<br>${t('nearestGrid')}<span translate="no">${g.name}</span> (${metres(loc.outside.nearest_grid_distance_m)})` : '';
+    parts.push(html`<p class="outside" role="alert">${th('outside')}${nearest}</p>`);
   }
   const c = loc.compound;
   if (c) {
-    html.push(`<p>${t('compound')}：<strong>${esc(c.name)}</strong> <span class="tag" style="--c:${colourOf(legend.compounds, c.kind)}">${esc(c.kind_label)}</span>` +
-      (c.property_company ? `<br><small>${t('property')}：${esc(c.property_company)}</small>` : '') + '</p>');
+    parts.push(html`<p>${t('compound')}<strong translate="no">${c.name}</strong>
+      <span class="tag" style="--c:${colourOf(legend.compounds, c.kind)}">${label('compound_kinds', c.kind)}</span>${
+      c.property_company ? html`<br><small>${t('propertyCompany')}<span translate="no">${c.property_company}</span></small>` : ''}</p>`);
   }
   const chain = loc.grid_chain;
   if (chain) {
     const steps = [chain.street, chain.community, chain.grid, chain.micro_grid].filter(Boolean);
-    html.push(`<nav aria-label="${t('gridChain')}"><ol class="chain">${steps.map((s) => `<li>${esc(s.name)}</li>`).join('')}</ol></nav>`);
+    parts.push(html`<nav aria-label="${t('gridChain')}"><ol class="chain" translate="no">${steps.map((s) => html`<li>${s.name}</li>`)}</ol></nav>`);
   }
   if (loc.contacts.length) {
-    html.push(`<h3>${t('contactBoard')}</h3><ul class="contacts">`);
-    for (const p of loc.contacts) {
-      html.push(`<li><span class="role">${esc(p.role_label)}</span> ${esc(p.name)} <a href="tel:${esc(p.phone.replace(/[^\d+]/g, ''))}">${esc(p.phone)}</a></li>`);
-    }
-    html.push('</ul>');
+    parts.push(html`<h3>${th('contactBoard')}</h3><ul class="contacts">${loc.contacts.map((p) =>
+      html`<li><span class="role">${label('contact_roles', p.role)}</span> <span translate="no">${p.name}</span>
+        <a href="tel:${p.phone.replace(/[^\d+]/g, '')}">${p.phone}</a></li>`)}</ul>`);
   }
   if (loc.stations.length) {
-    html.push(`<h3>${t('nearestStations')}</h3><ol class="stations">`);
-    for (const s of loc.stations) {
-      const hours = s.opening_hours ? ` · ${esc(s.opening_hours)}` : '';
-      html.push(`<li><span class="key dot" style="--c:${colourOf(legend.stations, s.kind)}"></span>${esc(s.name)}` +
-        ` <span class="distance">${esc(s.walk_m == null ? t('lineDistance', metres(s.distance_m)) : t('walkDistance', metres(s.walk_m)))}</span>` +
-        `<br><small>${esc(s.kind_label)}${hours}</small></li>`);
-    }
-    html.push('</ol>');
+    parts.push(html`<h3>${th('nearestStations')}</h3><ol class="stations">${loc.stations.map((s) =>
+      html`<li><span class="key dot" style="--c:${colourOf(legend.stations, s.kind)}"></span><span translate="no">${s.name}</span>
+        <span class="distance">${s.walk_m == null ? t('lineDistance', metres(s.distance_m)) : t('walkDistance', metres(s.walk_m))}</span>
+        <br><small>${label('facility_kinds', s.kind)}${s.opening_hours ? html` · <span translate="no">${s.opening_hours}</span>` : ''}</small></li>`)}</ol>`);
   }
-  return html.join('');
+  return html`${parts}`;
 }
 
-function showCard(html) {
-  $('card-body').innerHTML = html;
+function showCard(fragment) {
+  render($('card-body'), fragment);
   $('card').hidden = false;
   // On a phone the open legend and the card would cover the whole map.
   if (!narrow.matches) return;
@@ -368,24 +364,30 @@ $('search').addEventListener('submit', async (e) => {
   if (!q) return;
   const list = $('hits');
   try {
-    const response = await fetch(`/api/search?q=${encodeURIComponent(q)}&limit=10`);
-    const body = await response.json();
-    if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
-    list.innerHTML = body.results.length ? '' : `<li class="empty">${t('noHits')}</li>`;
+    const body = await getJSON(`/api/search?q=${encodeURIComponent(q)}&limit=10`);
+    render(list, body.results.length ? html`` : html`<li class="empty">${t('noHits')}</li>`);
     for (const hit of body.results) {
       const item = document.createElement('li');
       const button = document.createElement('button');
       button.type = 'button';
-      button.innerHTML = `${esc(hit.name)} <small>${esc(t('layerNames')[hit.layer] ?? hit.layer)}${hit.detail ? ` · ${esc(hit.detail)}` : ''}</small>`;
+      render(button, html`<span translate="no">${hit.name}</span> <small>${label('layers', hit.layer)}${hit.detail ? html` · ${detail(hit)}` : ''}</small>`);
       button.addEventListener('click', () => choose(hit));
       item.append(button);
       list.append(item);
     }
   } catch (err) {
-    list.innerHTML = `<li class="empty">${esc(t('searchFailed', err.message))}</li>`;
+    render(list, html`<li class="empty">${t('searchFailed', err.message)}</li>`);
   }
   list.hidden = false;
 });
+
+// A hit's detail: a compound's or station's kind (by its Chinese label), or a building's
+// compound (a name).
+function detail(hit) {
+  if (hit.layer === 'compounds') return relabel('compound_kinds', hit.detail);
+  if (hit.layer === 'stations') return relabel('facility_kinds', hit.detail);
+  return html`<span translate="no">${hit.detail}</span>`;
+}
 
 async function choose(hit) {
   $('hits').hidden = true;
@@ -419,6 +421,7 @@ $('where-am-i').addEventListener('click', () => {
 // Dynamic text follows the language switch: the open card is rendered again.
 onLang(() => {
   onLangChange();
+  fillLegend();
   if (lastLocation && !$('card').hidden) showCard(renderLocation(lastLocation));
 });
 
@@ -434,6 +437,7 @@ function follow({ view: name, params }, first) {
   const position = parsePosition(params.get('map'));
   if (position && !first) map?.jumpTo(position);
 }
+if (!vocabularyLoaded()) notify(t('vocabularyUnavailable'));
 follow(start, true);
 restoring = false;
 remember();

@@ -3,18 +3,9 @@
 // community or street, and the compounds left outside), and where k new stations would
 // bring the most households in. Everything comes from this server's /api/coverage routes.
 
-// [wire word, Chinese label, English label]: the facility kinds the API takes.
-const KINDS = [
-  ['party_mass_centre', '党群服务中心', 'party-mass centre'],
-  ['community_centre', '社区党群服务中心', 'community centre'],
-  ['compound_station', '小区党群服务站', 'compound station'],
-  ['elderly_day_care', '老年人日间照料中心', 'elderly day care'],
-  ['canteen', '社区食堂', 'canteen'],
-  ['clinic', '社区卫生服务站', 'clinic'],
-  ['library', '书屋', 'library'],
-  ['disability_home', '残疾人之家', 'disability home'],
-  ['youth_space', '青少年活动空间', 'youth space'],
-];
+import { $, html, render, nodes, latestOnly, aborted } from './util.js';
+import { t, th, label, list, choice, fillSelect, getLang, onLang } from './i18n.js';
+
 // GB 50180-2018's circles as the circle picker's values: 5 and 10 minutes by their metres
 // (300 m and 500 m, as the standard gives them), 15 minutes by minutes (1,000 m at the API's
 // default walking speed). Anything else in the address is a custom distance.
@@ -35,12 +26,9 @@ const BUILDINGS_MIN_ZOOM = 13;
 // How long the map must rest before buildings and isochrones for the view are asked again.
 const VIEW_DEBOUNCE_MS = 300;
 
-const $ = (id) => document.getElementById(id);
-const esc = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const number = (n, digits = 0) => Number(n).toLocaleString('zh-CN', { maximumFractionDigits: digits });
+const number = (n, digits = 0) => Number(n).toLocaleString(getLang() === 'en' ? 'en' : 'zh-CN', { maximumFractionDigits: digits });
 const metres = (m) => `${number(m)} m`;
 const percent = (share) => `${number(share * 100, 1)}%`;
-const kindOf = (word) => KINDS.find(([w]) => w === word) ?? [word, word, word];
 const empty = () => ({ type: 'FeatureCollection', features: [] });
 
 /** Sets up the view; `show` and `hide` switch it on and off, `params` and `read` are its part of the address. `map`
@@ -58,8 +46,10 @@ export function createCoverage({ map, ready, padding, remember }) {
   let loaded = { key: '', box: null };
   let loadedIsochrones = { key: '', box: null };
   let moveTimer = 0;
-  const inflight = {};
+  let plan = null; // the last siting answer and request, drawn again when the language changes
+  const getJSON = latestOnly();
 
+  fillKinds();
   readHash(location.hash);
   showCustom();
   if (matchMedia('(max-width: 699px)').matches) $('coverage-display').open = $('siting-box').open = false;
@@ -76,6 +66,18 @@ export function createCoverage({ map, ready, padding, remember }) {
   for (const id of ['show-isochrones', 'show-distance', 'show-walkways']) $(id).addEventListener('change', applyVisibility);
   $('siting').addEventListener('submit', (e) => { e.preventDefault(); suggest(); });
   $('siting-clear').addEventListener('click', clearPlan);
+  onLang(() => {
+    fillKinds();
+    drawKeys(summary?.method);
+    showStatus();
+    if (summary) { drawSummary(summary); }
+    if (plan) drawPlanText(plan.result, plan.request);
+  });
+
+  // The kind picker, from the vocabulary's facility kinds.
+  function fillKinds() {
+    fillSelect($('coverage-kind'), list('facility_kinds').map((k) => [k.code, choice('facility_kinds', k.code)]));
+  }
 
   // The address: `#coverage?kind=clinic&minutes=15` (or `&meters=500`).
   function readHash(hash) {
@@ -83,7 +85,7 @@ export function createCoverage({ map, ready, padding, remember }) {
   }
   function readParams(query) {
     const kind = query.get('kind');
-    $('coverage-kind').value = KINDS.some(([w]) => w === kind) ? kind : DEFAULT_KIND;
+    $('coverage-kind').value = list('facility_kinds').some((k) => k.code === kind) ? kind : DEFAULT_KIND;
     const meters = Number(query.get('meters'));
     const minutes = Number(query.get('minutes'));
     const preset = query.has('meters') ? `meters=${meters}` : query.has('minutes') ? `minutes=${minutes}` : 'minutes=15';
@@ -119,7 +121,8 @@ export function createCoverage({ map, ready, padding, remember }) {
 
   // The status line: the latest message, followed by any note that a layer is not shown
   // because the view is too wide for the server's bounds (kept until that layer loads again).
-  let status = { text: '', error: false };
+  // Messages are functions of the language, so that a switch rewrites them.
+  let status = { text: null, error: false };
   const viewNotes = {};
   function say(text, error = false) {
     status = { text, error };
@@ -131,27 +134,16 @@ export function createCoverage({ map, ready, padding, remember }) {
   }
   function showStatus() {
     const notes = Object.values(viewNotes).filter(Boolean);
-    $('coverage-status').textContent = [status.text, ...notes].filter(Boolean).join(' · ');
+    const lines = [status.text, ...notes].filter(Boolean).map((text) => text());
+    $('coverage-status').textContent = lines.join(' · ');
     $('coverage-status').classList.toggle('error', status.error || notes.length > 0);
   }
-
-  // One request of each kind at a time: a newer question aborts the older request. A refusal
-  // carries the API's error code (`too_large` when the request is over the server's bounds).
-  async function getJSON(kind, address, options = {}) {
-    inflight[kind]?.abort();
-    const controller = (inflight[kind] = new AbortController());
-    const response = await fetch(address, { ...options, signal: controller.signal });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw Object.assign(new Error(body.error?.message ?? `HTTP ${response.status}`), { code: body.error?.code });
-    return body;
-  }
   const tooLarge = (err) => err.code === 'too_large';
-  const aborted = (err) => err.name === 'AbortError';
 
   function changed() {
     const input = $('coverage-metres');
     if ($('coverage-circle').value === 'custom' && !input.checkValidity()) {
-      say(`自定义距离须在 ${input.min}–${input.max} m 之间 · the distance must be ${input.min}–${input.max} m`, true);
+      say(() => `${t('distanceRange')}${input.min}–${input.max}`, true);
       return;
     }
     if (active) remember();
@@ -245,30 +237,28 @@ export function createCoverage({ map, ready, padding, remember }) {
     return key === 'minutes' ? (Number(value) * 1000) / 15 : Number(value);
   }
 
-  // [upper bound in m or null, colour, Chinese, English] for each bin of the distance legend.
+  // [upper bound in m or null, colour, label] for each bin of the distance legend.
   function bins(limitM) {
     const breaks = [...BREAKS_M.filter((b) => b < limitM), limitM];
     const rows = breaks.map((b, i) => {
       const low = i === 0 ? null : breaks[i - 1];
-      const label = low == null ? `≤ ${metres(b)}` : `${number(low)}–${metres(b)}`;
-      return [b, NEAR[i], label, 'within the circle'];
+      const range = low == null ? `≤ ${metres(b)}` : `${number(low)}–${metres(b)}`;
+      return [b, NEAR[i], `${range} · ${t('withinCircle')}`];
     });
-    rows.push([Infinity, BEYOND, `> ${metres(limitM)}`, `outside the circle, a station within ${metres(limitM * 2)}`]);
-    rows.push([null, NONE, `${metres(limitM * 2)} 内无站点`, `no station within ${metres(limitM * 2)}`]);
+    rows.push([Infinity, BEYOND, `> ${metres(limitM)} · ${t('beyondCircle', metres(limitM * 2))}`]);
+    rows.push([null, NONE, t('noStationWithin', metres(limitM * 2))]);
     return rows;
   }
 
   function drawKeys(method) {
-    const [, zh] = kindOf($('coverage-kind').value);
-    const how = method === 'euclidean' ? ['直线距离', 'straight-line'] : method === 'network' ? ['步行距离', 'walking'] : ['距离', ''];
-    $('distance-title').innerHTML = `楼栋：到最近的${esc(zh)}的${how[0]}（m） <small>buildings by ${how[1]} distance to the nearest station, metres</small>`;
-    $('distance-keys').innerHTML = bins(limit()).map(([, colour, label, en]) =>
-      `<li><span class="key" style="--c:${colour}"></span>${label} <small>${en}</small></li>`).join('');
-    $('coverage-keys').innerHTML =
-      `<li><span class="key fill dashed" style="--c:${ISOCHRONE}"></span>等时圈 <small>isochrone: area within ${metres(limit())} of a station</small></li>` +
-      `<li><span class="key dot" style="--c:${STATION}"></span>现有${esc(zh)} <small>existing station of the kind</small></li>` +
-      `<li><span class="pick-key" aria-hidden="true">1</span>建议新站点 <small>suggested site, by rank</small></li>` +
-      '<li><span class="key line walk"></span>步行路网 <small>walkways</small></li>';
+    const kind = label('facility_kinds', $('coverage-kind').value);
+    const how = t(method === 'euclidean' ? 'straightLine' : method === 'network' ? 'walking' : 'distance');
+    $('distance-title').textContent = t('distanceTitle', kind, how);
+    render($('distance-keys'), html`${bins(limit()).map(([, colour, text]) => html`<li><span class="key" style="--c:${colour}"></span>${text}</li>`)}`);
+    render($('coverage-keys'), html`<li><span class="key fill dashed" style="--c:${ISOCHRONE}"></span>${t('isochroneKey', metres(limit()))}</li>
+      <li><span class="key dot" style="--c:${STATION}"></span>${t('existingStations', kind)}</li>
+      <li><span class="pick-key" aria-hidden="true">1</span>${th('suggestedSite')}</li>
+      <li><span class="key line walk"></span>${th('walkwaysKey')}</li>`);
   }
 
   function paintBuildings() {
@@ -288,17 +278,22 @@ export function createCoverage({ map, ready, padding, remember }) {
   // The summary: status line, method, and the coverage table.
   async function loadSummary() {
     let body;
-    say('计算中… · working…');
+    say(() => t('working'));
     try {
       body = await getJSON('summary', url('/api/coverage'));
     } catch (err) {
-      if (!aborted(err)) say(`覆盖统计加载失败：${err.message}`, true);
+      if (!aborted(err)) say(() => t('coverageFailed', err.message), true);
       return;
     }
     summary = body;
-    const t = body.total;
-    say(`${body.kind_label} · ${metres(body.limit_m)} 内覆盖 ${number(t.households_covered)} / ${number(t.households)} 户（${percent(t.households_share)}） · ` +
-      `${body.stations} 个站点 (${percent(t.households_share)} of households within ${metres(body.limit_m)})`);
+    drawSummary(body);
+  }
+
+  function drawSummary(body) {
+    const total = body.total;
+    const kind = () => label('facility_kinds', body.kind);
+    say(() => t('coverageSummary', kind(), metres(body.limit_m), number(total.households_covered), number(total.households),
+      percent(total.households_share), body.stations));
     drawMethod(body);
     drawKeys(body.method);
     drawTotals(body);
@@ -307,60 +302,53 @@ export function createCoverage({ map, ready, padding, remember }) {
   }
 
   function drawMethod(body) {
-    const how = body.method === 'network'
-      ? '沿步行路网计算 <small>along the walking network</small>'
-      : '按直线距离计算 <small>straight-line distance</small>';
     const off = [];
-    if (body.stations_off_network) off.push(`${body.stations_off_network} 个站点不在路网旁 <small>stations off the network</small>`);
-    if (body.buildings_off_network) off.push(`${number(body.buildings_off_network)} 栋楼不在路网旁 <small>buildings off the network</small>`);
-    $('coverage-method').innerHTML = `距离 <small>method</small>：${how}<br>生活圈 ${metres(body.limit_m)} ≈ ${number(body.minutes, 1)} 分钟` +
-      ` <small>at ${number(body.speed_m_per_min, 1)} m/min</small>${off.length ? `<br>${off.join('；')}` : ''}`;
+    if (body.stations_off_network) off.push(t('stationsOff', body.stations_off_network));
+    if (body.buildings_off_network) off.push(t('buildingsOff', number(body.buildings_off_network)));
+    render($('coverage-method'), html`${th('method')}${th(body.method === 'network' ? 'methodNetwork' : 'methodEuclidean')}<br>${
+      t('circleMinutes', metres(body.limit_m), number(body.minutes, 1), number(body.speed_m_per_min, 1))}${off.length ? html`<br>${off.join('; ')}` : ''}`);
     const warn = body.method === 'euclidean' && body.method_note;
     $('coverage-warning').hidden = !warn;
     if (warn) {
-      const zh = /no walking network/.test(body.method_note)
-        ? '未载入步行路网，距离按直线计算：直线短于实际步行，覆盖率偏高。'
-        : '距离按直线计算：直线短于实际步行，覆盖率偏高。';
-      $('coverage-warning').innerHTML = `<strong>注意</strong> ${zh}<br><small lang="en">${esc(body.method_note)}</small>`;
+      const text = t(/no walking network/.test(body.method_note) ? 'noNetworkWarning' : 'straightWarning');
+      render($('coverage-warning'), html`<strong>${t('attention')}</strong> ${text}${getLang() === 'en' ? '' : html`<br><small lang="en">${body.method_note}</small>`}`);
     }
   }
 
   function drawTotals(body) {
-    const t = body.total;
+    const totals = body.total;
     const rows = [
-      ['楼栋', 'buildings', t.buildings_covered, t.buildings, t.buildings_share, '栋'],
-      ['户数', 'households', t.households_covered, t.households, t.households_share, '户'],
-      ['居民', 'residents', t.population_covered, t.population, t.population_share, '人'],
+      ['rowBuildings', totals.buildings_covered, totals.buildings, totals.buildings_share, 'buildingsCount'],
+      ['rowHouseholds', totals.households_covered, totals.households, totals.households_share, 'households'],
+      ['rowResidents', totals.population_covered, totals.population, totals.population_share, 'residents'],
     ];
-    $('coverage-period').innerHTML = `${esc(body.kind_label)} · ${body.stations} 个站点 · 生活圈 ${metres(body.limit_m)}` +
-      ` <small>${body.stations} stations, circle ${metres(body.limit_m)}</small>`;
-    $('coverage-total-rows').innerHTML = rows.map(([zh, en, covered, total, share, unit]) =>
-      `<tr><th scope="row">${zh} <small>${en}</small></th><td class="num">${number(covered)} ${unit}</td>` +
-      `<td class="num">${number(total)} ${unit}</td><td class="num">${bar(share)}</td></tr>`).join('');
+    $('coverage-period').textContent = t('coveragePeriod', label('facility_kinds', body.kind), body.stations, metres(body.limit_m));
+    render($('coverage-total-rows'), html`${rows.map(([key, covered, all, share, unit]) =>
+      html`<tr><th scope="row">${th(key)}</th><td class="num">${t(unit, number(covered))}</td>
+        <td class="num">${t(unit, number(all))}</td><td class="num">${bar(share)}</td></tr>`)}`);
   }
 
   function drawAreas(body) {
     const rows = body[$('coverage-by').value] ?? [];
-    $('coverage-area-rows').innerHTML = rows.length
-      ? rows.map((r) =>
-        `<tr><td>${esc(r.name)}</td><td class="num">${number(r.households_covered)} / ${number(r.households)} 户</td>` +
-        `<td class="num">${bar(r.households_share)}</td><td class="num">${percent(r.population_share)}` +
-        `<br><small>${number(r.population_covered)} / ${number(r.population)} 人</small></td></tr>`).join('')
-      : '<tr><td colspan="4" class="empty">没有楼栋 <small>no buildings</small></td></tr>';
+    render($('coverage-area-rows'), rows.length
+      ? html`${rows.map((r) =>
+        html`<tr><td translate="no">${r.name}</td><td class="num">${number(r.households_covered)} / ${t('households', number(r.households))}</td>
+          <td class="num">${bar(r.households_share)}</td><td class="num">${percent(r.population_share)}
+          <br><small>${number(r.population_covered)} / ${t('residents', number(r.population))}</small></td></tr>`)}`
+      : html`<tr><td colspan="4" class="empty">${t('noBuildings')}</td></tr>`);
   }
 
   function drawUncovered(body) {
-    const list = body.uncovered_compounds;
-    const tbody = $('coverage-uncovered-rows');
-    tbody.innerHTML = list.length ? '' : '<tr><td colspan="3" class="empty">所有小区均在生活圈内 <small>every compound is covered</small></td></tr>';
-    for (const c of list) {
+    const rows = body.uncovered_compounds;
+    const tbody = render($('coverage-uncovered-rows'), rows.length ? html`` : html`<tr><td colspan="3" class="empty">${t('everyCompoundCovered')}</td></tr>`);
+    for (const c of rows) {
       const tr = document.createElement('tr');
-      const nearest = c.nearest_m == null ? `&gt; ${metres(body.limit_m * 2)}` : metres(c.nearest_m);
+      const nearest = c.nearest_m == null ? `> ${metres(body.limit_m * 2)}` : metres(c.nearest_m);
       const name = c.centre
-        ? `<button type="button" class="link" title="在地图上查看 show on the map">${esc(c.name)}</button>`
-        : esc(c.name);
-      tr.innerHTML = `<td>${name}</td><td class="num">${number(c.households_uncovered)} / ${number(c.households)} 户` +
-        `<br><small>${c.buildings_uncovered} 栋 buildings</small></td><td class="num">${nearest}</td>`;
+        ? html`<button type="button" class="link" title="${t('showOnMap')}" translate="no">${c.name}</button>`
+        : html`<span translate="no">${c.name}</span>`;
+      render(tr, html`<td>${name}</td><td class="num">${number(c.households_uncovered)} / ${t('households', number(c.households))}
+        <br><small>${t('buildingsCount', c.buildings_uncovered)}</small></td><td class="num">${nearest}</td>`);
       tr.querySelector('button')?.addEventListener('click', () => flyTo(c.centre, 17));
       tbody.append(tr);
     }
@@ -386,11 +374,11 @@ export function createCoverage({ map, ready, padding, remember }) {
       isochrones = empty();
       loadedIsochrones = { key: '', box: null };
       map.getSource('cov-isochrones')?.setData(isochrones);
-      if (tooLarge(err)) note('isochrones', `视野太大，放大地图可看等时圈 · zoom in to see the isochrones (${err.message})`);
-      else say(`等时圈加载失败：${err.message}`, true);
+      if (tooLarge(err)) note('isochrones', () => t('isochronesTooMany', err.message));
+      else say(() => t('isochronesFailed', err.message), true);
       return;
     }
-    note('isochrones', '');
+    note('isochrones', null);
     loadedIsochrones = { key, box: wanted };
     // Before the layers are in, they take the latest isochrones when they are added.
     map.getSource('cov-isochrones')?.setData(isochrones);
@@ -419,7 +407,7 @@ export function createCoverage({ map, ready, padding, remember }) {
     if (map.getZoom() < BUILDINGS_MIN_ZOOM) {
       if (force) map.getSource('cov-buildings')?.setData(empty());
       loaded = { key: '', box: null };
-      note('buildings', '');
+      note('buildings', null);
       return;
     }
     if (!force && covers(loaded, key)) return;
@@ -432,13 +420,13 @@ export function createCoverage({ map, ready, padding, remember }) {
       if (tooLarge(err)) {
         map.getSource('cov-buildings')?.setData(empty());
         loaded = { key: '', box: null };
-        note('buildings', `视野内楼栋太多，放大地图可看各楼距离 · zoom in to see each building's distance (${err.message})`);
+        note('buildings', () => t('buildingsTooMany', err.message));
       } else {
-        say(`楼栋距离加载失败：${err.message}`, true);
+        say(() => t('buildingsFailed', err.message), true);
       }
       return;
     }
-    note('buildings', '');
+    note('buildings', null);
     await layersAdded;
     loaded = { key, box: wanted };
     paintBuildings();
@@ -449,12 +437,12 @@ export function createCoverage({ map, ready, padding, remember }) {
   async function suggest() {
     const input = $('siting-add');
     if (!input.checkValidity()) {
-      $('siting-summary').innerHTML = `<span class="error">新增站点数须为 1–50 的整数 <small>1 to 50 sites</small></span>`;
+      render($('siting-summary'), html`<span class="error">${t('sitingInvalid')}</span>`);
       return;
     }
     const request = { kind: $('coverage-kind').value, ...circleBody(), add: Number(input.value), candidates: $('siting-candidates').value };
     $('siting-run').disabled = true;
-    $('siting-summary').textContent = '计算中… · working…';
+    $('siting-summary').textContent = t('working');
     let result;
     const post = (body) => getJSON('plan', '/api/coverage/plan', {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
@@ -470,8 +458,8 @@ export function createCoverage({ map, ready, padding, remember }) {
       }
     } catch (err) {
       if (!aborted(err)) {
-        const zoom = tooLarge(err) ? '视野内候选点太多，请放大地图或改用“小区” · zoom in, or choose compounds: ' : '';
-        $('siting-summary').innerHTML = `<span class="error">选址计算失败：${zoom}${esc(err.message)}</span>`;
+        const zoom = tooLarge(err) ? t('sitingTooMany') : '';
+        render($('siting-summary'), html`<span class="error">${t('sitingFailed', `${zoom}${err.message}`)}</span>`);
       }
       return;
     } finally {
@@ -480,38 +468,48 @@ export function createCoverage({ map, ready, padding, remember }) {
     drawPlan(result, request);
   }
 
-  function drawPlan(result, request) {
-    removeMarkers();
+  // The plan's words: the summary and the list of picks (again on a language switch).
+  function drawPlanText(result, request) {
     const last = result.picks.at(-1);
-    const after = last ? `${number(last.households_covered)} 户（${percent(last.households_share)}）` : '不变 unchanged';
+    const after = last ? t('planAfter', number(last.households_covered), percent(last.households_share)) : t('unchanged');
     const fewer = result.households_covered_before >= result.households
-      ? '<br>现有站点已覆盖全部住户，无需新增 <small>every household is already covered</small>'
+      ? t('alreadyCovered')
       : last && last.households_covered >= result.households && result.picks.length < request.add
-        ? `<br>${result.picks.length} 处即覆盖全部住户 <small>every household covered with ${result.picks.length} sites</small>`
+        ? t('coveredWith', result.picks.length)
       : result.picks.length < request.add
-        ? `<br>只找到 ${result.picks.length} 处能增加覆盖的位置 <small>no other candidate adds households</small>` : '';
-    $('siting-summary').innerHTML = `现有站点覆盖 ${number(result.households_covered_before)} / ${number(result.households)} 户` +
-      `（${percent(result.households_share_before)}）→ 新增 ${result.picks.length} 处后 ${after}` +
-      `<br><small>${number(result.candidates)} candidates${request.bbox ? ' in view (视野内)' : ''}, ${number(result.candidates_evaluated)} evaluated; ${result.method === 'network' ? 'walking network' : 'straight lines'}, ${metres(result.limit_m)}</small>${fewer}`;
-    const list = $('siting-picks');
-    list.innerHTML = '';
+        ? t('onlyFound', result.picks.length) : '';
+    render($('siting-summary'), html`${t('planSummary', number(result.households_covered_before), number(result.households),
+      percent(result.households_share_before), result.picks.length, after)}
+      <br><small>${t('planDetail', number(result.candidates), Boolean(request.bbox), number(result.candidates_evaluated), result.method === 'network', metres(result.limit_m))}</small>${
+      fewer ? html`<br>${fewer}` : ''}`);
+    const picks = render($('siting-picks'), html``);
     for (const pick of result.picks) {
       const { site } = pick;
       const name = site.name ?? site.id ?? `${site.lon.toFixed(5)}, ${site.lat.toFixed(5)}`;
       const item = document.createElement('li');
-      item.innerHTML = `<span class="pick-key" aria-hidden="true">${pick.rank}</span>` +
-        `<div><button type="button" class="link" title="在地图上查看 show on the map">${esc(name)}</button>` +
-        ` <small>${site.type === 'building' ? '楼栋 building' : site.type === 'compound' ? '小区 compound' : '点 point'}</small><br>` +
-        `+${number(pick.households_added)} 户 <small>households added</small> → 覆盖 ${number(pick.households_covered)} 户（${percent(pick.households_share)}）</div>`;
+      const type = t(site.type === 'building' ? 'siteBuilding' : site.type === 'compound' ? 'siteCompound' : 'sitePoint');
+      render(item, html`<span class="pick-key" aria-hidden="true">${pick.rank}</span>
+        <div><button type="button" class="link" title="${t('showOnMap')}" translate="no">${name}</button> <small>${type}</small><br>
+        ${t('pickAdded', number(pick.households_added), number(pick.households_covered), percent(pick.households_share))}</div>`);
       item.querySelector('button').addEventListener('click', () => flyTo([site.lon, site.lat], 16.5));
-      list.append(item);
+      picks.append(item);
+    }
+  }
+
+  function drawPlan(result, request) {
+    removeMarkers();
+    plan = { result, request };
+    drawPlanText(result, request);
+    for (const pick of result.picks) {
+      const { site } = pick;
+      const name = site.name ?? site.id ?? `${site.lon.toFixed(5)}, ${site.lat.toFixed(5)}`;
       if (map) {
         const element = document.createElement('div');
         element.className = 'pick-marker';
         element.textContent = String(pick.rank);
         element.setAttribute('role', 'img');
-        element.setAttribute('aria-label', `建议新站点 ${pick.rank}：${name}，新增 ${pick.households_added} 户`);
-        element.title = `${pick.rank}. ${name} · +${number(pick.households_added)} 户`;
+        element.setAttribute('aria-label', `${t('pickLabel', pick.rank, number(pick.households_added))}${name}`);
+        element.title = `${pick.rank}. ${name} · +${number(pick.households_added)}`;
         markers.push(new maplibregl.Marker({ element }).setLngLat([site.lon, site.lat]).addTo(map));
       }
     }
@@ -539,9 +537,10 @@ export function createCoverage({ map, ready, padding, remember }) {
   }
 
   function clearPlan() {
-    inflight.plan?.abort();
+    getJSON.abort('plan');
+    plan = null;
     removeMarkers();
-    $('siting-picks').innerHTML = '';
+    $('siting-picks').replaceChildren();
     $('siting-summary').textContent = '';
     $('siting-clear').hidden = true;
     $('siting-run').disabled = false;
@@ -556,22 +555,21 @@ export function createCoverage({ map, ready, padding, remember }) {
     if (!hit) return;
     const p = hit.properties;
     const circle = summary?.limit_m ?? limit();
-    let html;
+    let content;
     if (hit.layer.id === 'cov-buildings') {
-      const distance = typeof p.distance_m === 'number' ? metres(p.distance_m) : `&gt; ${metres(circle * 2)}`;
-      html = `<p><strong>${esc(p.name)}</strong></p><dl class="facts">` +
-        `<dt>最近站点 <small>nearest station</small></dt><dd>${distance}</dd>` +
-        `<dt>生活圈内 <small>covered</small></dt><dd>${p.covered ? '是 yes' : '否 no'}</dd>` +
-        `<dt>户数 <small>households</small></dt><dd>${number(p.households)} 户</dd>` +
-        `<dt>居民 <small>residents</small></dt><dd>${number(p.population)} 人</dd></dl>`;
+      const distance = typeof p.distance_m === 'number' ? metres(p.distance_m) : `> ${metres(circle * 2)}`;
+      content = html`<p><strong translate="no">${p.name}</strong></p><dl class="facts">
+        <dt>${th('nearestStation')}</dt><dd>${distance}</dd>
+        <dt>${th('covered')}</dt><dd>${t(p.covered ? 'yes' : 'no')}</dd>
+        <dt>${th('rowHouseholds')}</dt><dd>${t('households', number(p.households))}</dd>
+        <dt>${th('rowResidents')}</dt><dd>${t('residents', number(p.population))}</dd></dl>`;
     } else if (hit.layer.id === 'cov-stations') {
-      html = `<p><strong>${esc(p.name)}</strong></p><p class="meta">${esc(kindOf(p.kind)[1])}</p>`;
+      content = html`<p><strong translate="no">${p.name}</strong></p><p class="meta">${label('facility_kinds', p.kind)}</p>`;
     } else {
-      const reach = p.off_network ? '不在路网旁 <small>off the network: reaches nobody on foot</small>'
-        : p.reached_m > 0 ? `可达路段 ${metres(p.reached_m)} <small>walkway reached</small>` : `半径 ${metres(p.limit_m)} <small>straight-line circle</small>`;
-      html = `<p><strong>${esc(p.name)}</strong> <small>等时圈 isochrone</small></p><p class="meta">${reach}</p>`;
+      const reach = p.off_network ? t('offNetwork') : p.reached_m > 0 ? t('reached', metres(p.reached_m)) : t('radius', metres(p.limit_m));
+      content = html`<p><strong translate="no">${p.name}</strong> <small>${t('isochrone')}</small></p><p class="meta">${reach}</p>`;
     }
-    popup = new maplibregl.Popup({ maxWidth: '280px' }).setLngLat(e.lngLat).setHTML(html).addTo(map);
+    popup = new maplibregl.Popup({ maxWidth: '280px' }).setLngLat(e.lngLat).setDOMContent(nodes(content)).addTo(map);
   }
 
   return {
@@ -600,5 +598,5 @@ export function createCoverage({ map, ready, padding, remember }) {
 
 // A share as a percentage with a small bar behind it (the bar is decoration: the number says it).
 function bar(share) {
-  return `<span class="share"><span class="share-bar" style="width:${Math.round(share * 100)}%" aria-hidden="true"></span>${percent(share)}</span>`;
+  return html`<span class="share"><span class="share-bar" style="width:${Math.round(share * 100)}%" aria-hidden="true"></span>${percent(share)}</span>`;
 }

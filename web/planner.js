@@ -2,41 +2,26 @@
 // their hot and cold spots (Getis-Ord Gi*), a ranked problem list with the change against the
 // previous period, and a small timeline. Everything comes from this server.
 
-// [wire word, Chinese label, English label]: the categories the API filters on.
-const CATEGORIES = [
-  ['parking', '停车', 'parking'],
-  ['elevator_installation', '加装电梯', 'elevator installation'],
-  ['pets', '不文明养宠', 'pets'],
-  ['property_service', '物业服务', 'property service'],
-  ['sanitation', '环境卫生', 'sanitation'],
-  ['ebike_charging', '飞线充电', 'e-bike charging'],
-  ['illegal_construction', '违章搭建', 'illegal construction'],
-  ['noise', '噪音', 'noise'],
-  ['public_revenue', '公共收益', 'public revenue'],
-  ['neighbour_dispute', '邻里纠纷', 'neighbour dispute'],
-  ['safety_hazard', '安全隐患', 'safety hazard'],
-  ['other', '其他', 'other'],
-];
-// Case states as the reports tiles carry them (`state`), for the case popup.
-const STATES = [
-  ['received', '已受理'], ['accepted', '已立案'], ['dispatched', '已派遣'], ['in_progress', '处置中'],
-  ['resolved', '已处置'], ['verified', '已核查'], ['closed', '已结案'], ['rejected', '不予立案'], ['duplicate', '重复件'],
-];
+import { $, html, render, nodes, latestOnly, aborted } from './util.js';
+import { t, th, label, list, choice, choiceHtml, fillSelect, getLang, onLang } from './i18n.js';
+
 // Viridis and magma (matplotlib): perceptually even and readable under colour-blindness.
 const VIRIDIS = ['#440154', '#443983', '#31688e', '#21918c', '#35b779', '#90d743', '#fde725'];
 const MAGMA = ['#3b0f70', '#8c2981', '#de4968', '#fe9f6d', '#fcfdbf'];
 const NO_HOUSEHOLDS = '#c8c8c8';
-// Gi* classes: [class, Chinese, English, colour, line width]. Hot in reds, cold in blues and
-// dashed, stronger confidence thicker, so that width and dash tell them apart without colour.
+// Gi* classes (the vocabulary's `hot_spot_classes`): [class, colour, line width]. Hot in reds,
+// cold in blues and dashed, stronger confidence thicker, so that width and dash tell them
+// apart without colour.
 const SPOTS = [
-  ['hot_99', '热点 99%', 'hot spot, 99% confidence', '#b2182b', 5],
-  ['hot_95', '热点 95%', 'hot spot, 95%', '#e34a33', 3.5],
-  ['hot_90', '热点 90%', 'hot spot, 90%', '#fc8d59', 2.5],
-  ['cold_99', '冷点 99%', 'cold spot, 99% confidence', '#08519c', 5],
-  ['cold_95', '冷点 95%', 'cold spot, 95%', '#3182bd', 3.5],
-  ['cold_90', '冷点 90%', 'cold spot, 90%', '#6baed6', 2.5],
+  ['hot_99', '#b2182b', 5],
+  ['hot_95', '#e34a33', 3.5],
+  ['hot_90', '#fc8d59', 2.5],
+  ['cold_99', '#08519c', 5],
+  ['cold_95', '#3182bd', 3.5],
+  ['cold_90', '#6baed6', 2.5],
 ];
-const STATUS = { open: ['未办结', 'open', '#D55E00'], closed: ['已办结', 'closed', '#5c5c5c'] };
+// Case dots by status (the vocabulary's `statuses`).
+const STATUS_COLOURS = { open: '#D55E00', closed: '#5c5c5c' };
 const AREA_LAYERS = { compound: 'compounds', grid: 'grids', community: 'communities', street: 'streets' };
 // Mean H3 cell areas (m²) by resolution, to turn the densest hexagon into cases per m².
 const HEX_AREA_M2 = { 8: 737_327, 9: 105_333, 10: 15_048, 11: 2_150 };
@@ -47,10 +32,7 @@ const MIN_RESOLUTION = 8;
 const VIEW_DEBOUNCE_MS = 300;
 const empty = () => ({ type: 'FeatureCollection', features: [] });
 
-const $ = (id) => document.getElementById(id);
-const esc = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const number = (n, digits = 0) => Number(n).toLocaleString('zh-CN', { maximumFractionDigits: digits });
-const labelOf = (list, word) => (list.find(([w]) => w === word) ?? [word, word])[1];
+const number = (n, digits = 0) => Number(n).toLocaleString(getLang() === 'en' ? 'en' : 'zh-CN', { maximumFractionDigits: digits });
 // Dates as `YYYY-MM-DD` strings, counted in whole days (UTC arithmetic, so no time zone shifts them).
 const addDays = (date, days) => new Date(Date.parse(date) + days * DAY_MS).toISOString().slice(0, 10);
 const today = () => { const d = new Date(); return new Date(d - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 10); };
@@ -66,20 +48,37 @@ export function createPlanner({ map, ready, padding, remember }) {
   let hexagons = empty();
   // The box the hexagons were asked for; null for the whole map.
   let hexagonBox = null;
-  const inflight = {};
+  // The last list and timeline, drawn again when the language changes.
+  let lastProblems = null;
+  let lastTimeline = null;
+  const getJSON = latestOnly();
+  // The last status line, kept as its key and arguments so that it follows the language.
+  let status = null;
 
-  // Controls: the category boxes come from CATEGORIES; dates default to the last 90 days.
-  $('category-boxes').innerHTML = CATEGORIES.map(([word, zh, en]) =>
-    `<label><input type="checkbox" name="category" value="${word}"> ${zh} <small>${en}</small></label>`).join('');
+  // Controls: the category boxes and the status menu come from the vocabulary; dates default
+  // to the last 90 days.
+  render($('category-boxes'), html`${list('categories').map((c) =>
+    html`<label><input type="checkbox" name="category" value="${c.code}"> <span data-vocab="categories:${c.code}">${choiceHtml('categories', c.code)}</span></label>`)}`);
   setPeriod(90);
   // On a phone the open boxes would cover the map.
   if (matchMedia('(max-width: 699px)').matches) $('filter-box').open = $('display-box').open = false;
-  $('spot-keys').innerHTML = SPOTS.map(([, zh, en, colour, width]) =>
-    `<li><span class="key line spot${zh.startsWith('冷') ? ' cold' : ''}" style="--c:${colour};--w:${width}px"></span>${zh} <small>${en}</small></li>`)
-    .join('') + '<li><span class="key line none"></span>不显著 <small>not significant: no outline</small></li>';
-  $('heat-key').innerHTML = rampKey(MAGMA, '热力 <small>heat: relative density of cases</small>', '少 <small>fewer</small>', '多 <small>more</small>');
-  $('case-keys').innerHTML = Object.values(STATUS).map(([zh, en, colour]) =>
-    `<li><span class="key dot" style="--c:${colour}"></span>${zh} <small>${en} case (zoom 15+)</small></li>`).join('');
+  drawLegends();
+  onLang(() => {
+    drawLegends();
+    paintHexagons();
+    if (status) say(...status);
+    if (lastProblems) drawProblems(lastProblems);
+    if (lastTimeline) drawTimeline(lastTimeline);
+  });
+
+  function drawLegends() {
+    fillSelect($('status'), [['', t('all')], ...list('statuses').map((s) => [s.code, choice('statuses', s.code)])]);
+    render($('spot-keys'), html`${SPOTS.map(([code, colour, width]) =>
+      html`<li><span class="key line spot${code.startsWith('cold') ? ' cold' : ''}" style="--c:${colour};--w:${width}px"></span>${label('hot_spot_classes', code)}</li>`)}<li><span class="key line none"></span>${label('hot_spot_classes', 'not_significant')}${th('noOutline')}</li>`);
+    render($('heat-key'), rampKey(MAGMA, th('heatTitle'), t('fewer'), t('more')));
+    render($('case-keys'), html`${list('statuses').map((s) =>
+      html`<li><span class="key dot" style="--c:${STATUS_COLOURS[s.code] ?? '#000000'}"></span>${label('statuses', s.code)}${th('caseKey')}</li>`)}`);
+  }
 
   let timer = 0;
   const soon = () => { clearTimeout(timer); timer = setTimeout(refresh, 250); };
@@ -130,26 +129,16 @@ export function createPlanner({ map, ready, padding, remember }) {
     return text ? `${path}?${text}` : path;
   };
 
+  // The status line: a function of the language, so that a switch rewrites it.
   function say(text, error = false) {
-    $('planner-status').textContent = text;
+    status = [text, error];
+    $('planner-status').textContent = typeof text === 'function' ? text() : text;
     $('planner-status').classList.toggle('error', error);
   }
 
-  // One request of each kind at a time: a newer filter aborts the older request. A refusal
-  // carries the API's error code (`too_large` when the request is over the server's bounds).
-  async function getJSON(kind, url) {
-    inflight[kind]?.abort();
-    const controller = (inflight[kind] = new AbortController());
-    const response = await fetch(url, { signal: controller.signal });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw Object.assign(new Error(body.error?.message ?? `HTTP ${response.status}`), { code: body.error?.code });
-    return body;
-  }
-  const aborted = (err) => err.name === 'AbortError';
-
   function refresh() {
     if ($('since').value && $('until').value && $('since').value > $('until').value) {
-      say('开始日期晚于结束日期 · the start date is after the end date', true);
+      say(() => t('datesReversed'), true);
       return;
     }
     if (active) remember();
@@ -171,7 +160,7 @@ export function createPlanner({ map, ready, padding, remember }) {
         tileTemplate = template.startsWith('/') ? location.origin + template : template;
       } catch (err) {
         console.warn('/tiles/reports.json:', err.message);
-        say(`热力图无法加载：${err.message}`, true);
+        say(() => t('heatFailed', err.message), true);
       }
       const before = map.getLayer('compound-labels') ? 'compound-labels' : undefined;
       const add = (layer) => map.addLayer({ ...layer, layout: { ...layer.layout, visibility: 'none' } }, before);
@@ -195,7 +184,7 @@ export function createPlanner({ map, ready, padding, remember }) {
         add({
           id: 'cases', type: 'circle', source: 'reports', 'source-layer': 'reports', minzoom: 15,
           paint: {
-            'circle-color': ['match', ['get', 'status'], 'open', STATUS.open[2], STATUS.closed[2]],
+            'circle-color': ['match', ['get', 'status'], ...Object.entries(STATUS_COLOURS).flat(), '#000000'],
             'circle-radius': ['interpolate', ['linear'], ['zoom'], 15, 2.5, 18, 5],
             'circle-stroke-color': '#ffffff',
             'circle-stroke-width': 1,
@@ -203,8 +192,8 @@ export function createPlanner({ map, ready, padding, remember }) {
         });
       }
       const significant = ['!=', ['get', 'class'], 'not_significant'];
-      const width = ['match', ['get', 'class'], ...SPOTS.flatMap(([c, , , , w]) => [c, w]), 0];
-      const colour = ['match', ['get', 'class'], ...SPOTS.flatMap(([c, , , k]) => [c, k]), '#000000'];
+      const width = ['match', ['get', 'class'], ...SPOTS.flatMap(([c, , w]) => [c, w]), 0];
+      const colour = ['match', ['get', 'class'], ...SPOTS.flatMap(([c, k]) => [c, k]), '#000000'];
       add({ id: 'spot-casing', type: 'line', source: 'hexagons', filter: significant,
         paint: { 'line-color': '#ffffff', 'line-width': ['+', width, 2.5] } });
       add({ id: 'spot-hot', type: 'line', source: 'hexagons', filter: ['in', 'hot', ['get', 'class']],
@@ -258,9 +247,7 @@ export function createPlanner({ map, ready, padding, remember }) {
         } else {
           hexagons = empty();
           drawHexagons();
-          say(err.code === 'too_large'
-            ? `视野内六边形过多，请放大地图 · too many hexagons in view: zoom in (${err.message})`
-            : `六边形加载失败：${err.message}`, true);
+          say(() => (err.code === 'too_large' ? t('tooManyHexagons', err.message) : t('hexagonsFailed', err.message)), true);
           return;
         }
       }
@@ -270,11 +257,8 @@ export function createPlanner({ map, ready, padding, remember }) {
     const total = cells.reduce((sum, c) => sum + c.count, 0);
     const hot = cells.filter((c) => c.class.startsWith('hot')).length;
     const cold = cells.filter((c) => c.class.startsWith('cold')).length;
-    const scope = !box ? '' : resolution < chosen
-      ? ` · 视野内，分辨率 ${resolution}（放大地图可看 ${chosen}） (in view, resolution ${resolution}: zoom in for ${chosen})`
-      : ' · 视野内 (in view)';
-    say(`共 ${number(total)} 件 · ${number(cells.length)} 个六边形 · 热点 ${hot} 个 · 冷点 ${cold} 个` +
-      ` (${number(total)} cases, ${hot} hot and ${cold} cold spots)${scope}`);
+    const scope = () => (!box ? '' : resolution < chosen ? t('inViewCoarser', resolution, chosen) : t('inView'));
+    say(() => t('hexagonSummary', number(total), number(cells.length), hot, cold) + scope());
     drawHexagons();
   }
 
@@ -307,9 +291,8 @@ export function createPlanner({ map, ready, padding, remember }) {
     const high = values.length >= 20 ? values[Math.floor(values.length * 0.95)] : values.at(-1) ?? 0;
     const top = roundUp(Math.max(high, 1));
     const above = (values.at(-1) ?? 0) > top;
-    const [zh, en] = property === 'count' ? ['问题数（件）', 'cases'] : ['每千户问题数（件/千户）', 'cases per 1,000 households'];
-    $('fill-key').innerHTML = rampKey(VIRIDIS, `六边形 ${zh} <small>hexagons: ${en}</small>`, '0', `${above ? '≥ ' : ''}${number(top)}`) +
-      (property === 'count' ? '' : `<ul class="keys"><li><span class="key" style="--c:${NO_HOUSEHOLDS}"></span>无住户 <small>no households</small></li></ul>`);
+    render($('fill-key'), html`${rampKey(VIRIDIS, th(property === 'count' ? 'hexFillCount' : 'hexFillRate'), '0', `${above ? '≥ ' : ''}${number(top)}`)}${
+      property === 'count' ? '' : html`<ul class="keys"><li><span class="key" style="--c:${NO_HOUSEHOLDS}"></span>${th('noHouseholds')}</li></ul>`}`);
     if (!map?.getLayer('hex-fill')) return;
     const value = ['get', property];
     map.setPaintProperty('hex-fill', 'fill-color', ['case', ['==', ['typeof', value], 'number'],
@@ -325,19 +308,26 @@ export function createPlanner({ map, ready, padding, remember }) {
     try {
       list = await getJSON('problems', withFilter('/api/stats/problems', { group_by: groupBy }));
     } catch (err) {
-      if (!aborted(err)) $('problem-rows').innerHTML = `<tr><td colspan="5" class="error">问题清单加载失败：${esc(err.message)}</td></tr>`;
+      if (!aborted(err)) {
+        lastProblems = null;
+        render($('problem-rows'), html`<tr><td colspan="5" class="error">${t('problemsFailed', err.message)}</td></tr>`);
+      }
       return;
     }
-    $('period').innerHTML = `统计期 ${span(list.since, list.until)}<br><small>对比上期 compared with ${span(list.previous_since, list.previous_until)}</small>`;
-    const body = $('problem-rows');
-    body.innerHTML = list.rows.length ? '' : '<tr><td colspan="5" class="empty">此期间没有问题上报 <small>no reports in this period</small></td></tr>';
+    lastProblems = { list, groupBy };
+    drawProblems(lastProblems);
+  }
+
+  function drawProblems({ list, groupBy }) {
+    render($('period'), html`${t('period')} ${span(list.since, list.until)}<br><small>${t('comparedWith')} ${span(list.previous_since, list.previous_until)}</small>`);
+    const body = render($('problem-rows'), list.rows.length ? html`` : html`<tr><td colspan="5" class="empty">${t('noReports')}</td></tr>`);
     for (const row of list.rows) {
       const tr = document.createElement('tr');
-      const id = groupBy === 'grid' || groupBy === 'community' ? ` <small>${esc(row.id)}</small>` : '';
-      tr.innerHTML = `<td>${row.rank}</td><td><button type="button" class="link" title="在地图上查看 show on the map">${esc(row.name)}</button>${id}</td>` +
-        `<td class="num">${number(row.count)}</td>` +
-        `<td class="num">${row.rate_per_1000 == null ? '–' : number(row.rate_per_1000, 1)}</td>` +
-        `<td class="num">${change(row)}</td>`;
+      const id = groupBy === 'grid' || groupBy === 'community' ? html` <small>${row.id}</small>` : '';
+      render(tr, html`<td>${row.rank}</td><td><button type="button" class="link" title="${t('showOnMap')}" translate="no">${row.name}</button>${id}</td>
+        <td class="num">${number(row.count)}</td>
+        <td class="num">${row.rate_per_1000 == null ? '–' : number(row.rate_per_1000, 1)}</td>
+        <td class="num">${change(row)}</td>`);
       tr.querySelector('button').addEventListener('click', () => zoomTo(groupBy, row.id));
       body.append(tr);
     }
@@ -348,7 +338,7 @@ export function createPlanner({ map, ready, padding, remember }) {
     try {
       feature = await getJSON('area', `/api/layers/${AREA_LAYERS[groupBy]}/${encodeURIComponent(id)}`);
     } catch (err) {
-      if (!aborted(err)) say(`无法定位：${err.message}`, true);
+      if (!aborted(err)) say(() => t('locateFailedArea', err.message), true);
       return;
     }
     if (!map || !layersAdded) return;
@@ -366,10 +356,17 @@ export function createPlanner({ map, ready, padding, remember }) {
     try {
       timeline = await getJSON('timeline', withFilter('/api/stats/timeline', { interval }));
     } catch (err) {
-      if (!aborted(err)) $('timeline').innerHTML = `<p class="error">趋势加载失败：${esc(err.message)}</p>`;
+      if (!aborted(err)) {
+        lastTimeline = null;
+        render($('timeline'), html`<p class="error">${t('timelineFailed', err.message)}</p>`);
+      }
       return;
     }
-    $('timeline').innerHTML = bars(timeline.buckets, interval);
+    lastTimeline = { buckets: timeline.buckets, interval };
+    drawTimeline(lastTimeline);
+  }
+  function drawTimeline({ buckets, interval }) {
+    render($('timeline'), bars(buckets, interval));
   }
 
   function clicked(e) {
@@ -378,8 +375,8 @@ export function createPlanner({ map, ready, padding, remember }) {
     const [hit] = layers.length ? map.queryRenderedFeatures(e.point, { layers }) : [];
     popup?.remove();
     if (!hit) return;
-    const html = hit.layer.id === 'cases' ? caseHtml(hit.properties) : hexagonHtml(hit.properties);
-    popup = new maplibregl.Popup({ maxWidth: '280px' }).setLngLat(e.lngLat).setHTML(html).addTo(map);
+    const content = hit.layer.id === 'cases' ? caseHtml(hit.properties) : hexagonHtml(hit.properties);
+    popup = new maplibregl.Popup({ maxWidth: '280px' }).setLngLat(e.lngLat).setDOMContent(nodes(content)).addTo(map);
   }
 
   // The address: `#planner?category=parking,pets&status=open&since=…&until=…&resolution=9`,
@@ -397,7 +394,7 @@ export function createPlanner({ map, ready, padding, remember }) {
     const categories = new Set((query.get('category') ?? '').split(','));
     for (const box of $('category-boxes').querySelectorAll('input')) box.checked = categories.has(box.value);
     const status = query.get('status') ?? '';
-    $('status').value = ['', 'open', 'closed'].includes(status) ? status : '';
+    $('status').value = [...$('status').options].some((o) => o.value === status) ? status : '';
     const date = /^\d{4}-\d{2}-\d{2}$/;
     if (date.test(query.get('since') ?? '')) $('since').value = query.get('since');
     if (date.test(query.get('until') ?? '')) $('until').value = query.get('until');
@@ -445,8 +442,8 @@ function heatScale(peak, lat) {
 }
 
 function rampKey(colours, title, low, high) {
-  return `<p class="ramp-title">${title}</p><div class="ramp" style="background:linear-gradient(to right, ${colours.join(', ')})"></div>` +
-    `<div class="ramp-labels"><span>${low}</span><span>${high}</span></div>`;
+  return html`<p class="ramp-title">${title}</p><div class="ramp" style="background:linear-gradient(to right, ${colours.join(', ')})"></div>
+    <div class="ramp-labels"><span>${low}</span><span>${high}</span></div>`;
 }
 
 function roundUp(value) {
@@ -457,35 +454,33 @@ function roundUp(value) {
 // A period from the API's [since, until) times as inclusive dates.
 function span(since, until) {
   const last = until.slice(11, 19) === '00:00:00' ? addDays(until.slice(0, 10), -1) : until.slice(0, 10);
-  return `${since.slice(0, 10)} 至 ${last}`;
+  return t('dateSpan', since.slice(0, 10), last);
 }
 
 function change({ change, change_pct: pct, previous_count: previous }) {
-  const arrow = change > 0 ? ['▲', '增加', 'up'] : change < 0 ? ['▼', '减少', 'down'] : ['', '持平', 'same'];
-  const percent = pct == null ? (previous === 0 && change > 0 ? '新 new' : '') : `${pct > 0 ? '+' : ''}${number(pct, 1)}%`;
-  return `<span class="${arrow[2]}" title="上期 previous: ${number(previous)} 件"><span aria-hidden="true">${arrow[0]}</span>` +
-    `<span class="visually-hidden">${arrow[1]}</span> ${number(Math.abs(change))}${percent ? `<br><small>${percent}</small>` : ''}</span>`;
+  const [arrow, word, css] = change > 0 ? ['▲', t('up'), 'up'] : change < 0 ? ['▼', t('down'), 'down'] : ['', t('same'), 'same'];
+  const percent = pct == null ? (previous === 0 && change > 0 ? t('newArea') : '') : `${pct > 0 ? '+' : ''}${number(pct, 1)}%`;
+  return html`<span class="${css}" title="${t('previous', number(previous))}"><span aria-hidden="true">${arrow}</span>
+    <span class="visually-hidden">${word}</span> ${number(Math.abs(change))}${percent ? html`<br><small>${percent}</small>` : ''}</span>`;
 }
 
 function hexagonHtml(p) {
-  const spot = SPOTS.find(([c]) => c === p.class);
-  const rate = Number.isFinite(p.rate_per_1000) ? `${number(p.rate_per_1000, 1)} 件/千户` : '– <small>无住户 no households</small>';
-  return '<dl class="facts">' +
-    `<dt>问题数 <small>cases</small></dt><dd>${number(p.count)} 件</dd>` +
-    `<dt>住户 <small>households</small></dt><dd>${number(p.households)} 户</dd>` +
-    `<dt>千户发生率 <small>per 1,000 households</small></dt><dd>${rate}</dd>` +
-    `<dt>Gi* z 值 <small>z-score</small></dt><dd>${number(p.z, 2)}</dd>` +
-    `<dt>p 值 <small>p-value</small></dt><dd>${Number(p.p) < 0.001 ? '&lt; 0.001' : number(p.p, 3)}</dd>` +
-    `<dt>类型 <small>class</small></dt><dd>${spot ? `${spot[1]} <small>${spot[2]}</small>` : '不显著 <small>not significant</small>'}</dd>` +
-    `</dl><p class="meta"><small>H3 ${esc(p.h3)}</small></p>`;
+  const rate = Number.isFinite(p.rate_per_1000) ? t('perThousand', number(p.rate_per_1000, 1)) : html`– ${th('noHouseholds')}`;
+  return html`<dl class="facts">
+    <dt>${th('hexCases')}</dt><dd>${t('casesCount', number(p.count))}</dd>
+    <dt>${th('hexHouseholds')}</dt><dd>${t('households', number(p.households))}</dd>
+    <dt>${th('hexRate')}</dt><dd>${rate}</dd>
+    <dt>${th('hexZ')}</dt><dd>${number(p.z, 2)}</dd>
+    <dt>${th('hexP')}</dt><dd>${Number(p.p) < 0.001 ? '< 0.001' : number(p.p, 3)}</dd>
+    <dt>${th('hexClass')}</dt><dd>${label('hot_spot_classes', p.class)}</dd>
+    </dl><p class="meta"><small>H3 ${p.h3}</small></p>`;
 }
 
 function caseHtml(p) {
-  const [zh, en] = STATUS[p.status] ?? [p.status, ''];
-  return `<p><strong>${esc(p.case_number)}</strong></p><dl class="facts">` +
-    `<dt>类别 <small>category</small></dt><dd>${esc(labelOf(CATEGORIES, p.category))}</dd>` +
-    `<dt>状态 <small>status</small></dt><dd>${esc(labelOf(STATES, p.state))} <small>${esc(zh)} ${esc(en)}</small></dd>` +
-    `<dt>上报 <small>filed</small></dt><dd>${esc(p.created)}</dd></dl>`;
+  return html`<p><strong>${p.case_number}</strong></p><dl class="facts">
+    <dt>${th('caseCategoryShort')}</dt><dd>${label('categories', p.category)}</dd>
+    <dt>${th('caseStatusShort')}</dt><dd>${label('states', p.state)} <small>${label('statuses', p.status)}</small></dd>
+    <dt>${th('caseFiledShort')}</dt><dd>${p.created}</dd></dl>`;
 }
 
 function bbox(coordinates) {
@@ -500,19 +495,19 @@ function bbox(coordinates) {
 }
 
 function bars(buckets, interval) {
-  if (!buckets.length) return '<p class="meta">没有数据 <small>no data</small></p>';
+  if (!buckets.length) return html`<p class="meta">${t('noData')}</p>`;
   const [width, height, gap] = [320, 80, 2];
   const max = Math.max(1, ...buckets.map((b) => b.count));
   const step = width / buckets.length;
-  const unit = interval === 'week' ? ['每周', 'weekly'] : ['每月', 'monthly'];
-  const label = (b) => (interval === 'week' ? `${b.start.slice(0, 10)} 起一周` : b.start.slice(0, 7));
+  const weekly = interval === 'week';
+  const label = (b) => (weekly ? t('weekFrom', b.start.slice(0, 10)) : b.start.slice(0, 7));
   const rects = buckets.map((b, i) => {
     const h = (b.count / max) * height;
-    return `<rect x="${(i * step + gap / 2).toFixed(1)}" y="${(height - h).toFixed(1)}" width="${Math.max(1, step - gap).toFixed(1)}" height="${h.toFixed(1)}">` +
-      `<title>${label(b)}：${number(b.count)} 件</title></rect>`;
-  }).join('');
-  const summary = buckets.map((b) => `${label(b)} ${b.count} 件`).join('，');
-  return `<svg viewBox="0 0 ${width} ${height + 14}" role="img" aria-label="${unit[0]}问题数：${esc(summary)}">${rects}` +
-    `<text x="0" y="${height + 12}">${label(buckets[0])}</text><text x="${width}" y="${height + 12}" text-anchor="end">${label(buckets.at(-1))}</text></svg>` +
-    `<figcaption>${unit[0]}问题数，最高 ${number(max)} 件 <small>${unit[1]} cases, peak ${number(max)}</small></figcaption>`;
+    return html`<rect x="${(i * step + gap / 2).toFixed(1)}" y="${(height - h).toFixed(1)}" width="${Math.max(1, step - gap).toFixed(1)}" height="${h.toFixed(1)}">
+      <title>${label(b)}: ${t('casesCount', number(b.count))}</title></rect>`;
+  });
+  const summary = buckets.map((b) => `${label(b)} ${t('casesCount', b.count)}`).join(', ');
+  return html`<svg viewBox="0 0 ${width} ${height + 14}" role="img" aria-label="${t('timelineLabel', weekly, summary)}">${rects}
+    <text x="0" y="${height + 12}">${label(buckets[0])}</text><text x="${width}" y="${height + 12}" text-anchor="end">${label(buckets.at(-1))}</text></svg>
+    <figcaption>${t('timelineCaption', weekly, number(max))}</figcaption>`;
 }

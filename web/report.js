@@ -1,10 +1,9 @@
 // The resident's side of cases: the report form under the locate card (with the duplicate
 // pre-check and "me too"), and tracking a case by its number.
 
-import { t, tr, ACTIONS, onLang, getLang } from './i18n.js';
+import { $, html, render, getJSON } from './util.js';
+import { t, th, label, list, choice, fillSelect, onLang, getLang } from './i18n.js';
 
-const $ = (id) => document.getElementById(id);
-const esc = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const MAX_DESCRIPTION = 2000;
 const MINE = 'minsheng.cases';
 const CASE_NUMBER = /^[A-Za-z0-9_-]{1,40}$/;
@@ -20,19 +19,6 @@ const metres = (m) => t('metres', number(Math.round(m)));
 export const when = (seconds) =>
   seconds == null ? '' : new Date(seconds * 1000).toLocaleString(getLang() === 'en' ? 'en-GB' : 'zh-CN', { dateStyle: 'medium', timeStyle: 'short' });
 
-/** The answer's error message, or a generic one with the status. */
-export async function request(url, options = {}) {
-  const response = await fetch(url, options);
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const error = new Error(body.error?.message ?? `HTTP ${response.status}`);
-    error.status = response.status;
-    error.code = body.error?.code;
-    throw error;
-  }
-  return body;
-}
-
 // Case numbers this browser filed or supported, newest first, offered in the lookup box.
 function mine() {
   try { return JSON.parse(localStorage.getItem(MINE) ?? '[]').filter((c) => CASE_NUMBER.test(c)); } catch { return []; }
@@ -43,7 +29,7 @@ function keep(caseNumber) {
   listMine();
 }
 function listMine() {
-  $('my-cases').innerHTML = mine().map((c) => `<option value="${esc(c)}"></option>`).join('');
+  $('my-cases').replaceChildren(...mine().map((c) => new Option('', c)));
 }
 
 /**
@@ -55,11 +41,13 @@ export function createReports({ show, changed }) {
   let checked = ''; // the point and category whose duplicates the resident has seen
   let tracked = ''; // the case in the lookup box and the address
   let lastCase = null;
+  let lastReport = null; // the report just filed, whose routing the result shows
   // The filing in progress: its body and its Idempotency-Key. A retry of the same form (after
   // an error or a lost answer) sends the same key, so the server files it at most once.
   let filing = null;
 
   listMine();
+  fillCategories();
   $('report-open').addEventListener('click', () => openForm(!$('report-form').hidden ? false : true));
   $('report-description').addEventListener('input', count);
   $('report-category').addEventListener('change', resetDuplicates);
@@ -75,13 +63,18 @@ export function createReports({ show, changed }) {
     lookup($('case-number').value, true);
   });
   count();
-  onLang(() => { count(); if (lastCase) renderCase(lastCase); if (place) where(); });
+  onLang(() => { count(); fillCategories(); if (lastCase) renderCase(lastCase); if (lastReport) routing(lastReport); });
+
+  // The category menu, from the vocabulary.
+  function fillCategories() {
+    fillSelect($('report-category'), list('categories').map((c) => [c.code, choice('categories', c.code)]));
+  }
 
   function count() {
     $('report-count').textContent = t('reportCount', $('report-description').value.length, MAX_DESCRIPTION);
   }
   function where() {
-    $('report-where').textContent = t('reportWhere', place.label);
+    $('report-place').textContent = place.label;
   }
 
   function openForm(open) {
@@ -96,8 +89,8 @@ export function createReports({ show, changed }) {
   function resetDuplicates() {
     checked = '';
     $('report-duplicate-box').hidden = true;
-    $('report-duplicates').innerHTML = '';
-    $('report-submit').innerHTML = t('reportSubmit');
+    $('report-duplicates').replaceChildren();
+    render($('report-submit'), th('reportSubmit'));
     $('report-submit').dataset.i18n = 'reportSubmit';
   }
 
@@ -119,7 +112,7 @@ export function createReports({ show, changed }) {
         // The pre-check: open cases of this category nearby are offered before a new one is filed.
         error(t('reportChecking'));
         const query = new URLSearchParams({ lon: place.lng.toFixed(7), lat: place.lat.toFixed(7), category });
-        const nearby = await request(`/api/reports/nearby?${query}`);
+        const nearby = await getJSON(`/api/reports/nearby?${query}`);
         error('');
         checked = key;
         if (nearby.reports.length) {
@@ -140,7 +133,7 @@ export function createReports({ show, changed }) {
       if (phone) body.reporter_phone = phone;
       const text = JSON.stringify(body);
       if (filing?.body !== text) filing = { body: text, key: newKey() };
-      const answer = await request('/api/reports', {
+      const answer = await getJSON('/api/reports', {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': filing.key },
         body: text,
@@ -157,16 +150,16 @@ export function createReports({ show, changed }) {
 
   function showDuplicates(reports, total) {
     const list = $('report-duplicates');
-    list.innerHTML = '';
+    list.replaceChildren();
     for (const r of reports) {
       const item = document.createElement('li');
       item.dataset.case = r.case_number;
-      item.innerHTML = `<p><strong>${esc(r.category_label)}</strong> · ${esc(t('duplicateLine', r, metres(r.distance_m)))}</p>` +
-        `<p class="quote">${esc(r.description)}</p>`;
+      render(item, html`<p><strong>${label('categories', r.category)}</strong> · ${r.case_number} · ${label('states', r.state)} · ${t('distanceAway', metres(r.distance_m))}</p>
+        <p class="quote" translate="no">${r.description}</p>`);
       const button = document.createElement('button');
       button.type = 'button';
       button.className = 'me-too small';
-      button.innerHTML = t('meToo');
+      render(button, th('meToo'));
       button.addEventListener('click', () => meToo(r.case_number, button));
       const said = document.createElement('span');
       said.className = 'said';
@@ -184,14 +177,14 @@ export function createReports({ show, changed }) {
     $('report-duplicate-box').hidden = false;
     $('report-duplicate-box').scrollIntoView({ block: 'nearest' });
     $('report-submit').dataset.i18n = 'reportSubmitAnyway';
-    $('report-submit').innerHTML = t('reportSubmitAnyway');
+    render($('report-submit'), th('reportSubmitAnyway'));
   }
 
   async function meToo(caseNumber, button) {
     button.disabled = true;
     const said = button.nextElementSibling;
     try {
-      const answer = await request(`/api/reports/${encodeURIComponent(caseNumber)}/support`, { method: 'POST' });
+      const answer = await getJSON(`/api/reports/${encodeURIComponent(caseNumber)}/support`, { method: 'POST' });
       said.textContent = t('meTooDone', answer.supporters);
       keep(caseNumber);
       $('case-number').value = caseNumber;
@@ -201,14 +194,18 @@ export function createReports({ show, changed }) {
     }
   }
 
+  function routing(report) {
+    render($('report-routing'), html`<dt>${t('grid')}</dt><dd>${report.grid_id}</dd>
+      <dt>${t('tier')}</dt><dd>${label('tiers', report.tier)}</dd>
+      <dt>${t('responder')}</dt><dd><span translate="no">${report.responder}</span>${report.responder_phone
+        ? html` <a href="tel:${report.responder_phone.replace(/[^\d+]/g, '')}">${report.responder_phone}</a>` : ''}</dd>`);
+  }
+
   function received(report) {
     keep(report.case_number);
+    lastReport = report;
     $('report-case').textContent = report.case_number;
-    $('report-routing').innerHTML =
-      `<dt>${t('grid')}</dt><dd>${esc(report.grid_id)}</dd>` +
-      `<dt>${t('tier')}</dt><dd>${esc(report.tier_label)}</dd>` +
-      `<dt>${t('responder')}</dt><dd>${esc(report.responder)}${report.responder_phone
-        ? ` <a href="tel:${esc(report.responder_phone.replace(/[^\d+]/g, ''))}">${esc(report.responder_phone)}</a>` : ''}</dd>`;
+    routing(report);
     $('report-form').hidden = true;
     $('report-open').setAttribute('aria-expanded', 'false');
     $('report-result').hidden = false;
@@ -227,43 +224,42 @@ export function createReports({ show, changed }) {
     $('track').open = true;
     const out = $('case-status');
     if (!CASE_NUMBER.test(caseNumber)) {
-      out.innerHTML = `<p class="error">${esc(t('trackNotFound', caseNumber))}</p>`;
+      render(out, html`<p class="error">${t('trackNotFound', caseNumber)}</p>`);
       return;
     }
     tracked = caseNumber;
     changed();
-    out.innerHTML = `<p class="meta">${esc(t('locating'))}</p>`;
+    render(out, html`<p class="meta">${t('locating')}</p>`);
     try {
-      const body = await request(`/api/reports/${encodeURIComponent(caseNumber)}`);
+      const body = await getJSON(`/api/reports/${encodeURIComponent(caseNumber)}`);
       if (tracked !== caseNumber) return;
       lastCase = body;
       renderCase(body);
       if (fly) show(body.report.point);
     } catch (err) {
       lastCase = null;
-      out.innerHTML = `<p class="error">${esc(err.status === 404 ? t('trackNotFound', caseNumber) : err.message)}</p>`;
+      render(out, html`<p class="error">${err.status === 404 ? t('trackNotFound', caseNumber) : err.message}</p>`);
     }
   }
 
   function renderCase({ report: r, history }) {
     const facts = [
-      [t('caseState'), `<strong class="state state-${esc(r.status)}">${esc(r.state_label)}</strong>` +
-        (r.on_time != null ? ` <small>${esc(t('onTime', r.on_time))}</small>` : '')],
-      [t('caseCategory'), esc(r.category_label)],
-      [t('caseFiled'), esc(when(r.created_at))],
-      r.deadline_at ? [t('caseDeadline'), esc(when(r.deadline_at))] : null,
-      r.closed_at ? [t('caseClosed'), esc(when(r.closed_at))] : null,
-      [t('tier'), esc(r.tier_label)],
-      [t('responder'), esc(r.responder)],
-      r.supporters ? [t('caseSupporters'), esc(t('people', number(r.supporters)))] : null,
-      r.duplicate_of ? [t('duplicateOf'), esc(r.duplicate_of)] : null,
+      [t('caseState'), html`<strong class="state state-${r.status}">${label('states', r.state)}</strong>${
+        r.on_time != null ? html` <small>${t('onTime', r.on_time)}</small>` : ''}`],
+      [t('caseCategory'), label('categories', r.category)],
+      [t('caseFiled'), when(r.created_at)],
+      r.deadline_at ? [t('caseDeadline'), when(r.deadline_at)] : null,
+      r.closed_at ? [t('caseClosed'), when(r.closed_at)] : null,
+      [t('tier'), label('tiers', r.tier)],
+      [t('responder'), html`<span translate="no">${r.responder}</span>`],
+      r.supporters ? [t('caseSupporters'), t('people', number(r.supporters))] : null,
+      r.duplicate_of ? [t('duplicateOf'), r.duplicate_of] : null,
     ].filter(Boolean);
-    $('case-status').innerHTML =
-      `<h3 class="case-number">${esc(r.case_number)}</h3>` +
-      `<dl class="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl>` +
-      `<p class="quote">${esc(r.description)}</p>` +
-      `<h4>${esc(t('caseHistory'))}</h4><ol class="history">${history.map((e) =>
-        `<li><time>${esc(when(e.at))}</time> ${esc(tr(ACTIONS[e.action], e.action))}</li>`).join('')}</ol>`;
+    render($('case-status'), html`<h3 class="case-number">${r.case_number}</h3>
+      <dl class="facts">${facts.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
+      <p class="quote" translate="no">${r.description}</p>
+      <h4>${t('caseHistory')}</h4><ol class="history">${history.map((e) =>
+        html`<li><time>${when(e.at)}</time> ${label('actions', e.action)}</li>`)}</ol>`);
   }
 
   return {

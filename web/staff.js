@@ -1,15 +1,12 @@
 // The staff view (工作台): sign in with a token, the case queue with filters and pages, a
 // case's staff view with its audit trail, and the workflow moves the case allows.
 
-import { t, tr, MOVES, ACTIONS, onLang } from './i18n.js';
+import { $, html, render, getJSON } from './util.js';
+import { t, th, label, list, word, choice, fillSelect, onLang } from './i18n.js';
 import { when } from './report.js';
 
-const $ = (id) => document.getElementById(id);
-const esc = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const TOKEN = 'minsheng.token';
 const PAGE = 50;
-const SOURCES = { resident: '居民上报', hotline_12345: '12345热线', patrol: '网格员巡查', suggestion_box: '意见箱' };
-const TIERS = { neighbourhood: '邻里事·楼栋长应', property: '物业事·物业应', public: '公共事·议事会应', community: '大难事·社区街道应' };
 const EMPTY = { type: 'FeatureCollection', features: [] };
 
 /** Sets up the view; `show`/`hide` switch it, `params`/`read` are its part of the address,
@@ -30,17 +27,17 @@ export function createStaff({ map, ready, padding, remember }) {
     try { if (value) sessionStorage.setItem(TOKEN, value); else sessionStorage.removeItem(TOKEN); } catch { /* private mode */ }
   };
 
-  async function call(url, options = {}) {
-    const headers = { ...(options.headers ?? {}), authorization: `Bearer ${token()}` };
-    const response = await fetch(url, { ...options, headers });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const error = new Error(body.error?.message ?? `HTTP ${response.status}`);
-      error.status = response.status;
-      throw error;
-    }
-    return body;
+  const call = (url, options = {}) => getJSON(url, { ...options, headers: { ...(options.headers ?? {}), authorization: `Bearer ${token()}` } });
+
+  // The filters' menus, from the vocabulary: all, each status's states together ("open"),
+  // then every state.
+  function fillFilters() {
+    const byStatus = list('statuses').map((status) =>
+      [list('states').filter((s) => s.status === status.code).map((s) => s.code).join(','), t('allOf', label('statuses', status.code))]);
+    fillSelect($('staff-state'), [['', t('all')], ...byStatus, ...list('states').map((s) => [s.code, choice('states', s.code)])]);
+    fillSelect($('staff-category'), [['', t('all')], ...list('categories').map((c) => [c.code, choice('categories', c.code)])]);
   }
+  fillFilters();
 
   function say(text) { $('staff-status').textContent = text; }
   function sessionShown() {
@@ -76,14 +73,14 @@ export function createStaff({ map, ready, padding, remember }) {
     if (button) move(button.dataset.to);
   });
   $('staff-escalate').addEventListener('click', escalate);
-  onLang(() => { if (current) renderCase(current); renderQueue(); });
+  onLang(() => { fillFilters(); if (current) renderCase(current); renderQueue(); });
 
   function signOut() {
     setToken('');
     closeCase();
     queueRows = [];
     total = 0;
-    $('staff-queue').innerHTML = '';
+    $('staff-queue').replaceChildren();
     $('staff-count').textContent = '';
     paintQueue();
     sessionShown();
@@ -136,8 +133,8 @@ export function createStaff({ map, ready, padding, remember }) {
 
   function renderQueue() {
     if (!token()) return;
-    const list = $('staff-queue');
-    list.innerHTML = queueRows.length ? '' : `<li class="empty">${esc(t('staffEmpty'))}</li>`;
+    const queue = $('staff-queue');
+    render(queue, queueRows.length ? html`` : html`<li class="empty">${t('staffEmpty')}</li>`);
     for (const r of queueRows) {
       const item = document.createElement('li');
       item.className = 'case-item';
@@ -145,13 +142,12 @@ export function createStaff({ map, ready, padding, remember }) {
       if (current?.report.case_number === r.case_number) item.classList.add('current');
       const button = document.createElement('button');
       button.type = 'button';
-      button.innerHTML = `<span class="case-number">${esc(r.case_number)}</span> ` +
-        `<span class="state state-${esc(r.status)}">${esc(r.state_label)}</span>` +
-        (r.overdue ? ` <span class="overdue">${esc(t('overdue'))}</span>` : '') +
-        `<br><small>${esc(r.category_label)} · ${esc(when(r.created_at))}</small>` +
-        `<br><span class="quote">${esc(r.description.slice(0, 60))}${r.description.length > 60 ? '…' : ''}</span>`;
+      render(button, html`<span class="case-number">${r.case_number}</span>
+        <span class="state state-${r.status}">${label('states', r.state)}</span>${r.overdue ? html` <span class="overdue">${t('overdue')}</span>` : ''}
+        <br><small>${label('categories', r.category)} · ${when(r.created_at)}</small>
+        <br><span class="quote" translate="no">${r.description.slice(0, 60)}${r.description.length > 60 ? '…' : ''}</span>`);
       item.append(button);
-      list.append(item);
+      queue.append(item);
     }
     const shown = queueRows.length;
     $('staff-count').textContent = shown ? t('staffPage', offset + 1, offset + shown, total) : '';
@@ -229,38 +225,39 @@ export function createStaff({ map, ready, padding, remember }) {
   }
 
   function renderCase({ report: r, history, next_states: next, escalates_to: up }) {
-    $('staff-case-title').innerHTML = `<span class="case-number">${esc(r.case_number)}</span> ` +
-      `<span class="state state-${esc(r.status)}">${esc(r.state_label)}</span>` +
-      (r.overdue ? ` <span class="overdue">${esc(t('overdue'))}</span>` : '');
+    const tel = (phone) => (phone ? html` <a href="tel:${phone.replace(/[^\d+]/g, '')}">${phone}</a>` : '');
+    render($('staff-case-title'), html`<span class="case-number">${r.case_number}</span>
+      <span class="state state-${r.status}">${label('states', r.state)}</span>${r.overdue ? html` <span class="overdue">${t('overdue')}</span>` : ''}`);
     const facts = [
-      [t('caseCategory'), esc(r.category_label)],
-      [t('source'), esc(SOURCES[r.source] ?? r.source)],
-      [t('caseFiled'), esc(when(r.created_at))],
+      [t('caseCategory'), label('categories', r.category)],
+      [t('source'), label('sources', r.source)],
+      [t('caseFiled'), when(r.created_at)],
       [t('reporter'), r.reporter_name || r.reporter_phone
-        ? `${esc(r.reporter_name ?? '')} ${r.reporter_phone ? `<a href="tel:${esc(r.reporter_phone.replace(/[^\d+]/g, ''))}">${esc(r.reporter_phone)}</a>` : ''}`
-        : esc(t('anonymous'))],
-      [t('grid'), esc([r.grid_id, r.micro_grid_id].filter(Boolean).join(' › '))],
-      [t('tier'), esc(r.tier_label)],
-      [t('responder'), `${esc(r.responder)}${r.responder_phone ? ` <a href="tel:${esc(r.responder_phone.replace(/[^\d+]/g, ''))}">${esc(r.responder_phone)}</a>` : ''}`],
-      r.dispatched_at ? [t('dispatched'), esc(when(r.dispatched_at))] : null,
-      r.deadline_at ? [t('caseDeadline'), esc(when(r.deadline_at))] : null,
-      r.resolved_at ? [t('resolved'), esc(when(r.resolved_at))] : null,
-      r.closed_at ? [t('caseClosed'), `${esc(when(r.closed_at))}${r.on_time != null ? ` <small>${esc(t('onTime', r.on_time))}</small>` : ''}`] : null,
-      r.supporters ? [t('caseSupporters'), esc(t('people', r.supporters))] : null,
-      r.duplicate_of ? [t('duplicateOf'), esc(r.duplicate_of)] : null,
+        ? html`<span translate="no">${r.reporter_name ?? ''}</span>${tel(r.reporter_phone)}`
+        : t('anonymous')],
+      [t('grid'), [r.grid_id, r.micro_grid_id].filter(Boolean).join(' › ')],
+      [t('tier'), label('tiers', r.tier)],
+      [t('responder'), html`<span translate="no">${r.responder}</span>${tel(r.responder_phone)}`],
+      r.dispatched_at ? [t('dispatchedAt'), when(r.dispatched_at)] : null,
+      r.deadline_at ? [t('caseDeadline'), when(r.deadline_at)] : null,
+      r.resolved_at ? [t('resolvedAt'), when(r.resolved_at)] : null,
+      r.closed_at ? [t('caseClosed'), html`${when(r.closed_at)}${r.on_time != null ? html` <small>${t('onTime', r.on_time)}</small>` : ''}`] : null,
+      r.supporters ? [t('caseSupporters'), t('people', r.supporters)] : null,
+      r.duplicate_of ? [t('duplicateOf'), r.duplicate_of] : null,
     ].filter(Boolean);
-    $('staff-case-body').innerHTML =
-      `<p class="quote">${esc(r.description)}</p>` +
-      `<dl class="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl>` +
-      `<h3>${t('auditTrail')}</h3><ol class="history">${history.map((e) =>
-        `<li><time>${esc(when(e.at))}</time> <strong>${esc(tr(ACTIONS[e.action], e.action))}</strong> · ${esc(e.actor)}` +
-        (e.note ? `<br><span class="quote">${esc(e.note)}</span>` : '') + '</li>').join('')}</ol>`;
-    $('transition-buttons').innerHTML = next.length
-      ? next.map((to) => `<button type="button" class="transition${to === 'rejected' || to === 'duplicate' ? ' small' : ' primary'}" data-to="${esc(to)}">${esc(tr(MOVES[to], to))}</button>`).join('')
-      : `<p class="meta">${esc(t('finalState'))}</p>`;
+    render($('staff-case-body'), html`<p class="quote" translate="no">${r.description}</p>
+      <dl class="facts">${facts.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
+      <h3>${th('auditTrail')}</h3><ol class="history">${history.map((e) =>
+        html`<li><time>${when(e.at)}</time> <strong>${label('actions', e.action)}</strong> · <span translate="no">${e.actor}</span>${
+          e.note ? html`<br><span class="quote" translate="no">${e.note}</span>` : ''}</li>`)}</ol>`);
+    // Each button names the move by its audit action ("accept" moves to "accepted").
+    const verb = (to) => label('actions', word('states', to)?.action ?? to);
+    render($('transition-buttons'), next.length
+      ? html`${next.map((to) => html`<button type="button" class="transition${to === 'rejected' || to === 'duplicate' ? ' small' : ' primary'}" data-to="${to}">${verb(to)}</button>`)}`
+      : html`<p class="meta">${t('finalState')}</p>`);
     $('duplicate-row').hidden = !next.includes('duplicate');
     $('staff-escalate').hidden = !up;
-    if (up) $('staff-escalate').textContent = t('escalate', TIERS[up] ?? up);
+    if (up) $('staff-escalate').textContent = t('escalate', label('actions', 'escalate'), label('tiers', up));
   }
 
   // Every move says which state this screen showed: if someone moved the case meanwhile,
@@ -295,7 +292,7 @@ export function createStaff({ map, ready, padding, remember }) {
     const body = { to };
     if (note) body.note = note;
     if (to === 'rejected' && !note) {
-      $('staff-case-message').textContent = t('noteRequired');
+      $('staff-case-message').textContent = t('noteRequired', label('actions', word('states', to)?.action));
       $('staff-case-message').className = 'error';
       $('transition-note').focus();
       return;
@@ -303,19 +300,19 @@ export function createStaff({ map, ready, padding, remember }) {
     if (to === 'duplicate') {
       const original = $('transition-duplicate-of').value.trim().toUpperCase();
       if (!original) {
-        $('staff-case-message').textContent = t('duplicateRequired');
+        $('staff-case-message').textContent = t('duplicateRequired', label('actions', word('states', to)?.action));
         $('staff-case-message').className = 'error';
         $('transition-duplicate-of').focus();
         return;
       }
       body.duplicate_of = original;
     }
-    post('transition', body, (found) => t('moved', found.report.case_number, found.report.state_label));
+    post('transition', body, (found) => t('moved', found.report.case_number, label('states', found.report.state)));
   }
 
   function escalate() {
     const note = $('transition-note').value.trim();
-    post('escalate', note ? { note } : {}, (found) => t('escalated', found.report.case_number, found.report.tier_label));
+    post('escalate', note ? { note } : {}, (found) => t('escalated', found.report.case_number, label('tiers', found.report.tier)));
   }
 
   function closeCase() {

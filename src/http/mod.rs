@@ -19,6 +19,7 @@ mod routes;
 pub mod server;
 mod staff;
 mod tiles;
+mod vocabulary;
 mod web;
 
 pub use cost::DEFAULT_QUEUE;
@@ -130,6 +131,7 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .merge(coverage::router())
         .merge(tiles::router())
         .merge(ogc::router())
+        .merge(vocabulary::router())
         .merge(web::router())
         .merge(openapi::router())
         .merge(docs::router())

@@ -22,7 +22,7 @@ macro_rules! asset {
 }
 
 /// `/` (the map page), `/app.js` and the modules it imports (`/planner.js`, `/official.js`,
-/// `/report.js`, `/staff.js`, `/i18n.js`), `/style.css` and `/vendor/maplibre-gl.{js,css}`.
+/// `/report.js`, `/staff.js`, `/i18n.js`, `/util.js`), `/style.css` and `/vendor/maplibre-gl.{js,css}`.
 pub fn router<S: Clone + Send + Sync + 'static>() -> utoipa_axum::router::OpenApiRouter<S> {
     Router::new()
         .route("/", asset!("web/index.html", HTML, OURS))
@@ -32,6 +32,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> utoipa_axum::router::OpenAp
         .route("/report.js", asset!("web/report.js", JS, OURS))
         .route("/staff.js", asset!("web/staff.js", JS, OURS))
         .route("/i18n.js", asset!("web/i18n.js", JS, OURS))
+        .route("/util.js", asset!("web/util.js", JS, OURS))
         .route("/style.css", asset!("web/style.css", CSS, OURS))
         .route("/vendor/maplibre-gl.js", asset!("web/node_modules/maplibre-gl/dist/maplibre-gl.js", JS, VENDOR))
         .route("/vendor/maplibre-gl.css", asset!("web/node_modules/maplibre-gl/dist/maplibre-gl.css", CSS, VENDOR))

@@ -10,7 +10,7 @@ mod spatial;
 pub mod text;
 mod walking;
 
-pub use spatial::{PointTree, distance_m, envelope_around};
+pub use spatial::{PointTree, distance_m};
 pub use walking::Walking;
 
 use std::collections::HashMap;

@@ -6,7 +6,8 @@
 
 use geo::{BoundingRect, CoordsIter, Distance, Geometry, Haversine, Point};
 
-use super::spatial::{PointTree, envelope_around};
+use super::spatial::PointTree;
+use crate::geodesy::envelope_around;
 
 /// Stations short-listed per compound: enough to answer "the k nearest" for k up to this.
 pub const SHORT_LIST_K: usize = 3;

@@ -7,22 +7,10 @@ use geo::{Contains, Coord, Distance, Geometry, Haversine, HaversineClosestPoint,
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RStarInsertionStrategy, RTree, RTreeParams};
 
-/// Mean Earth radius used by `geo::Haversine` (GRS80), in metres.
-const EARTH_RADIUS_M: f64 = 6_371_008.8;
+use crate::geodesy::{LocalPlane, envelope_around, min_ground_distance_m, nearest_on_segment};
 
 /// Reaches up to this many metres are searched in one bounding box rather than best-first.
 const LOCAL_SEARCH_M: f64 = 1_000.0;
-
-/// A conservative lower bound, in metres, on the ground distance between two places whose
-/// lon/lat separation is `degrees` (Euclidean, in degrees) near latitude `lat`. It lets a
-/// nearest-neighbour walk in degrees stop as soon as no farther candidate can win.
-///
-/// # Units
-/// `degrees` and `lat` in degrees; result in metres.
-fn lower_bound_m(degrees: f64, lat: f64) -> f64 {
-    let worst_lat = (lat.abs() + degrees).min(90.0);
-    0.99 * EARTH_RADIUS_M * degrees.to_radians() * worst_lat.to_radians().cos()
-}
 
 /// Ground distance from a point to a geometry in metres (0 inside an area): haversine to
 /// a point; to an area, planar in an equirectangular projection centred on `point`, which
@@ -35,10 +23,10 @@ pub fn distance_m(point: Point, geometry: &Geometry) -> f64 {
     match geometry {
         Geometry::Point(other) => Haversine.distance(point, *other),
         _ if geometry.contains(&point) => 0.0,
-        Geometry::Polygon(polygon) => LocalPlane::at(point).polygon_m(polygon),
+        Geometry::Polygon(polygon) => polygon_m(&LocalPlane::at(point.0), polygon),
         Geometry::MultiPolygon(polygons) => {
-            let plane = LocalPlane::at(point);
-            polygons.iter().map(|p| plane.polygon_m(p)).fold(f64::INFINITY, f64::min)
+            let plane = LocalPlane::at(point.0);
+            polygons.iter().map(|p| polygon_m(&plane, p)).fold(f64::INFINITY, f64::min)
         }
         other => match other.haversine_closest_point(&point) {
             geo::Closest::Intersection(_) => 0.0,
@@ -48,48 +36,14 @@ pub fn distance_m(point: Point, geometry: &Geometry) -> f64 {
     }
 }
 
-/// Metres east and north of an origin, by the equirectangular approximation.
-struct LocalPlane {
-    origin: Coord,
-    metres_per_degree_lon: f64,
-    metres_per_degree_lat: f64,
-}
-
-impl LocalPlane {
-    fn at(origin: Point) -> LocalPlane {
-        let metres_per_degree_lat = EARTH_RADIUS_M.to_radians();
-        LocalPlane { origin: origin.0, metres_per_degree_lon: metres_per_degree_lat * origin.y().to_radians().cos(), metres_per_degree_lat }
-    }
-
-    fn project(&self, c: Coord) -> (f64, f64) {
-        ((c.x - self.origin.x) * self.metres_per_degree_lon, (c.y - self.origin.y) * self.metres_per_degree_lat)
-    }
-
-    /// Distance from the origin to the polygon's boundary.
-    fn polygon_m(&self, polygon: &geo::Polygon) -> f64 {
-        std::iter::once(polygon.exterior())
-            .chain(polygon.interiors())
-            .flat_map(|ring| ring.lines())
-            .map(|line| {
-                let (ax, ay) = self.project(line.start);
-                let (bx, by) = self.project(line.end);
-                let (dx, dy) = (bx - ax, by - ay);
-                let length_squared = dx * dx + dy * dy;
-                let t = if length_squared > 0.0 { (-(ax * dx + ay * dy) / length_squared).clamp(0.0, 1.0) } else { 0.0 };
-                (ax + t * dx).hypot(ay + t * dy)
-            })
-            .fold(f64::INFINITY, f64::min)
-    }
-}
-
-/// The lon/lat rectangle that holds every point within `metres` of `point`.
-///
-/// # Units
-/// lon/lat degrees, metres.
-pub fn envelope_around(point: Point, metres: f64) -> AABB<[f64; 2]> {
-    let dlat = (metres / EARTH_RADIUS_M).to_degrees();
-    let dlon = dlat / point.y().to_radians().cos().max(1e-6);
-    AABB::from_corners([point.x() - dlon, point.y() - dlat], [point.x() + dlon, point.y() + dlat])
+/// Distance from the plane's origin to the polygon's boundary, in metres.
+fn polygon_m(plane: &LocalPlane, polygon: &geo::Polygon) -> f64 {
+    let origin = Coord { x: 0.0, y: 0.0 };
+    std::iter::once(polygon.exterior())
+        .chain(polygon.interiors())
+        .flat_map(|ring| ring.lines())
+        .map(|line| nearest_on_segment(origin, plane.to_metres(line.start), plane.to_metres(line.end)).1)
+        .fold(f64::INFINITY, f64::min)
 }
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
@@ -155,7 +109,7 @@ impl AreaTree {
         }
         let mut best: Option<(u32, f64)> = None;
         for (entry, squared) in self.tree.nearest_neighbor_iter_with_distance_2([point.x(), point.y()]) {
-            let bound = lower_bound_m(squared.sqrt(), point.y());
+            let bound = min_ground_distance_m(squared.sqrt(), point.y());
             if bound > max_m || best.is_some_and(|(_, d)| bound > d) {
                 break;
             }
@@ -184,7 +138,7 @@ impl PointTree {
     pub fn nearest(&self, point: Point, k: usize, keep: impl Fn(u32) -> bool) -> Vec<(u32, f64)> {
         let mut best: Vec<(u32, f64)> = Vec::with_capacity(k + 1);
         for (entry, squared) in self.tree.nearest_neighbor_iter_with_distance_2([point.x(), point.y()]) {
-            if best.len() == k && lower_bound_m(squared.sqrt(), point.y()) > best[k - 1].1 {
+            if best.len() == k && min_ground_distance_m(squared.sqrt(), point.y()) > best[k - 1].1 {
                 break;
             }
             if !keep(entry.data) {

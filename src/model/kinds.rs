@@ -6,68 +6,68 @@ use super::vocabulary::vocabulary;
 vocabulary! {
     /// The stored layers, in parent-before-child order (the order an import of everything must follow).
     Layer {
-        Streets = "streets" / "街道",
-        Communities = "communities" / "社区",
-        Grids = "grids" / "网格",
-        Compounds = "compounds" / "小区",
-        Buildings = "buildings" / "楼栋",
-        Stations = "stations" / "服务站点",
-        Contacts = "contacts" / "联系人",
-        Walkways = "walkways" / "步行路网",
+        Streets = "streets" / "街道" / "street offices",
+        Communities = "communities" / "社区" / "communities",
+        Grids = "grids" / "网格" / "grids",
+        Compounds = "compounds" / "小区" / "compounds",
+        Buildings = "buildings" / "楼栋" / "buildings",
+        Stations = "stations" / "服务站点" / "service stations",
+        Contacts = "contacts" / "联系人" / "contacts",
+        Walkways = "walkways" / "步行路网" / "walkways",
     }
 }
 
 vocabulary! {
     /// 网格 (about 300–500 households) or 微网格 (50–80 households, often one building).
     GridLevel {
-        Grid = "grid" / "网格",
-        MicroGrid = "micro_grid" / "微网格",
+        Grid = "grid" / "网格" / "grid",
+        MicroGrid = "micro_grid" / "微网格" / "micro-grid",
     }
 }
 
 vocabulary! {
     /// Kinds of 小区 that governance treats differently.
     CompoundKind {
-        Resettlement = "resettlement" / "安置小区",
-        Old = "old" / "老旧小区",
-        SuperLarge = "super_large" / "超大小区",
-        Commodity = "commodity" / "商品房小区",
+        Resettlement = "resettlement" / "安置小区" / "resettlement compound",
+        Old = "old" / "老旧小区" / "old compound",
+        SuperLarge = "super_large" / "超大小区" / "super-large compound",
+        Commodity = "commodity" / "商品房小区" / "commodity housing",
     }
 }
 
 vocabulary! {
     /// Facility kinds named in the source documents.
     FacilityKind {
-        PartyMassCentre = "party_mass_centre" / "党群服务中心",
-        CommunityCentre = "community_centre" / "社区党群服务中心",
-        CompoundStation = "compound_station" / "小区党群服务站",
-        ElderlyDayCare = "elderly_day_care" / "老年人日间照料中心",
-        Canteen = "canteen" / "社区食堂",
-        Clinic = "clinic" / "社区卫生服务站",
-        Library = "library" / "书屋",
-        DisabilityHome = "disability_home" / "残疾人之家",
-        YouthSpace = "youth_space" / "青少年活动空间",
+        PartyMassCentre = "party_mass_centre" / "党群服务中心" / "party-mass service centre",
+        CommunityCentre = "community_centre" / "社区党群服务中心" / "community centre",
+        CompoundStation = "compound_station" / "小区党群服务站" / "compound station",
+        ElderlyDayCare = "elderly_day_care" / "老年人日间照料中心" / "elderly day care",
+        Canteen = "canteen" / "社区食堂" / "community canteen",
+        Clinic = "clinic" / "社区卫生服务站" / "community clinic",
+        Library = "library" / "书屋" / "reading room",
+        DisabilityHome = "disability_home" / "残疾人之家" / "disability home",
+        YouthSpace = "youth_space" / "青少年活动空间" / "youth space",
     }
 }
 
 vocabulary! {
     /// Place in the "1+N+X" station matrix: 1 street centre, N community centres, X compound/grid stations.
     StationLevel {
-        Street = "street" / "街道级(1)",
-        Community = "community" / "社区级(N)",
-        Compound = "compound" / "小区级(X)",
+        Street = "street" / "街道级(1)" / "street level (1)",
+        Community = "community" / "社区级(N)" / "community level (N)",
+        Compound = "compound" / "小区级(X)" / "compound level (X)",
     }
 }
 
 vocabulary! {
     /// Roles on the public "四有" contact board, plus grid worker and property manager.
     ContactRole {
-        StreetLeader = "street_leader" / "街道领导",
-        PoliceOfficer = "police_officer" / "民警",
-        CommunityCadre = "community_cadre" / "社区干部",
-        BuildingHead = "building_head" / "楼栋长",
-        GridWorker = "grid_worker" / "网格员",
-        PropertyManager = "property_manager" / "物业经理",
+        StreetLeader = "street_leader" / "街道领导" / "street leader",
+        PoliceOfficer = "police_officer" / "民警" / "police officer",
+        CommunityCadre = "community_cadre" / "社区干部" / "community cadre",
+        BuildingHead = "building_head" / "楼栋长" / "building head",
+        GridWorker = "grid_worker" / "网格员" / "grid worker",
+        PropertyManager = "property_manager" / "物业经理" / "property manager",
     }
 }
 

@@ -6,7 +6,7 @@
 mod kinds;
 pub mod reports;
 pub mod time;
-pub(crate) mod vocabulary;
+pub mod vocabulary;
 
 pub use kinds::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel};
 

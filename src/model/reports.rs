@@ -10,38 +10,38 @@ use super::vocabulary::vocabulary;
 vocabulary! {
     /// What a report is about.
     Category {
-        Parking = "parking" / "停车",
-        ElevatorInstallation = "elevator_installation" / "加装电梯",
-        Pets = "pets" / "不文明养宠",
-        PropertyService = "property_service" / "物业服务",
-        Sanitation = "sanitation" / "环境卫生",
-        EbikeCharging = "ebike_charging" / "飞线充电",
-        IllegalConstruction = "illegal_construction" / "违章搭建",
-        Noise = "noise" / "噪音",
-        PublicRevenue = "public_revenue" / "公共收益",
-        NeighbourDispute = "neighbour_dispute" / "邻里纠纷",
-        SafetyHazard = "safety_hazard" / "安全隐患",
-        Other = "other" / "其他",
+        Parking = "parking" / "停车" / "parking",
+        ElevatorInstallation = "elevator_installation" / "加装电梯" / "elevator installation",
+        Pets = "pets" / "不文明养宠" / "pets",
+        PropertyService = "property_service" / "物业服务" / "property service",
+        Sanitation = "sanitation" / "环境卫生" / "sanitation",
+        EbikeCharging = "ebike_charging" / "飞线充电" / "e-bike charging",
+        IllegalConstruction = "illegal_construction" / "违章搭建" / "illegal construction",
+        Noise = "noise" / "噪音" / "noise",
+        PublicRevenue = "public_revenue" / "公共收益" / "public revenue",
+        NeighbourDispute = "neighbour_dispute" / "邻里纠纷" / "neighbour dispute",
+        SafetyHazard = "safety_hazard" / "安全隐患" / "safety hazard",
+        Other = "other" / "其他" / "other",
     }
 }
 
 vocabulary! {
     /// Where a report came from.
     Source {
-        Resident = "resident" / "居民上报",
-        Hotline12345 = "hotline_12345" / "12345热线",
-        Patrol = "patrol" / "网格员巡查",
-        SuggestionBox = "suggestion_box" / "意见箱",
+        Resident = "resident" / "居民上报" / "resident",
+        Hotline12345 = "hotline_12345" / "12345热线" / "12345 hotline",
+        Patrol = "patrol" / "网格员巡查" / "grid-worker patrol",
+        SuggestionBox = "suggestion_box" / "意见箱" / "suggestion box",
     }
 }
 
 vocabulary! {
     /// The "一呼四应" tiers, lowest first: who answers a matter of this size.
     Tier {
-        Neighbourhood = "neighbourhood" / "邻里事·楼栋长应",
-        Property = "property" / "物业事·物业应",
-        Public = "public" / "公共事·议事会应",
-        Community = "community" / "大难事·社区街道应",
+        Neighbourhood = "neighbourhood" / "邻里事·楼栋长应" / "neighbourhood matter: building head",
+        Property = "property" / "物业事·物业应" / "property matter: property company",
+        Public = "public" / "公共事·议事会应" / "public matter: residents' council",
+        Community = "community" / "大难事·社区街道应" / "big difficulty: community and street",
     }
 }
 
@@ -49,15 +49,41 @@ vocabulary! {
     /// Case states after GB/T 30428: 受理 → 立案 → 派遣 → 处置 → 反馈 → 核查结案,
     /// plus rejected and duplicate.
     CaseState {
-        Received = "received" / "已受理",
-        Accepted = "accepted" / "已立案",
-        Dispatched = "dispatched" / "已派遣",
-        InProgress = "in_progress" / "处置中",
-        Resolved = "resolved" / "已处置",
-        Verified = "verified" / "已核查",
-        Closed = "closed" / "已结案",
-        Rejected = "rejected" / "不予立案",
-        Duplicate = "duplicate" / "重复件",
+        Received = "received" / "已受理" / "received",
+        Accepted = "accepted" / "已立案" / "accepted",
+        Dispatched = "dispatched" / "已派遣" / "dispatched",
+        InProgress = "in_progress" / "处置中" / "in progress",
+        Resolved = "resolved" / "已处置" / "resolved",
+        Verified = "verified" / "已核查" / "verified",
+        Closed = "closed" / "已结案" / "closed",
+        Rejected = "rejected" / "不予立案" / "rejected",
+        Duplicate = "duplicate" / "重复件" / "duplicate",
+    }
+}
+
+vocabulary! {
+    /// What the audit trail says was done; the labels are also the staff view's buttons.
+    Action {
+        Submit = "submit" / "上报" / "report filed",
+        Accept = "accept" / "立案" / "accept",
+        Dispatch = "dispatch" / "派遣" / "dispatch",
+        Start = "start" / "开始处置" / "start work",
+        Resolve = "resolve" / "处置完成" / "resolve",
+        Verify = "verify" / "核查通过" / "verify",
+        Close = "close" / "结案" / "close",
+        Reject = "reject" / "不予立案" / "reject",
+        MarkDuplicate = "mark_duplicate" / "标记重复件" / "mark as duplicate",
+        Reopen = "reopen" / "核查未通过，重新处置" / "verification failed, reopened",
+        Escalate = "escalate" / "上升一级" / "escalate",
+        Support = "support" / "有人也遇到" / "someone else too",
+    }
+}
+
+vocabulary! {
+    /// Open311's two statuses, which the planner filters on: work still owed, or not.
+    CaseStatus {
+        Open = "open" / "未办结" / "open",
+        Closed = "closed" / "已办结" / "closed",
     }
 }
 
@@ -134,16 +160,22 @@ impl CaseState {
 
     /// What the audit trail calls the move into this state (live and imported alike).
     pub fn action(self) -> &'static str {
+        self.move_action().as_str()
+    }
+
+    /// The move into this state as an [`Action`] (a failed verification's move back to
+    /// in-progress is recorded as [`Action::Reopen`] instead).
+    pub fn move_action(self) -> Action {
         match self {
-            CaseState::Received => "submit",
-            CaseState::Accepted => "accept",
-            CaseState::Dispatched => "dispatch",
-            CaseState::InProgress => "start",
-            CaseState::Resolved => "resolve",
-            CaseState::Verified => "verify",
-            CaseState::Closed => "close",
-            CaseState::Rejected => "reject",
-            CaseState::Duplicate => "mark_duplicate",
+            CaseState::Received => Action::Submit,
+            CaseState::Accepted => Action::Accept,
+            CaseState::Dispatched => Action::Dispatch,
+            CaseState::InProgress => Action::Start,
+            CaseState::Resolved => Action::Resolve,
+            CaseState::Verified => Action::Verify,
+            CaseState::Closed => Action::Close,
+            CaseState::Rejected => Action::Reject,
+            CaseState::Duplicate => Action::MarkDuplicate,
         }
     }
 
@@ -158,9 +190,14 @@ impl CaseState {
 
     /// Open311 status, after FixMyStreet: work still owed is `open`, everything else `closed`.
     pub fn open311_status(self) -> &'static str {
+        self.status().as_str()
+    }
+
+    /// Open or closed: work still owed is open.
+    pub fn status(self) -> CaseStatus {
         match self {
-            CaseState::Received | CaseState::Accepted | CaseState::Dispatched | CaseState::InProgress => "open",
-            _ => "closed",
+            CaseState::Received | CaseState::Accepted | CaseState::Dispatched | CaseState::InProgress => CaseStatus::Open,
+            _ => CaseStatus::Closed,
         }
     }
 }
@@ -262,9 +299,9 @@ vocabulary! {
     /// What a staff token may do: a grid worker works the cases of one grid, an official
     /// reads and works every case, an admin also manages tokens and imports.
     Role {
-        GridWorker = "grid_worker" / "网格员",
-        Official = "official" / "街道/社区干部",
-        Admin = "admin" / "管理员",
+        GridWorker = "grid_worker" / "网格员" / "grid worker",
+        Official = "official" / "街道/社区干部" / "official",
+        Admin = "admin" / "管理员" / "administrator",
     }
 }
 

@@ -1,9 +1,10 @@
 //! The macro behind every closed vocabulary of the model.
 
-/// Defines a closed vocabulary: its wire names, Chinese labels and a parser whose error
-/// lists every allowed value, so that import and HTTP errors can name them.
+/// Defines a closed vocabulary: its wire names, Chinese and English labels (written here
+/// once: `/api/vocabulary` serves them to the page) and a parser whose error lists every
+/// allowed value, so that import and HTTP errors can name them.
 macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal / $zh:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal / $zh:literal / $en:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name { $($variant),+ }
@@ -36,6 +37,11 @@ macro_rules! vocabulary {
                 match self { $($name::$variant => $zh),+ }
             }
 
+            /// The English label, for the page's English view and English-speaking clients.
+            pub fn label_en(self) -> &'static str {
+                match self { $($name::$variant => $en),+ }
+            }
+
             /// Parses the wire word or the Chinese label, as people type either in spreadsheets.
             pub fn from_word_or_label(text: &str) -> Result<Self, String> {
                 match text {
@@ -51,6 +57,13 @@ macro_rules! vocabulary {
             pub fn allowed() -> String {
                 [$($wire),+].join(", ")
             }
+        }
+
+        impl $crate::model::vocabulary::Word for $name {
+            fn all() -> &'static [Self] { $name::ALL }
+            fn as_str(self) -> &'static str { $name::as_str(self) }
+            fn label_zh(self) -> &'static str { $name::label_zh(self) }
+            fn label_en(self) -> &'static str { $name::label_en(self) }
         }
 
         impl std::str::FromStr for $name {
@@ -72,3 +85,13 @@ macro_rules! vocabulary {
 }
 
 pub(crate) use vocabulary;
+
+/// What every closed vocabulary offers, so that code can list any of them alike (as
+/// `/api/vocabulary` does).
+pub trait Word: Copy + 'static {
+    /// Every value, in the order the vocabulary is written.
+    fn all() -> &'static [Self];
+    fn as_str(self) -> &'static str;
+    fn label_zh(self) -> &'static str;
+    fn label_en(self) -> &'static str;
+}

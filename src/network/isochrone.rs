@@ -3,10 +3,10 @@
 use contour::ContourBuilder;
 use geo::{BoundingRect, Coord, LineString, MapCoords, MultiLineString, MultiPolygon};
 
-use super::EARTH_RADIUS_M;
 use super::dijkstra::SourceDistances;
 use super::graph::WalkNetwork;
 use super::snap::Snap;
+use crate::geodesy::{LocalPlane, nearest_on_segment};
 
 impl WalkNetwork {
     /// The network reached from `source` within `limit_m` metres of walking (access leg
@@ -105,10 +105,8 @@ pub fn isochrone_polygon(reached: &[LineString], buffer_m: f64) -> MultiPolygon 
     let Some(bounds) = lines.bounding_rect() else {
         return MultiPolygon::new(Vec::new());
     };
-    let centre = bounds.center();
-    let per_degree_lat = EARTH_RADIUS_M.to_radians();
-    let per_degree_lon = per_degree_lat * centre.y.to_radians().cos();
-    let to_plane = |c: Coord| Coord { x: (c.x - centre.x) * per_degree_lon, y: (c.y - centre.y) * per_degree_lat };
+    let plane = LocalPlane::at(bounds.center());
+    let to_plane = |c: Coord| plane.to_metres(c);
     let (low, high) = (to_plane(bounds.min()), to_plane(bounds.max()));
     // A sixth of the buffer, but no more than about MAX_CELLS_PER_SIDE cells a side.
     let cell = (buffer_m / 6.0).max((high.x - low.x).max(high.y - low.y) / MAX_CELLS_PER_SIDE);
@@ -127,14 +125,11 @@ pub fn isochrone_polygon(reached: &[LineString], buffer_m: f64) -> MultiPolygon 
             let row = |y: f64| ((y - origin.y) / cell).clamp(0.0, (rows - 1) as f64) as usize;
             let (c0, c1) = (column(a.x.min(b.x) - reach), column(a.x.max(b.x) + reach) + 1);
             let (r0, r1) = (row(a.y.min(b.y) - reach), row(a.y.max(b.y) + reach) + 1);
-            let (dx, dy) = (b.x - a.x, b.y - a.y);
-            let length_squared = dx * dx + dy * dy;
             for r in r0..r1.min(rows) {
                 let y = origin.y + r as f64 * cell;
                 for c in c0..c1.min(cols) {
                     let x = origin.x + c as f64 * cell;
-                    let t = if length_squared > 0.0 { (((x - a.x) * dx + (y - a.y) * dy) / length_squared).clamp(0.0, 1.0) } else { 0.0 };
-                    let distance = (x - a.x - t * dx).hypot(y - a.y - t * dy);
+                    let (_, distance) = nearest_on_segment(Coord { x, y }, a, b);
                     let value = &mut closeness[r * cols + c];
                     *value = value.max(buffer_m - distance);
                 }
@@ -150,7 +145,7 @@ pub fn isochrone_polygon(reached: &[LineString], buffer_m: f64) -> MultiPolygon 
         .pop()
         .map(|contour| contour.into_inner().0)
         .unwrap_or_else(|| MultiPolygon::new(Vec::new()));
-    area.map_coords(|c| Coord { x: centre.x + c.x / per_degree_lon, y: centre.y + c.y / per_degree_lat })
+    area.map_coords(|c| plane.to_degrees(c))
 }
 
 #[cfg(test)]

@@ -26,9 +26,6 @@ pub use snap::Snap;
 use geo::{Distance, Haversine, Point};
 use serde::{Deserialize, Serialize};
 
-/// Mean Earth radius used by `geo::Haversine`, in metres.
-pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
-
 /// How a walking distance is measured. `Euclidean` is the fallback when an area has no
 /// street network loaded: callers say `method: euclidean` and get straight-line distances,
 /// which understate real walks (never overstate them).
@@ -62,6 +59,6 @@ mod tests {
     fn straight_line_is_haversine() {
         // One degree of latitude is about 111.2 km on the mean sphere.
         let d = straight_line_m(Point::new(116.0, 39.0), Point::new(116.0, 40.0));
-        assert!((d - EARTH_RADIUS_M.to_radians()).abs() < 1e-6, "{d}");
+        assert!((d - crate::geodesy::METRES_PER_DEGREE_LAT).abs() < 1e-6, "{d}");
     }
 }

@@ -4,8 +4,8 @@ use geo::{Coord, Distance, Haversine, Point};
 use rstar::RTree;
 use rstar::primitives::{GeomWithData, Line};
 
-use super::EARTH_RADIUS_M;
 use super::graph::{Edge, WalkNetwork};
+use crate::geodesy::{LocalPlane, nearest_on_segment};
 
 /// Segments in lon/lat degrees, each tagged with its edge id.
 pub(super) type SegmentTree = RTree<GeomWithData<Line<[f64; 2]>, u32>>;
@@ -50,12 +50,13 @@ impl WalkNetwork {
     /// Nearness is measured in an equirectangular plane centred on the point (within 0.1 %
     /// of the great-circle distance at city scale); the reported access leg is haversine.
     pub fn snap(&self, point: Point) -> Option<Snap> {
-        let metres_per_degree_lat = EARTH_RADIUS_M.to_radians();
-        let metres_per_degree_lon = metres_per_degree_lat * point.y().to_radians().cos();
-        let project = |c: [f64; 2]| ((c[0] - point.x()) * metres_per_degree_lon, (c[1] - point.y()) * metres_per_degree_lat);
+        let plane = LocalPlane::at(point.0);
+        let project = |[x, y]: [f64; 2]| plane.to_metres(Coord { x, y });
+        let here = Coord { x: 0.0, y: 0.0 };
         // The tree orders candidates by distance in degrees; a degree east is the shorter
         // one on the ground, so `degrees * metres_per_degree_lon` bounds a candidate's
         // planar distance from below and the walk can stop once it passes the best.
+        let metres_per_degree_lon = plane.metres_per_degree_lon();
         let give_up_m = self.max_access_m * 1.01 + 1.0;
         let mut best: Option<(f64, u32, f64)> = None;
         for (entry, degrees_squared) in self.segments.nearest_neighbor_iter_with_distance_2([point.x(), point.y()]) {
@@ -63,10 +64,7 @@ impl WalkNetwork {
             if bound > give_up_m || best.is_some_and(|(d, _, _)| bound > d) {
                 break;
             }
-            let ((ax, ay), (bx, by)) = (project(entry.geom().from), project(entry.geom().to));
-            let (dx, dy) = (bx - ax, by - ay);
-            let t = (-(ax * dx + ay * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0);
-            let d = (ax + t * dx).hypot(ay + t * dy);
+            let (t, d) = nearest_on_segment(here, project(entry.geom().from), project(entry.geom().to));
             // Ties go to the lower edge id so snapping does not depend on tree layout.
             if best.is_none_or(|(bd, be, _)| d < bd || (d == bd && entry.data < be)) {
                 best = Some((d, entry.data, t));

@@ -14,6 +14,7 @@ pub mod schemas;
 pub mod search;
 pub mod status;
 pub mod tiles;
+pub mod vocabulary;
 
 pub use catalog::Catalog;
 

@@ -357,6 +357,112 @@ const tests = [
     t.log.push(`closed; ${history.length} events in the audit trail`);
     t.shots.push(await shoot(page, 'staff-closed'));
   }],
+  ['language: the English view is English in every panel, the planner and official ones included', async (t) => {
+    check(args.token, 'no official token: pass --token or MINSHENG_TOKEN');
+    const { lon, lat, located } = state.building ?? (state.building = await aBuilding());
+    // A case to track and to open in the staff view.
+    const caseNumber = state.cases[0] ?? (await api('/api/reports', {
+      method: 'POST', body: JSON.stringify({ category: 'noise', description: '夜间施工噪音（浏览器测试）', lon, lat }),
+    })).report.case_number;
+    const vocabulary = await api('/api/vocabulary');
+    const page = await openPage(t);
+    await page.click('#lang-toggle');
+    check(await page.evaluate(() => document.documentElement.lang) === 'en', 'the page language is not en after the switch');
+
+    // Visible text of the panel and the open side panels, with every <details> open, minus
+    // what the page marks as names from the data (`translate="no"`) and what is marked as in
+    // another language (the switch back to Chinese). Options, aria-labels, titles and
+    // placeholders count too. Menus, legends, table heads and headings hold no data names.
+    const leaks = () => page.evaluate(() => {
+      const cjk = /[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]/;
+      for (const box of document.querySelectorAll('details')) box.open = true;
+      const foreign = (el) => el.closest('[translate="no"]') || (el.closest('[lang]')?.lang ?? 'en') !== 'en';
+      const roots = ['panel', 'card', 'ranking', 'coverage-table', 'staff-case'].map((id) => document.getElementById(id)).filter((el) => !el.hidden);
+      const found = [];
+      let checked = 0;
+      const look = (root, where, text) => {
+        if (!text || !text.trim()) return;
+        checked += 1;
+        if (cjk.test(text)) found.push(`#${root.id} ${where}: ${text.trim().slice(0, 80)}`);
+      };
+      for (const root of roots) {
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        while (walker.nextNode()) {
+          const el = walker.currentNode.parentElement;
+          if (foreign(el) || el.closest('title, script, style') || !el.checkVisibility()) continue;
+          look(root, el.tagName.toLowerCase(), walker.currentNode.textContent);
+        }
+        for (const option of root.querySelectorAll('option')) look(root, 'option', option.textContent);
+        for (const el of root.querySelectorAll('[aria-label], [title], [placeholder]')) {
+          if (foreign(el)) continue;
+          for (const name of ['aria-label', 'title', 'placeholder']) look(root, `[${name}]`, el.getAttribute(name));
+        }
+      }
+      const named = [...document.querySelectorAll('label, legend, summary, option, th, dt, h3, h4, .keys li, .ramp-title, figcaption')]
+        .filter((el) => el.querySelector('[translate="no"]') || el.closest('[translate="no"]'))
+        .map((el) => el.outerHTML.slice(0, 100));
+      if (cjk.test(document.title)) found.push(`title: ${document.title}`);
+      return { found, checked, named };
+    });
+    const expectEnglish = async (view, least) => {
+      const { found, checked, named } = await leaks();
+      t.log.push(`${view}: ${checked} texts checked`);
+      check(found.length === 0, `${view}: Chinese in the English view:\n  ${found.join('\n  ')}`);
+      check(named.length === 0, `${view}: menus or headings marked as data names: ${named.join(', ')}`);
+      check(checked >= least, `${view}: only ${checked} texts checked: is the view drawn?`);
+    };
+
+    // Resident: the card of a building, the legend, and a tracked case.
+    const point = await bringIntoView(page, lon, lat, 16.5);
+    await page.mouse.click(point.x, point.y);
+    await expectCard(page, located);
+    await page.click('#report-open');
+    await page.locator('#report-form').waitFor({ state: 'visible' });
+    await page.fill('#case-number', caseNumber);
+    await page.evaluate(() => { document.getElementById('track').open = true; });
+    await page.click('#case-lookup-submit');
+    await page.locator('#case-status .history li').first().waitFor();
+    const categories = await page.locator('#report-category option').allInnerTexts();
+    check(JSON.stringify(categories) === JSON.stringify(vocabulary.categories.map((c) => c.label_en)),
+      `the report form's categories are not the vocabulary's English labels: ${JSON.stringify(categories)}`);
+    await expectEnglish('resident', 60);
+    t.shots.push(await shoot(page, 'english-resident'));
+
+    // Planner: filters, legends, the problem list and the timeline.
+    await page.click('#tab-planner');
+    await page.locator('#problem-rows tr').first().waitFor();
+    await page.locator('#timeline svg').waitFor({ state: 'attached' });
+    await page.waitForFunction(() => /hexagons/.test(document.getElementById('planner-status').textContent), null, { polling: 100 });
+    await expectEnglish('planner', 60);
+    t.shots.push(await shoot(page, 'english-planner'));
+
+    // Official: the coverage table, the method, and a siting suggestion.
+    await page.click('#tab-coverage');
+    await page.locator('#coverage-total-rows tr').first().waitFor();
+    await page.waitForFunction(() => document.getElementById('coverage-method').textContent.trim() !== '', null, { polling: 100 });
+    await page.click('#siting-run');
+    await page.locator('#siting-picks li').first().waitFor();
+    await expectEnglish('official', 60);
+    t.shots.push(await shoot(page, 'english-coverage'));
+
+    // Staff: the queue and a case with its audit trail and buttons.
+    await page.click('#tab-staff');
+    await page.fill('#staff-token', args.token);
+    await page.click('#staff-signin');
+    await page.selectOption('#staff-state', '');
+    const item = page.locator(`#staff-queue .case-item[data-case="${caseNumber}"]`);
+    await item.waitFor({ state: 'visible' });
+    await item.click();
+    await page.waitForFunction((n) => document.getElementById('staff-case').textContent.includes(n), caseNumber, { polling: 100 });
+    await page.locator('#staff-case .history li').first().waitFor();
+    await expectEnglish('staff', 40);
+    t.shots.push(await shoot(page, 'english-staff'));
+
+    // And back: the menus speak Chinese again.
+    await page.click('#lang-toggle');
+    const zh = await page.locator('#staff-category option').allInnerTexts();
+    check(zh.some((text) => text.includes(vocabulary.categories[0].label_zh)), `the category menu is not Chinese again: ${JSON.stringify(zh)}`);
+  }],
   ['accessibility and language: every control is named, the tabs take the keyboard, English switches', async (t) => {
     const page = await openPage(t);
     await idle(page);

@@ -68,9 +68,7 @@ pub fn cells_covering(snapshot: &Snapshot, bbox: Option<[f64; 4]>, resolution: R
     if w > e || s > n {
         return 0;
     }
-    let radius = crate::network::EARTH_RADIUS_M;
-    let area_m2 = radius * radius * (e - w).to_radians() * (n.to_radians().sin() - s.to_radians().sin());
-    (area_m2 / resolution.area_m2()).ceil() as usize
+    (crate::geodesy::box_area_m2([w, s, e, n]) / resolution.area_m2()).ceil() as usize
 }
 
 /// Hexagons with counts, households, rates and hot spots, for reports passing `query`.

@@ -27,13 +27,13 @@ use crate::model::vocabulary::vocabulary;
 vocabulary! {
     /// How a cell is classed by its Gi* z-score, with ArcGIS's confidence bins.
     HotSpotClass {
-        Hot99 = "hot_99" / "热点 99%",
-        Hot95 = "hot_95" / "热点 95%",
-        Hot90 = "hot_90" / "热点 90%",
-        Cold99 = "cold_99" / "冷点 99%",
-        Cold95 = "cold_95" / "冷点 95%",
-        Cold90 = "cold_90" / "冷点 90%",
-        NotSignificant = "not_significant" / "不显著",
+        Hot99 = "hot_99" / "热点 99%" / "hot spot, 99% confidence",
+        Hot95 = "hot_95" / "热点 95%" / "hot spot, 95%",
+        Hot90 = "hot_90" / "热点 90%" / "hot spot, 90%",
+        Cold99 = "cold_99" / "冷点 99%" / "cold spot, 99% confidence",
+        Cold95 = "cold_95" / "冷点 95%" / "cold spot, 95%",
+        Cold90 = "cold_90" / "冷点 90%" / "cold spot, 90%",
+        NotSignificant = "not_significant" / "不显著" / "not significant",
     }
 }
 

@@ -4,9 +4,10 @@
 use geo::{Coord, Haversine, Length, LineString, MultiPolygon, Polygon};
 
 use super::{Circle, Method, choose_method, station_point, stations_near};
+use crate::geodesy::LocalPlane;
 use crate::index::Snapshot;
 use crate::model::FacilityKind;
-use crate::network::{EARTH_RADIUS_M, SourceDistances, isochrone_polygon};
+use crate::network::{SourceDistances, isochrone_polygon};
 use crate::services::ServiceError;
 use crate::services::cost::{Budget, Limits, within};
 
@@ -118,12 +119,11 @@ pub fn isochrones(
 
 /// A 64-sided polygon of `radius_m` around a lon/lat point (equirectangular, fine at city scale).
 fn disc(centre: Coord, radius_m: f64) -> Polygon {
-    let per_degree_lat = EARTH_RADIUS_M.to_radians();
-    let per_degree_lon = per_degree_lat * centre.y.to_radians().cos();
+    let plane = LocalPlane::at(centre);
     let ring: Vec<Coord> = (0..=64)
         .map(|i| {
             let angle = std::f64::consts::TAU * f64::from(i % 64) / 64.0;
-            Coord { x: centre.x + radius_m * angle.cos() / per_degree_lon, y: centre.y + radius_m * angle.sin() / per_degree_lat }
+            plane.to_degrees(Coord { x: radius_m * angle.cos(), y: radius_m * angle.sin() })
         })
         .collect();
     Polygon::new(LineString::new(ring), Vec::new())

@@ -13,14 +13,13 @@ pub mod plan;
 pub mod summary;
 
 use geo::Point;
-use rstar::AABB;
 use serde::Serialize;
 
 use super::ServiceError;
 use super::cost::Budget;
+use crate::geodesy::grown_bbox;
 use crate::index::{PointTree, Snapshot};
 use crate::model::{FacilityKind, Layer};
-use crate::network::EARTH_RADIUS_M;
 pub use crate::network::Method;
 
 /// Walking speed that makes the 15-minute circle 1,000 m (GB 50180's upper figure).
@@ -108,24 +107,12 @@ pub fn stations_of(snapshot: &Snapshot, kind: FacilityKind) -> Vec<u32> {
 pub fn stations_near(snapshot: &Snapshot, kind: FacilityKind, bbox: Option<[f64; 4]>, reach_m: f64) -> Vec<u32> {
     let Some(bbox) = bbox else { return stations_of(snapshot, kind) };
     let mut near: Vec<u32> = snapshot
-        .candidates(Layer::Stations, grown(bbox, reach_m))
+        .candidates(Layer::Stations, grown_bbox(bbox, reach_m))
         .into_iter()
         .filter(|&s| snapshot.data.stations[s as usize].kind == kind)
         .collect();
     near.sort_unstable();
     near
-}
-
-/// A lon/lat box grown by `metres` on every side (at its widest latitude, so it holds
-/// every point within `metres` of the box).
-///
-/// # Units
-/// lon/lat degrees, metres.
-pub fn grown([west, south, east, north]: [f64; 4], metres: f64) -> AABB<[f64; 2]> {
-    let dlat = (metres / EARTH_RADIUS_M).to_degrees();
-    let widest = south.abs().max(north.abs()).min(89.0);
-    let dlon = dlat / widest.to_radians().cos();
-    AABB::from_corners([west - dlon, south - dlat], [east + dlon, north + dlat])
 }
 
 /// Walking (or straight-line) distance from every building to its nearest station of
@@ -215,21 +202,6 @@ mod tests {
         assert_eq!(five.limit_m, 300.0);
         let metres = Circle::new(None, Some(500.0), None).unwrap();
         assert!((metres.minutes - 7.5).abs() < 1e-9);
-    }
-
-    #[test]
-    fn a_grown_box_holds_every_point_within_reach() {
-        let bbox = [104.0, 30.6, 104.01, 30.61];
-        let grown = grown(bbox, 1_000.0);
-        for (lon, lat) in [(104.0_f64, 30.6_f64), (104.01, 30.61), (104.005, 30.605)] {
-            for bearing in 0..16 {
-                let angle = f64::from(bearing) * std::f64::consts::TAU / 16.0;
-                let dlat = (999.0 * angle.sin() / EARTH_RADIUS_M).to_degrees();
-                let dlon = (999.0 * angle.cos() / EARTH_RADIUS_M).to_degrees() / lat.to_radians().cos();
-                let p = [lon + dlon, lat + dlat];
-                assert!(rstar::Envelope::contains_point(&grown, &p), "{p:?} is 999 m from the box but outside");
-            }
-        }
     }
 
     #[test]

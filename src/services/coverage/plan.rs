@@ -1,13 +1,14 @@
 //! Siting new stations: among candidate sites, the k that together bring the most
 //! households into the circle (greedy maximal covering, [`crate::network::plan`]).
 
-use geo::{InteriorPoint, Point};
+use geo::{Coord, InteriorPoint, Point};
 use serde::{Deserialize, Serialize};
 
 use super::{Circle, Method, building_distances, choose_method};
-use crate::index::{PointTree, Snapshot, envelope_around};
+use crate::geodesy::{LocalPlane, envelope_around};
+use crate::index::{PointTree, Snapshot};
 use crate::model::FacilityKind;
-use crate::network::{EARTH_RADIUS_M, SourceDistances, greedy_max_cover_lazy};
+use crate::network::{SourceDistances, greedy_max_cover_lazy};
 use crate::services::ServiceError;
 use crate::services::cost::{Budget, Limits, within};
 
@@ -241,9 +242,8 @@ fn sites(snapshot: &Snapshot, candidates: &Candidates) -> Result<Vec<(Site, Poin
 /// row of cells. The circle is the walking limit's (a walk is never shorter than the
 /// straight line), so its sum bounds what a site there could cover.
 struct UncoveredGrid {
-    origin: Point,
-    per_degree_lon: f64,
-    per_degree_lat: f64,
+    /// Metres from the area's south-west corner.
+    plane: LocalPlane,
     cell_m: f64,
     cols: usize,
     rows: usize,
@@ -265,17 +265,15 @@ impl UncoveredGrid {
         if !west.is_finite() {
             (west, south, east, north) = (0.0, 0.0, 0.0, 0.0);
         }
-        let per_degree_lat = EARTH_RADIUS_M.to_radians();
         // The widest metres per degree of longitude over the area, so planar distances
         // never understate ground distances.
-        let per_degree_lon = per_degree_lat * south.abs().min(north.abs()).to_radians().cos();
-        let (width, height) = ((east - west) * per_degree_lon, (north - south) * per_degree_lat);
+        let plane = LocalPlane::scaled_at(Coord { x: west, y: south }, south.abs().min(north.abs()));
+        let Coord { x: width, y: height } = plane.to_metres(Coord { x: east, y: north });
         let cell_m = (limit_m / 8.0).max(width.max(height) / Self::MAX_SIDE).max(1.0);
         let cols = (width / cell_m) as usize + 1;
         let rows = (height / cell_m) as usize + 1;
         let mut sums = vec![0u64; (rows + 1) * (cols + 1)];
-        let origin = Point::new(west, south);
-        let mut grid = UncoveredGrid { origin, per_degree_lon, per_degree_lat, cell_m, cols, rows, sums: Vec::new() };
+        let mut grid = UncoveredGrid { plane, cell_m, cols, rows, sums: Vec::new() };
         for (b, p) in points.iter().enumerate() {
             if let Some(p) = p
                 && !covered[b]
@@ -296,8 +294,8 @@ impl UncoveredGrid {
 
     /// The cell holding a point, clamped to the grid.
     fn cell(&self, p: Point) -> (usize, usize) {
-        let x = ((p.x() - self.origin.x()) * self.per_degree_lon / self.cell_m).floor();
-        let y = ((p.y() - self.origin.y()) * self.per_degree_lat / self.cell_m).floor();
+        let m = self.plane.to_metres(p.0);
+        let (x, y) = ((m.x / self.cell_m).floor(), (m.y / self.cell_m).floor());
         (x.clamp(0.0, (self.cols - 1) as f64) as usize, y.clamp(0.0, (self.rows - 1) as f64) as usize)
     }
 
@@ -306,7 +304,7 @@ impl UncoveredGrid {
     fn households_near(&self, p: Point, radius_m: f64) -> u64 {
         let reach = radius_m * 1.01 + 1.0;
         // `p` in metres from the grid's origin.
-        let (x, y) = ((p.x() - self.origin.x()) * self.per_degree_lon, (p.y() - self.origin.y()) * self.per_degree_lat);
+        let Coord { x, y } = self.plane.to_metres(p.0);
         let index = |metres: f64, count: usize| (metres / self.cell_m).floor().clamp(0.0, (count - 1) as f64) as usize;
         let at = |r: usize, c: usize| self.sums[r * (self.cols + 1) + c];
         let mut total = 0;

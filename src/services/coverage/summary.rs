@@ -4,7 +4,8 @@
 use geo::{Centroid, Point};
 use serde::Serialize;
 
-use super::{BuildingDistances, Circle, Method, building_distances, choose_method, distances_to, grown, stations_near};
+use super::{BuildingDistances, Circle, Method, building_distances, choose_method, distances_to, stations_near};
+use crate::geodesy::grown_bbox;
 use crate::index::Snapshot;
 use crate::model::{FacilityKind, Layer};
 use crate::services::ServiceError;
@@ -222,7 +223,7 @@ pub fn building_coverage(
         None => (0..snapshot.data.buildings.len() as u32).collect(),
         Some(bbox @ [w, s, e, n]) => {
             let mut inside: Vec<u32> = snapshot
-                .candidates(Layer::Buildings, grown(bbox, 0.0))
+                .candidates(Layer::Buildings, grown_bbox(bbox, 0.0))
                 .into_iter()
                 .filter(|&b| walking.building_points[b as usize].is_some_and(|p| (w..=e).contains(&p.x()) && (s..=n).contains(&p.y())))
                 .collect();

@@ -7,7 +7,7 @@ use super::idempotency::{self, Idempotency};
 use super::routing::{RoutingError, route};
 use super::view::PublicReport;
 use crate::crs::Crs;
-use crate::model::reports::{CaseState, Category, Report, ReportEvent, Source};
+use crate::model::reports::{Action, CaseState, Category, Report, ReportEvent, Source};
 use crate::services::locate::LocateQuery;
 use crate::services::{Catalog, ServiceError};
 use crate::store::{NearbyQuery, StoreError};
@@ -249,7 +249,14 @@ pub async fn nearby_open(
 
 /// Adds the caller's support ("me too") to a report.
 pub async fn support(catalog: &Catalog, case_number: &str, now: i64) -> Result<Supported, ServiceError> {
-    let event = ReportEvent { at: now, actor: "anonymous".into(), action: "support".into(), from_state: None, to_state: None, note: None };
+    let event = ReportEvent {
+        at: now,
+        actor: "anonymous".into(),
+        action: Action::Support.as_str().into(),
+        from_state: None,
+        to_state: None,
+        note: None,
+    };
     let supporters =
         catalog.store().support_report(case_number, &event).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;
     Ok(Supported { case_number: case_number.to_owned(), supporters })

@@ -10,7 +10,7 @@ use geo::Point;
 
 use super::routing::route;
 use super::view::StaffCase;
-use crate::model::reports::{CaseState, Report, ReportEvent, closure_on_time};
+use crate::model::reports::{Action, CaseState, Report, ReportEvent, closure_on_time};
 use crate::services::auth::Staff;
 use crate::services::{Catalog, ServiceError};
 
@@ -152,7 +152,9 @@ pub async fn transition(
         at: now,
         actor: staff.actor(),
         // A failed verification sends the case back: say so rather than "start".
-        action: if report.state == CaseState::Resolved && to == CaseState::InProgress { "reopen" } else { to.action() }.into(),
+        action: if report.state == CaseState::Resolved && to == CaseState::InProgress { Action::Reopen } else { to.move_action() }
+            .as_str()
+            .into(),
         from_state: Some(report.state),
         to_state: Some(to),
         note,
@@ -201,7 +203,7 @@ pub async fn escalate(
     let event = ReportEvent {
         at: now,
         actor: staff.actor(),
-        action: "escalate".into(),
+        action: Action::Escalate.as_str().into(),
         from_state: Some(report.state),
         to_state: Some(report.state),
         note: Some(match note {

@@ -20,26 +20,25 @@ pub const STYLE_SOURCE: &str = "minsheng";
 const UNKNOWN: &str = "#9a9a9a";
 
 /// Okabe-Ito for compounds and buildings, Paul Tol's "muted" (nine colours) for stations:
-/// both stay distinct under colour-blindness. English labels sit beside the colours until
-/// the vocabulary (issue 14 point 5) carries them.
-const COMPOUND_COLOURS: [(CompoundKind, &str, &str); 4] = [
-    (CompoundKind::Old, "old", "#E69F00"),
-    (CompoundKind::Resettlement, "resettlement", "#56B4E9"),
-    (CompoundKind::SuperLarge, "super-large", "#CC79A7"),
-    (CompoundKind::Commodity, "commodity", "#009E73"),
+/// both stay distinct under colour-blindness. Labels come from the vocabulary.
+const COMPOUND_COLOURS: [(CompoundKind, &str); 4] = [
+    (CompoundKind::Old, "#E69F00"),
+    (CompoundKind::Resettlement, "#56B4E9"),
+    (CompoundKind::SuperLarge, "#CC79A7"),
+    (CompoundKind::Commodity, "#009E73"),
 ];
 const ELEVATOR_COLOURS: [(bool, &str, &str, &str); 2] =
     [(true, "有电梯", "elevator", "#0072B2"), (false, "无电梯", "no elevator", "#D55E00")];
-const STATION_COLOURS: [(FacilityKind, &str, &str); 9] = [
-    (FacilityKind::PartyMassCentre, "party-mass centre", "#CC6677"),
-    (FacilityKind::CommunityCentre, "community centre", "#332288"),
-    (FacilityKind::CompoundStation, "compound station", "#DDCC77"),
-    (FacilityKind::ElderlyDayCare, "elderly day care", "#117733"),
-    (FacilityKind::Canteen, "canteen", "#88CCEE"),
-    (FacilityKind::Clinic, "clinic", "#882255"),
-    (FacilityKind::Library, "library", "#44AA99"),
-    (FacilityKind::DisabilityHome, "disability home", "#999933"),
-    (FacilityKind::YouthSpace, "youth space", "#AA4499"),
+const STATION_COLOURS: [(FacilityKind, &str); 9] = [
+    (FacilityKind::PartyMassCentre, "#CC6677"),
+    (FacilityKind::CommunityCentre, "#332288"),
+    (FacilityKind::CompoundStation, "#DDCC77"),
+    (FacilityKind::ElderlyDayCare, "#117733"),
+    (FacilityKind::Canteen, "#88CCEE"),
+    (FacilityKind::Clinic, "#882255"),
+    (FacilityKind::Library, "#44AA99"),
+    (FacilityKind::DisabilityHome, "#999933"),
+    (FacilityKind::YouthSpace, "#AA4499"),
 ];
 
 /// A MapLibre style document. Layers are style-spec JSON (expressions are JSON by nature).
@@ -91,13 +90,13 @@ pub fn style(tilejson: &Value) -> Style {
     let number = |v: &Value| v.as_f64().unwrap_or(0.0);
     let compounds: Vec<Key> = COMPOUND_COLOURS
         .iter()
-        .map(|&(kind, en, colour)| Key { value: json!(kind), label_zh: kind.label_zh(), label_en: en, colour })
+        .map(|&(kind, colour)| Key { value: json!(kind), label_zh: kind.label_zh(), label_en: kind.label_en(), colour })
         .collect();
     let buildings: Vec<Key> =
         ELEVATOR_COLOURS.iter().map(|&(lift, zh, en, colour)| Key { value: json!(lift), label_zh: zh, label_en: en, colour }).collect();
     let stations: Vec<Key> = STATION_COLOURS
         .iter()
-        .map(|&(kind, en, colour)| Key { value: json!(kind), label_zh: kind.label_zh(), label_en: en, colour })
+        .map(|&(kind, colour)| Key { value: json!(kind), label_zh: kind.label_zh(), label_en: kind.label_en(), colour })
         .collect();
     let layers = layers(&compounds, &buildings, &stations);
     Style {

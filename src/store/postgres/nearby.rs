@@ -4,12 +4,9 @@
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::reports::{SELECT_REPORT, report_from};
+use crate::geodesy::{METRES_PER_DEGREE_LAT, metres_per_degree_lon};
 use crate::model::reports::Report;
 use crate::store::{NearbyQuery, StoreError};
-
-/// The mean Earth radius in metres, as `geo::Haversine` uses it, so that the store's radius
-/// and the distances the services show agree.
-const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
 /// The nearest open reports a query selects, and their count: a count and a sorted,
 /// limited select, so a burst of thousands of cases at one point costs no memory here. One
@@ -59,7 +56,6 @@ fn push_squared_distance(query: &mut QueryBuilder<Postgres>, near: &NearbyQuery<
 
 /// Metres per degree of longitude and of latitude at a latitude (degrees).
 fn metres_per_degree(lat: f64) -> (f64, f64) {
-    let per_lat = EARTH_RADIUS_M.to_radians();
     // Kept above zero so that a point at a pole still gives a finite box.
-    (per_lat * lat.to_radians().cos().max(1e-9), per_lat)
+    (metres_per_degree_lon(lat).max(METRES_PER_DEGREE_LAT * 1e-9), METRES_PER_DEGREE_LAT)
 }

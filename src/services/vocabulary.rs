@@ -1,0 +1,197 @@
+//! Every closed word list of the domain in one document, with Chinese and English labels:
+//! what `/api/vocabulary` serves, so that the page (and any client) builds its menus,
+//! legends and labels from the Rust lists instead of copies of them.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::model::reports::{Action, CaseState, CaseStatus, Category, Role, Source, Tier};
+use crate::model::vocabulary::Word;
+use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel};
+use crate::services::analytics::hotspots::HotSpotClass;
+
+/// One word of a list: the code used on the wire and its labels.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Term {
+    /// The snake_case word the API takes and answers (`parking`, `in_progress`).
+    pub code: &'static str,
+    pub label_zh: &'static str,
+    pub label_en: &'static str,
+}
+
+/// A report category, with the "一呼四应" tier it goes to and the time allowed after dispatch.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct CategoryTerm {
+    pub code: &'static str,
+    pub label_zh: &'static str,
+    pub label_en: &'static str,
+    /// The tier's code (see `tiers`).
+    pub tier: &'static str,
+    /// Hours from dispatch to the deadline.
+    pub deadline_hours: u64,
+}
+
+/// A "一呼四应" response tier, lowest first.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TierTerm {
+    pub code: &'static str,
+    pub label_zh: &'static str,
+    pub label_en: &'static str,
+    /// The tier an escalation moves to; null at the top.
+    pub escalates_to: Option<&'static str>,
+}
+
+/// A case state of the GB/T 30428 workflow and its legal moves.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct StateTerm {
+    pub code: &'static str,
+    pub label_zh: &'static str,
+    pub label_en: &'static str,
+    /// `open` (work still owed) or `closed` (see `statuses`).
+    pub status: &'static str,
+    /// The audit-trail action of the move into this state (see `actions`).
+    pub action: &'static str,
+    /// The states a case in this one may move to; empty for a final state.
+    pub next_states: Vec<&'static str>,
+}
+
+/// Every closed list, each in the order the service uses it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Vocabulary {
+    /// Report categories (高频问题).
+    pub categories: Vec<CategoryTerm>,
+    /// Where a report came from.
+    pub sources: Vec<Term>,
+    /// The "一呼四应" response tiers.
+    pub tiers: Vec<TierTerm>,
+    /// Case states and their moves.
+    pub states: Vec<StateTerm>,
+    /// Open or closed, as the planner filters and Open311 reports.
+    pub statuses: Vec<Term>,
+    /// What the audit trail says was done.
+    pub actions: Vec<Term>,
+    /// Kinds of service station and facility.
+    pub facility_kinds: Vec<Term>,
+    /// Place of a station in the "1+N+X" matrix.
+    pub station_levels: Vec<Term>,
+    /// Kinds of 小区 compound.
+    pub compound_kinds: Vec<Term>,
+    /// Roles on the public contact board.
+    pub contact_roles: Vec<Term>,
+    /// Roles of staff tokens.
+    pub staff_roles: Vec<Term>,
+    /// 网格 and 微网格.
+    pub grid_levels: Vec<Term>,
+    /// The stored layers.
+    pub layers: Vec<Term>,
+    /// Getis-Ord Gi* classes of the hexagons.
+    pub hot_spot_classes: Vec<Term>,
+}
+
+fn term<W: Word>(word: W) -> Term {
+    Term { code: word.as_str(), label_zh: word.label_zh(), label_en: word.label_en() }
+}
+
+fn terms<W: Word>() -> Vec<Term> {
+    W::all().iter().copied().map(term).collect()
+}
+
+/// The vocabulary as the model defines it.
+pub fn vocabulary() -> Vocabulary {
+    Vocabulary {
+        categories: Category::ALL
+            .iter()
+            .map(|&c| CategoryTerm {
+                code: c.as_str(),
+                label_zh: c.label_zh(),
+                label_en: c.label_en(),
+                tier: c.default_tier().as_str(),
+                deadline_hours: c.deadline().as_secs() / 3_600,
+            })
+            .collect(),
+        sources: terms::<Source>(),
+        tiers: Tier::ALL
+            .iter()
+            .map(|&t| TierTerm {
+                code: t.as_str(),
+                label_zh: t.label_zh(),
+                label_en: t.label_en(),
+                escalates_to: t.escalated().map(Tier::as_str),
+            })
+            .collect(),
+        states: CaseState::ALL
+            .iter()
+            .map(|&s| StateTerm {
+                code: s.as_str(),
+                label_zh: s.label_zh(),
+                label_en: s.label_en(),
+                status: s.status().as_str(),
+                action: s.action(),
+                next_states: s.next_states().iter().map(|n| n.as_str()).collect(),
+            })
+            .collect(),
+        statuses: terms::<CaseStatus>(),
+        actions: terms::<Action>(),
+        facility_kinds: terms::<FacilityKind>(),
+        station_levels: terms::<StationLevel>(),
+        compound_kinds: terms::<CompoundKind>(),
+        contact_roles: terms::<ContactRole>(),
+        staff_roles: terms::<Role>(),
+        grid_levels: terms::<GridLevel>(),
+        layers: terms::<Layer>(),
+        hot_spot_classes: terms::<HotSpotClass>(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_list_is_complete_and_every_label_is_given_in_both_languages() {
+        let v = vocabulary();
+        assert_eq!(v.categories.len(), Category::ALL.len());
+        assert_eq!(v.states.len(), CaseState::ALL.len());
+        let lists = [
+            &v.sources,
+            &v.statuses,
+            &v.actions,
+            &v.facility_kinds,
+            &v.station_levels,
+            &v.compound_kinds,
+            &v.contact_roles,
+            &v.staff_roles,
+            &v.grid_levels,
+            &v.layers,
+            &v.hot_spot_classes,
+        ];
+        let cjk = |text: &str| text.chars().any(|c| ('\u{3400}'..='\u{9fff}').contains(&c) || ('\u{3000}'..='\u{303f}').contains(&c));
+        for term in lists.iter().flat_map(|list| list.iter()) {
+            assert!(cjk(term.label_zh), "{}: {:?} is not Chinese", term.code, term.label_zh);
+            assert!(!term.label_en.is_empty() && !cjk(term.label_en), "{}: {:?} is not English", term.code, term.label_en);
+        }
+        for c in &v.categories {
+            assert!(!cjk(c.label_en) && cjk(c.label_zh), "{}", c.code);
+        }
+    }
+
+    #[test]
+    fn moves_tiers_and_actions_refer_to_words_of_their_lists() {
+        let v = vocabulary();
+        let states: Vec<_> = v.states.iter().map(|s| s.code).collect();
+        let actions: Vec<_> = v.actions.iter().map(|a| a.code).collect();
+        let statuses: Vec<_> = v.statuses.iter().map(|s| s.code).collect();
+        for state in &v.states {
+            assert!(state.next_states.iter().all(|n| states.contains(n)), "{}", state.code);
+            assert!(actions.contains(&state.action) && statuses.contains(&state.status), "{}", state.code);
+        }
+        let received = &v.states[0];
+        assert_eq!((received.code, received.next_states.as_slice()), ("received", ["accepted", "rejected", "duplicate"].as_slice()));
+        let tiers: Vec<_> = v.tiers.iter().map(|t| t.code).collect();
+        assert!(v.categories.iter().all(|c| tiers.contains(&c.tier)));
+        let elevator = v.categories.iter().find(|c| c.code == "elevator_installation").unwrap();
+        assert_eq!((elevator.tier, elevator.deadline_hours), ("public", 30 * 24));
+        assert_eq!(v.tiers.last().unwrap().escalates_to, None);
+        assert_eq!(v.tiers[0].escalates_to, Some("property"));
+    }
+}
