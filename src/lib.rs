@@ -1,7 +1,8 @@
 //! Minsheng (民生): a map service for residential-compound governance.
 //!
 //! Data flows one way (DESIGN.md): `import` → `store` → `index` → `services` → `http`.
-//! Lower layers never import higher ones.
+//! Lower layers never import higher ones. `mvt` (vector-tile encoding) and `network` (walking
+//! graphs) are small libraries of their own beside them, with no knowledge of the catalog.
 
 pub mod cli;
 pub mod crs;
@@ -11,6 +12,7 @@ pub mod http;
 pub mod import;
 pub mod index;
 pub mod model;
+pub mod mvt;
 pub mod network;
 pub mod services;
 pub mod store;
