@@ -17,9 +17,7 @@ use super::analytics::report_query;
 use super::error::ApiError;
 use super::origin::Origin;
 use super::params::Params;
-use crate::services::tiles::{
-    EncodedTile, MapLayers, ReportHeat, STYLE_LAYERS, SourceName, Style, TileCoord, TileJson, TileSource, style,
-};
+use crate::services::tiles::{EncodedTile, MapLayers, ReportHeat, STYLE_LAYERS, SourceName, Style, TileCoord, TileJson, TileSource, style};
 
 const MVT: &str = "application/vnd.mapbox-vector-tile";
 /// Short, because an import changes tiles; clients revalidate cheaply with the ETag.
@@ -47,10 +45,11 @@ fn bind(state: &AppState, name: SourceName, params: &Params, query: Option<Strin
 #[utoipa::path(
     get,
     path = "/tiles/{source}/{z}/{x}/{y}",
+    operation_id = "tile",
     tag = "tiles",
     params(
         ("source" = String, Path, description = "Map layers as a comma list (each once), or `reports`", example = "grids,compounds,buildings,stations"),
-        ("z" = u32, Path, description = "Zoom, 0 to 22", example = 16),
+        ("z" = u32, Path, maximum = 22, description = "Zoom, 0 to 22", example = 16),
         ("x" = u32, Path, description = "Column, 0 to 2^z − 1, from the antimeridian eastwards", example = 51709),
         ("y" = String, Path, description = "Row, 0 to 2^z − 1 from the north, followed by `.mvt`", example = "26865.mvt"),
         ("category" = Option<String>, Query, description = "`reports` only: categories, a comma list"),
@@ -127,6 +126,7 @@ fn tile_response(encoded: &EncodedTile, headers: &HeaderMap) -> Response {
 #[utoipa::path(
     get,
     path = "/tiles/{source}",
+    operation_id = "tilejson",
     tag = "tiles",
     params(
         ("source" = String, Path, description = "Map layers as a comma list (each once), or `reports`, followed by `.json`", example = "grids,compounds,buildings,stations.json"),
@@ -161,6 +161,7 @@ pub async fn tilejson_route(
 #[utoipa::path(
     get,
     path = "/style.json",
+    operation_id = "style",
     tag = "tiles",
     responses((status = 200, description = "The style, its tile URLs absolute on the request's public base", body = Style))
 )]

@@ -42,9 +42,14 @@ pub fn fields(layer: Layer) -> &'static [(&'static str, FieldType)] {
         Layer::Streets | Layer::Communities => &[("id", String), ("name", String)],
         Layer::Grids => &[("id", String), ("name", String), ("level", String), ("households", Number)],
         Layer::Compounds => &[("id", String), ("name", String), ("kind", String), ("households", Number)],
-        Layer::Buildings => {
-            &[("id", String), ("label", String), ("has_elevator", Boolean), ("floors", Number), ("households", Number), ("compound_id", String)]
-        }
+        Layer::Buildings => &[
+            ("id", String),
+            ("label", String),
+            ("has_elevator", Boolean),
+            ("floors", Number),
+            ("households", Number),
+            ("compound_id", String),
+        ],
         Layer::Stations => &[("id", String), ("name", String), ("kind", String), ("level", String)],
         Layer::Walkways => &[("id", String), ("kind", String), ("name", String)],
         Layer::Contacts => &[],
@@ -52,7 +57,8 @@ pub fn fields(layer: Layer) -> &'static [(&'static str, FieldType)] {
 }
 
 /// The properties of [`COMPOUND_LABELS`] points.
-pub const COMPOUND_LABEL_FIELDS: &[(&str, FieldType)] = &[("id", FieldType::String), ("name", FieldType::String), ("kind", FieldType::String)];
+pub const COMPOUND_LABEL_FIELDS: &[(&str, FieldType)] =
+    &[("id", FieldType::String), ("name", FieldType::String), ("kind", FieldType::String)];
 
 /// Parses a tile source: one layer or a comma list (`grids,compounds`), no repeats.
 pub fn parse_layers(text: &str) -> Result<Vec<Layer>, ServiceError> {

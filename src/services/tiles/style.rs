@@ -52,6 +52,7 @@ pub struct Style {
     pub name: &'static str,
     pub metadata: StyleMetadata,
     /// Longitude and latitude (WGS84 degrees) of the first view.
+    #[schema(min_items = 2, max_items = 2)]
     pub center: [f64; 2],
     pub zoom: f64,
     pub sources: BTreeMap<&'static str, VectorSource>,
@@ -106,6 +107,7 @@ pub struct VectorSource {
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub tiles: Vec<String>,
+    #[schema(min_items = 4, max_items = 4)]
     pub bounds: [f64; 4],
     pub minzoom: u8,
     pub maxzoom: u8,
@@ -149,10 +151,19 @@ pub enum StyleLayerType {
 impl StyleLayer {
     /// A layer drawing `source_layer` of the style's one source.
     fn drawing(id: &'static str, kind: StyleLayerType, source_layer: &'static str, paint: Value) -> StyleLayer {
-        StyleLayer { id, kind, source: Some(STYLE_SOURCE), source_layer: Some(source_layer), minzoom: None, filter: None, layout: None, paint }
+        StyleLayer {
+            id,
+            kind,
+            source: Some(STYLE_SOURCE),
+            source_layer: Some(source_layer),
+            minzoom: None,
+            filter: None,
+            layout: None,
+            paint,
+        }
     }
 
-    fn from_zoom(self, minzoom: u8) -> StyleLayer {
+    fn shown_from(self, minzoom: u8) -> StyleLayer {
         StyleLayer { minzoom: Some(minzoom), ..self }
     }
 
@@ -175,7 +186,12 @@ pub fn style(tilejson: &TileJson) -> Style {
     let legend = Legend {
         compounds: COMPOUND_COLOURS
             .iter()
-            .map(|&(kind, en, colour)| LegendKey { value: LegendValue::Word(kind.as_str()), label_zh: kind.label_zh(), label_en: en, colour })
+            .map(|&(kind, en, colour)| LegendKey {
+                value: LegendValue::Word(kind.as_str()),
+                label_zh: kind.label_zh(),
+                label_en: en,
+                colour,
+            })
             .collect(),
         buildings: ELEVATOR_COLOURS
             .iter()
@@ -183,7 +199,12 @@ pub fn style(tilejson: &TileJson) -> Style {
             .collect(),
         stations: STATION_COLOURS
             .iter()
-            .map(|&(kind, en, colour)| LegendKey { value: LegendValue::Word(kind.as_str()), label_zh: kind.label_zh(), label_en: en, colour })
+            .map(|&(kind, en, colour)| LegendKey {
+                value: LegendValue::Word(kind.as_str()),
+                label_zh: kind.label_zh(),
+                label_en: en,
+                colour,
+            })
             .collect(),
     };
     let layers = layers(&legend);
@@ -246,7 +267,7 @@ fn layers(legend: &Legend) -> Vec<StyleLayer> {
                 "fill-outline-color": "#ffffff",
             }),
         )
-        .from_zoom(13),
+        .shown_from(13),
         StyleLayer::drawing(
             "compounds-line",
             Line,
@@ -254,7 +275,7 @@ fn layers(legend: &Legend) -> Vec<StyleLayer> {
             json!({ "line-color": match_colour("kind", &legend.compounds), "line-width": 1.5 }),
         ),
         StyleLayer::drawing("micro-grids", Line, "grids", json!({ "line-color": "#6b6b6b", "line-width": 0.8, "line-dasharray": [3, 2] }))
-            .from_zoom(14)
+            .shown_from(14)
             .filtered(json!(["==", ["get", "level"], GridLevel::MicroGrid.as_str()])),
         StyleLayer::drawing(
             "grids",
@@ -282,7 +303,7 @@ fn layers(legend: &Legend) -> Vec<StyleLayer> {
                 COMPOUND_LABELS,
                 json!({ "text-color": "#222222", "text-halo-color": "#ffffff", "text-halo-width": 1.5 }),
             )
-            .from_zoom(15)
+            .shown_from(15)
         },
     ]
 }

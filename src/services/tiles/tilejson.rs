@@ -39,6 +39,7 @@ pub struct TileJson {
     pub minzoom: u8,
     pub maxzoom: u8,
     /// West, south, east, north in WGS84 degrees.
+    #[schema(min_items = 4, max_items = 4)]
     pub bounds: [f64; 4],
     /// Longitude and latitude (WGS84 degrees) and zoom of a good first view.
     pub center: (f64, f64, u8),
