@@ -97,15 +97,6 @@ impl TileCache {
         (self.map_counts.read(), self.report_counts.read())
     }
 
-    /// A tile of the `reports` layer for a filter if it is cached, without rendering. Only a
-    /// hit is counted: a miss here is followed by [`TileCache::report_tile`], which counts it.
-    pub fn cached_report(&self, points: &ReportPoints, query: &ReportQuery, tile: TileCoord) -> Option<Arc<EncodedTile>> {
-        let key = ReportTileKey { synced_event: points.synced_event, filter: analytics::filter::key(query), tile };
-        let hit = self.reports.as_ref()?.get(&key)?;
-        self.report_counts.count(true);
-        Some(hit)
-    }
-
     /// A tile of the `reports` layer for a filter, from the cache or rendered now.
     pub fn report_tile(&self, points: &ReportPoints, query: &ReportQuery, tile: TileCoord) -> Arc<EncodedTile> {
         let filter = analytics::filter::key(query);
@@ -201,10 +192,9 @@ mod tests {
         assert!(cache.cached(&snapshot, &[Layer::Buildings], tile).is_some());
         cache.get(&snapshot, &[Layer::Buildings], tile);
         let points = ReportPoints::default();
-        assert!(cache.cached_report(&points, &ReportQuery::default(), tile).is_none());
         cache.report_tile(&points, &ReportQuery::default(), tile);
         cache.report_tile(&points, &ReportQuery::default(), tile);
-        assert!(cache.cached_report(&points, &ReportQuery::default(), tile).is_some());
+        cache.report_tile(&points, &ReportQuery::default(), tile);
         let (map, reports) = cache.counts();
         assert_eq!(map, CacheCounts { hits: 2, misses: 1 });
         assert_eq!(reports, CacheCounts { hits: 2, misses: 1 });
@@ -212,7 +202,6 @@ mod tests {
         let off = TileCache::new(0);
         assert!(off.cached(&snapshot, &[Layer::Buildings], tile).is_none());
         off.get(&snapshot, &[Layer::Buildings], tile);
-        assert!(off.cached_report(&points, &ReportQuery::default(), tile).is_none());
         off.report_tile(&points, &ReportQuery::default(), tile);
         assert_eq!(off.counts(), (CacheCounts { hits: 0, misses: 1 }, CacheCounts { hits: 0, misses: 1 }));
     }

@@ -20,8 +20,9 @@ pub trait TileSource: Send + Sync {
     /// `/tiles/{name}`).
     fn tilejson(&self, base: &str) -> TileJson;
 
-    /// The tile if the cache holds it: a lookup, never rendering, so it may run on the
-    /// threads that serve requests.
+    /// The tile if the cache holds it and it can be looked up without waiting: never
+    /// rendering, so it may run on the threads that serve requests. `None` leaves the lookup
+    /// to [`TileSource::tile`].
     fn cached(&self, cache: &TileCache, tile: TileCoord) -> Option<Arc<EncodedTile>>;
 
     /// The tile from the cache, or rendered and cached now: CPU work, to be run off the
@@ -132,8 +133,10 @@ impl TileSource for ReportHeat {
         .into()
     }
 
-    fn cached(&self, cache: &TileCache, tile: TileCoord) -> Option<Arc<EncodedTile>> {
-        cache.cached_report(&self.catalog.reports(), &self.query, tile)
+    /// Never here: the cache key needs the reports' last change, and reading the reports
+    /// waits while a sync applies new cases (seconds, on the first load of a large city).
+    fn cached(&self, _: &TileCache, _: TileCoord) -> Option<Arc<EncodedTile>> {
+        None
     }
 
     fn tile(&self, cache: &TileCache, tile: TileCoord) -> Arc<EncodedTile> {
