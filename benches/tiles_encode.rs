@@ -7,7 +7,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use geo::{Coord, Geometry, LineString, Polygon};
-use minsheng::services::tiles::{EXTENT, TileCoord, TileEncoder, Value, lon_lat_to_tile_units};
+use minsheng::mvt::{EXTENT, TileCoord, TileEncoder, Value, lon_lat_to_tile_units};
 
 struct Building {
     id: u64,

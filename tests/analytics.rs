@@ -131,7 +131,7 @@ async fn the_problem_list_matches_a_count_from_the_store_in_json_and_csv() {
     let previous = since - 90 * 86_400;
     let mut expected: HashMap<String, (i64, i64)> = HashMap::new();
     for r in reports.iter().filter(|r| r.category == Category::Parking) {
-        let Some(compound) = &r.compound_id else { continue };
+        let Some(compound) = &r.routed.compound_id else { continue };
         if (since..until).contains(&r.created_at) {
             expected.entry(compound.clone()).or_default().0 += 1;
         } else if (previous..since).contains(&r.created_at) {

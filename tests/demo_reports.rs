@@ -22,7 +22,7 @@ async fn seeded_reports_are_consistent_cases_with_a_current_backlog() {
     let by_case: HashMap<&str, _> = reports.iter().map(|r| (r.case_number.as_str(), r)).collect();
     for report in &reports {
         assert!(report.created_at <= now && report.created_at > now - 367 * 24 * 3_600);
-        assert_eq!(report.tier, report.category.default_tier());
+        assert_eq!(report.routed.tier, report.category.default_tier());
         assert_eq!(report.deadline_at, report.dispatched_at.map(|d| report.category.deadline_after(d)));
         if report.state == CaseState::Closed {
             assert!(report.on_time.is_some());

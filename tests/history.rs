@@ -98,9 +98,9 @@ async fn the_sample_imports_routed_with_deadlines_on_time_flags_and_audit_trails
     for case in &summary.case_numbers {
         let (report, events) = catalog.store().report(case).await.unwrap().unwrap();
         let tier = report.category.default_tier();
-        assert_eq!(report.tier, tier);
+        assert_eq!(report.routed.tier, tier);
         let routed = route(&snapshot, Point::new(report.lon, report.lat), tier).unwrap();
-        assert_eq!((&report.responder, &report.grid_id), (&routed.responder, &routed.grid_id));
+        assert_eq!((&report.routed.responder, &report.routed.grid_id), (&routed.responder, &routed.grid_id));
         assert_eq!(report.deadline_at, report.dispatched_at.map(|d| d + report.category.deadline().as_secs() as i64));
         let closed = report.state == CaseState::Closed;
         assert_eq!(report.on_time, if closed { closure_on_time(report.deadline_at, report.resolved_at) } else { None });
@@ -112,14 +112,14 @@ async fn the_sample_imports_routed_with_deadlines_on_time_flags_and_audit_trails
     }
 
     let first = &by_external["12345-2026-0103817"];
-    assert_eq!(first.building_id.as_deref(), Some("CP0003-B12"));
-    assert_eq!((first.on_time, first.tier.as_str()), (Some(true), "property"));
+    assert_eq!(first.routed.building_id.as_deref(), Some("CP0003-B12"));
+    assert_eq!((first.on_time, first.routed.tier.as_str()), (Some(true), "property"));
     assert_eq!((first.reporter_name.as_deref(), first.reporter_phone.as_deref()), (Some("张女士"), Some("139-0098-1021")));
     assert_eq!(by_external["12345-2026-0103852"].duplicate_of.as_deref(), Some(first.case_number.as_str()));
     // Resolved two days after a one-day deadline.
     assert_eq!(by_external["12345-2026-0715093"].on_time, Some(false));
     let gcj02 = &by_external["12345-2026-0811274"];
-    assert_eq!((gcj02.building_id.as_deref(), gcj02.on_time), (Some("CP0008-B02"), Some(true)), "GCJ-02 converted");
+    assert_eq!((gcj02.routed.building_id.as_deref(), gcj02.on_time), (Some("CP0008-B02"), Some(true)), "GCJ-02 converted");
     // Chinese labels for category, source and state.
     let labelled = &by_external["12345-2026-0215230"];
     assert_eq!((labelled.category, labelled.source, labelled.state), (Category::Parking, Source::Hotline12345, CaseState::Closed));
@@ -306,7 +306,7 @@ async fn geojson_points_import_and_bad_features_are_named(backend: Backend) {
     assert_eq!(summary.imported, 2);
     let (noise, _) = catalog.store().report(&summary.case_numbers[0]).await.unwrap().unwrap();
     assert_eq!((noise.external_id.as_deref(), noise.category, noise.source), (Some("2026110001"), Category::Noise, Source::Hotline12345));
-    assert_eq!(noise.building_id.as_deref(), Some(snapshot.data.buildings[7].id.as_str()));
+    assert_eq!(noise.routed.building_id.as_deref(), Some(snapshot.data.buildings[7].id.as_str()));
 
     let mut bad =
         vec![feature(9, serde_json::json!({"external_id": "G3", "category": "pets", "description": "x", "created_at": "2026-11-02"}))];

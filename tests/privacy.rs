@@ -142,9 +142,11 @@ async fn no_public_endpoint_shows_any_reporters_name_or_phone() {
 
     // Staff outside the case's grid get the public view too.
     let other_grid =
-        snapshot.data.grids.iter().find(|g| g.id != reports[0].grid_id && g.level == minsheng::model::GridLevel::Grid).unwrap();
+        snapshot.data.grids.iter().find(|g| g.id != reports[0].routed.grid_id && g.level == minsheng::model::GridLevel::Grid).unwrap();
     let outsider = create_token(&catalog, Role::GridWorker, Some(other_grid.id.clone()), "外网格", now()).await.unwrap().secret;
-    for r in reports.iter().filter(|r| r.grid_id != other_grid.id && r.micro_grid_id.as_deref() != Some(&other_grid.id)).take(50) {
+    for r in
+        reports.iter().filter(|r| r.routed.grid_id != other_grid.id && r.routed.micro_grid_id.as_deref() != Some(&other_grid.id)).take(50)
+    {
         let (_, _, text) = call(&app, "GET", &format!("/api/reports/{}", r.case_number), Some(&outsider), None).await;
         if let Some(secret) = leak(text.as_bytes()) {
             panic!("a grid worker outside sees {secret:?} of {}", r.case_number);

@@ -131,7 +131,7 @@ async fn trail(s: &Setup, case: &str) -> Trail {
         }
     }
     assert_eq!(Some(report.state), state, "case {case}: the row's state is the audit trail's");
-    assert_eq!(report.tier, tier, "case {case}: the row's tier is the audit trail's ({} events)", events.len());
+    assert_eq!(report.routed.tier, tier, "case {case}: the row's tier is the audit trail's ({} events)", events.len());
     assert_eq!(report.version as usize, events.len(), "case {case}: one version per write");
     Trail { state: report.state, supporters: report.supporters, actions: events.iter().map(|e| e.action.clone()).collect() }
 }

@@ -299,7 +299,7 @@ async fn officials_see_the_overdue_list_and_on_time_rates_per_area(backend: Back
 
     // Closure rates per grid agree with a count made from the store, and roll up to communities and streets.
     let everything = s.catalog.store().reports(&Default::default()).await.unwrap();
-    let in_grid: Vec<_> = everything.iter().filter(|r| r.grid_id == s.grid).collect();
+    let in_grid: Vec<_> = everything.iter().filter(|r| r.routed.grid_id == s.grid).collect();
     let closed_on_time = in_grid.iter().filter(|r| r.on_time == Some(true) && r.state.as_str() == "closed").count() as u64;
     let closed_late = in_grid.iter().filter(|r| r.on_time == Some(false) && r.state.as_str() == "closed").count() as u64;
     assert!(closed_on_time >= 1 && closed_late >= 1);

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use common::backend::{Backend, TestDatabase, empty_store_on};
 use minsheng::demo::{DemoOptions, generate};
-use minsheng::model::reports::{CaseState, Category, Report, ReportEvent, Role, Source, Tier};
+use minsheng::model::reports::{CaseState, Category, Report, ReportEvent, Role, Routed, Source, Tier};
 use minsheng::model::{Dataset, Layer};
 use minsheng::store::{AreaLevel, NearbyQuery, ReportFilter, Store, StoreError, SubmissionKey};
 
@@ -54,15 +54,17 @@ fn report(data: &Dataset, i: usize, category: Category, created_at: i64) -> Repo
         reporter_phone: Some("13912345678".into()),
         lon: p.x(),
         lat: p.y(),
-        building_id: Some(building.id.clone()),
-        compound_id: building.compound_id.clone(),
-        micro_grid_id: parent.map(|_| grid.id.clone()),
-        grid_id: parent.map_or(grid.id.clone(), |p| p.id.clone()),
-        community_id: community.id.clone(),
-        street_id: community.street_id.clone(),
-        tier: category.default_tier(),
-        responder: "物业".into(),
-        responder_phone: None,
+        routed: Routed {
+            tier: category.default_tier(),
+            responder: "物业".into(),
+            responder_phone: None,
+            building_id: Some(building.id.clone()),
+            compound_id: building.compound_id.clone(),
+            micro_grid_id: parent.map(|_| grid.id.clone()),
+            grid_id: parent.map_or(grid.id.clone(), |p| p.id.clone()),
+            community_id: community.id.clone(),
+            street_id: community.street_id.clone(),
+        },
         state: CaseState::Received,
         duplicate_of: None,
         supporters: 0,
@@ -183,7 +185,8 @@ async fn a_workflow_update_needs_the_version_it_read(backend: Backend) {
     let (read, _) = store.report(&case).await.unwrap().unwrap();
     store.support_report(&case, &event(1_200, "support", None, None)).await.unwrap();
 
-    let accepted = Report { state: CaseState::Accepted, tier: Tier::Community, responder: "社区".into(), ..read.clone() };
+    let routed = Routed { tier: Tier::Community, responder: "社区".into(), ..read.routed.clone() };
+    let accepted = Report { state: CaseState::Accepted, routed, ..read.clone() };
     let accept = event(1_300, "accept", Some(CaseState::Received), Some(CaseState::Accepted));
     assert!(!store.update_report(read.version, &accepted, &accept).await.unwrap(), "a stale version overwrote the row");
     let (now, events) = store.report(&case).await.unwrap().unwrap();
@@ -191,7 +194,7 @@ async fn a_workflow_update_needs_the_version_it_read(backend: Backend) {
 
     assert!(store.update_report(now.version, &accepted, &accept).await.unwrap());
     let (now, events) = store.report(&case).await.unwrap().unwrap();
-    assert_eq!((now.state, now.tier, now.responder.as_str(), now.version), (CaseState::Accepted, Tier::Community, "社区", 3));
+    assert_eq!((now.state, now.routed.tier, now.routed.responder.as_str(), now.version), (CaseState::Accepted, Tier::Community, "社区", 3));
     assert_eq!(now.supporters, 1, "the update kept the supporter it did not know about");
     assert_eq!(events.last(), Some(&accept));
 
@@ -308,22 +311,22 @@ async fn filters_counts_and_closure_statistics_agree_with_the_rows(backend: Back
     let all = mixed_cases(&store, &data).await;
     assert_eq!(all.len(), 40);
     assert!(all.windows(2).all(|w| (w[0].created_at, &w[0].case_number) >= (w[1].created_at, &w[1].case_number)), "newest first");
-    let grid = all[3].grid_id.clone();
+    let grid = all[3].routed.grid_id.clone();
     let filters = [
         ReportFilter { categories: vec![Category::Parking, Category::Noise], ..ReportFilter::default() },
         ReportFilter { states: vec![CaseState::Closed], grid_id: Some(grid.clone()), ..ReportFilter::default() },
         ReportFilter { created_from: Some(1_100), created_before: Some(1_300), oldest_first: true, ..ReportFilter::default() },
         ReportFilter { overdue_at: Some(1_250), ..ReportFilter::default() },
         ReportFilter { case_numbers: vec![all[0].case_number.clone(), all[9].case_number.clone()], ..ReportFilter::default() },
-        ReportFilter { community_id: Some(all[0].community_id.clone()), limit: Some(5), offset: 3, ..ReportFilter::default() },
+        ReportFilter { community_id: Some(all[0].routed.community_id.clone()), limit: Some(5), offset: 3, ..ReportFilter::default() },
     ];
     for filter in &filters {
         let selects = |r: &Report| {
             (filter.case_numbers.is_empty() || filter.case_numbers.contains(&r.case_number))
                 && (filter.categories.is_empty() || filter.categories.contains(&r.category))
                 && (filter.states.is_empty() || filter.states.contains(&r.state))
-                && filter.grid_id.as_ref().is_none_or(|g| g == &r.grid_id)
-                && filter.community_id.as_ref().is_none_or(|c| c == &r.community_id)
+                && filter.grid_id.as_ref().is_none_or(|g| g == &r.routed.grid_id)
+                && filter.community_id.as_ref().is_none_or(|c| c == &r.routed.community_id)
                 && filter.created_from.is_none_or(|t| r.created_at >= t)
                 && filter.created_before.is_none_or(|t| r.created_at < t)
                 && filter.overdue_at.is_none_or(|t| {
@@ -346,7 +349,7 @@ async fn filters_counts_and_closure_statistics_agree_with_the_rows(backend: Back
     let counts = store.closure_counts(AreaLevel::Grid, &ReportFilter::default(), 1_250).await.unwrap();
     assert_eq!(counts.iter().map(|c| c.total).sum::<u64>(), 40);
     let mine = counts.iter().find(|c| c.area_id == grid).unwrap();
-    let in_grid: Vec<&Report> = all.iter().filter(|r| r.grid_id == grid).collect();
+    let in_grid: Vec<&Report> = all.iter().filter(|r| r.routed.grid_id == grid).collect();
     let n = |f: &dyn Fn(&Report) -> bool| in_grid.iter().filter(|r| f(r)).count() as u64;
     assert_eq!(mine.total, in_grid.len() as u64);
     assert_eq!(

@@ -253,3 +253,72 @@ async fn a_server_without_tile_cache_serves_the_same_tiles() {
     assert_eq!(a.body, b.body);
     assert_eq!(a.headers[header::ETAG], b.headers[header::ETAG]);
 }
+
+/// The schemas `/openapi.json` gives, checked by `tests/tiles_schema.py`: one list of
+/// complaints per `(schema, value)`.
+fn schema_errors(document: &serde_json::Value, instances: &[(&str, serde_json::Value)]) -> Vec<Vec<String>> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tiles_schema.py");
+    let instances: Vec<serde_json::Value> =
+        instances.iter().map(|(schema, value)| serde_json::json!({"schema": schema, "value": value})).collect();
+    let input = serde_json::json!({ "document": document, "instances": instances });
+    let output = common::run_python(script, "import jsonschema", "jsonschema (tests/requirements.txt)", &input);
+    let output: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    serde_json::from_value(output["errors"].clone()).unwrap()
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_tile_routes_and_their_answers_fit_its_schemas() {
+    let catalog = common::demo_catalog().await;
+    let app = minsheng::http::router(catalog.clone());
+    let json = |answer: Answer| -> serde_json::Value {
+        assert_eq!(answer.status, StatusCode::OK);
+        serde_json::from_slice(&answer.body).unwrap()
+    };
+    let document = json(get(&app, "/openapi.json", &[]).await);
+    let paths = &document["paths"];
+    let tile = &paths["/tiles/{source}/{z}/{x}/{y}"]["get"];
+    assert!(tile["responses"]["200"]["content"]["application/vnd.mapbox-vector-tile"].is_object(), "{tile}");
+    for status in ["204", "304", "400", "404"] {
+        assert!(tile["responses"][status].is_object(), "no {status} for tiles: {tile}");
+    }
+    assert_eq!(
+        paths["/tiles/{source}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/TileJson"
+    );
+    assert_eq!(
+        paths["/style.json"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/Style"
+    );
+    for path in ["/tiles/{source}/{z}/{x}/{y}", "/tiles/{source}", "/style.json"] {
+        assert_eq!(paths[path]["get"]["tags"], serde_json::json!(["tiles"]), "{path}");
+    }
+
+    let map = json(get(&app, "/tiles/grids,compounds,buildings,stations.json", &[]).await);
+    let reports = json(get(&app, "/tiles/reports.json?category=parking&status=open", &[]).await);
+    assert_eq!(reports["tiles"][0].as_str().map(|t| t.ends_with(".mvt?category=parking&status=open")), Some(true), "{reports}");
+    let style = json(get(&app, "/style.json", &[]).await);
+    // Broken copies, so that the validator is seen to refuse what breaks the schemas.
+    let mut long_center = map.clone();
+    long_center["center"].as_array_mut().unwrap().push(1.into());
+    let mut unknown_field_type = reports.clone();
+    unknown_field_type["vector_layers"][0]["fields"]["count"] = "Integer".into();
+    let mut unknown_layer_type = style.clone();
+    unknown_layer_type["layers"][1]["type"] = "hexagon".into();
+    let errors = schema_errors(
+        &document,
+        &[
+            ("TileJson", map),
+            ("TileJson", reports),
+            ("Style", style),
+            ("TileJson", long_center),
+            ("TileJson", unknown_field_type),
+            ("Style", unknown_layer_type),
+        ],
+    );
+    for (i, name) in ["the map layers' TileJSON", "the reports' TileJSON", "the style"].iter().enumerate() {
+        assert!(errors[i].is_empty(), "{name} breaks its schema: {:?}", errors[i]);
+    }
+    assert!(errors[3].iter().any(|e| e.starts_with("center")), "{:?}", errors[3]);
+    assert!(errors[4].iter().any(|e| e.contains("Integer")), "{:?}", errors[4]);
+    assert!(errors[5].iter().any(|e| e.contains("hexagon")), "{:?}", errors[5]);
+}

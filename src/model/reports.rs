@@ -216,15 +216,8 @@ pub struct Report {
     /// WGS84 degrees.
     pub lon: f64,
     pub lat: f64,
-    pub building_id: Option<String>,
-    pub compound_id: Option<String>,
-    pub micro_grid_id: Option<String>,
-    pub grid_id: String,
-    pub community_id: String,
-    pub street_id: String,
-    pub tier: Tier,
-    pub responder: String,
-    pub responder_phone: Option<String>,
+    /// Where the point lies and who answers at the case's tier.
+    pub routed: Routed,
     pub state: CaseState,
     /// Case number of the report this one duplicates.
     pub duplicate_of: Option<String>,
@@ -240,6 +233,24 @@ pub struct Report {
     /// Counts the writes to the case: 1 when filed, one more for every write since. A write
     /// names the version it read and is refused if the case moved meanwhile.
     pub version: u32,
+}
+
+/// Where a report's point lies (building, compound and the grid chain) and who answers it at
+/// its tier: what "一呼四应" routing decides, and what a report keeps of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Routed {
+    pub tier: Tier,
+    /// A person or body, as the resident will see it.
+    pub responder: String,
+    /// The responder's public work phone, when there is one.
+    pub responder_phone: Option<String>,
+    pub building_id: Option<String>,
+    pub compound_id: Option<String>,
+    /// The finest grid (usually a micro-grid) and the grid that owns the case.
+    pub micro_grid_id: Option<String>,
+    pub grid_id: String,
+    pub community_id: String,
+    pub street_id: String,
 }
 
 /// A case as another system recorded it (a 12345 hotline export, the demo generator): what

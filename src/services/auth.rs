@@ -35,7 +35,7 @@ impl Staff {
     pub fn may_work_on(&self, report: &Report) -> bool {
         match (self.role, &self.grid_id) {
             (Role::Official | Role::Admin, _) => true,
-            (Role::GridWorker, Some(grid)) => *grid == report.grid_id || Some(grid) == report.micro_grid_id.as_ref(),
+            (Role::GridWorker, Some(grid)) => *grid == report.routed.grid_id || Some(grid) == report.routed.micro_grid_id.as_ref(),
             (Role::GridWorker, None) => false,
         }
     }

@@ -85,7 +85,7 @@ fn problems_concentrate_where_planners_expect_them() {
         |of: &dyn Fn(&Building) -> bool| -> f64 { data.buildings.iter().filter(|b| of(b)).map(|b| f64::from(b.households)).sum() };
     let in_kind = |k: CompoundKind| move |b: &Building| b.compound_id.as_deref().map(|c| kind[c]) == Some(k);
     let count = |category: Category, of: &dyn Fn(&Report) -> bool| cases.iter().filter(|c| c.category == category && of(c)).count() as f64;
-    let case_in_kind = |k: CompoundKind| move |c: &Report| c.compound_id.as_deref().map(|c| kind[c]) == Some(k);
+    let case_in_kind = |k: CompoundKind| move |c: &Report| c.routed.compound_id.as_deref().map(|c| kind[c]) == Some(k);
     let all_households = households(&|_| true);
 
     let old_household_share = households(&in_kind(CompoundKind::Old)) / all_households;
@@ -104,7 +104,7 @@ fn problems_concentrate_where_planners_expect_them() {
         data.compounds.iter().map(|c| (f64::from(c.households) / c.geometry.unsigned_area(), c.id.as_str())).collect();
     by_density.sort_by(|a, b| a.0.total_cmp(&b.0));
     let denser: HashSet<&str> = by_density[by_density.len() / 2..].iter().map(|(_, id)| *id).collect();
-    let dense = |c: &Report| c.compound_id.as_deref().is_some_and(|id| denser.contains(id));
+    let dense = |c: &Report| c.routed.compound_id.as_deref().is_some_and(|id| denser.contains(id));
     let dense_households = households(&|b: &Building| b.compound_id.as_deref().is_some_and(|id| denser.contains(id)));
     let (dense, sparse) =
         (parking_rate(&dense, dense_households), parking_rate(&|c: &Report| !dense(c), all_households - dense_households));
@@ -124,7 +124,8 @@ fn problems_concentrate_where_planners_expect_them() {
 
     // Pets everywhere, and around the hot-spot buildings several times as often.
     let pets: Vec<Point> = cases.iter().filter(|c| c.category == Category::Pets).map(|c| Point::new(c.lon, c.lat)).collect();
-    let compounds: HashSet<&str> = cases.iter().filter(|c| c.category == Category::Pets).filter_map(|c| c.compound_id.as_deref()).collect();
+    let compounds: HashSet<&str> =
+        cases.iter().filter(|c| c.category == Category::Pets).filter_map(|c| c.routed.compound_id.as_deref()).collect();
     assert_eq!(compounds.len(), data.compounds.len(), "pets in every compound");
     let places = places(data, &mut ChaCha8Rng::seed_from_u64(2024));
     let (mut hot, mut other) = ((0.0, 0.0), (0.0, 0.0));

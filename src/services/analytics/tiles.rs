@@ -7,7 +7,8 @@
 use geo::{Geometry, Point};
 
 use crate::index::reports::{BUCKET_ZOOM, ReportPoints, ReportQuery};
-use crate::services::tiles::{BUFFER, EXTENT, TileCoord, TileEncoder, Value};
+use crate::mvt::{BUFFER, EXTENT, TileCoord, TileEncoder, Value};
+use crate::services::tiles::FieldType;
 
 /// The layer's name in the tile.
 pub const LAYER: &str = "reports";
@@ -17,13 +18,13 @@ pub const POINT_ZOOM: u8 = 14;
 const CELLS: u32 = 64;
 
 /// The properties, with their TileJSON types.
-pub const FIELDS: &[(&str, &str)] = &[
-    ("count", "Number"),
-    ("case_number", "String"),
-    ("category", "String"),
-    ("state", "String"),
-    ("status", "String"),
-    ("created_at", "Number"),
+pub const FIELDS: &[(&str, FieldType)] = &[
+    ("count", FieldType::Number),
+    ("case_number", FieldType::String),
+    ("category", FieldType::String),
+    ("state", FieldType::String),
+    ("status", FieldType::String),
+    ("created_at", FieldType::Number),
 ];
 
 /// A tile's cases: their rows and positions in tile units (of [`EXTENT`]), within the

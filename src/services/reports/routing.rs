@@ -3,31 +3,19 @@
 //! compound's consultation body (议事会) or the community.
 
 use geo::Point;
-use serde::Serialize;
 
 use crate::crs::Crs;
 use crate::index::Snapshot;
-use crate::model::reports::Tier;
+use crate::model::reports::{Routed, Tier};
 use crate::model::{ContactRole, Layer};
 use crate::services::locate::{ContactCard, Location, locate};
 
-/// Who answers a report, with where it was routed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Routed {
-    pub tier: Tier,
-    /// A person or body, as the resident will see it.
-    pub responder: String,
-    /// The responder's public work phone, when there is one.
-    pub responder_phone: Option<String>,
-    /// Why this responder: the role and the record it serves.
-    pub responder_role: Option<ContactRole>,
-    pub building_id: Option<String>,
-    pub compound_id: Option<String>,
-    /// The finest grid (usually a micro-grid) and the grid that owns the case.
-    pub micro_grid_id: Option<String>,
-    pub grid_id: String,
-    pub community_id: String,
-    pub street_id: String,
+/// Who answers at a tier: the name the resident sees and the public work phone (none for a
+/// body without a contact card, such as the community office).
+#[derive(Debug, Clone, PartialEq)]
+struct Responder {
+    name: String,
+    phone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -43,12 +31,11 @@ pub fn route(snapshot: &Snapshot, point: Point, tier: Tier) -> Result<Routed, Ro
         let nearest = found.outside.as_ref().and_then(|o| o.nearest_grid).map(|g| format!("{} {}", g.id, g.name));
         return Err(RoutingError::OutsideDistrict { nearest });
     };
-    let (responder, responder_phone, responder_role) = responder(&found, tier);
+    let Responder { name: responder, phone: responder_phone } = responder(&found, tier);
     Ok(Routed {
         tier,
         responder,
         responder_phone,
-        responder_role,
         building_id: found.building.as_ref().map(|b| b.id.to_owned()),
         compound_id: found.compound.as_ref().map(|c| c.id.to_owned()),
         micro_grid_id: chain.micro_grid.map(|m| m.id.to_owned()),
@@ -62,18 +49,18 @@ fn card<'a>(found: &'a Location<'a>, role: ContactRole) -> Option<&'a ContactCar
     found.contacts.iter().find(|c| c.role == role)
 }
 
-fn named(card: &ContactCard) -> (String, Option<String>, Option<ContactRole>) {
-    (format!("{} {}", card.role_label, card.name), Some(card.phone.to_owned()), Some(card.role))
+fn named(card: &ContactCard) -> Responder {
+    Responder { name: format!("{} {}", card.role_label, card.name), phone: Some(card.phone.to_owned()) }
 }
 
 /// The responder for a tier, falling back one step when the place has no such person: a
 /// compound without a property company is looked after by the community, as in practice.
-fn responder(found: &Location, tier: Tier) -> (String, Option<String>, Option<ContactRole>) {
+fn responder(found: &Location, tier: Tier) -> Responder {
     let community = || {
         card(found, ContactRole::CommunityCadre)
             .or_else(|| card(found, ContactRole::GridWorker))
             .map(named)
-            .unwrap_or_else(|| ("社区 community office".to_owned(), None, None))
+            .unwrap_or_else(|| Responder { name: "社区 community office".to_owned(), phone: None })
     };
     match tier {
         Tier::Neighbourhood => card(found, ContactRole::BuildingHead)
@@ -84,18 +71,18 @@ fn responder(found: &Location, tier: Tier) -> (String, Option<String>, Option<Co
         Tier::Property => match (card(found, ContactRole::PropertyManager), found.compound.as_ref()) {
             (Some(manager), Some(compound)) => {
                 let company = compound.property_company.unwrap_or("物业");
-                (format!("{company} · {} {}", manager.role_label, manager.name), Some(manager.phone.to_owned()), Some(manager.role))
+                Responder { name: format!("{company} · {} {}", manager.role_label, manager.name), phone: Some(manager.phone.to_owned()) }
             }
             (None, Some(compound)) if compound.property_company.is_some() => {
-                (compound.property_company.unwrap_or_default().to_owned(), None, None)
+                Responder { name: compound.property_company.unwrap_or_default().to_owned(), phone: None }
             }
             _ => community(),
         },
         Tier::Public => match found.compound.as_ref() {
             // The consultation body is convened by the community cadre.
             Some(compound) => {
-                let (convenor, phone, role) = community();
-                (format!("{}业主议事会 (召集人 {convenor})", compound.name), phone, role)
+                let convenor = community();
+                Responder { name: format!("{}业主议事会 (召集人 {})", compound.name, convenor.name), ..convenor }
             }
             None => community(),
         },
@@ -113,6 +100,14 @@ mod tests {
         Snapshot::build(generate(&DemoOptions::default()), 1).unwrap()
     }
 
+    /// The responder is the contact of `role` at the point, by name and phone.
+    fn assert_answered_by(routed: &Routed, snapshot: &Snapshot, point: Point, role: ContactRole) {
+        let found = locate(snapshot, point, Crs::Wgs84);
+        let contact = card(&found, role).unwrap_or_else(|| panic!("no {role} at {point:?}"));
+        assert!(routed.responder.contains(contact.name), "{} is not the {role} {}", routed.responder, contact.name);
+        assert_eq!(routed.responder_phone.as_deref(), Some(contact.phone), "{}", routed.responder);
+    }
+
     #[test]
     fn each_tier_names_its_responder() {
         let snapshot = city();
@@ -126,7 +121,6 @@ mod tests {
 
         let head = route(&snapshot, point, Tier::Neighbourhood).unwrap();
         assert_eq!(head.building_id.as_deref(), Some(with_company.id.as_str()));
-        assert_eq!(head.responder_role, Some(ContactRole::BuildingHead));
         let contact = data.contacts.iter().find(|c| c.scope.id() == with_company.id && c.role == ContactRole::BuildingHead).unwrap();
         assert!(head.responder.contains(&contact.name));
         assert_eq!(head.responder_phone.as_deref(), Some(contact.phone.as_str()));
@@ -134,13 +128,13 @@ mod tests {
         let property = route(&snapshot, point, Tier::Property).unwrap();
         let compound = data.compounds.iter().find(|c| Some(&c.id) == with_company.compound_id.as_ref()).unwrap();
         assert!(property.responder.starts_with(compound.property_company.as_deref().unwrap()), "{}", property.responder);
-        assert_eq!(property.responder_role, Some(ContactRole::PropertyManager));
+        assert_answered_by(&property, &snapshot, point, ContactRole::PropertyManager);
 
         let public = route(&snapshot, point, Tier::Public).unwrap();
         assert!(public.responder.starts_with(&format!("{}业主议事会", compound.name)));
 
         let community = route(&snapshot, point, Tier::Community).unwrap();
-        assert_eq!(community.responder_role, Some(ContactRole::CommunityCadre));
+        assert_answered_by(&community, &snapshot, point, ContactRole::CommunityCadre);
         assert_eq!(community.grid_id, head.grid_id);
         assert_eq!(community.micro_grid_id.as_deref(), Some(with_company.grid_id.as_str()));
     }
@@ -151,8 +145,9 @@ mod tests {
         let data = &snapshot.data;
         let unmanaged = data.compounds.iter().find(|c| c.property_company.is_none()).expect("an old compound without property");
         let building = data.buildings.iter().find(|b| b.compound_id.as_ref() == Some(&unmanaged.id)).unwrap();
-        let routed = route(&snapshot, building.geometry.interior_point().unwrap(), Tier::Property).unwrap();
-        assert_eq!(routed.responder_role, Some(ContactRole::CommunityCadre));
+        let point = building.geometry.interior_point().unwrap();
+        let routed = route(&snapshot, point, Tier::Property).unwrap();
+        assert_answered_by(&routed, &snapshot, point, ContactRole::CommunityCadre);
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub async fn case_for(catalog: &Catalog, staff: &Staff, case_number: &str) -> Re
     }
     Ok(Some(StaffCase {
         next_states: report.state.next_states(),
-        escalates_to: if report.state.is_final() { None } else { report.tier.escalated() },
+        escalates_to: if report.state.is_final() { None } else { report.routed.tier.escalated() },
         report: StaffReport::new(&report, now()),
         history,
     }))

@@ -105,7 +105,7 @@ async fn load(catalog: &Catalog, staff: &Staff, case_number: &str) -> Result<Rep
     if !staff.may_work_on(&report) {
         return Err(ServiceError::Forbidden(format!(
             "case {case_number} belongs to grid {}; this token works in grid {}",
-            report.grid_id,
+            report.routed.grid_id,
             staff.grid_id.as_deref().unwrap_or("-")
         )));
     }
@@ -190,16 +190,15 @@ pub async fn escalate(
     if report.state.is_final() {
         return Err(ServiceError::Conflict(format!("case {case_number} is {}; a final case cannot be escalated", report.state)));
     }
-    let tier = report
-        .tier
-        .escalated()
-        .ok_or_else(|| ServiceError::Conflict(format!("case {case_number} is already at the top tier ({})", report.tier.label_zh())))?;
+    let tier = report.routed.tier.escalated().ok_or_else(|| {
+        ServiceError::Conflict(format!("case {case_number} is already at the top tier ({})", report.routed.tier.label_zh()))
+    })?;
     let routed = route(&catalog.snapshot(), Point::new(report.lon, report.lat), tier)
         .map_err(|e| ServiceError::Conflict(format!("case {case_number} cannot be re-routed: {e}")))?;
     let mut next = report.clone();
-    next.tier = tier;
-    next.responder = routed.responder;
-    next.responder_phone = routed.responder_phone;
+    next.routed.tier = tier;
+    next.routed.responder = routed.responder;
+    next.routed.responder_phone = routed.responder_phone;
     let event = ReportEvent {
         at: now,
         actor: staff.actor(),
@@ -207,8 +206,8 @@ pub async fn escalate(
         from_state: Some(report.state),
         to_state: Some(report.state),
         note: Some(match note {
-            Some(note) => format!("{} → {}: {note}", report.tier, tier),
-            None => format!("{} → {}", report.tier, tier),
+            Some(note) => format!("{} → {}: {note}", report.routed.tier, tier),
+            None => format!("{} → {}", report.routed.tier, tier),
         }),
     };
     save(catalog, staff, &report, &next, event).await
@@ -217,7 +216,7 @@ pub async fn escalate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::reports::{Category, Source, Tier};
+    use crate::model::reports::{Category, Routed, Source, Tier};
 
     fn received(category: Category) -> Report {
         Report {
@@ -230,15 +229,17 @@ mod tests {
             reporter_phone: None,
             lon: 104.0,
             lat: 30.8,
-            building_id: None,
-            compound_id: None,
-            micro_grid_id: None,
-            grid_id: "G1".into(),
-            community_id: "C1".into(),
-            street_id: "S1".into(),
-            tier: Tier::Property,
-            responder: "物业".into(),
-            responder_phone: None,
+            routed: Routed {
+                tier: Tier::Property,
+                responder: "物业".into(),
+                responder_phone: None,
+                building_id: None,
+                compound_id: None,
+                micro_grid_id: None,
+                grid_id: "G1".into(),
+                community_id: "C1".into(),
+                street_id: "S1".into(),
+            },
             state: CaseState::Received,
             duplicate_of: None,
             supporters: 0,

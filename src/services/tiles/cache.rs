@@ -8,11 +8,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
-use super::TileCoord;
 use super::render::render;
 use crate::index::Snapshot;
 use crate::index::reports::{ReportPoints, ReportQuery};
 use crate::model::Layer;
+use crate::mvt::TileCoord;
 use crate::services::analytics;
 
 /// One tile, ready to send either way.

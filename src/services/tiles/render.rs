@@ -5,13 +5,14 @@
 use geo::{InteriorPoint, Rect};
 use rstar::AABB;
 
-use super::{BUFFER, TileCoord, TileEncoder, Value};
+use super::tilejson::FieldType;
 use crate::index::Snapshot;
 use crate::model::Layer;
+use crate::mvt::{BUFFER, TileCoord, TileEncoder, Value};
 use crate::services::ServiceError;
 
 /// The deepest zoom a TileJSON advertises; clients overzoom beyond it (deeper tiles are
-/// still served on request, up to `coord::MAX_ZOOM`).
+/// still served on request, up to [`crate::mvt::MAX_ZOOM`]).
 pub const SOURCE_MAX_ZOOM: u8 = 18;
 
 /// The extra point layer that carries one label point per compound.
@@ -34,24 +35,30 @@ pub fn min_zoom(layer: Layer) -> u8 {
 }
 
 /// The properties each layer's features carry, with their TileJSON types.
-pub fn fields(layer: Layer) -> &'static [(&'static str, &'static str)] {
+pub fn fields(layer: Layer) -> &'static [(&'static str, FieldType)] {
+    // Scoped to this table: `String` here is the TileJSON word, not the Rust type.
+    use FieldType::{Boolean, Number, String};
     match layer {
-        Layer::Streets | Layer::Communities => &[("id", "String"), ("name", "String")],
-        Layer::Grids => &[("id", "String"), ("name", "String"), ("level", "String"), ("households", "Number")],
-        Layer::Compounds => &[("id", "String"), ("name", "String"), ("kind", "String"), ("households", "Number")],
+        Layer::Streets | Layer::Communities => &[("id", String), ("name", String)],
+        Layer::Grids => &[("id", String), ("name", String), ("level", String), ("households", Number)],
+        Layer::Compounds => &[("id", String), ("name", String), ("kind", String), ("households", Number)],
         Layer::Buildings => &[
-            ("id", "String"),
-            ("label", "String"),
-            ("has_elevator", "Boolean"),
-            ("floors", "Number"),
-            ("households", "Number"),
-            ("compound_id", "String"),
+            ("id", String),
+            ("label", String),
+            ("has_elevator", Boolean),
+            ("floors", Number),
+            ("households", Number),
+            ("compound_id", String),
         ],
-        Layer::Stations => &[("id", "String"), ("name", "String"), ("kind", "String"), ("level", "String")],
-        Layer::Walkways => &[("id", "String"), ("kind", "String"), ("name", "String")],
+        Layer::Stations => &[("id", String), ("name", String), ("kind", String), ("level", String)],
+        Layer::Walkways => &[("id", String), ("kind", String), ("name", String)],
         Layer::Contacts => &[],
     }
 }
+
+/// The properties of [`COMPOUND_LABELS`] points.
+pub const COMPOUND_LABEL_FIELDS: &[(&str, FieldType)] =
+    &[("id", FieldType::String), ("name", FieldType::String), ("kind", FieldType::String)];
 
 /// Parses a tile source: one layer or a comma list (`grids,compounds`), no repeats.
 pub fn parse_layers(text: &str) -> Result<Vec<Layer>, ServiceError> {

@@ -1,94 +1,103 @@
-//! TileJSON 3.0 descriptions of the tile sources.
+//! TileJSON 3.0 documents: what a tile source holds, where its tiles are, at which zooms.
 
-use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
-use super::render::{COMPOUND_LABELS, SOURCE_MAX_ZOOM, fields, min_zoom};
-use crate::index::Snapshot;
-use crate::model::Layer;
-use crate::services::analytics;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// The TileJSON `version` (semver, as the spec asks): the version of the tile schema (layers and
 /// fields), not of the data; the data's version is in each tile's ETag.
 const VERSION: &str = "1.0.0";
 
-/// TileJSON for a source of `layers`, whose tiles live under `base` (for example
-/// `http://127.0.0.1:8080/tiles/grids,compounds`).
-pub fn tilejson(snapshot: &Snapshot, layers: &[Layer], base: &str) -> Value {
-    let names: Vec<&str> = layers.iter().map(|l| l.as_str()).collect();
-    let bounds = snapshot.bounds();
-    let minzoom = layers.iter().map(|&l| min_zoom(l)).min().unwrap_or(0);
-    let vector_layers: Vec<Value> = layers
-        .iter()
-        .map(|&layer| {
-            let fields: serde_json::Map<String, Value> =
-                fields(layer).iter().map(|(name, kind)| ((*name).to_owned(), json!(kind))).collect();
-            json!({
-                "id": layer.as_str(),
-                "description": layer.label_zh(),
-                "minzoom": min_zoom(layer),
-                "maxzoom": SOURCE_MAX_ZOOM,
-                "fields": fields,
-            })
-        })
-        .chain(layers.contains(&Layer::Compounds).then(|| {
-            json!({
-                "id": COMPOUND_LABELS,
-                "description": "小区名称 compound label points",
-                "minzoom": min_zoom(Layer::Compounds),
-                "maxzoom": SOURCE_MAX_ZOOM,
-                "fields": { "id": "String", "name": "String", "kind": "String" },
-            })
-        }))
-        .collect();
-    let (centre, zoom) = match bounds {
-        Some([w, s, e, n]) => ([(w + e) / 2.0, (s + n) / 2.0], minzoom.max(14)),
-        None => ([0.0, 0.0], 0),
-    };
-    json!({
-        "tilejson": "3.0.0",
-        "name": names.join(","),
-        "description": "民生 Minsheng: residential-compound governance layers",
-        "version": VERSION,
-        "attribution": "Minsheng demo data (fictional)",
-        "scheme": "xyz",
-        "tiles": [format!("{base}/{{z}}/{{x}}/{{y}}.mvt")],
-        "minzoom": minzoom,
-        "maxzoom": SOURCE_MAX_ZOOM,
-        "bounds": bounds.unwrap_or([-180.0, -85.051129, 180.0, 85.051129]),
-        "center": [centre[0], centre[1], zoom],
-        "vector_layers": vector_layers,
-    })
+const SPEC: &str = "3.0.0";
+
+const ATTRIBUTION: &str = "Minsheng demo data (fictional)";
+
+/// Web Mercator's whole world, for a source with no data yet.
+///
+/// # Units
+/// degrees: west, south, east, north.
+pub const WORLD_BOUNDS: [f64; 4] = [-180.0, -85.051129, 180.0, 85.051129];
+
+/// A TileJSON 3.0.0 document (<https://github.com/mapbox/tilejson-spec/tree/master/3.0.0>).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TileJson {
+    /// The spec's version, `3.0.0`.
+    #[schema(example = "3.0.0")]
+    pub tilejson: &'static str,
+    pub name: String,
+    pub description: String,
+    /// The version of the tile schema (layers and fields), semver.
+    #[schema(example = "1.0.0")]
+    pub version: &'static str,
+    pub attribution: &'static str,
+    /// Always `xyz`: y = 0 at the north.
+    #[schema(example = "xyz")]
+    pub scheme: &'static str,
+    /// Absolute tile URL templates with `{z}`, `{x}` and `{y}`.
+    pub tiles: Vec<String>,
+    pub minzoom: u8,
+    pub maxzoom: u8,
+    /// West, south, east, north in WGS84 degrees.
+    #[schema(min_items = 4, max_items = 4)]
+    pub bounds: [f64; 4],
+    /// Longitude and latitude (WGS84 degrees) and zoom of a good first view.
+    pub center: (f64, f64, u8),
+    pub vector_layers: Vec<VectorLayer>,
 }
 
-/// TileJSON for the `reports` heat layer; `query` (the raw filter, e.g.
-/// `category=parking&status=open`) is carried on to the tile URL.
-pub fn report_tilejson(snapshot: &Snapshot, base: &str, query: Option<&str>) -> Value {
-    let suffix = query.filter(|q| !q.is_empty()).map(|q| format!("?{q}")).unwrap_or_default();
-    let fields: serde_json::Map<String, Value> =
-        analytics::tiles::FIELDS.iter().map(|(name, kind)| ((*name).to_owned(), json!(kind))).collect();
-    let bounds = snapshot.bounds();
-    let centre = bounds.map_or([0.0, 0.0], |[w, s, e, n]| [(w + e) / 2.0, (s + n) / 2.0]);
-    json!({
-        "tilejson": "3.0.0",
-        "name": analytics::tiles::LAYER,
-        "version": VERSION,
-        "description": format!(
-            "民生 Minsheng problem reports: one point per case from z{}, below it weighted points (`count`) per 1/64 of a tile",
-            analytics::tiles::POINT_ZOOM
-        ),
-        "attribution": "Minsheng demo data (fictional)",
-        "scheme": "xyz",
-        "tiles": [format!("{base}/{{z}}/{{x}}/{{y}}.mvt{suffix}")],
-        "minzoom": 0,
-        "maxzoom": SOURCE_MAX_ZOOM,
-        "bounds": bounds.unwrap_or([-180.0, -85.051129, 180.0, 85.051129]),
-        "center": [centre[0], centre[1], 12],
-        "vector_layers": [{
-            "id": analytics::tiles::LAYER,
-            "description": "问题上报 problem reports",
-            "minzoom": 0,
-            "maxzoom": SOURCE_MAX_ZOOM,
-            "fields": fields,
-        }],
-    })
+/// One layer of the tiles, as the TileJSON 3.0 `vector_layers` entry describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct VectorLayer {
+    /// The layer's name inside each tile.
+    pub id: &'static str,
+    pub description: &'static str,
+    pub minzoom: u8,
+    pub maxzoom: u8,
+    /// Each property of the layer's features and its type.
+    pub fields: BTreeMap<&'static str, FieldType>,
+}
+
+/// The type of a feature property, in TileJSON's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub enum FieldType {
+    String,
+    Number,
+    Boolean,
+}
+
+/// What a tile source tells its TileJSON; the fixed parts (spec, version, scheme,
+/// attribution) are added here.
+pub(super) struct Description {
+    pub name: String,
+    pub description: String,
+    /// The tile URL template.
+    pub tiles: String,
+    pub minzoom: u8,
+    pub maxzoom: u8,
+    /// The data's extent (`None` when there is none yet: then the whole world).
+    pub bounds: Option<[f64; 4]>,
+    /// The zoom of the first view, over the middle of `bounds`.
+    pub center_zoom: u8,
+    pub vector_layers: Vec<VectorLayer>,
+}
+
+impl From<Description> for TileJson {
+    fn from(d: Description) -> TileJson {
+        let (lon, lat) = d.bounds.map_or((0.0, 0.0), |[w, s, e, n]| ((w + e) / 2.0, (s + n) / 2.0));
+        TileJson {
+            tilejson: SPEC,
+            name: d.name,
+            description: d.description,
+            version: VERSION,
+            attribution: ATTRIBUTION,
+            scheme: "xyz",
+            tiles: vec![d.tiles],
+            minzoom: d.minzoom,
+            maxzoom: d.maxzoom,
+            bounds: d.bounds.unwrap_or(WORLD_BOUNDS),
+            center: (lon, lat, d.center_zoom),
+            vector_layers: d.vector_layers,
+        }
+    }
 }

@@ -12,7 +12,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use super::listen::{Changed, notify};
-use crate::model::reports::{Report, ReportEvent};
+use crate::model::reports::{Report, ReportEvent, Routed};
 use crate::store::{AreaLevel, ClosureCounts, ReportFilter, StoreError, SubmissionKey};
 
 /// Rows per multi-row INSERT of a historical import: 28 columns × 1,000 stays under
@@ -77,15 +77,15 @@ pub async fn insert(pool: &PgPool, report: &Report, event: &ReportEvent, key: Op
     .bind(&report.reporter_phone)
     .bind(report.lon)
     .bind(report.lat)
-    .bind(&report.building_id)
-    .bind(&report.compound_id)
-    .bind(&report.micro_grid_id)
-    .bind(&report.grid_id)
-    .bind(&report.community_id)
-    .bind(&report.street_id)
-    .bind(report.tier.as_str())
-    .bind(&report.responder)
-    .bind(&report.responder_phone)
+    .bind(&report.routed.building_id)
+    .bind(&report.routed.compound_id)
+    .bind(&report.routed.micro_grid_id)
+    .bind(&report.routed.grid_id)
+    .bind(&report.routed.community_id)
+    .bind(&report.routed.street_id)
+    .bind(report.routed.tier.as_str())
+    .bind(&report.routed.responder)
+    .bind(&report.routed.responder_phone)
     .bind(report.state.as_str())
     .bind(report.created_at)
     .bind(&report.external_id)
@@ -278,9 +278,9 @@ pub async fn update(pool: &PgPool, read_version: u32, report: &Report, event: &R
          WHERE case_number = $11 AND version = $12 RETURNING id",
     )
     .bind(report.state.as_str())
-    .bind(report.tier.as_str())
-    .bind(&report.responder)
-    .bind(&report.responder_phone)
+    .bind(report.routed.tier.as_str())
+    .bind(&report.routed.responder)
+    .bind(&report.routed.responder_phone)
     .bind(report.dispatched_at)
     .bind(report.deadline_at)
     .bind(report.resolved_at)
@@ -325,15 +325,15 @@ pub async fn insert_many(pool: &PgPool, cases: &[(Report, Vec<ReportEvent>)]) ->
                 .push_bind(r.reporter_phone.clone())
                 .push_bind(r.lon)
                 .push_bind(r.lat)
-                .push_bind(r.building_id.clone())
-                .push_bind(r.compound_id.clone())
-                .push_bind(r.micro_grid_id.clone())
-                .push_bind(r.grid_id.clone())
-                .push_bind(r.community_id.clone())
-                .push_bind(r.street_id.clone())
-                .push_bind(r.tier.as_str())
-                .push_bind(r.responder.clone())
-                .push_bind(r.responder_phone.clone())
+                .push_bind(r.routed.building_id.clone())
+                .push_bind(r.routed.compound_id.clone())
+                .push_bind(r.routed.micro_grid_id.clone())
+                .push_bind(r.routed.grid_id.clone())
+                .push_bind(r.routed.community_id.clone())
+                .push_bind(r.routed.street_id.clone())
+                .push_bind(r.routed.tier.as_str())
+                .push_bind(r.routed.responder.clone())
+                .push_bind(r.routed.responder_phone.clone())
                 .push_bind(r.state.as_str())
                 .push_bind(i64::from(r.supporters))
                 .push_bind(r.created_at)
@@ -409,7 +409,6 @@ pub(super) fn report_from(row: &PgRow) -> Result<Report, StoreError> {
     Ok(Report {
         category: word(&case, row, "category")?,
         source: word(&case, row, "source")?,
-        tier: word(&case, row, "tier")?,
         state: word(&case, row, "state")?,
         description: row.try_get("description")?,
         photo_url: row.try_get("photo_url")?,
@@ -417,14 +416,17 @@ pub(super) fn report_from(row: &PgRow) -> Result<Report, StoreError> {
         reporter_phone: row.try_get("reporter_phone")?,
         lon: row.try_get("lon")?,
         lat: row.try_get("lat")?,
-        building_id: row.try_get("building_id")?,
-        compound_id: row.try_get("compound_id")?,
-        micro_grid_id: row.try_get("micro_grid_id")?,
-        grid_id: row.try_get("grid_id")?,
-        community_id: row.try_get("community_id")?,
-        street_id: row.try_get("street_id")?,
-        responder: row.try_get("responder")?,
-        responder_phone: row.try_get("responder_phone")?,
+        routed: Routed {
+            tier: word(&case, row, "tier")?,
+            responder: row.try_get("responder")?,
+            responder_phone: row.try_get("responder_phone")?,
+            building_id: row.try_get("building_id")?,
+            compound_id: row.try_get("compound_id")?,
+            micro_grid_id: row.try_get("micro_grid_id")?,
+            grid_id: row.try_get("grid_id")?,
+            community_id: row.try_get("community_id")?,
+            street_id: row.try_get("street_id")?,
+        },
         duplicate_of: row.try_get("duplicate_case")?,
         supporters: u32::try_from(row.try_get::<i64, _>("supporters")?).map_err(|e| corrupt(&case, e))?,
         created_at: row.try_get("created_at")?,

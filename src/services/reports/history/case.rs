@@ -1,10 +1,9 @@
 //! One historical case: its consistency checks, and its stored form with an audit trail
 //! along the GB/T 30428 path.
 
-use crate::model::reports::{CaseRecord, CaseState, Report, ReportEvent, closure_on_time};
+use crate::model::reports::{CaseRecord, CaseState, Report, ReportEvent, Routed, closure_on_time};
 use crate::model::time::to_iso8601;
 use crate::services::reports::intake::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, check_phone, check_photo_url};
-use crate::services::reports::routing::Routed;
 
 /// Whether a state may, must or must not come with a time.
 #[derive(Clone, Copy, PartialEq)]
@@ -144,15 +143,7 @@ pub fn build(record: &CaseRecord, routed: Routed, actor: &str, note: &str) -> (R
         reporter_phone: record.reporter_phone.clone(),
         lon: record.lon,
         lat: record.lat,
-        building_id: routed.building_id,
-        compound_id: routed.compound_id,
-        micro_grid_id: routed.micro_grid_id,
-        grid_id: routed.grid_id,
-        community_id: routed.community_id,
-        street_id: routed.street_id,
-        tier: routed.tier,
-        responder: routed.responder,
-        responder_phone: routed.responder_phone,
+        routed,
         state: record.state,
         duplicate_of: record.duplicate_of.clone(),
         supporters: 0,
@@ -274,7 +265,6 @@ mod tests {
             tier: Category::Parking.default_tier(),
             responder: "物业".into(),
             responder_phone: None,
-            responder_role: None,
             building_id: None,
             compound_id: None,
             micro_grid_id: None,

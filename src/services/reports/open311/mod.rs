@@ -249,13 +249,13 @@ impl ServiceRequest {
             service_name: r.category.label_zh(),
             service_code: r.category.as_str(),
             description: r.description.clone(),
-            agency_responsible: r.responder.clone(),
-            service_notice: service_notice(r.category, r.tier, &r.responder, r.deadline_at),
+            agency_responsible: r.routed.responder.clone(),
+            service_notice: service_notice(r.category, r.routed.tier, &r.routed.responder, r.deadline_at),
             requested_datetime: to_iso8601(r.created_at),
             updated_datetime: to_iso8601(updated.unwrap_or(r.created_at)),
             expected_datetime: r.deadline_at.map(to_iso8601),
             address: address(r, snapshot),
-            address_id: r.building_id.clone().or_else(|| r.compound_id.clone()),
+            address_id: r.routed.building_id.clone().or_else(|| r.routed.compound_id.clone()),
             zipcode: None,
             lat: r.lat,
             long: r.lon,
@@ -267,10 +267,10 @@ impl ServiceRequest {
 /// Most specific first, as the spec asks: "杨柳苑 3栋, 某某社区".
 fn address(r: &Report, snapshot: &Snapshot) -> Option<String> {
     let data = &snapshot.data;
-    let building = r.building_id.as_deref().and_then(|id| snapshot.find(Layer::Buildings, id));
-    let compound = r.compound_id.as_deref().and_then(|id| snapshot.find(Layer::Compounds, id));
+    let building = r.routed.building_id.as_deref().and_then(|id| snapshot.find(Layer::Buildings, id));
+    let compound = r.routed.compound_id.as_deref().and_then(|id| snapshot.find(Layer::Compounds, id));
     let place = building.map(|b| snapshot.building_name(b)).or_else(|| compound.map(|c| data.compounds[c as usize].name.clone()));
-    let community = snapshot.find(Layer::Communities, &r.community_id).map(|c| data.communities[c as usize].name.clone());
+    let community = snapshot.find(Layer::Communities, &r.routed.community_id).map(|c| data.communities[c as usize].name.clone());
     let parts: Vec<String> = [place, community].into_iter().flatten().collect();
     (!parts.is_empty()).then(|| parts.join(", "))
 }

@@ -6,8 +6,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use hashbrown::HashTable;
 
+use super::encoder::{EXTENT, Value};
 use super::geometry::CommandWriter;
-use super::mvt::{EXTENT, Value};
 use super::pbf::{FIXED64, key, len_field_len, put_bytes_field, put_len_header, put_varint, put_varint_field, varint_field_len, zigzag64};
 
 /// MVT geometry types (the `GeomType` enum of the spec).

@@ -4,7 +4,7 @@ use std::f64::consts::PI;
 
 use geo::{Coord, Rect};
 
-use super::mvt::EXTENT;
+use super::encoder::EXTENT;
 
 /// Highest zoom level served.
 pub const MAX_ZOOM: u8 = 22;
