@@ -42,9 +42,6 @@ const NOT_YET_DOCUMENTED: &[&str] = &[
     "/ogc/collections/{collection}",
     "/ogc/collections/{collection}/items",
     "/ogc/collections/{collection}/items/{feature}",
-    "/style.json",
-    "/tiles/{source}",
-    "/tiles/{source}/{z}/{x}/{y}",
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
@@ -84,13 +81,15 @@ async fn the_validator_rejects_a_broken_document() {
 
 /// A value for each path parameter: one that exists where that matters to reach the handler.
 fn fill(path: &str) -> String {
-    path.replace("{layer}", "stations")
+    // A tile's source is a layer list; TileJSON's is the list with `.json`.
+    path.replace("{source}/{z}/{x}/{y}", "stations/14/13000/6600.mvt")
+        .replace("{source}", "stations.json")
+        .replace("{layer}", "stations")
         .replace("{id}", "no-such-id")
         .replace("{case}", "MS-00000000-0000")
         .replace("{file}", "parking.json")
         .replace("{collection}", "stations")
         .replace("{feature}", "no-such-id")
-        .replace("{source}", "map")
 }
 
 /// Whether an answer came from the fallbacks (no route) or from a route of another method.
