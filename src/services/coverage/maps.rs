@@ -26,9 +26,9 @@ pub struct CoverageQuestion {
     /// The circle in metres, more than 0 and at most 5000; not with `minutes`.
     #[param(exclusive_minimum = 0, maximum = 5000)]
     pub meters: Option<f64>,
-    /// Walking speed, metres per minute, more than 0 and at most 300 (default 1000/15, so
+    /// Walking speed, metres per minute, at least 1 and at most 300 (default 1000/15, so
     /// 15 minutes is 1000 m).
-    #[param(exclusive_minimum = 0, maximum = 300)]
+    #[param(minimum = 1, maximum = 300)]
     pub speed_m_per_min: Option<f64>,
     /// `network` (default when walkways are loaded) or `euclidean`.
     #[param(value_type = Option<Method>)]

@@ -28,6 +28,9 @@ pub const DEFAULT_MINUTES: f64 = 15.0;
 /// The largest circle served: beyond an hour's walk "coverage" stops meaning anything,
 /// and the search cost grows with the area.
 pub const MAX_LIMIT_M: f64 = 5_000.0;
+/// The walking speeds taken, in metres per minute.
+pub const MIN_SPEED_M_PER_MIN: f64 = 1.0;
+pub const MAX_SPEED_M_PER_MIN: f64 = 300.0;
 
 /// The walking limit of a life circle, with how it was derived from minutes.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
@@ -45,8 +48,13 @@ impl Circle {
     pub fn new(minutes: Option<f64>, meters: Option<f64>, speed_m_per_min: Option<f64>) -> Result<Circle, ServiceError> {
         let invalid = |parameter, reason: String| ServiceError::InvalidParameter { parameter, reason };
         let speed = speed_m_per_min.unwrap_or(DEFAULT_SPEED_M_PER_MIN);
-        if !(speed.is_finite() && speed > 0.0 && speed <= 300.0) {
-            return Err(invalid("speed_m_per_min", format!("{speed} is not a walking speed (0 < speed ≤ 300 m/min)")));
+        // At least 1 m/min: a slower "speed" (the fuzzer found 2e-311) turns the limit into
+        // infinite minutes, which JSON cannot carry.
+        if !(speed.is_finite() && (MIN_SPEED_M_PER_MIN..=MAX_SPEED_M_PER_MIN).contains(&speed)) {
+            return Err(invalid(
+                "speed_m_per_min",
+                format!("{speed} is not a walking speed ({MIN_SPEED_M_PER_MIN} to {MAX_SPEED_M_PER_MIN} m/min)"),
+            ));
         }
         let (limit_m, minutes) = match (minutes, meters) {
             (Some(_), Some(_)) => return Err(invalid("minutes", "give minutes or meters, not both".into())),
@@ -214,6 +222,8 @@ mod tests {
         assert_eq!(parameter(Circle::new(None, Some(-1.0), None).unwrap_err()), "meters");
         assert_eq!(parameter(Circle::new(Some(600.0), None, None).unwrap_err()), "minutes");
         assert_eq!(parameter(Circle::new(None, None, Some(0.0)).unwrap_err()), "speed_m_per_min");
+        // A subnormal speed would make the minutes infinite (found by schemathesis).
+        assert_eq!(parameter(Circle::new(None, Some(3652.6), Some(2.2e-311)).unwrap_err()), "speed_m_per_min");
         assert_eq!(parameter(Circle::new(Some(f64::NAN), None, None).unwrap_err()), "minutes");
     }
 }
