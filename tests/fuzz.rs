@@ -8,7 +8,7 @@ mod common;
 use std::process::Command;
 use std::time::Instant;
 
-use common::server::{BINARY, get_json, start};
+use common::server::{BINARY, get_json, request_with, start};
 
 /// Examples per operation and mode: enough to reach every parameter's edge cases, few enough
 /// that the whole run stays within a couple of minutes on two cores.
@@ -34,9 +34,16 @@ fn schemathesis_finds_no_server_error_and_no_answer_outside_its_schema() {
     let documented = operations(&document);
     assert!(!documented.is_empty(), "the document lists operations");
 
+    // Real identifiers for the path parameters, so the fuzzer reaches the handlers' logic
+    // (transitions and escalations of a real case, a real feature) rather than their 404s.
+    let config = dir.path().join("schemathesis.toml");
+    std::fs::write(&config, known_identifiers(&server, &token)).unwrap();
+
     let report = dir.path().join("junit.xml");
     let started = Instant::now();
     let output = Command::new(&schemathesis)
+        .arg("--config-file")
+        .arg(&config)
         .arg("run")
         .arg(format!("http://{}/openapi.json", server.address))
         .args(["--checks", "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"])
@@ -74,6 +81,36 @@ fn schemathesis_finds_no_server_error_and_no_answer_outside_its_schema() {
         let name = format!("{} {path}", method.to_uppercase());
         assert!(results.iter().any(|(tested, _)| *tested == name), "schemathesis did not test {name}:\n{}", tail(&stdout, 4_000));
     }
+}
+
+/// A schemathesis configuration naming an existing case and station for the path parameters.
+fn known_identifiers(server: &common::server::Server, token: &str) -> String {
+    let authorization = format!("Bearer {token}");
+    let (status, _, body) =
+        request_with(&server.address, "GET", "/api/reports?limit=1", &[("Authorization", &authorization)], None).expect("server answers");
+    assert_eq!(status, 200, "the staff queue answers: {body}");
+    let queue: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let case = queue["reports"][0]["case_number"].as_str().expect("the demo has cases").to_owned();
+    let (status, stations) = get_json(server, "/api/layers/stations?limit=1");
+    assert_eq!(status, 200);
+    let station = stations["features"][0]["id"].as_str().expect("the demo has stations").to_owned();
+    format!(
+        r#"[parameters]
+"path.case" = "{case}"
+"path.layer" = "stations"
+"path.id" = "{station}"
+"path.collection" = "stations"
+"path.feature" = "{station}"
+
+[[operations]]
+include-path = "/open311/v2/requests/{{file}}"
+parameters = {{ "path.file" = "{case}.json" }}
+
+[[operations]]
+include-path = "/open311/v2/services/{{file}}"
+parameters = {{ "path.file" = "parking.json" }}
+"#
+    )
 }
 
 /// `(method, path)` of every operation in the document, less the document itself (which

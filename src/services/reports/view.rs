@@ -83,8 +83,11 @@ impl From<&ReportEvent> for PublicEvent {
     }
 }
 
-/// A case as anyone may see it: the public view and history.
+/// A case as anyone may see it: the public view and history. Closed (`additionalProperties:
+/// false` in the document), so a staff case, with its extra fields, never fits it, and a
+/// `CaseView` is exactly one of its two forms.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PublicCase {
     pub report: PublicReport,
     pub history: Vec<PublicEvent>,
