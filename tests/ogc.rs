@@ -117,11 +117,23 @@ async fn landing_links_resolve_and_conformance_lists_core_and_geojson(backend: B
     }
     // Absolute, on the host the request named (here none: in-process requests get `localhost`).
     assert_eq!(link(&landing, "data"), Some("http://localhost/ogc/collections"));
+    // The API definition and its documentation, as OWSLib's `api()` and Part 1 look for them.
+    let described = |rel: &str| landing["links"].as_array().unwrap().iter().find(|l| l["rel"] == rel).cloned().unwrap();
+    assert_eq!(described("service-desc")["href"], "http://localhost/openapi.json");
+    assert_eq!(described("service-desc")["type"], "application/vnd.oai.openapi+json;version=3.1");
+    assert_eq!(described("service-doc")["href"], "http://localhost/docs");
+    assert_eq!(described("service-doc")["type"], "text/html");
+    let document = get_ok(&app, "/openapi.json", "application/vnd.oai.openapi+json;version=3.1").await;
+    for path in ["/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/collections/{collection}/items", "/ogc/collections/{collection}/queryables"] {
+        assert!(document["paths"][path]["get"].is_object(), "{path} is not in the OpenAPI document");
+    }
 
     let conformance = get_ok(&app, link(&landing, "conformance").unwrap(), "application/json").await;
     let classes: Vec<&str> = conformance["conformsTo"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
-    for class in ["core", "geojson"] {
-        let uri = format!("http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{class}");
+    for class in ["ogcapi-features-1/1.0/conf/core", "ogcapi-features-1/1.0/conf/geojson", "ogcapi-features-1/1.0/conf/oas30",
+        "ogcapi-features-3/1.0/conf/queryables", "ogcapi-features-3/1.0/conf/filter", "cql2/1.0/conf/cql2-text", "cql2/1.0/conf/basic-cql2"]
+    {
+        let uri = format!("http://www.opengis.net/spec/{class}");
         assert!(classes.contains(&uri.as_str()), "{classes:?} lacks {uri}");
     }
 }
@@ -133,13 +145,15 @@ async fn collections_are_the_seven_layers_with_bboxes_holding_every_feature(back
     assert_eq!(link(&list, "self"), Some("http://localhost/ogc/collections"));
     let collections = list["collections"].as_array().unwrap();
     let ids: Vec<&str> = collections.iter().map(|c| c["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, COLLECTIONS);
-    for collection in collections {
+    assert_eq!(ids, [&COLLECTIONS[..], &["reports"]].concat());
+    for collection in collections.iter().filter(|c| c["id"] != "reports") {
         let id = collection["id"].as_str().unwrap();
         let layer: Layer = id.parse().unwrap();
         assert!(collection["title"].as_str().unwrap().starts_with(layer.label_zh()), "{collection}");
         assert!(collection["description"].is_string());
         assert_eq!(collection["itemType"], "feature");
+        assert_eq!(collection["storageCrs"], "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
+        assert!(collection["extent"].get("temporal").is_none(), "{id} has no time");
         let spatial = &collection["extent"]["spatial"];
         assert_eq!(spatial["crs"], "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
         let bbox: Vec<f64> = serde_json::from_value(spatial["bbox"][0].clone()).unwrap();
@@ -170,14 +184,14 @@ async fn next_links_walk_every_building_exactly_once(backend: Backend) {
     assert!(expected.len() > 37 * 3, "the walk spans several pages");
     assert_eq!(walk(&app, "/ogc/collections/buildings/items?limit=37").await, expected);
 
-    // The default page is 10; the next link keeps the limit and moves the offset.
+    // The default page is 10; the next link keeps the limit and the other parameters, and moves the offset.
     let page = get_ok(&app, "/ogc/collections/buildings/items?f=json", "application/geo+json").await;
     assert_eq!(page["features"].as_array().unwrap().len(), 10);
     assert_eq!(page["numberMatched"], expected.len());
-    assert_eq!(link(&page, "next"), Some("http://localhost/ogc/collections/buildings/items?limit=10&offset=10"));
+    assert_eq!(link(&page, "next"), Some("http://localhost/ogc/collections/buildings/items?limit=10&offset=10&f=json"));
     assert_eq!(link(&page, "prev"), None, "the first page has no previous one");
     let second = get_ok(&app, link(&page, "next").unwrap(), "application/geo+json").await;
-    assert_eq!(link(&second, "prev"), Some("http://localhost/ogc/collections/buildings/items?limit=10&offset=0"));
+    assert_eq!(link(&second, "prev"), Some("http://localhost/ogc/collections/buildings/items?limit=10&offset=0&f=json"));
     // A limit above the 10,000 maximum is clamped, not refused.
     let all = get_ok(&app, "/ogc/collections/buildings/items?limit=1000000", "application/geo+json").await;
     assert_eq!(all["numberReturned"], expected.len().min(10_000));

@@ -121,6 +121,14 @@ fn landing_page(origin: &Origin) -> Landing {
         links: vec![
             Link::new(root.clone(), "self", JSON, "this document"),
             Link::new(origin.url("/openapi.json"), "service-desc", super::openapi::MEDIA_TYPE, "the API definition (OpenAPI 3.1)"),
+            // OWSLib's `api()` (0.35) follows only a link of exactly this type; the document is
+            // still 3.1, which the title says.
+            Link::new(
+                origin.url("/openapi.json"),
+                "service-desc",
+                "application/vnd.oai.openapi+json;version=3.0",
+                "the same API definition (OpenAPI 3.1), for clients that look for the 3.0 media type",
+            ),
             Link::new(origin.url("/docs"), "service-doc", "text/html", "the API documentation"),
             Link::new(format!("{root}/conformance"), "conformance", JSON, "conformance classes implemented"),
             Link::new(format!("{root}/collections"), "data", JSON, "the feature collections"),
@@ -344,19 +352,25 @@ fn collection_url(collection: Collection) -> String {
 /// An items page's root-relative URL: the request's own parameters with `limit` and
 /// `offset` set, in a fixed order (limit, offset, then the rest as given).
 fn page_url(collection: Collection, pairs: &[(String, String)], query: &ItemsQuery, offset: usize) -> String {
-    let mut serializer = url::form_urlencoded::Serializer::new(String::new());
-    serializer.append_pair("limit", &query.limit.to_string()).append_pair("offset", &offset.to_string());
+    let mut url = format!("{}/items?limit={}&offset={offset}", collection_url(collection), query.limit);
     for (name, value) in pairs.iter().filter(|(name, _)| name != "limit" && name != "offset") {
-        serializer.append_pair(name, value);
+        url.push_str(&format!("&{}={}", encode(name, b""), encode(value, b",:/")));
     }
-    format!("{}/items?{}", collection_url(collection), serializer.finish())
+    url
 }
 
 /// A feature id percent-encoded for use as one path segment (ids may hold any character).
 fn path_segment(text: &str) -> String {
+    encode(text, b"")
+}
+
+/// Percent-encodes all but unreserved characters and those in `keep` (commas stay
+/// readable in a `bbox`, for one).
+fn encode(text: &str, keep: &[u8]) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(b).to_string(),
+            b if keep.contains(&b) => char::from(b).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -415,4 +429,17 @@ struct ItemsParams {
     sortby: Option<String>,
     /// The properties to return, comma-separated (the geometry always comes).
     properties: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_ids_as_one_path_segment_and_keeps_commas_in_queries() {
+        assert_eq!(path_segment("CP0001-B01"), "CP0001-B01");
+        assert_eq!(path_segment("a/b c楼"), "a%2Fb%20c%E6%A5%BC");
+        assert_eq!(encode("kind = 'clinic' & x", b",:/"), "kind%20%3D%20%27clinic%27%20%26%20x");
+        assert_eq!(encode("-180,-90,180,90", b",:/"), "-180,-90,180,90");
+    }
 }
