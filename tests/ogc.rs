@@ -124,15 +124,23 @@ async fn landing_links_resolve_and_conformance_lists_core_and_geojson(backend: B
     assert_eq!(described("service-doc")["href"], "http://localhost/docs");
     assert_eq!(described("service-doc")["type"], "text/html");
     let document = get_ok(&app, "/openapi.json", "application/vnd.oai.openapi+json;version=3.1").await;
-    for path in ["/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/collections/{collection}/items", "/ogc/collections/{collection}/queryables"] {
+    for path in
+        ["/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/collections/{collection}/items", "/ogc/collections/{collection}/queryables"]
+    {
         assert!(document["paths"][path]["get"].is_object(), "{path} is not in the OpenAPI document");
     }
 
     let conformance = get_ok(&app, link(&landing, "conformance").unwrap(), "application/json").await;
     let classes: Vec<&str> = conformance["conformsTo"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
-    for class in ["ogcapi-features-1/1.0/conf/core", "ogcapi-features-1/1.0/conf/geojson", "ogcapi-features-1/1.0/conf/oas30",
-        "ogcapi-features-3/1.0/conf/queryables", "ogcapi-features-3/1.0/conf/filter", "cql2/1.0/conf/cql2-text", "cql2/1.0/conf/basic-cql2"]
-    {
+    for class in [
+        "ogcapi-features-1/1.0/conf/core",
+        "ogcapi-features-1/1.0/conf/geojson",
+        "ogcapi-features-1/1.0/conf/oas30",
+        "ogcapi-features-3/1.0/conf/queryables",
+        "ogcapi-features-3/1.0/conf/filter",
+        "cql2/1.0/conf/cql2-text",
+        "cql2/1.0/conf/basic-cql2",
+    ] {
         let uri = format!("http://www.opengis.net/spec/{class}");
         assert!(classes.contains(&uri.as_str()), "{classes:?} lacks {uri}");
     }

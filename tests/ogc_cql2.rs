@@ -117,9 +117,7 @@ async fn cql2_text_and_json_select_what_brute_force_selects(backend: Backend) {
     let mut proper = 0;
 
     let stations = vec![
-        case("kind = 'clinic'", json!({"op": "=", "args": [p("kind"), "clinic"]}), |s: &Station| {
-            s.kind == FacilityKind::Clinic
-        }),
+        case("kind = 'clinic'", json!({"op": "=", "args": [p("kind"), "clinic"]}), |s: &Station| s.kind == FacilityKind::Clinic),
         case(
             "level <> 'compound' AND NOT kind IN ('canteen', 'library')",
             json!({"op": "and", "args": [{"op": "<>", "args": [p("level"), "compound"]},
@@ -202,7 +200,8 @@ async fn cql2_text_and_json_select_what_brute_force_selects(backend: Backend) {
     // Mistakes are refused, naming what is wrong.
     let items = "/ogc/collections/stations/items";
     refused(&app, &format!("{items}?filter={}", encode("colour = 'red'")), "colour").await;
-    refused(&app, &format!("{items}?filter-lang=cql2-json&filter={}", encode(r#"{"op":"=","args":[{"property":"size"},1]}"#)), "size").await;
+    refused(&app, &format!("{items}?filter-lang=cql2-json&filter={}", encode(r#"{"op":"=","args":[{"property":"size"},1]}"#)), "size")
+        .await;
     refused(&app, &format!("{items}?filter={}", encode("kind = ")), "filter").await;
     refused(&app, &format!("{items}?filter={}", encode("S_WITHIN(geometry, BBOX(1, 2, 3, 4))")), "s_within").await;
     refused(&app, &format!("{items}?filter-lang=cql2-json&filter={}", encode("kind = 'clinic'")), "filter").await;
@@ -305,7 +304,8 @@ async fn reports_are_public_and_datetime_selects_by_filing_time(backend: Backend
     let (a, b) = (times[times.len() / 4], times[times.len() * 3 / 4]);
     let iso = |t: i64| minsheng::model::time::to_iso8601(t);
     let day_start = parse_iso8601(&iso(a)[..10]).unwrap();
-    let cases: Vec<(String, Box<dyn Fn(i64) -> bool>)> = vec![
+    type Keep = Box<dyn Fn(i64) -> bool>;
+    let cases: Vec<(String, Keep)> = vec![
         (iso(a), Box::new(move |t| t == a)),
         (format!("{}/{}", iso(a), iso(b)), Box::new(move |t| a <= t && t <= b)),
         (format!("../{}", iso(b)), Box::new(move |t| t <= b)),

@@ -81,7 +81,10 @@ fn query_pairs(raw: Option<String>) -> Result<Vec<(String, String)>, ApiError> {
 /// Refuses parameters outside `allowed`, and an `f` other than JSON.
 fn check_query(pairs: &[(String, String)], allowed: &[&str], formats: &[&str]) -> Result<(), ApiError> {
     if let Some((name, _)) = pairs.iter().find(|(name, _)| !allowed.contains(&name.as_str())) {
-        return Err(ApiError::bad_parameter("query string", format!("unknown parameter {name:?}; this operation takes {}", allowed.join(", "))));
+        return Err(ApiError::bad_parameter(
+            "query string",
+            format!("unknown parameter {name:?}; this operation takes {}", allowed.join(", ")),
+        ));
     }
     match pairs.iter().find(|(name, _)| name == "f") {
         Some((_, f)) if !formats.contains(&f.as_str()) => Err(ApiError::bad_parameter(

@@ -82,9 +82,13 @@ fn operators(expr: &cql2::Expr) -> Box<dyn Iterator<Item = &str> + '_> {
     use cql2::Expr;
     match expr {
         Expr::Operation { op, args } => Box::new(std::iter::once(op.as_str()).chain(args.iter().flat_map(|a| operators(a)))),
-        Expr::Interval { interval: args } | Expr::Array(args) | Expr::BBox { bbox: args } => Box::new(args.iter().flat_map(|a| operators(a))),
+        Expr::Interval { interval: args } | Expr::Array(args) | Expr::BBox { bbox: args } => {
+            Box::new(args.iter().flat_map(|a| operators(a)))
+        }
         Expr::Timestamp { timestamp: inner } | Expr::Date { date: inner } => operators(inner),
-        Expr::Property { .. } | Expr::Float(_) | Expr::Literal(_) | Expr::Bool(_) | Expr::Geometry(_) | Expr::Null => Box::new(std::iter::empty()),
+        Expr::Property { .. } | Expr::Float(_) | Expr::Literal(_) | Expr::Bool(_) | Expr::Geometry(_) | Expr::Null => {
+            Box::new(std::iter::empty())
+        }
     }
 }
 

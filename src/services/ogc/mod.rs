@@ -55,10 +55,9 @@ impl std::str::FromStr for Collection {
     type Err = String;
 
     fn from_str(id: &str) -> Result<Collection, String> {
-        Collection::all()
-            .into_iter()
-            .find(|c| c.id() == id)
-            .ok_or_else(|| format!("no collection {id:?}; collections are: {}", Collection::all().iter().map(|c| c.id()).collect::<Vec<_>>().join(", ")))
+        Collection::all().into_iter().find(|c| c.id() == id).ok_or_else(|| {
+            format!("no collection {id:?}; collections are: {}", Collection::all().iter().map(|c| c.id()).collect::<Vec<_>>().join(", "))
+        })
     }
 }
 

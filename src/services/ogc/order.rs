@@ -108,7 +108,8 @@ mod tests {
         let queryables = queryables::of(Collection::Layer(Layer::Stations));
         let keys = parse_sortby("-kind,+name", &queryables).unwrap();
         let f = |id: &str, kind: Value, name: &str| json!({"id": id, "properties": {"kind": kind, "name": name}});
-        let mut features = vec![f("1", json!("canteen"), "b"), f("2", Value::Null, "a"), f("3", json!("clinic"), "z"), f("4", json!("canteen"), "a")];
+        let mut features =
+            vec![f("1", json!("canteen"), "b"), f("2", Value::Null, "a"), f("3", json!("clinic"), "z"), f("4", json!("canteen"), "a")];
         sort(&mut features, &keys);
         let ids: Vec<&str> = features.iter().map(|f| f["id"].as_str().unwrap()).collect();
         assert_eq!(ids, ["3", "4", "1", "2"]);
