@@ -1,4 +1,5 @@
-//! OGC API – Features under `/ogc`: Part 1 (Core, GeoJSON, OpenAPI 3) and Part 3
+//! OGC API – Features under `/ogc`: Part 1 (Core, GeoJSON, OpenAPI 3), Part 2 (`crs`,
+//! `bbox-crs`, `Content-Crs`: the systems of [`OutputCrs`]) and Part 3
 //! (queryables, property filters, CQL2 `filter`, `sortby`, `properties`). Every layer with
 //! geometry is a collection, and so is `reports`, the public view of the cases.
 //!
@@ -22,6 +23,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::error::ApiError;
 use super::origin::Origin;
+use crate::crs::OutputCrs;
 use crate::model::time::to_iso8601;
 use crate::services::Catalog;
 use crate::services::features::Bbox;
@@ -37,10 +39,11 @@ const SCHEMA_JSON: &str = "application/schema+json";
 const TAG: &str = "ogc";
 
 /// The conformance classes claimed: each is exercised by tests/ogc*.rs.
-const CONFORMS_TO: [&str; 13] = [
+const CONFORMS_TO: [&str; 14] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
@@ -208,7 +211,6 @@ async fn items(
     if let Some((_, f)) = pairs.iter().find(|(name, _)| name == "f") {
         check_query(&[("f".into(), f.clone())], &["f"], &["json", "geojson"])?;
     }
-    check_crs(&pairs)?;
     let query = ogc::items_query(collection, &pairs)?;
     let page = ogc::items(&catalog, collection, &query).await?;
     let page_link = |offset, rel, title| Link::new(origin.url(&page_url(collection, &pairs, &query, offset)), rel, GEOJSON, title);
@@ -229,12 +231,13 @@ async fn items(
         links,
         features: page.features,
     };
-    Ok(respond(GEOJSON, body))
+    Ok(with_crs(query.crs, respond(GEOJSON, body)))
 }
 
 /// `GET /ogc/collections/{collection}/items/{feature}`: one Feature.
 #[utoipa::path(get, path = "/ogc/collections/{collection}/items/{feature}", tag = TAG,
-    params(CollectionPath, ("feature" = String, Path, description = "Feature id (a report's case number)"), Format),
+    params(CollectionPath, ("feature" = String, Path, description = "Feature id (a report's case number)"), Format,
+           ("crs" = Option<String>, Query, description = "The CRS of the answer's coordinates; CRS84 by default")),
     responses((status = 200, body = FeatureWithLinks, content_type = "application/geo+json"),
               (status = 404, description = "No such collection or feature")))]
 async fn item(
@@ -246,24 +249,21 @@ async fn item(
     let collection = parse_collection(&collection)?;
     let pairs = query_pairs(raw)?;
     check_query(&pairs, &["f", "crs"], &["json", "geojson"])?;
-    check_crs(&pairs)?;
-    let feature = ogc::item(&catalog, collection, &id).await?;
+    let crs = ogc::output_crs(pairs.iter().find(|(name, _)| name == "crs").map(|(_, v)| v.trim()), "crs")?;
+    let feature = ogc::item(&catalog, collection, &id, crs).await?;
     let url = origin.url(&collection_url(collection));
     let links = vec![
         Link::new(format!("{url}/items/{}", path_segment(&id)), "self", GEOJSON, "this feature"),
         Link::new(url, "collection", JSON, "the collection"),
     ];
-    Ok(respond(GEOJSON, FeatureWithLinks { feature, links }))
+    Ok(with_crs(crs, respond(GEOJSON, FeatureWithLinks { feature, links })))
 }
 
-/// Until output CRSs are wired in, only CRS84 may be named.
-fn check_crs(pairs: &[(String, String)]) -> Result<(), ApiError> {
-    for (name, value) in pairs.iter().filter(|(name, _)| matches!(name.as_str(), "crs" | "bbox-crs" | "filter-crs")) {
-        if value.trim() != CRS84 {
-            return Err(ApiError::bad_parameter(name, format!("{value:?} is not supported; supported is {CRS84}")));
-        }
-    }
-    Ok(())
+/// Part 2's `Content-Crs` header: the system of the answer's coordinates, in angle brackets.
+fn with_crs(crs: OutputCrs, mut response: Response) -> Response {
+    let value = header::HeaderValue::from_str(&format!("<{}>", crs.uri())).expect("CRS URIs are ASCII");
+    response.headers_mut().insert("content-crs", value);
+    response
 }
 
 /// A collection's metadata, with its extent computed from the data.
@@ -283,7 +283,7 @@ fn describe(catalog: &Catalog, origin: &Origin, collection: Collection) -> Colle
         title: collection_title(collection),
         description: about(collection).1,
         item_type: "feature",
-        crs: vec![CRS84],
+        crs: OutputCrs::ALL.iter().map(|c| c.uri()).collect(),
         storage_crs: CRS84,
         links: vec![
             Link::new(url.clone(), "self", JSON, "this collection"),
@@ -413,10 +413,10 @@ struct ItemsParams {
     offset: Option<usize>,
     /// `west,south,east,north` (or six numbers with heights), WGS84.
     bbox: Option<String>,
-    /// The CRS of `bbox`: only CRS84.
+    /// The CRS of `bbox` (a URI of the collection's `crs` list, or a safe CURIE such as `[EPSG:3857]`); CRS84 by default.
     #[param(rename = "bbox-crs")]
     bbox_crs: Option<String>,
-    /// The CRS of the answer: only CRS84.
+    /// The CRS of the answer's coordinates (see the collection's `crs` list); CRS84 by default. The answer's `Content-Crs` names it.
     crs: Option<String>,
     /// Filing time (reports only; other collections have no time): an instant, a date, or an interval `a/b`, `../b`, `a/..`.
     datetime: Option<String>,

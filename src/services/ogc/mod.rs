@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use super::features::{self, Bbox, MAX_LIMIT};
 use super::reports::view::PublicReport;
 use super::{Catalog, ServiceError};
+use crate::crs::OutputCrs;
 use crate::index::Snapshot;
 use crate::model::Layer;
 use crate::model::reports::Report;
@@ -89,6 +90,15 @@ impl Feature {
         };
         Feature { kind: "Feature", id, geometry: map.remove("geometry").unwrap_or(Value::Null), properties }
     }
+
+    /// The feature with its geometry in `crs` (filters have read it in CRS84 before).
+    fn in_crs(mut self, crs: OutputCrs) -> Feature {
+        if crs != OutputCrs::Crs84 {
+            let geometry: geojson::Geometry = serde_json::from_value(self.geometry).expect("stored geometries are GeoJSON");
+            self.geometry = serde_json::to_value(crs.geometry(&geometry)).expect("geometries serialise");
+        }
+        self
+    }
 }
 
 /// What an items request asks for, checked against the collection.
@@ -103,6 +113,8 @@ pub struct ItemsQuery {
     pub properties: Option<Vec<String>>,
     pub limit: usize,
     pub offset: usize,
+    /// The system of the answer's coordinates (`crs`).
+    pub crs: OutputCrs,
 }
 
 impl ItemsQuery {
@@ -112,8 +124,8 @@ impl ItemsQuery {
     }
 }
 
-/// The query parameters of Part 1 and 3 an items request may carry besides the property
-/// filters; the CRS ones are checked by the caller.
+/// The query parameters of Parts 1, 2 and 3 an items request may carry besides the
+/// property filters.
 pub const ITEMS_PARAMETERS: [&str; 12] =
     ["f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang", "filter-crs", "sortby", "properties"];
 
@@ -152,12 +164,17 @@ pub fn items_query(collection: Collection, pairs: &[(String, String)]) -> Result
     if limit == 0 {
         return Err(invalid("limit", format!("must be 1..{MAX_LIMIT}")));
     }
-    let bbox = get("bbox").map(|v| v.parse::<OgcBbox>().map_err(|e| invalid("bbox", format!("{v:?}: {e}")))).transpose()?;
+    let crs = output_crs(get("crs"), "crs")?;
+    let bbox_crs = output_crs(get("bbox-crs"), "bbox-crs")?;
+    if get("filter-crs").is_some_and(|v| v != OutputCrs::Crs84.uri()) {
+        return Err(invalid("filter-crs", format!("only {} is supported for filter geometries", OutputCrs::Crs84.uri())));
+    }
+    let bbox = get("bbox").map(|v| bbox_in(v, bbox_crs).map_err(|e| invalid("bbox", format!("{v:?}: {e}")))).transpose()?;
     let datetime = get("datetime").map(|v| v.parse::<Interval>().map_err(|e| invalid("datetime", e))).transpose()?;
     let lang = get("filter-lang").map(|v| v.parse::<FilterLang>().map_err(|e| invalid("filter-lang", e))).transpose()?;
     let filter = get("filter").map(|text| Filter::parse(text, lang.unwrap_or(FilterLang::Text), &queryables)).transpose()?;
     Ok(ItemsQuery {
-        bbox: bbox.map(|b| b.0),
+        bbox,
         datetime,
         equals,
         filter,
@@ -166,7 +183,33 @@ pub fn items_query(collection: Collection, pairs: &[(String, String)]) -> Result
         // Above the maximum, the standard asks for the maximum rather than an error (17-069r4, permission 6).
         limit: limit.min(MAX_LIMIT),
         offset: number("offset")?.unwrap_or(0),
+        crs,
     })
+}
+
+/// `crs` or `bbox-crs`: CRS84 when absent.
+pub fn output_crs(value: Option<&str>, parameter: &'static str) -> Result<OutputCrs, ServiceError> {
+    value.map_or(Ok(OutputCrs::Crs84), |v| OutputCrs::from_uri(v).map_err(|reason| ServiceError::InvalidParameter { parameter, reason }))
+}
+
+/// A `bbox` in `crs`'s numbers and axis order, as the CRS84 box that covers it.
+fn bbox_in(text: &str, crs: OutputCrs) -> Result<Bbox, String> {
+    if crs == OutputCrs::Crs84 {
+        return text.parse::<OgcBbox>().map(|b| b.0);
+    }
+    let numbers: Vec<f64> = text
+        .split(',')
+        .map(|part| part.trim().parse::<f64>().map_err(|_| format!("{part:?} is not a number")))
+        .collect::<Result<_, _>>()?;
+    let corners = match numbers[..] {
+        [a0, b0, a1, b1] | [a0, b0, _, a1, b1, _] => [a0, b0, a1, b1],
+        _ => return Err(format!("expected 4 numbers (or 6 with heights), got {}", numbers.len())),
+    };
+    if !corners.iter().all(|n| n.is_finite()) {
+        return Err("numbers must be finite".into());
+    }
+    let [west, south, east, north] = crs.bbox_to_crs84(corners);
+    format!("{west},{south},{east},{north}").parse()
 }
 
 /// One page of features.
@@ -239,7 +282,7 @@ fn finish(page: Vec<Value>, number_matched: usize, query: &ItemsQuery) -> ItemsP
     let features = page
         .into_iter()
         .map(|f| {
-            let mut feature = Feature::from_json(f);
+            let mut feature = Feature::from_json(f).in_crs(query.crs);
             if let Some(keep) = &query.properties {
                 order::select(&mut feature.properties, keep);
             }
@@ -250,18 +293,19 @@ fn finish(page: Vec<Value>, number_matched: usize, query: &ItemsQuery) -> ItemsP
     ItemsPage { features, number_matched, next_offset: (end < number_matched).then_some(end) }
 }
 
-/// One feature of a collection by id (a report's by case number).
-pub async fn item(catalog: &Catalog, collection: Collection, id: &str) -> Result<Feature, ServiceError> {
-    match collection {
+/// One feature of a collection by id (a report's by case number), in `crs`.
+pub async fn item(catalog: &Catalog, collection: Collection, id: &str, crs: OutputCrs) -> Result<Feature, ServiceError> {
+    let feature = match collection {
         Collection::Layer(layer) => {
             let feature = features::feature(&catalog.snapshot(), layer, id)?;
-            Ok(Feature::from_json(serde_json::to_value(feature).expect("features serialise")))
+            Feature::from_json(serde_json::to_value(feature).expect("features serialise"))
         }
         Collection::Reports => {
             let (report, _) = catalog.store().report(id).await?.ok_or_else(|| ServiceError::NoSuchCase(id.to_owned()))?;
-            Ok(Feature::from_json(report_feature(&report)))
+            Feature::from_json(report_feature(&report))
         }
-    }
+    };
+    Ok(feature.in_crs(crs))
 }
 
 /// A report as a public GeoJSON feature: the fields of [`PublicReport`] (never the
@@ -358,6 +402,15 @@ mod tests {
         assert_eq!(query.limit, MAX_LIMIT);
         assert!(items_query(stations, &pairs("datetime=soon")).unwrap_err().to_string().contains("datetime"));
         assert!(items_query(stations, &pairs("filter-lang=sql")).unwrap_err().to_string().contains("filter-lang"));
+        assert!(items_query(stations, &pairs("crs=EPSG:9999")).unwrap_err().to_string().contains("crs"));
+        // 3857 metres of a box around Chengdu, back in CRS84 degrees.
+        let query =
+            items_query(stations, &pairs("bbox-crs=http://www.opengis.net/def/crs/EPSG/0/3857&bbox=11577000,3590000,11578000,3591000"))
+                .unwrap();
+        let b = query.bbox.unwrap();
+        assert!((103.99..104.01).contains(&b.west) && (30.6..30.7).contains(&b.south) && b.west < b.east && b.south < b.north, "{b:?}");
+        let query = items_query(stations, &pairs("bbox-crs=[EPSG:4326]&bbox=30.5,104.0,30.9,104.1")).unwrap();
+        assert_eq!(query.bbox, Some("104.0,30.5,104.1,30.9".parse().unwrap()), "latitude first");
         assert_eq!("reports".parse(), Ok(Collection::Reports));
         assert!("contacts".parse::<Collection>().unwrap_err().contains("contacts"));
     }
