@@ -47,10 +47,7 @@ fn invalid(reason: impl Into<String>) -> ServiceError {
 
 impl Filter {
     pub fn parse(text: &str, lang: FilterLang, queryables: &[Queryable]) -> Result<Filter, ServiceError> {
-        let expr = match lang {
-            FilterLang::Text => cql2::parse_text(text).map_err(|e| invalid(format!("not CQL2 text: {e}")))?,
-            FilterLang::Json => cql2::parse_json(text).map_err(|e| invalid(format!("not CQL2 JSON: {e}")))?,
-        };
+        let expr = parse_bounded(text, lang)?;
         let mut named = Vec::new();
         properties(&expr, &mut named);
         if let Some(unknown) = named.iter().find(|name| queryables::find(queryables, name).is_none()) {
@@ -69,6 +66,54 @@ impl Filter {
     pub fn matches(&self, feature: &Value) -> Result<bool, ServiceError> {
         let reduced = self.expr.clone().reduce(Some(feature)).map_err(|e| invalid(format!("cannot be evaluated: {e}")))?;
         Ok(reduced.is_true())
+    }
+}
+
+/// The longest filter accepted (the URI limit is 8 KiB in all).
+const MAX_FILTER_BYTES: usize = 4096;
+/// The deepest expression accepted. Real filters nest a few levels; evaluation recurses once
+/// per level on the request's own (2 MiB) stack.
+const MAX_DEPTH: usize = 20;
+/// The stack the parser runs on. It recurses once per nesting level, at up to tens of KiB a
+/// level in a debug build: `a = 1 + 1 + …` a hundred times deep overflowed 2 MiB, and a stack
+/// overflow aborts the whole server. 256 MiB (address space, used only as deep as needed)
+/// parsed 4,000 levels, more than [`MAX_FILTER_BYTES`] can hold.
+const PARSE_STACK_BYTES: usize = 256 << 20;
+
+/// Parses on a thread of its own with a deep stack, and refuses trees deeper than
+/// [`MAX_DEPTH`] there (so that even dropping them happens on that stack).
+fn parse_bounded(text: &str, lang: FilterLang) -> Result<cql2::Expr, ServiceError> {
+    if text.len() > MAX_FILTER_BYTES {
+        return Err(invalid(format!("{} bytes long; at most {MAX_FILTER_BYTES} are accepted", text.len())));
+    }
+    let text = text.to_owned();
+    let parse = move || -> Result<cql2::Expr, String> {
+        let expr = match lang {
+            FilterLang::Text => cql2::parse_text(&text).map_err(|e| format!("not CQL2 text: {e}"))?,
+            FilterLang::Json => cql2::parse_json(&text).map_err(|e| format!("not CQL2 JSON: {e}"))?,
+        };
+        match depth(&expr) {
+            d if d > MAX_DEPTH => Err(format!("nested {d} levels deep; at most {MAX_DEPTH} are accepted")),
+            _ => Ok(expr),
+        }
+    };
+    let parser = std::thread::Builder::new().name("cql2-parse".into()).stack_size(PARSE_STACK_BYTES).spawn(parse);
+    let parser = parser.map_err(|cause| {
+        // The reason goes to the log; the caller learns only that it may retry.
+        tracing::warn!("cannot start a CQL2 parser thread: {cause}");
+        ServiceError::Busy { retry_after_s: 1 }
+    })?;
+    parser.join().map_err(|_| invalid("could not be parsed"))?.map_err(invalid)
+}
+
+/// How deeply an expression nests.
+fn depth(expr: &cql2::Expr) -> usize {
+    use cql2::Expr;
+    let deepest = |args: &[Box<Expr>]| args.iter().map(|a| depth(a)).max().unwrap_or(0);
+    1 + match expr {
+        Expr::Operation { args, .. } | Expr::Interval { interval: args } | Expr::Array(args) | Expr::BBox { bbox: args } => deepest(args),
+        Expr::Timestamp { timestamp: inner } | Expr::Date { date: inner } => depth(inner),
+        Expr::Property { .. } | Expr::Float(_) | Expr::Literal(_) | Expr::Bool(_) | Expr::Geometry(_) | Expr::Null => 0,
     }
 }
 
@@ -185,6 +230,19 @@ mod tests {
         assert!(Filter::parse("kind = ", FilterLang::Text, &stations()).is_err());
         let error = Filter::parse("S_WITHIN(geometry, BBOX(1, 2, 3, 4))", FilterLang::Text, &stations()).unwrap_err();
         assert!(error.to_string().contains("s_within"), "{error}");
+    }
+
+    #[test]
+    fn deep_or_long_filters_are_refused_not_a_stack_overflow() {
+        // Each of these once aborted the process on a 2 MiB stack.
+        for text in [format!("a = 1{}", " + 1".repeat(300)), format!("{}kind = 'clinic'", "NOT ".repeat(500)), "(".repeat(2000)] {
+            let error = Filter::parse(&text, FilterLang::Text, &stations()).unwrap_err().to_string();
+            assert!(error.contains("filter"), "{error}");
+        }
+        let error = Filter::parse(&"x".repeat(5000), FilterLang::Text, &stations()).unwrap_err().to_string();
+        assert!(error.contains("4096"), "{error}");
+        let shallow = format!("{}kind = 'clinic'", "NOT ".repeat(10));
+        assert!(Filter::parse(&shallow, FilterLang::Text, &stations()).is_ok());
     }
 
     #[test]
