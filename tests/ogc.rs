@@ -117,11 +117,31 @@ async fn landing_links_resolve_and_conformance_lists_core_and_geojson(backend: B
     }
     // Absolute, on the host the request named (here none: in-process requests get `localhost`).
     assert_eq!(link(&landing, "data"), Some("http://localhost/ogc/collections"));
+    // The API definition and its documentation, as OWSLib's `api()` and Part 1 look for them.
+    let described = |rel: &str| landing["links"].as_array().unwrap().iter().find(|l| l["rel"] == rel).cloned().unwrap();
+    assert_eq!(described("service-desc")["href"], "http://localhost/openapi.json");
+    assert_eq!(described("service-desc")["type"], "application/vnd.oai.openapi+json;version=3.1");
+    assert_eq!(described("service-doc")["href"], "http://localhost/docs");
+    assert_eq!(described("service-doc")["type"], "text/html");
+    let document = get_ok(&app, "/openapi.json", "application/vnd.oai.openapi+json;version=3.1").await;
+    for path in
+        ["/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/collections/{collection}/items", "/ogc/collections/{collection}/queryables"]
+    {
+        assert!(document["paths"][path]["get"].is_object(), "{path} is not in the OpenAPI document");
+    }
 
     let conformance = get_ok(&app, link(&landing, "conformance").unwrap(), "application/json").await;
     let classes: Vec<&str> = conformance["conformsTo"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
-    for class in ["core", "geojson"] {
-        let uri = format!("http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{class}");
+    for class in [
+        "ogcapi-features-1/1.0/conf/core",
+        "ogcapi-features-1/1.0/conf/geojson",
+        "ogcapi-features-1/1.0/conf/oas30",
+        "ogcapi-features-3/1.0/conf/queryables",
+        "ogcapi-features-3/1.0/conf/filter",
+        "cql2/1.0/conf/cql2-text",
+        "cql2/1.0/conf/basic-cql2",
+    ] {
+        let uri = format!("http://www.opengis.net/spec/{class}");
         assert!(classes.contains(&uri.as_str()), "{classes:?} lacks {uri}");
     }
 }
@@ -133,13 +153,15 @@ async fn collections_are_the_seven_layers_with_bboxes_holding_every_feature(back
     assert_eq!(link(&list, "self"), Some("http://localhost/ogc/collections"));
     let collections = list["collections"].as_array().unwrap();
     let ids: Vec<&str> = collections.iter().map(|c| c["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, COLLECTIONS);
-    for collection in collections {
+    assert_eq!(ids, [&COLLECTIONS[..], &["reports"]].concat());
+    for collection in collections.iter().filter(|c| c["id"] != "reports") {
         let id = collection["id"].as_str().unwrap();
         let layer: Layer = id.parse().unwrap();
         assert!(collection["title"].as_str().unwrap().starts_with(layer.label_zh()), "{collection}");
         assert!(collection["description"].is_string());
         assert_eq!(collection["itemType"], "feature");
+        assert_eq!(collection["storageCrs"], "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
+        assert!(collection["extent"].get("temporal").is_none(), "{id} has no time");
         let spatial = &collection["extent"]["spatial"];
         assert_eq!(spatial["crs"], "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
         let bbox: Vec<f64> = serde_json::from_value(spatial["bbox"][0].clone()).unwrap();
@@ -170,14 +192,14 @@ async fn next_links_walk_every_building_exactly_once(backend: Backend) {
     assert!(expected.len() > 37 * 3, "the walk spans several pages");
     assert_eq!(walk(&app, "/ogc/collections/buildings/items?limit=37").await, expected);
 
-    // The default page is 10; the next link keeps the limit and moves the offset.
+    // The default page is 10; the next link keeps the limit and the other parameters, and moves the offset.
     let page = get_ok(&app, "/ogc/collections/buildings/items?f=json", "application/geo+json").await;
     assert_eq!(page["features"].as_array().unwrap().len(), 10);
     assert_eq!(page["numberMatched"], expected.len());
-    assert_eq!(link(&page, "next"), Some("http://localhost/ogc/collections/buildings/items?limit=10&offset=10"));
+    assert_eq!(link(&page, "next"), Some("http://localhost/ogc/collections/buildings/items?limit=10&offset=10&f=json"));
     assert_eq!(link(&page, "prev"), None, "the first page has no previous one");
     let second = get_ok(&app, link(&page, "next").unwrap(), "application/geo+json").await;
-    assert_eq!(link(&second, "prev"), Some("http://localhost/ogc/collections/buildings/items?limit=10&offset=0"));
+    assert_eq!(link(&second, "prev"), Some("http://localhost/ogc/collections/buildings/items?limit=10&offset=0&f=json"));
     // A limit above the 10,000 maximum is clamped, not refused.
     let all = get_ok(&app, "/ogc/collections/buildings/items?limit=1000000", "application/geo+json").await;
     assert_eq!(all["numberReturned"], expected.len().min(10_000));
@@ -327,4 +349,103 @@ async fn links_are_absolute_on_the_requested_host_and_a_malformed_host_is_refuse
     // A Host that is no host[:port] would put anything into the links.
     let response = app.clone().oneshot(request("x\"><script>")).await.unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+/// The answer's body and its `Content-Crs` header.
+async fn get_in_crs(app: &axum::Router, uri: &str) -> (Value, String) {
+    let response = app.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{uri}");
+    let crs = response.headers().get("content-crs").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let body = serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    (body, crs)
+}
+
+/// The same JSON up to the last bits of each number (the CRS84 input here has been through
+/// JSON text and back, which may move a number by one unit in the last place).
+fn assert_close(found: &Value, expected: &Value, crs: minsheng::crs::OutputCrs) {
+    match (found, expected) {
+        (Value::Number(a), Value::Number(b)) => {
+            let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+            assert!((a - b).abs() <= 1e-12 * a.abs().max(1.0), "{crs}: {a} vs {b}");
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            assert_eq!(a.len(), b.len(), "{crs}");
+            a.iter().zip(b).for_each(|(x, y)| assert_close(x, y, crs));
+        }
+        (Value::Object(a), Value::Object(b)) => {
+            assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>(), "{crs}");
+            a.values().zip(b.values()).for_each(|(x, y)| assert_close(x, y, crs));
+        }
+        _ => assert_eq!(found, expected, "{crs}"),
+    }
+}
+
+fn ids_of(page: &Value) -> Vec<&str> {
+    page["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn crs_and_bbox_crs_transform_answers_and_boxes() {
+    use minsheng::crs::OutputCrs;
+    // Which systems there are and how they convert is tests/crs.rs's business (against PROJ);
+    // this checks the wiring, which does not depend on the backend.
+    let (app, _, _database) = app(Backend::Sqlite).await;
+    let collection = get_ok(&app, "/ogc/collections/buildings", "application/json").await;
+    let listed: Vec<&str> = collection["crs"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(listed, OutputCrs::ALL.map(|c| c.uri()));
+    assert_eq!(collection["storageCrs"], OutputCrs::Crs84.uri());
+
+    let (plain, crs) = get_in_crs(&app, "/ogc/collections/buildings/items?limit=50").await;
+    assert_eq!(crs, format!("<{}>", OutputCrs::Crs84.uri()));
+    for system in OutputCrs::ALL {
+        let (page, crs) = get_in_crs(&app, &format!("/ogc/collections/buildings/items?limit=50&crs={}", system.uri())).await;
+        assert_eq!(crs, format!("<{}>", system.uri()));
+        assert_eq!(ids_of(&page), ids_of(&plain));
+        for (mine, wgs84) in page["features"].as_array().unwrap().iter().zip(plain["features"].as_array().unwrap()) {
+            let source: geojson::Geometry = serde_json::from_value(wgs84["geometry"].clone()).unwrap();
+            assert_close(&mine["geometry"], &serde_json::to_value(system.geometry(&source)).unwrap(), system);
+            assert_eq!(mine["properties"], wgs84["properties"]);
+        }
+        if system != OutputCrs::Crs84 {
+            assert_ne!(page["features"][0]["geometry"], plain["features"][0]["geometry"], "{system} changes the numbers");
+        }
+    }
+    // One item, and a safe CURIE.
+    let id = plain["features"][3]["id"].as_str().unwrap();
+    let (item, crs) = get_in_crs(&app, &format!("/ogc/collections/buildings/items/{id}?crs=[EPSG:3857]")).await;
+    assert_eq!(crs, format!("<{}>", OutputCrs::Epsg3857.uri()));
+    let source: geojson::Geometry = serde_json::from_value(plain["features"][3]["geometry"].clone()).unwrap();
+    assert_close(&item["geometry"], &serde_json::to_value(OutputCrs::Epsg3857.geometry(&source)).unwrap(), OutputCrs::Epsg3857);
+
+    // A box sent in another system selects what the same box in CRS84 selects.
+    let (w, s, e, n) = (104.05, 30.815, 104.07, 30.83);
+    let (wgs84, _) = get_in_crs(&app, &format!("/ogc/collections/buildings/items?limit=10000&bbox={w},{s},{e},{n}")).await;
+    assert!(!ids_of(&wgs84).is_empty());
+    let [x0, y0] = OutputCrs::Epsg3857.forward(w, s);
+    let [x1, y1] = OutputCrs::Epsg3857.forward(e, n);
+    let boxes = [
+        (OutputCrs::Epsg3857.uri(), format!("{x0},{y0},{x1},{y1}")),
+        (OutputCrs::Epsg4326.uri(), format!("{s},{w},{n},{e}")),
+        ("[EPSG:4490]", format!("{s},{w},{n},{e}")),
+    ];
+    for (system, bbox) in boxes {
+        let uri = format!("/ogc/collections/buildings/items?limit=10000&bbox-crs={system}&bbox={bbox}");
+        let (page, _) = get_in_crs(&app, &uri).await;
+        assert_eq!(ids_of(&page), ids_of(&wgs84), "{uri}");
+    }
+
+    for (query, named) in [
+        ("crs=http://www.opengis.net/def/crs/EPSG/0/9999", "crs"),
+        ("crs=EPSG:4326", "crs"),
+        ("bbox-crs=[EPSG:2000]&bbox=1,2,3,4", "bbox-crs"),
+        ("bbox-crs=[EPSG:3857]&bbox=1,2,3", "bbox"),
+        ("filter-crs=[EPSG:3857]&filter=floors%3E1", "filter-crs"),
+    ] {
+        let answer = get(&app, &format!("/ogc/collections/buildings/items?{query}")).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{query}: {}", answer.body);
+        let message = answer.body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(named), "{query}: {message:?} does not name {named}");
+    }
+    let answer = get(&app, &format!("/ogc/collections/buildings/items/{id}?crs=[EPSG:1]")).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
 }

@@ -90,7 +90,7 @@ pub fn feature(snapshot: &Snapshot, layer: Layer, id: &str) -> Result<geojson::F
     Ok(feature_at(snapshot, layer, i))
 }
 
-fn feature_at(snapshot: &Snapshot, layer: Layer, i: u32) -> geojson::Feature {
+pub(crate) fn feature_at(snapshot: &Snapshot, layer: Layer, i: u32) -> geojson::Feature {
     let data = &snapshot.data;
     let i = i as usize;
     match layer {

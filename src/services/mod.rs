@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod features;
 pub mod locate;
 pub mod migrate;
+pub mod ogc;
 pub mod reports;
 pub mod schemas;
 pub mod search;
