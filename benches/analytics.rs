@@ -11,7 +11,7 @@ use h3o::Resolution;
 use minsheng::demo::{DemoOptions, generate};
 use minsheng::index::Snapshot;
 use minsheng::index::reports::{ReportPoints, ReportQuery};
-use minsheng::model::reports::{CaseState, Category, ReportRow};
+use minsheng::model::reports::{CaseState, CaseTimes, Category, ReportRow};
 use minsheng::services::analytics::stats::{self, GroupBy, Interval};
 use minsheng::services::analytics::{heatmap, tiles};
 use minsheng::services::cost::{Budget, Limits};
@@ -55,6 +55,7 @@ fn city() -> (Snapshot, ReportPoints) {
                 grid_id: data.grids[links.grid as usize].id.clone(),
                 community_id: data.communities[community as usize].id.clone(),
                 street_id: data.streets[snapshot.community_street(community) as usize].id.clone(),
+                times: CaseTimes::default(),
             }
         })
         .collect();

@@ -129,10 +129,21 @@ async fn the_sample_imports_routed_with_deadlines_on_time_flags_and_audit_trails
     let (_, events) = catalog.store().report(&by_external["12345-2026-0912087"].case_number).await.unwrap().unwrap();
     assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["submit", "accept"]);
 
-    let overdue = ReportFilter { case_numbers: summary.case_numbers.clone(), overdue_at: Some(now()), ..ReportFilter::default() };
-    let overdue: Vec<String> = catalog.store().reports(&overdue).await.unwrap().into_iter().filter_map(|r| r.external_id).collect();
-    // Most overdue (earliest deadline) first.
-    assert_eq!(overdue, ["12345-2026-1110248", "12345-2026-1114033"]);
+    // Overdue at every stage: dispatched past the deadline, but also waiting for an answer or
+    // for verification past their due dates; most overdue (earliest due) first.
+    let now = now();
+    let imported = ReportFilter { case_numbers: summary.case_numbers.clone(), ..ReportFilter::default() };
+    let overdue = catalog.store().reports(&ReportFilter { overdue_at: Some(now), ..imported.clone() }).await.unwrap();
+    assert!(overdue.windows(2).all(|w| w[0].stage_due_at() <= w[1].stage_due_at()), "not most overdue first");
+    let all = catalog.store().reports(&imported).await.unwrap();
+    assert_eq!(overdue.len(), all.iter().filter(|r| r.is_overdue(now)).count());
+    let overdue: Vec<&str> = overdue.iter().filter_map(|r| r.external_id.as_deref()).collect();
+    for (case, stage) in [("12345-2026-1110248", "dispatched"), ("12345-2026-1114033", "dispatched"), ("12345-2026-0912087", "accepted")] {
+        assert!(overdue.contains(&case), "{case} ({stage}) is not listed overdue: {overdue:?}");
+    }
+    let working = [CaseState::Dispatched, CaseState::InProgress];
+    let resolution_late = all.iter().filter(|r| working.contains(&r.state) && r.is_overdue(now)).count();
+    assert_eq!(resolution_late, 2, "the two cases dispatched past their deadline");
 }
 
 async fn the_same_file_twice_is_refused_naming_the_cases_it_became(backend: Backend) {

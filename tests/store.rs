@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use common::backend::{Backend, TestDatabase, empty_store_on};
 use minsheng::demo::{DemoOptions, generate};
-use minsheng::model::reports::{CaseState, Category, Report, ReportEvent, Role, Routed, Source, Tier};
+use minsheng::model::reports::{CaseState, Category, Duty, Report, ReportEvent, Role, Routed, Source, Tier};
 use minsheng::model::{Dataset, Layer};
 use minsheng::store::{AreaLevel, NearbyQuery, ReportFilter, Store, StoreError, SubmissionKey};
 
@@ -75,6 +75,8 @@ fn report(data: &Dataset, i: usize, category: Category, created_at: i64) -> Repo
         closed_at: None,
         on_time: None,
         external_id: None,
+        subcategory: None,
+        duty: Duty::allowing(category.response_time(), category.deadline()),
         version: 1,
     }
 }
@@ -186,7 +188,18 @@ async fn a_workflow_update_needs_the_version_it_read(backend: Backend) {
     store.support_report(&case, &event(1_200, "support", None, None)).await.unwrap();
 
     let routed = Routed { tier: Tier::Community, responder: "社区".into(), ..read.routed.clone() };
-    let accepted = Report { state: CaseState::Accepted, routed, ..read.clone() };
+    // Every accountability field is written and read back (the stage's due date is derived).
+    let duty = Duty {
+        unit_id: None,
+        responded_at: Some(1_300),
+        original_deadline_at: Some(9_000),
+        extension_requested_to: Some(9_500),
+        supervised_at: Some(1_250),
+        resolved_by: Some(7),
+        reopened: 2,
+        ..Duty::allowing(std::time::Duration::from_secs(7_200), std::time::Duration::from_secs(86_400))
+    };
+    let accepted = Report { state: CaseState::Accepted, routed, subcategory: Some("fire_lane".into()), duty, ..read.clone() };
     let accept = event(1_300, "accept", Some(CaseState::Received), Some(CaseState::Accepted));
     assert!(!store.update_report(read.version, &accepted, &accept).await.unwrap(), "a stale version overwrote the row");
     let (now, events) = store.report(&case).await.unwrap().unwrap();
@@ -196,6 +209,12 @@ async fn a_workflow_update_needs_the_version_it_read(backend: Backend) {
     let (now, events) = store.report(&case).await.unwrap().unwrap();
     assert_eq!((now.state, now.routed.tier, now.routed.responder.as_str(), now.version), (CaseState::Accepted, Tier::Community, "社区", 3));
     assert_eq!(now.supporters, 1, "the update kept the supporter it did not know about");
+    assert_eq!((&now.duty, now.subcategory.as_deref()), (&accepted.duty, Some("fire_lane")));
+    assert_eq!(now.stage_due_at(), Some(1_000 + 7_200), "an accepted case is due to be dispatched by the response deadline");
+    let overdue = ReportFilter { overdue_at: Some(1_000 + 7_201), ..ReportFilter::default() };
+    assert_eq!(store.count_reports(&overdue).await.unwrap(), 1, "an unanswered case past its response deadline is overdue");
+    let supervised = ReportFilter { supervised: true, ..ReportFilter::default() };
+    assert_eq!(store.count_reports(&supervised).await.unwrap(), 1);
     assert_eq!(events.last(), Some(&accept));
 
     let (dup, _) = store.report(&duplicate).await.unwrap().unwrap();

@@ -282,6 +282,7 @@ impl Matcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::reports::CaseTimes;
 
     fn row(id: i64, state: CaseState) -> ReportRow {
         ReportRow {
@@ -295,6 +296,7 @@ mod tests {
             grid_id: "G1".into(),
             community_id: "C1".into(),
             street_id: "S1".into(),
+            times: CaseTimes::default(),
         }
     }
 

@@ -90,6 +90,10 @@ vocabulary! {
 const HOUR: u64 = 3_600;
 const DAY: u64 = 24 * HOUR;
 
+/// Time the verifier (a supervisor or the grid worker) has after a resolution to verify it,
+/// and then to close it.
+pub const VERIFY_WITHIN: Duration = Duration::from_secs(3 * DAY);
+
 impl Category {
     /// The tier a report of this category goes to unless staff escalate it.
     pub fn default_tier(self) -> Tier {
@@ -112,6 +116,18 @@ impl Category {
             Category::PublicRevenue => 15 * DAY,
             // Building consent and design take weeks; the deadline is for a first answer plan.
             Category::ElevatorInstallation => 30 * DAY,
+        })
+    }
+
+    /// Built-in time to answer a case from receipt (accept or reject it and dispatch it):
+    /// urgent matters within hours. The seed of the category settings.
+    pub fn response_time(self) -> Duration {
+        Duration::from_secs(match self {
+            Category::SafetyHazard => 2 * HOUR,
+            Category::EbikeCharging => 4 * HOUR,
+            Category::Sanitation | Category::Noise => 12 * HOUR,
+            Category::ElevatorInstallation | Category::PublicRevenue => 3 * DAY,
+            _ => DAY,
         })
     }
 
@@ -230,9 +246,77 @@ pub struct Report {
     pub on_time: Option<bool>,
     /// The case's number in the system it was imported from (a 12345 hotline ticket), if any.
     pub external_id: Option<String>,
+    /// An optional second-level category (a GB/T 30428.2 style event subtype) under `category`.
+    pub subcategory: Option<String>,
+    /// Who is on the hook and by when.
+    pub duty: Duty,
     /// Counts the writes to the case: 1 when filed, one more for every write since. A write
     /// names the version it read and is refused if the case moved meanwhile.
     pub version: u32,
+}
+
+/// Who is on the hook for a case and by when: the unit it is dispatched to, the time each
+/// stage allows, and the marks that extensions, supervision (督办) and reopening leave. Times
+/// are Unix seconds; durations are seconds.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Duty {
+    /// The responding unit: the one routing suggests until dispatch, the one dispatched to after.
+    pub unit_id: Option<String>,
+    /// Time allowed to answer (accept or reject) from receipt, as the category's settings
+    /// said when the case was filed (a later change of the settings applies to new cases).
+    pub response_secs: i64,
+    /// Time allowed from dispatch to resolution, captured at filing like `response_secs`.
+    pub resolution_secs: i64,
+    /// When the case was first answered: accepted, rejected or marked a duplicate.
+    pub responded_at: Option<i64>,
+    /// The resolution deadline as first set at dispatch, before any extension.
+    pub original_deadline_at: Option<i64>,
+    /// A pending extension request: the deadline the handler asks for.
+    pub extension_requested_to: Option<i64>,
+    /// When the case was flagged for supervision (督办); cleared when it next changes state.
+    pub supervised_at: Option<i64>,
+    /// The staff token that resolved the case: it may not also verify it.
+    pub resolved_by: Option<i64>,
+    /// Times a resolution failed and the case went back to work (重办).
+    pub reopened: u32,
+}
+
+impl Duty {
+    /// A new case's duty: nobody assigned yet, and the time its category allows for each stage.
+    pub fn allowing(response: Duration, resolution: Duration) -> Duty {
+        Duty { response_secs: response.as_secs() as i64, resolution_secs: resolution.as_secs() as i64, ..Duty::default() }
+    }
+}
+
+impl Report {
+    /// When the answer was due: `response_secs` after receipt.
+    pub fn response_due_at(&self) -> i64 {
+        self.created_at.saturating_add(self.duty.response_secs)
+    }
+
+    /// 响应: answered (accepted, rejected, marked a duplicate) within the response deadline;
+    /// `None` while unanswered.
+    pub fn responded_on_time(&self) -> Option<bool> {
+        Some(self.duty.responded_at? <= self.response_due_at())
+    }
+
+    /// When the stage the case is in falls due: answering and dispatching by the response
+    /// deadline, resolving by the (extended) deadline, verifying and closing within
+    /// [`VERIFY_WITHIN`] of the resolution. `None` once final. Stored beside the case as
+    /// `due_at`, so that queues find overdue cases at every stage with one index.
+    pub fn stage_due_at(&self) -> Option<i64> {
+        match self.state {
+            CaseState::Received | CaseState::Accepted => Some(self.response_due_at()),
+            CaseState::Dispatched | CaseState::InProgress => self.deadline_at,
+            CaseState::Resolved | CaseState::Verified => self.resolved_at.map(|t| t.saturating_add(VERIFY_WITHIN.as_secs() as i64)),
+            CaseState::Closed | CaseState::Rejected | CaseState::Duplicate => None,
+        }
+    }
+
+    /// Whether the stage the case is in was due before `now`.
+    pub fn is_overdue(&self, now: i64) -> bool {
+        self.stage_due_at().is_some_and(|due| due < now)
+    }
 }
 
 /// Where a report's point lies (building, compound and the grid chain) and who answers it at
@@ -293,6 +377,26 @@ pub struct ReportRow {
     pub grid_id: String,
     pub community_id: String,
     pub street_id: String,
+    /// What the performance board measures.
+    pub times: CaseTimes,
+}
+
+/// What the performance board measures of a case: who had it, and when each step was due
+/// and done (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CaseTimes {
+    pub unit_id: Option<String>,
+    /// When the answer was due and when it came.
+    pub response_due_at: i64,
+    pub responded_at: Option<i64>,
+    pub dispatched_at: Option<i64>,
+    /// The resolution deadline after extensions, and as first set.
+    pub deadline_at: Option<i64>,
+    pub original_deadline_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub on_time: Option<bool>,
+    pub reopened: u32,
 }
 
 /// One line of a case's audit trail: who did what, when, from which state to which.

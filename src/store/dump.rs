@@ -120,7 +120,8 @@ fn sum<T: std::fmt::Debug>(table: &'static str, rows: &[T]) -> TableSum {
 pub(super) const REPORT_COLUMNS: &str = "id, case_number, category, source, description, photo_url, reporter_name,
     reporter_phone, lon, lat, building_id, compound_id, micro_grid_id, grid_id, community_id, street_id, tier,
     responder, responder_phone, state, supporters, created_at, dispatched_at, deadline_at, resolved_at, closed_at,
-    on_time, external_id, version";
+    on_time, external_id, version, subcategory, unit_id, response_secs, resolution_secs, responded_at, due_at,
+    original_deadline_at, extension_requested_to, supervised_at, resolved_by, reopened";
 
 /// One case's values, except the duplicate link (set once every case has its row).
 pub(super) fn bind_report<DB: sqlx::Database>(row: &mut Separated<'_, DB, &'static str>, dumped: &DumpedReport)
@@ -162,6 +163,7 @@ where
         .push_bind(r.on_time)
         .push_bind(r.external_id.clone())
         .push_bind(i64::from(r.version));
+    super::duty::bind_duty(row, r);
 }
 
 /// The `report_events` columns, in the order [`bind_event`] binds them.

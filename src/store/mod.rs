@@ -5,6 +5,7 @@
 //! [`PostgresStore`] (PostgreSQL/PostGIS) behave the same, checked by one contract suite.
 
 pub mod dump;
+mod duty;
 mod geometry;
 mod postgres;
 mod replica;
@@ -23,6 +24,11 @@ use async_trait::async_trait;
 
 use crate::model::reports::{CaseState, Category, Report, ReportEvent, ReportRow, Role, StaffToken};
 use crate::model::{Dataset, Layer};
+
+/// The columns of a [`ReportRow`], in the order both backends read them.
+const REPORT_ROW_COLUMNS: &str = "r.id, r.lon, r.lat, r.category, r.state, r.created_at, r.compound_id, r.grid_id, \
+     r.community_id, r.street_id, r.unit_id, r.created_at + r.response_secs, r.responded_at, r.dispatched_at, \
+     r.deadline_at, r.original_deadline_at, r.resolved_at, r.closed_at, r.on_time, r.reopened";
 
 /// A driver's error, kept as the `source` of a [`StoreError`] without naming its type.
 pub type DriverError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -221,8 +227,12 @@ pub struct ReportFilter {
     /// Created at or after / before (Unix seconds).
     pub created_from: Option<i64>,
     pub created_before: Option<i64>,
-    /// Only cases still owed work (dispatched or in progress) whose deadline passed before this time.
+    /// The unit the case is (or is to be) dispatched to (a handler's scope).
+    pub unit_id: Option<String>,
+    /// Only cases whose current stage was due before this time (see `Duty::due_at`).
     pub overdue_at: Option<i64>,
+    /// Only cases flagged for supervision (督办).
+    pub supervised: bool,
     /// By filing time, newest first unless set; an overdue listing is always most overdue first.
     pub oldest_first: bool,
     /// At most this many rows (`None`: all), after skipping `offset`.
@@ -278,8 +288,8 @@ impl AreaLevel {
     }
 }
 
-/// Case counts of one area. "Open" is received to in progress; "overdue" is dispatched or
-/// in progress past its deadline; `on_time` and `late` count closed cases by their record.
+/// Case counts of one area. "Open" is received to in progress; "overdue" is any case whose
+/// current stage is past due; `on_time` and `late` count closed cases by their record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClosureCounts {
     pub area_id: String,

@@ -107,7 +107,7 @@ fn aggregate(points: &ReportPoints, query: &ReportQuery, tile: TileCoord) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::reports::{CaseState, Category, ReportRow};
+    use crate::model::reports::{CaseState, CaseTimes, Category, ReportRow};
 
     fn points(n: usize) -> ReportPoints {
         let mut points = ReportPoints::default();
@@ -123,6 +123,7 @@ mod tests {
                 grid_id: "G".into(),
                 community_id: "C".into(),
                 street_id: "S".into(),
+                times: CaseTimes::default(),
             })
             .collect();
         points.apply(rows, 1);

@@ -7,7 +7,7 @@ use super::idempotency::{self, Idempotency};
 use super::routing::{RoutingError, route};
 use super::view::PublicReport;
 use crate::crs::Crs;
-use crate::model::reports::{Action, CaseState, Category, Report, ReportEvent, Source};
+use crate::model::reports::{Action, CaseState, Category, Duty, Report, ReportEvent, Source};
 use crate::services::locate::LocateQuery;
 use crate::services::{Catalog, ServiceError};
 use crate::store::{NearbyQuery, StoreError};
@@ -160,6 +160,8 @@ pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>
         closed_at: None,
         on_time: None,
         external_id: None,
+        subcategory: None,
+        duty: Duty::allowing(new.category.response_time(), new.category.deadline()),
         version: 1,
     };
     let event = ReportEvent {

@@ -110,8 +110,25 @@ pub struct StaffReport {
     pub resolved_at: Option<i64>,
     /// The case's number in the system it was imported from.
     pub external_id: Option<String>,
-    /// Dispatched or in progress past its deadline (as of when this view was built).
+    /// The responding unit: suggested by routing until dispatch, the one dispatched to after.
+    pub unit_id: Option<String>,
+    /// When the answer (acceptance or rejection) was due, and when it came.
+    pub response_due_at: i64,
+    pub responded_at: Option<i64>,
+    /// The resolution deadline as first set at dispatch (`deadline_at` moves with extensions).
+    pub original_deadline_at: Option<i64>,
+    /// When the stage the case is in falls due (answer, resolution or verification).
+    pub due_at: Option<i64>,
+    /// Its current stage is past due (as of when this view was built).
     pub overdue: bool,
+    /// A pending extension request: the deadline the handler asks for.
+    pub extension_requested_to: Option<i64>,
+    /// Flagged for supervision (督办) at this time, until the case moves.
+    pub supervised_at: Option<i64>,
+    /// The staff token that resolved it (which may not verify it).
+    pub resolved_by: Option<i64>,
+    /// Times the resolution failed and the case went back to work (重办).
+    pub reopened: u32,
     /// Counts the writes to the case; the ETag is `"v<version>"`.
     pub version: u32,
 }
@@ -127,15 +144,19 @@ impl StaffReport {
             dispatched_at: r.dispatched_at,
             resolved_at: r.resolved_at,
             external_id: r.external_id.clone(),
-            overdue: is_overdue(r, now),
+            unit_id: r.duty.unit_id.clone(),
+            response_due_at: r.response_due_at(),
+            responded_at: r.duty.responded_at,
+            original_deadline_at: r.duty.original_deadline_at,
+            due_at: r.stage_due_at(),
+            overdue: r.is_overdue(now),
+            extension_requested_to: r.duty.extension_requested_to,
+            supervised_at: r.duty.supervised_at,
+            resolved_by: r.duty.resolved_by,
+            reopened: r.duty.reopened,
             version: r.version,
         }
     }
-}
-
-/// Work still owed after the deadline passed.
-pub fn is_overdue(r: &Report, now: i64) -> bool {
-    matches!(r.state, CaseState::Dispatched | CaseState::InProgress) && r.deadline_at.is_some_and(|d| d < now)
 }
 
 /// A case as staff see it, with its whole audit trail (actors and notes included).
@@ -155,6 +176,7 @@ pub struct StaffCase {
 /// public one.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)] // One per answer, built and serialised at once: boxing buys nothing.
 pub enum CaseView {
     Staff(StaffCase),
     Public(PublicCase),

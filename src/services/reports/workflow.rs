@@ -82,14 +82,33 @@ pub fn apply(report: &Report, to: CaseState, now: i64) -> Result<Report, Service
     }
     let mut next = report.clone();
     next.state = to;
+    // A supervision flag marks the case until it moves.
+    next.duty.supervised_at = None;
+    match to {
+        CaseState::Accepted | CaseState::Rejected | CaseState::Duplicate => {
+            next.duty.responded_at = next.duty.responded_at.or(Some(now));
+        }
+        _ => {}
+    }
     match to {
         CaseState::Dispatched => {
+            let deadline = now.saturating_add(report.duty.resolution_secs);
             next.dispatched_at = Some(now);
-            next.deadline_at = Some(report.category.deadline_after(now));
+            next.deadline_at = Some(deadline);
+            next.duty.original_deadline_at = next.duty.original_deadline_at.or(Some(deadline));
+            next.duty.extension_requested_to = None;
         }
         // Failed verification: the resolution did not hold, so the clock judges the next one.
-        CaseState::InProgress => next.resolved_at = None,
-        CaseState::Resolved => next.resolved_at = Some(now),
+        CaseState::InProgress if report.state == CaseState::Resolved => {
+            next.resolved_at = None;
+            next.duty.resolved_by = None;
+            next.duty.reopened += 1;
+        }
+        CaseState::InProgress => {}
+        CaseState::Resolved => {
+            next.resolved_at = Some(now);
+            next.duty.extension_requested_to = None;
+        }
         CaseState::Closed => {
             next.closed_at = Some(now);
             next.on_time = closure_on_time(next.deadline_at, next.resolved_at);
@@ -216,7 +235,7 @@ pub async fn escalate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::reports::{Category, Routed, Source, Tier};
+    use crate::model::reports::{Category, Duty, Routed, Source, Tier};
 
     fn received(category: Category) -> Report {
         Report {
@@ -250,6 +269,8 @@ mod tests {
             closed_at: None,
             on_time: None,
             external_id: None,
+            subcategory: None,
+            duty: Duty::allowing(category.response_time(), category.deadline()),
             version: 1,
         }
     }

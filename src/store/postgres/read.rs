@@ -8,7 +8,7 @@ use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
-use crate::model::reports::ReportRow;
+use crate::model::reports::{CaseTimes, ReportRow};
 use crate::model::{Building, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Walkway};
 use crate::store::StoreError;
 use crate::store::geometry::decode_wkb;
@@ -60,7 +60,7 @@ pub async fn report_rows(pool: &PgPool, after_event: i64) -> Result<(Vec<ReportR
     if last <= after_event {
         return Ok((Vec::new(), after_event));
     }
-    let columns = "r.id, r.lon, r.lat, r.category, r.state, r.created_at, r.compound_id, r.grid_id, r.community_id, r.street_id";
+    let columns = crate::store::REPORT_ROW_COLUMNS;
     let rows = if after_event == 0 {
         let sql = format!("SELECT {columns} FROM reports r ORDER BY r.id");
         sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -100,6 +100,18 @@ fn report_row(row: &PgRow) -> Result<ReportRow, StoreError> {
         grid_id: row.try_get(7)?,
         community_id: row.try_get(8)?,
         street_id: row.try_get(9)?,
+        times: CaseTimes {
+            unit_id: row.try_get(10)?,
+            response_due_at: row.try_get(11)?,
+            responded_at: row.try_get(12)?,
+            dispatched_at: row.try_get(13)?,
+            deadline_at: row.try_get(14)?,
+            original_deadline_at: row.try_get(15)?,
+            resolved_at: row.try_get(16)?,
+            closed_at: row.try_get(17)?,
+            on_time: row.try_get(18)?,
+            reopened: u32::try_from(row.try_get::<i64, _>(19)?).map_err(|e| corrupt(e.to_string()))?,
+        },
     })
 }
 

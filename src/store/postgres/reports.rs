@@ -13,6 +13,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use super::listen::{Changed, notify};
 use crate::model::reports::{Report, ReportEvent, Routed};
+use crate::store::duty::{DUTY_COLUMNS, bind_duty, duty_from, push_duty_assignments};
 use crate::store::{AreaLevel, ClosureCounts, ReportFilter, StoreError, SubmissionKey};
 
 /// Rows per multi-row INSERT of a historical import: 28 columns × 1,000 stays under
@@ -29,7 +30,8 @@ pub(super) const SELECT_REPORT: &str = "SELECT r.id, r.case_number, r.category, 
          r.reporter_name, r.reporter_phone, r.lon, r.lat, r.building_id, r.compound_id, r.micro_grid_id, r.grid_id,
          r.community_id, r.street_id, r.tier, r.responder, r.responder_phone, r.state, r.supporters, r.created_at,
          r.dispatched_at, r.deadline_at, r.resolved_at, r.closed_at, r.on_time, r.external_id, r.version,
-         d.case_number AS duplicate_case
+         r.subcategory, r.unit_id, r.response_secs, r.resolution_secs, r.responded_at, r.original_deadline_at,
+         r.extension_requested_to, r.supervised_at, r.resolved_by, r.reopened, d.case_number AS duplicate_case
      FROM reports r LEFT JOIN reports d ON d.id = r.duplicate_of";
 
 /// Waits for the case-write lock; it is released when the transaction ends.
@@ -91,6 +93,7 @@ pub async fn insert(pool: &PgPool, report: &Report, event: &ReportEvent, key: Op
     .bind(&report.external_id)
     .execute(&mut *tx)
     .await?;
+    set_duty(&mut tx, id, report).await?;
     insert_event(&mut tx, id, event).await?;
     if let Some(key) = key {
         sqlx::query("INSERT INTO idempotency_keys (key, fingerprint, report_id, created_at) VALUES ($1, $2, $3, $4)")
@@ -121,6 +124,15 @@ pub async fn submission_key(pool: &PgPool, key: &str, since: i64) -> Result<Opti
         Ok((case, fingerprint))
     })
     .transpose()
+}
+
+/// Writes a new row's accountability columns (filing writes the row first, then these).
+async fn set_duty(conn: &mut PgConnection, id: i64, report: &Report) -> Result<(), StoreError> {
+    let mut query = QueryBuilder::<Postgres>::new("UPDATE reports SET ");
+    push_duty_assignments(&mut query, report);
+    query.push(" WHERE id = ").push_bind(id);
+    query.build().execute(&mut *conn).await?;
+    Ok(())
 }
 
 async fn insert_event(conn: &mut PgConnection, report_id: i64, event: &ReportEvent) -> Result<(), StoreError> {
@@ -191,7 +203,12 @@ fn push_filter(query: &mut QueryBuilder<Postgres>, filter: &ReportFilter) {
     push_list(query, "case_number", filter.case_numbers.clone());
     push_list(query, "category", filter.categories.iter().map(|c| c.as_str().to_owned()).collect());
     push_list(query, "state", filter.states.iter().map(|s| s.as_str().to_owned()).collect());
-    for (column, value) in [("grid_id", &filter.grid_id), ("community_id", &filter.community_id), ("street_id", &filter.street_id)] {
+    for (column, value) in [
+        ("grid_id", &filter.grid_id),
+        ("community_id", &filter.community_id),
+        ("street_id", &filter.street_id),
+        ("unit_id", &filter.unit_id),
+    ] {
         if let Some(value) = value {
             query.push(format_args!(" AND r.{column} = ")).push_bind(value.clone());
         }
@@ -203,7 +220,10 @@ fn push_filter(query: &mut QueryBuilder<Postgres>, filter: &ReportFilter) {
         query.push(" AND r.created_at < ").push_bind(before);
     }
     if let Some(at) = filter.overdue_at {
-        query.push(" AND r.state IN ('dispatched', 'in_progress') AND r.deadline_at < ").push_bind(at);
+        query.push(" AND r.due_at < ").push_bind(at);
+    }
+    if filter.supervised {
+        query.push(" AND r.supervised_at IS NOT NULL");
     }
 }
 
@@ -213,7 +233,7 @@ pub async fn list(pool: &PgPool, filter: &ReportFilter) -> Result<Vec<Report>, S
     push_filter(&mut query, filter);
     // By filing time, not row number: imported historical cases get later rows than live ones.
     query.push(match (filter.overdue_at, filter.oldest_first) {
-        (Some(_), _) => " ORDER BY r.deadline_at, r.id",
+        (Some(_), _) => " ORDER BY r.due_at, r.id",
         (None, true) => " ORDER BY r.created_at, r.id",
         (None, false) => " ORDER BY r.created_at DESC, r.id DESC",
     });
@@ -238,7 +258,7 @@ pub async fn closure_counts(pool: &PgPool, level: AreaLevel, filter: &ReportFilt
     let mut query = QueryBuilder::<Postgres>::new(format!(
         "SELECT r.{column} AS area_id, COUNT(*) AS total,
              COUNT(*) FILTER (WHERE r.state IN ('received', 'accepted', 'dispatched', 'in_progress')) AS open,
-             COUNT(*) FILTER (WHERE r.state IN ('dispatched', 'in_progress') AND r.deadline_at < "
+             COUNT(*) FILTER (WHERE r.due_at < "
     ));
     query.push_bind(now);
     query.push(
@@ -271,26 +291,23 @@ pub async fn closure_counts(pool: &PgPool, level: AreaLevel, filter: &ReportFilt
 pub async fn update(pool: &PgPool, read_version: u32, report: &Report, event: &ReportEvent) -> Result<bool, StoreError> {
     let mut tx = pool.begin().await?;
     lock_report_writes(&mut tx).await?;
-    let id: Option<i64> = sqlx::query_scalar(
-        "UPDATE reports SET state = $1, tier = $2, responder = $3, responder_phone = $4, dispatched_at = $5,
-             deadline_at = $6, resolved_at = $7, closed_at = $8, on_time = $9,
-             duplicate_of = (SELECT d.id FROM reports d WHERE d.case_number = $10), version = version + 1
-         WHERE case_number = $11 AND version = $12 RETURNING id",
-    )
-    .bind(report.state.as_str())
-    .bind(report.routed.tier.as_str())
-    .bind(&report.routed.responder)
-    .bind(&report.routed.responder_phone)
-    .bind(report.dispatched_at)
-    .bind(report.deadline_at)
-    .bind(report.resolved_at)
-    .bind(report.closed_at)
-    .bind(report.on_time)
-    .bind(&report.duplicate_of)
-    .bind(&report.case_number)
-    .bind(i64::from(read_version))
-    .fetch_optional(&mut *tx)
-    .await?;
+    let mut query = QueryBuilder::<Postgres>::new("UPDATE reports SET state = ");
+    query.push_bind(report.state.as_str());
+    query.push(", tier = ").push_bind(report.routed.tier.as_str());
+    query.push(", responder = ").push_bind(&report.routed.responder);
+    query.push(", responder_phone = ").push_bind(&report.routed.responder_phone);
+    query.push(", dispatched_at = ").push_bind(report.dispatched_at);
+    query.push(", deadline_at = ").push_bind(report.deadline_at);
+    query.push(", resolved_at = ").push_bind(report.resolved_at);
+    query.push(", closed_at = ").push_bind(report.closed_at);
+    query.push(", on_time = ").push_bind(report.on_time);
+    query.push(", duplicate_of = (SELECT d.id FROM reports d WHERE d.case_number = ").push_bind(&report.duplicate_of);
+    query.push("), ");
+    push_duty_assignments(&mut query, report);
+    query.push(", version = version + 1 WHERE case_number = ").push_bind(&report.case_number);
+    query.push(" AND version = ").push_bind(i64::from(read_version));
+    query.push(" RETURNING id");
+    let id: Option<i64> = query.build_query_scalar().fetch_optional(&mut *tx).await?;
     let Some(id) = id else { return Ok(false) };
     insert_event(&mut tx, id, event).await?;
     notify(&mut tx, Changed::Reports).await?;
@@ -308,12 +325,12 @@ pub async fn insert_many(pool: &PgPool, cases: &[(Report, Vec<ReportEvent>)]) ->
         .await?;
     let numbered: Vec<(i64, String, &Report)> = ids.into_iter().zip(cases).map(|(id, (report, _))| (id, case_number(id), report)).collect();
     for chunk in numbered.chunks(CASES_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Postgres>::new(
+        let mut query = QueryBuilder::<Postgres>::new(format!(
             "INSERT INTO reports (id, case_number, category, source, description, photo_url, reporter_name,
                  reporter_phone, lon, lat, building_id, compound_id, micro_grid_id, grid_id, community_id, street_id,
                  tier, responder, responder_phone, state, supporters, created_at, dispatched_at, deadline_at,
-                 resolved_at, closed_at, on_time, external_id) ",
-        );
+                 resolved_at, closed_at, on_time, external_id, {DUTY_COLUMNS}) ",
+        ));
         query.push_values(chunk, |mut row, (id, case, r)| {
             row.push_bind(*id)
                 .push_bind(case.clone())
@@ -343,6 +360,7 @@ pub async fn insert_many(pool: &PgPool, cases: &[(Report, Vec<ReportEvent>)]) ->
                 .push_bind(r.closed_at)
                 .push_bind(r.on_time)
                 .push_bind(r.external_id.clone());
+            bind_duty(&mut row, r);
         });
         query.build().execute(&mut *tx).await.map_err(|e| match e {
             sqlx::Error::Database(db) if db.constraint() == Some("reports_external_id") => {
@@ -406,6 +424,7 @@ fn word<T: std::str::FromStr<Err = String>>(case: &str, row: &PgRow, column: &st
 
 pub(super) fn report_from(row: &PgRow) -> Result<Report, StoreError> {
     let case: String = row.try_get("case_number")?;
+    let (subcategory, duty) = duty_from(&case, row)?;
     Ok(Report {
         category: word(&case, row, "category")?,
         source: word(&case, row, "source")?,
@@ -436,6 +455,8 @@ pub(super) fn report_from(row: &PgRow) -> Result<Report, StoreError> {
         closed_at: row.try_get("closed_at")?,
         on_time: row.try_get("on_time")?,
         external_id: row.try_get("external_id")?,
+        subcategory,
+        duty,
         version: u32::try_from(row.try_get::<i64, _>("version")?).map_err(|e| corrupt(&case, e))?,
         case_number: case,
     })

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use rusqlite::Row;
 use sqlx::SqlitePool;
 
-use crate::model::reports::ReportRow;
+use crate::model::reports::{CaseTimes, ReportRow};
 use crate::model::{Building, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Walkway};
 use crate::store::StoreError;
 use crate::store::geometry::decode_geometry;
@@ -45,7 +45,7 @@ pub async fn report_rows(pool: &SqlitePool, after_event: i64) -> Result<(Vec<Rep
     if last <= after_event {
         return Ok((Vec::new(), after_event));
     }
-    let columns = "r.id, r.lon, r.lat, r.category, r.state, r.created_at, r.compound_id, r.grid_id, r.community_id, r.street_id";
+    let columns = crate::store::REPORT_ROW_COLUMNS;
     // `after_event` is an integer, so formatting it into the SQL carries no caller text.
     let sql = if after_event == 0 {
         format!("SELECT {columns} FROM reports r ORDER BY r.id")
@@ -73,6 +73,18 @@ fn report_row(row: &Row) -> Result<ReportRow, StoreError> {
         grid_id: row.get(7)?,
         community_id: row.get(8)?,
         street_id: row.get(9)?,
+        times: CaseTimes {
+            unit_id: row.get(10)?,
+            response_due_at: row.get(11)?,
+            responded_at: row.get(12)?,
+            dispatched_at: row.get(13)?,
+            deadline_at: row.get(14)?,
+            original_deadline_at: row.get(15)?,
+            resolved_at: row.get(16)?,
+            closed_at: row.get(17)?,
+            on_time: row.get(18)?,
+            reopened: row.get(19)?,
+        },
     })
 }
 

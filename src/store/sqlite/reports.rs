@@ -6,6 +6,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 use crate::model::reports::{Report, ReportEvent, Routed};
+use crate::store::duty::{DUTY_COLUMNS, bind_duty, duty_from, push_duty_assignments};
 use crate::store::{AreaLevel, ClosureCounts, ReportFilter, StoreError, SubmissionKey};
 
 /// Rows per multi-row INSERT of a historical import: 30 columns × 500 stays under
@@ -52,6 +53,7 @@ pub async fn insert(pool: &SqlitePool, report: &Report, event: &ReportEvent, key
     .bind(&report.external_id)
     .fetch_one(&mut *tx)
     .await?;
+    set_duty(&mut tx, id, report).await?;
     insert_event(&mut tx, id, event).await?;
     if let Some(key) = key {
         sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?").bind(key.forget_before).execute(&mut *tx).await?;
@@ -87,6 +89,15 @@ pub async fn submission_key(pool: &SqlitePool, key: &str, since: i64) -> Result<
         Ok((case, fingerprint))
     })
     .transpose()
+}
+
+/// Writes a new row's accountability columns (filing writes the row first, then these).
+async fn set_duty(conn: &mut SqliteConnection, id: i64, report: &Report) -> Result<(), StoreError> {
+    let mut query = QueryBuilder::<Sqlite>::new("UPDATE reports SET ");
+    push_duty_assignments(&mut query, report);
+    query.push(" WHERE id = ").push_bind(id);
+    query.build().execute(&mut *conn).await?;
+    Ok(())
 }
 
 async fn insert_event(conn: &mut SqliteConnection, report_id: i64, event: &ReportEvent) -> Result<(), StoreError> {
@@ -165,7 +176,12 @@ fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &ReportFilter) {
         }
         query.push(")");
     }
-    for (column, value) in [("grid_id", &filter.grid_id), ("community_id", &filter.community_id), ("street_id", &filter.street_id)] {
+    for (column, value) in [
+        ("grid_id", &filter.grid_id),
+        ("community_id", &filter.community_id),
+        ("street_id", &filter.street_id),
+        ("unit_id", &filter.unit_id),
+    ] {
         if let Some(value) = value {
             query.push(format_args!(" AND r.{column} = ")).push_bind(value.as_str());
         }
@@ -177,7 +193,10 @@ fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &ReportFilter) {
         query.push(" AND r.created_at < ").push_bind(before);
     }
     if let Some(at) = filter.overdue_at {
-        query.push(" AND r.state IN ('dispatched', 'in_progress') AND r.deadline_at < ").push_bind(at);
+        query.push(" AND r.due_at < ").push_bind(at);
+    }
+    if filter.supervised {
+        query.push(" AND r.supervised_at IS NOT NULL");
     }
 }
 
@@ -187,7 +206,7 @@ pub async fn list(pool: &SqlitePool, filter: &ReportFilter) -> Result<Vec<Report
     push_filter(&mut query, filter);
     // By filing time, not row number: imported historical cases get later rows than live ones.
     query.push(match (filter.overdue_at, filter.oldest_first) {
-        (Some(_), _) => " ORDER BY r.deadline_at, r.id",
+        (Some(_), _) => " ORDER BY r.due_at, r.id",
         (None, true) => " ORDER BY r.created_at, r.id",
         (None, false) => " ORDER BY r.created_at DESC, r.id DESC",
     });
@@ -216,7 +235,7 @@ pub async fn closure_counts(
     let mut query = QueryBuilder::<Sqlite>::new(format!(
         "SELECT r.{column} AS area_id, COUNT(*) AS total,
              SUM(r.state IN ('received', 'accepted', 'dispatched', 'in_progress')) AS open,
-             SUM(r.state IN ('dispatched', 'in_progress') AND r.deadline_at < "
+             SUM(r.due_at < "
     ));
     query.push_bind(now);
     query.push(
@@ -248,26 +267,23 @@ pub async fn closure_counts(
 /// Writes the workflow fields of a report still at `read_version` as its next version, and its event.
 pub async fn update(pool: &SqlitePool, read_version: u32, report: &Report, event: &ReportEvent) -> Result<bool, StoreError> {
     let mut tx = pool.begin().await?;
-    let id: Option<i64> = sqlx::query_scalar(
-        "UPDATE reports SET state = ?, tier = ?, responder = ?, responder_phone = ?, dispatched_at = ?, deadline_at = ?,
-             resolved_at = ?, closed_at = ?, on_time = ?,
-             duplicate_of = (SELECT d.id FROM reports d WHERE d.case_number = ?), version = version + 1
-         WHERE case_number = ? AND version = ? RETURNING id",
-    )
-    .bind(report.state.as_str())
-    .bind(report.routed.tier.as_str())
-    .bind(&report.routed.responder)
-    .bind(&report.routed.responder_phone)
-    .bind(report.dispatched_at)
-    .bind(report.deadline_at)
-    .bind(report.resolved_at)
-    .bind(report.closed_at)
-    .bind(report.on_time)
-    .bind(&report.duplicate_of)
-    .bind(&report.case_number)
-    .bind(i64::from(read_version))
-    .fetch_optional(&mut *tx)
-    .await?;
+    let mut query = QueryBuilder::<Sqlite>::new("UPDATE reports SET state = ");
+    query.push_bind(report.state.as_str());
+    query.push(", tier = ").push_bind(report.routed.tier.as_str());
+    query.push(", responder = ").push_bind(&report.routed.responder);
+    query.push(", responder_phone = ").push_bind(&report.routed.responder_phone);
+    query.push(", dispatched_at = ").push_bind(report.dispatched_at);
+    query.push(", deadline_at = ").push_bind(report.deadline_at);
+    query.push(", resolved_at = ").push_bind(report.resolved_at);
+    query.push(", closed_at = ").push_bind(report.closed_at);
+    query.push(", on_time = ").push_bind(report.on_time);
+    query.push(", duplicate_of = (SELECT d.id FROM reports d WHERE d.case_number = ").push_bind(&report.duplicate_of);
+    query.push("), ");
+    push_duty_assignments(&mut query, report);
+    query.push(", version = version + 1 WHERE case_number = ").push_bind(&report.case_number);
+    query.push(" AND version = ").push_bind(i64::from(read_version));
+    query.push(" RETURNING id");
+    let id: Option<i64> = query.build_query_scalar().fetch_optional(&mut *tx).await?;
     let Some(id) = id else { return Ok(false) };
     insert_event(&mut tx, id, event).await?;
     tx.commit().await?;
@@ -289,12 +305,12 @@ pub async fn insert_many(pool: &SqlitePool, cases: &[(Report, Vec<ReportEvent>)]
         })
         .collect();
     for chunk in numbered.chunks(CASES_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Sqlite>::new(
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
             "INSERT INTO reports (id, case_number, category, source, description, photo_url, reporter_name,
                  reporter_phone, lon, lat, building_id, compound_id, micro_grid_id, grid_id, community_id, street_id,
                  tier, responder, responder_phone, state, supporters, created_at, dispatched_at, deadline_at,
-                 resolved_at, closed_at, on_time, external_id) ",
-        );
+                 resolved_at, closed_at, on_time, external_id, {DUTY_COLUMNS}) ",
+        ));
         query.push_values(chunk, |mut row, (id, case, r)| {
             row.push_bind(*id)
                 .push_bind(case.clone())
@@ -324,6 +340,7 @@ pub async fn insert_many(pool: &SqlitePool, cases: &[(Report, Vec<ReportEvent>)]
                 .push_bind(r.closed_at)
                 .push_bind(r.on_time)
                 .push_bind(r.external_id.clone());
+            bind_duty(&mut row, r);
         });
         query.build().execute(&mut *tx).await.map_err(|e| match e {
             sqlx::Error::Database(db) if db.message().contains("reports.external_id") => {
@@ -395,6 +412,7 @@ fn word<T: std::str::FromStr<Err = String>>(case: &str, row: &SqliteRow, column:
 
 pub(super) fn report_from(row: &SqliteRow) -> Result<Report, StoreError> {
     let case: String = row.try_get("case_number")?;
+    let (subcategory, duty) = duty_from(&case, row)?;
     Ok(Report {
         category: word(&case, row, "category")?,
         source: word(&case, row, "source")?,
@@ -425,6 +443,8 @@ pub(super) fn report_from(row: &SqliteRow) -> Result<Report, StoreError> {
         closed_at: row.try_get("closed_at")?,
         on_time: row.try_get("on_time")?,
         external_id: row.try_get("external_id")?,
+        subcategory,
+        duty,
         version: u32::try_from(row.try_get::<i64, _>("version")?).map_err(|e| corrupt(&case, e))?,
         case_number: case,
     })

@@ -1,7 +1,7 @@
 //! One historical case: its consistency checks, and its stored form with an audit trail
 //! along the GB/T 30428 path.
 
-use crate::model::reports::{CaseRecord, CaseState, Report, ReportEvent, Routed, closure_on_time};
+use crate::model::reports::{CaseRecord, CaseState, Duty, Report, ReportEvent, Routed, closure_on_time};
 use crate::model::time::to_iso8601;
 use crate::services::reports::intake::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, check_phone, check_photo_url};
 
@@ -128,7 +128,16 @@ fn steps(record: &CaseRecord) -> Vec<(CaseState, i64)> {
 /// The stored case and its audit trail, for a record that passed [`check`] and was routed.
 /// The tier is the category's default; the deadline runs from dispatch.
 pub fn build(record: &CaseRecord, routed: Routed, actor: &str, note: &str) -> (Report, Vec<ReportEvent>) {
-    let deadline_at = record.dispatched_at.map(|t| record.category.deadline_after(t));
+    let duty = Duty {
+        // Answered when dispatched, or when turned away unworked.
+        responded_at: match record.state {
+            CaseState::Rejected | CaseState::Duplicate if record.dispatched_at.is_none() => record.closed_at,
+            _ => record.dispatched_at,
+        },
+        ..Duty::allowing(record.category.response_time(), record.category.deadline())
+    };
+    let deadline_at = record.dispatched_at.map(|t| t.saturating_add(duty.resolution_secs));
+    let duty = Duty { original_deadline_at: deadline_at, ..duty };
     let on_time = match record.state {
         CaseState::Closed => closure_on_time(deadline_at, record.resolved_at),
         _ => None,
@@ -154,6 +163,8 @@ pub fn build(record: &CaseRecord, routed: Routed, actor: &str, note: &str) -> (R
         closed_at: record.closed_at,
         on_time,
         external_id: Some(record.external_id.clone()),
+        subcategory: None,
+        duty,
         version: 1,
     };
     let event = |at, from: Option<CaseState>, to: CaseState| ReportEvent {
