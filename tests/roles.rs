@@ -15,6 +15,7 @@ use minsheng::services::auth::{TokenRequest, create_token};
 use minsheng::store::NewStaffToken;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use std::str::FromStr;
 
 on_both_backends!(
     #[tokio::test]
@@ -25,6 +26,8 @@ on_both_backends!(
     an_expired_token_is_refused_saying_when,
     #[tokio::test]
     a_scope_the_role_does_not_take_is_refused_naming_the_flag,
+    #[tokio::test]
+    tokens_from_before_roles_keep_their_grid,
 );
 
 async fn token(catalog: &Catalog, request: TokenRequest) -> String {
@@ -197,59 +200,62 @@ async fn the_cli_makes_scoped_expiring_tokens_and_lists_them() {
 }
 
 /// A database made before roles keeps its tokens: a grid worker's grid becomes a grid scope,
-/// everyone else's "everywhere", and nothing expires.
-#[test]
-fn tokens_from_before_roles_keep_their_grid() {
-    let connection = rusqlite::Connection::open_in_memory().unwrap();
-    connection.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
-    let mut files: Vec<_> = std::fs::read_dir(&migrations).unwrap().map(|entry| entry.unwrap().path()).collect();
-    files.sort();
-    let (before, after): (Vec<_>, Vec<_>) = files.into_iter().partition(|path| path.file_name().unwrap().to_str().unwrap() < "0008");
-    for path in &before {
-        connection.execute_batch(&std::fs::read_to_string(path).unwrap()).unwrap();
+/// everyone else's "everywhere", nothing expires, and numbering continues.
+async fn tokens_from_before_roles_keep_their_grid(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    // The migrations before this branch's, applied as sqlx applies them, so that opening the
+    // store afterwards runs exactly the roles migration on the old rows.
+    let (folder, first_of_roles) = match backend {
+        Backend::Sqlite => ("migrations/sqlite", "0008"),
+        Backend::Postgres => ("migrations/postgres", "0005"),
+    };
+    let older = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(folder)).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if name.as_str() < first_of_roles {
+            std::fs::copy(&path, older.path().join(name)).unwrap();
+        }
     }
-    connection
-        .execute_batch(
-            "INSERT INTO streets (id, name, geometry) VALUES ('S1', '街道', '{}');
-             INSERT INTO communities (id, name, street_id, geometry) VALUES ('C1', '社区', 'S1', '{}');
-             INSERT INTO grids (id, name, level, community_id, households, geometry) VALUES ('G1', '网格', 'grid', 'C1', 60, '{}');
-             INSERT INTO api_tokens (token_hash, role, grid_id, label, created_at) VALUES (x'01', 'grid_worker', 'G1', '网格员', 10);
-             INSERT INTO api_tokens (token_hash, role, grid_id, label, created_at, revoked_at) VALUES (x'02', 'official', NULL, '干部', 20, 30);",
-        )
-        .unwrap();
-    for path in &after {
-        connection.execute_batch(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let migrator = sqlx::migrate::Migrator::new(older.path()).await.unwrap();
+    let tokens = "INSERT INTO api_tokens (token_hash, role, grid_id, label, created_at) VALUES ('1', 'grid_worker', 'G1', '网格员', 10);
+         INSERT INTO api_tokens (token_hash, role, grid_id, label, created_at, revoked_at) VALUES ('2', 'official', NULL, '干部', 20, 30);";
+    match backend {
+        Backend::Sqlite => {
+            let options = sqlx::sqlite::SqliteConnectOptions::from_str(&database.url).unwrap().create_if_missing(true).foreign_keys(true);
+            let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+            migrator.run(&pool).await.unwrap();
+            let layers = "INSERT INTO streets (id, name, geometry) VALUES ('S1', '街道', '');
+                INSERT INTO communities (id, name, street_id, geometry) VALUES ('C1', '社区', 'S1', '');
+                INSERT INTO grids (id, name, level, community_id, households, geometry) VALUES ('G1', '网格', 'grid', 'C1', 60, '');";
+            sqlx::raw_sql(layers).execute(&pool).await.unwrap();
+            sqlx::raw_sql(tokens).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
+            migrator.run(&pool).await.unwrap();
+            let layers = "INSERT INTO streets (id, name, geometry) VALUES ('S1', '街道', 'SRID=4326;POINT(0 0)');
+                INSERT INTO communities (id, name, street_id, geometry) VALUES ('C1', '社区', 'S1', 'SRID=4326;POINT(0 0)');
+                INSERT INTO grids (id, name, level, community_id, households, geometry) VALUES ('G1', '网格', 'grid', 'C1', 60, 'SRID=4326;POINT(0 0)');";
+            sqlx::raw_sql(layers).execute(&pool).await.unwrap();
+            sqlx::raw_sql(tokens).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
     }
-    let mut statement = connection
-        .prepare("SELECT id, role, scope_kind, scope_id, label, created_at, expires_at, revoked_at FROM api_tokens ORDER BY id")
-        .unwrap();
-    let rows: Vec<(i64, String, String, Option<String>, String, i64, Option<i64>, Option<i64>)> = statement
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+
+    let store = database.store().await;
+    let found: Vec<_> =
+        store.tokens().await.unwrap().into_iter().map(|t| (t.id, t.role, t.scope, t.label, t.expires_at, t.revoked_at)).collect();
     assert_eq!(
-        rows,
+        found,
         [
-            (1, "grid_worker".into(), "grid".into(), Some("G1".into()), "网格员".into(), 10, None, None),
-            (2, "official".into(), "everywhere".into(), None, "干部".into(), 20, None, Some(30)),
+            (1, Role::GridWorker, TokenScope::Grid("G1".into()), "网格员".into(), None, None),
+            (2, Role::Official, TokenScope::Everywhere, "干部".into(), None, Some(30)),
         ]
     );
-    // The new table refuses what the service refuses, and numbering continues.
-    assert!(
-        connection
-            .execute(
-                "INSERT INTO api_tokens (token_hash, role, scope_kind, label, created_at) VALUES (x'03', 'handler', 'everywhere', 'x', 1)",
-                []
-            )
-            .is_err()
-    );
-    connection
-        .execute(
-            "INSERT INTO api_tokens (token_hash, role, scope_kind, label, created_at) VALUES (x'04', 'admin', 'everywhere', 'x', 1)",
-            [],
-        )
-        .unwrap();
-    assert_eq!(connection.last_insert_rowid(), 3);
+    let token = |role, scope| NewStaffToken { role, scope, label: "新", created_at: 40, expires_at: None };
+    assert_eq!(store.insert_token(&[3; 32], &token(Role::Admin, &TokenScope::Everywhere)).await.unwrap(), 3, "numbering continues");
+    // The rebuilt table refuses what the service refuses.
+    assert!(store.insert_token(&[4; 32], &token(Role::Handler, &TokenScope::Everywhere)).await.is_err(), "a handler without a unit");
 }
