@@ -72,12 +72,25 @@ enum TokenCommand {
     Create {
         #[command(flatten)]
         database: DatabaseArg,
-        /// grid_worker, official or admin.
+        /// dispatcher, handler, supervisor, grid_worker, official or admin.
         #[arg(long)]
         role: Role,
-        /// The grid (or micro-grid) a grid worker works in; required for grid_worker only.
+        /// The unit a handler works for.
+        #[arg(long)]
+        unit: Option<String>,
+        /// The grid (or micro-grid) a grid worker works in.
         #[arg(long)]
         grid: Option<String>,
+        /// The community of a dispatcher or supervisor (or an official who reads only there).
+        #[arg(long)]
+        community: Option<String>,
+        /// The street of a dispatcher or supervisor (or an official who reads only there).
+        #[arg(long)]
+        street: Option<String>,
+        /// When it stops working: a date (2027-01-31, through that day), an RFC 3339 time,
+        /// or a duration (30d, 12h). Default: never.
+        #[arg(long)]
+        expires: Option<String>,
         /// Who holds it, e.g. "张伟 网格员". Shown in the audit trail.
         #[arg(long)]
         label: String,
@@ -424,24 +437,28 @@ async fn migrate_db(args: MigrateArgs) -> anyhow::Result<()> {
 
 async fn token(command: TokenCommand) -> anyhow::Result<()> {
     match command {
-        TokenCommand::Create { database, role, grid, label } => {
+        TokenCommand::Create { database, role, unit, grid, community, street, expires, label } => {
             let catalog = open_catalog(&database.database).await?;
-            let created = crate::services::auth::create_token(&catalog, role, grid, &label, now()).await?;
-            let scope = created.token.grid_id.as_deref().map(|g| format!(" in grid {g}")).unwrap_or_default();
-            eprintln!("token #{} for {} ({role}{scope}); keep the secret, it is not shown again:", created.token.id, created.token.label);
+            let request = crate::services::auth::TokenRequest { role, unit, grid, community, street, expires, label };
+            let created = crate::services::auth::create_token(&catalog, &request, now()).await?;
+            let t = &created.token;
+            let until = t.expires_at.map(|at| format!(", until {}", to_iso8601(at))).unwrap_or_default();
+            eprintln!("token #{} for {} ({role}, {}{until}); keep the secret, it is not shown again:", t.id, t.label, t.scope);
             println!("{}", created.secret);
         }
         TokenCommand::List(database) => {
             let store = crate::store::open(&database.database).await?;
-            println!("{:>4}  {:<12} {:<16} {:<26} {:<26} label", "id", "role", "grid", "created", "revoked");
+            let time = |at: Option<i64>| at.map(to_iso8601).unwrap_or_else(|| "-".into());
+            println!("{:>4}  {:<12} {:<24} {:<26} {:<26} {:<26} label", "id", "role", "scope", "created", "expires", "revoked");
             for t in store.tokens().await? {
                 println!(
-                    "{:>4}  {:<12} {:<16} {:<26} {:<26} {}",
+                    "{:>4}  {:<12} {:<24} {:<26} {:<26} {:<26} {}",
                     t.id,
                     t.role.as_str(),
-                    t.grid_id.as_deref().unwrap_or("-"),
+                    t.scope.to_string(),
                     to_iso8601(t.created_at),
-                    t.revoked_at.map(to_iso8601).unwrap_or_else(|| "-".into()),
+                    time(t.expires_at),
+                    time(t.revoked_at),
                     t.label
                 );
             }

@@ -20,7 +20,7 @@ use minsheng::model::{Dataset, FacilityKind};
 use minsheng::services::Catalog;
 use minsheng::services::ServiceError;
 use minsheng::services::analytics::heatmap;
-use minsheng::services::auth::create_token;
+use minsheng::services::auth::{TokenRequest, create_token};
 use minsheng::services::cost::{Budget, Limits};
 use minsheng::services::coverage::plan::{self, Candidates};
 use minsheng::services::coverage::{Circle, isochrones, summary};
@@ -54,7 +54,7 @@ async fn catalog() -> Catalog {
 /// The router over the city with `settings` (no submission limit), and an official's token.
 async fn app_with(settings: Settings) -> (axum::Router, String) {
     let catalog = catalog().await;
-    let token = create_token(&catalog, Role::Official, None, "街道干部", now()).await.unwrap().secret;
+    let token = create_token(&catalog, &TokenRequest::new(Role::Official, "街道干部"), now()).await.unwrap().secret;
     (minsheng::http::router_with(catalog, Settings { submissions_per_minute: 0, ..settings }), token)
 }
 

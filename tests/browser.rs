@@ -46,9 +46,9 @@ fn the_map_page_works_in_headless_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite://{}", dir.path().join("browser.db").display());
     let server = start(&database, &[]);
-    // An official's token for the staff test (made while the server runs, so the demo is in).
+    // An admin's token for the staff test (made while the server runs, so the demo is in).
     let output = Command::new(BINARY)
-        .args(["token", "create", "--role", "official", "--label", "浏览器测试 browser test", "--database", &database])
+        .args(["token", "create", "--role", "admin", "--label", "浏览器测试 browser test", "--database", &database])
         .output()
         .expect("binary starts");
     assert!(output.status.success(), "token create failed: {}", String::from_utf8_lossy(&output.stderr));

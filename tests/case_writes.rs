@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use common::{call, call_with, json};
 use minsheng::model::reports::Role;
 use minsheng::model::time::now;
-use minsheng::services::auth::{authenticate, create_token};
+use minsheng::services::auth::{TokenRequest, authenticate, create_token};
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -25,15 +25,15 @@ struct Setup {
     _database: TestDatabase,
     app: axum::Router,
     catalog: minsheng::services::Catalog,
-    official: String,
+    staff: String,
     point: geo::Point,
 }
 
 async fn setup(backend: Backend) -> Setup {
     let (catalog, database) = common::backend::district_catalog_on(backend).await;
-    let official = create_token(&catalog, Role::Official, None, "热线坐席", now()).await.unwrap().secret;
+    let staff = create_token(&catalog, &TokenRequest::new(Role::Admin, "热线坐席"), now()).await.unwrap().secret;
     let point = common::inside(&catalog.snapshot().data.buildings[5].geometry);
-    Setup { _database: database, app: common::unlimited_app(catalog.clone()), catalog, official, point }
+    Setup { _database: database, app: common::unlimited_app(catalog.clone()), catalog, staff, point }
 }
 
 async fn file(s: &Setup, token: Option<&str>) -> String {
@@ -48,7 +48,7 @@ async fn file(s: &Setup, token: Option<&str>) -> String {
 
 /// A staff move with extra headers: status, ETag (if any) and body.
 async fn staff_move(s: &Setup, case: &str, path: &str, headers: &[(&str, &str)], body: Value) -> (StatusCode, Option<String>, Value) {
-    let bearer = format!("Bearer {}", s.official);
+    let bearer = format!("Bearer {}", s.staff);
     let mut all = vec![("authorization", bearer.as_str())];
     all.extend_from_slice(headers);
     let (status, headers, text) = call_with(&s.app, "POST", &format!("/api/reports/{case}/{path}"), &all, Some(body.to_string())).await;
@@ -57,7 +57,7 @@ async fn staff_move(s: &Setup, case: &str, path: &str, headers: &[(&str, &str)],
 
 /// The ETag and the audit trail's length, as staff read them.
 async fn read(s: &Setup, case: &str) -> (String, usize) {
-    let (status, headers, text) = call(&s.app, "GET", &format!("/api/reports/{case}"), Some(&s.official), None).await;
+    let (status, headers, text) = call(&s.app, "GET", &format!("/api/reports/{case}"), Some(&s.staff), None).await;
     assert_eq!(status, StatusCode::OK, "{text}");
     let view = json(&text);
     let etag = headers["etag"].to_str().unwrap().to_owned();
@@ -121,7 +121,7 @@ async fn moves_are_refused_when_the_case_is_no_longer_what_the_client_saw(backen
 
 async fn a_staff_filing_names_the_staff_member_in_the_audit_trail(backend: Backend) {
     let s = setup(backend).await;
-    let actor = authenticate(&s.catalog, &s.official).await.unwrap().actor();
+    let actor = authenticate(&s.catalog, &s.staff).await.unwrap().actor();
     let first_actor = |case: String| {
         let catalog = s.catalog.clone();
         async move {
@@ -130,10 +130,10 @@ async fn a_staff_filing_names_the_staff_member_in_the_audit_trail(backend: Backe
             events[0].actor.clone()
         }
     };
-    assert_eq!(first_actor(file(&s, Some(&s.official)).await).await, actor);
+    assert_eq!(first_actor(file(&s, Some(&s.staff)).await).await, actor);
     assert_eq!(first_actor(file(&s, None).await).await, "resident", "a resident's filing names the source");
 
-    let form = format!("service_code=noise&lat={}&long={}&description=夜间施工&api_key={}", s.point.y(), s.point.x(), s.official);
+    let form = format!("service_code=noise&lat={}&long={}&description=夜间施工&api_key={}", s.point.y(), s.point.x(), s.staff);
     let headers = [("content-type", "application/x-www-form-urlencoded")];
     let (status, _, text) = call_with(&s.app, "POST", "/open311/v2/requests.json", &headers, Some(form)).await;
     assert_eq!(status, StatusCode::CREATED, "{text}");

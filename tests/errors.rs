@@ -225,7 +225,10 @@ async fn dates_outside_1970_to_2100_are_400s_naming_the_parameter() {
 
     // A historical import with a time outside them names the row and the field, and writes nothing.
     use minsheng::model::reports::Role;
-    let admin = minsheng::services::auth::create_token(&catalog, Role::Admin, None, "管理员", 0).await.unwrap().secret;
+    let admin = minsheng::services::auth::create_token(&catalog, &minsheng::services::auth::TokenRequest::new(Role::Admin, "管理员"), 0)
+        .await
+        .unwrap()
+        .secret;
     let sample = include_str!("../data/samples/hotline_12345.csv");
     let mut lines = sample.lines();
     let header = lines.next().unwrap();

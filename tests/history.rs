@@ -362,12 +362,12 @@ async fn the_cli_imports_the_sample_and_exits_non_zero_on_a_bad_file(backend: Ba
 
 async fn admins_import_over_http_and_others_may_not(backend: Backend) {
     use minsheng::model::reports::Role;
-    use minsheng::services::auth::create_token;
+    use minsheng::services::auth::{TokenRequest, create_token};
 
     let (catalog, _database) = common::backend::demo_catalog_on(backend).await;
     let app = common::unlimited_app(catalog.clone());
-    let admin = create_token(&catalog, Role::Admin, None, "管理员", 0).await.unwrap().secret;
-    let official = create_token(&catalog, Role::Official, None, "干部", 0).await.unwrap().secret;
+    let admin = create_token(&catalog, &TokenRequest::new(Role::Admin, "管理员"), 0).await.unwrap().secret;
+    let official = create_token(&catalog, &TokenRequest::new(Role::Official, "干部"), 0).await.unwrap().secret;
     // 300 rows: well past the 16 KiB limit of ordinary bodies.
     let rows: Vec<String> = (0..300).map(|i| row(&catalog, i % 200, &format!("HTTP-{i}"), &[])).collect();
     let file = format!("{HEADER}\n{}\n", rows.join("\n"));

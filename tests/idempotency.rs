@@ -19,7 +19,7 @@ use minsheng::crs::Crs;
 use minsheng::model::reports::{Category, Role, Source};
 use minsheng::model::time::now;
 use minsheng::services::Catalog;
-use minsheng::services::auth::create_token;
+use minsheng::services::auth::{TokenRequest, create_token};
 use minsheng::services::reports::idempotency::{Idempotency, KEY_LIFETIME_SECONDS};
 use minsheng::services::reports::intake::{self, NewReport};
 use minsheng::store::ReportFilter;
@@ -77,7 +77,7 @@ async fn a_repeat_answers_with_the_first_case_and_another_request_under_the_key_
 
     // Another report, or the same one from someone else, under the same key: refused, nothing written.
     let other = json!({"category": "parking", "description": "另一件事", "lon": p.x(), "lat": p.y()});
-    let official = create_token(&catalog, Role::Official, None, "坐席", now()).await.unwrap().secret;
+    let official = create_token(&catalog, &TokenRequest::new(Role::Official, "坐席"), now()).await.unwrap().secret;
     for (token, body) in [(None, other.to_string()), (Some(official.as_str()), body.to_string())] {
         let (status, _, answer) = submit(&app, KEY, token, body).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");

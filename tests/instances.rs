@@ -194,7 +194,14 @@ async fn every_committed_write_notifies_once_and_a_refused_one_not() {
     store.insert_reports(&[(historical, vec![event("import")])]).await.unwrap();
     assert_eq!(heard.since_last().await, ["reports"], "a historical import");
 
-    let id = store.insert_token(&[7; 32], minsheng::model::reports::Role::Official, None, "测试", now()).await.unwrap();
+    let official = minsheng::store::NewStaffToken {
+        role: minsheng::model::reports::Role::Official,
+        scope: &minsheng::model::scope::TokenScope::Everywhere,
+        label: "测试",
+        created_at: now(),
+        expires_at: None,
+    };
+    let id = store.insert_token(&[7; 32], &official).await.unwrap();
     assert_eq!(heard.since_last().await, ["tokens"], "a new token");
     assert!(store.revoke_token(id, now()).await.unwrap());
     assert_eq!(heard.since_last().await, ["tokens"], "a revocation");
@@ -383,9 +390,9 @@ fn cli(args: &[&str]) -> (String, String) {
     (stdout, stderr)
 }
 
-/// An official's token, made by the CLI: its secret and number.
+/// An admin's token, made by the CLI: its secret and number.
 fn create_token(database: &str) -> (String, i64) {
-    let (stdout, stderr) = cli(&["token", "create", "--database", database, "--role", "official", "--label", "王干部"]);
+    let (stdout, stderr) = cli(&["token", "create", "--database", database, "--role", "admin", "--label", "王干部"]);
     let id = stderr.split("token #").nth(1).and_then(|rest| rest.split_whitespace().next()).and_then(|n| n.parse().ok());
     (stdout.trim().to_owned(), id.unwrap_or_else(|| panic!("no token number in {stderr:?}")))
 }

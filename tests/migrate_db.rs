@@ -9,9 +9,10 @@ use std::sync::Arc;
 use common::backend::{Backend, TestDatabase};
 use common::server::BINARY;
 use minsheng::model::reports::{CaseState, ReportEvent, Role};
+use minsheng::model::scope::TokenScope;
 use minsheng::services::Catalog;
 use minsheng::services::migrate::{MigrateError, migrate, verdict};
-use minsheng::store::{Dump, ReportFilter, Store};
+use minsheng::store::{Dump, NewStaffToken, ReportFilter, Store};
 use sqlx::{Connection, PgConnection};
 
 fn quiet(_: &str) {}
@@ -43,10 +44,17 @@ async fn busy_sqlite() -> (Arc<dyn Store>, TestDatabase) {
         minsheng::model::reports::Report { state: CaseState::Duplicate, duplicate_of: Some(first.case_number.clone()), ..second.clone() };
     let mark = ReportEvent { action: "mark_duplicate".into(), to_state: Some(CaseState::Duplicate), ..accept.clone() };
     assert!(store.update_report(second.version, &marked, &mark).await.unwrap());
-    store.insert_token(&[1; 32], Role::Official, None, "督办员", 100).await.unwrap();
-    let revoked = store.insert_token(&[2; 32], Role::Admin, None, "管理员", 200).await.unwrap();
+    let street = TokenScope::Street("S1".into());
+    store.insert_token(&[1; 32], &token(Role::Supervisor, &street, "督办员", 100, Some(90_000))).await.unwrap();
+    store.insert_token(&[4; 32], &token(Role::Handler, &TokenScope::Unit("U1".into()), "物业 处置人员", 150, None)).await.unwrap();
+    let revoked = store.insert_token(&[2; 32], &token(Role::Admin, &TokenScope::Everywhere, "管理员", 200, None)).await.unwrap();
     assert!(store.revoke_token(revoked, 300).await.unwrap());
     (store, database)
+}
+
+/// A token to store, with its scope and expiry.
+fn token<'a>(role: Role, scope: &'a TokenScope, label: &'a str, created_at: i64, expires_at: Option<i64>) -> NewStaffToken<'a> {
+    NewStaffToken { role, scope, label, created_at, expires_at }
 }
 
 #[tokio::test]
@@ -55,6 +63,7 @@ async fn sqlite_to_postgres_and_back_keeps_every_row() {
     let original = source.dump().await.unwrap();
     assert!(original.reports.iter().any(|r| r.report.duplicate_of.is_some() && r.report.reporter_phone.is_some()));
     assert!(original.tokens.iter().any(|t| t.token.revoked_at.is_some()));
+    assert!(original.tokens.iter().any(|t| t.token.expires_at.is_some() && matches!(t.token.scope, TokenScope::Street(_))));
 
     let pg_db = TestDatabase::new(Backend::Postgres).await;
     let pg = pg_db.store().await;
@@ -77,7 +86,7 @@ async fn sqlite_to_postgres_and_back_keeps_every_row() {
         assert_eq!(case, format!("MS{:08}", last + 1));
     }
     // Event and token ids continue too: a new one gets the next number.
-    let token = pg.insert_token(&[3; 32], Role::Admin, None, "新", 400).await.unwrap();
+    let token = pg.insert_token(&[3; 32], &token(Role::Admin, &TokenScope::Everywhere, "新", 400, None)).await.unwrap();
     assert_eq!(token, original.tokens.iter().map(|t| t.token.id).max().unwrap() + 1);
 }
 
@@ -86,7 +95,7 @@ async fn a_non_empty_destination_is_refused_and_left_untouched() {
     let (_source, source_db) = busy_sqlite().await;
     let destination_db = TestDatabase::new(Backend::Sqlite).await;
     let destination = destination_db.store().await;
-    destination.insert_token(&[9; 32], Role::Admin, None, "已有", 1).await.unwrap();
+    destination.insert_token(&[9; 32], &token(Role::Admin, &TokenScope::Everywhere, "已有", 1, None)).await.unwrap();
     let before = destination.dump().await.unwrap();
 
     let out = Command::new(BINARY)

@@ -133,10 +133,14 @@ async fn a_form_post_files_a_case_that_reads_back_with_the_native_responder() {
     let (lat, long) = (p.y().to_string(), p.x().to_string());
 
     // A staff api_key lifts the submission limit and may set the source; a wrong one is refused.
-    let key = minsheng::services::auth::create_token(&catalog, minsheng::model::reports::Role::Official, None, "12345热线接口", 0)
-        .await
-        .unwrap()
-        .secret;
+    let key = minsheng::services::auth::create_token(
+        &catalog,
+        &minsheng::services::auth::TokenRequest::new(minsheng::model::reports::Role::Official, "12345热线接口"),
+        0,
+    )
+    .await
+    .unwrap()
+    .secret;
     let wrong = form(&[("api_key", "ms_wrong"), ("service_code", "parking"), ("lat", &lat), ("long", &long), ("description", "x")]);
     let refused = call(&app, "POST", "/open311/v2/requests.json", FORM, &wrong).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.text);

@@ -10,7 +10,7 @@ use common::call;
 use minsheng::model::Layer;
 use minsheng::model::reports::{Category, Role};
 use minsheng::model::time::now;
-use minsheng::services::auth::create_token;
+use minsheng::services::auth::{TokenRequest, create_token};
 use minsheng::store::ReportFilter;
 use serde_json::json;
 
@@ -143,7 +143,11 @@ async fn no_public_endpoint_shows_any_reporters_name_or_phone() {
     // Staff outside the case's grid get the public view too.
     let other_grid =
         snapshot.data.grids.iter().find(|g| g.id != reports[0].routed.grid_id && g.level == minsheng::model::GridLevel::Grid).unwrap();
-    let outsider = create_token(&catalog, Role::GridWorker, Some(other_grid.id.clone()), "外网格", now()).await.unwrap().secret;
+    let outsider =
+        create_token(&catalog, &TokenRequest { grid: Some(other_grid.id.clone()), ..TokenRequest::new(Role::GridWorker, "外网格") }, now())
+            .await
+            .unwrap()
+            .secret;
     for r in
         reports.iter().filter(|r| r.routed.grid_id != other_grid.id && r.routed.micro_grid_id.as_deref() != Some(&other_grid.id)).take(50)
     {

@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use minsheng::model::reports::{CaseState, Category, Role, Tier};
 use minsheng::model::time::now;
 use minsheng::services::Catalog;
-use minsheng::services::auth::create_token;
+use minsheng::services::auth::{TokenRequest, create_token};
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
 
@@ -34,13 +34,13 @@ struct Setup {
 }
 
 /// The demo district in a database file (several connections, as in production), an
-/// official's token, and the router without the submission limit.
+/// admin's token, and the router without the submission limit.
 async fn setup(backend: Backend) -> Setup {
     let database = TestDatabase::new(backend).await;
     let store = database.store().await;
     let catalog = Catalog::open(store).await.unwrap();
     assert!(catalog.seed_demo_district_if_empty().await.unwrap());
-    let token = create_token(&catalog, Role::Official, None, "督办员", now()).await.unwrap().secret;
+    let token = create_token(&catalog, &TokenRequest::new(Role::Admin, "督办员"), now()).await.unwrap().secret;
     Setup { app: common::unlimited_app(catalog.clone()), catalog, token, _database: database }
 }
 

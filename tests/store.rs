@@ -9,8 +9,9 @@ use std::sync::Arc;
 use common::backend::{Backend, TestDatabase, empty_store_on};
 use minsheng::demo::{DemoOptions, generate};
 use minsheng::model::reports::{CaseState, Category, Duty, Report, ReportEvent, Role, Routed, Source, Tier};
+use minsheng::model::scope::TokenScope;
 use minsheng::model::{Dataset, Layer};
-use minsheng::store::{AreaLevel, NearbyQuery, ReportFilter, Store, StoreError, SubmissionKey};
+use minsheng::store::{AreaLevel, NearbyQuery, NewStaffToken, ReportFilter, Store, StoreError, SubmissionKey};
 
 on_both_backends!(
     every_layer_round_trips_and_survives_reopening,
@@ -449,23 +450,44 @@ async fn report_changes_follow_every_case_write(backend: Backend) {
 
 async fn tokens_are_stored_found_and_revoked(backend: Backend) {
     let (store, _database, data) = district(backend).await;
-    let grid = data.grids[0].id.clone();
-    let official = store.insert_token(&[1; 32], Role::Official, None, "督办员", 100).await.unwrap();
-    let worker = store.insert_token(&[2; 32], Role::GridWorker, Some(&grid), "网格员 张伟", 200).await.unwrap();
+    let grid = TokenScope::Grid(data.grids[0].id.clone());
+    let token = |role, scope, label, created_at, expires_at| NewStaffToken { role, scope, label, created_at, expires_at };
+    let official = store.insert_token(&[1; 32], &token(Role::Official, &TokenScope::Everywhere, "督办员", 100, None)).await.unwrap();
+    let worker = store.insert_token(&[2; 32], &token(Role::GridWorker, &grid, "网格员 张伟", 200, Some(9_000))).await.unwrap();
     assert!(worker > official);
     let found = store.token(&[2; 32]).await.unwrap().unwrap();
     assert_eq!(
-        (found.id, found.role, found.grid_id.as_deref(), found.label.as_str()),
-        (worker, Role::GridWorker, Some(grid.as_str()), "网格员 张伟")
+        (found.id, found.role, &found.scope, found.label.as_str(), found.created_at, found.expires_at),
+        (worker, Role::GridWorker, &grid, "网格员 张伟", 200, Some(9_000))
     );
     assert!(store.token(&[3; 32]).await.unwrap().is_none());
-    assert!(store.insert_token(&[1; 32], Role::Admin, None, "same secret", 300).await.is_err(), "two tokens share a hash");
+    let same_secret = token(Role::Admin, &TokenScope::Everywhere, "same secret", 300, None);
+    assert!(store.insert_token(&[1; 32], &same_secret).await.is_err(), "two tokens share a hash");
+
+    // Every scope kind, each with the role that takes it, comes back as stored.
+    let scoped = [
+        (Role::Handler, TokenScope::Unit("U1".into())),
+        (Role::Dispatcher, TokenScope::Community(data.communities[0].id.clone())),
+        (Role::Supervisor, TokenScope::Street(data.streets[0].id.clone())),
+        (Role::Official, TokenScope::Street(data.streets[0].id.clone())),
+    ];
+    let mut ids = vec![official, worker];
+    for (i, (role, scope)) in scoped.iter().enumerate() {
+        let hash = [10 + i as u8; 32];
+        ids.push(store.insert_token(&hash, &token(*role, scope, "有范围", 300, Some(5_000))).await.unwrap());
+        let found = store.token(&hash).await.unwrap().unwrap();
+        assert_eq!((found.role, &found.scope, found.expires_at), (*role, scope, Some(5_000)));
+    }
+    // The database refuses a scope the role does not take, as the service does.
+    let admin_in_a_grid = token(Role::Admin, &grid, "管理员", 300, None);
+    assert!(store.insert_token(&[20; 32], &admin_in_a_grid).await.is_err(), "an admin confined to a grid");
 
     assert!(store.revoke_token(official, 400).await.unwrap());
     assert!(!store.revoke_token(official, 500).await.unwrap(), "revoked twice");
     assert!(!store.revoke_token(999, 500).await.unwrap());
     let all = store.tokens().await.unwrap();
-    assert_eq!(all.iter().map(|t| (t.id, t.revoked_at)).collect::<Vec<_>>(), vec![(official, Some(400)), (worker, None)]);
+    assert_eq!(all.iter().map(|t| t.id).collect::<Vec<_>>(), ids);
+    assert_eq!(all.iter().map(|t| t.revoked_at).collect::<Vec<_>>(), [vec![Some(400)], vec![None; 5]].concat());
 }
 
 async fn concurrent_submissions_get_distinct_case_numbers(backend: Backend) {

@@ -11,7 +11,7 @@ use minsheng::model::time::{now, to_iso8601};
 use minsheng::model::vocabulary::Word;
 use minsheng::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel};
 use minsheng::services::analytics::hotspots::HotSpotClass;
-use minsheng::services::auth::create_token;
+use minsheng::services::auth::{TokenRequest, create_token};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -747,7 +747,7 @@ async fn the_report_form_matches_what_the_api_accepts() {
 #[tokio::test]
 async fn the_staff_view_speaks_the_workflows_vocabulary() {
     let catalog = common::demo_catalog().await;
-    let token = create_token(&catalog, Role::Official, None, "网页测试 web test", now()).await.unwrap().secret;
+    let token = create_token(&catalog, &TokenRequest::new(Role::Official, "网页测试 web test"), now()).await.unwrap().secret;
     let app = minsheng::http::router(catalog);
     let html = get(&app, "/").await.body;
     for select in ["staff-state", "staff-category"] {

@@ -19,6 +19,7 @@ mod routes;
 pub mod server;
 mod staff;
 mod tiles;
+mod tokens;
 mod vocabulary;
 mod web;
 
@@ -127,6 +128,7 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .merge(ops::router())
         .merge(reports::router())
         .merge(staff::router())
+        .merge(tokens::router())
         .merge(analytics::router())
         .merge(coverage::router())
         .merge(tiles::router())

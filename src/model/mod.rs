@@ -5,6 +5,7 @@
 
 mod kinds;
 pub mod reports;
+pub mod scope;
 pub mod time;
 pub mod vocabulary;
 

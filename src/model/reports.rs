@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::scope::TokenScope;
 use super::vocabulary::vocabulary;
 
 vocabulary! {
@@ -76,6 +77,12 @@ vocabulary! {
         Reopen = "reopen" / "核查未通过，重新处置" / "verification failed, reopened",
         Escalate = "escalate" / "上升一级" / "escalate",
         Support = "support" / "有人也遇到" / "someone else too",
+        Reassign = "reassign" / "改派" / "reassign",
+        Return = "return" / "回退" / "send back",
+        RequestExtension = "request_extension" / "申请延期" / "ask for more time",
+        ApproveExtension = "approve_extension" / "批准延期" / "approve the extension",
+        RefuseExtension = "refuse_extension" / "驳回延期" / "refuse the extension",
+        Supervise = "supervise" / "督办" / "supervise",
     }
 }
 
@@ -411,9 +418,14 @@ pub struct ReportEvent {
 }
 
 vocabulary! {
-    /// What a staff token may do: a grid worker works the cases of one grid, an official
-    /// reads and works every case, an admin also manages tokens and imports.
+    /// Who a staff token is, one per step of the workflow: a dispatcher takes cases in and
+    /// sends them to a unit, a handler at that unit does the work, a supervisor checks and
+    /// closes it, a grid worker patrols one grid, an official reads, an admin does all and
+    /// manages tokens. What each may do is `services::auth::permissions`.
     Role {
+        Dispatcher = "dispatcher" / "派遣员" / "dispatcher",
+        Handler = "handler" / "处置人员" / "handler",
+        Supervisor = "supervisor" / "督办员" / "supervisor",
         GridWorker = "grid_worker" / "网格员" / "grid worker",
         Official = "official" / "街道/社区干部" / "official",
         Admin = "admin" / "管理员" / "administrator",
@@ -425,10 +437,12 @@ vocabulary! {
 pub struct StaffToken {
     pub id: i64,
     pub role: Role,
-    /// The grid a grid worker acts in; `None` for officials and admins.
-    pub grid_id: Option<String>,
+    /// Where (or for which unit) the token acts.
+    pub scope: TokenScope,
     pub label: String,
     pub created_at: i64,
+    /// When it stops working; `None`: never.
+    pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
 }
 

@@ -53,6 +53,8 @@ pub enum ServiceError {
     NotFound { layer: crate::model::Layer, id: String },
     #[error("no report with case number {0:?}")]
     NoSuchCase(String),
+    #[error("no live token #{0}")]
+    NoSuchToken(i64),
     /// A path named a layer that does not exist (or has no such representation).
     #[error("no layer {name:?}: {reason}")]
     UnknownLayer { name: String, reason: String },

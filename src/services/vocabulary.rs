@@ -88,7 +88,7 @@ pub struct Vocabulary {
     pub hot_spot_classes: Vec<Term>,
 }
 
-fn term<W: Word>(word: W) -> Term {
+pub(crate) fn term<W: Word>(word: W) -> Term {
     Term { code: word.as_str(), label_zh: word.label_zh(), label_en: word.label_en() }
 }
 

@@ -188,7 +188,7 @@ where
 }
 
 /// The `api_tokens` columns, in the order [`bind_token`] binds them.
-pub(super) const TOKEN_COLUMNS: &str = "id, token_hash, role, grid_id, label, created_at, revoked_at";
+pub(super) const TOKEN_COLUMNS: &str = "id, token_hash, role, scope_kind, scope_id, label, created_at, expires_at, revoked_at";
 
 pub(super) fn bind_token<DB: sqlx::Database>(row: &mut Separated<'_, DB, &'static str>, dumped: &DumpedToken)
 where
@@ -202,9 +202,11 @@ where
     row.push_bind(t.id)
         .push_bind(dumped.hash.to_vec())
         .push_bind(t.role.as_str().to_owned())
-        .push_bind(t.grid_id.clone())
+        .push_bind(t.scope.kind().to_owned())
+        .push_bind(t.scope.id().map(str::to_owned))
         .push_bind(t.label.clone())
         .push_bind(t.created_at)
+        .push_bind(t.expires_at)
         .push_bind(t.revoked_at);
 }
 
@@ -215,10 +217,19 @@ pub type Progress<'a> = &'a (dyn Fn(&str, usize) + Send + Sync);
 mod tests {
     use super::*;
     use crate::model::reports::Role;
+    use crate::model::scope::TokenScope;
 
     fn token(label: &str) -> DumpedToken {
         DumpedToken {
-            token: StaffToken { id: 1, role: Role::Admin, grid_id: None, label: label.into(), created_at: 5, revoked_at: None },
+            token: StaffToken {
+                id: 1,
+                role: Role::Admin,
+                scope: TokenScope::Everywhere,
+                label: label.into(),
+                created_at: 5,
+                expires_at: None,
+                revoked_at: None,
+            },
             hash: [7; 32],
         }
     }

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::model::reports::{CaseState, Category, Report, ReportEvent, ReportRow, Role, StaffToken};
+use crate::model::scope::TokenScope;
 use crate::model::{Dataset, Layer};
 
 /// The columns of a [`ReportRow`], in the order both backends read them.
@@ -76,6 +77,16 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
     fn from(error: sqlx::migrate::MigrateError) -> StoreError {
         StoreError::Migrate(Box::new(error))
     }
+}
+
+/// A staff token to store: everything but the id, which the store assigns.
+#[derive(Debug, Clone, Copy)]
+pub struct NewStaffToken<'a> {
+    pub role: Role,
+    pub scope: &'a TokenScope,
+    pub label: &'a str,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
 }
 
 /// What a storage backend must do for the layers above it.
@@ -146,7 +157,7 @@ pub trait Store: Send + Sync + 'static {
     async fn report_changes(&self, after_event: i64) -> Result<(Vec<ReportRow>, i64), StoreError>;
 
     /// Stores a new staff token by the SHA-256 of its secret; returns its id.
-    async fn insert_token(&self, hash: &[u8; 32], role: Role, grid_id: Option<&str>, label: &str, now: i64) -> Result<i64, StoreError>;
+    async fn insert_token(&self, hash: &[u8; 32], token: &NewStaffToken<'_>) -> Result<i64, StoreError>;
 
     /// The token whose secret hashes to `hash`, revoked or not.
     async fn token(&self, hash: &[u8; 32]) -> Result<Option<StaffToken>, StoreError>;

@@ -12,9 +12,10 @@ use async_trait::async_trait;
 
 use super::dump::{Dump, Progress};
 use super::{
-    AreaLevel, ChangeSignal, ClosureCounts, NearbyQuery, PoolStatus, PostgresStore, ReportFilter, Store, StoreError, SubmissionKey,
+    AreaLevel, ChangeSignal, ClosureCounts, NearbyQuery, NewStaffToken, PoolStatus, PostgresStore, ReportFilter, Store, StoreError,
+    SubmissionKey,
 };
-use crate::model::reports::{Report, ReportEvent, ReportRow, Role, StaffToken};
+use crate::model::reports::{Report, ReportEvent, ReportRow, StaffToken};
 use crate::model::{Dataset, Layer};
 
 /// How often a notification's bridge asks the replica whether it has caught up, and for how
@@ -165,8 +166,8 @@ impl Store for ReplicaStore {
         self.reader().await?.report_changes(after_event).await
     }
 
-    async fn insert_token(&self, hash: &[u8; 32], role: Role, grid_id: Option<&str>, label: &str, now: i64) -> Result<i64, StoreError> {
-        self.wrote(self.primary.insert_token(hash, role, grid_id, label, now).await).await
+    async fn insert_token(&self, hash: &[u8; 32], token: &NewStaffToken<'_>) -> Result<i64, StoreError> {
+        self.wrote(self.primary.insert_token(hash, token).await).await
     }
 
     /// From the primary: a token revoked through another instance is refused at once.

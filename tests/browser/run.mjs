@@ -4,7 +4,7 @@
 //
 //   node tests/browser/run.mjs --url http://127.0.0.1:8080 --screenshots target/screenshots [--token ms_…]
 //
-// `--token` (or MINSHENG_TOKEN) is an official's staff token, for the staff test. The
+// `--token` (or MINSHENG_TOKEN) is an admin's staff token, for the staff test. The
 // browser is $CHROMIUM or /usr/bin/chromium. Every wait is on a condition (the map's rendered
 // features, an element, an API answer), never a fixed sleep. Page errors, console errors and
 // failed requests are printed, and page errors or console errors fail the test they occur in.
@@ -322,10 +322,10 @@ const tests = [
     await until(async () => (await api(`/api/reports/${first}`)).report.supporters > before, `"me too" did not add a supporter to ${first}`);
   }],
 
-  ['staff: an official signs in and closes the case', async (t) => {
+  ['staff: an admin signs in and closes the case', async (t) => {
     const page = await openPage(t);
     if (!(await page.locator('#tab-staff').count())) skip('staff UI not present (#tab-staff missing)');
-    check(args.token, 'no official token: pass --token or MINSHENG_TOKEN');
+    check(args.token, 'no admin token: pass --token or MINSHENG_TOKEN');
     let caseNumber = state.cases[0];
     if (!caseNumber) {
       // The resident test did not run: file the case through the API.
@@ -358,7 +358,7 @@ const tests = [
     t.shots.push(await shoot(page, 'staff-closed'));
   }],
   ['language: the English view is English in every panel, the planner and official ones included', async (t) => {
-    check(args.token, 'no official token: pass --token or MINSHENG_TOKEN');
+    check(args.token, 'no staff token: pass --token or MINSHENG_TOKEN');
     const { lon, lat, located } = state.building ?? (state.building = await aBuilding());
     // A case to track and to open in the staff view.
     const caseNumber = state.cases[0] ?? (await api('/api/reports', {

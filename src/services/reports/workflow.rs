@@ -11,7 +11,8 @@ use geo::Point;
 use super::routing::route;
 use super::view::StaffCase;
 use crate::model::reports::{Action, CaseState, Report, ReportEvent, closure_on_time};
-use crate::services::auth::Staff;
+use crate::services::auth::permissions::outside_scope;
+use crate::services::auth::{CaseScope, Staff, may_read};
 use crate::services::{Catalog, ServiceError};
 
 const MAX_NOTE_CHARS: usize = 1_000;
@@ -121,12 +122,9 @@ pub fn apply(report: &Report, to: CaseState, now: i64) -> Result<Report, Service
 
 async fn load(catalog: &Catalog, staff: &Staff, case_number: &str) -> Result<Report, ServiceError> {
     let (report, _) = catalog.store().report(case_number).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;
-    if !staff.may_work_on(&report) {
-        return Err(ServiceError::Forbidden(format!(
-            "case {case_number} belongs to grid {}; this token works in grid {}",
-            report.routed.grid_id,
-            staff.grid_id.as_deref().unwrap_or("-")
-        )));
+    let scope = CaseScope::of(&report);
+    if !may_read(staff, &scope) {
+        return Err(outside_scope(staff, &scope));
     }
     Ok(report)
 }

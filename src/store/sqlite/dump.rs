@@ -45,9 +45,11 @@ pub async fn dump(pool: &SqlitePool) -> Result<Dump, StoreError> {
         .fetch_all(&mut *tx)
         .await?;
     let events = rows.iter().map(event_from).collect::<Result<_, _>>()?;
-    let rows = sqlx::query("SELECT id, token_hash, role, grid_id, label, created_at, revoked_at FROM api_tokens ORDER BY id")
-        .fetch_all(&mut *tx)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, token_hash, role, scope_kind, scope_id, label, created_at, expires_at, revoked_at FROM api_tokens ORDER BY id",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     let tokens = rows.iter().map(token_from).collect::<Result<_, _>>()?;
     tx.commit().await?;
     Ok(Dump { layers, reports, events, tokens })

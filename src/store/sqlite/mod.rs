@@ -18,8 +18,8 @@ mod tokens;
 
 use super::dump::{Dump, Progress};
 use super::geometry::encode_geometry;
-use super::{AreaLevel, ClosureCounts, NearbyQuery, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey};
-use crate::model::reports::{Report, ReportEvent, ReportRow, Role, StaffToken};
+use super::{AreaLevel, ClosureCounts, NearbyQuery, NewStaffToken, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey};
+use crate::model::reports::{Report, ReportEvent, ReportRow, StaffToken};
 use crate::model::{ContactScope, Dataset, Layer, Record};
 
 /// Rows per multi-row INSERT: well under SQLite's 32,766 bound variables at 10 columns,
@@ -139,8 +139,8 @@ impl Store for SqliteStore {
         read::report_rows(&self.pool, after_event).await
     }
 
-    async fn insert_token(&self, hash: &[u8; 32], role: Role, grid_id: Option<&str>, label: &str, now: i64) -> Result<i64, StoreError> {
-        tokens::insert(&self.pool, hash, role, grid_id, label, now).await
+    async fn insert_token(&self, hash: &[u8; 32], token: &NewStaffToken<'_>) -> Result<i64, StoreError> {
+        tokens::insert(&self.pool, hash, token).await
     }
 
     async fn token(&self, hash: &[u8; 32]) -> Result<Option<StaffToken>, StoreError> {

@@ -3,28 +3,26 @@
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
-use crate::model::reports::{Role, StaffToken};
-use crate::store::StoreError;
+use crate::model::reports::StaffToken;
+use crate::model::scope::TokenScope;
+use crate::store::{NewStaffToken, StoreError};
 
-const SELECT_TOKEN: &str = "SELECT id, role, grid_id, label, created_at, revoked_at FROM api_tokens";
+const SELECT_TOKEN: &str = "SELECT id, role, scope_kind, scope_id, label, created_at, expires_at, revoked_at FROM api_tokens";
 
-pub async fn insert(
-    pool: &SqlitePool,
-    hash: &[u8; 32],
-    role: Role,
-    grid_id: Option<&str>,
-    label: &str,
-    now: i64,
-) -> Result<i64, StoreError> {
-    let id =
-        sqlx::query_scalar("INSERT INTO api_tokens (token_hash, role, grid_id, label, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id")
-            .bind(&hash[..])
-            .bind(role.as_str())
-            .bind(grid_id)
-            .bind(label)
-            .bind(now)
-            .fetch_one(pool)
-            .await?;
+pub async fn insert(pool: &SqlitePool, hash: &[u8; 32], token: &NewStaffToken<'_>) -> Result<i64, StoreError> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO api_tokens (token_hash, role, scope_kind, scope_id, label, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&hash[..])
+    .bind(token.role.as_str())
+    .bind(token.scope.kind())
+    .bind(token.scope.id())
+    .bind(token.label)
+    .bind(token.created_at)
+    .bind(token.expires_at)
+    .fetch_one(pool)
+    .await?;
     Ok(id)
 }
 
@@ -49,12 +47,14 @@ pub async fn revoke(pool: &SqlitePool, id: i64, now: i64) -> Result<bool, StoreE
 pub(super) fn token_from(row: &SqliteRow) -> Result<StaffToken, StoreError> {
     let id: i64 = row.try_get("id")?;
     let role: String = row.try_get("role")?;
+    let scope_kind: String = row.try_get("scope_kind")?;
     Ok(StaffToken {
         id,
         role: role.parse().map_err(|reason| StoreError::CorruptToken { id, reason })?,
-        grid_id: row.try_get("grid_id")?,
+        scope: TokenScope::from_columns(&scope_kind, row.try_get("scope_id")?).map_err(|reason| StoreError::CorruptToken { id, reason })?,
         label: row.try_get("label")?,
         created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
         revoked_at: row.try_get("revoked_at")?,
     })
 }
