@@ -44,6 +44,7 @@ pub fn write_dataset(dir: &Path, data: &Dataset) -> io::Result<Vec<PathBuf>> {
             Layer::Stations => write_layer(&path, &data.stations)?,
             Layer::Contacts => write_layer(&path, &data.contacts)?,
             Layer::Walkways => write_layer(&path, &data.walkways)?,
+            Layer::Units => write_layer(&path, &data.units)?,
         }
         written.push(path);
     }

@@ -6,6 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use minsheng::crs;
+use minsheng::model::Layer;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -139,7 +140,31 @@ async fn layers_are_geojson_filtered_by_bbox_and_paged() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(one["id"], b.id.as_str());
     let (_, layers) = get(&app, "/api/layers").await;
-    assert_eq!(layers["layers"].as_array().unwrap().len(), 8);
+    assert_eq!(layers["layers"].as_array().unwrap().len(), Layer::ALL.len());
+}
+
+/// Units have no geometry: served like contacts, with the areas they serve as id lists.
+#[tokio::test]
+async fn units_are_a_layer_without_geometry() {
+    let (app, catalog) = app().await;
+    let snapshot = catalog.snapshot();
+    assert!(!snapshot.data.units.is_empty());
+    let (status, all) = get(&app, "/api/layers/units?limit=10000").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(all["numberMatched"], snapshot.data.units.len());
+    let unit = &snapshot.data.units[0];
+    let first = &all["features"][0];
+    assert_eq!((first["id"].as_str(), first["geometry"].is_null()), (Some(unit.id.as_str()), true));
+    assert_eq!(first["properties"]["kind"], unit.kind.as_str());
+    assert_eq!(first["properties"]["street_ids"], serde_json::json!(unit.street_ids));
+    let (status, one) = get(&app, &format!("/api/layers/units/{}", unit.id)).await;
+    assert_eq!((status, one["properties"]["name"].as_str()), (StatusCode::OK, Some(unit.name.as_str())));
+    let (status, body) = get(&app, "/api/layers/units?bbox=104,30,105,31").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["error"]["message"].as_str().unwrap().contains("units have no geometry"), "{body}");
+    let (_, layers) = get(&app, "/api/layers").await;
+    let listed = layers["layers"].as_array().unwrap().iter().find(|l| l["id"] == "units").unwrap().clone();
+    assert_eq!((listed["title"].as_str(), listed["count"].as_u64()), (Some("处置单位"), Some(snapshot.data.units.len() as u64)));
 }
 
 #[tokio::test]
@@ -149,4 +174,5 @@ async fn health_reports_counts() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ok");
     assert_eq!(body["counts"]["buildings"], catalog.snapshot().data.buildings.len());
+    assert_eq!(body["counts"]["units"], catalog.snapshot().data.units.len());
 }

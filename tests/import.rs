@@ -193,6 +193,28 @@ async fn other_layers_check_their_own_rules() {
             "grid_id \"G404\" names no existing grids record",
         ),
         (Layer::Communities, feature("C9", square(104.0, 30.0, 0.01), json!({"name": "x", "street_id": "S404"})), "street_id \"S404\""),
+        (
+            Layer::Units,
+            feature("U9", Value::Null, json!({"name": "x", "kind": "bakery", "street_ids": ["S1"]})),
+            "property \"kind\": unknown value \"bakery\", expected one of: property_company, community_office, street_department, \
+             police_station, urban_management, owners_council, other",
+        ),
+        (Layer::Units, feature("U9", Value::Null, json!({"name": "x", "kind": "other"})), "serves at least one area"),
+        (
+            Layer::Units,
+            feature("U9", Value::Null, json!({"name": "x", "kind": "other", "compound_ids": ["K1", {"id": "K2"}]})),
+            "property \"compound_ids\" must list ids",
+        ),
+        (
+            Layer::Units,
+            feature("U9", Value::Null, json!({"name": "x", "kind": "other", "community_ids": ["C1", "C404"]})),
+            "community_ids \"C404\" names no existing communities record",
+        ),
+        (
+            Layer::Units,
+            feature("U9", square(104.0, 30.0, 0.01), json!({"name": "x", "kind": "other", "street_ids": ["S1"]})),
+            "carry no geometry",
+        ),
     ];
     for (layer, bad, message) in cases {
         let before = fixture.loaded().await;
@@ -224,6 +246,30 @@ async fn reimporting_an_id_updates_it_and_geometry_round_trips_exactly() {
     let expected: geojson::GeometryValue = serde_json::from_value(precise).unwrap();
     let expected = geo::Geometry::try_from(&expected).unwrap();
     assert_eq!(b1.geometry, expected, "geometry must round-trip bit for bit");
+}
+
+#[tokio::test]
+async fn units_import_with_their_areas_and_a_reimport_replaces_them() {
+    let fixture = Fixture::new().await;
+    let unit = |properties: Value| feature("U1", Value::Null, properties);
+    let first =
+        unit(json!({"name": "杨柳苑物业", "kind": "property_company", "phone": "028-1", "compound_ids": ["K1"], "street_ids": "S1"}));
+    let report = fixture.import(Layer::Units, collection(vec![first])).await.unwrap();
+    assert_eq!(report.to_string(), "units: 1 new, 0 updated");
+    let stored = &fixture.loaded().await.units[0];
+    assert_eq!((stored.kind.as_str(), stored.phone.as_deref()), ("property_company", Some("028-1")));
+    assert_eq!(
+        (stored.compound_ids.as_slice(), stored.street_ids.as_slice()),
+        (["K1".to_owned()].as_slice(), ["S1".to_owned()].as_slice())
+    );
+
+    let again = unit(json!({"name": "锦绣社区居委会", "kind": "community_office", "community_ids": ["C1"]}));
+    let report = fixture.import(Layer::Units, collection(vec![again])).await.unwrap();
+    assert_eq!(report.to_string(), "units: 0 new, 1 updated");
+    let stored = &fixture.loaded().await.units[0];
+    assert_eq!((stored.name.as_str(), stored.phone.as_deref()), ("锦绣社区居委会", None));
+    assert_eq!(stored.community_ids, ["C1"]);
+    assert!(stored.compound_ids.is_empty() && stored.street_ids.is_empty(), "the old areas were kept: {stored:?}");
 }
 
 #[tokio::test]

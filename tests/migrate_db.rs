@@ -64,12 +64,15 @@ async fn sqlite_to_postgres_and_back_keeps_every_row() {
     assert!(original.reports.iter().any(|r| r.report.duplicate_of.is_some() && r.report.reporter_phone.is_some()));
     assert!(original.tokens.iter().any(|t| t.token.revoked_at.is_some()));
     assert!(original.tokens.iter().any(|t| t.token.expires_at.is_some() && matches!(t.token.scope, TokenScope::Street(_))));
+    let units = &original.layers.units;
+    assert!(!units.is_empty() && units.iter().all(|u| u.areas().next().is_some()), "units and their areas are carried");
 
     let pg_db = TestDatabase::new(Backend::Postgres).await;
     let pg = pg_db.store().await;
     let checks = migrate(source.as_ref(), pg.as_ref(), &quiet).await.unwrap();
     verdict(&checks).unwrap();
     assert!(checks.iter().any(|c| c.source.table == "reports" && c.destination.rows == original.reports.len()));
+    assert!(checks.iter().any(|c| c.source.table == "units" && c.destination.rows == original.layers.units.len()));
     assert_eq!(pg.dump().await.unwrap(), original);
 
     let back_db = TestDatabase::new(Backend::Sqlite).await;
@@ -124,6 +127,7 @@ async fn the_command_prints_a_table_of_counts_and_checksums() {
     assert_eq!(words[1..3], [reports.to_string(), reports.to_string()]);
     assert_eq!(words.last(), Some(&"ok"));
     assert!(stdout.lines().any(|l| l.starts_with("buildings ")));
+    assert!(stdout.lines().any(|l| l.starts_with("units ")));
 }
 
 #[tokio::test]

@@ -83,7 +83,7 @@ fn geometries(snapshot: &Snapshot, layer: Layer) -> Vec<(String, Geometry)> {
         Layer::Buildings => of(&data.buildings),
         Layer::Stations => of(&data.stations),
         Layer::Walkways => of(&data.walkways),
-        Layer::Contacts => unreachable!(),
+        Layer::Contacts | Layer::Units => unreachable!("{layer} have no geometry"),
     }
 }
 
@@ -288,6 +288,7 @@ async fn unknown_collections_and_features_are_404_json(backend: Backend) {
     for (uri, named) in [
         ("/ogc/collections/castles", "castles"),
         ("/ogc/collections/contacts", "contacts"),
+        ("/ogc/collections/units", "units"),
         ("/ogc/collections/castles/items", "castles"),
         ("/ogc/collections/castles/items/X1", "castles"),
         ("/ogc/collections/buildings/items/NO-SUCH-ID", "NO-SUCH-ID"),

@@ -5,13 +5,13 @@
 
 mod common;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use geo::{Centroid, Contains};
 use minsheng::import::ImportError;
 use minsheng::import::osm::{import_osm, read_city};
-use minsheng::model::{GridLevel, Layer};
+use minsheng::model::{GridLevel, Layer, UnitKind};
 use minsheng::services::Catalog;
 
 fn fixture(name: &str) -> PathBuf {
@@ -50,6 +50,7 @@ async fn monaco_becomes_a_city_and_a_second_import_updates_it_in_place() {
         assert_eq!(building.has_elevator, building.floors >= 7);
     }
     assert!(data.communities.iter().all(|c| data.streets.iter().any(|s| s.id == c.street_id)));
+    assert_units_follow_operators_and_the_chain(data);
 
     // Households: some buildings have them, and grids and compounds add them up.
     let households: u32 = data.buildings.iter().map(|b| b.households).sum();
@@ -85,6 +86,23 @@ async fn monaco_becomes_a_city_and_a_second_import_updates_it_in_place() {
     assert_eq!(again.layers.len(), report.layers.len());
 }
 
+/// A property company per distinct `operator` of the compounds, serving exactly those; a
+/// community office per community and a street department per street.
+fn assert_units_follow_operators_and_the_chain(data: &minsheng::model::Dataset) {
+    let of_kind = |kind: UnitKind| data.units.iter().filter(move |u| u.kind == kind);
+    let operators: HashSet<&str> = data.compounds.iter().filter_map(|c| c.property_company.as_deref()).collect();
+    assert_eq!(of_kind(UnitKind::PropertyCompany).map(|u| u.name.as_str()).collect::<HashSet<_>>(), operators);
+    for company in of_kind(UnitKind::PropertyCompany) {
+        let managed: Vec<&String> =
+            data.compounds.iter().filter(|c| c.property_company.as_deref() == Some(company.name.as_str())).map(|c| &c.id).collect();
+        assert_eq!(company.compound_ids.iter().collect::<Vec<_>>(), managed, "{}", company.name);
+    }
+    let offices: Vec<&String> = of_kind(UnitKind::CommunityOffice).flat_map(|u| &u.community_ids).collect();
+    assert_eq!(offices, data.communities.iter().map(|c| &c.id).collect::<Vec<_>>());
+    let departments: Vec<&String> = of_kind(UnitKind::StreetDepartment).flat_map(|u| &u.street_ids).collect();
+    assert_eq!(departments, data.streets.iter().map(|s| &s.id).collect::<Vec<_>>());
+}
+
 async fn counts(store: &std::sync::Arc<dyn minsheng::store::Store>) -> Vec<u64> {
     let mut counts = Vec::new();
     for layer in Layer::ALL {
@@ -103,6 +121,7 @@ fn kotka_has_its_residential_areas_and_buildings() {
     let read = city.summary.read;
     assert_eq!((read.incomplete_buildings, read.residential_left_out), (48, 9), "{read:?}");
     assert!(city.data.buildings.iter().any(|b| b.compound_id.is_some()));
+    assert_units_follow_operators_and_the_chain(&city.data);
 }
 
 #[tokio::test]

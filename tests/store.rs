@@ -17,6 +17,7 @@ on_both_backends!(
     every_layer_round_trips_and_survives_reopening,
     an_import_with_a_broken_reference_writes_nothing,
     records_are_updated_in_place_by_id,
+    a_reimported_unit_serves_what_its_new_record_says,
     reports_are_numbered_read_back_and_supported,
     a_workflow_update_needs_the_version_it_read,
     a_submission_key_files_one_case_only,
@@ -98,6 +99,7 @@ fn assert_same(loaded: &Dataset, stored: &Dataset) {
     layer("stations", &loaded.stations, &stored.stations);
     layer("contacts", &loaded.contacts, &stored.contacts);
     layer("walkways", &loaded.walkways, &stored.walkways);
+    layer("units", &loaded.units, &stored.units);
 }
 
 fn event(at: i64, action: &str, from: Option<CaseState>, to: Option<CaseState>) -> ReportEvent {
@@ -155,6 +157,26 @@ async fn records_are_updated_in_place_by_id(backend: Backend) {
     store.upsert(&only).await.unwrap();
     assert_eq!(store.data_version().await.unwrap(), 2);
     assert_eq!(store.count(Layer::Buildings).await.unwrap() as usize, data.buildings.len());
+    assert_same(&store.load().await.unwrap(), &data);
+}
+
+async fn a_reimported_unit_serves_what_its_new_record_says(backend: Backend) {
+    let (store, _database, mut data) = district(backend).await;
+    assert!(data.units.iter().any(|u| u.compound_ids.len() > 1), "a unit serving several compounds");
+    let unit = &mut data.units[0];
+    unit.street_ids.clear();
+    unit.community_ids = data.communities.iter().rev().map(|c| c.id.clone()).collect();
+    unit.compound_ids = vec![data.compounds[1].id.clone(), data.compounds[0].id.clone()];
+    unit.phone = None;
+    let only = Dataset { units: vec![data.units[0].clone()], ..Dataset::default() };
+    store.upsert(&only).await.unwrap();
+    assert_eq!(store.count(Layer::Units).await.unwrap() as usize, data.units.len());
+    assert_same(&store.load().await.unwrap(), &data);
+
+    // An area that does not exist fails the whole write, and the unit keeps its areas.
+    let mut broken = data.units[0].clone();
+    broken.street_ids = vec!["no-such-street".into()];
+    assert!(store.upsert(&Dataset { units: vec![broken], ..Dataset::default() }).await.is_err());
     assert_same(&store.load().await.unwrap(), &data);
 }
 

@@ -205,6 +205,7 @@ async fn empty_gzip_etag_and_bad_coordinates(backend: Backend) {
         ("/tiles/buildings/3/0/0.png", StatusCode::NOT_FOUND, ".mvt"),
         ("/tiles/castles/3/0/0.mvt", StatusCode::NOT_FOUND, "castles"),
         ("/tiles/contacts/3/0/0.mvt", StatusCode::BAD_REQUEST, "contacts"),
+        ("/tiles/units/3/0/0.mvt", StatusCode::BAD_REQUEST, "units"),
         ("/tiles/buildings,buildings/3/0/0.mvt", StatusCode::BAD_REQUEST, "twice"),
     ] {
         let answer = get(&app, uri, &[]).await;

@@ -9,7 +9,7 @@ use http_body_util::BodyExt;
 use minsheng::model::reports::{Action, CaseState, CaseStatus, Category, Role, Source, Tier};
 use minsheng::model::time::{now, to_iso8601};
 use minsheng::model::vocabulary::Word;
-use minsheng::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel};
+use minsheng::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
 use minsheng::services::analytics::hotspots::HotSpotClass;
 use minsheng::services::auth::{TokenRequest, create_token};
 use serde_json::Value;
@@ -237,6 +237,7 @@ async fn the_vocabulary_is_the_rust_word_lists_with_both_labels() {
         ("station_levels", words::<StationLevel>()),
         ("compound_kinds", words::<CompoundKind>()),
         ("contact_roles", words::<ContactRole>()),
+        ("unit_kinds", words::<UnitKind>()),
         ("staff_roles", words::<Role>()),
         ("grid_levels", words::<GridLevel>()),
         ("layers", words::<Layer>()),

@@ -63,6 +63,10 @@ pub(super) fn check_references(data: &Dataset) {
     }
     assert!(data.stations.iter().all(|s| has(Layer::Communities, s.community_id.as_deref().unwrap())));
     assert!(data.contacts.iter().all(|c| has(c.scope.layer(), c.scope.id())));
+    for unit in &data.units {
+        assert!(unit.areas().next().is_some(), "{} serves no area", unit.id);
+        assert!(unit.areas().all(|(_, layer, id)| has(layer, id)), "{} serves a missing area", unit.id);
+    }
 }
 
 pub(super) fn check_households(data: &Dataset) {

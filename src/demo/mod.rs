@@ -20,6 +20,7 @@ pub mod reports;
 mod stations;
 #[cfg(test)]
 mod tests;
+mod units;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -31,6 +32,7 @@ use stations::Site;
 
 pub use layout::CENTRE;
 pub use people::LANDMARK_COMPOUND;
+pub use units::OWNERS_COUNCIL_HOUSEHOLDS;
 
 /// What to generate. The same options always give the same dataset, on any platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +96,7 @@ pub fn generate(options: &DemoOptions) -> Dataset {
     g.data.stations = stations;
     g.data.contacts = people::contacts(&mut g.rng, &g.data);
     g.data.walkways = network::walkways(&g.lattice, g.frame, &g.plots, &g.data.compounds, &by_gate, options.seed);
+    g.data.units = units::units(&g.data);
     g.data
 }
 

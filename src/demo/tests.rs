@@ -5,7 +5,7 @@ use geo::{BoundingRect, Centroid, Contains, Coord, Distance, Euclidean, Geometry
 
 use super::checks::*;
 use super::*;
-use crate::model::{ContactRole, FacilityKind, Layer, StationLevel};
+use crate::model::{ContactRole, FacilityKind, Layer, StationLevel, UnitKind};
 use crate::network::{WalkNetwork, straight_line_m};
 
 fn default_dataset() -> &'static Dataset {
@@ -172,6 +172,34 @@ fn every_grid_and_building_has_its_contacts() {
     for c in &data.compounds {
         assert_eq!(has(&c.id, ContactRole::PropertyManager), c.property_company.is_some());
     }
+}
+
+#[test]
+fn every_area_has_the_units_that_answer_for_it() {
+    let data = default_dataset();
+    let serving = |kind: UnitKind, ids: fn(&crate::model::Unit) -> &Vec<String>, area: &str| {
+        data.units.iter().filter(|u| u.kind == kind && ids(u).iter().any(|id| id == area)).collect::<Vec<_>>()
+    };
+    for street in &data.streets {
+        for kind in [UnitKind::StreetDepartment, UnitKind::PoliceStation, UnitKind::UrbanManagement] {
+            assert_eq!(serving(kind, |u| &u.street_ids, &street.id).len(), 1, "{} has no single {kind}", street.id);
+        }
+    }
+    for community in &data.communities {
+        assert_eq!(serving(UnitKind::CommunityOffice, |u| &u.community_ids, &community.id).len(), 1, "{}", community.id);
+    }
+    for compound in &data.compounds {
+        let companies = serving(UnitKind::PropertyCompany, |u| &u.compound_ids, &compound.id);
+        assert_eq!(companies.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), compound.property_company.as_slice(), "{}", compound.id);
+        let councils = serving(UnitKind::OwnersCouncil, |u| &u.compound_ids, &compound.id);
+        assert_eq!(councils.len(), usize::from(compound.households >= units::OWNERS_COUNCIL_HOUSEHOLDS), "{}", compound.id);
+    }
+    let company_names: HashSet<&str> = data.compounds.iter().filter_map(|c| c.property_company.as_deref()).collect();
+    assert_eq!(data.units.iter().filter(|u| u.kind == UnitKind::PropertyCompany).count(), company_names.len());
+    assert!(data.units.iter().all(|u| u.phone.as_deref().is_some_and(|p| p.starts_with("028-8390-"))));
+    // Both sides of the public-matter rule occur: compounds with a council and without.
+    assert!(data.compounds.iter().any(|c| c.households < units::OWNERS_COUNCIL_HOUSEHOLDS));
+    assert!(data.compounds.iter().any(|c| c.households >= units::OWNERS_COUNCIL_HOUSEHOLDS));
 }
 
 #[test]

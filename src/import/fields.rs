@@ -99,6 +99,28 @@ impl Fields {
         }
     }
 
+    /// An optional list of ids: an array of strings (or numbers), or one id as a string;
+    /// absent is an empty list. `None` only when the value is malformed (a problem is noted).
+    pub fn id_list(&mut self, key: &str) -> Option<Vec<String>> {
+        let items = match self.take(key) {
+            None => return Some(Vec::new()),
+            Some(Value::Array(items)) => items,
+            Some(one) => vec![one],
+        };
+        let mut ids = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                Value::String(s) if !s.trim().is_empty() => ids.push(s.trim().to_owned()),
+                Value::Number(n) => ids.push(n.to_string()),
+                other => {
+                    self.problems.push(format!("property \"{key}\" must list ids (non-empty strings), got {other}"));
+                    return None;
+                }
+            }
+        }
+        Some(ids)
+    }
+
     /// Which of `keys` are present (non-null), for "exactly one of" rules.
     pub fn present(&self, keys: &[&'static str]) -> Vec<&'static str> {
         keys.iter().copied().filter(|k| self.properties.get(*k).is_some_and(|v| !v.is_null())).collect()

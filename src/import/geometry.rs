@@ -40,7 +40,7 @@ pub fn check_geometry(geometry: Value, shape: Shape) -> Result<Option<geo::Geome
         };
     }
     if shape == Shape::Nothing {
-        return Err(vec!["contacts carry no geometry: set \"geometry\": null".into()]);
+        return Err(vec!["contacts and units carry no geometry: set \"geometry\": null".into()]);
     }
     let geometry: geojson::Geometry = serde_json::from_value(geometry).map_err(|e| vec![format!("geometry is not valid GeoJSON: {e}")])?;
     let value = geometry.value;

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::fields::Fields;
 use super::geometry::{Shape, check_geometry};
-use crate::model::{Building, Community, Compound, Contact, ContactScope, Dataset, Grid, GridLevel, Layer, Station, Street, Walkway};
+use crate::model::{Building, Community, Compound, Contact, ContactScope, Dataset, Grid, GridLevel, Layer, Station, Street, Unit, Walkway};
 
 /// Mean persons per household in China (2020 census, 2.62), used when a building gives
 /// households but no population.
@@ -58,7 +58,7 @@ pub fn parse_feature(layer: Layer, feature: Value, data: &mut Dataset) -> Result
 fn shape_of(layer: Layer) -> Shape {
     match layer {
         Layer::Stations => Shape::Point,
-        Layer::Contacts => Shape::Nothing,
+        Layer::Contacts | Layer::Units => Shape::Nothing,
         Layer::Walkways => Shape::Line,
         _ => Shape::Area,
     }
@@ -98,6 +98,7 @@ enum AnyRecord {
     Station(Station),
     Contact(Contact),
     Walkway(Walkway),
+    Unit(Unit),
 }
 
 impl AnyRecord {
@@ -111,6 +112,7 @@ impl AnyRecord {
             AnyRecord::Station(r) => data.stations.push(r),
             AnyRecord::Contact(r) => data.contacts.push(r),
             AnyRecord::Walkway(r) => data.walkways.push(r),
+            AnyRecord::Unit(r) => data.units.push(r),
         }
     }
 }
@@ -234,6 +236,24 @@ fn fill(layer: Layer, f: &mut Fields, id: Option<String>, geometry: Option<geo::
             let kind = f.optional_text("kind").unwrap_or_else(|| "footway".to_owned());
             let name = f.optional_text("name");
             AnyRecord::Walkway(Walkway { id: id?, kind, name, geometry: geometry? })
+        }
+        Layer::Units => {
+            let name = f.text("name");
+            let kind = f.choice("kind");
+            let phone = f.optional_text("phone");
+            let [compound_ids, community_ids, street_ids] = Unit::AREA_PROPERTIES.map(|(property, _, _)| f.id_list(property));
+            if [&compound_ids, &community_ids, &street_ids].iter().all(|ids| ids.as_ref().is_some_and(Vec::is_empty)) {
+                f.problems.push("a unit serves at least one area: give compound_ids, community_ids or street_ids".into());
+            }
+            AnyRecord::Unit(Unit {
+                id: id?,
+                name: name?,
+                kind: kind?,
+                phone,
+                compound_ids: compound_ids?,
+                community_ids: community_ids?,
+                street_ids: street_ids?,
+            })
         }
     };
     Some(record)

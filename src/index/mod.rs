@@ -8,6 +8,7 @@ mod neighbourhood;
 pub mod reports;
 mod spatial;
 pub mod text;
+mod units;
 mod walking;
 
 pub use spatial::{PointTree, distance_m};
@@ -26,6 +27,7 @@ use ids::IdIndex;
 use neighbourhood::{Neighbourhoods, box_holds};
 use spatial::AreaTree;
 use text::{Hit, TextIndex};
+use units::UnitsByArea;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -63,6 +65,7 @@ pub struct Snapshot {
     /// Contacts per layer and record: a range into `contact_list`.
     contact_ranges: Vec<Vec<(u32, u32)>>,
     contact_list: Vec<u32>,
+    units: UnitsByArea,
     names: TextIndex,
     /// Per H3 resolution (index 0–15), the cell holding each building's centre with its
     /// households, worked out on a resolution's first use (hexagon maps only).
@@ -140,6 +143,7 @@ impl Snapshot {
             range.1 = at as u32 + 1;
         }
         let contact_list = scoped.into_iter().map(|(_, contact)| contact).collect();
+        let units = UnitsByArea::build(&data, resolve)?;
 
         let areas = SHAPE_LAYERS.iter().map(|&layer| (layer, AreaTree::build(area_geometries(&data, layer)))).collect();
         let stations = PointTree::build(data.stations.iter().map(|s| match s.geometry {
@@ -176,6 +180,7 @@ impl Snapshot {
             neighbourhoods,
             contact_ranges,
             contact_list,
+            units,
             names,
             building_cells: std::array::from_fn(|_| OnceLock::new()),
             walking: OnceLock::new(),
@@ -292,6 +297,12 @@ impl Snapshot {
         &self.contact_list[start as usize..end as usize]
     }
 
+    /// Units serving one compound, community or street, by position into `data.units`,
+    /// ascending; empty for other layers.
+    pub fn units_serving(&self, layer: Layer, area: u32) -> &[u32] {
+        self.units.serving(layer, area)
+    }
+
     /// Records of a layer whose geometry meets `bbox` (all records when `None`), in stored order.
     pub fn in_bbox(&self, layer: Layer, bbox: Option<AABB<[f64; 2]>>) -> Vec<u32> {
         let Some(bbox) = bbox else {
@@ -312,12 +323,12 @@ impl Snapshot {
     pub fn candidates(&self, layer: Layer, bbox: AABB<[f64; 2]>) -> Vec<u32> {
         match layer {
             Layer::Stations => self.stations.in_envelope(bbox).collect(),
-            Layer::Contacts => Vec::new(),
+            Layer::Contacts | Layer::Units => Vec::new(),
             _ => self.areas.get(&layer).map(|tree| tree.in_envelope(bbox).collect()).unwrap_or_default(),
         }
     }
 
-    /// The box holding every geometry of a layer (`None` for an empty layer or contacts).
+    /// The box holding every geometry of a layer (`None` for an empty layer, contacts or units).
     /// Read off the R-tree's root, so it costs nothing per call.
     ///
     /// # Units
@@ -363,6 +374,7 @@ fn find_in(ids: &[IdIndex], data: &Dataset, layer: Layer, id: &str) -> Option<u3
         Layer::Stations => index.find(id, id_of(&data.stations)),
         Layer::Contacts => index.find(id, id_of(&data.contacts)),
         Layer::Walkways => index.find(id, id_of(&data.walkways)),
+        Layer::Units => index.find(id, id_of(&data.units)),
     }
 }
 
@@ -374,7 +386,7 @@ fn area_geometries(data: &Dataset, layer: Layer) -> Box<dyn Iterator<Item = &Geo
         Layer::Compounds => Box::new(data.compounds.iter().map(|r| &r.geometry)),
         Layer::Buildings => Box::new(data.buildings.iter().map(|r| &r.geometry)),
         Layer::Walkways => Box::new(data.walkways.iter().map(|r| &r.geometry)),
-        Layer::Stations | Layer::Contacts => Box::new(std::iter::empty()),
+        Layer::Stations | Layer::Contacts | Layer::Units => Box::new(std::iter::empty()),
     }
 }
 
@@ -387,7 +399,7 @@ fn area_geometry(data: &Dataset, layer: Layer, i: u32) -> &Geometry {
         Layer::Compounds => &data.compounds[i].geometry,
         Layer::Buildings => &data.buildings[i].geometry,
         Layer::Walkways => &data.walkways[i].geometry,
-        Layer::Stations | Layer::Contacts => unreachable!("{layer} has no area tree"),
+        Layer::Stations | Layer::Contacts | Layer::Units => unreachable!("{layer} has no area tree"),
     }
 }
 

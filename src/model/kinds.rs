@@ -14,6 +14,7 @@ vocabulary! {
         Stations = "stations" / "服务站点" / "service stations",
         Contacts = "contacts" / "联系人" / "contacts",
         Walkways = "walkways" / "步行路网" / "walkways",
+        Units = "units" / "处置单位" / "responding units",
     }
 }
 
@@ -71,10 +72,23 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// Kinds of 处置单位, the bodies a case is dispatched to (DESIGN.md "Units").
+    UnitKind {
+        PropertyCompany = "property_company" / "物业公司" / "property company",
+        CommunityOffice = "community_office" / "社区居委会" / "community office",
+        StreetDepartment = "street_department" / "街道科室" / "street department",
+        PoliceStation = "police_station" / "派出所" / "police station",
+        UrbanManagement = "urban_management" / "城管" / "urban management",
+        OwnersCouncil = "owners_council" / "业主议事会" / "owners' council",
+        Other = "other" / "其他" / "other",
+    }
+}
+
 impl Layer {
-    /// Whether features of this layer carry a geometry (contacts do not).
+    /// Whether features of this layer carry a geometry (contacts and units do not).
     pub fn has_geometry(self) -> bool {
-        self != Layer::Contacts
+        !matches!(self, Layer::Contacts | Layer::Units)
     }
 }
 

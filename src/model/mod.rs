@@ -9,7 +9,7 @@ pub mod scope;
 pub mod time;
 pub mod vocabulary;
 
-pub use kinds::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel};
+pub use kinds::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
 
 use geo::Geometry;
 use serde::Serialize;
@@ -174,6 +174,50 @@ pub struct Contact {
     pub scope: ContactScope,
 }
 
+/// A 处置单位 responding unit: a body cases are dispatched to, and the areas it serves
+/// (at least one compound, community or street). A unit has no geometry: where it works is
+/// the union of its areas.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unit {
+    pub id: String,
+    pub name: String,
+    pub kind: UnitKind,
+    /// A public work phone, like the contact board's.
+    pub phone: Option<String>,
+    pub compound_ids: Vec<String>,
+    pub community_ids: Vec<String>,
+    pub street_ids: Vec<String>,
+}
+
+impl Unit {
+    /// The properties (and the `unit_areas` column each fills) that list the areas served,
+    /// with the layer each points into.
+    pub const AREA_PROPERTIES: [(&'static str, &'static str, Layer); 3] = [
+        ("compound_ids", "compound_id", Layer::Compounds),
+        ("community_ids", "community_id", Layer::Communities),
+        ("street_ids", "street_id", Layer::Streets),
+    ];
+
+    /// Every area served, as (property, layer, id), compounds first.
+    pub fn areas(&self) -> impl Iterator<Item = (&'static str, Layer, &str)> {
+        let lists = [&self.compound_ids, &self.community_ids, &self.street_ids];
+        Unit::AREA_PROPERTIES
+            .into_iter()
+            .zip(lists)
+            .flat_map(|((property, _, layer), ids)| ids.iter().map(move |id| (property, layer, id.as_str())))
+    }
+
+    /// The list of area ids of one layer (compounds, communities or streets).
+    pub fn areas_mut(&mut self, layer: Layer) -> Option<&mut Vec<String>> {
+        match layer {
+            Layer::Compounds => Some(&mut self.compound_ids),
+            Layer::Communities => Some(&mut self.community_ids),
+            Layer::Streets => Some(&mut self.street_ids),
+            _ => None,
+        }
+    }
+}
+
 /// What every stored record can say about itself, so layers are handled uniformly.
 pub trait Record: Serialize {
     const LAYER: Layer;
@@ -212,6 +256,16 @@ impl Record for Contact {
     }
 }
 
+impl Record for Unit {
+    const LAYER: Layer = Layer::Units;
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn geometry(&self) -> Option<&Geometry> {
+        None
+    }
+}
+
 /// Records of every layer; an import fills the layers its file holds.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dataset {
@@ -223,6 +277,7 @@ pub struct Dataset {
     pub stations: Vec<Station>,
     pub contacts: Vec<Contact>,
     pub walkways: Vec<Walkway>,
+    pub units: Vec<Unit>,
 }
 
 impl Dataset {
@@ -237,6 +292,7 @@ impl Dataset {
             Layer::Stations => self.stations.len(),
             Layer::Contacts => self.contacts.len(),
             Layer::Walkways => self.walkways.len(),
+            Layer::Units => self.units.len(),
         }
     }
 
@@ -258,6 +314,7 @@ impl Dataset {
             Layer::Stations => ids(&self.stations),
             Layer::Contacts => ids(&self.contacts),
             Layer::Walkways => ids(&self.walkways),
+            Layer::Units => ids(&self.units),
         }
     }
 }

@@ -62,8 +62,8 @@ pub fn features(snapshot: &Snapshot, layer: Layer, bbox: Option<Bbox>, limit: us
     if limit == 0 || limit > MAX_LIMIT {
         return Err(ServiceError::InvalidParameter { parameter: "limit", reason: format!("must be 1..{MAX_LIMIT}") });
     }
-    if layer == Layer::Contacts && bbox.is_some() {
-        return Err(ServiceError::InvalidParameter { parameter: "bbox", reason: "contacts have no geometry".into() });
+    if !layer.has_geometry() && bbox.is_some() {
+        return Err(ServiceError::InvalidParameter { parameter: "bbox", reason: format!("{layer} have no geometry") });
     }
     let envelope = bbox.map(|b| AABB::from_corners([b.west, b.south], [b.east, b.north]));
     let matched = snapshot.in_bbox(layer, envelope);
@@ -102,6 +102,7 @@ pub(crate) fn feature_at(snapshot: &Snapshot, layer: Layer, i: u32) -> geojson::
         Layer::Stations => to_feature(&data.stations[i]),
         Layer::Contacts => to_feature(&data.contacts[i]),
         Layer::Walkways => to_feature(&data.walkways[i]),
+        Layer::Units => to_feature(&data.units[i]),
     }
 }
 

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::model::reports::{Action, CaseState, CaseStatus, Category, Role, Source, Tier};
 use crate::model::vocabulary::Word;
-use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel};
+use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
 use crate::services::analytics::hotspots::HotSpotClass;
 
 /// One word of a list: the code used on the wire and its labels.
@@ -78,6 +78,8 @@ pub struct Vocabulary {
     pub compound_kinds: Vec<Term>,
     /// Roles on the public contact board.
     pub contact_roles: Vec<Term>,
+    /// Kinds of 处置单位 responding unit.
+    pub unit_kinds: Vec<Term>,
     /// Roles of staff tokens.
     pub staff_roles: Vec<Term>,
     /// 网格 and 微网格.
@@ -136,6 +138,7 @@ pub fn vocabulary() -> Vocabulary {
         station_levels: terms::<StationLevel>(),
         compound_kinds: terms::<CompoundKind>(),
         contact_roles: terms::<ContactRole>(),
+        unit_kinds: terms::<UnitKind>(),
         staff_roles: terms::<Role>(),
         grid_levels: terms::<GridLevel>(),
         layers: terms::<Layer>(),
@@ -160,6 +163,7 @@ mod tests {
             &v.station_levels,
             &v.compound_kinds,
             &v.contact_roles,
+            &v.unit_kinds,
             &v.staff_roles,
             &v.grid_levels,
             &v.layers,

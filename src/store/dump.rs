@@ -88,6 +88,7 @@ impl Dump {
             Layer::Stations => sum("", &data.stations),
             Layer::Contacts => sum("", &data.contacts),
             Layer::Walkways => sum("", &data.walkways),
+            Layer::Units => sum("", &data.units),
         };
         table.table = layer.as_str();
         table

@@ -10,6 +10,7 @@ mod geometry;
 mod postgres;
 mod replica;
 mod sqlite;
+mod unit_areas;
 
 pub use dump::{Dump, TableSum};
 pub use geometry::{decode_geometry, encode_geometry};

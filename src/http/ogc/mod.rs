@@ -340,7 +340,7 @@ fn about(collection: Collection) -> (&'static str, &'static str) {
             "步行路网 streets, footpaths and compound gates people walk (lines), used for walking-distance \
              coverage of service stations.",
         ),
-        Layer::Contacts => unreachable!("contacts have no geometry and are no collection"),
+        Layer::Contacts | Layer::Units => unreachable!("{layer} have no geometry and are no collection"),
     }
 }
 

@@ -2,7 +2,8 @@
 //! as walkways, building footprints as buildings (floors from their tags, households
 //! estimated from floor area; see [`buildings`]), `landuse=residential` areas as compounds,
 //! amenities as stations (the tag table is in [`stations`]), and, since OSM has no
-//! 街道/社区/网格, an administrative chain synthesised from H3 cells ([`hierarchy`]).
+//! 街道/社区/网格, an administrative chain synthesised from H3 cells ([`hierarchy`]);
+//! responding units from `operator` tags and that chain ([`units`]).
 //!
 //! Record ids come from OSM ids (`osm-w123`, `osm-r45`, `osm-n67`) and H3 cells
 //! (`osm-h3-…`), so importing the same file again updates every record in place. Features
@@ -14,6 +15,7 @@ pub mod hierarchy;
 mod reader;
 mod rings;
 pub mod stations;
+mod units;
 mod walkways;
 
 pub use reader::{OsmError, ReadStats};
@@ -158,5 +160,6 @@ fn build(extract: Extract) -> City {
             data.stations.push(station);
         }
     }
+    data.units = units::units(&data);
     City { data, summary }
 }

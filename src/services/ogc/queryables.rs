@@ -190,7 +190,7 @@ fn layer_properties(layer: Layer) -> Vec<Queryable> {
             n("community_id", "Community", String),
         ],
         Layer::Walkways => vec![q("kind", "What it is (OpenStreetMap highway word, or gate)", String), n("name", "Name", String)],
-        Layer::Contacts => unreachable!("contacts have no geometry and are no collection"),
+        Layer::Contacts | Layer::Units => unreachable!("{layer} have no geometry and are no collection"),
     }
 }
 

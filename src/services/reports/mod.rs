@@ -8,6 +8,7 @@ pub mod intake;
 pub mod open311;
 pub mod routing;
 pub mod staff;
+pub mod units;
 pub mod view;
 pub mod workflow;
 

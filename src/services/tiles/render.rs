@@ -30,7 +30,7 @@ pub fn min_zoom(layer: Layer) -> u8 {
         Layer::Communities => 10,
         Layer::Grids | Layer::Compounds | Layer::Stations => 12,
         Layer::Buildings | Layer::Walkways => 14,
-        Layer::Contacts => u8::MAX,
+        Layer::Contacts | Layer::Units => u8::MAX,
     }
 }
 
@@ -52,7 +52,7 @@ pub fn fields(layer: Layer) -> &'static [(&'static str, FieldType)] {
         ],
         Layer::Stations => &[("id", String), ("name", String), ("kind", String), ("level", String)],
         Layer::Walkways => &[("id", String), ("kind", String), ("name", String)],
-        Layer::Contacts => &[],
+        Layer::Contacts | Layer::Units => &[],
     }
 }
 
@@ -158,7 +158,7 @@ pub fn render(snapshot: &Snapshot, layers: &[Layer], tile: TileCoord) -> Vec<u8>
                     }
                     encoder.add(id, &w.geometry, &properties);
                 }
-                Layer::Contacts => {}
+                Layer::Contacts | Layer::Units => {}
             }
         }
     }

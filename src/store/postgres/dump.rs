@@ -17,7 +17,7 @@ use crate::store::dump::{
 const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// The tables a restore requires empty, in the order they are checked.
-const TABLES: [&str; 11] = [
+const TABLES: [&str; 13] = [
     "streets",
     "communities",
     "grids",
@@ -26,6 +26,8 @@ const TABLES: [&str; 11] = [
     "stations",
     "contacts",
     "walkways",
+    "units",
+    "unit_areas",
     "reports",
     "report_events",
     "api_tokens",

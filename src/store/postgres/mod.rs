@@ -22,11 +22,12 @@ mod wal;
 
 use super::dump::{Dump, Progress};
 use super::geometry::encode_wkb;
+use super::unit_areas::{AREA_COLUMNS, area_values};
 use super::{
     AreaLevel, ChangeSignal, ClosureCounts, NearbyQuery, NewStaffToken, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey,
 };
 use crate::model::reports::{Report, ReportEvent, ReportRow, StaffToken};
-use crate::model::{ContactScope, Dataset, Layer, Record};
+use crate::model::{ContactScope, Dataset, Layer, Record, Unit};
 use listen::Changed;
 
 /// Rows per multi-row INSERT: 10 columns × 1,000 stays well under PostgreSQL's 65,535 bind
@@ -249,6 +250,35 @@ async fn upsert_layers(conn: &mut PgConnection, data: &Dataset, progress: Progre
         row.push_bind(r.kind.clone()).push_bind(r.name.clone());
     })
     .await?;
+    upsert_rows(&mut *conn, progress, "units", &["name", "kind", "phone"], &data.units, |row, r| {
+        row.push_bind(r.name.clone()).push_bind(r.kind.as_str()).push_bind(r.phone.clone());
+    })
+    .await?;
+    replace_unit_areas(&mut *conn, &data.units).await?;
+    Ok(())
+}
+
+/// Replaces the areas of `units` with the ones they list now: a re-imported unit serves
+/// what its new record says, not also what it served before.
+async fn replace_unit_areas(conn: &mut PgConnection, units: &[Unit]) -> Result<(), StoreError> {
+    if units.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = units.iter().map(|u| u.id.as_str()).collect();
+    sqlx::query("DELETE FROM unit_areas WHERE unit_id = ANY($1)").bind(&ids).execute(&mut *conn).await?;
+    let rows: Vec<(&str, [Option<String>; 3])> =
+        units.iter().flat_map(|u| u.areas().map(move |(_, layer, id)| (u.id.as_str(), area_values(layer, id)))).collect();
+    let insert = format!("INSERT INTO unit_areas (unit_id, {}) ", AREA_COLUMNS.join(", "));
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Postgres>::new(&insert);
+        query.push_values(chunk, |mut row, (unit_id, areas)| {
+            row.push_bind(unit_id.to_string());
+            for area in areas {
+                row.push_bind(area.clone());
+            }
+        });
+        query.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

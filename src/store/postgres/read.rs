@@ -9,13 +9,14 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
 use crate::model::reports::{CaseTimes, ReportRow};
-use crate::model::{Building, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Walkway};
+use crate::model::{Building, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Unit, Walkway};
 use crate::store::StoreError;
 use crate::store::geometry::decode_wkb;
+use crate::store::unit_areas::{self, AreaRow};
 
 /// Every layer, each streamed on its own pooled connection.
 pub async fn load(pool: &PgPool) -> Result<Dataset, StoreError> {
-    let (streets, communities, grids, compounds, buildings, stations, contacts, walkways) = tokio::try_join!(
+    let (streets, communities, grids, compounds, buildings, stations, contacts, walkways, mut units, unit_areas) = tokio::try_join!(
         read(pool, "SELECT id, name, ST_AsBinary(geometry) FROM streets ORDER BY seq", street),
         read(pool, "SELECT id, name, street_id, ST_AsBinary(geometry) FROM communities ORDER BY seq", community),
         read(pool, "SELECT id, name, level, community_id, parent_id, households, ST_AsBinary(geometry) FROM grids ORDER BY seq", grid),
@@ -42,8 +43,11 @@ pub async fn load(pool: &PgPool) -> Result<Dataset, StoreError> {
             contact
         ),
         read(pool, "SELECT id, kind, name, ST_AsBinary(geometry) FROM walkways ORDER BY seq", walkway),
+        read(pool, "SELECT id, name, kind, phone FROM units ORDER BY seq", unit),
+        read(pool, "SELECT unit_id, compound_id, community_id, street_id FROM unit_areas ORDER BY seq", unit_area),
     )?;
-    Ok(Dataset { streets, communities, grids, compounds, buildings, stations, contacts, walkways })
+    unit_areas::attach(&mut units, unit_areas)?;
+    Ok(Dataset { streets, communities, grids, compounds, buildings, stations, contacts, walkways, units })
 }
 
 /// The analysis fields of the cases changed by audit events after `after_event` (all cases
@@ -201,6 +205,23 @@ fn contact(row: &PgRow) -> Result<Contact, StoreError> {
     }
     let scope = scope.ok_or_else(|| corrupt::<Contact>(&id, "no scope column set".into()))?;
     Ok(Contact { role: word::<Contact, _>(&id, row, 1)?, name: row.try_get(2)?, phone: row.try_get(3)?, scope, id })
+}
+
+fn unit(row: &PgRow) -> Result<Unit, StoreError> {
+    let id: String = row.try_get(0)?;
+    Ok(Unit {
+        name: row.try_get(1)?,
+        kind: word::<Unit, _>(&id, row, 2)?,
+        phone: row.try_get(3)?,
+        compound_ids: Vec::new(),
+        community_ids: Vec::new(),
+        street_ids: Vec::new(),
+        id,
+    })
+}
+
+fn unit_area(row: &PgRow) -> Result<AreaRow, StoreError> {
+    Ok(AreaRow { unit_id: row.try_get(0)?, areas: [row.try_get(1)?, row.try_get(2)?, row.try_get(3)?] })
 }
 
 fn corrupt<R: Record>(id: &str, reason: String) -> StoreError {

@@ -18,9 +18,10 @@ mod tokens;
 
 use super::dump::{Dump, Progress};
 use super::geometry::encode_geometry;
+use super::unit_areas::{AREA_COLUMNS, area_values};
 use super::{AreaLevel, ClosureCounts, NearbyQuery, NewStaffToken, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey};
 use crate::model::reports::{Report, ReportEvent, ReportRow, StaffToken};
-use crate::model::{ContactScope, Dataset, Layer, Record};
+use crate::model::{ContactScope, Dataset, Layer, Record, Unit};
 
 /// Rows per multi-row INSERT: well under SQLite's 32,766 bound variables at 10 columns,
 /// and large enough that statement overhead stops mattering.
@@ -265,6 +266,38 @@ async fn upsert_layers(conn: &mut SqliteConnection, data: &Dataset, progress: Pr
         row.push_bind(r.kind.clone()).push_bind(r.name.clone()).push_bind(encode_geometry(&r.geometry));
     })
     .await?;
+    upsert_rows(&mut *conn, progress, "units", &["name", "kind", "phone"], &data.units, |row, r| {
+        row.push_bind(r.name.clone()).push_bind(r.kind.as_str()).push_bind(r.phone.clone());
+    })
+    .await?;
+    replace_unit_areas(&mut *conn, &data.units).await?;
+    Ok(())
+}
+
+/// Replaces the areas of `units` with the ones they list now: a re-imported unit serves
+/// what its new record says, not also what it served before.
+async fn replace_unit_areas(conn: &mut SqliteConnection, units: &[Unit]) -> Result<(), StoreError> {
+    for chunk in units.chunks(ROWS_PER_STATEMENT) {
+        let mut delete = QueryBuilder::<Sqlite>::new("DELETE FROM unit_areas WHERE unit_id IN (");
+        let mut ids = delete.separated(", ");
+        for unit in chunk {
+            ids.push_bind(unit.id.clone());
+        }
+        delete.push(")").build().execute(&mut *conn).await?;
+    }
+    let rows: Vec<(&str, [Option<String>; 3])> =
+        units.iter().flat_map(|u| u.areas().map(move |(_, layer, id)| (u.id.as_str(), area_values(layer, id)))).collect();
+    let insert = format!("INSERT INTO unit_areas (unit_id, {}) ", AREA_COLUMNS.join(", "));
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Sqlite>::new(&insert);
+        query.push_values(chunk, |mut row, (unit_id, areas)| {
+            row.push_bind(unit_id.to_string());
+            for area in areas {
+                row.push_bind(area.clone());
+            }
+        });
+        query.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -12,13 +12,14 @@ use rusqlite::Row;
 use sqlx::SqlitePool;
 
 use crate::model::reports::{CaseTimes, ReportRow};
-use crate::model::{Building, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Walkway};
+use crate::model::{Building, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Unit, Walkway};
 use crate::store::StoreError;
 use crate::store::geometry::decode_geometry;
+use crate::store::unit_areas::{self, AreaRow};
 
 /// Every layer, each read on its own pooled connection on a blocking thread.
 pub async fn load(pool: &SqlitePool) -> Result<Dataset, StoreError> {
-    let (streets, communities, grids, compounds, buildings, stations, contacts, walkways) = tokio::try_join!(
+    let (streets, communities, grids, compounds, buildings, stations, contacts, walkways, mut units, unit_areas) = tokio::try_join!(
         read(pool, "SELECT id, name, geometry FROM streets", street),
         read(pool, "SELECT id, name, street_id, geometry FROM communities", community),
         read(pool, "SELECT id, name, level, community_id, parent_id, households, geometry FROM grids", grid),
@@ -32,8 +33,11 @@ pub async fn load(pool: &SqlitePool) -> Result<Dataset, StoreError> {
         read(pool, "SELECT id, name, kind, level, opening_hours, phone, community_id, geometry FROM stations", station),
         read(pool, "SELECT id, role, name, phone, street_id, community_id, grid_id, compound_id, building_id FROM contacts", contact),
         read(pool, "SELECT id, kind, name, geometry FROM walkways", walkway),
+        read(pool, "SELECT id, name, kind, phone FROM units", unit),
+        read(pool, "SELECT unit_id, compound_id, community_id, street_id FROM unit_areas ORDER BY rowid", unit_area),
     )?;
-    Ok(Dataset { streets, communities, grids, compounds, buildings, stations, contacts, walkways })
+    unit_areas::attach(&mut units, unit_areas)?;
+    Ok(Dataset { streets, communities, grids, compounds, buildings, stations, contacts, walkways, units })
 }
 
 /// The analysis fields of the cases changed by audit events after `after_event` (all cases
@@ -203,6 +207,23 @@ fn contact(row: &Row) -> Result<Contact, StoreError> {
     }
     let scope = scope.ok_or_else(|| corrupt::<Contact>(&id, "no scope column set".into()))?;
     Ok(Contact { role: word::<Contact, _>(&id, row, 1)?, name: row.get(2)?, phone: row.get(3)?, scope, id })
+}
+
+fn unit(row: &Row) -> Result<Unit, StoreError> {
+    let id: String = row.get(0)?;
+    Ok(Unit {
+        name: row.get(1)?,
+        kind: word::<Unit, _>(&id, row, 2)?,
+        phone: row.get(3)?,
+        compound_ids: Vec::new(),
+        community_ids: Vec::new(),
+        street_ids: Vec::new(),
+        id,
+    })
+}
+
+fn unit_area(row: &Row) -> Result<AreaRow, StoreError> {
+    Ok(AreaRow { unit_id: row.get(0)?, areas: [row.get(1)?, row.get(2)?, row.get(3)?] })
 }
 
 fn corrupt<R: Record>(id: &str, reason: String) -> StoreError {
