@@ -255,7 +255,7 @@ async fn officials_see_the_overdue_list_and_on_time_rates_per_area(backend: Back
         let staff = staff.clone();
         async move {
             for (to, at) in moves {
-                let request = Move { to: to.parse().unwrap(), note: None, duplicate_of: None };
+                let request = Move { to: to.parse().unwrap(), note: None, duplicate_of: None, unit: None };
                 workflow::transition(&catalog, &staff, &case, request, &Seen::default(), at).await.unwrap();
             }
             case

@@ -9,6 +9,7 @@ mod error;
 mod limit;
 mod ogc;
 mod open311;
+mod oversight;
 mod openapi;
 mod ops;
 mod origin;
@@ -128,6 +129,7 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .merge(ops::router())
         .merge(reports::router())
         .merge(staff::router())
+        .merge(oversight::router())
         .merge(tokens::router())
         .merge(analytics::router())
         .merge(coverage::router())

@@ -210,7 +210,7 @@ pub async fn submit(
         lon: body.lon,
         lat: body.lat,
         crs,
-        filed_by: caller.as_ref().map(|staff| staff.actor()),
+        filed_by: caller.clone(),
     };
     Ok(created(&origin, intake::submit(&state.catalog, new, key.as_ref(), now).await?))
 }

@@ -46,7 +46,9 @@ impl FromParams for QueueQuery {
             grid: params.optional("grid")?,
             community: params.optional("community")?,
             street: params.optional("street")?,
+            unit: params.optional("unit")?,
             overdue: params.optional("overdue")?,
+            supervised: params.optional("supervised")?,
             since: params.time("since")?,
             until: params.time("until")?,
             limit: params.optional("limit")?,
@@ -129,6 +131,9 @@ struct MoveBody {
     /// For `duplicate`: the case number this one repeats.
     #[serde(default)]
     duplicate_of: Option<String>,
+    /// For `dispatched`: the unit's id, if not the one routing suggests (`unit_id`).
+    #[serde(default)]
+    unit: Option<String>,
     /// The state the client showed; another one now is a 409.
     #[serde(default)]
     #[schema(value_type = Option<CaseState>)]
@@ -136,13 +141,13 @@ struct MoveBody {
 }
 
 /// What the client saw: `expected_state` from the body, the versions `If-Match` names.
-fn seen(expected_state: Option<String>, headers: &HeaderMap) -> Result<Seen, ApiError> {
+pub(super) fn seen(expected_state: Option<String>, headers: &HeaderMap) -> Result<Seen, ApiError> {
     let state = expected_state.map(|text| text.parse().map_err(|e| ApiError::bad_parameter("expected_state", e))).transpose()?;
     Ok(Seen { state, versions: if_match(headers)? })
 }
 
 /// The staff view of a moved case, with its new `ETag`.
-fn moved(case: StaffCase) -> Response {
+pub(super) fn moved(case: StaffCase) -> Response {
     ([etag(case.report.version)], Json(case)).into_response()
 }
 
@@ -174,7 +179,7 @@ pub async fn transition(
     let body: MoveBody = json_body(body)?;
     let to = body.to.parse().map_err(|e| ApiError::bad_parameter("to", e))?;
     let seen = seen(body.expected_state, &headers)?;
-    let request = Move { to, note: body.note, duplicate_of: body.duplicate_of };
+    let request = Move { to, note: body.note, duplicate_of: body.duplicate_of, unit: body.unit };
     Ok(moved(workflow::transition(&state.catalog, &staff, &case, request, &seen, now()).await?))
 }
 
@@ -194,7 +199,7 @@ struct EscalateBody {
 #[derive(IntoParams)]
 #[into_params(parameter_in = Header)]
 #[allow(dead_code)] // Documents the header; `if_match` reads it.
-struct IfMatch {
+pub(super) struct IfMatch {
     /// The `ETag` of the case as last read (`"v3"`); a move of a case changed meanwhile is a 412.
     #[param(rename = "If-Match", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)]
     if_match: Option<String>,

@@ -172,8 +172,9 @@ impl CaseState {
         match self {
             Received => &[Accepted, Rejected, Duplicate],
             Accepted => &[Dispatched, Rejected, Duplicate],
-            Dispatched => &[InProgress, Duplicate],
-            InProgress => &[Resolved],
+            // A unit sends a case it cannot handle back to the dispatcher (回退).
+            Dispatched => &[InProgress, Accepted, Duplicate],
+            InProgress => &[Resolved, Accepted],
             // Verification can fail: the case goes back to the responder.
             Resolved => &[Verified, InProgress],
             Verified => &[Closed],
@@ -199,6 +200,16 @@ impl CaseState {
             CaseState::Closed => Action::Close,
             CaseState::Rejected => Action::Reject,
             CaseState::Duplicate => Action::MarkDuplicate,
+        }
+    }
+
+    /// What a move from this state to `next` is called: the state's own action, except a
+    /// failed verification ([`Action::Reopen`]) and a unit sending a case back ([`Action::Return`]).
+    pub fn action_to(self, next: CaseState) -> Action {
+        match (self, next) {
+            (CaseState::Resolved, CaseState::InProgress) => Action::Reopen,
+            (CaseState::Dispatched | CaseState::InProgress, CaseState::Accepted) => Action::Return,
+            _ => next.move_action(),
         }
     }
 
@@ -362,12 +373,17 @@ pub struct CaseRecord {
     /// Where the case stands now.
     pub state: CaseState,
     pub created_at: i64,
+    /// When it was first answered (accepted or turned away), if the system recorded it.
+    pub responded_at: Option<i64>,
     pub dispatched_at: Option<i64>,
     pub resolved_at: Option<i64>,
     /// When the case ended: closed, rejected or marked a duplicate.
     pub closed_at: Option<i64>,
     /// The case this one repeats: an external id (of the same batch or stored) or a case number.
     pub duplicate_of: Option<String>,
+    /// The unit that handled it, by id or by name as the units layer has it; `None`: the
+    /// unit routing picks for the place and tier.
+    pub unit: Option<String>,
 }
 
 /// A report's analysis fields (for heat maps, hexagons and rankings), as the store hands

@@ -10,7 +10,7 @@ use utoipa::openapi::{RefOr, schema::SchemaType};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::crs::Crs;
-use crate::model::reports::{CaseState, Category, Role, Source, Tier};
+use crate::model::reports::{Action, CaseState, Category, Role, Source, Tier};
 use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
 use crate::network::Method;
 use crate::services::analytics::hotspots::HotSpotClass;
@@ -63,6 +63,7 @@ word_schemas! {
     Tier: "The \"一呼四应\" response tier, lowest first.",
     CaseState: "A case state after GB/T 30428.",
     Role: "What a staff token may do.",
+    Action: "A step of the case workflow, as the audit trail and the permission matrix name it.",
     Layer: "A stored layer.",
     GridLevel: "网格 or 微网格.",
     CompoundKind: "A kind of 小区.",

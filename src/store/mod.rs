@@ -239,8 +239,10 @@ pub struct ReportFilter {
     /// Created at or after / before (Unix seconds).
     pub created_from: Option<i64>,
     pub created_before: Option<i64>,
-    /// The unit the case is (or is to be) dispatched to (a handler's scope).
+    /// The unit the case is (or is to be) dispatched to; with `dispatched`, a handler's scope.
     pub unit_id: Option<String>,
+    /// Only cases dispatched (and not sent back since).
+    pub dispatched: bool,
     /// Only cases whose current stage was due before this time (see `Duty::due_at`).
     pub overdue_at: Option<i64>,
     /// Only cases flagged for supervision (督办).

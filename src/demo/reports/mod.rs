@@ -18,7 +18,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::people::person_name;
-use crate::model::reports::{CaseRecord, CaseState, Category, Source};
+use crate::model::reports::{CaseRecord, CaseState, Category, Source, Tier};
 use crate::model::{Building, CompoundKind, Dataset};
 
 const HOUR: i64 = 3_600;
@@ -179,6 +179,19 @@ struct Place<'a> {
     density: f64,
     /// A building where pets are a known nuisance.
     pet_hot_spot: bool,
+    /// How slowly the bodies answering here work (1 = the district's usual pace): the
+    /// property company for property matters, the community for the rest. Units differ, so
+    /// the performance board has a spread to show.
+    property_pace: f64,
+    community_pace: f64,
+}
+
+/// A body's pace, fixed by its name so that the same company is as slow in every compound
+/// it manages: from brisk (0.6) to sluggish (1.8).
+fn pace_of(name: &str) -> f64 {
+    const PACES: [f64; 6] = [0.6, 0.8, 1.0, 1.0, 1.3, 1.8];
+    let hash = name.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    PACES[hash as usize % PACES.len()]
 }
 
 /// Relative chance that a case of `category` comes from this building.
@@ -273,10 +286,12 @@ pub fn generate(data: &Dataset, now: i64, seed: u64) -> Vec<CaseRecord> {
             lat: 0.0,
             state: CaseState::Received,
             created_at,
+            responded_at: None,
             dispatched_at: None,
             resolved_at: None,
             closed_at: None,
             duplicate_of: None,
+            unit: None,
         };
         match repeats {
             Some((target, _, target_place)) => {
@@ -287,7 +302,9 @@ pub fn generate(data: &Dataset, now: i64, seed: u64) -> Vec<CaseRecord> {
                 }
             }
             None => {
-                lifecycle(&mut rng, profile, &mut record, now);
+                let p = &places[place];
+                let pace = if profile.category.default_tier() == Tier::Property { p.property_pace } else { p.community_pace };
+                lifecycle(&mut rng, profile, &mut record, now, pace);
                 if !matches!(record.state, CaseState::Rejected) {
                     latest.insert((profile.category, area), (external_id, created_at, place));
                 }
@@ -307,6 +324,7 @@ pub fn generate(data: &Dataset, now: i64, seed: u64) -> Vec<CaseRecord> {
 
 fn places<'a>(data: &'a Dataset, rng: &mut ChaCha8Rng) -> Vec<Place<'a>> {
     let compounds: HashMap<&str, _> = data.compounds.iter().map(|c| (c.id.as_str(), c)).collect();
+    let communities: HashMap<&str, &str> = data.grids.iter().map(|g| (g.id.as_str(), g.community_id.as_str())).collect();
     let (households, area) =
         data.compounds.iter().fold((0.0, 0.0), |(h, a), c| (h + f64::from(c.households), a + c.geometry.unsigned_area()));
     let mean_density = if area > 0.0 { households / area } else { 1.0 };
@@ -324,6 +342,8 @@ fn places<'a>(data: &'a Dataset, rng: &mut ChaCha8Rng) -> Vec<Place<'a>> {
                 managed: compound.is_some_and(|c| c.property_company.is_some()),
                 density,
                 pet_hot_spot: hot_spots.contains(&i),
+                property_pace: compound.and_then(|c| c.property_company.as_deref()).map_or(1.0, pace_of),
+                community_pace: communities.get(building.grid_id.as_str()).map_or(1.0, |c| pace_of(c)),
             }
         })
         .collect()
@@ -375,7 +395,8 @@ fn exponential(rng: &mut ChaCha8Rng, mean: f64) -> f64 {
 /// Plays the case through the workflow and records where it stands at `now`: accepted within
 /// a day (or after a consultation), dispatched, handled within the deadline (or late, or
 /// stuck for months), resolved, then verified and closed after the residents are called back.
-fn lifecycle(rng: &mut ChaCha8Rng, profile: &Profile, record: &mut CaseRecord, now: i64) {
+/// A `pace` above 1 answers later and misses more deadlines.
+fn lifecycle(rng: &mut ChaCha8Rng, profile: &Profile, record: &mut CaseRecord, now: i64, pace: f64) {
     let created = record.created_at;
     if rng.random_bool(profile.reject) {
         let at = created + rng.random_range(2 * HOUR..3 * DAY);
@@ -384,7 +405,7 @@ fn lifecycle(rng: &mut ChaCha8Rng, profile: &Profile, record: &mut CaseRecord, n
         }
         return;
     }
-    let accepted = created + rng.random_range(HOUR / 2..2 * DAY);
+    let accepted = created + (rng.random_range(HOUR / 2..DAY) as f64 * pace * pace) as i64;
     let (consult, mean_days) = profile.consultation;
     let dispatched = if rng.random_bool(consult) {
         accepted + (exponential(rng, mean_days) * DAY as f64) as i64
@@ -394,7 +415,7 @@ fn lifecycle(rng: &mut ChaCha8Rng, profile: &Profile, record: &mut CaseRecord, n
     let deadline = profile.category.deadline().as_secs() as f64;
     let handling = match rng.random::<f64>() {
         u if u < profile.stall => deadline * rng.random_range(1.5..4.0) + exponential(rng, 200.0) * DAY as f64,
-        u if u < profile.stall + LATE_CHANCE => deadline * rng.random_range(1.05..2.5),
+        u if u < profile.stall + LATE_CHANCE * pace * pace => deadline * rng.random_range(1.05..2.5),
         _ => deadline * rng.random_range(0.3..0.98),
     };
     let resolved = dispatched + handling as i64;
@@ -411,6 +432,7 @@ fn lifecycle(rng: &mut ChaCha8Rng, profile: &Profile, record: &mut CaseRecord, n
         _ => CaseState::Closed,
     };
     let reached = |t: i64| (t <= now).then_some(t);
+    record.responded_at = reached(accepted);
     record.dispatched_at = reached(dispatched);
     record.resolved_at = reached(resolved);
     record.closed_at = reached(closed);

@@ -24,16 +24,16 @@ pub struct CaseScope<'a> {
 }
 
 impl<'a> CaseScope<'a> {
-    /// A stored case's place. Cases carry no unit or resolver yet (the units of issue 15's
-    /// first point are on another branch), so those stay `None` until they do.
+    /// A stored case's place, unit and resolver.
     pub fn of(report: &'a Report) -> CaseScope<'a> {
         CaseScope {
             grid_id: Some(&report.routed.grid_id),
             micro_grid_id: report.routed.micro_grid_id.as_deref(),
             community_id: Some(&report.routed.community_id),
             street_id: Some(&report.routed.street_id),
-            unit_id: None,
-            resolved_by: None,
+            // The unit routing suggests holds nothing until the case is dispatched to it.
+            unit_id: report.dispatched_at.and(report.duty.unit_id.as_deref()),
+            resolved_by: report.duty.resolved_by,
         }
     }
 

@@ -5,9 +5,12 @@ use serde::Serialize;
 
 use super::idempotency::{self, Idempotency};
 use super::routing::{RoutingError, route};
+use super::units::unit_for;
 use super::view::PublicReport;
 use crate::crs::Crs;
 use crate::model::reports::{Action, CaseState, Category, Duty, Report, ReportEvent, Source};
+use crate::services::auth::permissions::may_act;
+use crate::services::auth::{CaseScope, Staff};
 use crate::services::locate::LocateQuery;
 use crate::services::{Catalog, ServiceError};
 use crate::store::{NearbyQuery, StoreError};
@@ -37,9 +40,9 @@ pub struct NewReport {
     pub lon: f64,
     pub lat: f64,
     pub crs: Crs,
-    /// The staff member filing it (their [`Staff::actor`](crate::services::auth::Staff::actor)),
-    /// named as the submit event's actor; `None` for residents, whose event names the source.
-    pub filed_by: Option<String>,
+    /// The staff member filing it, named as the submit event's actor; `None` for residents,
+    /// whose event names the source. A patrol report needs a grid worker of the place.
+    pub filed_by: Option<Staff>,
 }
 
 /// What the reporter gets back.
@@ -139,6 +142,21 @@ pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>
     })?;
 
     let duplicates = nearby_open(catalog, new.category, point, DEFAULT_NEARBY, None, now).await?;
+    if new.source == Source::Patrol {
+        let Some(staff) = new.filed_by.as_ref() else {
+            return Err(ServiceError::Forbidden("a patrol report is filed by a grid worker's token".into()));
+        };
+        let place = CaseScope {
+            grid_id: Some(&routed.grid_id),
+            micro_grid_id: routed.micro_grid_id.as_deref(),
+            community_id: Some(&routed.community_id),
+            street_id: Some(&routed.street_id),
+            ..CaseScope::default()
+        };
+        may_act(staff, Action::Submit, &place)?;
+    }
+    // The unit routing suggests; the dispatcher may send the case elsewhere.
+    let unit_id = unit_for(&snapshot, &routed, tier).map(|unit| unit.id.clone());
     let mut report = Report {
         case_number: String::new(),
         category: new.category,
@@ -161,12 +179,15 @@ pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>
         on_time: None,
         external_id: None,
         subcategory: None,
-        duty: Duty::allowing(new.category.response_time(), new.category.deadline()),
+        duty: Duty {
+            unit_id,
+            ..Duty::allowing(new.category.response_time(), new.category.deadline())
+        },
         version: 1,
     };
     let event = ReportEvent {
         at: now,
-        actor: new.filed_by.unwrap_or_else(|| new.source.as_str().to_owned()),
+        actor: new.filed_by.as_ref().map_or_else(|| new.source.as_str().to_owned(), Staff::actor),
         action: "submit".into(),
         from_state: None,
         to_state: Some(CaseState::Received),

@@ -6,6 +6,7 @@ pub mod history;
 pub mod idempotency;
 pub mod intake;
 pub mod open311;
+pub mod oversight;
 pub mod routing;
 pub mod staff;
 pub mod units;

@@ -10,6 +10,10 @@ use crate::model::Layer;
 use crate::model::reports::{CaseState, Category};
 use crate::model::scope::TokenScope;
 use crate::model::time::now;
+use super::units::units_for_place;
+use super::view::UnitCard;
+use crate::model::reports::{Action, Report};
+use crate::services::auth::permissions::may_act;
 use crate::services::auth::{CaseScope, Staff, may_read};
 use crate::services::{Catalog, ServiceError};
 use crate::store::{AreaLevel, ReportFilter};
@@ -24,12 +28,40 @@ pub async fn case_for(catalog: &Catalog, staff: &Staff, case_number: &str) -> Re
     if !may_read(staff, &CaseScope::of(&report)) {
         return Ok(None);
     }
+    let snapshot = catalog.snapshot();
+    let unit = report.duty.unit_id.as_deref().and_then(|id| snapshot.find(Layer::Units, id)).map(|u| UnitCard::from(&snapshot.data.units[u as usize]));
     Ok(Some(StaffCase {
         next_states: report.state.next_states(),
         escalates_to: if report.state.is_final() { None } else { report.routed.tier.escalated() },
+        actions: actions_now(staff, &report),
+        unit,
+        unit_choices: units_for_place(&snapshot, &report.routed).into_iter().map(UnitCard::from).collect(),
         report: StaffReport::new(&report, now()),
         history,
     }))
+}
+
+/// The moves `staff` may make on `report` as it stands: those its state allows that the
+/// permission matrix grants this token.
+pub fn actions_now(staff: &Staff, report: &Report) -> Vec<Action> {
+    let working = matches!(report.state, CaseState::Dispatched | CaseState::InProgress);
+    let pending = report.duty.extension_requested_to.is_some();
+    let mut possible: Vec<Action> = report.state.next_states().iter().map(|&to| report.state.action_to(to)).collect();
+    let open = !report.state.is_final();
+    for (action, applies) in [
+        (Action::Escalate, open && report.routed.tier.escalated().is_some()),
+        (Action::Supervise, open),
+        (Action::Reassign, working),
+        (Action::RequestExtension, working && !pending),
+        (Action::ApproveExtension, pending),
+        (Action::RefuseExtension, pending),
+    ] {
+        if applies {
+            possible.push(action);
+        }
+    }
+    let scope = CaseScope::of(report);
+    possible.into_iter().filter(|&action| may_act(staff, action, &scope).is_ok()).collect()
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -40,14 +72,14 @@ pub struct Queue {
     pub reports: Vec<StaffReport>,
 }
 
-/// Confines a listing to the token's area, refusing one that asks for another area.
+/// Confines a listing to the token's area (or unit), refusing one that asks for another.
 fn confine(staff: &Staff, filter: &mut ReportFilter) -> Result<(), ServiceError> {
     let (kind, own, asked) = match &staff.scope {
         TokenScope::Everywhere => return Ok(()),
-        // Cases carry no unit until the units layer is merged, so no listing can hold a
-        // unit's cases yet; refusing says so instead of listing cases the handler may not read.
-        TokenScope::Unit(unit) => {
-            return Err(ServiceError::Forbidden(format!("listings by unit are not available yet; this token works for unit {unit}")));
+        // A handler sees the cases dispatched to their unit, not those routing merely suggests it for.
+        TokenScope::Unit(own) => {
+            filter.dispatched = true;
+            ("unit", own, &mut filter.unit_id)
         }
         TokenScope::Grid(own) => ("grid", own, &mut filter.grid_id),
         TokenScope::Community(own) => ("community", own, &mut filter.community_id),
@@ -76,8 +108,13 @@ pub struct QueueQuery {
     pub grid: Option<String>,
     pub community: Option<String>,
     pub street: Option<String>,
-    /// Only cases dispatched or in progress past their deadline, most overdue first.
+    /// Cases dispatched to this unit (a handler's own unit whatever is asked).
+    pub unit: Option<String>,
+    /// Only cases whose current stage is past due (answer, resolution or verification),
+    /// most overdue first.
     pub overdue: Option<bool>,
+    /// Only cases flagged for supervision (督办).
+    pub supervised: Option<bool>,
     /// Filed at or after this time (ISO 8601; as Unix seconds here).
     #[param(value_type = Option<Iso8601>)]
     pub since: Option<i64>,
@@ -91,8 +128,8 @@ pub struct QueueQuery {
     pub offset: Option<u32>,
 }
 
-/// A page of the cases a query selects, as `staff` may see them: a grid worker's are
-/// always their own grid's, whatever the query asks. Newest first (overdue lists: most
+/// A page of the cases a query selects, as `staff` may see them: always inside the
+/// token's area (a handler: dispatched to their unit), whatever the query asks. Newest first (overdue lists: most
 /// overdue first, as of `now`); `limit` defaults to a page of [`DEFAULT_PAGE`].
 pub async fn queue(catalog: &Catalog, staff: &Staff, query: QueueQuery, now: i64) -> Result<Queue, ServiceError> {
     let mut filter = ReportFilter {
@@ -101,7 +138,10 @@ pub async fn queue(catalog: &Catalog, staff: &Staff, query: QueueQuery, now: i64
         grid_id: query.grid,
         community_id: query.community,
         street_id: query.street,
+        dispatched: query.unit.is_some(),
+        unit_id: query.unit,
         overdue_at: query.overdue.unwrap_or(false).then_some(now),
+        supervised: query.supervised.unwrap_or(false),
         created_from: query.since,
         created_before: query.until,
         limit: query.limit,

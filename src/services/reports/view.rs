@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use crate::model::reports::{CaseState, Category, Report, ReportEvent, Source, Tier};
+use crate::model::reports::{Action, CaseState, Category, Report, ReportEvent, Source, Tier};
+use crate::model::{Unit, UnitKind};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublicReport {
@@ -170,6 +171,35 @@ pub struct StaffCase {
     pub next_states: &'static [CaseState],
     /// The tier an escalation would move it to, if any.
     pub escalates_to: Option<Tier>,
+    /// What this token may do to the case now (the staff view's buttons).
+    pub actions: Vec<Action>,
+    /// The responding unit (`report.unit_id`), as the units layer names it.
+    pub unit: Option<UnitCard>,
+    /// Every unit serving the case's place, for dispatching or reassigning elsewhere.
+    pub unit_choices: Vec<UnitCard>,
+}
+
+/// A responding unit as the staff view shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UnitCard {
+    pub id: String,
+    pub name: String,
+    pub kind: UnitKind,
+    pub kind_label: &'static str,
+    /// A public work phone.
+    pub phone: Option<String>,
+}
+
+impl From<&Unit> for UnitCard {
+    fn from(unit: &Unit) -> UnitCard {
+        UnitCard {
+            id: unit.id.clone(),
+            name: unit.name.clone(),
+            kind: unit.kind,
+            kind_label: unit.kind.label_zh(),
+            phone: unit.phone.clone(),
+        }
+    }
 }
 
 /// A case as its reader may see it: the staff view for staff who may work on it, else the

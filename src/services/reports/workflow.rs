@@ -1,6 +1,9 @@
-//! The staff workflow after GB/T 30428: legal moves only, each with an audit event;
-//! the deadline counts from dispatch, and closing records on time or late. Escalation
-//! moves a case one "一呼四应" tier up and re-routes it to that tier's responder.
+//! The staff workflow after GB/T 30428: legal moves only, each by a role the permission
+//! matrix allows and with an audit event. Dispatch names a responding unit (by default the
+//! one routing suggests); the resolution deadline counts from dispatch, and closing records
+//! on time or late. Escalation moves a case one "一呼四应" tier up, to that tier's
+//! responder and unit. The moves that change no state (supervision, extensions, reassigning)
+//! are in [`super::oversight`].
 //!
 //! No update is lost: a move is computed from the case as read and written only if the case
 //! is still at the version read; otherwise it is refused (409) and the client reloads. A
@@ -9,9 +12,11 @@
 use geo::Point;
 
 use super::routing::route;
+use super::units::unit_for;
 use super::view::StaffCase;
+use crate::model::Layer;
 use crate::model::reports::{Action, CaseState, Report, ReportEvent, closure_on_time};
-use crate::services::auth::permissions::outside_scope;
+use crate::services::auth::permissions::{may_act, outside_scope};
 use crate::services::auth::{CaseScope, Staff, may_read};
 use crate::services::{Catalog, ServiceError};
 
@@ -24,6 +29,8 @@ pub struct Move {
     pub note: Option<String>,
     /// For `duplicate`: the case number this one repeats.
     pub duplicate_of: Option<String>,
+    /// For `dispatched`: the unit to dispatch to, if not the one routing suggests.
+    pub unit: Option<String>,
 }
 
 /// What the client saw when it asked for a move; each part given must still hold.
@@ -58,11 +65,11 @@ impl Seen {
     }
 }
 
-fn invalid(parameter: &'static str, reason: impl Into<String>) -> ServiceError {
+pub(super) fn invalid(parameter: &'static str, reason: impl Into<String>) -> ServiceError {
     ServiceError::InvalidParameter { parameter, reason: reason.into() }
 }
 
-fn checked_note(note: Option<String>) -> Result<Option<String>, ServiceError> {
+pub(super) fn checked_note(note: Option<String>) -> Result<Option<String>, ServiceError> {
     let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
         return Err(invalid("note", format!("longer than {MAX_NOTE_CHARS} characters")));
@@ -115,12 +122,20 @@ pub fn apply(report: &Report, to: CaseState, now: i64) -> Result<Report, Service
             next.on_time = closure_on_time(next.deadline_at, next.resolved_at);
         }
         CaseState::Rejected | CaseState::Duplicate => next.closed_at = Some(now),
+        // Sent back by the unit: undispatched until the dispatcher sends it on; the first
+        // deadline stays on record for the statistics.
+        CaseState::Accepted if report.dispatched_at.is_some() => {
+            next.dispatched_at = None;
+            next.deadline_at = None;
+            next.duty.extension_requested_to = None;
+        }
         CaseState::Received | CaseState::Accepted | CaseState::Verified => {}
     }
     Ok(next)
 }
 
-async fn load(catalog: &Catalog, staff: &Staff, case_number: &str) -> Result<Report, ServiceError> {
+/// The case, if `staff` may read it (else a 403 naming its place and the token's).
+pub(super) async fn load(catalog: &Catalog, staff: &Staff, case_number: &str) -> Result<Report, ServiceError> {
     let (report, _) = catalog.store().report(case_number).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;
     let scope = CaseScope::of(&report);
     if !may_read(staff, &scope) {
@@ -129,8 +144,40 @@ async fn load(catalog: &Catalog, staff: &Staff, case_number: &str) -> Result<Rep
     Ok(report)
 }
 
+/// The case if `staff` may take `action` on it and it is still as `seen`.
+pub(super) async fn load_for(
+    catalog: &Catalog,
+    staff: &Staff,
+    case_number: &str,
+    action: Action,
+    seen: &Seen,
+) -> Result<Report, ServiceError> {
+    let report = load(catalog, staff, case_number).await?;
+    may_act(staff, action, &CaseScope::of(&report))?;
+    seen.check(&report)?;
+    Ok(report)
+}
+
+/// An audit event of `staff` doing `action` on `before` (the state after is `after`'s).
+pub(super) fn event(staff: &Staff, action: Action, before: &Report, after: &Report, note: Option<String>, now: i64) -> ReportEvent {
+    ReportEvent {
+        at: now,
+        actor: staff.actor(),
+        action: action.as_str().into(),
+        from_state: Some(before.state),
+        to_state: Some(after.state),
+        note,
+    }
+}
+
 /// Writes the new case and its event unless the case was written since `before` was read.
-async fn save(catalog: &Catalog, staff: &Staff, before: &Report, after: &Report, event: ReportEvent) -> Result<StaffCase, ServiceError> {
+pub(super) async fn save(
+    catalog: &Catalog,
+    staff: &Staff,
+    before: &Report,
+    after: &Report,
+    event: ReportEvent,
+) -> Result<StaffCase, ServiceError> {
     if !catalog.store().update_report(before.version, after, &event).await? {
         return Err(ServiceError::Conflict(format!(
             "case {} changed while this request was handled; reload it and try again",
@@ -140,6 +187,15 @@ async fn save(catalog: &Catalog, staff: &Staff, before: &Report, after: &Report,
     catalog.sync_reports_after_write().await;
     let case = super::staff::case_for(catalog, staff, &after.case_number).await?;
     case.ok_or_else(|| ServiceError::NoSuchCase(after.case_number.clone()))
+}
+
+/// The unit a dispatch or reassignment names: it must exist.
+pub(super) fn known_unit(catalog: &Catalog, unit: &str) -> Result<String, ServiceError> {
+    let unit = unit.trim();
+    match catalog.snapshot().find(Layer::Units, unit) {
+        Some(_) => Ok(unit.to_owned()),
+        None => Err(invalid("unit", format!("no unit {unit:?}; /api/layers/units lists them"))),
+    }
 }
 
 /// Moves a case to another state, as `staff`, if the case is still as `seen`.
@@ -154,6 +210,8 @@ pub async fn transition(
     let to = request.to;
     let note = checked_note(request.note)?;
     let report = load(catalog, staff, case_number).await?;
+    let action = report.state.action_to(to);
+    may_act(staff, action, &CaseScope::of(&report))?;
     seen.check(&report)?;
     let mut next = apply(&report, to, now)?;
     match (to, request.duplicate_of) {
@@ -162,20 +220,23 @@ pub async fn transition(
         (_, Some(_)) => return Err(invalid("duplicate_of", format!("only for a move to duplicate, not to {to}"))),
         (_, None) => {}
     }
-    if to == CaseState::Rejected && note.is_none() {
-        return Err(invalid("note", "a rejection must say why (the reporter sees the state, staff see the note)"));
+    match (to, request.unit) {
+        (CaseState::Dispatched, Some(unit)) => next.duty.unit_id = Some(known_unit(catalog, &unit)?),
+        (CaseState::Dispatched, None) if next.duty.unit_id.is_none() => {
+            return Err(ServiceError::Conflict(format!(
+                "no unit serves case {case_number}'s place at its tier; name one with `unit` (/api/layers/units)"
+            )));
+        }
+        (_, Some(_)) => return Err(invalid("unit", format!("only for a move to dispatched, not to {to}"))),
+        _ => {}
     }
-    let event = ReportEvent {
-        at: now,
-        actor: staff.actor(),
-        // A failed verification sends the case back: say so rather than "start".
-        action: if report.state == CaseState::Resolved && to == CaseState::InProgress { Action::Reopen } else { to.move_action() }
-            .as_str()
-            .into(),
-        from_state: Some(report.state),
-        to_state: Some(to),
-        note,
-    };
+    if to == CaseState::Resolved {
+        next.duty.resolved_by = Some(staff.token_id);
+    }
+    if matches!(action, Action::Reject | Action::Return) && note.is_none() {
+        return Err(invalid("note", format!("{action} must say why (the reporter sees the state, staff see the note)")));
+    }
+    let event = event(staff, action, &report, &next, note, now);
     save(catalog, staff, &report, &next, event).await
 }
 
@@ -191,8 +252,8 @@ async fn original_case(catalog: &Catalog, report: &Report, original: &str) -> Re
     Ok(root)
 }
 
-/// Moves a case one tier up and routes it to that tier's responder, as `staff`, if the
-/// case is still as `seen`.
+/// Moves a case one tier up and routes it to that tier's responder and unit, as `staff`, if
+/// the case is still as `seen`.
 pub async fn escalate(
     catalog: &Catalog,
     staff: &Staff,
@@ -202,40 +263,43 @@ pub async fn escalate(
     now: i64,
 ) -> Result<StaffCase, ServiceError> {
     let note = checked_note(note)?;
-    let report = load(catalog, staff, case_number).await?;
-    seen.check(&report)?;
+    let report = load_for(catalog, staff, case_number, Action::Escalate, seen).await?;
     if report.state.is_final() {
         return Err(ServiceError::Conflict(format!("case {case_number} is {}; a final case cannot be escalated", report.state)));
     }
     let tier = report.routed.tier.escalated().ok_or_else(|| {
         ServiceError::Conflict(format!("case {case_number} is already at the top tier ({})", report.routed.tier.label_zh()))
     })?;
-    let routed = route(&catalog.snapshot(), Point::new(report.lon, report.lat), tier)
+    let snapshot = catalog.snapshot();
+    let routed = route(&snapshot, Point::new(report.lon, report.lat), tier)
         .map_err(|e| ServiceError::Conflict(format!("case {case_number} cannot be re-routed: {e}")))?;
     let mut next = report.clone();
     next.routed.tier = tier;
     next.routed.responder = routed.responder;
     next.routed.responder_phone = routed.responder_phone;
-    let event = ReportEvent {
-        at: now,
-        actor: staff.actor(),
-        action: Action::Escalate.as_str().into(),
-        from_state: Some(report.state),
-        to_state: Some(report.state),
-        note: Some(match note {
-            Some(note) => format!("{} → {}: {note}", report.routed.tier, tier),
-            None => format!("{} → {}", report.routed.tier, tier),
-        }),
+    // The next tier's unit takes the case over; where none serves the place, the unit stays.
+    let unit = unit_for(&snapshot, &next.routed, tier).map(|u| u.id.clone());
+    let from_unit = report.duty.unit_id.clone();
+    next.duty.unit_id = unit.or(from_unit.clone());
+    let moved = match (&from_unit, &next.duty.unit_id) {
+        (Some(from), Some(to)) if from != to => format!(" ({from} → {to})"),
+        _ => String::new(),
     };
+    let summary = format!("{} → {}{moved}", report.routed.tier, tier);
+    let note = Some(match note {
+        Some(note) => format!("{summary}: {note}"),
+        None => summary,
+    });
+    let event = event(staff, Action::Escalate, &report, &next, note, now);
     save(catalog, staff, &report, &next, event).await
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::model::reports::{Category, Duty, Routed, Source, Tier};
 
-    fn received(category: Category) -> Report {
+    pub(in crate::services::reports) fn received(category: Category) -> Report {
         Report {
             case_number: "MS00000001".into(),
             category,

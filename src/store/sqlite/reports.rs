@@ -198,6 +198,9 @@ fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &ReportFilter) {
     if filter.supervised {
         query.push(" AND r.supervised_at IS NOT NULL");
     }
+    if filter.dispatched {
+        query.push(" AND r.dispatched_at IS NOT NULL");
+    }
 }
 
 /// Reports matching a filter, with paging.

@@ -49,8 +49,12 @@ pub fn check(record: &CaseRecord, now: i64) -> Vec<String> {
         problems.push(format!("photo_url {reason}"));
     }
 
+    if record.state == CaseState::Received && record.responded_at.is_some() {
+        problems.push("responded_at is given, but a case in state received has not been answered".to_owned());
+    }
     let times = [
         ("created_at", Some(record.created_at)),
+        ("responded_at", record.responded_at),
         ("dispatched_at", record.dispatched_at),
         ("resolved_at", record.resolved_at),
         ("closed_at", record.closed_at),
@@ -69,7 +73,7 @@ pub fn check(record: &CaseRecord, now: i64) -> Vec<String> {
     }
 
     let state = record.state;
-    for ((name, time), need) in times[1..].iter().zip(times_of(state)) {
+    for ((name, time), need) in times[2..].iter().zip(times_of(state)) {
         match (need, time) {
             (Need::Required, None) => problems.push(format!("state {state} needs {name}")),
             (Need::Forbidden, Some(_)) => problems.push(format!("{name} is given, but a case in state {state} has not got that far")),
@@ -126,14 +130,16 @@ fn steps(record: &CaseRecord) -> Vec<(CaseState, i64)> {
 }
 
 /// The stored case and its audit trail, for a record that passed [`check`] and was routed.
-/// The tier is the category's default; the deadline runs from dispatch.
-pub fn build(record: &CaseRecord, routed: Routed, actor: &str, note: &str) -> (Report, Vec<ReportEvent>) {
+/// The tier is the category's default; the deadline runs from dispatch; `unit_id` is the
+/// unit that had it.
+pub fn build(record: &CaseRecord, routed: Routed, unit_id: Option<String>, actor: &str, note: &str) -> (Report, Vec<ReportEvent>) {
     let duty = Duty {
-        // Answered when dispatched, or when turned away unworked.
-        responded_at: match record.state {
+        // Answered when the record says; else by dispatch, or when turned away unworked.
+        responded_at: record.responded_at.or(match record.state {
             CaseState::Rejected | CaseState::Duplicate if record.dispatched_at.is_none() => record.closed_at,
             _ => record.dispatched_at,
-        },
+        }),
+        unit_id,
         ..Duty::allowing(record.category.response_time(), record.category.deadline())
     };
     let deadline_at = record.dispatched_at.map(|t| t.saturating_add(duty.resolution_secs));
@@ -206,10 +212,12 @@ mod tests {
             lat: 30.82,
             state,
             created_at: T0,
+            responded_at: None,
             dispatched_at: None,
             resolved_at: None,
             closed_at: None,
             duplicate_of: None,
+            unit: None,
         }
     }
 
@@ -284,7 +292,7 @@ mod tests {
             street_id: "S".into(),
         };
         let mut r = complete(CaseState::Closed);
-        let (report, events) = build(&r, routed(), "import:x.csv", "imported from hotline record H1");
+        let (report, events) = build(&r, routed(), None, "import:x.csv", "imported from hotline record H1");
         assert_eq!(report.deadline_at, Some(T0 + HOUR + 3 * 24 * HOUR));
         assert_eq!(report.on_time, Some(true));
         assert_eq!(events.len(), 7);
@@ -292,7 +300,7 @@ mod tests {
         assert_eq!(events[6].to_state, Some(CaseState::Closed));
         r.resolved_at = Some(T0 + HOUR + 3 * 24 * HOUR + 1);
         r.closed_at = r.resolved_at;
-        assert_eq!(build(&r, routed(), "a", "n").0.on_time, Some(false));
-        assert_eq!(build(&complete(CaseState::InProgress), routed(), "a", "n").0.on_time, None);
+        assert_eq!(build(&r, routed(), None, "a", "n").0.on_time, Some(false));
+        assert_eq!(build(&complete(CaseState::InProgress), routed(), None, "a", "n").0.on_time, None);
     }
 }

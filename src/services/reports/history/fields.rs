@@ -10,7 +10,7 @@ use crate::services::ServiceError;
 use crate::services::locate::LocateQuery;
 
 /// Every column a file may have.
-pub const COLUMNS: [&str; 16] = [
+pub const COLUMNS: [&str; 18] = [
     "external_id",
     "category",
     "source",
@@ -20,6 +20,7 @@ pub const COLUMNS: [&str; 16] = [
     "crs",
     "created_at",
     "state",
+    "responded_at",
     "dispatched_at",
     "resolved_at",
     "closed_at",
@@ -27,6 +28,7 @@ pub const COLUMNS: [&str; 16] = [
     "reporter_phone",
     "photo_url",
     "duplicate_of",
+    "unit",
 ];
 
 /// The columns a CSV file must have (a GeoJSON feature gives lon/lat as its geometry).
@@ -45,6 +47,7 @@ pub struct Row {
     pub crs: Option<String>,
     pub created_at: Option<String>,
     pub state: Option<String>,
+    pub responded_at: Option<String>,
     pub dispatched_at: Option<String>,
     pub resolved_at: Option<String>,
     pub closed_at: Option<String>,
@@ -52,6 +55,7 @@ pub struct Row {
     pub reporter_phone: Option<String>,
     pub photo_url: Option<String>,
     pub duplicate_of: Option<String>,
+    pub unit: Option<String>,
 }
 
 fn text(value: &Option<String>) -> Option<String> {
@@ -106,6 +110,7 @@ impl Row {
             _ => None,
         };
         let created_at = created_at.and_then(|t| field(p, "created_at", parse_iso8601(&t)));
+        let responded_at = text(&self.responded_at).and_then(|t| field(p, "responded_at", parse_iso8601(&t)));
         let dispatched_at = text(&self.dispatched_at).and_then(|t| field(p, "dispatched_at", parse_iso8601(&t)));
         let resolved_at = text(&self.resolved_at).and_then(|t| field(p, "resolved_at", parse_iso8601(&t)));
         let closed_at = text(&self.closed_at).and_then(|t| field(p, "closed_at", parse_iso8601(&t)));
@@ -126,10 +131,12 @@ impl Row {
                     lat: point.y(),
                     state,
                     created_at,
+                    responded_at,
                     dispatched_at,
                     resolved_at,
                     closed_at,
                     duplicate_of: text(&self.duplicate_of),
+                    unit: text(&self.unit),
                 })
             }
             _ => Err(problems),

@@ -22,8 +22,9 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use super::routing::{RoutingError, route};
+use super::units::unit_for;
 use crate::index::Snapshot;
-use crate::model::reports::{CaseRecord, CaseState, Report, ReportEvent};
+use crate::model::reports::{CaseRecord, CaseState, Report, ReportEvent, Routed, Tier};
 use crate::services::{Catalog, Problem, ServiceError};
 use crate::store::ReportFilter;
 
@@ -179,12 +180,16 @@ pub fn build_cases(
                     reasons.extend(duplicate_problem(entries, in_batch, i, record, target, stored));
                 }
                 let point = geo::Point::new(record.lon, record.lat);
-                match route(snapshot, point, record.category.default_tier()) {
-                    Ok(routed) if reasons.is_empty() => {
-                        let note = format!("{} {}", provenance.note, record.external_id);
-                        cases.push(case::build(record, routed, &provenance.actor, &note));
-                    }
-                    Ok(_) => {}
+                let tier = record.category.default_tier();
+                match route(snapshot, point, tier) {
+                    Ok(routed) => match unit_of(snapshot, record, &routed, tier) {
+                        Ok(unit) if reasons.is_empty() => {
+                            let note = format!("{} {}", provenance.note, record.external_id);
+                            cases.push(case::build(record, routed, unit, &provenance.actor, &note));
+                        }
+                        Ok(_) => {}
+                        Err(reason) => reasons.push(reason),
+                    },
                     Err(RoutingError::OutsideDistrict { nearest }) => reasons.push(format!(
                         "the point ({:.7}, {:.7}) (WGS84) is outside every grid of the district{}",
                         record.lon,
@@ -320,4 +325,17 @@ async fn stored(catalog: &Catalog, entries: &[Entry]) -> Result<Stored, ServiceE
         created = catalog.store().reports(&filter).await?.into_iter().map(|r| (r.case_number, r.created_at)).collect();
     }
     Ok(Stored { external_ids, created })
+}
+
+/// The unit a historical case names (by id, or by name as hotline exports write it), or the
+/// one routing picks for its place and tier when it names none.
+fn unit_of(snapshot: &Snapshot, record: &CaseRecord, routed: &Routed, tier: Tier) -> Result<Option<String>, String> {
+    let Some(named) = record.unit.as_deref() else {
+        return Ok(unit_for(snapshot, routed, tier).map(|unit| unit.id.clone()));
+    };
+    let units = &snapshot.data.units;
+    match units.iter().find(|unit| unit.id == named).or_else(|| units.iter().find(|unit| unit.name == named)) {
+        Some(unit) => Ok(Some(unit.id.clone())),
+        None => Err(format!("unit {named:?} is neither the id nor the name of a unit in the units layer")),
+    }
 }

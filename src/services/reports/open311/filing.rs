@@ -98,7 +98,7 @@ pub async fn create(
         lon: degrees("long", long)?,
         lat: degrees("lat", lat)?,
         crs: Crs::Wgs84,
-        filed_by: staff.map(Staff::actor),
+        filed_by: staff.cloned(),
     };
     Ok(intake::submit(catalog, new, key, now).await.map_err(open311_names)?.into())
 }
