@@ -12,9 +12,9 @@ use super::AppState;
 use super::auth::StaffCaller;
 use super::error::{ApiError, ErrorBody};
 use super::reports::json_body;
-use crate::model::reports::Role;
+use crate::model::reports::{Role, StaffToken};
 use crate::model::time::now;
-use crate::services::auth::tokens::{self, CreatedToken, Me, TokenView};
+use crate::services::auth::tokens::{self, CreatedToken, Me};
 use crate::services::auth::{Staff, TokenRequest, create_token};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -49,12 +49,12 @@ async fn me(State(state): State<AppState>, StaffCaller(staff): StaffCaller) -> J
     tag = "tokens",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Vec<TokenView>),
+        (status = 200, body = Vec<StaffToken>),
         (status = 401, description = "No token, or an unknown, revoked or expired one", body = ErrorBody),
         (status = 403, description = "The token is not an admin's", body = ErrorBody),
     )
 )]
-async fn list(State(state): State<AppState>, StaffCaller(staff): StaffCaller) -> Result<Json<Vec<TokenView>>, ApiError> {
+async fn list(State(state): State<AppState>, StaffCaller(staff): StaffCaller) -> Result<Json<Vec<StaffToken>>, ApiError> {
     admin_only(&staff)?;
     Ok(Json(tokens::list_tokens(&state.catalog).await?))
 }
