@@ -114,6 +114,8 @@ async fn only_admins_list_create_and_revoke_tokens(backend: Backend) {
     assert_eq!(call(&app, "GET", "/api/me", Some(&secret), None).await.0, StatusCode::UNAUTHORIZED);
     let (status, _, text) = call(&app, "DELETE", &format!("/api/tokens/{id}"), Some(&admin), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "revoked twice: {text}");
+    let (status, _, text) = call(&app, "DELETE", "/api/tokens/first", Some(&admin), None).await;
+    assert_eq!((status, json(&text)["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_parameter")), "{text}");
     assert!(json(&call(&app, "GET", "/api/tokens", Some(&admin), None).await.2)[2]["revoked_at"].is_i64());
 }
 
