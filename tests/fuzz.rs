@@ -94,6 +94,19 @@ fn known_identifiers(server: &common::server::Server, token: &str) -> String {
     let (status, stations) = get_json(server, "/api/layers/stations?limit=1");
     assert_eq!(status, 200);
     let station = stations["features"][0]["id"].as_str().expect("the demo has stations").to_owned();
+    // A token of its own for the fuzzer to revoke: revoking the one it sends would turn every
+    // later request into a 401.
+    let body = r#"{"role": "official", "label": "schemathesis revokes this one"}"#;
+    let (status, _, created) = request_with(
+        &server.address,
+        "POST",
+        "/api/tokens",
+        &[("Authorization", &authorization), ("Content-Type", "application/json")],
+        Some(body),
+    )
+    .expect("server answers");
+    assert_eq!(status, 201, "the token API answers: {created}");
+    let spare_token = serde_json::from_str::<serde_json::Value>(&created).unwrap()["token"]["id"].as_i64().expect("a token number");
     format!(
         r#"[parameters]
 "path.case" = "{case}"
@@ -105,6 +118,10 @@ fn known_identifiers(server: &common::server::Server, token: &str) -> String {
 [[operations]]
 include-path = "/open311/v2/requests/{{file}}"
 parameters = {{ "path.file" = "{case}.json" }}
+
+[[operations]]
+include-path = "/api/tokens/{{id}}"
+parameters = {{ "path.id" = {spare_token} }}
 
 [[operations]]
 include-path = "/open311/v2/services/{{file}}"

@@ -114,6 +114,8 @@ async fn only_admins_list_create_and_revoke_tokens(backend: Backend) {
     assert_eq!(call(&app, "GET", "/api/me", Some(&secret), None).await.0, StatusCode::UNAUTHORIZED);
     let (status, _, text) = call(&app, "DELETE", &format!("/api/tokens/{id}"), Some(&admin), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "revoked twice: {text}");
+    let (status, _, text) = call(&app, "DELETE", "/api/tokens/first", Some(&admin), None).await;
+    assert_eq!((status, json(&text)["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_parameter")), "{text}");
     assert!(json(&call(&app, "GET", "/api/tokens", Some(&admin), None).await.2)[2]["revoked_at"].is_i64());
 }
 
@@ -218,28 +220,29 @@ async fn tokens_from_before_roles_keep_their_grid(backend: Backend) {
         }
     }
     let migrator = sqlx::migrate::Migrator::new(older.path()).await.unwrap();
-    let tokens = "INSERT INTO api_tokens (token_hash, role, grid_id, label, created_at) VALUES ('1', 'grid_worker', 'G1', '网格员', 10);
-         INSERT INTO api_tokens (token_hash, role, grid_id, label, created_at, revoked_at) VALUES ('2', 'official', NULL, '干部', 20, 30);";
+    // A grid for the grid worker's token to name (the old table has a foreign key), with a
+    // geometry each backend takes; then two tokens as the old table held them.
+    let rows = |geometry: &str| {
+        format!(
+            "INSERT INTO streets (id, name, geometry) VALUES ('S1', '街道', {geometry});
+             INSERT INTO communities (id, name, street_id, geometry) VALUES ('C1', '社区', 'S1', {geometry});
+             INSERT INTO grids (id, name, level, community_id, households, geometry) VALUES ('G1', '网格', 'grid', 'C1', 60, {geometry});
+             INSERT INTO api_tokens (token_hash, role, grid_id, label, created_at) VALUES ('1', 'grid_worker', 'G1', '网格员', 10);
+             INSERT INTO api_tokens (token_hash, role, grid_id, label, created_at, revoked_at) VALUES ('2', 'official', NULL, '干部', 20, 30);"
+        )
+    };
     match backend {
         Backend::Sqlite => {
             let options = sqlx::sqlite::SqliteConnectOptions::from_str(&database.url).unwrap().create_if_missing(true).foreign_keys(true);
             let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
             migrator.run(&pool).await.unwrap();
-            let layers = "INSERT INTO streets (id, name, geometry) VALUES ('S1', '街道', '');
-                INSERT INTO communities (id, name, street_id, geometry) VALUES ('C1', '社区', 'S1', '');
-                INSERT INTO grids (id, name, level, community_id, households, geometry) VALUES ('G1', '网格', 'grid', 'C1', 60, '');";
-            sqlx::raw_sql(layers).execute(&pool).await.unwrap();
-            sqlx::raw_sql(tokens).execute(&pool).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(rows("''"))).execute(&pool).await.unwrap();
             pool.close().await;
         }
         Backend::Postgres => {
             let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
             migrator.run(&pool).await.unwrap();
-            let layers = "INSERT INTO streets (id, name, geometry) VALUES ('S1', '街道', 'SRID=4326;POINT(0 0)');
-                INSERT INTO communities (id, name, street_id, geometry) VALUES ('C1', '社区', 'S1', 'SRID=4326;POINT(0 0)');
-                INSERT INTO grids (id, name, level, community_id, households, geometry) VALUES ('G1', '网格', 'grid', 'C1', 60, 'SRID=4326;POINT(0 0)');";
-            sqlx::raw_sql(layers).execute(&pool).await.unwrap();
-            sqlx::raw_sql(tokens).execute(&pool).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(rows("'SRID=4326;POINT(0 0)'"))).execute(&pool).await.unwrap();
             pool.close().await;
         }
     }

@@ -12,9 +12,9 @@ use super::AppState;
 use super::auth::StaffCaller;
 use super::error::{ApiError, ErrorBody};
 use super::reports::json_body;
-use crate::model::reports::Role;
+use crate::model::reports::{Role, StaffToken};
 use crate::model::time::now;
-use crate::services::auth::tokens::{self, CreatedToken, Me, TokenView};
+use crate::services::auth::tokens::{self, CreatedToken, Me};
 use crate::services::auth::{Staff, TokenRequest, create_token};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -49,12 +49,12 @@ async fn me(State(state): State<AppState>, StaffCaller(staff): StaffCaller) -> J
     tag = "tokens",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Vec<TokenView>),
+        (status = 200, body = Vec<StaffToken>),
         (status = 401, description = "No token, or an unknown, revoked or expired one", body = ErrorBody),
         (status = 403, description = "The token is not an admin's", body = ErrorBody),
     )
 )]
-async fn list(State(state): State<AppState>, StaffCaller(staff): StaffCaller) -> Result<Json<Vec<TokenView>>, ApiError> {
+async fn list(State(state): State<AppState>, StaffCaller(staff): StaffCaller) -> Result<Json<Vec<StaffToken>>, ApiError> {
     admin_only(&staff)?;
     Ok(Json(tokens::list_tokens(&state.catalog).await?))
 }
@@ -93,13 +93,16 @@ async fn create(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Revoked"),
+        (status = 400, description = "The id is not a token number", body = ErrorBody),
         (status = 401, description = "No token, or an unknown, revoked or expired one", body = ErrorBody),
         (status = 403, description = "The token is not an admin's", body = ErrorBody),
         (status = 404, description = "No live token with this number", body = ErrorBody),
     )
 )]
-async fn revoke(State(state): State<AppState>, StaffCaller(staff): StaffCaller, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+async fn revoke(State(state): State<AppState>, StaffCaller(staff): StaffCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     admin_only(&staff)?;
+    // Parsed here rather than by the extractor, so a bad id gets the usual error shape.
+    let id: i64 = id.parse().map_err(|_| ApiError::bad_parameter("id", format!("{id:?} is not a token number (see GET /api/tokens)")))?;
     tokens::revoke_token(&state.catalog, id, now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

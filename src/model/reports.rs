@@ -448,8 +448,9 @@ vocabulary! {
     }
 }
 
-/// A staff API token as stored: never the secret itself, only who it is for.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A staff API token as stored: never the secret itself, only who it is for. Times are Unix
+/// seconds (UTC).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StaffToken {
     pub id: i64,
     pub role: Role,

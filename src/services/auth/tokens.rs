@@ -168,50 +168,23 @@ pub async fn create_token(catalog: &Catalog, request: &TokenRequest, now: i64) -
     Ok(NewToken { secret, token })
 }
 
-/// A token as the admin API lists it: never its secret.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct TokenView {
-    pub id: i64,
-    pub role: Role,
-    pub scope: TokenScope,
-    pub label: String,
-    /// Unix seconds (UTC).
-    pub created_at: i64,
-    pub expires_at: Option<i64>,
-    pub revoked_at: Option<i64>,
-}
-
-impl From<StaffToken> for TokenView {
-    fn from(t: StaffToken) -> TokenView {
-        TokenView {
-            id: t.id,
-            role: t.role,
-            scope: t.scope,
-            label: t.label,
-            created_at: t.created_at,
-            expires_at: t.expires_at,
-            revoked_at: t.revoked_at,
-        }
-    }
-}
-
 /// A token just made: its secret, shown this once, and what is stored about it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct CreatedToken {
     /// Send it as `Authorization: Bearer <secret>`; only its hash is stored.
     pub secret: String,
-    pub token: TokenView,
+    pub token: StaffToken,
 }
 
 impl From<NewToken> for CreatedToken {
     fn from(created: NewToken) -> CreatedToken {
-        CreatedToken { secret: created.secret, token: created.token.into() }
+        CreatedToken { secret: created.secret, token: created.token }
     }
 }
 
 /// Every token, oldest first.
-pub async fn list_tokens(catalog: &Catalog) -> Result<Vec<TokenView>, ServiceError> {
-    Ok(catalog.store().tokens().await?.into_iter().map(TokenView::from).collect())
+pub async fn list_tokens(catalog: &Catalog) -> Result<Vec<StaffToken>, ServiceError> {
+    Ok(catalog.store().tokens().await?)
 }
 
 /// Revokes a live token; an unknown or already revoked one is not found.
