@@ -252,12 +252,16 @@ async fn reimporting_an_id_updates_it_and_geometry_round_trips_exactly() {
 async fn units_import_with_their_areas_and_a_reimport_replaces_them() {
     let fixture = Fixture::new().await;
     let unit = |properties: Value| feature("U1", Value::Null, properties);
-    let first = unit(json!({"name": "杨柳苑物业", "kind": "property_company", "phone": "028-1", "compound_ids": ["K1"], "street_ids": "S1"}));
+    let first =
+        unit(json!({"name": "杨柳苑物业", "kind": "property_company", "phone": "028-1", "compound_ids": ["K1"], "street_ids": "S1"}));
     let report = fixture.import(Layer::Units, collection(vec![first])).await.unwrap();
     assert_eq!(report.to_string(), "units: 1 new, 0 updated");
     let stored = &fixture.loaded().await.units[0];
     assert_eq!((stored.kind.as_str(), stored.phone.as_deref()), ("property_company", Some("028-1")));
-    assert_eq!((stored.compound_ids.as_slice(), stored.street_ids.as_slice()), (["K1".to_owned()].as_slice(), ["S1".to_owned()].as_slice()));
+    assert_eq!(
+        (stored.compound_ids.as_slice(), stored.street_ids.as_slice()),
+        (["K1".to_owned()].as_slice(), ["S1".to_owned()].as_slice())
+    );
 
     let again = unit(json!({"name": "锦绣社区居委会", "kind": "community_office", "community_ids": ["C1"]}));
     let report = fixture.import(Layer::Units, collection(vec![again])).await.unwrap();

@@ -232,6 +232,7 @@ fn references(data: &Dataset) -> impl Iterator<Item = (Layer, usize, &'static st
         .enumerate()
         .filter_map(|(i, r)| r.community_id.as_deref().map(|c| (Stations, i, "community_id", Communities, c)));
     let contacts = data.contacts.iter().enumerate().map(|(i, r)| (Contacts, i, r.scope.property(), r.scope.layer(), r.scope.id()));
-    let units = data.units.iter().enumerate().flat_map(|(i, r)| r.areas().map(move |(property, layer, id)| (Units, i, property, layer, id)));
+    let units =
+        data.units.iter().enumerate().flat_map(|(i, r)| r.areas().map(move |(property, layer, id)| (Units, i, property, layer, id)));
     communities.chain(grids).chain(compounds).chain(buildings).chain(stations).chain(contacts).chain(units)
 }

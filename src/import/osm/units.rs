@@ -80,7 +80,10 @@ mod tests {
         let units = units(&data);
         let kinds: Vec<UnitKind> = units.iter().map(|u| u.kind).collect();
         assert_eq!(kinds, [UnitKind::PropertyCompany, UnitKind::CommunityOffice, UnitKind::StreetDepartment]);
-        assert_eq!((units[0].name.as_str(), units[0].compound_ids.as_slice()), ("Monaco Gestion", ["a".to_owned(), "c".to_owned()].as_slice()));
+        assert_eq!(
+            (units[0].name.as_str(), units[0].compound_ids.as_slice()),
+            ("Monaco Gestion", ["a".to_owned(), "c".to_owned()].as_slice())
+        );
         assert_eq!(units[0].id, company_id("Monaco Gestion"));
         assert_ne!(company_id("Monaco Gestion"), company_id("Monaco Gestion SA"));
         assert_eq!((units[1].id.as_str(), units[1].community_ids.as_slice()), ("C-office", ["C".to_owned()].as_slice()));

@@ -23,9 +23,9 @@ pub fn unit_for<'a>(snapshot: &'a Snapshot, routed: &Routed, tier: Tier) -> Opti
         Tier::Community => &[UnitKind::CommunityOffice, UnitKind::StreetDepartment],
     };
     let levels = place_levels(snapshot, routed);
-    kinds.iter().find_map(|&kind| {
-        levels.iter().find_map(|served| served.iter().filter(|u| u.kind == kind).min_by(|a, b| a.id.cmp(&b.id)).copied())
-    })
+    kinds
+        .iter()
+        .find_map(|&kind| levels.iter().find_map(|served| served.iter().filter(|u| u.kind == kind).min_by(|a, b| a.id.cmp(&b.id)).copied()))
 }
 
 /// Every unit serving the place (its compound, community and street), each once: the
@@ -100,7 +100,7 @@ mod tests {
 
         let council = unit(&snapshot, &routed, Tier::Public);
         assert_eq!(council.kind, UnitKind::OwnersCouncil);
-        assert_eq!(council.compound_ids, [managed.id.clone()]);
+        assert_eq!(council.compound_ids, std::slice::from_ref(&managed.id));
 
         assert_eq!(unit(&snapshot, &routed, Tier::Community).id, office.id);
     }
@@ -166,7 +166,9 @@ mod tests {
             .units
             .iter()
             .filter(|u| {
-                u.compound_ids.contains(&managed.id) || u.community_ids.contains(&routed.community_id) || u.street_ids.contains(&routed.street_id)
+                u.compound_ids.contains(&managed.id)
+                    || u.community_ids.contains(&routed.community_id)
+                    || u.street_ids.contains(&routed.street_id)
             })
             .collect();
         assert_eq!(menu.len(), expected.len());

@@ -22,10 +22,10 @@ mod wal;
 
 use super::dump::{Dump, Progress};
 use super::geometry::encode_wkb;
+use super::unit_areas::{AREA_COLUMNS, area_values};
 use super::{AreaLevel, ChangeSignal, ClosureCounts, NearbyQuery, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey};
 use crate::model::reports::{Report, ReportEvent, ReportRow, Role, StaffToken};
 use crate::model::{ContactScope, Dataset, Layer, Record, Unit};
-use super::unit_areas::{AREA_COLUMNS, area_values};
 use listen::Changed;
 
 /// Rows per multi-row INSERT: 10 columns × 1,000 stays well under PostgreSQL's 65,535 bind

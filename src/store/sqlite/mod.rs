@@ -17,8 +17,8 @@ mod reports;
 mod tokens;
 
 use super::dump::{Dump, Progress};
-use super::unit_areas::{AREA_COLUMNS, area_values};
 use super::geometry::encode_geometry;
+use super::unit_areas::{AREA_COLUMNS, area_values};
 use super::{AreaLevel, ClosureCounts, NearbyQuery, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey};
 use crate::model::reports::{Report, ReportEvent, ReportRow, Role, StaffToken};
 use crate::model::{ContactScope, Dataset, Layer, Record, Unit};
