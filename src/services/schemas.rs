@@ -11,7 +11,7 @@ use utoipa::{PartialSchema, ToSchema};
 
 use crate::crs::Crs;
 use crate::model::reports::{CaseState, Category, Role, Source, Tier};
-use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
+use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel};
 use crate::network::Method;
 use crate::services::analytics::hotspots::HotSpotClass;
 
@@ -69,7 +69,6 @@ word_schemas! {
     FacilityKind: "A kind of service station.",
     StationLevel: "Place in the \"1+N+X\" station matrix.",
     ContactRole: "A role on the public contact board.",
-    UnitKind: "A kind of 处置单位 responding unit.",
     HotSpotClass: "A cell's class by its Gi* z-score, with ArcGIS's confidence bins.",
 }
 
