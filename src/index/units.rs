@@ -40,3 +40,31 @@ impl UnitsByArea {
 fn slot(layer: Layer) -> Option<usize> {
     Unit::AREA_PROPERTIES.iter().position(|&(_, _, l)| l == layer)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::demo::{DemoOptions, generate};
+    use crate::index::{IndexError, Snapshot};
+    use crate::model::Layer;
+
+    #[test]
+    fn each_area_lists_its_units_once_and_a_missing_area_is_refused() {
+        let mut data = generate(&DemoOptions { buildings: 200, seed: 3 });
+        let company = data.units.iter().position(|u| !u.compound_ids.is_empty()).expect("a unit serving a compound");
+        let compound = data.units[company].compound_ids[0].clone();
+        data.units[company].compound_ids.push(compound.clone());
+        let snapshot = Snapshot::build(data.clone(), 1).unwrap();
+        let at = snapshot.find(Layer::Compounds, &compound).unwrap();
+        let serving = snapshot.units_serving(Layer::Compounds, at);
+        let expected: Vec<u32> =
+            (0..data.units.len() as u32).filter(|&u| data.units[u as usize].compound_ids.contains(&compound)).collect();
+        assert_eq!(serving, expected, "listed twice or out of order");
+        assert!(snapshot.units_serving(Layer::Buildings, 0).is_empty());
+
+        data.units[company].street_ids.push("no-such-street".into());
+        match Snapshot::build(data, 1) {
+            Err(IndexError::Dangling { layer: Layer::Units, property: "street_ids", target: Layer::Streets, .. }) => {}
+            other => panic!("expected a dangling street, got {:?}", other.err()),
+        }
+    }
+}

@@ -8,7 +8,7 @@ use crate::model::{Layer, Unit};
 use crate::store::StoreError;
 
 /// The `unit_areas` columns, in `Unit::AREA_PROPERTIES` order.
-pub const AREA_COLUMNS: [&str; 3] = [Unit::AREA_PROPERTIES[0].1, Unit::AREA_PROPERTIES[1].1, Unit::AREA_PROPERTIES[2].1];
+const AREA_COLUMNS: [&str; 3] = [Unit::AREA_PROPERTIES[0].1, Unit::AREA_PROPERTIES[1].1, Unit::AREA_PROPERTIES[2].1];
 
 /// One stored row: the unit, and the area columns as read (exactly one should be set).
 pub struct AreaRow {
@@ -16,8 +16,18 @@ pub struct AreaRow {
     pub areas: [Option<String>; 3],
 }
 
+/// The start of a multi-row INSERT of [`rows`], for either backend's `QueryBuilder`.
+pub fn insert_statement() -> String {
+    format!("INSERT INTO unit_areas (unit_id, {}) ", AREA_COLUMNS.join(", "))
+}
+
+/// The rows that store the areas of `units`, one per unit and area, in the units' order.
+pub fn rows(units: &[Unit]) -> Vec<AreaRow> {
+    units.iter().flat_map(|u| u.areas().map(|(_, layer, id)| AreaRow { unit_id: u.id.clone(), areas: area_values(layer, id) })).collect()
+}
+
 /// The column values of one area: the area's id in its layer's column, `None` in the others.
-pub fn area_values(layer: Layer, id: &str) -> [Option<String>; 3] {
+fn area_values(layer: Layer, id: &str) -> [Option<String>; 3] {
     Unit::AREA_PROPERTIES.map(|(_, _, column_layer)| (column_layer == layer).then(|| id.to_owned()))
 }
 
@@ -52,6 +62,20 @@ mod tests {
             community_ids: vec![],
             street_ids: vec![],
         }
+    }
+
+    #[test]
+    fn the_rows_written_read_back_as_the_same_units() {
+        let mut served = unit("U1");
+        served.compound_ids = vec!["P2".into(), "P1".into()];
+        served.street_ids = vec!["S01".into()];
+        let units = vec![served, Unit { community_ids: vec!["C1".into()], ..unit("U2") }];
+        let rows = rows(&units);
+        assert_eq!(rows.len(), 4);
+        assert!(rows.iter().all(|r| r.areas.iter().flatten().count() == 1));
+        let mut read = vec![unit("U1"), unit("U2")];
+        attach(&mut read, rows).unwrap();
+        assert_eq!(read, units);
     }
 
     #[test]

@@ -100,7 +100,7 @@ mod tests {
 
         let council = unit(&snapshot, &routed, Tier::Public);
         assert_eq!(council.kind, UnitKind::OwnersCouncil);
-        assert_eq!(council.compound_ids, [managed.id.clone()]);
+        assert_eq!(council.compound_ids, std::slice::from_ref(&managed.id));
 
         assert_eq!(unit(&snapshot, &routed, Tier::Community).id, office.id);
     }

@@ -22,7 +22,7 @@ mod wal;
 
 use super::dump::{Dump, Progress};
 use super::geometry::encode_wkb;
-use super::unit_areas::{AREA_COLUMNS, area_values};
+use super::unit_areas;
 use super::{
     AreaLevel, ChangeSignal, ClosureCounts, NearbyQuery, NewStaffToken, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey,
 };
@@ -266,15 +266,13 @@ async fn replace_unit_areas(conn: &mut PgConnection, units: &[Unit]) -> Result<(
     }
     let ids: Vec<&str> = units.iter().map(|u| u.id.as_str()).collect();
     sqlx::query("DELETE FROM unit_areas WHERE unit_id = ANY($1)").bind(&ids).execute(&mut *conn).await?;
-    let rows: Vec<(&str, [Option<String>; 3])> =
-        units.iter().flat_map(|u| u.areas().map(move |(_, layer, id)| (u.id.as_str(), area_values(layer, id)))).collect();
-    let insert = format!("INSERT INTO unit_areas (unit_id, {}) ", AREA_COLUMNS.join(", "));
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    let insert = unit_areas::insert_statement();
+    for chunk in unit_areas::rows(units).chunks(ROWS_PER_STATEMENT) {
         let mut query = QueryBuilder::<Postgres>::new(&insert);
-        query.push_values(chunk, |mut row, (unit_id, areas)| {
-            row.push_bind(unit_id.to_string());
-            for area in areas {
-                row.push_bind(area.clone());
+        query.push_values(chunk, |mut row, area| {
+            row.push_bind(area.unit_id.clone());
+            for column in &area.areas {
+                row.push_bind(column.clone());
             }
         });
         query.build().execute(&mut *conn).await?;
