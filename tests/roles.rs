@@ -153,6 +153,7 @@ async fn a_scope_the_role_does_not_take_is_refused_naming_the_flag(backend: Back
         (json!({"role": "grid_worker", "community": "C-nowhere", "label": "x"}), "community", "--grid"),
         (json!({"role": "admin", "street": "S-nowhere", "label": "x"}), "street", "leave --unit"),
         (json!({"role": "dispatcher", "community": "C-nowhere", "label": "x"}), "community", "no community \"C-nowhere\""),
+        (json!({"role": "handler", "unit": "U-nowhere", "label": "x"}), "unit", "no unit \"U-nowhere\""),
         (json!({"role": "grid_worker", "grid": grid, "street": "S1", "label": "x"}), "street", "only one of"),
         (json!({"role": "admin", "expires": "2020-01-01", "label": "x"}), "expires", "already past"),
         (json!({"role": "admin", "expires": "soon", "label": "x"}), "expires", "30d"),
@@ -165,8 +166,9 @@ async fn a_scope_the_role_does_not_take_is_refused_naming_the_flag(backend: Back
         assert!(message.contains(parameter) && message.contains(words), "{body}: {message}");
     }
     // Handler tokens are made to the first refusal's advice, with a unit.
-    let (status, _, text) =
-        call(&app, "POST", "/api/tokens", Some(&admin), Some(json!({"role": "handler", "unit": "U1", "label": "物业"}).to_string())).await;
+    let unit = catalog.snapshot().data.units[0].id.clone();
+    let body = json!({"role": "handler", "unit": unit, "label": "物业"});
+    let (status, _, text) = call(&app, "POST", "/api/tokens", Some(&admin), Some(body.to_string())).await;
     assert_eq!(status, StatusCode::CREATED, "{text}");
     assert_eq!(catalog.store().tokens().await.unwrap().len(), 2, "only the admin's and the handler's");
 }

@@ -101,16 +101,10 @@ fn check_role_scope(role: Role, scope: &TokenScope) -> Result<(), ServiceError> 
     }
 }
 
-/// Whether a responding unit exists. The units layer comes with issue 15's first point
-/// (another branch); until it is merged every well-formed unit id is taken.
-fn check_unit_exists(_catalog: &Catalog, _unit: &str) -> Result<(), ServiceError> {
-    Ok(())
-}
-
 fn check_scope_exists(catalog: &Catalog, scope: &TokenScope) -> Result<(), ServiceError> {
     let (parameter, layer, id) = match scope {
         TokenScope::Everywhere => return Ok(()),
-        TokenScope::Unit(unit) => return check_unit_exists(catalog, unit),
+        TokenScope::Unit(id) => ("unit", Layer::Units, id),
         TokenScope::Grid(id) => ("grid", Layer::Grids, id),
         TokenScope::Community(id) => ("community", Layer::Communities, id),
         TokenScope::Street(id) => ("street", Layer::Streets, id),
@@ -220,7 +214,8 @@ pub fn me(catalog: &Catalog, staff: &Staff) -> Me {
     let snapshot = catalog.snapshot();
     let data = &snapshot.data;
     let name = match &staff.scope {
-        TokenScope::Everywhere | TokenScope::Unit(_) => None,
+        TokenScope::Everywhere => None,
+        TokenScope::Unit(id) => snapshot.find(Layer::Units, id).map(|i| data.units[i as usize].name.clone()),
         TokenScope::Grid(id) => snapshot.find(Layer::Grids, id).map(|i| data.grids[i as usize].name.clone()),
         TokenScope::Community(id) => snapshot.find(Layer::Communities, id).map(|i| data.communities[i as usize].name.clone()),
         TokenScope::Street(id) => snapshot.find(Layer::Streets, id).map(|i| data.streets[i as usize].name.clone()),

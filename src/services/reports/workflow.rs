@@ -210,10 +210,11 @@ pub async fn transition(
     let to = request.to;
     let note = checked_note(request.note)?;
     let report = load(catalog, staff, case_number).await?;
+    seen.check(&report)?;
+    // An illegal move is refused as such (409, naming the legal ones) whoever asks.
+    let mut next = apply(&report, to, now)?;
     let action = report.state.action_to(to);
     may_act(staff, action, &CaseScope::of(&report))?;
-    seen.check(&report)?;
-    let mut next = apply(&report, to, now)?;
     match (to, request.duplicate_of) {
         (CaseState::Duplicate, None) => return Err(invalid("duplicate_of", "a duplicate must name the case it repeats")),
         (CaseState::Duplicate, Some(original)) => next.duplicate_of = Some(original_case(catalog, &report, &original).await?),
