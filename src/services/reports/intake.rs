@@ -179,10 +179,7 @@ pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>
         on_time: None,
         external_id: None,
         subcategory: None,
-        duty: Duty {
-            unit_id,
-            ..Duty::allowing(new.category.response_time(), new.category.deadline())
-        },
+        duty: Duty { unit_id, ..Duty::allowing(new.category.response_time(), new.category.deadline()) },
         version: 1,
     };
     let event = ReportEvent {

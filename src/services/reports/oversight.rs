@@ -56,10 +56,7 @@ pub fn ask_for_time(report: &Report, until: i64) -> Result<Report, ServiceError>
         )));
     }
     if until <= deadline || until > deadline.saturating_add(MAX_EXTENSION_SECS) {
-        return Err(invalid(
-            "until",
-            format!("must be after the current deadline {} and at most 90 days past it", to_iso8601(deadline)),
-        ));
+        return Err(invalid("until", format!("must be after the current deadline {} and at most 90 days past it", to_iso8601(deadline))));
     }
     let mut next = report.clone();
     next.duty.extension_requested_to = Some(until);
@@ -165,9 +162,9 @@ pub async fn reassign(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::reports::workflow::tests::received;
-    use crate::services::reports::workflow::apply;
     use crate::model::reports::Category;
+    use crate::services::reports::workflow::apply;
+    use crate::services::reports::workflow::tests::received;
 
     const DAY: i64 = 86_400;
 

@@ -5,14 +5,14 @@ use crate::services::schemas::Iso8601;
 use serde::Serialize;
 use utoipa::IntoParams;
 
+use super::units::units_for_place;
+use super::view::UnitCard;
 use super::view::{StaffCase, StaffReport};
 use crate::model::Layer;
+use crate::model::reports::{Action, Report, ReportEvent};
 use crate::model::reports::{CaseState, Category};
 use crate::model::scope::TokenScope;
 use crate::model::time::now;
-use super::units::units_for_place;
-use super::view::UnitCard;
-use crate::model::reports::{Action, Report};
 use crate::services::auth::permissions::may_act;
 use crate::services::auth::{CaseScope, Staff, may_read};
 use crate::services::{Catalog, ServiceError};
@@ -28,9 +28,19 @@ pub async fn case_for(catalog: &Catalog, staff: &Staff, case_number: &str) -> Re
     if !may_read(staff, &CaseScope::of(&report)) {
         return Ok(None);
     }
+    Ok(Some(staff_case(catalog, staff, report, history)))
+}
+
+/// The staff view of a case with its history, and what `staff` may do to it now.
+pub fn staff_case(catalog: &Catalog, staff: &Staff, report: Report, history: Vec<ReportEvent>) -> StaffCase {
     let snapshot = catalog.snapshot();
-    let unit = report.duty.unit_id.as_deref().and_then(|id| snapshot.find(Layer::Units, id)).map(|u| UnitCard::from(&snapshot.data.units[u as usize]));
-    Ok(Some(StaffCase {
+    let unit = report
+        .duty
+        .unit_id
+        .as_deref()
+        .and_then(|id| snapshot.find(Layer::Units, id))
+        .map(|u| UnitCard::from(&snapshot.data.units[u as usize]));
+    StaffCase {
         next_states: report.state.next_states(),
         escalates_to: if report.state.is_final() { None } else { report.routed.tier.escalated() },
         actions: actions_now(staff, &report),
@@ -38,7 +48,7 @@ pub async fn case_for(catalog: &Catalog, staff: &Staff, case_number: &str) -> Re
         unit_choices: units_for_place(&snapshot, &report.routed).into_iter().map(UnitCard::from).collect(),
         report: StaffReport::new(&report, now()),
         history,
-    }))
+    }
 }
 
 /// The moves `staff` may make on `report` as it stands: those its state allows that the

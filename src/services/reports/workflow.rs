@@ -16,8 +16,8 @@ use super::units::unit_for;
 use super::view::StaffCase;
 use crate::model::Layer;
 use crate::model::reports::{Action, CaseState, Report, ReportEvent, closure_on_time};
-use crate::services::auth::permissions::{may_act, outside_scope};
-use crate::services::auth::{CaseScope, Staff, may_read};
+use crate::services::auth::permissions::may_act;
+use crate::services::auth::{CaseScope, Staff};
 use crate::services::{Catalog, ServiceError};
 
 const MAX_NOTE_CHARS: usize = 1_000;
@@ -134,13 +134,10 @@ pub fn apply(report: &Report, to: CaseState, now: i64) -> Result<Report, Service
     Ok(next)
 }
 
-/// The case, if `staff` may read it (else a 403 naming its place and the token's).
-pub(super) async fn load(catalog: &Catalog, staff: &Staff, case_number: &str) -> Result<Report, ServiceError> {
+/// The case to move. Whether `staff` may is the permission matrix's question
+/// ([`may_act`]), which names the role a move needs before the place it is in.
+async fn fetch(catalog: &Catalog, case_number: &str) -> Result<Report, ServiceError> {
     let (report, _) = catalog.store().report(case_number).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;
-    let scope = CaseScope::of(&report);
-    if !may_read(staff, &scope) {
-        return Err(outside_scope(staff, &scope));
-    }
     Ok(report)
 }
 
@@ -152,7 +149,7 @@ pub(super) async fn load_for(
     action: Action,
     seen: &Seen,
 ) -> Result<Report, ServiceError> {
-    let report = load(catalog, staff, case_number).await?;
+    let report = fetch(catalog, case_number).await?;
     may_act(staff, action, &CaseScope::of(&report))?;
     seen.check(&report)?;
     Ok(report)
@@ -185,8 +182,11 @@ pub(super) async fn save(
         )));
     }
     catalog.sync_reports_after_write().await;
-    let case = super::staff::case_for(catalog, staff, &after.case_number).await?;
-    case.ok_or_else(|| ServiceError::NoSuchCase(after.case_number.clone()))
+    // The mover sees the case as moved, also when the move took it out of their sight (a
+    // handler returning it to the dispatcher).
+    let (report, history) =
+        catalog.store().report(&after.case_number).await?.ok_or_else(|| ServiceError::NoSuchCase(after.case_number.clone()))?;
+    Ok(super::staff::staff_case(catalog, staff, report, history))
 }
 
 /// The unit a dispatch or reassignment names: it must exist.
@@ -209,7 +209,7 @@ pub async fn transition(
 ) -> Result<StaffCase, ServiceError> {
     let to = request.to;
     let note = checked_note(request.note)?;
-    let report = load(catalog, staff, case_number).await?;
+    let report = fetch(catalog, case_number).await?;
     seen.check(&report)?;
     // An illegal move is refused as such (409, naming the legal ones) whoever asks.
     let mut next = apply(&report, to, now)?;
