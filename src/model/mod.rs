@@ -4,6 +4,7 @@
 //! in (Polygon stays Polygon) so that it round-trips exactly.
 
 mod kinds;
+pub mod categories;
 pub mod reports;
 pub mod time;
 pub mod vocabulary;

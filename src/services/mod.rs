@@ -4,6 +4,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod catalog;
+pub mod categories;
 pub mod cost;
 pub mod coverage;
 pub mod features;
@@ -53,6 +54,8 @@ pub enum ServiceError {
     NotFound { layer: crate::model::Layer, id: String },
     #[error("no report with case number {0:?}")]
     NoSuchCase(String),
+    #[error("no category {0:?}")]
+    NoSuchCategory(String),
     /// A path named a layer that does not exist (or has no such representation).
     #[error("no layer {name:?}: {reason}")]
     UnknownLayer { name: String, reason: String },

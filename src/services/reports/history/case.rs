@@ -2,6 +2,7 @@
 //! along the GB/T 30428 path.
 
 use crate::model::reports::{CaseRecord, CaseState, Duty, Report, ReportEvent, Routed, closure_on_time};
+use crate::services::categories::Effective;
 use crate::model::time::to_iso8601;
 use crate::services::reports::intake::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, check_phone, check_photo_url};
 
@@ -127,14 +128,14 @@ fn steps(record: &CaseRecord) -> Vec<(CaseState, i64)> {
 
 /// The stored case and its audit trail, for a record that passed [`check`] and was routed.
 /// The tier is the category's default; the deadline runs from dispatch.
-pub fn build(record: &CaseRecord, routed: Routed, actor: &str, note: &str) -> (Report, Vec<ReportEvent>) {
+pub fn build(record: &CaseRecord, routed: Routed, settings: &Effective, actor: &str, note: &str) -> (Report, Vec<ReportEvent>) {
     let duty = Duty {
         // Answered when dispatched, or when turned away unworked.
         responded_at: match record.state {
             CaseState::Rejected | CaseState::Duplicate if record.dispatched_at.is_none() => record.closed_at,
             _ => record.dispatched_at,
         },
-        ..Duty::allowing(record.category.response_time(), record.category.deadline())
+        ..settings.duty()
     };
     let deadline_at = record.dispatched_at.map(|t| t.saturating_add(duty.resolution_secs));
     let duty = Duty { original_deadline_at: deadline_at, ..duty };
@@ -163,7 +164,7 @@ pub fn build(record: &CaseRecord, routed: Routed, actor: &str, note: &str) -> (R
         closed_at: record.closed_at,
         on_time,
         external_id: Some(record.external_id.clone()),
-        subcategory: None,
+        subcategory: record.subcategory.clone(),
         duty,
         version: 1,
     };
@@ -197,6 +198,7 @@ mod tests {
         CaseRecord {
             external_id: "H1".into(),
             category: Category::Parking,
+            subcategory: None,
             source: Source::Hotline12345,
             description: "消防通道被占".into(),
             photo_url: None,
@@ -211,6 +213,11 @@ mod tests {
             closed_at: None,
             duplicate_of: None,
         }
+    }
+
+    /// Parking's built-in settings.
+    fn parking() -> Effective {
+        crate::services::categories::Settings::default().effective(Category::Parking, None).unwrap()
     }
 
     /// A record in `state` with just the times that state needs.
@@ -284,7 +291,7 @@ mod tests {
             street_id: "S".into(),
         };
         let mut r = complete(CaseState::Closed);
-        let (report, events) = build(&r, routed(), "import:x.csv", "imported from hotline record H1");
+        let (report, events) = build(&r, routed(), &parking(), "import:x.csv", "imported from hotline record H1");
         assert_eq!(report.deadline_at, Some(T0 + HOUR + 3 * 24 * HOUR));
         assert_eq!(report.on_time, Some(true));
         assert_eq!(events.len(), 7);
@@ -292,7 +299,7 @@ mod tests {
         assert_eq!(events[6].to_state, Some(CaseState::Closed));
         r.resolved_at = Some(T0 + HOUR + 3 * 24 * HOUR + 1);
         r.closed_at = r.resolved_at;
-        assert_eq!(build(&r, routed(), "a", "n").0.on_time, Some(false));
-        assert_eq!(build(&complete(CaseState::InProgress), routed(), "a", "n").0.on_time, None);
+        assert_eq!(build(&r, routed(), &parking(), "a", "n").0.on_time, Some(false));
+        assert_eq!(build(&complete(CaseState::InProgress), routed(), &parking(), "a", "n").0.on_time, None);
     }
 }

@@ -24,6 +24,7 @@ use serde::Serialize;
 use super::routing::{RoutingError, route};
 use crate::index::Snapshot;
 use crate::model::reports::{CaseRecord, CaseState, Report, ReportEvent};
+use crate::services::categories::Settings;
 use crate::services::{Catalog, Problem, ServiceError};
 use crate::store::ReportFilter;
 
@@ -124,6 +125,8 @@ pub struct Stored {
     pub external_ids: HashMap<String, String>,
     /// Case number → created_at, for the cases duplicate links name.
     pub created: HashMap<String, i64>,
+    /// The category settings (empty: the built-ins).
+    pub categories: Settings,
 }
 
 /// What an import wrote.
@@ -178,11 +181,19 @@ pub fn build_cases(
                     let in_batch = first_seen.get(target.as_str()).copied();
                     reasons.extend(duplicate_problem(entries, in_batch, i, record, target, stored));
                 }
+                // The category's settings now: allowances and tier, as a case filed today gets.
+                let settings = match stored.categories.effective(record.category, record.subcategory.as_deref()) {
+                    Ok(settings) => settings,
+                    Err(error) => {
+                        reasons.push(error.to_string());
+                        stored.categories.effective(record.category, None).expect("a top-level category needs no subcategory")
+                    }
+                };
                 let point = geo::Point::new(record.lon, record.lat);
-                match route(snapshot, point, record.category.default_tier()) {
+                match route(snapshot, point, settings.tier) {
                     Ok(routed) if reasons.is_empty() => {
                         let note = format!("{} {}", provenance.note, record.external_id);
-                        cases.push(case::build(record, routed, &provenance.actor, &note));
+                        cases.push(case::build(record, routed, &settings, &provenance.actor, &note));
                     }
                     Ok(_) => {}
                     Err(RoutingError::OutsideDistrict { nearest }) => reasons.push(format!(
@@ -319,5 +330,5 @@ async fn stored(catalog: &Catalog, entries: &[Entry]) -> Result<Stored, ServiceE
         let filter = ReportFilter { case_numbers, ..ReportFilter::default() };
         created = catalog.store().reports(&filter).await?.into_iter().map(|r| (r.case_number, r.created_at)).collect();
     }
-    Ok(Stored { external_ids, created })
+    Ok(Stored { external_ids, created, categories: Settings::load(catalog).await? })
 }
