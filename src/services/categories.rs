@@ -151,6 +151,7 @@ pub struct CategoryView {
     /// When the settings were last changed (Unix seconds).
     pub updated_at: i64,
     /// The subcategories (never more than one level).
+    #[schema(no_recursion)]
     pub children: Vec<CategoryView>,
 }
 
@@ -158,7 +159,9 @@ pub struct CategoryView {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryPatch {
-    pub tier: Option<Tier>,
+    /// A tier word; text here, so that a wrong one is refused naming `tier`.
+    #[schema(value_type = Option<Tier>)]
+    pub tier: Option<String>,
     /// More than 0, at most a year (8,760).
     pub response_hours: Option<f64>,
     /// More than 0, at most a year (8,760).
@@ -177,7 +180,8 @@ pub struct NewSubcategory {
     pub key: String,
     pub label_zh: String,
     pub label_en: String,
-    pub tier: Option<Tier>,
+    #[schema(value_type = Option<Tier>)]
+    pub tier: Option<String>,
     pub response_hours: Option<f64>,
     pub resolution_hours: Option<f64>,
 }
@@ -214,6 +218,10 @@ fn seconds(parameter: &'static str, hours: f64) -> Result<i64, ServiceError> {
         return Err(invalid(parameter, format!("{hours} must be more than 0 and at most {MAX_HOURS} hours (a year)")));
     }
     Ok(((hours * HOUR).round() as i64).max(1))
+}
+
+fn tier(word: &str) -> Result<Tier, ServiceError> {
+    word.parse().map_err(|reason: String| invalid("tier", reason))
 }
 
 fn label(parameter: &'static str, text: &str) -> Result<String, ServiceError> {
@@ -279,8 +287,8 @@ pub async fn update(catalog: &Catalog, staff: &Staff, key: &str, patch: Category
         return Err(invalid("body", "names nothing to change: give tier, response_hours, resolution_hours, label_zh or label_en"));
     }
     let mut after = before.clone();
-    if let Some(tier) = patch.tier {
-        after.tier = Some(tier);
+    if let Some(word) = &patch.tier {
+        after.tier = Some(tier(word)?);
     }
     if let Some(hours) = patch.response_hours {
         after.response_secs = Some(seconds("response_hours", hours)?);
@@ -320,7 +328,7 @@ pub async fn create_subcategory(
     let row = CategorySetting {
         key: format!("{parent}/{word}"),
         parent: Some(parent),
-        tier: new.tier,
+        tier: new.tier.as_deref().map(tier).transpose()?,
         response_secs: new.response_hours.map(|h| seconds("response_hours", h)).transpose()?,
         resolution_secs: new.resolution_hours.map(|h| seconds("resolution_hours", h)).transpose()?,
         label_zh: label("label_zh", &new.label_zh)?,
