@@ -169,7 +169,8 @@ async fn non_admins_and_bad_input_change_nothing(backend: Backend) {
 
 async fn a_subcategory_takes_cases_and_a_wrong_one_is_refused(backend: Backend) {
     let s = setup(backend).await;
-    let body = json!({"key": "fire_lane", "label_zh": "占用消防通道", "label_en": "fire lane blocked", "tier": "community", "response_hours": 1});
+    let body =
+        json!({"key": "fire_lane", "label_zh": "占用消防通道", "label_en": "fire lane blocked", "tier": "community", "response_hours": 1});
     let (status, _, text) = call(&s.app, "POST", "/api/categories/parking/subcategories", Some(&s.admin), Some(body.to_string())).await;
     assert_eq!(status, StatusCode::CREATED, "{text}");
     let created = json(&text);

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use common::backend::{Backend, TestDatabase, empty_store_on};
 use minsheng::demo::{DemoOptions, generate};
-use minsheng::model::reports::{CaseState, Category, Duty, Report, ReportEvent, Role, Routed, Source, Tier};
 use minsheng::model::categories::{CategoryChange, CategorySetting};
+use minsheng::model::reports::{CaseState, Category, Duty, Report, ReportEvent, Role, Routed, Source, Tier};
 use minsheng::model::{Dataset, Layer};
 use minsheng::store::{AreaLevel, NearbyQuery, ReportFilter, Store, StoreError, SubmissionKey};
 

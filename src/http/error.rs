@@ -175,9 +175,10 @@ impl From<ServiceError> for ApiError {
     fn from(error: ServiceError) -> ApiError {
         let (status, code) = match &error {
             ServiceError::InvalidParameter { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
-            ServiceError::NotFound { .. } | ServiceError::UnknownLayer { .. } | ServiceError::NoSuchCase(_) | ServiceError::NoSuchCategory(_) => {
-                (StatusCode::NOT_FOUND, "not_found")
-            }
+            ServiceError::NotFound { .. }
+            | ServiceError::UnknownLayer { .. }
+            | ServiceError::NoSuchCase(_)
+            | ServiceError::NoSuchCategory(_) => (StatusCode::NOT_FOUND, "not_found"),
             ServiceError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ServiceError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),

@@ -108,7 +108,11 @@ impl Settings {
         let effective = self.effective(category, word).expect("a stored child is a child of its parent");
         let mut inherited = Vec::new();
         if row.parent.is_some() {
-            let own = [("tier", row.tier.is_some()), ("response_hours", row.response_secs.is_some()), ("resolution_hours", row.resolution_secs.is_some())];
+            let own = [
+                ("tier", row.tier.is_some()),
+                ("response_hours", row.response_secs.is_some()),
+                ("resolution_hours", row.resolution_secs.is_some()),
+            ];
             inherited.extend(own.iter().filter(|(_, set)| !set).map(|(name, _)| *name));
         }
         CategoryView {
@@ -316,12 +320,15 @@ pub async fn create_subcategory(
 ) -> Result<CategoryView, ServiceError> {
     staff.require(&[Role::Admin], "creating subcategories")?;
     if parent.contains('/') {
-        return Err(invalid("parent", format!("{parent:?} is a subcategory: subcategories go under a top-level category (no third level)")));
+        return Err(invalid(
+            "parent",
+            format!("{parent:?} is a subcategory: subcategories go under a top-level category (no third level)"),
+        ));
     }
     let parent: Category = parent.parse().map_err(|reason: String| invalid("parent", reason))?;
     let word = new.key.as_str();
-    let well_formed = (1..=MAX_KEY_CHARS).contains(&word.len())
-        && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    let well_formed =
+        (1..=MAX_KEY_CHARS).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     if !well_formed {
         return Err(invalid("key", format!("{word:?} must be 1–{MAX_KEY_CHARS} of a–z, 0–9 and _")));
     }
@@ -349,7 +356,14 @@ pub async fn changes(catalog: &Catalog, staff: &Staff, query: ChangesQuery) -> R
     let rows = catalog.store().category_changes(limit).await?;
     Ok(rows
         .into_iter()
-        .map(|c| CategoryChangeView { id: c.id, at: c.at, actor: c.actor, key: c.key, before: c.before.as_deref().map(parse), after: parse(&c.after) })
+        .map(|c| CategoryChangeView {
+            id: c.id,
+            at: c.at,
+            actor: c.actor,
+            key: c.key,
+            before: c.before.as_deref().map(parse),
+            after: parse(&c.after),
+        })
         .collect())
 }
 

@@ -7,9 +7,9 @@ use utoipa::ToSchema;
 
 use crate::model::reports::{Action, CaseState, CaseStatus, Category, Role, Source, Tier};
 use crate::model::vocabulary::Word;
-use crate::services::categories::Settings;
 use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel};
 use crate::services::analytics::hotspots::HotSpotClass;
+use crate::services::categories::Settings;
 
 /// One word of a list: the code used on the wire and its labels.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

@@ -63,7 +63,12 @@ pub struct TableSum {
 impl Dump {
     /// Rows in all tables.
     pub fn total(&self) -> usize {
-        self.layers.total() + self.reports.len() + self.events.len() + self.tokens.len() + self.categories.len() + self.category_changes.len()
+        self.layers.total()
+            + self.reports.len()
+            + self.events.len()
+            + self.tokens.len()
+            + self.categories.len()
+            + self.category_changes.len()
     }
 
     /// Counts and checksums per table, in a fixed order. The canonical form of a row is its

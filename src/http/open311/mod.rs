@@ -32,8 +32,8 @@ use super::refusals::BodyLimit;
 use super::reports::{REPLAYED, idempotency_key};
 use crate::model::time::now;
 use crate::services::Catalog;
-use crate::services::categories::Settings;
 use crate::services::auth::authenticate;
+use crate::services::categories::Settings;
 use crate::services::reports::open311::{self, Created, Discovery, Fields, Service, ServiceDefinition, ServiceRequest};
 use crate::services::schemas::Iso8601;
 

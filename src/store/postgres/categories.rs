@@ -1,7 +1,7 @@
 //! Category settings and their audit in PostgreSQL (the statements are shared, in
 //! `store::categories`).
 
-use sqlx::{Executor, Postgres, PgConnection, PgPool};
+use sqlx::{Executor, PgConnection, PgPool, Postgres};
 
 use crate::model::categories::{CategoryChange, CategorySetting};
 use crate::store::StoreError;

@@ -2,8 +2,8 @@
 //! along the GB/T 30428 path.
 
 use crate::model::reports::{CaseRecord, CaseState, Duty, Report, ReportEvent, Routed, closure_on_time};
-use crate::services::categories::Effective;
 use crate::model::time::to_iso8601;
+use crate::services::categories::Effective;
 use crate::services::reports::intake::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, check_phone, check_photo_url};
 
 /// Whether a state may, must or must not come with a time.
