@@ -57,8 +57,9 @@ impl Settings {
         Ok(Settings::new(catalog.store().category_settings().await?))
     }
 
-    /// A top-level category's row. The store seeds every one when it opens; the built-in is
-    /// only the answer for a store opened by an older binary before this one seeded it.
+    /// A top-level category's row. A store holds every one (it seeds them when it opens);
+    /// settings without rows ([`Settings::default`], as the demo generator checks its cases
+    /// with) answer the built-in.
     pub fn top(&self, category: Category) -> CategorySetting {
         self.rows.iter().find(|r| r.key == category.as_str()).cloned().unwrap_or_else(|| CategorySetting::builtin(category, 0))
     }
