@@ -87,7 +87,8 @@ async fn an_admins_change_applies_to_new_cases_only_and_is_audited(backend: Back
     let old = old["report"]["case_number"].as_str().unwrap().to_owned();
     assert_eq!(response_secs(&s, &old).await, builtin);
 
-    let (status, changed) = put(&s, "parking", Some(&s.admin), json!({"response_hours": 2, "label_en": "car parking"})).await;
+    let body = json!({"response_hours": 2, "resolution_hours": 48, "label_en": "car parking"});
+    let (status, changed) = put(&s, "parking", Some(&s.admin), body).await;
     assert_eq!(status, StatusCode::OK, "{changed}");
     assert_eq!((changed["response_hours"].as_f64(), changed["label_en"].as_str()), (Some(2.0), Some("car parking")));
     assert_eq!(changed["tier"], "property", "a partial body changes only what it names");
@@ -106,6 +107,12 @@ async fn an_admins_change_applies_to_new_cases_only_and_is_audited(backend: Back
     assert_eq!(rows[0]["key"], "parking");
     assert_eq!(rows[0]["before"]["response_secs"], json!(builtin));
     assert_eq!((rows[0]["after"]["response_secs"].as_i64(), rows[0]["after"]["label_en"].as_str()), (Some(2 * HOUR), Some("car parking")));
+
+    // Open311's service list gives the new deadline and label.
+    let (_, services) = get(&s, "/open311/v2/services.json", None).await;
+    let parking = services.as_array().unwrap().iter().find(|x| x["service_code"] == "parking").unwrap();
+    let description = parking["description"].as_str().unwrap();
+    assert!(description.contains("2 天") && description.contains("car parking (property), deadline 2 days"), "{description}");
 
     // The page's word lists show the relabel, under a new validator.
     let (_, headers, vocabulary) = call_with(&s.app, "GET", "/api/vocabulary", &[("if-none-match", &etag_before)], None).await;
