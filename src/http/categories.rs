@@ -18,13 +18,13 @@ use crate::model::time::now;
 use crate::services::categories::{self, CategoryChangeView, CategoryPatch, CategoryView, ChangesQuery, NewSubcategory};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list)).routes(routes!(update)).routes(routes!(create_subcategory)).routes(routes!(changes))
+    OpenApiRouter::new().routes(routes!(categories)).routes(routes!(update_category)).routes(routes!(create_subcategory)).routes(routes!(changes))
 }
 
 /// Every category with the settings a new case gets: tier, response and resolution hours,
 /// labels, and its subcategories (whose unset values are their parent's).
 #[utoipa::path(get, path = "/api/categories", tag = "categories", responses((status = 200, body = Vec<CategoryView>)))]
-async fn list(State(state): State<AppState>) -> Result<Json<Vec<CategoryView>>, ApiError> {
+async fn categories(State(state): State<AppState>) -> Result<Json<Vec<CategoryView>>, ApiError> {
     Ok(Json(categories::list(&state.catalog).await?))
 }
 
@@ -46,7 +46,7 @@ async fn list(State(state): State<AppState>) -> Result<Json<Vec<CategoryView>>, 
         (status = 409, description = "Another admin changed it meanwhile", body = ErrorBody),
     )
 )]
-async fn update(
+async fn update_category(
     State(state): State<AppState>,
     StaffCaller(staff): StaffCaller,
     Path(key): Path<String>,
