@@ -13,6 +13,7 @@ mod openapi;
 mod ops;
 mod origin;
 mod params;
+mod performance;
 mod refusals;
 mod reports;
 mod routes;
@@ -128,6 +129,7 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .merge(reports::router())
         .merge(staff::router())
         .merge(analytics::router())
+        .merge(performance::router())
         .merge(coverage::router())
         .merge(tiles::router())
         .merge(ogc::router())

@@ -3,6 +3,7 @@
 //! Both are one linear scan of the in-memory report columns.
 
 pub mod period;
+pub mod query;
 pub mod red_black;
 mod tally;
 #[cfg(test)]
