@@ -134,7 +134,10 @@ async fn the_board_counts_cases_moved_through_the_workflow(backend: Backend) {
     assert_eq!(records.len(), 1);
     let field = |name: &str| records[0][header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"))].to_owned();
     assert_eq!(field("name"), named.name);
-    assert_eq!((field("on_time_rate_numerator"), field("on_time_rate_denominator"), field("on_time_rate_pct")), ("2".into(), "3".into(), "66.67".into()));
+    assert_eq!(
+        (field("on_time_rate_numerator"), field("on_time_rate_denominator"), field("on_time_rate_pct")),
+        ("2".into(), "3".into(), "66.67".into())
+    );
     assert_eq!((field("satisfaction_rate_pct"), field("rank"), field("small_sample")), (String::new(), String::new(), "true".into()));
 }
 
@@ -154,6 +157,8 @@ async fn bad_parameters_are_named_and_the_board_needs_a_token(backend: Backend) 
         ("/api/performance?from=2026-02-01&until=2026-01-01", "until"),
         ("/api/performance/red-black?period=2026-Q5", "period"),
         ("/api/performance/red-black?size=0", "size"),
+        ("/api/performance?limit=0", "limit"),
+        ("/api/performance?limit=1000000", "limit"),
     ] {
         let (status, text) = get(&s, uri, Some(&s.admin)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {text}");
@@ -233,12 +238,8 @@ async fn the_red_black_list_follows_its_rule_on_the_demo_cases(backend: Backend)
     let answer = json(&text);
     let cases = s.catalog.store().reports(&ReportFilter::default()).await.unwrap();
     let snapshot = s.catalog.snapshot();
-    let companies: BTreeMap<String, (String, u32)> = snapshot
-        .data
-        .compounds
-        .iter()
-        .filter_map(|c| Some((c.id.clone(), (c.property_company.clone()?, c.households))))
-        .collect();
+    let companies: BTreeMap<String, (String, u32)> =
+        snapshot.data.compounds.iter().filter_map(|c| Some((c.id.clone(), (c.property_company.clone()?, c.households)))).collect();
     let names = |list: &Value| list.as_array().unwrap().iter().map(|c| c["company"].clone()).collect::<Vec<_>>();
     let served = json!({
         "ranked": answer["ranked"].as_array().unwrap().iter().map(|c| json!([c["company"], c["score"]])).collect::<Vec<_>>(),
@@ -254,13 +255,19 @@ async fn the_red_black_list_follows_its_rule_on_the_demo_cases(backend: Backend)
             && a["black"] == b["black"]
             && a["excluded"] == b["excluded"]
             && a["ranked"].as_array().unwrap().len() == b["ranked"].as_array().unwrap().len()
-            && a["ranked"].as_array().unwrap().iter().zip(b["ranked"].as_array().unwrap()).all(|(x, y)| {
-                x[0] == y[0] && (x[1].as_f64().unwrap() - y[1].as_f64().unwrap()).abs() < 1e-9
-            })
+            && a["ranked"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(b["ranked"].as_array().unwrap())
+                .all(|(x, y)| x[0] == y[0] && (x[1].as_f64().unwrap() - y[1].as_f64().unwrap()).abs() < 1e-9)
     };
     let expected = recompute(&cases, &companies, (since, until), before);
     assert!(close(&expected) || close(&recompute(&cases, &companies, (since, until), after)), "served {served}\nexpected {expected}");
-    assert!(served["red"].as_array().unwrap().len() == 3 && served["black"].as_array().unwrap().len() == 3, "the demo fills both lists: {served}");
+    assert!(
+        served["red"].as_array().unwrap().len() == 3 && served["black"].as_array().unwrap().len() == 3,
+        "the demo fills both lists: {served}"
+    );
     let weights = &answer["weights"];
     assert_eq!(weights["satisfaction"], 0.0);
 }

@@ -31,7 +31,7 @@ impl FromParams for PeriodQuery {
 
 impl FromParams for BoardQuery {
     fn from_params(params: &Params) -> Result<BoardQuery, ApiError> {
-        Ok(BoardQuery { group_by: params.optional("group_by")? })
+        Ok(BoardQuery { group_by: params.optional("group_by")?, limit: params.optional("limit")? })
     }
 }
 
@@ -43,7 +43,7 @@ impl FromParams for ListQuery {
 
 async fn board(state: &AppState, bounds: Bounds, asked: PeriodQuery, group: BoardQuery) -> Result<Board, ApiError> {
     let catalog = state.catalog.clone();
-    bounds.run(state, move |_, _| query::performance(&catalog.snapshot(), &catalog.reports(), &asked, &group, now())).await
+    bounds.run(state, move |limits, _| query::performance(&catalog.snapshot(), &catalog.reports(), &asked, &group, limits, now())).await
 }
 
 /// The performance board: per unit, grid, community, street or property company, cases and
@@ -102,13 +102,9 @@ pub async fn performance_csv(
     header.extend(["avg_response_hours", "avg_resolution_hours", "small_sample", "since", "until"].map(String::from));
     let number = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.2}"));
     let rate = |r: Option<&Rate>| match r {
-        Some(r) => vec![
-            number(r.percent),
-            r.numerator.to_string(),
-            r.denominator.to_string(),
-            number(r.previous_percent),
-            number(r.change_pp),
-        ],
+        Some(r) => {
+            vec![number(r.percent), r.numerator.to_string(), r.denominator.to_string(), number(r.previous_percent), number(r.change_pp)]
+        }
         None => vec![String::new(); 5],
     };
     let rows = board.rows.iter().map(|row| {
@@ -119,8 +115,13 @@ pub async fn performance_csv(
             row.cases.to_string(),
             row.previous_cases.to_string(),
         ];
-        for r in [Some(&row.response_rate), Some(&row.on_time_rate), Some(&row.resolution_rate), row.satisfaction_rate.as_ref(), Some(&row.reopen_rate)]
-        {
+        for r in [
+            Some(&row.response_rate),
+            Some(&row.on_time_rate),
+            Some(&row.resolution_rate),
+            row.satisfaction_rate.as_ref(),
+            Some(&row.reopen_rate),
+        ] {
             line.extend(rate(r));
         }
         line.extend([

@@ -383,6 +383,28 @@ mod tests {
     }
 
     #[test]
+    fn case_times_follow_the_syncs_with_the_unit_as_an_area_number() {
+        let mut points = ReportPoints::default();
+        let timed = |id, unit: Option<&str>, resolved| ReportRow {
+            times: CaseTimes {
+                unit_id: unit.map(str::to_owned),
+                response_due_at: 9,
+                resolved_at: resolved,
+                reopened: 1,
+                ..CaseTimes::default()
+            },
+            ..row(id, CaseState::Resolved)
+        };
+        points.apply(vec![timed(1, None, None), timed(3, Some("U1"), Some(5))], 1);
+        points.apply(vec![timed(1, Some("U2"), Some(7)), timed(2, Some("U1"), None)], 2);
+        let units: Vec<Option<&str>> = points.times.unit.iter().map(|&n| (n != NONE).then(|| points.areas.id(n))).collect();
+        assert_eq!(units, [Some("U2"), Some("U1"), Some("U1")]);
+        assert_eq!(points.times.resolved_at, [Some(7), None, Some(5)]);
+        assert_eq!(points.times.response_due_at, [9, 9, 9]);
+        assert_eq!(points.times.reopened.len(), 3);
+    }
+
+    #[test]
     fn a_case_counts_in_the_cell_that_contains_it_not_a_fine_cells_parent() {
         // A point whose resolution-12 cell's parent at 9 is a neighbour of the hexagon that
         // holds it (PyPI h3 4.5.0: latlng_to_cell gives 8940e35705bffff, the parent rule

@@ -6,7 +6,7 @@
 pub mod answers;
 pub mod filter;
 pub mod heatmap;
-pub mod performance;
 pub mod hotspots;
+pub mod performance;
 pub mod stats;
 pub mod tiles;

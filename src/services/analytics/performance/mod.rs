@@ -12,7 +12,8 @@ mod tests;
 use serde::Serialize;
 
 pub use period::{Period, PeriodBounds};
-pub use tally::{Count, Rate, Tally};
+pub use tally::Rate;
+use tally::{Count, Tally};
 
 use crate::index::Snapshot;
 use crate::index::reports::{Areas, NONE, ReportPoints};
@@ -35,7 +36,8 @@ pub enum BoardGroup {
 }
 
 impl BoardGroup {
-    pub const ALL: [BoardGroup; 5] = [BoardGroup::Unit, BoardGroup::Grid, BoardGroup::Community, BoardGroup::Street, BoardGroup::PropertyCompany];
+    pub const ALL: [BoardGroup; 5] =
+        [BoardGroup::Unit, BoardGroup::Grid, BoardGroup::Community, BoardGroup::Street, BoardGroup::PropertyCompany];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -92,6 +94,8 @@ pub struct Board {
     #[serde(flatten)]
     pub period: PeriodBounds,
     pub min_sample: u32,
+    /// Groups with cases in either period (the rows may show only the first of them).
+    pub groups: usize,
     pub rows: Vec<BoardRow>,
 }
 
@@ -194,46 +198,102 @@ fn unit_name(_snapshot: &Snapshot, _id: &str) -> Option<String> {
     None
 }
 
-/// The board for `group_by` over `period` against the period before, judged at `now`.
-pub fn board(snapshot: &Snapshot, points: &ReportPoints, group_by: BoardGroup, period: &Period, now: i64) -> Board {
+/// Rows unless asked: a district's units, communities or companies all fit; a city's
+/// grids are read from the top.
+pub const DEFAULT_ROWS: usize = 1_000;
+
+/// The board for `group_by` over `period` against the period before, judged at `now`: its
+/// first `limit` rows.
+pub fn board(snapshot: &Snapshot, points: &ReportPoints, group_by: BoardGroup, period: &Period, now: i64, limit: usize) -> Board {
     let groups = grouping(snapshot, points, group_by);
     let tallies = scan(points, &groups, period, now, |_| true);
-    let mut rows: Vec<BoardRow> = tallies
+    // Rank on numbers first; names and rows only for the rows shown (a city has hundreds of
+    // thousands of grids with a case).
+    let mut standings: Vec<Standing> = tallies
         .iter()
         .enumerate()
         .filter(|(_, [now, before])| now.cases + before.cases > 0)
-        .map(|(group, [now, before])| BoardRow {
-            rank: None,
-            id: groups.id(group).to_owned(),
-            name: name_of(snapshot, group_by, groups.id(group)),
-            cases: now.cases,
-            previous_cases: before.cases,
-            response_rate: Rate::new(now.response, before.response),
-            on_time_rate: Rate::new(now.on_time, before.on_time),
-            resolution_rate: Rate::new(now.resolution, before.resolution),
-            satisfaction_rate: None,
-            reopen_rate: Rate::new(now.reopen, before.reopen),
-            avg_response_hours: tally::average_hours(now.respond_secs, now.responded),
-            avg_resolution_hours: tally::average_hours(now.resolve_secs, now.resolved),
-            small_sample: now.on_time.of < MIN_SAMPLE,
+        .map(|(group, [now, _])| Standing::of(group, now))
+        .collect();
+    let total = standings.len();
+    let order = |a: &Standing, b: &Standing| a.key.cmp(&b.key).then_with(|| groups.id(a.group).cmp(groups.id(b.group)));
+    if limit < standings.len() {
+        standings.select_nth_unstable_by(limit, order);
+        standings.truncate(limit);
+    }
+    standings.sort_unstable_by(order);
+    let rows = standings
+        .iter()
+        .enumerate()
+        .map(|(position, standing)| {
+            let [now, before] = &tallies[standing.group];
+            let small_sample = now.on_time.of < MIN_SAMPLE;
+            BoardRow {
+                rank: (!small_sample).then_some(position + 1),
+                id: groups.id(standing.group).to_owned(),
+                name: name_of(snapshot, group_by, groups.id(standing.group)),
+                cases: now.cases,
+                previous_cases: before.cases,
+                response_rate: Rate::new(now.response, before.response),
+                on_time_rate: Rate::new(now.on_time, before.on_time),
+                resolution_rate: Rate::new(now.resolution, before.resolution),
+                satisfaction_rate: None,
+                reopen_rate: Rate::new(now.reopen, before.reopen),
+                avg_response_hours: tally::average_hours(now.respond_secs, now.responded),
+                avg_resolution_hours: tally::average_hours(now.resolve_secs, now.resolved),
+                small_sample,
+            }
         })
         .collect();
-    rank(&mut rows);
-    Board { group_by, period: period.bounds(), min_sample: MIN_SAMPLE, rows }
+    Board { group_by, period: period.bounds(), min_sample: MIN_SAMPLE, groups: total, rows }
 }
 
-/// Orders rows by on-time rate, then response rate (higher first, none last), then id,
-/// small samples after the others by id, and numbers the ones ranked.
-fn rank(rows: &mut [BoardRow]) {
-    let key = |r: &Option<f64>| r.unwrap_or(f64::NEG_INFINITY);
-    rows.sort_by(|a, b| {
-        a.small_sample
-            .cmp(&b.small_sample)
-            .then_with(|| if a.small_sample { std::cmp::Ordering::Equal } else { key(&b.on_time_rate.percent).total_cmp(&key(&a.on_time_rate.percent)) })
-            .then_with(|| if a.small_sample { std::cmp::Ordering::Equal } else { key(&b.response_rate.percent).total_cmp(&key(&a.response_rate.percent)) })
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    for (i, row) in rows.iter_mut().take_while(|r| !r.small_sample).enumerate() {
-        row.rank = Some(i + 1);
+/// Where a group stands, as a key that sorts the board: ranked groups by on-time rate,
+/// then response rate (higher first, none last), small samples after them (ties, here and
+/// there, by id). Rates are compared as exact fractions, so equal rates tie.
+struct Standing {
+    group: usize,
+    key: (bool, std::cmp::Reverse<Fraction>, std::cmp::Reverse<Fraction>),
+}
+
+impl Standing {
+    fn of(group: usize, tally: &Tally) -> Standing {
+        let small = tally.on_time.of < MIN_SAMPLE;
+        let rate = |c: Count| std::cmp::Reverse(if small { Fraction::NONE } else { Fraction(c) });
+        Standing { group, key: (small, rate(tally.on_time), rate(tally.response)) }
+    }
+}
+
+/// `met / of` for ordering, with no rate (nothing judged) below every rate; 1/2 and 2/4
+/// are equal.
+#[derive(Debug, Clone, Copy)]
+struct Fraction(Count);
+
+impl Fraction {
+    const NONE: Fraction = Fraction(Count { met: 0, of: 0 });
+}
+
+impl PartialEq for Fraction {
+    fn eq(&self, other: &Fraction) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for Fraction {}
+
+impl Ord for Fraction {
+    fn cmp(&self, other: &Fraction) -> std::cmp::Ordering {
+        match (self.0.of, other.0.of) {
+            (0, 0) => std::cmp::Ordering::Equal,
+            (0, _) => std::cmp::Ordering::Less,
+            (_, 0) => std::cmp::Ordering::Greater,
+            (a, b) => (u64::from(self.0.met) * u64::from(b)).cmp(&(u64::from(other.0.met) * u64::from(a))),
+        }
+    }
+}
+
+impl PartialOrd for Fraction {
+    fn partial_cmp(&self, other: &Fraction) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }

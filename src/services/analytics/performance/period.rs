@@ -87,7 +87,11 @@ fn parse(text: &str) -> Result<Period, ServiceError> {
     let year = |y: &str| -> Result<i16, ServiceError> {
         let year: i16 = y.parse().map_err(|_| expected())?;
         if !crate::model::time::YEARS.contains(&year) || y.len() != 4 {
-            return Err(bad(format!("{text:?}: the year must be within {}–{}", crate::model::time::YEARS.start(), crate::model::time::YEARS.end())));
+            return Err(bad(format!(
+                "{text:?}: the year must be within {}–{}",
+                crate::model::time::YEARS.start(),
+                crate::model::time::YEARS.end()
+            )));
         }
         Ok(year)
     };
@@ -145,7 +149,8 @@ mod tests {
 
     #[test]
     fn bad_periods_are_named() {
-        for (text, part) in [("2026-13", "01–12"), ("2026-Q5", "Q1–Q4"), ("november", "not a month"), ("1900", "year"), ("2026-1", "01–12")] {
+        for (text, part) in [("2026-13", "01–12"), ("2026-Q5", "Q1–Q4"), ("november", "not a month"), ("1900", "year"), ("2026-1", "01–12")]
+        {
             let error = resolve(Some(text), None, None, 0).unwrap_err().to_string();
             assert!(error.contains("period") && error.contains(part), "{text}: {error}");
         }

@@ -3,10 +3,11 @@
 use utoipa::IntoParams;
 
 use super::red_black::{self, DEFAULT_LIST_SIZE, RedBlackList};
-use super::{Board, BoardGroup, board, period};
+use super::{Board, BoardGroup, DEFAULT_ROWS, board, period};
 use crate::index::Snapshot;
 use crate::index::reports::ReportPoints;
 use crate::services::ServiceError;
+use crate::services::cost::{Limits, within};
 use crate::services::schemas::Iso8601;
 
 /// The period: `period`, or `from` and `until`; neither: this month (China time).
@@ -31,6 +32,9 @@ pub struct BoardQuery {
     /// `unit` (default), `grid`, `community`, `street` or `property_company`.
     #[param(value_type = Option<BoardGroup>)]
     pub group_by: Option<BoardGroup>,
+    /// Rows at most (default 1,000): ranked groups first, then the small samples.
+    #[param(minimum = 1)]
+    pub limit: Option<usize>,
 }
 
 /// How long the red and black lists are.
@@ -50,10 +54,16 @@ pub fn performance(
     points: &ReportPoints,
     asked: &PeriodQuery,
     group: &BoardQuery,
+    limits: &Limits,
     now: i64,
 ) -> Result<Board, ServiceError> {
+    let limit = group.limit.unwrap_or(DEFAULT_ROWS);
+    if limit == 0 {
+        return Err(ServiceError::InvalidParameter { parameter: "limit", reason: "must be at least 1".into() });
+    }
+    within("rows asked for (limit)", limit, limits.problem_rows, "ask for fewer rows")?;
     let period = period::resolve(asked.period.as_deref(), asked.from, asked.until, now)?;
-    Ok(board(snapshot, points, group.group_by.unwrap_or(BoardGroup::Unit), &period, now))
+    Ok(board(snapshot, points, group.group_by.unwrap_or(BoardGroup::Unit), &period, now, limit))
 }
 
 /// The 红黑榜 asked for, judged at `now`.

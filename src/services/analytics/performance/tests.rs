@@ -88,7 +88,7 @@ fn every_rate_counts_what_its_definition_says() {
         // Outside both periods.
         case(10, "U1", at("2026-09-10"), CaseState::Closed, |c| worked(c, at("2026-09-10"), HOUR, Some(HOUR))),
     ];
-    let board = board(&Snapshot::empty(), &points(rows), BoardGroup::Unit, &november(), now());
+    let board = board(&Snapshot::empty(), &points(rows), BoardGroup::Unit, &november(), now(), DEFAULT_ROWS);
     assert_eq!(board.rows.len(), 1);
     let u1 = &board.rows[0];
     assert_eq!((u1.id.as_str(), u1.cases, u1.previous_cases), ("U1", 8, 1));
@@ -114,14 +114,13 @@ fn every_rate_counts_what_its_definition_says() {
     assert_eq!(u1.rank, None);
 }
 
-#[test]
-fn groups_are_ranked_by_on_time_then_response_then_id_and_small_samples_are_not() {
+/// Units A–E: (cases resolved on time, resolved late, answer delay) of (5, 1, 1 h),
+/// (6, 0, 2 days), (6, 0, 1 h), (5, 1, 1 h) and (1, 0, 1 h).
+fn ranking_cases() -> ReportPoints {
     let t = at("2026-11-05");
     let mut rows = Vec::new();
     let mut id = 0;
-    // (unit, cases resolved on time, resolved late, answer delay)
-    for (unit, on_time, late, answer) in
-        [("A", 5, 1, HOUR), ("B", 6, 0, 2 * DAY), ("C", 6, 0, HOUR), ("D", 5, 1, HOUR), ("E", 1, 0, HOUR)]
+    for (unit, on_time, late, answer) in [("A", 5, 1, HOUR), ("B", 6, 0, 2 * DAY), ("C", 6, 0, HOUR), ("D", 5, 1, HOUR), ("E", 1, 0, HOUR)]
     {
         for k in 0..on_time + late {
             id += 1;
@@ -129,7 +128,12 @@ fn groups_are_ranked_by_on_time_then_response_then_id_and_small_samples_are_not(
             rows.push(case(id, unit, t, CaseState::Closed, |c| worked(c, t, answer, Some(resolve))));
         }
     }
-    let board = board(&Snapshot::empty(), &points(rows), BoardGroup::Unit, &november(), now());
+    points(rows)
+}
+
+#[test]
+fn groups_are_ranked_by_on_time_then_response_then_id_and_small_samples_are_not() {
+    let board = board(&Snapshot::empty(), &ranking_cases(), BoardGroup::Unit, &november(), now(), DEFAULT_ROWS);
     let order: Vec<(&str, Option<usize>, bool)> = board.rows.iter().map(|r| (r.id.as_str(), r.rank, r.small_sample)).collect();
     assert_eq!(
         order,
@@ -141,7 +145,10 @@ fn groups_are_ranked_by_on_time_then_response_then_id_and_small_samples_are_not(
             ("E", None, true),
         ]
     );
-    assert_eq!(board.min_sample, MIN_SAMPLE);
+    assert_eq!((board.min_sample, board.groups), (MIN_SAMPLE, 5));
+    let top = super::board(&Snapshot::empty(), &ranking_cases(), BoardGroup::Unit, &november(), now(), 2);
+    let shown: Vec<(&str, Option<usize>)> = top.rows.iter().map(|r| (r.id.as_str(), r.rank)).collect();
+    assert_eq!((shown, top.groups), (vec![("C", Some(1)), ("B", Some(2))], 5), "the first rows in the same order");
 }
 
 #[test]
@@ -161,10 +168,13 @@ fn areas_group_by_their_column_and_companies_by_their_compounds() {
         community_id: None,
         geometry: geo::Geometry::Point(geo::Point::new(104.05, 30.82)),
     };
-    let data = Dataset { compounds: vec![compound("CP-U1", "安居物业", 100), compound("CP-U2", "安居物业", 300)], ..Dataset::default() };
+    let data =
+        Dataset { compounds: vec![compound("CP-U1", "安居物业", 100), compound("CP-U2", "安居物业", 300)], ..Dataset::default() };
     let snapshot = Snapshot::build(data, 1).unwrap();
     let points = points(rows);
-    let cases = |group| board(&snapshot, &points, group, &november(), now()).rows.iter().map(|r| (r.id.clone(), r.cases)).collect::<Vec<_>>();
+    let cases = |group| {
+        board(&snapshot, &points, group, &november(), now(), DEFAULT_ROWS).rows.iter().map(|r| (r.id.clone(), r.cases)).collect::<Vec<_>>()
+    };
     assert_eq!(cases(BoardGroup::Unit), [("U1".to_owned(), 1), ("U2".to_owned(), 1)], "a case with no unit yet counts for none");
     assert_eq!(cases(BoardGroup::Grid), [("G-U1".to_owned(), 1), ("G-U2".to_owned(), 2)]);
     assert_eq!(cases(BoardGroup::Street), [("S1".to_owned(), 3)]);
