@@ -14,9 +14,11 @@ pub struct Count {
 }
 
 impl Count {
-    fn judge(&mut self, met: bool) {
-        self.of += 1;
-        self.met += u32::from(met);
+    /// Adds a case if it is `judged`, counting it as met if it also `met`.
+    #[inline]
+    fn add(&mut self, judged: bool, met: bool) {
+        self.of += u32::from(judged);
+        self.met += u32::from(judged & met);
     }
 
     /// Percent (0–100); `None` with nothing to judge.
@@ -49,42 +51,41 @@ pub struct Tally {
 impl Tally {
     /// Counts row `i` of `points`, judged at `now`: a deadline still ahead of an unfinished
     /// case leaves it out of that rate.
+    ///
+    /// Written without branches on the case's data (flags added as 0 or 1): cases come in
+    /// no order, and mispredicted branches made the scan of a million rows several times
+    /// slower.
     #[inline]
     pub fn add(&mut self, points: &ReportPoints, i: usize, now: i64) {
         let t = &points.times;
         self.cases += 1;
         let due = t.response_due_at[i];
-        match t.responded_at[i] {
-            Some(answered) => {
-                self.response.judge(answered <= due);
-                self.respond_secs += answered - points.created_at[i];
-                self.responded += 1;
-            }
-            None if due < now => self.response.judge(false),
-            None => {}
-        }
-        if let (Some(dispatched), Some(deadline)) = (t.dispatched_at[i], t.deadline_at[i]) {
-            match t.resolved_at[i] {
-                Some(resolved) => {
-                    self.on_time.judge(resolved <= deadline);
-                    self.resolve_secs += resolved - dispatched;
-                    self.resolved += 1;
-                }
-                None if deadline < now => self.on_time.judge(false),
-                None => {}
-            }
-        }
-        let state = points.state[i];
-        if !matches!(state, CaseState::Received | CaseState::Rejected | CaseState::Duplicate) {
-            self.resolution.judge(matches!(state, CaseState::Resolved | CaseState::Verified | CaseState::Closed));
-        }
+        let answered = t.responded_at[i];
+        let answer = answered.unwrap_or(i64::MAX);
+        self.response.add(answered.is_some() | (due < now), answer <= due);
+        self.responded += u32::from(answered.is_some());
+        self.respond_secs += if answered.is_some() { answer - points.created_at[i] } else { 0 };
+
+        let (dispatched, deadline, resolved) = (t.dispatched_at[i], t.deadline_at[i], t.resolved_at[i]);
+        let deadline = if dispatched.is_some() { deadline } else { None };
+        let limit = deadline.unwrap_or(i64::MIN);
+        let done = resolved.is_some() & deadline.is_some();
+        let finish = resolved.unwrap_or(i64::MAX);
+        self.on_time.add(done | (deadline.is_some() & (limit < now)), done & (finish <= limit));
+        self.resolved += u32::from(done);
+        self.resolve_secs += if done { finish - dispatched.unwrap_or(finish) } else { 0 };
+
+        let state = 1u16 << points.state[i] as u16;
+        self.resolution.add(state & NOT_ACCEPTED == 0, state & SOLVED != 0);
         // A reopened case lost its resolution time, but it was resolved once.
         let reopened = t.reopened[i] > 0;
-        if reopened || t.resolved_at[i].is_some() {
-            self.reopen.judge(reopened);
-        }
+        self.reopen.add(reopened | resolved.is_some(), reopened);
     }
 }
+
+/// States as bits: those that are not (or not yet) accepted, and those past resolution.
+const NOT_ACCEPTED: u16 = 1 << CaseState::Received as u16 | 1 << CaseState::Rejected as u16 | 1 << CaseState::Duplicate as u16;
+const SOLVED: u16 = 1 << CaseState::Resolved as u16 | 1 << CaseState::Verified as u16 | 1 << CaseState::Closed as u16;
 
 /// A rate this period and the period before.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
