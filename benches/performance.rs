@@ -11,7 +11,7 @@ use geo::InteriorPoint;
 use minsheng::demo::{DemoOptions, generate};
 use minsheng::index::Snapshot;
 use minsheng::index::reports::ReportPoints;
-use minsheng::model::reports::{CaseState, CaseTimes, Category, ReportRow};
+use minsheng::model::reports::{CaseState, CaseTimes, Category, ReportRow, Tier};
 use minsheng::services::analytics::performance::{BoardGroup, DEFAULT_ROWS, Period, board, red_black};
 use rand::{Rng, SeedableRng};
 
@@ -94,7 +94,10 @@ fn bench_performance(c: &mut Criterion) {
             b.iter(|| black_box(board(&snapshot, &points, by, &period, NOW, DEFAULT_ROWS).rows.len()))
         });
     }
-    group.bench_function("red_black", |b| b.iter(|| black_box(red_black::red_black(&snapshot, &points, &period, NOW, 3).ranked.len())));
+    let property: Vec<Category> = Category::ALL.iter().copied().filter(|c| c.default_tier() == Tier::Property).collect();
+    group.bench_function("red_black", |b| {
+        b.iter(|| black_box(red_black::red_black(&snapshot, &points, &property, &period, NOW, 3).ranked.len()))
+    });
     group.finish();
 }
 

@@ -13,10 +13,12 @@ use super::auth::StaffCaller;
 use super::cost::Bounds;
 use super::error::{ApiError, ErrorBody};
 use super::params::{FromParams, Params, Query};
+use crate::model::reports::Tier;
 use crate::model::time::now;
 use crate::services::analytics::performance::query::{self, BoardQuery, ListQuery, PeriodQuery};
 use crate::services::analytics::performance::red_black::RedBlackList;
 use crate::services::analytics::performance::{Board, Rate};
+use crate::services::categories::Settings;
 
 /// The board and the 红黑榜.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -157,6 +159,9 @@ pub async fn red_black(
     Query(list): Query<ListQuery>,
 ) -> Result<Json<RedBlackList>, ApiError> {
     let catalog = state.catalog.clone();
-    let list = bounds.run(&state, move |_, _| query::red_black_list(&catalog.snapshot(), &catalog.reports(), &asked, &list, now())).await?;
+    let property = Settings::load(&catalog).await?.of_tier(Tier::Property);
+    let list = bounds
+        .run(&state, move |_, _| query::red_black_list(&catalog.snapshot(), &catalog.reports(), &property, &asked, &list, now()))
+        .await?;
     Ok(Json(list))
 }

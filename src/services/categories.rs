@@ -64,6 +64,11 @@ impl Settings {
         self.rows.iter().find(|r| r.key == category.as_str()).cloned().unwrap_or_else(|| CategorySetting::builtin(category, 0))
     }
 
+    /// The top-level categories whose tier is `tier` now (the 红黑榜 counts the property tier's).
+    pub fn of_tier(&self, tier: Tier) -> Vec<Category> {
+        Category::ALL.iter().copied().filter(|&c| self.top(c).tier.unwrap_or(c.default_tier()) == tier).collect()
+    }
+
     /// The subcategories of a category, by key.
     pub fn children(&self, category: Category) -> impl Iterator<Item = &CategorySetting> {
         self.rows.iter().filter(move |r| r.parent == Some(category))

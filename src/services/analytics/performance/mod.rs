@@ -157,10 +157,49 @@ fn companies_by_compound(snapshot: &Snapshot, points: &ReportPoints) -> (Vec<u32
     (map, names)
 }
 
-/// Counts every row passing `keep` into its group's tally for the period (`[0]`) or the
-/// period before (`[1]`): the one scan both the board and the 红黑榜 make.
-fn scan(points: &ReportPoints, groups: &Grouping, period: &Period, now: i64, keep: impl Fn(usize) -> bool) -> Vec<[Tally; 2]> {
-    let mut tallies = vec![[Tally::default(); 2]; groups.len()];
+/// The tallies of the groups that have cases, this period (`[0]`) and the period before
+/// (`[1]`). Kept dense (a slot per group seen, found through one `u32` per group number)
+/// rather than one per possible group: a city has hundreds of thousands of grids, and
+/// zeroing and walking a tally for each of them cost more than the scan itself.
+pub(super) struct Tallies {
+    slot_of: Vec<u32>,
+    /// Per slot: its group number and its tallies.
+    groups: Vec<u32>,
+    tallies: Vec<[Tally; 2]>,
+}
+
+impl Tallies {
+    fn new(groups: usize) -> Tallies {
+        Tallies { slot_of: vec![NONE; groups], groups: Vec::new(), tallies: Vec::new() }
+    }
+
+    #[inline]
+    fn entry(&mut self, group: u32) -> &mut [Tally; 2] {
+        let slot = &mut self.slot_of[group as usize];
+        if *slot == NONE {
+            *slot = self.tallies.len() as u32;
+            self.groups.push(group);
+            self.tallies.push([Tally::default(); 2]);
+        }
+        &mut self.tallies[*slot as usize]
+    }
+
+    /// A group's tallies; `None` for a group without cases in either period.
+    pub(super) fn get(&self, group: usize) -> Option<&[Tally; 2]> {
+        let slot = *self.slot_of.get(group)?;
+        (slot != NONE).then(|| &self.tallies[slot as usize])
+    }
+
+    /// Every group with cases, and its tallies.
+    fn iter(&self) -> impl Iterator<Item = (usize, &[Tally; 2])> {
+        self.groups.iter().map(|&g| g as usize).zip(&self.tallies)
+    }
+}
+
+/// Counts every row passing `keep` into its group's tally for the period or the period
+/// before: the one scan both the board and the 红黑榜 make.
+fn scan(points: &ReportPoints, groups: &Grouping, period: &Period, now: i64, keep: impl Fn(usize) -> bool) -> Tallies {
+    let mut tallies = Tallies::new(groups.len());
     for (i, &created) in points.created_at.iter().enumerate() {
         let which = if created >= period.since && created < period.until {
             0
@@ -173,7 +212,7 @@ fn scan(points: &ReportPoints, groups: &Grouping, period: &Period, now: i64, kee
         if group == NONE || !keep(i) {
             continue;
         }
-        tallies[group as usize][which].add(points, i, now);
+        tallies.entry(group)[which].add(points, i, now);
     }
     tallies
 }
@@ -208,12 +247,7 @@ pub fn board(snapshot: &Snapshot, points: &ReportPoints, group_by: BoardGroup, p
     let tallies = scan(points, &groups, period, now, |_| true);
     // Rank on numbers first; names and rows only for the rows shown (a city has hundreds of
     // thousands of grids with a case).
-    let mut standings: Vec<Standing> = tallies
-        .iter()
-        .enumerate()
-        .filter(|(_, [now, before])| now.cases + before.cases > 0)
-        .map(|(group, [now, _])| Standing::of(group, now))
-        .collect();
+    let mut standings: Vec<Standing> = tallies.iter().map(|(group, [now, _])| Standing::of(group, now)).collect();
     let total = standings.len();
     let order = |a: &Standing, b: &Standing| a.key.cmp(&b.key).then_with(|| groups.id(a.group).cmp(groups.id(b.group)));
     if limit < standings.len() {
@@ -225,7 +259,7 @@ pub fn board(snapshot: &Snapshot, points: &ReportPoints, group_by: BoardGroup, p
         .iter()
         .enumerate()
         .map(|(position, standing)| {
-            let [now, before] = &tallies[standing.group];
+            let [now, before] = tallies.get(standing.group).expect("a standing has a tally");
             let small_sample = now.on_time.of < MIN_SAMPLE;
             BoardRow {
                 rank: (!small_sample).then_some(position + 1),

@@ -6,6 +6,7 @@ use super::red_black::{self, DEFAULT_LIST_SIZE, RedBlackList};
 use super::{Board, BoardGroup, DEFAULT_ROWS, board, period};
 use crate::index::Snapshot;
 use crate::index::reports::ReportPoints;
+use crate::model::reports::Category;
 use crate::services::ServiceError;
 use crate::services::cost::{Limits, within};
 use crate::services::schemas::Iso8601;
@@ -70,6 +71,7 @@ pub fn performance(
 pub fn red_black_list(
     snapshot: &Snapshot,
     points: &ReportPoints,
+    property: &[Category],
     asked: &PeriodQuery,
     list: &ListQuery,
     now: i64,
@@ -79,5 +81,5 @@ pub fn red_black_list(
         return Err(ServiceError::InvalidParameter { parameter: "size", reason: format!("must be 1–{MAX_LIST_SIZE}") });
     }
     let period = period::resolve(asked.period.as_deref(), asked.from, asked.until, now)?;
-    Ok(red_black::red_black(snapshot, points, &period, now, size))
+    Ok(red_black::red_black(snapshot, points, property, &period, now, size))
 }

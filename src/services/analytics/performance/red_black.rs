@@ -21,7 +21,7 @@ use serde::Serialize;
 use super::{BoardGroup, MIN_SAMPLE, Period, PeriodBounds, grouping, scan};
 use crate::index::Snapshot;
 use crate::index::reports::ReportPoints;
-use crate::model::reports::Tier;
+use crate::model::reports::Category;
 
 /// Weights of the complaint, on-time and satisfaction scores.
 pub const WEIGHTS: Weights = Weights { complaints: 0.4, on_time: 0.3, satisfaction: 0.3 };
@@ -87,9 +87,18 @@ pub struct RedBlackList {
 
 /// The 红黑榜 over `period`, judged at `now`, with up to `size` companies on each list (fewer
 /// when fewer than twice as many are ranked, so that no company is on both).
-pub fn red_black(snapshot: &Snapshot, points: &ReportPoints, period: &Period, now: i64, size: usize) -> RedBlackList {
+/// `property` lists the categories whose tier is the property company's (the category
+/// settings say which).
+pub fn red_black(
+    snapshot: &Snapshot,
+    points: &ReportPoints,
+    property: &[Category],
+    period: &Period,
+    now: i64,
+    size: usize,
+) -> RedBlackList {
     let groups = grouping(snapshot, points, BoardGroup::PropertyCompany);
-    let tallies = scan(points, &groups, period, now, |i| points.category[i].default_tier() == Tier::Property);
+    let tallies = scan(points, &groups, period, now, |i| property.contains(&points.category[i]));
     let mut managed: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
     for compound in &snapshot.data.compounds {
         if let Some(company) = compound.property_company.as_deref() {
@@ -102,7 +111,7 @@ pub fn red_black(snapshot: &Snapshot, points: &ReportPoints, period: &Period, no
     let mut ranked = Vec::new();
     let mut excluded = Vec::new();
     for (&company, &(compounds, households)) in &managed {
-        let tally = tally_of.get(company).map(|&g| tallies[g][0]).unwrap_or_default();
+        let tally = tally_of.get(company).and_then(|&g| tallies.get(g)).map(|t| t[0]).unwrap_or_default();
         let reason = if tally.on_time.of < MIN_SAMPLE {
             Some(format!("fewer than {MIN_SAMPLE} property cases with their on-time decided"))
         } else if households == 0 {

@@ -2,9 +2,10 @@
 
 use super::red_black::{WEIGHTS, red_black};
 use super::*;
-use crate::model::reports::{CaseState, CaseTimes, Category, ReportRow};
+use crate::model::reports::{CaseState, CaseTimes, Category, ReportRow, Tier};
 use crate::model::time::parse_iso8601;
 use crate::model::{Compound, CompoundKind, Dataset};
+use crate::services::categories::Settings;
 
 const HOUR: i64 = 3_600;
 const DAY: i64 = 24 * HOUR;
@@ -218,7 +219,7 @@ fn the_red_and_black_lists_score_complaints_on_time_and_leave_out_small_companie
         ..Dataset::default()
     };
     let snapshot = Snapshot::build(data, 1).unwrap();
-    let list = red_black(&snapshot, &points(rows), &november(), now(), 3);
+    let list = red_black(&snapshot, &points(rows), &Settings::default().of_tier(Tier::Property), &november(), now(), 3);
     // Rates: 甲 5, 乙 6, 丙 12 per 1,000; 丁 (2 cases) and 戊 (none) too few.
     let ranked: Vec<(&str, f64)> = list.ranked.iter().map(|c| (c.company.as_str(), c.complaints_per_1000)).collect();
     let w = (WEIGHTS.complaints / 0.7, WEIGHTS.on_time / 0.7);
