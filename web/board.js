@@ -68,10 +68,12 @@ export function createBoard({ map, ready, remember }) {
     paint();
   }
 
-  // A rate: the percentage with its counts, and the change in percentage points.
-  function rate(r) {
+  // A rate: the percentage with its counts, and the change in percentage points, coloured
+  // by whether it got better (for reopening, lower is better).
+  function rate(r, name) {
     if (!r || r.percent == null) return html`<td class="num">–</td>`;
-    const change = r.change_pp == null ? '' : html` <small class="${r.change_pp > 0 ? 'up' : r.change_pp < 0 ? 'down' : ''}">${r.change_pp > 0 ? '+' : ''}${number(r.change_pp, 1)}</small>`;
+    const better = name === 'reopen_rate' ? -r.change_pp : r.change_pp;
+    const change = r.change_pp == null ? '' : html` <small class="${better > 0 ? 'up' : better < 0 ? 'down' : ''}">${r.change_pp > 0 ? '+' : ''}${number(r.change_pp, 1)}</small>`;
     return html`<td class="num">${number(r.percent, 1)}%${change}<br><small>${r.numerator}/${r.denominator}</small></td>`;
   }
 
@@ -102,7 +104,7 @@ export function createBoard({ map, ready, remember }) {
           <td class="num">${r.rank ?? '–'}</td>
           <th scope="row"><span translate="no">${r.name}</span>${r.small_sample ? html` <span class="badge sample" title="${t('smallSampleNote', board.min_sample)}">${t('smallSample')}</span>` : ''}</th>
           <td class="num">${r.cases}<br><small>${t('previously', r.previous_cases)}</small></td>
-          ${RATES.map((name) => rate(r[name]))}
+          ${RATES.map((name) => rate(r[name], name))}
         </tr>`)}`
       : html`<tr><td class="empty" colspan="7">${board ? t('boardEmpty') : t('boardSignIn')}</td></tr>`);
   }
