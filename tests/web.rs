@@ -135,11 +135,11 @@ async fn json(app: &axum::Router, uri: &str) -> Value {
 }
 
 #[tokio::test]
-async fn the_page_has_a_resident_a_planner_an_official_and_a_staff_view_as_tabs() {
+async fn the_page_has_a_resident_a_planner_an_official_a_performance_and_a_staff_view_as_tabs() {
     let html = get(&app().await, "/").await.body;
     let tabs = tags(&html, "button").into_iter().filter(|(_, tag)| attribute(tag, "role") == Some("tab")).collect::<Vec<_>>();
     let ids: Vec<_> = tabs.iter().map(|(_, tag)| attribute(tag, "id").unwrap()).collect();
-    assert_eq!(ids, ["tab-resident", "tab-planner", "tab-coverage", "tab-staff"]);
+    assert_eq!(ids, ["tab-resident", "tab-planner", "tab-coverage", "tab-board", "tab-staff"]);
     for (_, tab) in &tabs {
         let panel = attribute(tab, "aria-controls").expect("a tab names its panel");
         let (_, section) = tags(&html, "section")

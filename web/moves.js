@@ -8,11 +8,11 @@ import { t, label, list, choice } from './i18n.js';
 // What each action sends: a transition (`into`: the state that action's move leads into, by
 // the vocabulary's states, so a failed verification goes back to where "start" leads and a
 // sent-back case to where "accept" leads), or its own route. `note`: the API refuses it
-// without one; `unit`, `until`, `duplicate`: the inputs it takes; `quiet`: a small button.
+// without one; `unit`, `until`, `original` (of a duplicate): the inputs it takes; `quiet`: a small button.
 const MOVES = {
   accept: { into: 'accept' },
   reject: { into: 'reject', note: true, quiet: true },
-  mark_duplicate: { into: 'mark_duplicate', duplicate: true, quiet: true },
+  mark_duplicate: { into: 'mark_duplicate', original: true, quiet: true },
   dispatch: { into: 'dispatch', unit: true },
   start: { into: 'start' },
   resolve: { into: 'resolve' },
@@ -55,7 +55,7 @@ export function createMoves({ post }) {
     if (note) body.note = note;
     if (spec.unit) body.unit = $('move-unit').value;
     if (spec.approve !== undefined) body.approve = spec.approve;
-    if (spec.duplicate) {
+    if (spec.original) {
       const original = $('transition-duplicate-of').value.trim().toUpperCase();
       if (!original) { refuse(t('duplicateRequired', label('actions', action)), $('transition-duplicate-of')); return; }
       body.duplicate_of = original;
@@ -80,7 +80,7 @@ export function createMoves({ post }) {
       $('move-until').value = due ? day(due + 7 * DAY_MS / 1000) : '';
     }
     const needs = (what) => actions.some((a) => MOVES[a][what]);
-    $('duplicate-row').hidden = !needs('duplicate');
+    $('duplicate-row').hidden = !needs('original');
     $('move-until-row').hidden = !needs('until');
     $('move-unit-row').hidden = !needs('unit');
     // Filled only when a move takes a unit: the names are data, not interface text.

@@ -181,8 +181,8 @@ export function createStaff({ map, ready, padding, remember }) {
   // Badges: overdue, supervised (督办), an extension asked for.
   function flags(r) {
     return html`${r.overdue ? html` <span class="badge overdue">${t('overdue')}</span>` : ''}${
-      r.supervised_at ? html` <span class="badge supervised">${t('supervised')}</span>` : ''}${
-      r.extension_requested_to ? html` <span class="badge extension">${t('extensionPending')}</span>` : ''}`;
+      r.supervised_at ? html` <span class="badge supervised">${label('actions', 'supervise')}</span>` : ''}${
+      r.extension_requested_to ? html` <span class="badge extension">${label('actions', 'request_extension')}</span>` : ''}`;
   }
 
   // The queue's cases as dots, the open case ringed.
@@ -270,8 +270,8 @@ export function createStaff({ map, ready, padding, remember }) {
       r.dispatched_at ? [t('dispatchedAt'), when(r.dispatched_at)] : null,
       r.deadline_at ? [t('caseDeadline'), html`${when(r.deadline_at)}${
         r.original_deadline_at && r.original_deadline_at !== r.deadline_at ? html` <small>${t('originalDeadline', when(r.original_deadline_at))}</small>` : ''}`] : null,
-      r.extension_requested_to ? [t('extensionAsked'), when(r.extension_requested_to)] : null,
-      r.supervised_at ? [t('supervisedAt'), when(r.supervised_at)] : null,
+      r.extension_requested_to ? [label('actions', 'request_extension'), when(r.extension_requested_to)] : null,
+      r.supervised_at ? [label('actions', 'supervise'), when(r.supervised_at)] : null,
       r.reopened ? [t('reopenedTimes'), String(r.reopened)] : null,
       r.resolved_at ? [t('resolvedAt'), when(r.resolved_at)] : null,
       r.closed_at ? [t('caseClosed'), html`${when(r.closed_at)}${r.on_time != null ? html` <small>${t('onTime', r.on_time)}</small>` : ''}`] : null,
@@ -337,7 +337,7 @@ export function createStaff({ map, ready, padding, remember }) {
     pick('staff-state', q.get('state') ?? '');
     pick('staff-category', q.get('category') ?? '');
     $('staff-overdue').checked = q.get('overdue') === 'true';
-    $('staff-supervised').checked = q.get('supervised') === 'true';
+    $('staff-supervised').checked = q.gelabel('actions', 'supervise') === 'true';
     offset = Math.max(0, Math.floor(Number(q.get('offset')) / PAGE) * PAGE || 0);
     return q.get('case');
   }
