@@ -53,13 +53,14 @@ export function createBoard({ map, ready, remember }) {
     const q = query();
     say(t('staffLoading'));
     try {
-      const listsAnswer = getJSON(`/api/performance/red-black?period=${q.get('period')}`, { signal: controller.signal });
-      board = staffToken() ? await getJSON(`/api/performance?${q}`, authorised({ signal: controller.signal })) : null;
-      lists = await listsAnswer;
+      [board, lists] = await Promise.all([
+        staffToken() ? getJSON(`/api/performance?${q}`, authorised({ signal: controller.signal })) : null,
+        getJSON(`/api/performance/red-black?period=${q.get('period')}`, { signal: controller.signal }),
+      ]);
       say(board ? t('boardPeriod', board.since.slice(0, 10), board.until.slice(0, 10), board.groups) : t('boardSignIn'));
     } catch (err) {
       if (err.name === 'AbortError') return;
-      board = null;
+      board = lists = null;
       say(err.message);
     }
     $('board-csv').disabled = !board;
