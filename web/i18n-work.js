@@ -2,7 +2,7 @@
 // and English; i18n.js merges them into its dictionary (same form: key → [Chinese, English]).
 
 export const WORK_STRINGS = {
-  tabBoard: ['绩效 <small>Performance</small>', 'Performance'],
+  tabBoard: ['绩效 <small>Board</small>', 'Board'],
   mapBoard: ['地图：按所选比率为社区或网格着色', 'Map: communities or grids coloured by the chosen rate'],
   everywhere: ['全辖区', 'everywhere'],
   staffSupervised: ['只看挂牌跟踪 <small>flagged only</small>', 'Flagged for supervision only'],
