@@ -351,39 +351,54 @@ const tests = [
       await item.click();
       await page.waitForFunction((n) => document.getElementById('staff-case-title').textContent.includes(n), caseNumber, { polling: 100 });
     };
-    const act = async (action, to) => {
+    // Clicks the action's button (with a note) and waits until the case is as `done` says,
+    // in the API, and until the page shows its new version.
+    const act = async (action, done) => {
+      const before = (await admin(`/api/reports/${caseNumber}`)).report.version;
       const button = page.locator(`#move-buttons button.move[data-action="${action}"]`);
       await button.waitFor({ state: 'visible' });
       await page.fill('#transition-note', `浏览器测试：${action}`);
       await button.click();
       let moved;
-      await until(async () => (moved = (await admin(`/api/reports/${caseNumber}`)).report).state === to, `${action} did not move the case to ${to}`);
-      // The page shows the case as the move left it.
-      await page.waitForFunction((label) => document.getElementById('staff-case-title').textContent.includes(label), moved.state_label, { polling: 100 });
+      await until(async () => (moved = (await admin(`/api/reports/${caseNumber}`)).report).version > before && done(moved), `${action} did not do its move`);
+      await page.waitForFunction((label) => document.getElementById('staff-case-title').textContent.includes(label)
+        && document.getElementById('staff-case-message').className === 'ok', moved.state_label, { polling: 100 });
+      return moved;
     };
+    const into = (state) => (r) => r.state === state;
 
     await signIn(dispatcher, '测试派遣员');
     const me = await page.locator('#staff-me').innerText();
     check(/派遣员/.test(me), `the signed-in line does not name the dispatcher's role: ${me}`);
     // The dispatcher may not start work: no such button.
     check(!(await page.locator('#move-buttons [data-action="start"]').count()), 'a dispatcher is offered "start"');
-    await act('accept', 'accepted');
+    await act('accept', into('accepted'));
     // Dispatch offers the units serving the place, the routed one chosen.
     await page.locator('#move-unit-row').waitFor({ state: 'visible' });
     const routed = (await admin(`/api/reports/${caseNumber}`)).unit?.id;
     check(routed && (await page.locator('#move-unit').inputValue()) === routed, `the unit menu does not default to the routed unit ${routed}`);
-    await act('dispatch', 'dispatched');
+    await act('dispatch', into('dispatched'));
     t.shots.push(await shoot(page, 'staff'));
 
     const unit = (await admin(`/api/reports/${caseNumber}`)).report.unit_id;
     const handler = await token('handler', { unit }, '测试处置人员');
     await signIn(handler, '测试处置人员');
-    await act('start', 'in_progress');
-    await act('resolve', 'resolved');
+    await act('start', into('in_progress'));
+    // More time: the date picked in the page, a week past the deadline by default.
+    await page.locator('#move-until-row').waitFor({ state: 'visible' });
+    const asked = await act('request_extension', (r) => r.extension_requested_to != null);
 
     await signIn(supervisor, '测试督办员');
-    await act('verify', 'verified');
-    await act('close', 'closed');
+    check(await page.locator('#staff-case-title .badge').count() > 0, 'the pending extension is not flagged on the case');
+    const extended = await act('approve_extension', (r) => r.extension_requested_to == null);
+    check(extended.deadline_at === asked.extension_requested_to, `the deadline ${extended.deadline_at} is not the one asked for, ${asked.extension_requested_to}`);
+    await act('supervise', (r) => r.supervised_at != null);
+
+    await signIn(handler, '测试处置人员');
+    await act('resolve', into('resolved'));
+    await signIn(supervisor, '测试督办员');
+    await act('verify', into('verified'));
+    await act('close', into('closed'));
     // The audit trail names each role, in the page and in the API.
     const trail = await page.locator('#staff-case .history').innerText();
     for (const role of ['dispatcher#', 'handler#', 'supervisor#']) check(trail.includes(role), `the audit trail does not name ${role}: ${trail}`);
