@@ -224,8 +224,14 @@ struct ImportReportsArgs {
 #[derive(Args)]
 struct DemoArgs {
     /// Folder to write `{layer}.geojson` files into.
+    #[arg(long, required_unless_present = "tokens")]
+    out: Option<PathBuf>,
+    /// Instead: make one staff token of each role for the demo district in `--database`
+    /// (loading the district into an empty database first) and print them.
     #[arg(long)]
-    out: PathBuf,
+    tokens: bool,
+    #[arg(long, env = "MINSHENG_DATABASE", default_value = DEFAULT_DATABASE, requires = "tokens")]
+    database: String,
     /// Number of buildings (exact; the last compound is cut to fit).
     #[arg(long)]
     buildings: Option<usize>,
@@ -250,6 +256,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Import(args)) => import(args).await,
         Some(Command::ImportOsm(args)) => import_osm(args).await,
         Some(Command::ImportReports(args)) => import_reports(args).await,
+        Some(Command::Demo(args)) if args.tokens => demo_tokens(&args.database).await,
         Some(Command::Demo(args)) => demo(args),
         Some(Command::Check(args)) => check(args).await,
         Some(Command::MigrateDb(args)) => migrate_db(args).await,
@@ -387,15 +394,28 @@ async fn import_reports(args: ImportReportsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn demo_tokens(database: &str) -> anyhow::Result<()> {
+    let catalog = open_catalog(database).await?;
+    catalog.seed_demo_if_empty().await?;
+    let tokens = crate::services::auth::demo::demo_staff(&catalog, now()).await?;
+    eprintln!("demo staff, one of each role; keep the secrets, they are not shown again:");
+    for created in tokens {
+        let t = &created.token;
+        println!("{:<12} {:<28} {}  {}", t.role.as_str(), t.scope.to_string(), created.secret, t.label);
+    }
+    Ok(())
+}
+
 fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    let out = args.out.context("--out is required")?;
     let defaults = crate::demo::DemoOptions::default();
     let options =
         crate::demo::DemoOptions { buildings: args.buildings.unwrap_or(defaults.buildings), seed: args.seed.unwrap_or(defaults.seed) };
     let started = Instant::now();
     eprintln!("generating a district of {} buildings (seed {})…", options.buildings, options.seed);
     let data = crate::demo::generate(&options);
-    eprintln!("generated in {:.1?}; writing to {}…", started.elapsed(), args.out.display());
-    let paths = crate::export::write_dataset(&args.out, &data).with_context(|| format!("writing {}", args.out.display()))?;
+    eprintln!("generated in {:.1?}; writing to {}…", started.elapsed(), out.display());
+    let paths = crate::export::write_dataset(&out, &data).with_context(|| format!("writing {}", out.display()))?;
     // Only non-empty layers are written, in `Layer::ALL` order.
     for (layer, path) in Layer::ALL.iter().filter(|l| data.count(**l) > 0).zip(&paths) {
         println!("{:>10} {:>9} {}", layer.as_str(), data.count(*layer), path.display());

@@ -161,6 +161,7 @@ async fn keys_expire_after_24_hours(backend: Backend) {
     let p = common::inside(&catalog.snapshot().data.buildings[4].geometry);
     let new = || NewReport {
         category: Category::Noise,
+        subcategory: None,
         source: Source::Resident,
         description: "夜间施工".into(),
         photo_url: None,

@@ -11,6 +11,7 @@ use common::server::BINARY;
 use minsheng::model::reports::{CaseState, ReportEvent, Role};
 use minsheng::model::scope::TokenScope;
 use minsheng::services::Catalog;
+use minsheng::services::categories::{self, CategoryPatch, NewSubcategory};
 use minsheng::services::migrate::{MigrateError, migrate, verdict};
 use minsheng::store::{Dump, NewStaffToken, ReportFilter, Store};
 use sqlx::{Connection, PgConnection};
@@ -49,6 +50,24 @@ async fn busy_sqlite() -> (Arc<dyn Store>, TestDatabase) {
     store.insert_token(&[4; 32], &token(Role::Handler, &TokenScope::Unit("U1".into()), "物业 处置人员", 150, None)).await.unwrap();
     let revoked = store.insert_token(&[2; 32], &token(Role::Admin, &TokenScope::Everywhere, "管理员", 200, None)).await.unwrap();
     assert!(store.revoke_token(revoked, 300).await.unwrap());
+    let staff = minsheng::services::auth::Staff {
+        token_id: revoked,
+        role: Role::Admin,
+        scope: TokenScope::Everywhere,
+        label: "管理员".into(),
+        expires_at: None,
+    };
+    let patch = CategoryPatch { response_hours: Some(2.0), ..Default::default() };
+    categories::update(&catalog, &staff, "parking", patch, 400).await.unwrap();
+    let lane = NewSubcategory {
+        key: "fire_lane".into(),
+        label_zh: "占用消防通道".into(),
+        label_en: "fire lane".into(),
+        tier: None,
+        response_hours: None,
+        resolution_hours: None,
+    };
+    categories::create_subcategory(&catalog, &staff, "parking", lane, 500).await.unwrap();
     (store, database)
 }
 
@@ -66,6 +85,7 @@ async fn sqlite_to_postgres_and_back_keeps_every_row() {
     assert!(original.tokens.iter().any(|t| t.token.expires_at.is_some() && matches!(t.token.scope, TokenScope::Street(_))));
     let units = &original.layers.units;
     assert!(!units.is_empty() && units.iter().all(|u| u.areas().next().is_some()), "units and their areas are carried");
+    assert_eq!((original.categories.len(), original.category_changes.len()), (13, 2));
 
     let pg_db = TestDatabase::new(Backend::Postgres).await;
     let pg = pg_db.store().await;
@@ -91,6 +111,20 @@ async fn sqlite_to_postgres_and_back_keeps_every_row() {
     // Event and token ids continue too: a new one gets the next number.
     let token = pg.insert_token(&[3; 32], &token(Role::Admin, &TokenScope::Everywhere, "新", 400, None)).await.unwrap();
     assert_eq!(token, original.tokens.iter().map(|t| t.token.id).max().unwrap() + 1);
+    let settings = pg.category_settings().await.unwrap();
+    let parking = settings.iter().find(|s| s.key == "parking").unwrap();
+    let relabelled = minsheng::model::categories::CategorySetting { label_en: "car parking".into(), ..parking.clone() };
+    let audit = minsheng::model::categories::CategoryChange {
+        id: 0,
+        at: 600,
+        actor: "admin".into(),
+        key: "parking".into(),
+        before: None,
+        after: "{}".into(),
+    };
+    assert!(pg.write_category(Some(parking), &relabelled, &audit).await.unwrap());
+    let newest = pg.category_changes(1).await.unwrap();
+    assert_eq!(newest[0].id, original.category_changes.iter().map(|c| c.id).max().unwrap() + 1);
 }
 
 #[tokio::test]
@@ -135,6 +169,7 @@ async fn a_destination_failing_mid_way_keeps_nothing() {
     let (source, _source_db) = busy_sqlite().await;
     let pg_db = TestDatabase::new(Backend::Postgres).await;
     let pg = pg_db.store().await;
+    let seeded = pg.category_settings().await.unwrap();
     // The audit events are written after the layers and the cases: fail there.
     let mut admin = PgConnection::connect(&pg_db.url).await.unwrap();
     sqlx::raw_sql(
@@ -150,6 +185,7 @@ async fn a_destination_failing_mid_way_keeps_nothing() {
     assert!(matches!(error, MigrateError::Destination(_)), "{error}");
     assert!(written.lock().unwrap().iter().any(|l| l.contains("reports:")), "the failure came before the cases were written");
     sqlx::raw_sql("DROP TRIGGER refuse ON report_events").execute(&mut admin).await.unwrap();
-    assert_eq!(pg.dump().await.unwrap(), Dump::default());
+    // Only the settings seeded when the store opened, as they were.
+    assert_eq!(pg.dump().await.unwrap(), Dump { categories: seeded, ..Dump::default() });
     assert_eq!(pg.data_version().await.unwrap(), 0);
 }

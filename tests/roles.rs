@@ -203,6 +203,46 @@ async fn the_cli_makes_scoped_expiring_tokens_and_lists_them() {
     assert!(!listing.contains(&secret[3..]), "the listing shows the secret");
 }
 
+/// `demo --tokens` loads the demo into an empty database and prints one working token of
+/// each role, all working where the same cases are.
+#[tokio::test]
+async fn demo_tokens_give_one_working_token_of_each_role() {
+    let database = TestDatabase::new(Backend::Sqlite).await;
+    let output = std::process::Command::new(BINARY)
+        .args(["demo", "--tokens", "--database", &database.url])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let listing = String::from_utf8(output.stdout).unwrap();
+    let catalog = Catalog::open(database.store().await).await.unwrap();
+    let mut roles = Vec::new();
+    let mut scopes = Vec::new();
+    for line in listing.lines() {
+        let secret = line.split_whitespace().find(|w| w.starts_with("ms_")).unwrap_or_else(|| panic!("no secret in {line:?}"));
+        let staff = minsheng::services::auth::authenticate(&catalog, secret).await.unwrap();
+        assert!(line.starts_with(staff.role.as_str()), "{line:?} is not the token's role {}", staff.role);
+        roles.push(staff.role);
+        scopes.push(staff.scope);
+    }
+    assert_eq!(roles, Role::ALL, "{listing}");
+    let snapshot = catalog.snapshot();
+    let data = &snapshot.data;
+    let community = scopes.iter().find_map(|s| match s {
+        TokenScope::Community(c) => Some(c.clone()),
+        _ => None,
+    });
+    let unit = scopes.iter().find_map(|s| match s {
+        TokenScope::Unit(u) => data.units.iter().find(|unit| &unit.id == u),
+        _ => None,
+    });
+    let (community, unit) = (community.unwrap(), unit.unwrap());
+    assert!(
+        unit.compound_ids.iter().any(|c| data.compounds.iter().any(|k| &k.id == c && k.community_id.as_ref() == Some(&community))),
+        "the handler's unit serves the dispatcher's community"
+    );
+}
+
 /// A database made before roles keeps its tokens: a grid worker's grid becomes a grid scope,
 /// everyone else's "everywhere", nothing expires, and numbering continues.
 async fn tokens_from_before_roles_keep_their_grid(backend: Backend) {

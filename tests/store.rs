@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use common::backend::{Backend, TestDatabase, empty_store_on};
 use minsheng::demo::{DemoOptions, generate};
+use minsheng::model::categories::{CategoryChange, CategorySetting};
 use minsheng::model::reports::{CaseState, Category, Duty, Report, ReportEvent, Role, Routed, Source, Tier};
 use minsheng::model::scope::TokenScope;
 use minsheng::model::{Dataset, Layer};
@@ -26,6 +27,7 @@ on_both_backends!(
     nearby_open_reports_come_nearest_first,
     report_changes_follow_every_case_write,
     tokens_are_stored_found_and_revoked,
+    category_settings_are_seeded_changed_from_what_was_read_and_audited,
     concurrent_submissions_get_distinct_case_numbers,
     #[tokio::test]
     a_store_loads_on_a_single_threaded_runtime,
@@ -543,4 +545,54 @@ async fn concurrent_submissions_get_distinct_case_numbers(backend: Backend) {
     let first = store.report("MS00000001").await.unwrap().unwrap();
     assert_eq!(first.0.supporters, supports, "a supporter was lost");
     assert_eq!(first.1.len() as u32, 1 + supports);
+}
+
+fn change(key: &str, at: i64, before: Option<&CategorySetting>, after: &CategorySetting) -> CategoryChange {
+    let text = |s: &CategorySetting| format!("{s:?}");
+    CategoryChange { id: 0, at, actor: "admin#1 管理员".into(), key: key.into(), before: before.map(text), after: text(after) }
+}
+
+async fn category_settings_are_seeded_changed_from_what_was_read_and_audited(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let store = database.store().await;
+    let seeded = store.category_settings().await.unwrap();
+    assert_eq!(seeded.len(), Category::ALL.len());
+    for setting in &seeded {
+        let category: Category = setting.key.parse().unwrap();
+        assert_eq!(*setting, CategorySetting { updated_at: setting.updated_at, ..CategorySetting::builtin(category, 0) });
+    }
+
+    let parking = seeded.iter().find(|s| s.key == "parking").unwrap().clone();
+    let changed = CategorySetting { response_secs: Some(7_200), label_en: "car parking".into(), updated_at: 500, ..parking.clone() };
+    assert!(store.write_category(Some(&parking), &changed, &change("parking", 500, Some(&parking), &changed)).await.unwrap());
+    // A second change computed from the same (now stale) read changes nothing, audit included.
+    let stale = CategorySetting { response_secs: Some(60), updated_at: 600, ..parking.clone() };
+    assert!(!store.write_category(Some(&parking), &stale, &change("parking", 600, Some(&parking), &stale)).await.unwrap());
+
+    let lane = CategorySetting {
+        key: "parking/fire_lane".into(),
+        parent: Some(Category::Parking),
+        tier: Some(Tier::Community),
+        response_secs: None,
+        resolution_secs: None,
+        label_zh: "占用消防通道".into(),
+        label_en: "fire lane".into(),
+        updated_at: 700,
+    };
+    assert!(store.write_category(None, &lane, &change("parking/fire_lane", 700, None, &lane)).await.unwrap());
+    let again = CategorySetting { label_en: "other".into(), ..lane.clone() };
+    assert!(!store.write_category(None, &again, &change("parking/fire_lane", 800, None, &again)).await.unwrap(), "the key is taken");
+
+    let audit = store.category_changes(10).await.unwrap();
+    assert_eq!(audit.iter().map(|c| (c.key.as_str(), c.at)).collect::<Vec<_>>(), [("parking/fire_lane", 700), ("parking", 500)]);
+    assert!(audit[0].id > audit[1].id && audit[0].before.is_none());
+    assert_eq!(audit[1].after, format!("{changed:?}"));
+    assert_eq!(store.category_changes(1).await.unwrap().len(), 1);
+
+    // Reopening seeds only what is missing: the admin's change and the subcategory stay.
+    drop(store);
+    let reopened = database.store().await;
+    let settings = reopened.category_settings().await.unwrap();
+    assert_eq!(settings.len(), Category::ALL.len() + 1);
+    assert!(settings.contains(&changed) && settings.contains(&lane));
 }

@@ -66,6 +66,8 @@ const DICT = {
   reportTitle: ['报告问题 <small>Report a problem</small>', 'Report a problem'],
   reportWhere: ['位置：', 'Place: '],
   reportCategory: ['问题类别 <small>category</small>', 'Category'],
+  reportSubcategory: ['细类 <small>subcategory, optional</small>', 'Subcategory (optional)'],
+  noSubcategory: ['不细分 (none)', 'None'],
   reportDescription: ['问题描述 <small>description, required</small>', 'Description (required)'],
   reportCount: (n, max) => [`${n.toLocaleString('zh-CN')} / ${max.toLocaleString('zh-CN')} 字`, `${n.toLocaleString('en')} / ${max.toLocaleString('en')} characters`],
   reportContact: ['联系方式（可选） <small>contact, optional</small>', 'Contact (optional)'],

@@ -2,7 +2,7 @@
 // pre-check and "me too"), and tracking a case by its number.
 
 import { $, html, render, getJSON } from './util.js';
-import { t, th, label, list, choice, fillSelect, onLang, getLang } from './i18n.js';
+import { t, th, label, list, word, choice, fillSelect, onLang, getLang } from './i18n.js';
 
 const MAX_DESCRIPTION = 2000;
 const MINE = 'minsheng.cases';
@@ -50,7 +50,7 @@ export function createReports({ show, changed }) {
   fillCategories();
   $('report-open').addEventListener('click', () => openForm(!$('report-form').hidden ? false : true));
   $('report-description').addEventListener('input', count);
-  $('report-category').addEventListener('change', resetDuplicates);
+  $('report-category').addEventListener('change', () => { fillSubcategories(); resetDuplicates(); });
   $('report-form').addEventListener('submit', (e) => { e.preventDefault(); submit(); });
   $('report-another').addEventListener('click', () => {
     $('report-result').hidden = true;
@@ -68,6 +68,15 @@ export function createReports({ show, changed }) {
   // The category menu, from the vocabulary.
   function fillCategories() {
     fillSelect($('report-category'), list('categories').map((c) => [c.code, choice('categories', c.code)]));
+    fillSubcategories();
+  }
+
+  // The subcategory menu, shown only when the chosen category has subcategories (admins add them).
+  function fillSubcategories() {
+    const children = word('categories', $('report-category').value)?.subcategories ?? [];
+    const both = (s) => (getLang() === 'en' ? s.label_en : `${s.label_zh} ${s.label_en}`);
+    fillSelect($('report-subcategory'), [['', t('noSubcategory')], ...children.map((s) => [s.code, both(s)])]);
+    $('report-subcategory-field').hidden = children.length === 0;
   }
 
   function count() {
@@ -127,6 +136,8 @@ export function createReports({ show, changed }) {
         lon: Number(place.lng.toFixed(7)),
         lat: Number(place.lat.toFixed(7)),
       };
+      const subcategory = $('report-subcategory').value;
+      if (subcategory && !$('report-subcategory-field').hidden) body.subcategory = subcategory;
       const name = $('report-name').value.trim();
       const phone = $('report-phone').value.trim();
       if (name) body.reporter_name = name;

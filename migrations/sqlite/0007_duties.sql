@@ -2,7 +2,7 @@
 -- each stage allows (captured at filing, so a later change of a category's settings applies
 -- to new cases), and the marks extensions, supervision (督办) and reopening (重办) leave.
 ALTER TABLE reports ADD COLUMN subcategory TEXT;
-ALTER TABLE reports ADD COLUMN unit_id TEXT;
+ALTER TABLE reports ADD COLUMN unit_id TEXT REFERENCES units (id);
 ALTER TABLE reports ADD COLUMN response_secs INTEGER NOT NULL DEFAULT 86400 CHECK (response_secs > 0);
 ALTER TABLE reports ADD COLUMN resolution_secs INTEGER NOT NULL DEFAULT 259200 CHECK (resolution_secs > 0);
 ALTER TABLE reports ADD COLUMN responded_at INTEGER;

@@ -179,6 +179,7 @@ impl From<ServiceError> for ApiError {
             | ServiceError::UnknownLayer { .. }
             | ServiceError::NoSuchCase(_)
             | ServiceError::NoSuchToken(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ServiceError::NoSuchCategory(_) => (StatusCode::NOT_FOUND, "not_found"),
             ServiceError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ServiceError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),

@@ -2,6 +2,7 @@
 
 mod analytics;
 mod auth;
+mod categories;
 mod cost;
 mod coverage;
 mod docs;
@@ -136,6 +137,7 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .merge(tiles::router())
         .merge(ogc::router())
         .merge(vocabulary::router())
+        .merge(categories::router())
         .merge(web::router())
         .merge(openapi::router())
         .merge(docs::router())

@@ -105,6 +105,10 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
 struct SubmitBody {
     #[schema(value_type = Category)]
     category: String,
+    /// A subcategory of `category` (its own word, as `GET /api/categories` lists its
+    /// children: `fire_lane` of `parking/fire_lane`).
+    #[serde(default)]
+    subcategory: Option<String>,
     /// What is wrong, 1–2000 characters.
     #[schema(min_length = 1, max_length = 2000, pattern = r"\S")]
     description: String,
@@ -202,6 +206,7 @@ pub async fn submit(
     }
     let new = intake::NewReport {
         category,
+        subcategory: body.subcategory,
         source,
         description: body.description,
         photo_url: body.photo_url,

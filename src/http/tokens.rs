@@ -18,7 +18,7 @@ use crate::services::auth::tokens::{self, CreatedToken, Me};
 use crate::services::auth::{Staff, TokenRequest, create_token};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(me)).routes(routes!(list, create)).routes(routes!(revoke))
+    OpenApiRouter::new().routes(routes!(me)).routes(routes!(tokens, new_token)).routes(routes!(revoke_token))
 }
 
 fn admin_only(staff: &Staff) -> Result<(), ApiError> {
@@ -54,7 +54,7 @@ async fn me(State(state): State<AppState>, StaffCaller(staff): StaffCaller) -> J
         (status = 403, description = "The token is not an admin's", body = ErrorBody),
     )
 )]
-async fn list(State(state): State<AppState>, StaffCaller(staff): StaffCaller) -> Result<Json<Vec<StaffToken>>, ApiError> {
+async fn tokens(State(state): State<AppState>, StaffCaller(staff): StaffCaller) -> Result<Json<Vec<StaffToken>>, ApiError> {
     admin_only(&staff)?;
     Ok(Json(tokens::list_tokens(&state.catalog).await?))
 }
@@ -73,7 +73,7 @@ async fn list(State(state): State<AppState>, StaffCaller(staff): StaffCaller) ->
         (status = 403, description = "The token is not an admin's", body = ErrorBody),
     )
 )]
-async fn create(
+async fn new_token(
     State(state): State<AppState>,
     StaffCaller(staff): StaffCaller,
     body: Result<Bytes, BytesRejection>,
@@ -99,7 +99,7 @@ async fn create(
         (status = 404, description = "No live token with this number", body = ErrorBody),
     )
 )]
-async fn revoke(State(state): State<AppState>, StaffCaller(staff): StaffCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+async fn revoke_token(State(state): State<AppState>, StaffCaller(staff): StaffCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     admin_only(&staff)?;
     // Parsed here rather than by the extractor, so a bad id gets the usual error shape.
     let id: i64 = id.parse().map_err(|_| ApiError::bad_parameter("id", format!("{id:?} is not a token number (see GET /api/tokens)")))?;

@@ -1,8 +1,8 @@
 //! `/api/vocabulary`: every closed word list with its Chinese and English labels.
 
 use std::hash::{Hash, Hasher};
-use std::sync::LazyLock;
 
+use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -10,16 +10,20 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use super::error::ApiError;
+use crate::services::categories::Settings;
 use crate::services::vocabulary::{Vocabulary, vocabulary};
 
-// The lists are compiled in: one body and one validator for the life of the process.
-static DOCUMENT: LazyLock<(String, String)> = LazyLock::new(|| {
-    let body = serde_json::to_string(&vocabulary()).expect("the vocabulary serialises");
+/// The body and its validator. The lists are compiled in except the categories' labels,
+/// tiers, deadlines and subcategories, which admins change: the ETag is the hash of the
+/// body, so it changes exactly when the answer does.
+fn document(settings: &Settings) -> (String, String) {
+    let body = serde_json::to_string(&vocabulary(settings)).expect("the vocabulary serialises");
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     body.hash(&mut hasher);
     let etag = format!("\"{:016x}\"", hasher.finish());
     (body, etag)
-});
+}
 
 // Short, so that a new release's words reach pages soon; the ETag makes revalidation cheap.
 const CACHE: &str = "public, max-age=300";
@@ -40,15 +44,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 304, description = "Not modified: the `If-None-Match` names the current ETag"),
     )
 )]
-async fn vocabulary_document(headers: HeaderMap) -> Response {
-    let (body, etag) = &*DOCUMENT;
+async fn vocabulary_document(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let (body, etag) = document(&Settings::load(&state.catalog).await?);
     let cached = headers
         .get(IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
     let validators = [(ETAG, etag.as_str()), (CACHE_CONTROL, CACHE)];
     if cached {
-        return (StatusCode::NOT_MODIFIED, validators).into_response();
+        return Ok((StatusCode::NOT_MODIFIED, validators).into_response());
     }
-    (validators, [(CONTENT_TYPE, "application/json")], body.as_str()).into_response()
+    Ok((validators, [(CONTENT_TYPE, "application/json")], body).into_response())
 }

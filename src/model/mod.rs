@@ -3,6 +3,7 @@
 //! Geometry is WGS84 lon/lat degrees (`geo::Geometry<f64>`), kept as the type it arrived
 //! in (Polygon stays Polygon) so that it round-trips exactly.
 
+pub mod categories;
 mod kinds;
 pub mod reports;
 pub mod scope;

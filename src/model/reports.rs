@@ -363,6 +363,8 @@ pub struct CaseRecord {
     /// The case's number in the system it comes from; unique.
     pub external_id: String,
     pub category: Category,
+    /// A subcategory's own word under `category`, if the source names one.
+    pub subcategory: Option<String>,
     pub source: Source,
     pub description: String,
     pub photo_url: Option<String>,

@@ -4,6 +4,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod catalog;
+pub mod categories;
 pub mod cost;
 pub mod coverage;
 pub mod features;
@@ -55,6 +56,8 @@ pub enum ServiceError {
     NoSuchCase(String),
     #[error("no live token #{0}")]
     NoSuchToken(i64),
+    #[error("no category {0:?}")]
+    NoSuchCategory(String),
     /// A path named a layer that does not exist (or has no such representation).
     #[error("no layer {name:?}: {reason}")]
     UnknownLayer { name: String, reason: String },

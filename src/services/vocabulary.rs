@@ -9,6 +9,7 @@ use crate::model::reports::{Action, CaseState, CaseStatus, Category, Role, Sourc
 use crate::model::vocabulary::Word;
 use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
 use crate::services::analytics::hotspots::HotSpotClass;
+use crate::services::categories::Settings;
 
 /// One word of a list: the code used on the wire and its labels.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -19,16 +20,27 @@ pub struct Term {
     pub label_en: &'static str,
 }
 
-/// A report category, with the "一呼四应" tier it goes to and the time allowed after dispatch.
+/// A report category as its settings are now (see `GET /api/categories`): labels, the
+/// "一呼四应" tier a new case goes to, the time allowed after dispatch, and subcategories.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct CategoryTerm {
     pub code: &'static str,
-    pub label_zh: &'static str,
-    pub label_en: &'static str,
+    pub label_zh: String,
+    pub label_en: String,
     /// The tier's code (see `tiers`).
     pub tier: &'static str,
-    /// Hours from dispatch to the deadline.
+    /// Hours from dispatch to the deadline (whole hours, rounded down).
     pub deadline_hours: u64,
+    /// The subcategories a report may name (`subcategory`), by their own word.
+    pub subcategories: Vec<SubcategoryTerm>,
+}
+
+/// A second-level category: its own word (the `subcategory` of a report) and labels.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct SubcategoryTerm {
+    pub code: String,
+    pub label_zh: String,
+    pub label_en: String,
 }
 
 /// A "一呼四应" response tier, lowest first.
@@ -98,17 +110,30 @@ fn terms<W: Word>() -> Vec<Term> {
     W::all().iter().copied().map(term).collect()
 }
 
-/// The vocabulary as the model defines it.
-pub fn vocabulary() -> Vocabulary {
+/// The vocabulary as the model defines it, with the categories as their settings are now.
+pub fn vocabulary(settings: &Settings) -> Vocabulary {
     Vocabulary {
         categories: Category::ALL
             .iter()
-            .map(|&c| CategoryTerm {
-                code: c.as_str(),
-                label_zh: c.label_zh(),
-                label_en: c.label_en(),
-                tier: c.default_tier().as_str(),
-                deadline_hours: c.deadline().as_secs() / 3_600,
+            .map(|&c| {
+                let top = settings.top(c);
+                let effective = settings.effective(c, None).expect("a top-level category needs no subcategory");
+                let subcategories = settings
+                    .children(c)
+                    .map(|child| SubcategoryTerm {
+                        code: child.key.split_once('/').map_or(child.key.as_str(), |(_, own)| own).to_owned(),
+                        label_zh: child.label_zh.clone(),
+                        label_en: child.label_en.clone(),
+                    })
+                    .collect();
+                CategoryTerm {
+                    code: c.as_str(),
+                    label_zh: top.label_zh,
+                    label_en: top.label_en,
+                    tier: effective.tier.as_str(),
+                    deadline_hours: effective.resolution_secs as u64 / 3_600,
+                    subcategories,
+                }
             })
             .collect(),
         sources: terms::<Source>(),
@@ -152,7 +177,7 @@ mod tests {
 
     #[test]
     fn every_list_is_complete_and_every_label_is_given_in_both_languages() {
-        let v = vocabulary();
+        let v = vocabulary(&Settings::default());
         assert_eq!(v.categories.len(), Category::ALL.len());
         assert_eq!(v.states.len(), CaseState::ALL.len());
         let lists = [
@@ -175,13 +200,13 @@ mod tests {
             assert!(!term.label_en.is_empty() && !cjk(term.label_en), "{}: {:?} is not English", term.code, term.label_en);
         }
         for c in &v.categories {
-            assert!(!cjk(c.label_en) && cjk(c.label_zh), "{}", c.code);
+            assert!(!cjk(&c.label_en) && cjk(&c.label_zh), "{}", c.code);
         }
     }
 
     #[test]
     fn moves_tiers_and_actions_refer_to_words_of_their_lists() {
-        let v = vocabulary();
+        let v = vocabulary(&Settings::default());
         let states: Vec<_> = v.states.iter().map(|s| s.code).collect();
         let actions: Vec<_> = v.actions.iter().map(|a| a.code).collect();
         let statuses: Vec<_> = v.statuses.iter().map(|s| s.code).collect();

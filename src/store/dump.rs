@@ -8,11 +8,13 @@ use sha2::{Digest, Sha256};
 use sqlx::query_builder::Separated;
 use sqlx::{Encode, Type};
 
+use crate::model::categories::{CategoryChange, CategorySetting};
 use crate::model::reports::{Report, ReportEvent, StaffToken};
 use crate::model::{Dataset, Layer};
 
 /// Everything a database holds that is worth keeping: the layers, every case with its
-/// audit trail and private fields, every staff token with its hash and revocation.
+/// audit trail and private fields, every staff token with its hash and revocation, the
+/// category settings and their audit.
 /// Submission keys (24-hour retry tokens) and the data version are not carried over.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dump {
@@ -23,6 +25,10 @@ pub struct Dump {
     pub events: Vec<DumpedEvent>,
     /// By id; ids are kept because operators revoke tokens by number.
     pub tokens: Vec<DumpedToken>,
+    /// By key; a restore replaces the destination's seeded settings with these.
+    pub categories: Vec<CategorySetting>,
+    /// By id; ids are kept so the audit stays in order.
+    pub category_changes: Vec<CategoryChange>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -57,7 +63,12 @@ pub struct TableSum {
 impl Dump {
     /// Rows in all tables.
     pub fn total(&self) -> usize {
-        self.layers.total() + self.reports.len() + self.events.len() + self.tokens.len()
+        self.layers.total()
+            + self.reports.len()
+            + self.events.len()
+            + self.tokens.len()
+            + self.categories.len()
+            + self.category_changes.len()
     }
 
     /// Counts and checksums per table, in a fixed order. The canonical form of a row is its
@@ -73,6 +84,8 @@ impl Dump {
             tables.push(scope.spawn(|| sum("reports", &self.reports)));
             tables.push(scope.spawn(|| sum("report_events", &self.events)));
             tables.push(scope.spawn(|| sum("api_tokens", &self.tokens)));
+            tables.push(scope.spawn(|| sum("category_settings", &self.categories)));
+            tables.push(scope.spawn(|| sum("category_changes", &self.category_changes)));
             tables.into_iter().map(|table| table.join().expect("hashing does not panic")).collect()
         })
     }
@@ -240,7 +253,7 @@ mod tests {
         let a = Dump { tokens: vec![token("a")], ..Default::default() };
         let b = Dump { tokens: vec![token("b")], ..Default::default() };
         let (sa, sb) = (a.checksums(), b.checksums());
-        assert_eq!(sa.len(), Layer::ALL.len() + 3);
+        assert_eq!(sa.len(), Layer::ALL.len() + 5);
         for (x, y) in sa.iter().zip(&sb) {
             assert_eq!(x.rows, y.rows);
             assert_eq!(x.sha256 == y.sha256, x.table != "api_tokens", "{}", x.table);

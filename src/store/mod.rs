@@ -4,6 +4,7 @@
 //! Layers above talk to `dyn Store`: [`SqliteStore`] (the embedded default) and
 //! [`PostgresStore`] (PostgreSQL/PostGIS) behave the same, checked by one contract suite.
 
+mod categories;
 pub mod dump;
 mod duty;
 mod geometry;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::model::categories::{CategoryChange, CategorySetting};
 use crate::model::reports::{CaseState, Category, Report, ReportEvent, ReportRow, Role, StaffToken};
 use crate::model::scope::TokenScope;
 use crate::model::{Dataset, Layer};
@@ -47,6 +49,8 @@ pub enum StoreError {
     Corrupt { layer: Layer, id: String, reason: String },
     #[error("stored report {case} is corrupt: {reason}")]
     CorruptReport { case: String, reason: String },
+    #[error("stored category {key:?} is corrupt: {reason}")]
+    CorruptCategory { key: String, reason: String },
     #[error("stored token {id} is corrupt: {reason}")]
     CorruptToken { id: i64, reason: String },
     #[error("the import repeats cases already stored: {0}")]
@@ -168,6 +172,24 @@ pub trait Store: Send + Sync + 'static {
 
     /// Revokes a token; `false` if there is no such live token.
     async fn revoke_token(&self, id: i64, now: i64) -> Result<bool, StoreError>;
+
+    /// Every category's settings (the twelve top-level ones, seeded from the built-ins when
+    /// the store opens, and any subcategories), by key.
+    async fn category_settings(&self) -> Result<Vec<CategorySetting>, StoreError>;
+
+    /// Writes a category's settings and the audit row of the change in one transaction.
+    /// With `before`, the stored row is changed only if it still equals `before`; without,
+    /// `after` is a new category, stored only if no category has its key. `false` (nothing
+    /// written) otherwise.
+    async fn write_category(
+        &self,
+        before: Option<&CategorySetting>,
+        after: &CategorySetting,
+        change: &CategoryChange,
+    ) -> Result<bool, StoreError>;
+
+    /// The audit of the category settings, newest first, at most `limit` rows.
+    async fn category_changes(&self, limit: u32) -> Result<Vec<CategoryChange>, StoreError>;
 
     /// Every layer record, case (with its private fields and id), audit event and token
     /// (with its hash): what `migrate-db` copies. Meant for a database no one writes meanwhile.

@@ -15,6 +15,7 @@ use super::{
     AreaLevel, ChangeSignal, ClosureCounts, NearbyQuery, NewStaffToken, PoolStatus, PostgresStore, ReportFilter, Store, StoreError,
     SubmissionKey,
 };
+use crate::model::categories::{CategoryChange, CategorySetting};
 use crate::model::reports::{Report, ReportEvent, ReportRow, StaffToken};
 use crate::model::{Dataset, Layer};
 
@@ -181,6 +182,24 @@ impl Store for ReplicaStore {
 
     async fn revoke_token(&self, id: i64, now: i64) -> Result<bool, StoreError> {
         self.wrote(self.primary.revoke_token(id, now).await).await
+    }
+
+    /// From the primary: a case filed right after an admin's change gets the new settings.
+    async fn category_settings(&self) -> Result<Vec<CategorySetting>, StoreError> {
+        self.primary.category_settings().await
+    }
+
+    async fn write_category(
+        &self,
+        before: Option<&CategorySetting>,
+        after: &CategorySetting,
+        change: &CategoryChange,
+    ) -> Result<bool, StoreError> {
+        self.wrote(self.primary.write_category(before, after, change).await).await
+    }
+
+    async fn category_changes(&self, limit: u32) -> Result<Vec<CategoryChange>, StoreError> {
+        self.reader().await?.category_changes(limit).await
     }
 
     async fn dump(&self) -> Result<Dump, StoreError> {

@@ -277,6 +277,7 @@ pub fn generate(data: &Dataset, now: i64, seed: u64) -> Vec<CaseRecord> {
         let mut record = CaseRecord {
             external_id: external_id.clone(),
             category: profile.category,
+            subcategory: None,
             source: source(&mut rng, profile.category),
             description: String::new(),
             photo_url: None,

@@ -33,6 +33,7 @@ use super::reports::{REPLAYED, idempotency_key};
 use crate::model::time::now;
 use crate::services::Catalog;
 use crate::services::auth::authenticate;
+use crate::services::categories::Settings;
 use crate::services::reports::open311::{self, Created, Discovery, Fields, Service, ServiceDefinition, ServiceRequest};
 use crate::services::schemas::Iso8601;
 
@@ -169,8 +170,8 @@ fn discovery(format: Format, origin: Origin) -> Response {
     get, path = "/services.json", tag = "open311", params(Jurisdiction),
     responses((status = 200, body = Vec<Service>, content_type = "application/json; charset=utf-8"))
 )]
-async fn services_json(format: Format, RawQuery(query): RawQuery) -> Response {
-    services(format, query)
+async fn services_json(State(state): State<AppState>, format: Format, RawQuery(query): RawQuery) -> Response {
+    services(&state, format, query).await
 }
 
 /// One service per report category, in XML.
@@ -178,13 +179,17 @@ async fn services_json(format: Format, RawQuery(query): RawQuery) -> Response {
     get, path = "/services.xml", tag = "open311", params(Jurisdiction),
     responses((status = 200, body = String, content_type = "text/xml; charset=utf-8"))
 )]
-async fn services_xml(format: Format, RawQuery(query): RawQuery) -> Response {
-    services(format, query)
+async fn services_xml(State(state): State<AppState>, format: Format, RawQuery(query): RawQuery) -> Response {
+    services(&state, format, query).await
 }
 
-fn services(format: Format, query: Option<String>) -> Response {
-    let result =
-        query_fields(query).and_then(|fields| open311::check_jurisdiction(&fields).map_err(ApiError::from)).map(|()| open311::services());
+/// The services as the category settings are now (an admin's change shows at once).
+async fn services(state: &AppState, format: Format, query: Option<String>) -> Response {
+    let checked = query_fields(query).and_then(|fields| open311::check_jurisdiction(&fields).map_err(ApiError::from));
+    let result = match checked {
+        Ok(()) => Settings::load(&state.catalog).await.map(|settings| open311::services(&settings)).map_err(ApiError::from),
+        Err(error) => Err(error),
+    };
     answer(format, "services", result)
 }
 

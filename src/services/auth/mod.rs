@@ -4,6 +4,7 @@
 //! SHA-256, so a copy of the database grants nothing. Plain SHA-256 (no salt, no slow
 //! hash) is enough because the secret has full entropy: there is nothing to brute-force.
 
+pub mod demo;
 pub mod permissions;
 pub mod tokens;
 

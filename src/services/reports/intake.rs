@@ -11,6 +11,7 @@ use crate::crs::Crs;
 use crate::model::reports::{Action, CaseState, Category, Duty, Report, ReportEvent, Source};
 use crate::services::auth::permissions::may_act;
 use crate::services::auth::{CaseScope, Staff};
+use crate::services::categories::Settings;
 use crate::services::locate::LocateQuery;
 use crate::services::{Catalog, ServiceError};
 use crate::store::{NearbyQuery, StoreError};
@@ -32,6 +33,9 @@ const MAX_URL_CHARS: usize = 500;
 #[derive(Debug, Clone)]
 pub struct NewReport {
     pub category: Category,
+    /// A subcategory's own word (`fire_lane` of `parking/fire_lane`); it must be a child of
+    /// `category`.
+    pub subcategory: Option<String>,
     pub source: Source,
     pub description: String,
     pub photo_url: Option<String>,
@@ -126,9 +130,12 @@ pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>
         check_photo_url(url).map_err(|reason| invalid("photo_url", reason))?;
     }
     let point = LocateQuery { lon: new.lon, lat: new.lat, crs: new.crs }.wgs84()?;
+    let subcategory = optional_text(new.subcategory);
+    // The settings as they are now: the case keeps them, whatever an admin changes later.
+    let settings = Settings::load(catalog).await?.effective(new.category, subcategory.as_deref())?;
 
     let snapshot = catalog.snapshot();
-    let tier = new.category.default_tier();
+    let tier = settings.tier;
     let routed = route(&snapshot, point, tier).map_err(|RoutingError::OutsideDistrict { nearest }| {
         invalid(
             "point",
@@ -178,8 +185,8 @@ pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>
         closed_at: None,
         on_time: None,
         external_id: None,
-        subcategory: None,
-        duty: Duty { unit_id, ..Duty::allowing(new.category.response_time(), new.category.deadline()) },
+        subcategory,
+        duty: Duty { unit_id, ..settings.duty() },
         version: 1,
     };
     let event = ReportEvent {

@@ -11,6 +11,8 @@ pub struct PublicReport {
     pub case_number: String,
     pub category: Category,
     pub category_label: &'static str,
+    /// The subcategory's own word (see `GET /api/categories`), if the case has one.
+    pub subcategory: Option<String>,
     pub source: Source,
     pub description: String,
     pub photo_url: Option<String>,
@@ -34,6 +36,9 @@ pub struct PublicReport {
     /// Unix seconds (UTC).
     pub created_at: i64,
     pub deadline_at: Option<i64>,
+    /// Seconds allowed from dispatch to resolution, as the category's settings said when the
+    /// case was filed.
+    pub resolution_secs: i64,
     pub closed_at: Option<i64>,
     pub on_time: Option<bool>,
 }
@@ -44,6 +49,7 @@ impl From<&Report> for PublicReport {
             case_number: r.case_number.clone(),
             category: r.category,
             category_label: r.category.label_zh(),
+            subcategory: r.subcategory.clone(),
             source: r.source,
             description: r.description.clone(),
             photo_url: r.photo_url.clone(),
@@ -63,6 +69,7 @@ impl From<&Report> for PublicReport {
             supporters: r.supporters,
             created_at: r.created_at,
             deadline_at: r.deadline_at,
+            resolution_secs: r.duty.resolution_secs,
             closed_at: r.closed_at,
             on_time: r.on_time,
         }

@@ -17,7 +17,7 @@ use crate::store::dump::{
 const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// The tables a restore requires empty, in the order they are checked.
-const TABLES: [&str; 13] = [
+const TABLES: [&str; 14] = [
     "streets",
     "communities",
     "grids",
@@ -31,6 +31,7 @@ const TABLES: [&str; 13] = [
     "reports",
     "report_events",
     "api_tokens",
+    "category_changes",
 ];
 
 /// Reads everything. The cases, events and tokens are read in one repeatable-read
@@ -53,8 +54,9 @@ pub async fn dump(pool: &PgPool) -> Result<Dump, StoreError> {
     .fetch_all(&mut *tx)
     .await?;
     let tokens = rows.iter().map(token_from).collect::<Result<_, _>>()?;
+    let (categories, category_changes) = super::categories::dump(&mut tx).await?;
     tx.commit().await?;
-    Ok(Dump { layers, reports, events, tokens })
+    Ok(Dump { layers, reports, events, tokens, categories, category_changes })
 }
 
 /// Writes a dump into an empty database in one transaction: refused with
@@ -77,10 +79,13 @@ pub async fn restore(pool: &PgPool, dump: &Dump, progress: Progress<'_>) -> Resu
     progress("report_events", dump.events.len());
     insert_tokens(&mut tx, &dump.tokens).await?;
     progress("api_tokens", dump.tokens.len());
+    super::categories::restore(&mut tx, dump).await?;
+    progress("category_settings", dump.categories.len());
+    progress("category_changes", dump.category_changes.len());
     // Continue every numbering after the highest id copied (setval with false: the next value
     // is exactly the one given).
     sqlx::query("SELECT setval('case_numbers', $1, false)").bind(dump.last_case_id() + 1).execute(&mut *tx).await?;
-    for table in ["report_events", "api_tokens"] {
+    for table in ["report_events", "api_tokens", "category_changes"] {
         let sql = format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)");
         sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
     }

@@ -12,6 +12,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::query_builder::Separated;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres, QueryBuilder};
 
+mod categories;
 mod dump;
 mod listen;
 mod nearby;
@@ -26,6 +27,7 @@ use super::unit_areas;
 use super::{
     AreaLevel, ChangeSignal, ClosureCounts, NearbyQuery, NewStaffToken, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey,
 };
+use crate::model::categories::{CategoryChange, CategorySetting};
 use crate::model::reports::{Report, ReportEvent, ReportRow, StaffToken};
 use crate::model::{ContactScope, Dataset, Layer, Record, Unit};
 use listen::Changed;
@@ -49,6 +51,7 @@ impl PostgresStore {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new().max_connections(MAX_CONNECTIONS).connect_with(options).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        categories::seed(&pool, crate::model::time::now()).await?;
         Ok(PostgresStore { pool })
     }
 }
@@ -155,6 +158,23 @@ impl Store for PostgresStore {
 
     async fn revoke_token(&self, id: i64, now: i64) -> Result<bool, StoreError> {
         tokens::revoke(&self.pool, id, now).await
+    }
+
+    async fn category_settings(&self) -> Result<Vec<CategorySetting>, StoreError> {
+        categories::all(&self.pool).await
+    }
+
+    async fn write_category(
+        &self,
+        before: Option<&CategorySetting>,
+        after: &CategorySetting,
+        change: &CategoryChange,
+    ) -> Result<bool, StoreError> {
+        categories::write(&self.pool, before, after, change).await
+    }
+
+    async fn category_changes(&self, limit: u32) -> Result<Vec<CategoryChange>, StoreError> {
+        categories::changes(&self.pool, Some(limit)).await
     }
 
     async fn dump(&self) -> Result<Dump, StoreError> {

@@ -18,7 +18,7 @@ use crate::store::dump::{
 const ROWS_PER_STATEMENT: usize = 500;
 
 /// The tables a restore requires empty, in the order they are checked.
-const TABLES: [&str; 13] = [
+const TABLES: [&str; 14] = [
     "streets",
     "communities",
     "grids",
@@ -32,6 +32,7 @@ const TABLES: [&str; 13] = [
     "reports",
     "report_events",
     "api_tokens",
+    "category_changes",
 ];
 
 /// Reads everything. The cases, events and tokens are read in one transaction (one WAL
@@ -53,8 +54,9 @@ pub async fn dump(pool: &SqlitePool) -> Result<Dump, StoreError> {
     .fetch_all(&mut *tx)
     .await?;
     let tokens = rows.iter().map(token_from).collect::<Result<_, _>>()?;
+    let (categories, category_changes) = super::categories::dump(&mut tx).await?;
     tx.commit().await?;
-    Ok(Dump { layers, reports, events, tokens })
+    Ok(Dump { layers, reports, events, tokens, categories, category_changes })
 }
 
 /// Writes a dump into an empty database in one transaction: refused with
@@ -77,6 +79,9 @@ pub async fn restore(pool: &SqlitePool, dump: &Dump, progress: Progress<'_>) -> 
     progress("report_events", dump.events.len());
     insert_tokens(&mut tx, &dump.tokens).await?;
     progress("api_tokens", dump.tokens.len());
+    super::categories::restore(&mut tx, dump).await?;
+    progress("category_settings", dump.categories.len());
+    progress("category_changes", dump.category_changes.len());
     sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'data_version'").execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())

@@ -10,6 +10,7 @@ use sqlx::query_builder::Separated;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
+mod categories;
 mod dump;
 mod nearby;
 mod read;
@@ -20,6 +21,7 @@ use super::dump::{Dump, Progress};
 use super::geometry::encode_geometry;
 use super::unit_areas;
 use super::{AreaLevel, ClosureCounts, NearbyQuery, NewStaffToken, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey};
+use crate::model::categories::{CategoryChange, CategorySetting};
 use crate::model::reports::{Report, ReportEvent, ReportRow, StaffToken};
 use crate::model::{ContactScope, Dataset, Layer, Record, Unit};
 
@@ -59,6 +61,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        categories::seed(&pool, crate::model::time::now()).await?;
         Ok(SqliteStore { pool })
     }
 }
@@ -154,6 +157,23 @@ impl Store for SqliteStore {
 
     async fn revoke_token(&self, id: i64, now: i64) -> Result<bool, StoreError> {
         tokens::revoke(&self.pool, id, now).await
+    }
+
+    async fn category_settings(&self) -> Result<Vec<CategorySetting>, StoreError> {
+        categories::all(&self.pool).await
+    }
+
+    async fn write_category(
+        &self,
+        before: Option<&CategorySetting>,
+        after: &CategorySetting,
+        change: &CategoryChange,
+    ) -> Result<bool, StoreError> {
+        categories::write(&self.pool, before, after, change).await
+    }
+
+    async fn category_changes(&self, limit: u32) -> Result<Vec<CategoryChange>, StoreError> {
+        categories::changes(&self.pool, Some(limit)).await
     }
 
     async fn dump(&self) -> Result<Dump, StoreError> {

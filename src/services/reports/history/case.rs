@@ -3,6 +3,7 @@
 
 use crate::model::reports::{CaseRecord, CaseState, Duty, Report, ReportEvent, Routed, closure_on_time};
 use crate::model::time::to_iso8601;
+use crate::services::categories::Effective;
 use crate::services::reports::intake::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, check_phone, check_photo_url};
 
 /// Whether a state may, must or must not come with a time.
@@ -130,9 +131,16 @@ fn steps(record: &CaseRecord) -> Vec<(CaseState, i64)> {
 }
 
 /// The stored case and its audit trail, for a record that passed [`check`] and was routed.
-/// The tier is the category's default; the deadline runs from dispatch; `unit_id` is the
-/// unit that had it.
-pub fn build(record: &CaseRecord, routed: Routed, unit_id: Option<String>, actor: &str, note: &str) -> (Report, Vec<ReportEvent>) {
+/// The tier and allowances are the category's settings; the deadline runs from dispatch;
+/// `unit_id` is the unit that had it.
+pub fn build(
+    record: &CaseRecord,
+    routed: Routed,
+    settings: &Effective,
+    unit_id: Option<String>,
+    actor: &str,
+    note: &str,
+) -> (Report, Vec<ReportEvent>) {
     let duty = Duty {
         // Answered when the record says; else by dispatch, or when turned away unworked.
         responded_at: record.responded_at.or(match record.state {
@@ -140,7 +148,7 @@ pub fn build(record: &CaseRecord, routed: Routed, unit_id: Option<String>, actor
             _ => record.dispatched_at,
         }),
         unit_id,
-        ..Duty::allowing(record.category.response_time(), record.category.deadline())
+        ..settings.duty()
     };
     let deadline_at = record.dispatched_at.map(|t| t.saturating_add(duty.resolution_secs));
     let duty = Duty { original_deadline_at: deadline_at, ..duty };
@@ -169,7 +177,7 @@ pub fn build(record: &CaseRecord, routed: Routed, unit_id: Option<String>, actor
         closed_at: record.closed_at,
         on_time,
         external_id: Some(record.external_id.clone()),
-        subcategory: None,
+        subcategory: record.subcategory.clone(),
         duty,
         version: 1,
     };
@@ -203,6 +211,7 @@ mod tests {
         CaseRecord {
             external_id: "H1".into(),
             category: Category::Parking,
+            subcategory: None,
             source: Source::Hotline12345,
             description: "消防通道被占".into(),
             photo_url: None,
@@ -219,6 +228,11 @@ mod tests {
             duplicate_of: None,
             unit: None,
         }
+    }
+
+    /// Parking's built-in settings.
+    fn parking() -> Effective {
+        crate::services::categories::Settings::default().effective(Category::Parking, None).unwrap()
     }
 
     /// A record in `state` with just the times that state needs.
@@ -292,7 +306,7 @@ mod tests {
             street_id: "S".into(),
         };
         let mut r = complete(CaseState::Closed);
-        let (report, events) = build(&r, routed(), None, "import:x.csv", "imported from hotline record H1");
+        let (report, events) = build(&r, routed(), &parking(), None, "import:x.csv", "imported from hotline record H1");
         assert_eq!(report.deadline_at, Some(T0 + HOUR + 3 * 24 * HOUR));
         assert_eq!(report.on_time, Some(true));
         assert_eq!(events.len(), 7);
@@ -300,7 +314,7 @@ mod tests {
         assert_eq!(events[6].to_state, Some(CaseState::Closed));
         r.resolved_at = Some(T0 + HOUR + 3 * 24 * HOUR + 1);
         r.closed_at = r.resolved_at;
-        assert_eq!(build(&r, routed(), None, "a", "n").0.on_time, Some(false));
-        assert_eq!(build(&complete(CaseState::InProgress), routed(), None, "a", "n").0.on_time, None);
+        assert_eq!(build(&r, routed(), &parking(), None, "a", "n").0.on_time, Some(false));
+        assert_eq!(build(&complete(CaseState::InProgress), routed(), &parking(), None, "a", "n").0.on_time, None);
     }
 }

@@ -10,9 +10,10 @@ use crate::services::ServiceError;
 use crate::services::locate::LocateQuery;
 
 /// Every column a file may have.
-pub const COLUMNS: [&str; 18] = [
+pub const COLUMNS: [&str; 19] = [
     "external_id",
     "category",
+    "subcategory",
     "source",
     "description",
     "lon",
@@ -40,6 +41,7 @@ pub const REQUIRED: [&str; 6] = ["external_id", "category", "description", "lon"
 pub struct Row {
     pub external_id: Option<String>,
     pub category: Option<String>,
+    pub subcategory: Option<String>,
     pub source: Option<String>,
     pub description: Option<String>,
     pub lon: Option<String>,
@@ -122,6 +124,7 @@ impl Row {
                 Ok(CaseRecord {
                     external_id,
                     category,
+                    subcategory: text(&self.subcategory),
                     source,
                     description,
                     photo_url: text(&self.photo_url),

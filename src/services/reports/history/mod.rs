@@ -25,6 +25,7 @@ use super::routing::{RoutingError, route};
 use super::units::unit_for;
 use crate::index::Snapshot;
 use crate::model::reports::{CaseRecord, CaseState, Report, ReportEvent, Routed, Tier};
+use crate::services::categories::Settings;
 use crate::services::{Catalog, Problem, ServiceError};
 use crate::store::ReportFilter;
 
@@ -125,6 +126,8 @@ pub struct Stored {
     pub external_ids: HashMap<String, String>,
     /// Case number → created_at, for the cases duplicate links name.
     pub created: HashMap<String, i64>,
+    /// The category settings (empty: the built-ins).
+    pub categories: Settings,
 }
 
 /// What an import wrote.
@@ -179,13 +182,20 @@ pub fn build_cases(
                     let in_batch = first_seen.get(target.as_str()).copied();
                     reasons.extend(duplicate_problem(entries, in_batch, i, record, target, stored));
                 }
+                // The category's settings now: allowances and tier, as a case filed today gets.
+                let settings = match stored.categories.effective(record.category, record.subcategory.as_deref()) {
+                    Ok(settings) => settings,
+                    Err(error) => {
+                        reasons.push(error.to_string());
+                        stored.categories.effective(record.category, None).expect("a top-level category needs no subcategory")
+                    }
+                };
                 let point = geo::Point::new(record.lon, record.lat);
-                let tier = record.category.default_tier();
-                match route(snapshot, point, tier) {
-                    Ok(routed) => match unit_of(snapshot, record, &routed, tier) {
+                match route(snapshot, point, settings.tier) {
+                    Ok(routed) => match unit_of(snapshot, record, &routed, settings.tier) {
                         Ok(unit) if reasons.is_empty() => {
                             let note = format!("{} {}", provenance.note, record.external_id);
-                            cases.push(case::build(record, routed, unit, &provenance.actor, &note));
+                            cases.push(case::build(record, routed, &settings, unit, &provenance.actor, &note));
                         }
                         Ok(_) => {}
                         Err(reason) => reasons.push(reason),
@@ -324,7 +334,7 @@ async fn stored(catalog: &Catalog, entries: &[Entry]) -> Result<Stored, ServiceE
         let filter = ReportFilter { case_numbers, ..ReportFilter::default() };
         created = catalog.store().reports(&filter).await?.into_iter().map(|r| (r.case_number, r.created_at)).collect();
     }
-    Ok(Stored { external_ids, created })
+    Ok(Stored { external_ids, created, categories: Settings::load(catalog).await? })
 }
 
 /// The unit a historical case names (by id, or by name as hotline exports write it), or the

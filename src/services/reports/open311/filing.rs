@@ -29,7 +29,7 @@ impl From<Submitted> for Created {
     fn from(submitted: Submitted) -> Created {
         let report = submitted.report;
         Created {
-            service_notice: service_notice(report.category, report.tier, &report.responder, report.deadline_at),
+            service_notice: service_notice(report.tier, &report.responder, report.deadline_at, report.resolution_secs),
             service_request_id: report.case_number,
             account_id: None,
             replayed: submitted.replayed,
@@ -90,6 +90,7 @@ pub async fn create(
         |name: &'static str, text: &str| text.parse::<f64>().map_err(|_| invalid(name, format!("{text:?} is not a number of degrees")));
     let new = NewReport {
         category,
+        subcategory: fields.one("subcategory")?.map(str::to_owned),
         source,
         description: fields.one("description")?.unwrap_or_default().to_owned(),
         photo_url: fields.one("media_url")?.map(str::to_owned),
@@ -141,9 +142,9 @@ mod tests {
         assert_eq!(reporter_name(Some("John"), Some("Smith")).as_deref(), Some("John Smith"));
         assert_eq!(reporter_name(None, Some("王")).as_deref(), Some("王"));
         assert_eq!(reporter_name(None, None), None);
-        let before = service_notice(Category::Parking, Tier::Property, "某物业", None);
+        let before = service_notice(Tier::Property, "某物业", None, 3 * 86_400);
         assert!(before.contains("某物业") && before.contains("3 days after dispatch"), "{before}");
-        let after = service_notice(Category::Parking, Tier::Property, "某物业", Some(1_795_329_500));
+        let after = service_notice(Tier::Property, "某物业", Some(1_795_329_500), 3 * 86_400);
         assert!(after.contains("2026-11-22T14:38:20+08:00"), "{after}");
     }
 }

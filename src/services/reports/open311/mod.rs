@@ -15,6 +15,7 @@ use crate::index::Snapshot;
 use crate::model::Layer;
 use crate::model::reports::{CaseState, Category, Report, Tier};
 use crate::model::time::{parse_iso8601, to_iso8601};
+use crate::services::categories::Settings;
 use crate::services::{Catalog, ServiceError};
 use crate::store::ReportFilter;
 
@@ -123,7 +124,7 @@ pub fn discovery(url: &str) -> Discovery {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Service {
     pub service_code: &'static str,
-    pub service_name: &'static str,
+    pub service_name: String,
     pub description: String,
     pub metadata: bool,
     #[serde(rename = "type")]
@@ -132,33 +133,37 @@ pub struct Service {
     pub group: &'static str,
 }
 
-impl From<Category> for Service {
-    fn from(category: Category) -> Service {
-        let tier = category.default_tier();
+impl Service {
+    /// A category's service, with its tier, label and deadline as the category settings say.
+    pub fn new(category: Category, settings: &Settings) -> Service {
+        let top = settings.top(category);
+        let effective = settings.effective(category, None).expect("a top-level category needs no subcategory");
+        let tier = effective.tier;
+        let deadline = Duration::from_secs(effective.resolution_secs as u64);
         Service {
             service_code: category.as_str(),
-            service_name: category.label_zh(),
+            service_name: top.label_zh.clone(),
             description: format!(
                 "{}。一呼四应：{}；{} — {} ({}), deadline {}",
-                category.label_zh(),
+                top.label_zh,
                 tier.label_zh(),
-                deadline_zh(category.deadline()),
-                category.as_str().replace('_', " "),
+                deadline_zh(deadline),
+                top.label_en,
                 tier.as_str(),
-                deadline_en(category.deadline()),
+                deadline_en(deadline),
             ),
             metadata: false,
             // Each report gets its case number at once.
             kind: "realtime",
-            keywords: format!("{}, {}, {}", category.label_zh(), category.as_str().replace('_', " "), tier.label_zh()),
+            keywords: format!("{}, {}, {}", top.label_zh, top.label_en, tier.label_zh()),
             group: tier.label_zh(),
         }
     }
 }
 
 /// Every service: one per report category.
-pub fn services() -> Vec<Service> {
-    Category::ALL.iter().map(|&c| Service::from(c)).collect()
+pub fn services(settings: &Settings) -> Vec<Service> {
+    Category::ALL.iter().map(|&c| Service::new(c, settings)).collect()
 }
 
 fn category(code: &str) -> Result<Category, Open311Error> {
@@ -193,18 +198,21 @@ fn deadline_en(deadline: Duration) -> String {
 
 /// Who acts and by when: the routed responder, and the deadline once dispatched (before
 /// that, the category's time allowed).
-fn service_notice(category: Category, tier: Tier, responder: &str, deadline_at: Option<i64>) -> String {
+fn service_notice(tier: Tier, responder: &str, deadline_at: Option<i64>, resolution_secs: i64) -> String {
     match deadline_at {
         Some(at) => {
             let due = to_iso8601(at);
             format!("{}：{responder} 负责，应于 {due} 前办结 (responsible: {responder}; due {due})", tier.label_zh())
         }
-        None => format!(
-            "{}：{responder} 负责，{} (responsible: {responder}; deadline {})",
-            tier.label_zh(),
-            deadline_zh(category.deadline()),
-            deadline_en(category.deadline())
-        ),
+        None => {
+            let allowed = Duration::from_secs(resolution_secs.max(0) as u64);
+            format!(
+                "{}：{responder} 负责，{} (responsible: {responder}; deadline {})",
+                tier.label_zh(),
+                deadline_zh(allowed),
+                deadline_en(allowed)
+            )
+        }
     }
 }
 
@@ -250,7 +258,7 @@ impl ServiceRequest {
             service_code: r.category.as_str(),
             description: r.description.clone(),
             agency_responsible: r.routed.responder.clone(),
-            service_notice: service_notice(r.category, r.routed.tier, &r.routed.responder, r.deadline_at),
+            service_notice: service_notice(r.routed.tier, &r.routed.responder, r.deadline_at, r.duty.resolution_secs),
             requested_datetime: to_iso8601(r.created_at),
             updated_datetime: to_iso8601(updated.unwrap_or(r.created_at)),
             expected_datetime: r.deadline_at.map(to_iso8601),
@@ -349,6 +357,7 @@ pub async fn request(catalog: &Catalog, fields: &Fields, case_number: &str) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::categories::CategorySetting;
 
     fn fields(pairs: &[(&str, &str)]) -> Fields {
         Fields(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
@@ -356,7 +365,7 @@ mod tests {
 
     #[test]
     fn services_cover_every_category_with_tier_and_deadline() {
-        let all = services();
+        let all = services(&Settings::new(CategorySetting::builtins(0)));
         assert_eq!(all.len(), Category::ALL.len());
         let elevator = all.iter().find(|s| s.service_code == "elevator_installation").unwrap();
         assert_eq!(elevator.service_name, "加装电梯");
