@@ -57,7 +57,7 @@ export function createBoard({ map, ready, remember }) {
         staffToken() ? getJSON(`/api/performance?${q}`, authorised({ signal: controller.signal })) : null,
         getJSON(`/api/performance/red-black?period=${q.get('period')}`, { signal: controller.signal }),
       ]);
-      say(board ? t('boardPeriod', board.since.slice(0, 10), board.until.slice(0, 10), board.groups) : t('boardSignIn'));
+      say(board ? t('boardPeriod', q.get('period'), board.previous_since.slice(0, 7), board.groups) : t('boardSignIn'));
     } catch (err) {
       if (err.name === 'AbortError') return;
       board = lists = null;

@@ -28,7 +28,7 @@ export const WORK_STRINGS = {
   colRank: ['名次 <small>rank</small>', 'Rank'],
   boardTitle: ['绩效榜 <small>Performance board</small>', 'Performance board'],
   boardCaption: ['各单位或区域的响应率、按时办结率、解决率和重办率，与上期相比', 'Response, on-time, resolution and reopen rates per unit or area, against the period before'],
-  boardPeriod: (since, until, groups) => [`${since} 至 ${until}，${groups} 个对象；括号内为与上期相比的百分点变化`, `${since} to ${until}, ${groups} groups; small figures: change in points against the period before`],
+  boardPeriod: (period, previous, groups) => [`${period}，对比 ${previous}，${groups} 个对象；小字为与上期相比的百分点变化`, `${period} against ${previous}, ${groups} groups; small figures: change in points`],
   boardSignIn: ['绩效表需要工作人员令牌：请先在「工作台」登录。红黑榜公开。', 'The board needs a staff token: sign in on the Staff tab first. The red and black lists are public.'],
   boardEmpty: ['此期间没有案件', 'No cases in this period'],
   boardMapNote: ['地图着色只适用于按社区或网格统计。', 'The map colours communities or grids only: group by one of them.'],
