@@ -34,6 +34,8 @@ on_both_backends!(
     the_cli_imports_the_sample_and_exits_non_zero_on_a_bad_file,
     #[tokio::test]
     admins_import_over_http_and_others_may_not,
+    #[tokio::test]
+    units_and_answer_times_come_from_the_export,
 );
 
 const SAMPLE: &str = include_str!("../data/samples/hotline_12345.csv");
@@ -403,4 +405,40 @@ async fn admins_import_over_http_and_others_may_not(backend: Backend) {
     assert_eq!(total(&catalog).await, before + 300);
     let first = catalog.store().report(body["case_numbers"][0].as_str().unwrap()).await.unwrap().unwrap();
     assert!(first.1[0].actor.contains("管理员"), "the audit trail names the importing admin: {:?}", first.1[0]);
+}
+
+/// A hotline export names the unit that handled a case (by name) and when it was answered;
+/// without them the unit routing picks and the dispatch time count. Unknown units and answers
+/// out of order are problems of their rows.
+async fn units_and_answer_times_come_from_the_export(backend: Backend) {
+    let (catalog, _database) = common::backend::demo_catalog_on(backend).await;
+    let snapshot = catalog.snapshot();
+    let police = snapshot.data.units.iter().find(|u| u.kind == minsheng::model::UnitKind::PoliceStation).unwrap().clone();
+    let header = format!("{HEADER},responded_at,unit");
+    let file = format!("{header}\n{},2026-10-01 09:30,{}\n{},,\n", row(&catalog, 3, "U1", &[]), police.name, row(&catalog, 4, "U2", &[]));
+    let summary = import(&catalog, &file, "units.csv").await.unwrap();
+    let stored =
+        catalog.store().reports(&ReportFilter { case_numbers: summary.case_numbers.clone(), ..ReportFilter::default() }).await.unwrap();
+    let by_external: HashMap<String, Report> = stored.into_iter().map(|r| (r.external_id.clone().unwrap(), r)).collect();
+    let named = &by_external["U1"];
+    assert_eq!(named.duty.unit_id.as_deref(), Some(police.id.as_str()), "the unit named by its name");
+    assert_eq!(named.duty.responded_at, Some(parse_iso8601("2026-10-01T09:30:00+08:00").unwrap()));
+    assert_eq!(named.responded_on_time(), Some(true));
+    let routed = &by_external["U2"];
+    let expected = minsheng::services::reports::units::unit_for(&snapshot, &routed.routed, routed.routed.tier).map(|u| u.id.clone());
+    assert!(expected.is_some());
+    assert_eq!(routed.duty.unit_id, expected, "without a unit, routing picks one");
+    assert_eq!(routed.duty.responded_at, routed.dispatched_at, "answered by the dispatch");
+
+    let count = total(&catalog).await;
+    let bad = format!("{header}\n{},,不存在的单位\n{},2026-09-30 08:00,\n", row(&catalog, 3, "B1", &[]), row(&catalog, 4, "B2", &[]));
+    let (problems, _) = problems(import(&catalog, &bad, "bad.csv").await);
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(problems[0].contains("B1") && problems[0].contains("unit \"不存在的单位\""), "{}", problems[0]);
+    assert!(
+        problems[1].contains("B2") && problems[1].contains("responded_at") && problems[1].contains("before created_at"),
+        "{}",
+        problems[1]
+    );
+    assert_eq!(total(&catalog).await, count, "nothing was written");
 }

@@ -131,25 +131,34 @@ pub async fn problems_csv(
 }
 
 fn csv_response(list: &ProblemList) -> Result<Response, ApiError> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
     let header = ["rank", "id", "name", "count", "households", "rate_per_1000", "previous_count", "change", "change_pct", "since", "until"];
+    let optional = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.2}"));
+    let rows = list.rows.iter().map(|row| {
+        vec![
+            row.rank.to_string(),
+            row.id.clone(),
+            row.name.clone(),
+            row.count.to_string(),
+            row.households.to_string(),
+            optional(row.rate_per_1000),
+            row.previous_count.to_string(),
+            row.change.to_string(),
+            optional(row.change_pct),
+            list.since.clone(),
+            list.until.clone(),
+        ]
+    });
+    let group = serde_json::to_value(list.group_by).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    csv_attachment(&header, rows, &format!("problems-{group}.csv"))
+}
+
+/// A CSV download: a header row, then `rows`, as UTF-8 with a byte-order mark.
+pub(super) fn csv_attachment(header: &[&str], rows: impl Iterator<Item = Vec<String>>, file: &str) -> Result<Response, ApiError> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
     let written = (|| -> csv::Result<Vec<u8>> {
         writer.write_record(header)?;
-        for row in &list.rows {
-            let optional = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.2}"));
-            writer.write_record([
-                row.rank.to_string(),
-                row.id.clone(),
-                row.name.clone(),
-                row.count.to_string(),
-                row.households.to_string(),
-                optional(row.rate_per_1000),
-                row.previous_count.to_string(),
-                row.change.to_string(),
-                optional(row.change_pct),
-                list.since.clone(),
-                list.until.clone(),
-            ])?;
+        for row in rows {
+            writer.write_record(row)?;
         }
         writer.flush()?;
         Ok(writer.into_inner().map_err(|e| e.into_error())?)
@@ -161,11 +170,8 @@ fn csv_response(list: &ProblemList) -> Result<Response, ApiError> {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    let file = format!(
-        "attachment; filename=\"problems-{}.csv\"",
-        serde_json::to_value(list.group_by).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-    );
-    headers.insert(CONTENT_DISPOSITION, HeaderValue::from_str(&file).expect("ASCII file name"));
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")).expect("ASCII file name");
+    headers.insert(CONTENT_DISPOSITION, disposition);
     Ok(response)
 }
 

@@ -18,7 +18,11 @@ use crate::model::time::now;
 use crate::services::categories::{self, CategoryChangeView, CategoryPatch, CategoryView, ChangesQuery, NewSubcategory};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(categories)).routes(routes!(update_category)).routes(routes!(create_subcategory)).routes(routes!(changes))
+    OpenApiRouter::new()
+        .routes(routes!(categories))
+        .routes(routes!(update_category))
+        .routes(routes!(create_subcategory))
+        .routes(routes!(changes))
 }
 
 /// Every category with the settings a new case gets: tier, response and resolution hours,

@@ -15,6 +15,7 @@ mod ops;
 mod origin;
 mod oversight;
 mod params;
+mod performance;
 mod refusals;
 mod reports;
 mod routes;
@@ -133,6 +134,7 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .merge(oversight::router())
         .merge(tokens::router())
         .merge(analytics::router())
+        .merge(performance::router())
         .merge(coverage::router())
         .merge(tiles::router())
         .merge(ogc::router())

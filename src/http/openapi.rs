@@ -18,6 +18,7 @@ use super::origin::Origin;
 use crate::crs::Crs;
 use crate::model::reports::{CaseState, Category};
 use crate::model::{FacilityKind, Layer};
+use crate::services::analytics::performance::BoardGroup;
 use crate::services::analytics::stats::{GroupBy, Interval};
 use crate::services::coverage::Method;
 use crate::services::reports::staff::ClosureLevel;
@@ -42,7 +43,7 @@ pub const BEARER: &str = "bearer";
     ),
     // Schemas that parameters name (utoipa collects only those of bodies), and the error shape.
     components(schemas(
-        ErrorBody, Category, CaseState, Crs, FacilityKind, Layer, Method, ClosureLevel, GroupBy, Interval, Iso8601
+        ErrorBody, Category, CaseState, Crs, FacilityKind, Layer, Method, ClosureLevel, GroupBy, BoardGroup, Interval, Iso8601
     )),
     modifiers(&StaffTokens)
 )]

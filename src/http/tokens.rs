@@ -99,7 +99,11 @@ async fn new_token(
         (status = 404, description = "No live token with this number", body = ErrorBody),
     )
 )]
-async fn revoke_token(State(state): State<AppState>, StaffCaller(staff): StaffCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+async fn revoke_token(
+    State(state): State<AppState>,
+    StaffCaller(staff): StaffCaller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     admin_only(&staff)?;
     // Parsed here rather than by the extractor, so a bad id gets the usual error shape.
     let id: i64 = id.parse().map_err(|_| ApiError::bad_parameter("id", format!("{id:?} is not a token number (see GET /api/tokens)")))?;

@@ -1,5 +1,6 @@
 //! Reports for analysis: one compact row per case (place, category, state, filing time,
-//! areas), in columns, kept in step with the store by incremental syncs.
+//! areas, and the times the performance board measures), in columns, kept in step with the
+//! store by incremental syncs.
 //!
 //! Heat tiles, hexagons and rankings scan these columns. A linear scan of a million rows
 //! is a few milliseconds, well inside the targets, and needs no structure to keep up to
@@ -9,7 +10,7 @@ use std::collections::HashMap;
 
 use h3o::{CellIndex, LatLng, Resolution};
 
-use crate::model::reports::{CaseState, Category, ReportRow};
+use crate::model::reports::{CaseState, CaseTimes, Category, ReportRow};
 
 /// Area ids as small numbers, so that grouping is counting into a vector.
 #[derive(Debug, Default, Clone)]
@@ -29,6 +30,11 @@ impl Areas {
         n
     }
 
+    /// The number of an id, if any row has it.
+    pub fn find(&self, id: &str) -> Option<u32> {
+        self.numbers.get(id).copied()
+    }
+
     /// The id behind a number.
     pub fn id(&self, number: u32) -> &str {
         &self.names[number as usize]
@@ -43,7 +49,7 @@ impl Areas {
     }
 }
 
-/// No compound.
+/// No compound (or, in the unit column, no unit yet).
 pub const NONE: u32 = u32::MAX;
 
 /// Every report's analysis fields, in columns; row order is case id order.
@@ -60,6 +66,8 @@ pub struct ReportPoints {
     pub grid: Vec<u32>,
     pub community: Vec<u32>,
     pub street: Vec<u32>,
+    /// Who had each case and when each step was due and done.
+    pub times: TimeColumns,
     /// Web Mercator position as fractions of the world (0 at the west and north edges, 1
     /// at the east and south): a tile's units are then two multiplications away, with no
     /// trigonometry per case and tile.
@@ -94,6 +102,7 @@ impl ReportPoints {
             let compound = row.compound_id.as_deref().map_or(NONE, |id| self.areas.number(id));
             let (grid, community, street) =
                 (self.areas.number(&row.grid_id), self.areas.number(&row.community_id), self.areas.number(&row.street_id));
+            let unit = row.times.unit_id.as_deref().map_or(NONE, |id| self.areas.number(id));
             match self.ids.binary_search(&row.id) {
                 Ok(i) => {
                     self.lon[i] = row.lon;
@@ -103,6 +112,7 @@ impl ReportPoints {
                     self.created_at[i] = row.created_at;
                     self.compound[i] = compound;
                     (self.grid[i], self.community[i], self.street[i]) = (grid, community, street);
+                    self.times.set(i, unit, &row.times);
                     let moved = mercator(row.lon, row.lat);
                     rebucket |= moved != self.mercator[i];
                     self.mercator[i] = moved;
@@ -129,6 +139,7 @@ impl ReportPoints {
                     self.grid.insert(i, grid);
                     self.community.insert(i, community);
                     self.street.insert(i, street);
+                    self.times.insert(i, unit, &row.times);
                     self.mercator.insert(i, mercator(row.lon, row.lat));
                     for (resolution, column) in self.indexed_columns() {
                         column.insert(i, cell_of(row.lat, row.lon, resolution));
@@ -191,6 +202,52 @@ impl ReportPoints {
     pub fn matching<'a>(&'a self, filter: &ReportQuery) -> impl Iterator<Item = usize> + 'a {
         let matcher = filter.matcher();
         (0..self.len()).filter(move |&i| matcher.accepts(self, i))
+    }
+}
+
+/// What the performance board measures of each case ([`CaseTimes`]), in columns (Unix
+/// seconds), row for row beside the other columns of [`ReportPoints`].
+#[derive(Debug, Default, Clone)]
+pub struct TimeColumns {
+    /// The responding unit's number among [`ReportPoints::areas`]; `NONE` before one is named.
+    pub unit: Vec<u32>,
+    pub response_due_at: Vec<i64>,
+    pub responded_at: Vec<Option<i64>>,
+    pub dispatched_at: Vec<Option<i64>>,
+    /// The resolution deadline after extensions, and as first set.
+    pub deadline_at: Vec<Option<i64>>,
+    pub original_deadline_at: Vec<Option<i64>>,
+    pub resolved_at: Vec<Option<i64>>,
+    pub closed_at: Vec<Option<i64>>,
+    pub on_time: Vec<Option<bool>>,
+    pub reopened: Vec<u32>,
+}
+
+impl TimeColumns {
+    fn set(&mut self, i: usize, unit: u32, t: &CaseTimes) {
+        self.unit[i] = unit;
+        self.response_due_at[i] = t.response_due_at;
+        self.responded_at[i] = t.responded_at;
+        self.dispatched_at[i] = t.dispatched_at;
+        self.deadline_at[i] = t.deadline_at;
+        self.original_deadline_at[i] = t.original_deadline_at;
+        self.resolved_at[i] = t.resolved_at;
+        self.closed_at[i] = t.closed_at;
+        self.on_time[i] = t.on_time;
+        self.reopened[i] = t.reopened;
+    }
+
+    fn insert(&mut self, i: usize, unit: u32, t: &CaseTimes) {
+        self.unit.insert(i, unit);
+        self.response_due_at.insert(i, t.response_due_at);
+        self.responded_at.insert(i, t.responded_at);
+        self.dispatched_at.insert(i, t.dispatched_at);
+        self.deadline_at.insert(i, t.deadline_at);
+        self.original_deadline_at.insert(i, t.original_deadline_at);
+        self.resolved_at.insert(i, t.resolved_at);
+        self.closed_at.insert(i, t.closed_at);
+        self.on_time.insert(i, t.on_time);
+        self.reopened.insert(i, t.reopened);
     }
 }
 
@@ -323,6 +380,28 @@ mod tests {
         assert_eq!(cell.resolution(), Resolution::Eight);
         let direct = LatLng::new(30.82, 104.051).unwrap().to_cell(Resolution::Eight);
         assert_eq!(cell, direct, "the cell holding the point");
+    }
+
+    #[test]
+    fn case_times_follow_the_syncs_with_the_unit_as_an_area_number() {
+        let mut points = ReportPoints::default();
+        let timed = |id, unit: Option<&str>, resolved| ReportRow {
+            times: CaseTimes {
+                unit_id: unit.map(str::to_owned),
+                response_due_at: 9,
+                resolved_at: resolved,
+                reopened: 1,
+                ..CaseTimes::default()
+            },
+            ..row(id, CaseState::Resolved)
+        };
+        points.apply(vec![timed(1, None, None), timed(3, Some("U1"), Some(5))], 1);
+        points.apply(vec![timed(1, Some("U2"), Some(7)), timed(2, Some("U1"), None)], 2);
+        let units: Vec<Option<&str>> = points.times.unit.iter().map(|&n| (n != NONE).then(|| points.areas.id(n))).collect();
+        assert_eq!(units, [Some("U2"), Some("U1"), Some("U1")]);
+        assert_eq!(points.times.resolved_at, [Some(7), None, Some(5)]);
+        assert_eq!(points.times.response_due_at, [9, 9, 9]);
+        assert_eq!(points.times.reopened.len(), 3);
     }
 
     #[test]

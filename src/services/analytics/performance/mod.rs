@@ -1,0 +1,299 @@
+//! The performance board (三率 and more) per unit, grid, community, street or property
+//! company, over a period against the one before; and the 红黑榜 of property companies.
+//! Both are one linear scan of the in-memory report columns.
+
+pub mod period;
+pub mod query;
+pub mod red_black;
+mod tally;
+#[cfg(test)]
+mod tests;
+
+use serde::Serialize;
+
+pub use period::{Period, PeriodBounds};
+pub use tally::Rate;
+use tally::{Count, Tally};
+
+use crate::index::Snapshot;
+use crate::index::reports::{Areas, NONE, ReportPoints};
+use crate::model::Layer;
+
+/// Groups whose on-time denominator is below this are flagged `small_sample` and not ranked.
+pub const MIN_SAMPLE: u32 = 5;
+
+/// What the board groups cases by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BoardGroup {
+    /// The responding unit a case is dispatched to (or routed to before dispatch).
+    Unit,
+    Grid,
+    Community,
+    Street,
+    /// The property company of the compound the case lies in.
+    PropertyCompany,
+}
+
+impl BoardGroup {
+    pub const ALL: [BoardGroup; 5] =
+        [BoardGroup::Unit, BoardGroup::Grid, BoardGroup::Community, BoardGroup::Street, BoardGroup::PropertyCompany];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BoardGroup::Unit => "unit",
+            BoardGroup::Grid => "grid",
+            BoardGroup::Community => "community",
+            BoardGroup::Street => "street",
+            BoardGroup::PropertyCompany => "property_company",
+        }
+    }
+}
+
+impl std::str::FromStr for BoardGroup {
+    type Err = String;
+    fn from_str(text: &str) -> Result<BoardGroup, String> {
+        BoardGroup::ALL.into_iter().find(|g| g.as_str() == text).ok_or_else(|| {
+            let words: Vec<&str> = BoardGroup::ALL.iter().map(|g| g.as_str()).collect();
+            format!("unknown value {text:?}, expected one of: {}", words.join(", "))
+        })
+    }
+}
+
+/// One group's line on the board.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BoardRow {
+    /// By on-time rate (ties by response rate, then id); null for a small sample.
+    pub rank: Option<usize>,
+    pub id: String,
+    pub name: String,
+    /// Cases filed in the period, and in the period before.
+    pub cases: u32,
+    pub previous_cases: u32,
+    /// 响应率: answered within the response deadline / answered or past it.
+    pub response_rate: Rate,
+    /// 按时办结率: resolved by the (extended) deadline / dispatched and resolved or past it.
+    pub on_time_rate: Rate,
+    /// 解决率: resolved, verified or closed / accepted (answered, not rejected or duplicate).
+    pub resolution_rate: Rate,
+    /// 满意率: from the return visits (回访); null until they are recorded.
+    pub satisfaction_rate: Option<Rate>,
+    /// 重办率: reopened / resolved at least once.
+    pub reopen_rate: Rate,
+    /// Receipt to first answer, and dispatch to resolution, in hours (this period).
+    pub avg_response_hours: Option<f64>,
+    pub avg_resolution_hours: Option<f64>,
+    /// The on-time denominator is below `min_sample`: shown, not ranked.
+    pub small_sample: bool,
+}
+
+/// The board: ranked groups first, then the small samples by id.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Board {
+    pub group_by: BoardGroup,
+    #[serde(flatten)]
+    pub period: PeriodBounds,
+    pub min_sample: u32,
+    /// Groups with cases in either period (the rows may show only the first of them).
+    pub groups: usize,
+    pub rows: Vec<BoardRow>,
+}
+
+/// Each row's group, as a number: its area number in a column, or for property companies
+/// its compound's company (`companies`: by area number, and their names).
+struct Grouping<'a> {
+    column: &'a [u32],
+    areas: &'a Areas,
+    companies: Option<(Vec<u32>, Vec<String>)>,
+}
+
+impl Grouping<'_> {
+    #[inline]
+    fn of(&self, i: usize) -> u32 {
+        let n = self.column[i];
+        match &self.companies {
+            Some((by_area, _)) if n != NONE => by_area[n as usize],
+            _ => n,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.companies.as_ref().map_or(self.areas.len(), |(_, names)| names.len())
+    }
+
+    fn id(&self, group: usize) -> &str {
+        match &self.companies {
+            Some((_, names)) => &names[group],
+            None => self.areas.id(group as u32),
+        }
+    }
+}
+
+fn grouping<'a>(snapshot: &Snapshot, points: &'a ReportPoints, group_by: BoardGroup) -> Grouping<'a> {
+    let by = |column: &'a [u32]| Grouping { column, areas: &points.areas, companies: None };
+    match group_by {
+        BoardGroup::Unit => by(&points.times.unit),
+        BoardGroup::Grid => by(&points.grid),
+        BoardGroup::Community => by(&points.community),
+        BoardGroup::Street => by(&points.street),
+        BoardGroup::PropertyCompany => Grouping { companies: Some(companies_by_compound(snapshot, points)), ..by(&points.compound) },
+    }
+}
+
+/// For every area number, the number of the property company managing that compound
+/// (`NONE` for other areas and compounds without one), and the companies' names.
+fn companies_by_compound(snapshot: &Snapshot, points: &ReportPoints) -> (Vec<u32>, Vec<String>) {
+    let mut map = vec![NONE; points.areas.len()];
+    let mut names: Vec<String> = Vec::new();
+    let mut numbers: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    for compound in &snapshot.data.compounds {
+        let (Some(company), Some(area)) = (compound.property_company.as_deref(), points.areas.find(&compound.id)) else { continue };
+        let number = *numbers.entry(company).or_insert_with(|| {
+            names.push(company.to_owned());
+            names.len() as u32 - 1
+        });
+        map[area as usize] = number;
+    }
+    (map, names)
+}
+
+/// Counts every row passing `keep` into its group's tally for the period (`[0]`) or the
+/// period before (`[1]`): the one scan both the board and the 红黑榜 make.
+fn scan(points: &ReportPoints, groups: &Grouping, period: &Period, now: i64, keep: impl Fn(usize) -> bool) -> Vec<[Tally; 2]> {
+    let mut tallies = vec![[Tally::default(); 2]; groups.len()];
+    for (i, &created) in points.created_at.iter().enumerate() {
+        let which = if created >= period.since && created < period.until {
+            0
+        } else if created >= period.previous_since && created < period.since {
+            1
+        } else {
+            continue;
+        };
+        let group = groups.of(i);
+        if group == NONE || !keep(i) {
+            continue;
+        }
+        tallies[group as usize][which].add(points, i, now);
+    }
+    tallies
+}
+
+/// The name shown for a group's id: the area's name, the company's own, or the id when
+/// the map data no longer has it.
+fn name_of(snapshot: &Snapshot, group_by: BoardGroup, id: &str) -> String {
+    let data = &snapshot.data;
+    let name = match group_by {
+        BoardGroup::Grid => snapshot.find(Layer::Grids, id).map(|n| data.grids[n as usize].name.clone()),
+        BoardGroup::Community => snapshot.find(Layer::Communities, id).map(|n| data.communities[n as usize].name.clone()),
+        BoardGroup::Street => snapshot.find(Layer::Streets, id).map(|n| data.streets[n as usize].name.clone()),
+        BoardGroup::PropertyCompany => None,
+        BoardGroup::Unit => unit_name(snapshot, id),
+    };
+    name.unwrap_or_else(|| id.to_owned())
+}
+
+/// A responding unit's name. The units layer is not in the snapshot yet, so a unit shows
+/// its id until it is.
+fn unit_name(_snapshot: &Snapshot, _id: &str) -> Option<String> {
+    None
+}
+
+/// Rows unless asked: a district's units, communities or companies all fit; a city's
+/// grids are read from the top.
+pub const DEFAULT_ROWS: usize = 1_000;
+
+/// The board for `group_by` over `period` against the period before, judged at `now`: its
+/// first `limit` rows.
+pub fn board(snapshot: &Snapshot, points: &ReportPoints, group_by: BoardGroup, period: &Period, now: i64, limit: usize) -> Board {
+    let groups = grouping(snapshot, points, group_by);
+    let tallies = scan(points, &groups, period, now, |_| true);
+    // Rank on numbers first; names and rows only for the rows shown (a city has hundreds of
+    // thousands of grids with a case).
+    let mut standings: Vec<Standing> = tallies
+        .iter()
+        .enumerate()
+        .filter(|(_, [now, before])| now.cases + before.cases > 0)
+        .map(|(group, [now, _])| Standing::of(group, now))
+        .collect();
+    let total = standings.len();
+    let order = |a: &Standing, b: &Standing| a.key.cmp(&b.key).then_with(|| groups.id(a.group).cmp(groups.id(b.group)));
+    if limit < standings.len() {
+        standings.select_nth_unstable_by(limit, order);
+        standings.truncate(limit);
+    }
+    standings.sort_unstable_by(order);
+    let rows = standings
+        .iter()
+        .enumerate()
+        .map(|(position, standing)| {
+            let [now, before] = &tallies[standing.group];
+            let small_sample = now.on_time.of < MIN_SAMPLE;
+            BoardRow {
+                rank: (!small_sample).then_some(position + 1),
+                id: groups.id(standing.group).to_owned(),
+                name: name_of(snapshot, group_by, groups.id(standing.group)),
+                cases: now.cases,
+                previous_cases: before.cases,
+                response_rate: Rate::new(now.response, before.response),
+                on_time_rate: Rate::new(now.on_time, before.on_time),
+                resolution_rate: Rate::new(now.resolution, before.resolution),
+                satisfaction_rate: None,
+                reopen_rate: Rate::new(now.reopen, before.reopen),
+                avg_response_hours: tally::average_hours(now.respond_secs, now.responded),
+                avg_resolution_hours: tally::average_hours(now.resolve_secs, now.resolved),
+                small_sample,
+            }
+        })
+        .collect();
+    Board { group_by, period: period.bounds(), min_sample: MIN_SAMPLE, groups: total, rows }
+}
+
+/// Where a group stands, as a key that sorts the board: ranked groups by on-time rate,
+/// then response rate (higher first, none last), small samples after them (ties, here and
+/// there, by id). Rates are compared as exact fractions, so equal rates tie.
+struct Standing {
+    group: usize,
+    key: (bool, std::cmp::Reverse<Fraction>, std::cmp::Reverse<Fraction>),
+}
+
+impl Standing {
+    fn of(group: usize, tally: &Tally) -> Standing {
+        let small = tally.on_time.of < MIN_SAMPLE;
+        let rate = |c: Count| std::cmp::Reverse(if small { Fraction::NONE } else { Fraction(c) });
+        Standing { group, key: (small, rate(tally.on_time), rate(tally.response)) }
+    }
+}
+
+/// `met / of` for ordering, with no rate (nothing judged) below every rate; 1/2 and 2/4
+/// are equal.
+#[derive(Debug, Clone, Copy)]
+struct Fraction(Count);
+
+impl Fraction {
+    const NONE: Fraction = Fraction(Count { met: 0, of: 0 });
+}
+
+impl PartialEq for Fraction {
+    fn eq(&self, other: &Fraction) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for Fraction {}
+
+impl Ord for Fraction {
+    fn cmp(&self, other: &Fraction) -> std::cmp::Ordering {
+        match (self.0.of, other.0.of) {
+            (0, 0) => std::cmp::Ordering::Equal,
+            (0, _) => std::cmp::Ordering::Less,
+            (_, 0) => std::cmp::Ordering::Greater,
+            (a, b) => (u64::from(self.0.met) * u64::from(b)).cmp(&(u64::from(other.0.met) * u64::from(a))),
+        }
+    }
+}
+
+impl PartialOrd for Fraction {
+    fn partial_cmp(&self, other: &Fraction) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
