@@ -103,7 +103,7 @@ export function createBoard({ map, ready, remember }) {
     render($('board-rows'), rows.length
       ? html`${rows.map((r) => html`<tr class="${r.small_sample ? 'small-sample' : ''}" data-id="${r.id}">
           <td class="num">${r.rank ?? '–'}</td>
-          <th scope="row"><span translate="no">${r.name}</span>${r.small_sample ? html` <span class="badge sample" title="${t('smallSampleNote', board.min_sample)}">${t('smallSample')}</span>` : ''}</th>
+          <td><span translate="no">${r.name}</span>${r.small_sample ? html` <span class="badge sample" title="${t('smallSampleNote', board.min_sample)}">${t('smallSample')}</span>` : ''}</td>
           <td class="num">${r.cases}<br><small>${t('previously', r.previous_cases)}</small></td>
           ${RATES.map((name) => rate(r[name], name))}
         </tr>`)}`

@@ -110,7 +110,9 @@ async function openPage(test, { viewport = DESKTOP, hash = '', geolocation } = {
 // Waits until the map has loaded its style and tiles and stands still.
 async function idle(page) {
   await page.waitForFunction(() => {
-    const map = window.minsheng.map;
+    // After a reload the page may not have set up its map yet.
+    const map = window.minsheng?.map;
+    if (!map) return false;
     // The page's own source is added (and the map fitted to it) once its TileJSON arrives,
     // which may be after MapLibre's own "load".
     return map.getSource('minsheng') && map.loaded() && map.areTilesLoaded() && !map.isMoving();
