@@ -12,7 +12,7 @@ use common::{call, json};
 use minsheng::model::reports::{Report, Role, Tier};
 use minsheng::model::time::{now, to_iso8601};
 use minsheng::services::Catalog;
-use minsheng::services::auth::{authenticate, create_token};
+use minsheng::services::auth::{TokenRequest, authenticate, create_token};
 use minsheng::services::reports::workflow::{self, Move, Seen};
 use minsheng::store::ReportFilter;
 use serde_json::{Value, json};
@@ -34,12 +34,15 @@ struct Setup {
     _database: TestDatabase,
     app: axum::Router,
     admin: String,
+    /// A second admin, who verifies: nobody verifies what they resolved.
+    auditor: String,
 }
 
 async fn setup(catalog: Catalog, database: TestDatabase) -> Setup {
     let app = common::unlimited_app(catalog.clone());
-    let admin = create_token(&catalog, Role::Admin, None, "管理员", now()).await.unwrap().secret;
-    Setup { catalog, _database: database, app, admin }
+    let admin = create_token(&catalog, &TokenRequest::new(Role::Admin, "管理员"), now()).await.unwrap().secret;
+    let auditor = create_token(&catalog, &TokenRequest::new(Role::Admin, "督查"), now()).await.unwrap().secret;
+    Setup { catalog, _database: database, app, admin, auditor }
 }
 
 /// Files a sanitation case (answer within 12 hours, resolve within a day of dispatch) at
@@ -51,10 +54,16 @@ async fn case(s: &Setup, moves: &[(&str, i64)]) -> String {
     assert_eq!(status, StatusCode::CREATED, "{text}");
     let case = json(&text)["report"]["case_number"].as_str().unwrap().to_owned();
     let admin = authenticate(&s.catalog, &s.admin).await.unwrap();
+    let auditor = authenticate(&s.catalog, &s.auditor).await.unwrap();
+    let mut from = "received";
     for &(to, at) in moves {
         let note = (to == "rejected").then(|| "不属于受理范围".to_owned());
-        let request = Move { to: to.parse().unwrap(), note, duplicate_of: None };
-        workflow::transition(&s.catalog, &admin, &case, request, &Seen::default(), at).await.unwrap();
+        let request = Move { to: to.parse().unwrap(), note, duplicate_of: None, unit: None };
+        // Verifying, failing a verification and closing are the auditor's.
+        let checks = matches!(to, "verified" | "closed") || (from, to) == ("resolved", "in_progress");
+        let staff = if checks { &auditor } else { &admin };
+        from = to;
+        workflow::transition(&s.catalog, staff, &case, request, &Seen::default(), at).await.unwrap();
     }
     case
 }

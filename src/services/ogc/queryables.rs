@@ -124,6 +124,7 @@ pub fn of(collection: Collection) -> Vec<Queryable> {
                 q("case_number", "Case number (the feature id)", String),
                 q("category", "Category", words(Category::ALL, Category::as_str)),
                 q("category_label", "Category (Chinese label)", words(Category::ALL, Category::label_zh)),
+                n("subcategory", "Second-level category (see /api/categories)", String),
                 q("source", "Where the report came from", words(Source::ALL, Source::as_str)),
                 q("description", "What the resident wrote", String),
                 n("photo_url", "Photo", String),
@@ -144,6 +145,7 @@ pub fn of(collection: Collection) -> Vec<Queryable> {
                 n("deadline_at", "Deadline", DateTime),
                 n("closed_at", "Closed at", DateTime),
                 n("on_time", "Closed by the deadline", Boolean),
+                q("resolution_secs", "Seconds allowed from dispatch to resolution", Integer),
             ]);
             "geometry-point"
         }

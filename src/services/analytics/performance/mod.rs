@@ -192,10 +192,9 @@ fn name_of(snapshot: &Snapshot, group_by: BoardGroup, id: &str) -> String {
     name.unwrap_or_else(|| id.to_owned())
 }
 
-/// A responding unit's name. The units layer is not in the snapshot yet, so a unit shows
-/// its id until it is.
-fn unit_name(_snapshot: &Snapshot, _id: &str) -> Option<String> {
-    None
+/// A responding unit's name, from the units layer.
+fn unit_name(snapshot: &Snapshot, id: &str) -> Option<String> {
+    snapshot.find(Layer::Units, id).map(|n| snapshot.data.units[n as usize].name.clone())
 }
 
 /// Rows unless asked: a district's units, communities or companies all fit; a city's
