@@ -56,6 +56,9 @@ async fn every_asset_is_served_with_its_content_type_and_caching() {
         ("/official.js", "text/javascript; charset=utf-8", false),
         ("/report.js", "text/javascript; charset=utf-8", false),
         ("/staff.js", "text/javascript; charset=utf-8", false),
+        ("/moves.js", "text/javascript; charset=utf-8", false),
+        ("/board.js", "text/javascript; charset=utf-8", false),
+        ("/i18n-work.js", "text/javascript; charset=utf-8", false),
         ("/i18n.js", "text/javascript; charset=utf-8", false),
         ("/util.js", "text/javascript; charset=utf-8", false),
         ("/style.css", "text/css; charset=utf-8", false),
@@ -132,11 +135,11 @@ async fn json(app: &axum::Router, uri: &str) -> Value {
 }
 
 #[tokio::test]
-async fn the_page_has_a_resident_a_planner_an_official_and_a_staff_view_as_tabs() {
+async fn the_page_has_a_resident_a_planner_an_official_a_performance_and_a_staff_view_as_tabs() {
     let html = get(&app().await, "/").await.body;
     let tabs = tags(&html, "button").into_iter().filter(|(_, tag)| attribute(tag, "role") == Some("tab")).collect::<Vec<_>>();
     let ids: Vec<_> = tabs.iter().map(|(_, tag)| attribute(tag, "id").unwrap()).collect();
-    assert_eq!(ids, ["tab-resident", "tab-planner", "tab-coverage", "tab-staff"]);
+    assert_eq!(ids, ["tab-resident", "tab-planner", "tab-coverage", "tab-board", "tab-staff"]);
     for (_, tab) in &tabs {
         let panel = attribute(tab, "aria-controls").expect("a tab names its panel");
         let (_, section) = tags(&html, "section")
@@ -200,7 +203,19 @@ async fn the_scripts_find_their_elements_and_modules() {
 }
 
 /// The page's own files: the HTML and every script it loads (not the vendored library).
-const PAGE_FILES: [&str; 8] = ["/", "/app.js", "/planner.js", "/official.js", "/report.js", "/staff.js", "/i18n.js", "/util.js"];
+const PAGE_FILES: [&str; 11] = [
+    "/",
+    "/app.js",
+    "/planner.js",
+    "/official.js",
+    "/report.js",
+    "/staff.js",
+    "/moves.js",
+    "/board.js",
+    "/i18n.js",
+    "/i18n-work.js",
+    "/util.js",
+];
 
 async fn vocabulary(app: &axum::Router) -> Value {
     json(app, "/api/vocabulary").await
@@ -344,10 +359,8 @@ async fn the_page_copies_no_word_list_and_asks_for_the_vocabulary() {
     }
     // Codes as string literals ('parking', "parking", `parking`), for the lists whose codes are
     // not also ordinary words of the page's code (actions such as `submit`, layers).
-    let allowed: [(&str, &str, &str); 10] = [
+    let allowed: [(&str, &str, &str); 8] = [
         ("/official.js", "elderly_day_care", "the kind the official view opens with"),
-        ("/staff.js", "rejected", "a rejection needs a note"),
-        ("/staff.js", "duplicate", "a duplicate needs the original's number"),
         ("/staff.js", "open", "the queue's dots: open cases in orange"),
         ("/app.js", "resident", "the resident view's name"),
         ("/planner.js", "community", "the problem list's grouping shows grid and community ids"),
@@ -683,8 +696,12 @@ async fn the_page_has_the_ids_the_browser_tests_use() {
     let app_js = get(&app().await, "/app.js").await.body;
     assert!(app_js.contains("window.minsheng"), "app.js exposes the map for the browser tests");
     let staff = get(&app().await, "/staff.js").await.body;
-    for needle in ["case-item", "dataset.case", "class=\"transition", "data-to=", "Bearer "] {
+    for needle in ["case-item", "dataset.case", "Bearer ", "/api/me"] {
         assert!(staff.contains(needle), "staff.js lacks {needle}");
+    }
+    let moves = get(&app().await, "/moves.js").await.body;
+    for needle in ["class=\"move", "data-action=", "found.actions", "unit_choices"] {
+        assert!(moves.contains(needle), "moves.js lacks {needle}");
     }
     let report = get(&app().await, "/report.js").await.body;
     assert!(report.contains("me-too"), "report.js gives each possible duplicate a .me-too button");

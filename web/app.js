@@ -8,6 +8,7 @@ import { createPlanner } from './planner.js';
 import { createCoverage } from './official.js';
 import { createReports } from './report.js';
 import { createStaff } from './staff.js';
+import { createBoard } from './board.js';
 import { t, th, label, relabel, apply, setLang, getLang, onLang, vocabularyLoaded } from './i18n.js';
 import { $, html, render, getJSON } from './util.js';
 
@@ -52,8 +53,8 @@ apply();
 $('lang-toggle').addEventListener('click', () => setLang(getLang() === 'en' ? 'zh' : 'en'));
 
 // The address: `#<view>?<its choices>&map=zoom/lat/lon`, with no view word for the resident
-// view (`#case=MS00000001&map=…`); `#planner`, `#coverage?kind=…`, `#staff?…`.
-const VIEWS = ['resident', 'planner', 'coverage', 'staff'];
+// view (`#case=MS00000001&map=…`); `#planner`, `#coverage?kind=…`, `#board?…`, `#staff?…`.
+const VIEWS = ['resident', 'planner', 'coverage', 'board', 'staff'];
 function parseAddress(hash) {
   const text = hash.replace(/^#/, '');
   const word = /^([a-z]+)(?:[?&]|$)/.exec(text);
@@ -93,6 +94,11 @@ const QUIET = {
     paint: { buildings: { 'fill-color': '#d6d6d6', 'fill-opacity': 0.7 }, 'compounds-line': { 'line-color': '#6b6b6b' } },
   },
   coverage: {
+    hidden: new Set(['compounds-fill', 'stations', 'buildings']),
+    paint: { 'compounds-line': { 'line-color': '#6b6b6b' } },
+  },
+  // The board colours whole communities or grids: the compounds and buildings would hide them.
+  board: {
     hidden: new Set(['compounds-fill', 'stations', 'buildings']),
     paint: { 'compounds-line': { 'line-color': '#6b6b6b' } },
   },
@@ -159,7 +165,7 @@ function quiet(name) {
 // list (when shown): beside them on wide screens, between them on phones (bottom sheets).
 function clearOfOverlays() {
   const panel = $('panel').getBoundingClientRect();
-  const side = ['card', 'ranking', 'coverage-table', 'staff-case'].find((id) => !$(id).hidden);
+  const side = ['card', 'ranking', 'coverage-table', 'board-table', 'staff-case'].find((id) => !$(id).hidden);
   const card = side ? $(side).getBoundingClientRect() : null;
   if (!narrow.matches) {
     return { top: 30, bottom: 30, left: panel.right + 20, right: card ? innerWidth - card.left + 20 : 30 };
@@ -194,10 +200,11 @@ const reports = createReports({
 const views = {
   planner: createPlanner({ map, ready, padding: clearOfOverlays, remember: () => remember() }),
   coverage: createCoverage({ map, ready, padding: clearOfOverlays, remember: () => remember() }),
+  board: createBoard({ map, ready, remember: () => remember() }),
   staff: createStaff({ map, ready, padding: clearOfOverlays, remember: () => remember() }),
 };
-const MAP_LABELS = { resident: 'mapResident', planner: 'mapPlanner', coverage: 'mapCoverage', staff: 'mapStaff' };
-const tabs = [$('tab-resident'), $('tab-planner'), $('tab-coverage'), $('tab-staff')];
+const MAP_LABELS = { resident: 'mapResident', planner: 'mapPlanner', coverage: 'mapCoverage', board: 'mapBoard', staff: 'mapStaff' };
+const tabs = [$('tab-resident'), $('tab-planner'), $('tab-coverage'), $('tab-board'), $('tab-staff')];
 
 // The address for what is on screen; written in place (no history entry per map move).
 function address() {
@@ -427,7 +434,7 @@ onLang(() => {
 
 // The address on arrival, and addresses typed or followed within the page (`hashchange`).
 function follow({ view: name, params }, first) {
-  if (name === 'coverage' || name === 'planner' || name === 'staff') views[name].read(params);
+  if (views[name]) views[name].read(params);
   if (name !== view) selectView(name);
   if (name === 'resident' && params.get('case') && params.get('case') !== reports.tracked()) {
     fold(false);

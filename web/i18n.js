@@ -6,11 +6,13 @@
 // the data (compounds, grids, people) stay as they are, marked `translate="no"`.
 
 import { getJSON, html, trusted, escape, render } from './util.js';
+import { WORK_STRINGS } from './i18n-work.js';
 
 const KEY = 'minsheng.lang';
 
 // key: [Chinese, English]; a function takes the arguments `t` is given.
 const DICT = {
+  ...WORK_STRINGS,
   title: ['民生 · 小区治理地图', 'Minsheng · compound governance map'],
   langToggle: ['English', '中文'],
   langToggleLabel: ['切换到英文 Switch to English', '切换到中文 Switch to Chinese'],
@@ -132,13 +134,11 @@ const DICT = {
   resolvedAt: ['处置时间', 'Resolved'],
   auditTrail: ['办理记录 <small>audit trail</small>', 'Audit trail'],
   actions: ['办理 <small>actions</small>', 'Actions'],
-  transitionNote: ['备注 <small>note; required to reject</small>', 'Note (required to reject)'],
   transitionDuplicateOf: ['重复于案件 <small>duplicate of</small>', 'Duplicate of case'],
   noteRequired: (action) => [`${action}须填写备注说明理由。`, `To ${action} needs a note saying why.`],
   duplicateRequired: (action) => [`${action}须填写原案件编号。`, `To ${action} needs the original case number.`],
   escalate: (action, tier) => [`${action}：${tier}`, `${action}: ${tier}`],
   finalState: ['此案件已办结，无后续操作。', 'This case is finished: no further steps.'],
-  moved: (c, s) => [`${c} 已改为「${s}」`, `${c} is now “${s}”`],
   escalated: (c, s) => [`${c} 已上升至「${s}」`, `${c} was escalated to “${s}”`],
   staffCaseClose: ['关闭案件详情', 'Close the case'],
   caseList: ['案件列表', 'Cases'],

@@ -2,12 +2,18 @@
 // case's staff view with its audit trail, and the workflow moves the case allows.
 
 import { $, html, render, getJSON } from './util.js';
-import { t, th, label, list, word, choice, fillSelect, onLang } from './i18n.js';
+import { t, th, label, list, choice, fillSelect, onLang } from './i18n.js';
 import { when } from './report.js';
+import { createMoves } from './moves.js';
 
 const TOKEN = 'minsheng.token';
 const PAGE = 50;
 const EMPTY = { type: 'FeatureCollection', features: [] };
+
+/** The staff token signed in on this tab ('' if none); the performance board uses it too. */
+export function staffToken() {
+  try { return sessionStorage.getItem(TOKEN) ?? ''; } catch { return ''; }
+}
 
 /** Sets up the view; `show`/`hide` switch it, `params`/`read` are its part of the address,
  * `remember()` writes the address. `map` may be null (no WebGL). */
@@ -21,8 +27,9 @@ export function createStaff({ map, ready, padding, remember }) {
   let queueRequest = null;
   let queueRows = [];
   let pendingCase = null; // from the address, opened once the view shows
+  let me = null; // /api/me: who the token is
 
-  const token = () => { try { return sessionStorage.getItem(TOKEN) ?? ''; } catch { return ''; } };
+  const token = staffToken;
   const setToken = (value) => {
     try { if (value) sessionStorage.setItem(TOKEN, value); else sessionStorage.removeItem(TOKEN); } catch { /* private mode */ }
   };
@@ -54,8 +61,8 @@ export function createStaff({ map, ready, padding, remember }) {
     $('staff-token').value = '';
     say('');
     offset = 0;
-    // The queue is the check: a 401 signs out again with the server's message.
-    if (await loadQueue()) sessionShown();
+    // Who the token is is the check: a 401 signs out again with the server's message.
+    if ((await loadMe()) && (await loadQueue())) sessionShown();
   });
   $('staff-signout').addEventListener('click', signOut);
   $('staff-filters').addEventListener('change', () => { offset = 0; loadQueue(); remember(); });
@@ -68,15 +75,30 @@ export function createStaff({ map, ready, padding, remember }) {
   });
   $('staff-case-close').addEventListener('click', closeCase);
   $('staff-actions').addEventListener('submit', (e) => e.preventDefault());
-  $('transition-buttons').addEventListener('click', (e) => {
-    const button = e.target.closest('.transition');
-    if (button) move(button.dataset.to);
-  });
-  $('staff-escalate').addEventListener('click', escalate);
-  onLang(() => { fillFilters(); if (current) renderCase(current); renderQueue(); });
+  const moves = createMoves({ post });
+  onLang(() => { fillFilters(); renderMe(); if (current) renderCase(current); renderQueue(); });
+
+  async function loadMe() {
+    try {
+      me = await call('/api/me');
+      renderMe();
+      return true;
+    } catch (err) {
+      if (!unauthorised(err)) say(err.message);
+      return false;
+    }
+  }
+  // "王督办 · 督办员 · 青龙街道": the token's label, role and scope.
+  function renderMe() {
+    if (!me) return;
+    const scope = me.scope.kind === 'everywhere' ? t('everywhere') : me.scope.name ?? me.scope.id;
+    render($('staff-me'), html`<strong translate="no">${me.label}</strong> · ${label('staff_roles', me.role.code)} · <span translate="no">${scope}</span>`);
+  }
 
   function signOut() {
     setToken('');
+    me = null;
+    $('staff-me').replaceChildren();
     closeCase();
     queueRows = [];
     total = 0;
@@ -100,6 +122,7 @@ export function createStaff({ map, ready, padding, remember }) {
     if ($('staff-state').value) q.set('state', $('staff-state').value);
     if ($('staff-category').value) q.set('category', $('staff-category').value);
     if ($('staff-overdue').checked) q.set('overdue', 'true');
+    if ($('staff-supervised').checked) q.set('supervised', 'true');
     return q;
   }
 
@@ -143,7 +166,7 @@ export function createStaff({ map, ready, padding, remember }) {
       const button = document.createElement('button');
       button.type = 'button';
       render(button, html`<span class="case-number">${r.case_number}</span>
-        <span class="state state-${r.status}">${label('states', r.state)}</span>${r.overdue ? html` <span class="overdue">${t('overdue')}</span>` : ''}
+        <span class="state state-${r.status}">${label('states', r.state)}</span>${flags(r)}
         <br><small>${label('categories', r.category)} · ${when(r.created_at)}</small>
         <br><span class="quote" translate="no">${r.description.slice(0, 60)}${r.description.length > 60 ? '…' : ''}</span>`);
       item.append(button);
@@ -153,6 +176,13 @@ export function createStaff({ map, ready, padding, remember }) {
     $('staff-count').textContent = shown ? t('staffPage', offset + 1, offset + shown, total) : '';
     $('staff-prev').disabled = offset === 0;
     $('staff-next').disabled = offset + shown >= total;
+  }
+
+  // Badges: overdue, supervised (督办), an extension asked for.
+  function flags(r) {
+    return html`${r.overdue ? html` <span class="badge overdue">${t('overdue')}</span>` : ''}${
+      r.supervised_at ? html` <span class="badge supervised">${label('actions', 'supervise')}</span>` : ''}${
+      r.extension_requested_to ? html` <span class="badge extension">${label('actions', 'request_extension')}</span>` : ''}`;
   }
 
   // The queue's cases as dots, the open case ringed.
@@ -205,11 +235,7 @@ export function createStaff({ map, ready, padding, remember }) {
   function showCase(found, fly) {
     const changedCase = current?.report.case_number !== found.report.case_number;
     current = found;
-    if (changedCase) {
-      $('transition-note').value = '';
-      $('transition-duplicate-of').value = '';
-    }
-    renderCase(found);
+    renderCase(found, changedCase);
     $('staff-case').hidden = false;
     for (const item of document.querySelectorAll('#staff-queue .case-item')) {
       item.classList.toggle('current', item.dataset.case === found.report.case_number);
@@ -224,10 +250,11 @@ export function createStaff({ map, ready, padding, remember }) {
     remember();
   }
 
-  function renderCase({ report: r, history, next_states: next, escalates_to: up }) {
+  function renderCase(found, fresh = false) {
+    const { report: r, history, unit } = found;
     const tel = (phone) => (phone ? html` <a href="tel:${phone.replace(/[^\d+]/g, '')}">${phone}</a>` : '');
     render($('staff-case-title'), html`<span class="case-number">${r.case_number}</span>
-      <span class="state state-${r.status}">${label('states', r.state)}</span>${r.overdue ? html` <span class="overdue">${t('overdue')}</span>` : ''}`);
+      <span class="state state-${r.status}">${label('states', r.state)}</span>${flags(r)}`);
     const facts = [
       [t('caseCategory'), label('categories', r.category)],
       [t('source'), label('sources', r.source)],
@@ -238,8 +265,14 @@ export function createStaff({ map, ready, padding, remember }) {
       [t('grid'), [r.grid_id, r.micro_grid_id].filter(Boolean).join(' › ')],
       [t('tier'), label('tiers', r.tier)],
       [t('responder'), html`<span translate="no">${r.responder}</span>${tel(r.responder_phone)}`],
+      unit ? [t('unit'), html`<span translate="no">${unit.name}</span> <small>${label('unit_kinds', unit.kind)}</small>${tel(unit.phone)}`] : null,
+      r.responded_at ? null : [t('responseDue'), when(r.response_due_at)],
       r.dispatched_at ? [t('dispatchedAt'), when(r.dispatched_at)] : null,
-      r.deadline_at ? [t('caseDeadline'), when(r.deadline_at)] : null,
+      r.deadline_at ? [t('caseDeadline'), html`${when(r.deadline_at)}${
+        r.original_deadline_at && r.original_deadline_at !== r.deadline_at ? html` <small>${t('originalDeadline', when(r.original_deadline_at))}</small>` : ''}`] : null,
+      r.extension_requested_to ? [label('actions', 'request_extension'), when(r.extension_requested_to)] : null,
+      r.supervised_at ? [label('actions', 'supervise'), when(r.supervised_at)] : null,
+      r.reopened ? [t('reopenedTimes'), String(r.reopened)] : null,
       r.resolved_at ? [t('resolvedAt'), when(r.resolved_at)] : null,
       r.closed_at ? [t('caseClosed'), html`${when(r.closed_at)}${r.on_time != null ? html` <small>${t('onTime', r.on_time)}</small>` : ''}`] : null,
       r.supporters ? [t('caseSupporters'), t('people', r.supporters)] : null,
@@ -250,19 +283,12 @@ export function createStaff({ map, ready, padding, remember }) {
       <h3>${th('auditTrail')}</h3><ol class="history">${history.map((e) =>
         html`<li><time>${when(e.at)}</time> <strong>${label('actions', e.action)}</strong> · <span translate="no">${e.actor}</span>${
           e.note ? html`<br><span class="quote" translate="no">${e.note}</span>` : ''}</li>`)}</ol>`);
-    // Each button names the move by its audit action ("accept" moves to "accepted").
-    const verb = (to) => label('actions', word('states', to)?.action ?? to);
-    render($('transition-buttons'), next.length
-      ? html`${next.map((to) => html`<button type="button" class="transition${to === 'rejected' || to === 'duplicate' ? ' small' : ' primary'}" data-to="${to}">${verb(to)}</button>`)}`
-      : html`<p class="meta">${t('finalState')}</p>`);
-    $('duplicate-row').hidden = !next.includes('duplicate');
-    $('staff-escalate').hidden = !up;
-    if (up) $('staff-escalate').textContent = t('escalate', label('actions', 'escalate'), label('tiers', up));
+    moves.show(found, fresh);
   }
 
-  // Every move says which state this screen showed: if someone moved the case meanwhile,
-  // the server refuses it (409) instead of applying a decision made on an old picture.
-  async function post(path, body, done) {
+  // Every move says which state and version this screen showed: if someone moved the case
+  // meanwhile, the server refuses it (409, 412) instead of applying a decision made on an old picture.
+  async function post(path, body, action) {
     const message = $('staff-case-message');
     message.textContent = '';
     message.className = '';
@@ -270,12 +296,12 @@ export function createStaff({ map, ready, padding, remember }) {
     try {
       const found = await call(`/api/reports/${encodeURIComponent(current.report.case_number)}/${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'if-match': `"v${current.report.version}"` },
         body: JSON.stringify({ ...body, expected_state: current.report.state }),
       });
       $('transition-note').value = '';
       showCase(found, false);
-      message.textContent = done(found);
+      message.textContent = t('moved', found.report.case_number, label('actions', action), label('states', found.report.state));
       message.className = 'ok';
       loadQueue();
     } catch (err) {
@@ -285,34 +311,6 @@ export function createStaff({ map, ready, padding, remember }) {
     } finally {
       for (const button of $('staff-actions').querySelectorAll('button')) button.disabled = false;
     }
-  }
-
-  function move(to) {
-    const note = $('transition-note').value.trim();
-    const body = { to };
-    if (note) body.note = note;
-    if (to === 'rejected' && !note) {
-      $('staff-case-message').textContent = t('noteRequired', label('actions', word('states', to)?.action));
-      $('staff-case-message').className = 'error';
-      $('transition-note').focus();
-      return;
-    }
-    if (to === 'duplicate') {
-      const original = $('transition-duplicate-of').value.trim().toUpperCase();
-      if (!original) {
-        $('staff-case-message').textContent = t('duplicateRequired', label('actions', word('states', to)?.action));
-        $('staff-case-message').className = 'error';
-        $('transition-duplicate-of').focus();
-        return;
-      }
-      body.duplicate_of = original;
-    }
-    post('transition', body, (found) => t('moved', found.report.case_number, label('states', found.report.state)));
-  }
-
-  function escalate() {
-    const note = $('transition-note').value.trim();
-    post('escalate', note ? { note } : {}, (found) => t('escalated', found.report.case_number, label('tiers', found.report.tier)));
   }
 
   function closeCase() {
@@ -339,6 +337,7 @@ export function createStaff({ map, ready, padding, remember }) {
     pick('staff-state', q.get('state') ?? '');
     pick('staff-category', q.get('category') ?? '');
     $('staff-overdue').checked = q.get('overdue') === 'true';
+    $('staff-supervised').checked = q.gelabel('actions', 'supervise') === 'true';
     offset = Math.max(0, Math.floor(Number(q.get('offset')) / PAGE) * PAGE || 0);
     return q.get('case');
   }
@@ -358,6 +357,7 @@ export function createStaff({ map, ready, padding, remember }) {
       paintQueue();
       if (current) { $('staff-case').hidden = false; marker?.addTo(map); }
       if (token()) {
+        if (!me && !(await loadMe())) return;
         await loadQueue();
         if (pendingCase) { const c = pendingCase; pendingCase = null; open(c); }
       } else {

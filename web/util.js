@@ -62,6 +62,16 @@ export async function getJSON(url, options = {}) {
   return body;
 }
 
+/** A file from the API (a CSV export) as a Blob, failing as `getJSON` does. */
+export async function getBlob(url, options = {}) {
+  const response = await fetch(url, options);
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    throw new ApiError(body.error?.message ?? `HTTP ${response.status}`, response.status, body.error?.code);
+  }
+  return response.blob();
+}
+
 /** `getJSON` that keeps one request of each kind in flight: a newer one aborts the older. */
 export function latestOnly() {
   const inflight = {};

@@ -22,7 +22,7 @@ macro_rules! asset {
 }
 
 /// `/` (the map page), `/app.js` and the modules it imports (`/planner.js`, `/official.js`,
-/// `/report.js`, `/staff.js`, `/i18n.js`, `/util.js`), `/style.css` and `/vendor/maplibre-gl.{js,css}`.
+/// `/report.js`, `/staff.js`, `/moves.js`, `/board.js`, `/i18n.js`, `/i18n-work.js`, `/util.js`), `/style.css` and `/vendor/maplibre-gl.{js,css}`.
 pub fn router<S: Clone + Send + Sync + 'static>() -> utoipa_axum::router::OpenApiRouter<S> {
     Router::new()
         .route("/", asset!("web/index.html", HTML, OURS))
@@ -31,6 +31,9 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> utoipa_axum::router::OpenAp
         .route("/official.js", asset!("web/official.js", JS, OURS))
         .route("/report.js", asset!("web/report.js", JS, OURS))
         .route("/staff.js", asset!("web/staff.js", JS, OURS))
+        .route("/moves.js", asset!("web/moves.js", JS, OURS))
+        .route("/board.js", asset!("web/board.js", JS, OURS))
+        .route("/i18n-work.js", asset!("web/i18n-work.js", JS, OURS))
         .route("/i18n.js", asset!("web/i18n.js", JS, OURS))
         .route("/util.js", asset!("web/util.js", JS, OURS))
         .route("/style.css", asset!("web/style.css", CSS, OURS))

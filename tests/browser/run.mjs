@@ -110,7 +110,9 @@ async function openPage(test, { viewport = DESKTOP, hash = '', geolocation } = {
 // Waits until the map has loaded its style and tiles and stands still.
 async function idle(page) {
   await page.waitForFunction(() => {
-    const map = window.minsheng.map;
+    // After a reload the page may not have set up its map yet.
+    const map = window.minsheng?.map;
+    if (!map) return false;
     // The page's own source is added (and the map fitted to it) once its TileJSON arrives,
     // which may be after MapLibre's own "load".
     return map.getSource('minsheng') && map.loaded() && map.areTilesLoaded() && !map.isMoving();
@@ -322,40 +324,134 @@ const tests = [
     await until(async () => (await api(`/api/reports/${first}`)).report.supporters > before, `"me too" did not add a supporter to ${first}`);
   }],
 
-  ['staff: an admin signs in and closes the case', async (t) => {
-    const page = await openPage(t);
-    if (!(await page.locator('#tab-staff').count())) skip('staff UI not present (#tab-staff missing)');
+  ['staff: a dispatcher, a handler and a supervisor move a case through the buttons', async (t) => {
     check(args.token, 'no admin token: pass --token or MINSHENG_TOKEN');
+    const admin = (path, options = {}) => api(path, { ...options, headers: { authorization: `Bearer ${args.token}` } });
     let caseNumber = state.cases[0];
     if (!caseNumber) {
       // The resident test did not run: file the case through the API.
       const { lon, lat } = state.building ?? (state.building = await aBuilding());
       caseNumber = (await api('/api/reports', { method: 'POST', body: JSON.stringify({ category: 'sanitation', description: '垃圾桶满了（浏览器测试）', lon, lat }) })).report.case_number;
     }
-    t.log.push(`case ${caseNumber}`);
+    const filed = (await admin(`/api/reports/${caseNumber}`)).report;
+    t.log.push(`case ${caseNumber} in community ${filed.community_id}, street ${filed.street_id}`);
+    // Tokens for the case's community, street and (once dispatched) unit, made by the admin.
+    const token = async (role, scope, label) =>
+      (await admin('/api/tokens', { method: 'POST', body: JSON.stringify({ role, ...scope, label }) })).secret;
+    const dispatcher = await token('dispatcher', { community: filed.community_id }, '测试派遣员');
+    const supervisor = await token('supervisor', { street: filed.street_id }, '测试督办员');
+
+    const page = await openPage(t);
+    await page.click('#tab-staff');
+    const signIn = async (secret, who) => {
+      if (await page.locator('#staff-signout').isVisible()) await page.click('#staff-signout');
+      await page.fill('#staff-token', secret);
+      await page.click('#staff-signin');
+      await page.waitForFunction((name) => document.getElementById('staff-me').textContent.includes(name), who, { polling: 100 });
+      const item = page.locator(`#staff-queue .case-item[data-case="${caseNumber}"]`);
+      await item.waitFor({ state: 'visible' });
+      await item.click();
+      await page.waitForFunction((n) => document.getElementById('staff-case-title').textContent.includes(n), caseNumber, { polling: 100 });
+    };
+    // Clicks the action's button (with a note) and waits until the case is as `done` says,
+    // in the API, and until the page shows its new version.
+    const act = async (action, done) => {
+      const before = (await admin(`/api/reports/${caseNumber}`)).report.version;
+      const button = page.locator(`#move-buttons button.move[data-action="${action}"]`);
+      await button.waitFor({ state: 'visible' });
+      await page.fill('#transition-note', `浏览器测试：${action}`);
+      await button.click();
+      let moved;
+      await until(async () => (moved = (await admin(`/api/reports/${caseNumber}`)).report).version > before && done(moved), `${action} did not do its move`);
+      await page.waitForFunction((label) => document.getElementById('staff-case-title').textContent.includes(label)
+        && document.getElementById('staff-case-message').className === 'ok', moved.state_label, { polling: 100 });
+      return moved;
+    };
+    const into = (state) => (r) => r.state === state;
+
+    await signIn(dispatcher, '测试派遣员');
+    const me = await page.locator('#staff-me').innerText();
+    check(/派遣员/.test(me), `the signed-in line does not name the dispatcher's role: ${me}`);
+    // The dispatcher may not start work: no such button.
+    check(!(await page.locator('#move-buttons [data-action="start"]').count()), 'a dispatcher is offered "start"');
+    await act('accept', into('accepted'));
+    // Dispatch offers the units serving the place, the routed one chosen.
+    await page.locator('#move-unit-row').waitFor({ state: 'visible' });
+    const routed = (await admin(`/api/reports/${caseNumber}`)).unit?.id;
+    check(routed && (await page.locator('#move-unit').inputValue()) === routed, `the unit menu does not default to the routed unit ${routed}`);
+    await act('dispatch', into('dispatched'));
+    t.shots.push(await shoot(page, 'staff'));
+
+    const unit = (await admin(`/api/reports/${caseNumber}`)).report.unit_id;
+    const handler = await token('handler', { unit }, '测试处置人员');
+    await signIn(handler, '测试处置人员');
+    await act('start', into('in_progress'));
+    // More time: the date picked in the page, a week past the deadline by default.
+    await page.locator('#move-until-row').waitFor({ state: 'visible' });
+    const asked = await act('request_extension', (r) => r.extension_requested_to != null);
+
+    await signIn(supervisor, '测试督办员');
+    check(await page.locator('#staff-case-title .badge').count() > 0, 'the pending extension is not flagged on the case');
+    const extended = await act('approve_extension', (r) => r.extension_requested_to == null);
+    check(extended.deadline_at === asked.extension_requested_to, `the deadline ${extended.deadline_at} is not the one asked for, ${asked.extension_requested_to}`);
+    await act('supervise', (r) => r.supervised_at != null);
+
+    await signIn(handler, '测试处置人员');
+    await act('resolve', into('resolved'));
+    await signIn(supervisor, '测试督办员');
+    await act('verify', into('verified'));
+    await act('close', into('closed'));
+    // The audit trail names each role, in the page and in the API.
+    const trail = await page.locator('#staff-case .history').innerText();
+    for (const role of ['dispatcher#', 'handler#', 'supervisor#']) check(trail.includes(role), `the audit trail does not name ${role}: ${trail}`);
+    const { history } = await admin(`/api/reports/${caseNumber}`);
+    t.log.push(`closed; ${history.length} events: ${history.map((e) => `${e.action} by ${e.actor.split(' ')[0]}`).join(', ')}`);
+    t.shots.push(await shoot(page, 'staff-closed'));
+  }],
+
+  ['official: the performance board ranks, sorts, lists and colours the map', async (t) => {
+    check(args.token, 'no staff token: pass --token or MINSHENG_TOKEN');
+    // Last month (China time): the demo's year of cases fills it.
+    const now = new Date(Date.now() + 8 * 3_600_000);
+    const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+    const auth = { headers: { authorization: `Bearer ${args.token}` } };
+    const expected = await api(`/api/performance?group_by=community&period=${month}`, auth);
+    const lists = await api(`/api/performance/red-black?period=${month}`);
+    check(expected.rows.length > 1, `the demo has no board for ${month}`);
+    const page = await openPage(t);
     await page.click('#tab-staff');
     await page.fill('#staff-token', args.token);
     await page.click('#staff-signin');
-    const item = page.locator(`#staff-queue .case-item[data-case="${caseNumber}"]`);
-    await item.waitFor({ state: 'visible' });
-    await item.click();
-    const detail = page.locator('#staff-case');
-    await detail.waitFor({ state: 'visible' });
-    await page.waitForFunction((n) => document.getElementById('staff-case').textContent.includes(n), caseNumber, { polling: 100 });
-    t.shots.push(await shoot(page, 'staff'));
-    const staffView = (path) => api(path, { headers: { authorization: `Bearer ${args.token}` } });
-    for (const to of ['accepted', 'dispatched', 'in_progress', 'resolved', 'verified', 'closed']) {
-      const button = page.locator(`#staff-case .transition[data-to="${to}"]`);
-      await button.waitFor({ state: 'visible' });
-      if (await page.locator('#transition-note').count()) await page.fill('#transition-note', `浏览器测试：${to}`);
-      await button.click();
-      await until(async () => (await staffView(`/api/reports/${caseNumber}`)).report.state === to, `the case did not move to ${to}`);
-    }
-    await page.waitForFunction(() => /closed|已结案/.test(document.getElementById('staff-case').textContent), null, { polling: 100 })
-      .catch(async () => { throw new Error(`#staff-case does not show the state closed: ${await detail.innerText()}`); });
-    const { history } = await staffView(`/api/reports/${caseNumber}`);
-    t.log.push(`closed; ${history.length} events in the audit trail`);
-    t.shots.push(await shoot(page, 'staff-closed'));
+    await page.locator('#staff-session').waitFor({ state: 'visible' });
+    await page.click('#tab-board');
+    await page.fill('#board-period', month);
+    await page.selectOption('#board-group', 'community');
+    const ids = () => page.locator('#board-rows tr').evaluateAll((rows) => rows.map((r) => r.dataset.id));
+    const ranked = expected.rows.map((r) => r.id).join(',');
+    await page.waitForFunction((want) => [...document.querySelectorAll('#board-rows tr')].map((r) => r.dataset.id).join(',') === want, ranked, { polling: 100 })
+      .catch(async () => { throw new Error(`the board does not list the API rows in rank order: ${await ids()} (API: ${ranked})`); });
+    const small = expected.rows.filter((r) => r.small_sample).length;
+    check(await page.locator('#board-rows .badge.sample').count() === small, `${small} small samples are not all marked`);
+    // Sorting: the on-time header sorts by that rate, highest first, missing figures last.
+    await page.click('#board-head button[data-sort="on_time_rate"]');
+    const byOnTime = [...expected.rows].sort((a, b) => {
+      const [x, y] = [a.on_time_rate.percent, b.on_time_rate.percent];
+      if (x == null || y == null) return (x == null) - (y == null);
+      return y - x;
+    }).map((r) => r.id);
+    check(JSON.stringify(await ids()) === JSON.stringify(byOnTime), 'sorting by the on-time rate does not order the rows');
+    // The red and black lists, as the API gives them.
+    const names = (id) => page.locator(`#${id} li span`).allInnerTexts();
+    check(JSON.stringify(await names('board-red')) === JSON.stringify(lists.red.map((c) => c.company)), 'the red list differs from the API');
+    check(JSON.stringify(await names('board-black')) === JSON.stringify(lists.black.map((c) => c.company)), 'the black list differs from the API');
+    // The communities coloured on the map, with a legend.
+    const counts = await rendered(page, ['board-fill'], 'board');
+    t.log.push(`rendered features: ${JSON.stringify(counts)}`);
+    check(await page.locator('#board-legend li').count() > 2, 'the board has no legend');
+    // The CSV, fetched with the token and saved.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#board-csv')]);
+    check(download.suggestedFilename().endsWith('.csv'), `the CSV is saved as ${download.suggestedFilename()}`);
+    t.shots.push(await shoot(page, 'board'));
   }],
   ['language: the English view is English in every panel, the planner and official ones included', async (t) => {
     check(args.token, 'no staff token: pass --token or MINSHENG_TOKEN');
@@ -377,7 +473,7 @@ const tests = [
       const cjk = /[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]/;
       for (const box of document.querySelectorAll('details')) box.open = true;
       const foreign = (el) => el.closest('[translate="no"]') || (el.closest('[lang]')?.lang ?? 'en') !== 'en';
-      const roots = ['panel', 'card', 'ranking', 'coverage-table', 'staff-case'].map((id) => document.getElementById(id)).filter((el) => !el.hidden);
+      const roots = ['panel', 'card', 'ranking', 'coverage-table', 'board-table', 'staff-case'].map((id) => document.getElementById(id)).filter((el) => !el.hidden);
       const found = [];
       let checked = 0;
       const look = (root, where, text) => {
@@ -392,7 +488,7 @@ const tests = [
           if (foreign(el) || el.closest('title, script, style') || !el.checkVisibility()) continue;
           look(root, el.tagName.toLowerCase(), walker.currentNode.textContent);
         }
-        for (const option of root.querySelectorAll('option')) look(root, 'option', option.textContent);
+        for (const option of root.querySelectorAll('option')) if (!foreign(option)) look(root, 'option', option.textContent);
         for (const el of root.querySelectorAll('[aria-label], [title], [placeholder]')) {
           if (foreign(el)) continue;
           for (const name of ['aria-label', 'title', 'placeholder']) look(root, `[${name}]`, el.getAttribute(name));
@@ -458,6 +554,12 @@ const tests = [
     await expectEnglish('staff', 40);
     t.shots.push(await shoot(page, 'english-staff'));
 
+    // The performance board (the staff token signed in above).
+    await page.click('#tab-board');
+    await page.locator('#board-rows tr').first().waitFor();
+    await page.locator('#board-red li').first().waitFor();
+    await expectEnglish('board', 30);
+
     // And back: the menus speak Chinese again.
     await page.click('#lang-toggle');
     const zh = await page.locator('#staff-category option').allInnerTexts();
@@ -466,7 +568,7 @@ const tests = [
   ['accessibility and language: every control is named, the tabs take the keyboard, English switches', async (t) => {
     const page = await openPage(t);
     await idle(page);
-    for (const tab of ['#tab-resident', '#tab-planner', '#tab-coverage', '#tab-staff']) {
+    for (const tab of ['#tab-resident', '#tab-planner', '#tab-coverage', '#tab-board', '#tab-staff']) {
       await page.click(tab);
       // Every visible control must have an accessible name: a <label>, aria-label(ledby),
       // its own text, or a title.
