@@ -83,6 +83,28 @@ impl Tally {
     }
 }
 
+impl Count {
+    fn merge(&mut self, other: Count) {
+        self.met += other.met;
+        self.of += other.of;
+    }
+}
+
+impl Tally {
+    /// Adds the counts of another part of the same group's cases.
+    pub fn merge(&mut self, other: &Tally) {
+        self.cases += other.cases;
+        self.response.merge(other.response);
+        self.on_time.merge(other.on_time);
+        self.resolution.merge(other.resolution);
+        self.reopen.merge(other.reopen);
+        self.respond_secs += other.respond_secs;
+        self.responded += other.responded;
+        self.resolve_secs += other.resolve_secs;
+        self.resolved += other.resolved;
+    }
+}
+
 /// States as bits: those that are not (or not yet) accepted, and those past resolution.
 const NOT_ACCEPTED: u16 = 1 << CaseState::Received as u16 | 1 << CaseState::Rejected as u16 | 1 << CaseState::Duplicate as u16;
 const SOLVED: u16 = 1 << CaseState::Resolved as u16 | 1 << CaseState::Verified as u16 | 1 << CaseState::Closed as u16;

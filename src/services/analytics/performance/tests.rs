@@ -238,3 +238,31 @@ fn the_red_and_black_lists_score_complaints_on_time_and_leave_out_small_companie
     let excluded: Vec<(&str, u32)> = list.excluded.iter().map(|c| (c.company.as_str(), c.complaints)).collect();
     assert_eq!(excluded, [("丁物业", 2), ("戊物业", 0)]);
 }
+
+#[test]
+fn a_scan_split_across_cores_adds_up_to_one_pass() {
+    // Enough rows to split; groups, states and times varied by the row number.
+    let start = at("2026-10-01");
+    let rows: Vec<ReportRow> = (0..(PARALLEL_FROM as i64 * 2 + 17))
+        .map(|i| {
+            let state = CaseState::ALL[i as usize % CaseState::ALL.len()];
+            case(i + 1, &format!("U{}", i % 997), start + (i * 37) % (61 * DAY), state, |t| {
+                if i % 3 != 0 {
+                    worked(t, start + (i * 37) % (61 * DAY), (i % 48) * HOUR, (i % 5 != 0).then_some((i % 96) * HOUR));
+                }
+                t.reopened = u32::from(i % 11 == 0);
+            })
+        })
+        .collect();
+    let points = points(rows);
+    let snapshot = Snapshot::build(Dataset::default(), 0).unwrap();
+    for group_by in [BoardGroup::Unit, BoardGroup::Grid] {
+        let groups = grouping(&snapshot, &points, group_by);
+        let split = scan(&points, &groups, &november(), now(), |_| true);
+        let whole = scan_rows(&points, &groups, &november(), now(), &|_| true, 0..points.created_at.len());
+        assert_eq!(split.iter().count(), whole.iter().count());
+        for (group, tallies) in whole.iter() {
+            assert_eq!(split.get(group), Some(tallies), "{group_by:?} group {group}");
+        }
+    }
+}
