@@ -301,10 +301,10 @@ pub fn board(snapshot: &Snapshot, points: &ReportPoints, group_by: BoardGroup, p
     let tallies = scan(points, &groups, period, now, |_| true);
     // Rank on numbers first; names and rows only for the rows shown (a city has hundreds of
     // thousands of grids with a case).
-    let mut standings: Vec<Standing> = tallies.iter().map(|(group, [now, _])| Standing::of(group, now)).collect();
-    let total = standings.len();
     let ranks = groups.id_ranks();
-    let order = |a: &Standing, b: &Standing| a.key.cmp(&b.key).then_with(|| ranks[a.group].cmp(&ranks[b.group]));
+    let mut standings: Vec<Standing> = tallies.iter().map(|(group, [now, _])| Standing::of(group, ranks[group], now)).collect();
+    let total = standings.len();
+    let order = |a: &Standing, b: &Standing| a.key.cmp(&b.key);
     if limit < standings.len() {
         standings.select_nth_unstable_by(limit, order);
         standings.truncate(limit);
@@ -341,14 +341,16 @@ pub fn board(snapshot: &Snapshot, points: &ReportPoints, group_by: BoardGroup, p
 /// there, by id). Rates are compared as exact fractions, so equal rates tie.
 struct Standing {
     group: usize,
-    key: (bool, std::cmp::Reverse<Fraction>, std::cmp::Reverse<Fraction>),
+    /// The order: rates, then the id's rank (kept here, so that sorting a hundred thousand
+    /// grids reads no table).
+    key: (bool, std::cmp::Reverse<Fraction>, std::cmp::Reverse<Fraction>, u32),
 }
 
 impl Standing {
-    fn of(group: usize, tally: &Tally) -> Standing {
+    fn of(group: usize, id_rank: u32, tally: &Tally) -> Standing {
         let small = tally.on_time.of < MIN_SAMPLE;
         let rate = |c: Count| std::cmp::Reverse(if small { Fraction::NONE } else { Fraction(c) });
-        Standing { group, key: (small, rate(tally.on_time), rate(tally.response)) }
+        Standing { group, key: (small, rate(tally.on_time), rate(tally.response), id_rank) }
     }
 }
 
