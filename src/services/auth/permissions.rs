@@ -94,11 +94,7 @@ pub fn may_act(staff: &Staff, action: Action, case: &CaseScope) -> Result<(), Se
         return Ok(());
     }
     if !case.within(&staff.scope) {
-        return Err(ServiceError::Forbidden(format!(
-            "the case is {}; this token works in {}",
-            case.described_as(&staff.scope),
-            staff.scope
-        )));
+        return Err(outside_scope(staff, case));
     }
     if matches!(action, Action::Verify | Action::Reopen) && case.resolved_by == Some(staff.token_id) {
         return Err(ServiceError::Forbidden("you resolved this case; someone else verifies".into()));
