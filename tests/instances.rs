@@ -185,6 +185,7 @@ async fn every_committed_write_notifies_once_and_a_refused_one_not() {
         from_state: None,
         to_state: None,
         note: None,
+        ..Default::default()
     };
     assert!(!store.update_report(report.version + 1, &report, &event("stale")).await.unwrap());
     assert!(heard.since_last().await.is_empty(), "a move from a stale version");

@@ -264,6 +264,7 @@ async fn listings_filter_by_id_code_status_and_dates_and_never_show_the_reporter
         from_state: None,
         to_state: Some(CaseState::Closed),
         note: None,
+        ..Default::default()
     };
     let old_id = catalog.store().insert_reports(&[(old, vec![event])]).await.unwrap().remove(0);
     // The second parking report duplicates the first: closed, and the notes say of what.
@@ -277,6 +278,7 @@ async fn listings_filter_by_id_code_status_and_dates_and_never_show_the_reporter
         from_state: Some(CaseState::Received),
         to_state: Some(CaseState::Duplicate),
         note: None,
+        ..Default::default()
     };
     assert!(catalog.store().update_report(duplicate.version, &duplicate, &event).await.unwrap());
 
