@@ -257,6 +257,8 @@ async fn listings_filter_by_id_code_status_and_dates_and_never_show_the_reporter
     old.created_at = now - 100 * DAY;
     old.state = CaseState::Closed;
     old.closed_at = Some(now - 95 * DAY);
+    // A copy imported as history: imported cases have no follow-up link (the live one keeps its own).
+    old.follow_hash = None;
     let event = ReportEvent {
         at: old.created_at,
         actor: "test".into(),

@@ -626,12 +626,15 @@ async fn category_settings_are_seeded_changed_from_what_was_read_and_audited(bac
 }
 
 async fn follow_up_keys_hashes_and_public_updates(backend: Backend) {
-    let (store, database, data) = district(backend).await;
+    let (store, _database, data) = district(backend).await;
     // The first key offered is kept; later offers (another instance) read it back.
     let key = store.server_key("follow", &[1; 32]).await.unwrap();
     assert_eq!(key, [1; 32]);
     assert_eq!(store.server_key("follow", &[2; 32]).await.unwrap(), [1; 32]);
-    assert_eq!(database.store().await.server_key("follow", &[3; 32]).await.unwrap(), [1; 32], "kept across reopening");
+    // A database on disk keeps it across reopening.
+    let on_disk = TestDatabase::new(backend).await;
+    assert_eq!(on_disk.store().await.server_key("follow", &[4; 32]).await.unwrap(), [4; 32]);
+    assert_eq!(on_disk.store().await.server_key("follow", &[3; 32]).await.unwrap(), [4; 32], "kept across reopening");
 
     let a = store.insert_report(&report(&data, 0, Category::Noise, 1_000), &submitted(1_000), None).await.unwrap();
     let b = store.insert_report(&report(&data, 1, Category::Pets, 1_001), &submitted(1_001), None).await.unwrap();
