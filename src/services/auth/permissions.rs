@@ -90,6 +90,12 @@ fn roles_for(action: Action) -> &'static [Role] {
 /// token's scope, and never verifying (or failing) a case the token resolved itself.
 pub fn may_act(staff: &Staff, action: Action, case: &CaseScope) -> Result<(), ServiceError> {
     let roles = roles_for(action);
+    if roles.is_empty() {
+        return Err(ServiceError::Forbidden(format!(
+            "{action} is the reporter's own, on their follow-up link: no staff token takes it, admin included; this token is {}",
+            staff.role
+        )));
+    }
     if !roles.contains(&staff.role) {
         let names = roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" or ");
         return Err(ServiceError::Forbidden(format!("{action} needs the role {names}; this token is {}", staff.role)));
