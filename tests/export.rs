@@ -117,8 +117,11 @@ async fn only_reading_roles_export_and_contacts_only_where_the_token_may_see_the
                 shown += 1;
             } else {
                 assert_eq!(written, (String::new(), String::new()), "{role} sees no contact of {}", case.case_number);
-                for private in [&case.reporter_name, &case.reporter_phone].into_iter().flatten() {
-                    assert!(!text.contains(private.as_str()), "{role}: {private} of {}", case.case_number);
+                // Nowhere else in the file either, when the token sees no contact at all.
+                if !matches!(*role, "admin" | "dispatcher") {
+                    for private in [&case.reporter_name, &case.reporter_phone].into_iter().flatten() {
+                        assert!(!text.contains(private.as_str()), "{role}: {private} of {}", case.case_number);
+                    }
                 }
             }
         }
@@ -143,7 +146,7 @@ async fn the_period_defaults_to_30_days_and_bad_periods_are_refused() {
     assert_eq!(status, StatusCode::OK, "{text}");
     let total: usize = headers["x-export-total"].to_str().unwrap().parse().unwrap();
     let last_30_days = |end: i64| cases.iter().filter(|c| c.created_at >= end - 30 * 86_400 && c.created_at < end).count();
-    assert!((last_30_days(after)..=last_30_days(before)).contains(&total) || total == last_30_days(before), "{total}");
+    assert!(total == last_30_days(before) || total == last_30_days(after), "{total}");
     assert!(total > 0 && total < cases.len(), "{total} of {}", cases.len());
 
     for (query, parameter, words) in [

@@ -146,11 +146,10 @@ pub fn parse_polygon(text: &str) -> Result<Polygon, ServiceError> {
     let bad = |reason: String| invalid("polygon", reason);
     let polygon = if text.starts_with('{') {
         let geometry: geojson::Geometry = text.parse().map_err(|e| bad(format!("is not GeoJSON: {e}")))?;
-        let geometry: Geometry = geometry.try_into().map_err(|e| bad(format!("is not a geometry: {e}")))?;
-        match geometry {
-            Geometry::Polygon(polygon) => polygon,
-            other => return Err(bad(format!("is a {}, expected a Polygon", geometry_name(&other)))),
+        if !matches!(geometry.value, geojson::GeometryValue::Polygon { .. }) {
+            return Err(bad(format!("is a {}, expected a Polygon", geometry.value.type_name())));
         }
+        Polygon::try_from(&geometry.value).map_err(|e| bad(format!("is not a polygon: {e}")))?
     } else {
         let mut ring = Vec::new();
         for (n, pair) in text.split(',').enumerate() {
@@ -185,18 +184,6 @@ pub fn parse_polygon(text: &str) -> Result<Polygon, ServiceError> {
         return Err(bad("has no area".into()));
     }
     Ok(polygon)
-}
-
-fn geometry_name(geometry: &Geometry) -> &'static str {
-    match geometry {
-        Geometry::Point(_) => "Point",
-        Geometry::MultiPoint(_) => "MultiPoint",
-        Geometry::LineString(_) | Geometry::Line(_) => "LineString",
-        Geometry::MultiLineString(_) => "MultiLineString",
-        Geometry::MultiPolygon(_) => "MultiPolygon",
-        Geometry::GeometryCollection(_) => "GeometryCollection",
-        _ => "Polygon",
-    }
 }
 
 #[cfg(test)]

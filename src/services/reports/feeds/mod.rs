@@ -50,10 +50,7 @@ impl FeedQuery {
     /// How the feed's title names what it follows.
     pub fn describe(&self) -> String {
         let categories: Vec<&str> = self.categories.iter().map(|c| c.label_zh()).collect();
-        match categories.is_empty() {
-            true => self.area.describe(),
-            false => format!("{} · {}", self.area.describe(), categories.join("、")),
-        }
+        if categories.is_empty() { self.area.describe() } else { format!("{} · {}", self.area.describe(), categories.join("、")) }
     }
 }
 
