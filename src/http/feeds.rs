@@ -115,9 +115,10 @@ async fn feed(state: &AppState, origin: &Origin, headers: &HeaderMap, params: &P
         (LAST_MODIFIED, HeaderValue::from_str(&last_modified).expect("an HTTP date is a valid header")),
         (CACHE_CONTROL, HeaderValue::from_static(CACHE)),
     ];
-    let unchanged = headers.get_all(IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).any(|tags| {
-        tags.split(',').map(str::trim).any(|tag| tag == "*" || tag == etag || tag.strip_prefix("W/") == Some(etag.as_str()))
-    });
+    let unchanged =
+        headers.get_all(IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).any(|tags| {
+            tags.split(',').map(str::trim).any(|tag| tag == "*" || tag == etag || tag.strip_prefix("W/") == Some(etag.as_str()))
+        });
     if unchanged {
         return Ok((StatusCode::NOT_MODIFIED, validators).into_response());
     }

@@ -41,7 +41,10 @@ pub enum Area {
     Bbox(Bbox),
     /// Cases whose point lies in the shape or on its edge: a drawn polygon, or a micro-grid's
     /// outline (cases record their grid, not their micro-grid). `label` names it in titles.
-    Shape { geometry: Geometry, label: String },
+    Shape {
+        geometry: Geometry,
+        label: String,
+    },
 }
 
 impl Area {

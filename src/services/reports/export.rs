@@ -229,7 +229,10 @@ mod tests {
             (None, Some("2026-13-01"), "to", ""),
         ] {
             let error = Period::parse(from, to, NOW).unwrap_err();
-            assert!(matches!(&error, ServiceError::InvalidParameter { parameter: p, reason: r } if *p == parameter && r.contains(reason)), "{error}");
+            assert!(
+                matches!(&error, ServiceError::InvalidParameter { parameter: p, reason: r } if *p == parameter && r.contains(reason)),
+                "{error}"
+            );
         }
     }
 
