@@ -53,7 +53,7 @@ impl Period {
         let to = match to {
             Some(text) => {
                 let end = parse_iso8601(text).map_err(|e| bad("to", e))?;
-                if text.trim().parse::<jiff::civil::Date>().is_ok() { end + DAY } else { end }
+                if is_date(text) { end + DAY } else { end }
             }
             None => now,
         };
@@ -69,6 +69,12 @@ impl Period {
         }
         Ok(Period { from, to })
     }
+}
+
+/// Whether a time is a bare date (`2026-03-01`): jiff reads a whole time as a date too.
+fn is_date(text: &str) -> bool {
+    let text = text.trim();
+    !text.contains(['T', 't', ' ', ':']) && text.parse::<jiff::civil::Date>().is_ok()
 }
 
 /// What an official asked for.
