@@ -8,6 +8,8 @@ mod coverage;
 mod docs;
 mod error;
 mod follow;
+mod export;
+mod feeds;
 mod limit;
 mod ogc;
 mod open311;
@@ -136,6 +138,8 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .merge(oversight::router())
         .merge(tokens::router())
         .merge(analytics::router())
+        .merge(feeds::router())
+        .merge(export::router())
         .merge(performance::router())
         .merge(coverage::router())
         .merge(tiles::router())

@@ -3,6 +3,9 @@
 //! the bulk import of historical cases.
 
 pub mod follow;
+pub mod area;
+pub mod export;
+pub mod feeds;
 pub mod history;
 pub mod idempotency;
 pub mod intake;
