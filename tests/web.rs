@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use minsheng::model::reports::{Action, CaseState, CaseStatus, Category, Role, Source, Tier};
+use minsheng::model::reports::{Action, CaseState, CaseStatus, Category, Rating, Role, Source, Tier};
 use minsheng::model::time::{now, to_iso8601};
 use minsheng::model::vocabulary::Word;
 use minsheng::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
@@ -248,6 +248,7 @@ async fn the_vocabulary_is_the_rust_word_lists_with_both_labels() {
         ("sources", words::<Source>()),
         ("statuses", words::<CaseStatus>()),
         ("actions", words::<Action>()),
+        ("ratings", words::<Rating>()),
         ("facility_kinds", words::<FacilityKind>()),
         ("station_levels", words::<StationLevel>()),
         ("compound_kinds", words::<CompoundKind>()),
