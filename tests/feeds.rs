@@ -34,14 +34,14 @@ async fn all_cases(catalog: &Catalog) -> Vec<Report> {
     catalog.store().reports(&ReportFilter::default()).await.unwrap()
 }
 
-/// The entry ids (tag URIs) and times a feed of these cases holds, by the rule: the filing
-/// and every state move.
+/// The entry ids (tag URIs) and times a feed of these cases holds, by the rule: the filing,
+/// every state move and every public reply or comment.
 async fn entries_of(catalog: &Catalog, cases: &[&Report]) -> Vec<(String, i64)> {
     let mut entries = Vec::new();
     for case in cases {
         let (_, events) = catalog.store().report(&case.case_number).await.unwrap().unwrap();
         for (n, event) in events.iter().enumerate() {
-            if n == 0 || event.to_state.is_some() {
+            if n == 0 || event.to_state.is_some() || event.reply.is_some() {
                 entries.push((format!("tag:minsheng,2026:{}/{n}", case.case_number), event.at));
             }
         }
@@ -230,13 +230,21 @@ async fn feeds_show_public_fields_only_and_a_new_filing_first() {
     let filed = parse(&text);
     let case = filed["report"]["case_number"].as_str().unwrap().to_owned();
     let compound_id = filed["report"]["compound_id"].as_str().map_or_else(|| compound.id.clone(), str::to_owned);
+    // The reporter's comment through the follow-up link is a public update of its own.
+    let secret = filed["follow"].as_str().unwrap();
+    let comment = json!({"comment": "车还停在消防通道上"}).to_string();
+    let (status, _, text) = call(&app, "POST", &format!("/api/follow/{secret}/comment"), None, Some(comment)).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
 
     for format in ["atom", "rss"] {
         let (status, _, text) = get(&app, &format!("/api/feeds/cases.{format}?compound={compound_id}&limit=100")).await;
         assert_eq!(status, StatusCode::OK, "{text}");
         let parsed = &feedparser(&[&text])[0];
-        assert_eq!(parsed["entries"][0]["id"], format!("tag:minsheng,2026:{case}/0"), "{format}: the newest entry");
-        assert!(parsed["entries"][0]["title"].as_str().unwrap().contains("消防通道"), "{}", parsed["entries"][0]);
+        assert_eq!(parsed["entries"][0]["id"], format!("tag:minsheng,2026:{case}/1"), "{format}: the comment is newest");
+        assert!(text.contains("车还停在消防通道上"), "{format}: the comment's text");
+        assert_eq!(parsed["entries"][1]["id"], format!("tag:minsheng,2026:{case}/0"), "{format}: then the filing");
+        assert!(parsed["entries"][1]["title"].as_str().unwrap().contains("消防通道"), "{}", parsed["entries"][1]);
+        assert!(!text.contains(secret), "{format}: the follow-up secret stays out");
         assert!(!text.contains("王秘密") && !text.contains("13900001234"), "{format}: the reporter stays out");
         // Nothing staff-only of any case in the feed: actors and internal notes.
         let numbers: BTreeSet<&str> = parsed["entries"].as_array().unwrap().iter().map(|e| case_of(e["id"].as_str().unwrap())).collect();

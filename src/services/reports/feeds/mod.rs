@@ -61,6 +61,8 @@ pub enum EntryKind {
     Filed,
     /// The case moved to another state.
     Moved,
+    /// Staff replied, or the reporter commented, without a move.
+    Replied,
 }
 
 /// One feed entry: a filing or a public update of a case.
@@ -130,8 +132,9 @@ fn most_active(points: &ReportPoints, query: &FeedQuery) -> Vec<String> {
     rows.into_iter().map(|(_, id)| format!("MS{id:08}")).collect()
 }
 
-/// The entry for event `n` of a case's public history: the filing, or a state move.
-/// Other events (support, extensions asked) say nothing new to the public.
+/// The entry for event `n` of a case's public history: the filing, a state move (with its
+/// public reply), or a reply or comment alone. Other events (support, extensions asked) say
+/// nothing new to the public.
 fn entry(report: &PublicReport, n: usize, event: &PublicEvent) -> Option<FeedEntry> {
     let id = format!("{TAG_AUTHORITY}{}/{n}", report.case_number);
     let category = report.category_label;
@@ -139,10 +142,19 @@ fn entry(report: &PublicReport, n: usize, event: &PublicEvent) -> Option<FeedEnt
         let title = format!("新案件 {} · {category}：{}", report.case_number, shortened(&report.description, 40));
         let place = report.compound_id.as_deref().map_or_else(|| format!("网格 {}", report.grid_id), |c| format!("小区 {c}"));
         (EntryKind::Filed, title, format!("{}（{place}）", shortened(&report.description, 500)))
-    } else {
-        let to = event.to_state?;
+    } else if let Some(to) = event.to_state {
         let title = format!("{} {} · {category}", report.case_number, to.label_zh());
-        (EntryKind::Moved, title, format!("案件 {} 状态更新为「{}」（{}）", report.case_number, to.label_zh(), to.label_en()))
+        let moved = format!("案件 {} 状态更新为「{}」（{}）", report.case_number, to.label_zh(), to.label_en());
+        let summary = match &event.reply {
+            Some(reply) => format!("{moved}。答复：{}", shortened(reply, 500)),
+            None => moved,
+        };
+        (EntryKind::Moved, title, summary)
+    } else {
+        // A public reply or the reporter's comment without a move is news too.
+        let reply = event.reply.as_ref()?;
+        let title = format!("{} 新留言 · {category}", report.case_number);
+        (EntryKind::Replied, title, shortened(reply, 500))
     };
     Some(FeedEntry { id, kind, updated: event.at, title, summary, report: report.clone() })
 }
