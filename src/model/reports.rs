@@ -83,6 +83,8 @@ vocabulary! {
         ApproveExtension = "approve_extension" / "批准延期" / "approve the extension",
         RefuseExtension = "refuse_extension" / "驳回延期" / "refuse the extension",
         Supervise = "supervise" / "督办" / "supervise",
+        Moderate = "moderate" / "内容审核" / "moderate content",
+        Unmoderate = "unmoderate" / "撤销审核" / "revert a moderation",
     }
 }
 

@@ -248,8 +248,8 @@ struct RequestsQuery {
     get, path = "/requests.json", tag = "open311", params(RequestsQuery),
     responses((status = 200, body = Vec<ServiceRequest>, content_type = "application/json; charset=utf-8"))
 )]
-async fn requests_json(State(catalog): State<Catalog>, format: Format, RawQuery(query): RawQuery) -> Response {
-    requests(catalog, format, query).await
+async fn requests_json(State(catalog): State<Catalog>, format: Format, origin: Origin, RawQuery(query): RawQuery) -> Response {
+    requests(catalog, format, origin, query).await
 }
 
 /// Service requests in XML.
@@ -257,13 +257,26 @@ async fn requests_json(State(catalog): State<Catalog>, format: Format, RawQuery(
     get, path = "/requests.xml", tag = "open311", params(RequestsQuery),
     responses((status = 200, body = String, content_type = "text/xml; charset=utf-8"))
 )]
-async fn requests_xml(State(catalog): State<Catalog>, format: Format, RawQuery(query): RawQuery) -> Response {
-    requests(catalog, format, query).await
+async fn requests_xml(State(catalog): State<Catalog>, format: Format, origin: Origin, RawQuery(query): RawQuery) -> Response {
+    requests(catalog, format, origin, query).await
 }
 
-async fn requests(catalog: Catalog, format: Format, query: Option<String>) -> Response {
-    let result = async { Ok(open311::requests_for(&catalog, &query_fields(query)?, now()).await?) };
+async fn requests(catalog: Catalog, format: Format, origin: Origin, query: Option<String>) -> Response {
+    let result = async { Ok(absolute_media(&origin, open311::requests_for(&catalog, &query_fields(query)?, now()).await?)) };
     answer(format, "service_requests", result.await)
+}
+
+/// `media_url` of our own photos is a path: clients need it absolute, under our public URL.
+fn absolute_media<L>(origin: &Origin, mut requests: L) -> L
+where
+    L: AsMut<[open311::ServiceRequest]>,
+{
+    for request in requests.as_mut() {
+        if let Some(url) = request.media_url.as_mut().filter(|url| url.starts_with('/')) {
+            *url = origin.url(url);
+        }
+    }
+    requests
 }
 
 /// One service request (a list of one, as the spec has it). `file` is `{service_request_id}.json` or `.xml`.
@@ -278,9 +291,15 @@ async fn requests(catalog: Catalog, format: Format, query: Option<String>) -> Re
         (status = 404, description = "No such request, or no format extension"),
     )
 )]
-async fn request(State(catalog): State<Catalog>, format: Format, Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
+async fn request(
+    State(catalog): State<Catalog>,
+    format: Format,
+    origin: Origin,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let id = Format::of(&file).map_or(file.as_str(), |(stem, _)| stem);
-    let result = async { Ok([open311::request(&catalog, &query_fields(query)?, id).await?]) };
+    let result = async { Ok(absolute_media(&origin, [open311::request(&catalog, &query_fields(query)?, id).await?])) };
     answer(format, "service_requests", result.await)
 }
 

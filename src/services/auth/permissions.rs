@@ -78,6 +78,9 @@ fn roles_for(action: Action) -> &'static [Role] {
         Action::Close | Action::Supervise | Action::ApproveExtension | Action::RefuseExtension => &[Supervisor, Admin],
         Action::Submit => &[GridWorker, Admin],
         Action::Support => Role::ALL,
+        Action::Moderate => &[Supervisor, Admin],
+        // Undoing a supervisor's moderation is an admin's call alone.
+        Action::Unmoderate => &[Admin],
     }
 }
 
@@ -148,6 +151,8 @@ mod tests {
             (Action::ApproveExtension, [O, O, X, O, O, X]),
             (Action::RefuseExtension, [O, O, X, O, O, X]),
             (Action::Supervise, [O, O, X, O, O, X]),
+            (Action::Moderate, [O, O, X, O, O, X]),
+            (Action::Unmoderate, [O, O, O, O, O, X]),
         ]
     };
 

@@ -2,11 +2,14 @@
 //! public and staff views, the GB/T 30428 workflow, staff reads, Open311 GeoReport v2 and
 //! the bulk import of historical cases.
 
+pub mod blur;
 pub mod history;
 pub mod idempotency;
 pub mod intake;
+pub mod moderation;
 pub mod open311;
 pub mod oversight;
+pub mod published;
 pub mod routing;
 pub mod staff;
 pub mod units;
@@ -16,8 +19,9 @@ pub mod workflow;
 use crate::services::{Catalog, ServiceError};
 use view::{PublicCase, PublicEvent, PublicReport};
 
-/// A report and its public history, by case number.
+/// A report and its public history, by case number, as moderation leaves it.
 pub async fn public_case(catalog: &Catalog, case_number: &str) -> Result<PublicCase, ServiceError> {
     let (report, events) = catalog.store().report(case_number).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;
-    Ok(PublicCase { report: PublicReport::from(&report), history: events.iter().map(PublicEvent::from).collect(), version: report.version })
+    let [public] = published::publish(catalog, [PublicReport::from(&report)]).await?;
+    Ok(PublicCase { report: public, history: events.iter().map(PublicEvent::from).collect(), version: report.version })
 }

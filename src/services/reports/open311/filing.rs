@@ -100,6 +100,7 @@ pub async fn create(
         lat: degrees("lat", lat)?,
         crs: Crs::Wgs84,
         filed_by: staff.cloned(),
+        photos: Vec::new(),
     };
     Ok(intake::submit(catalog, new, key, now).await.map_err(open311_names)?.into())
 }

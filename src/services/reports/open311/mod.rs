@@ -11,7 +11,10 @@ use std::time::Duration;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::blur::public_point;
+use super::published::Overlay;
 use crate::index::Snapshot;
+use crate::model::photos::REDACTED_TEXT;
 use crate::model::Layer;
 use crate::model::reports::{CaseState, Category, Report, Tier};
 use crate::model::time::{parse_iso8601, to_iso8601};
@@ -244,7 +247,13 @@ pub struct ServiceRequest {
 }
 
 impl ServiceRequest {
-    pub fn new(r: &Report, snapshot: &Snapshot) -> ServiceRequest {
+    /// The request as the public sees it: the point blurred where the category asks for it,
+    /// the description as moderation leaves it, and `media_url` the first photo shown (a path
+    /// the HTTP layer makes absolute), else the photo URL the reporter gave.
+    pub fn new(r: &Report, snapshot: &Snapshot, overlay: &Overlay) -> ServiceRequest {
+        let [long, lat] = public_point(r.category, r.lon, r.lat);
+        let description = if overlay.description_hidden(&r.case_number) { REDACTED_TEXT.to_owned() } else { r.description.clone() };
+        let media_url = overlay.public_photos(&r.case_number).first().map(|p| p.url.clone()).or_else(|| r.photo_url.clone());
         let mut status_notes = format!("{} {}", r.state.label_zh(), r.state.as_str().replace('_', " "));
         if let (CaseState::Duplicate, Some(original)) = (r.state, &r.duplicate_of) {
             status_notes.push_str(&format!(" of {original}"));
@@ -256,7 +265,7 @@ impl ServiceRequest {
             status_notes,
             service_name: r.category.label_zh(),
             service_code: r.category.as_str(),
-            description: r.description.clone(),
+            description,
             agency_responsible: r.routed.responder.clone(),
             service_notice: service_notice(r.routed.tier, &r.routed.responder, r.deadline_at, r.duty.resolution_secs),
             requested_datetime: to_iso8601(r.created_at),
@@ -265,9 +274,9 @@ impl ServiceRequest {
             address: address(r, snapshot),
             address_id: r.routed.building_id.clone().or_else(|| r.routed.compound_id.clone()),
             zipcode: None,
-            lat: r.lat,
-            long: r.lon,
-            media_url: r.photo_url.clone(),
+            lat,
+            long,
+            media_url,
         }
     }
 }
@@ -338,8 +347,10 @@ fn window(start: Option<i64>, end: Option<i64>, now: i64) -> Result<(i64, Option
 /// Service requests a filter selects.
 async fn requests(catalog: &Catalog, filter: &ReportFilter) -> Result<Vec<ServiceRequest>, Open311Error> {
     let reports = catalog.store().reports(filter).await.map_err(ServiceError::from)?;
+    let cases: Vec<String> = reports.iter().map(|r| r.case_number.clone()).collect();
+    let overlay = Overlay::load(catalog, &cases).await?;
     let snapshot = catalog.snapshot();
-    Ok(reports.iter().map(|r| ServiceRequest::new(r, &snapshot)).collect())
+    Ok(reports.iter().map(|r| ServiceRequest::new(r, &snapshot, &overlay)).collect())
 }
 
 /// One service request by case number.
@@ -351,7 +362,8 @@ pub async fn request(catalog: &Catalog, fields: &Fields, case_number: &str) -> R
         .await
         .map_err(ServiceError::from)?
         .ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;
-    Ok(ServiceRequest::new(&report, &catalog.snapshot()))
+    let overlay = Overlay::load(catalog, std::slice::from_ref(&report.case_number)).await?;
+    Ok(ServiceRequest::new(&report, &catalog.snapshot(), &overlay))
 }
 
 #[cfg(test)]
