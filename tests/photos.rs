@@ -278,3 +278,32 @@ async fn photos_kept_in_a_folder_are_files_named_by_content_and_served_alike() {
     let dump = s.catalog.store().dump().await.unwrap();
     assert!(dump.photos[0].photo.bytes.is_none(), "the database keeps the metadata only");
 }
+
+#[tokio::test]
+async fn open311_takes_a_media_upload_and_points_media_url_at_it() {
+    let s = setup(Backend::Sqlite).await;
+    let photo = jpeg_with_gps(500, 400);
+    let (lat, long) = (s.point.y().to_string(), s.point.x().to_string());
+    let parts: [(&str, Option<&str>, &[u8]); 5] = [
+        ("service_code", None, b"noise"),
+        ("lat", None, lat.as_bytes()),
+        ("long", None, long.as_bytes()),
+        ("description", None, "夜间噪音".as_bytes()),
+        ("media", Some("noise.jpg"), &photo),
+    ];
+    let (status, answer) = post_form(&s, "/open311/v2/requests.json", None, &parts).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let case = answer[0]["service_request_id"].as_str().unwrap().to_owned();
+    let (_, _, text) = call(&s.app, "GET", &format!("/open311/v2/requests/{case}.json"), None, None).await;
+    let media = json(&text)[0]["media_url"].as_str().unwrap().to_owned();
+    let path = &media[media.find("/api/photos/").expect("our photo")..];
+    let (status, headers, bytes) = get(&s, path, None).await;
+    assert_eq!((status, headers["content-type"].to_str().unwrap()), (StatusCode::OK, "image/jpeg"));
+    assert!(!contains(&bytes, &GPS_SECONDS));
+    // A text file as media is refused, naming the part.
+    let parts: [(&str, Option<&str>, &[u8]); 4] =
+        [("service_code", None, b"noise"), ("lat", None, lat.as_bytes()), ("long", None, long.as_bytes()), ("media", Some("x.jpg"), b"text")];
+    let (status, answer) = post_form(&s, "/open311/v2/requests.json", None, &parts).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(answer.to_string().contains("media 1"), "{answer}");
+}

@@ -12,8 +12,7 @@
 mod xml;
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequestParts, OriginalUri, Path, RawQuery, State};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, OriginalUri, Path, RawQuery, Request, State};
 use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -28,10 +27,12 @@ use super::AppState;
 use super::error::ApiError;
 use super::limit::ClientAddress;
 use super::origin::Origin;
+use super::photos::{is_multipart, read_form};
 use super::refusals::BodyLimit;
 use super::reports::{REPLAYED, idempotency_key};
+use crate::model::photos::PhotoStage;
 use crate::model::time::now;
-use crate::services::Catalog;
+use crate::services::{Catalog, photos};
 use crate::services::auth::authenticate;
 use crate::services::categories::Settings;
 use crate::services::reports::open311::{self, Created, Discovery, Fields, Service, ServiceDefinition, ServiceRequest};
@@ -53,7 +54,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(requests_json, create_json))
         .routes(routes!(requests_xml, create_xml))
         .routes(routes!(request))
-        .layer(BodyLimit::max(MAX_BODY_BYTES))
+        // Room for photos (`media`); other bodies are held to MAX_BODY_BYTES as they are read.
+        .layer(BodyLimit::max(super::photos::MAX_UPLOAD_BYTES))
         .fallback(unknown);
     OpenApiRouter::new().nest(ROOT, v2)
 }
@@ -326,6 +328,18 @@ struct NewRequest {
     jurisdiction_id: Option<String>,
 }
 
+/// The fields of `POST requests` with a photo, as a multipart form.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Documents the body; `read_form` reads it.
+struct NewRequestWithMedia {
+    /// The fields of the form-encoded request, each a part of its own.
+    #[schema(inline)]
+    fields: Option<NewRequest>,
+    /// Up to 3 photos (JPEG, PNG or WebP, at most 5 MB each), re-encoded without EXIF.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    media: Vec<String>,
+}
+
 /// Files a request: 201 with a list of one (case number and notice). A repeat with the same
 /// `Idempotency-Key` within 24 hours answers with the first one's case, `Idempotent-Replayed: true`.
 #[utoipa::path(
@@ -334,6 +348,7 @@ struct NewRequest {
     request_body(content(
         (NewRequest = "application/x-www-form-urlencoded"),
         (NewRequest = "application/json"),
+        (NewRequestWithMedia = "multipart/form-data"),
     )),
     responses((status = 201, body = Vec<Created>, content_type = "application/json; charset=utf-8"))
 )]
@@ -342,9 +357,9 @@ async fn create_json(
     format: Format,
     client: ClientAddress,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Response {
-    create(state, format, client, headers, body).await
+    create(state, format, client, headers, request).await
 }
 
 /// Files a request, answering in XML.
@@ -354,6 +369,7 @@ async fn create_json(
     request_body(content(
         (NewRequest = "application/x-www-form-urlencoded"),
         (NewRequest = "application/json"),
+        (NewRequestWithMedia = "multipart/form-data"),
     )),
     responses((status = 201, body = String, content_type = "text/xml; charset=utf-8"))
 )]
@@ -362,9 +378,9 @@ async fn create_xml(
     format: Format,
     client: ClientAddress,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Response {
-    create(state, format, client, headers, body).await
+    create(state, format, client, headers, request).await
 }
 
 /// `POST /open311/v2/requests.{json,xml}`: a form (`application/x-www-form-urlencoded`, as
@@ -377,11 +393,22 @@ async fn create(
     format: Format,
     client: ClientAddress,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Response {
     let result = async {
-        let body = body.map_err(|rejection| ApiError::from_body(rejection, MAX_BODY_BYTES))?;
-        let fields = body_fields(&headers, &body)?;
+        // A photo comes as a multipart form with a file part `media` (the FixMyStreet
+        // extension); the spec's form and JSON stay within the small limit.
+        let (fields, uploads) = if is_multipart(&headers) {
+            let multipart = Multipart::from_request(request, &state).await.map_err(|e| ApiError::bad_parameter("body", e.body_text()))?;
+            let form = read_form(multipart, "media").await?;
+            (Fields(form.fields), form.uploads)
+        } else {
+            let body = Bytes::from_request(request, &state).await.map_err(|rejection| ApiError::from_body(rejection, MAX_BODY_BYTES))?;
+            if body.len() > MAX_BODY_BYTES {
+                return Err(ApiError::body_too_large(MAX_BODY_BYTES));
+            }
+            (body_fields(&headers, &body)?, Vec::new())
+        };
         let staff = match fields.one("api_key").map_err(ApiError::from)? {
             Some(key) => Some(authenticate(&state.catalog, key).await?),
             None => None,
@@ -400,7 +427,9 @@ async fn create(
         if staff.is_none() {
             state.submissions.check(&client).await?;
         }
-        Ok::<_, ApiError>(open311::create(&state.catalog, &fields, staff.as_ref(), key.as_ref(), now).await?)
+        let uploaded_by = staff.as_ref().map_or_else(|| "resident".to_owned(), |s| s.actor());
+        let photos = photos::prepare(&state.photos, uploads, PhotoStage::Before, &uploaded_by, now).await?;
+        Ok::<_, ApiError>(open311::create(&state.catalog, &fields, staff.as_ref(), key.as_ref(), now, photos).await?)
     };
     match result.await {
         Ok(created) => {
