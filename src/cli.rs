@@ -295,8 +295,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .transpose()
         .map_err(|e| anyhow::anyhow!("--redis-url: {e}"))?;
     let photos = match &args.photo_dir {
-        Some(folder) => crate::services::photos::PhotoStorage::in_folder(folder)
-            .with_context(|| format!("--photo-dir {}", folder.display()))?,
+        Some(folder) => {
+            crate::services::photos::PhotoStorage::in_folder(folder).with_context(|| format!("--photo-dir {}", folder.display()))?
+        }
         None => crate::services::photos::PhotoStorage::in_database(),
     };
     let catalog = match &args.replica_url {

@@ -15,8 +15,8 @@ mod ops;
 mod origin;
 mod oversight;
 mod params;
-mod photos;
 mod performance;
+mod photos;
 mod refusals;
 mod reports;
 mod routes;
@@ -155,7 +155,7 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         // covers only the routes added before it, so the routes with their own, larger limit
         // come after.
         .layer(BodyLimit::max(reports::MAX_BODY_BYTES))
-        .merge(photos::upload_router().layer(BodyLimit::max(photos::MAX_UPLOAD_BYTES)))
+        .merge(photos::upload_router().layer(BodyLimit::with_multipart(reports::MAX_BODY_BYTES, photos::MAX_UPLOAD_BYTES)))
         .merge(staff::import_router())
         .merge(coverage::plan_router())
         .merge(open311::router())

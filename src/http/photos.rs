@@ -55,7 +55,11 @@ pub struct Form {
 /// at most [`MAX_PHOTO_BYTES`]: 400 and 413 naming the part), the others text.
 pub async fn read_form(mut multipart: Multipart, file_part: &str) -> Result<Form, ApiError> {
     let broken = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE { ApiError::body_too_large(MAX_UPLOAD_BYTES) } else { ApiError::bad_parameter("body", e.body_text()) }
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::body_too_large(MAX_UPLOAD_BYTES)
+        } else {
+            ApiError::bad_parameter("body", e.body_text())
+        }
     };
     let mut form = Form { fields: Vec::new(), uploads: Vec::new() };
     while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
@@ -63,7 +67,10 @@ pub async fn read_form(mut multipart: Multipart, file_part: &str) -> Result<Form
         if name == file_part {
             let number = form.uploads.len() + 1;
             if number > MAX_PHOTOS {
-                return Err(ApiError::bad_parameter(file_part, format!("more than {MAX_PHOTOS} photos sent; at most {MAX_PHOTOS} are accepted")));
+                return Err(ApiError::bad_parameter(
+                    file_part,
+                    format!("more than {MAX_PHOTOS} photos sent; at most {MAX_PHOTOS} are accepted"),
+                ));
             }
             let part = match field.file_name() {
                 Some(file) => format!("{file_part} {number} ({file:?})"),
@@ -97,7 +104,10 @@ pub async fn read_form(mut multipart: Multipart, file_part: &str) -> Result<Form
 
 /// Whether a request's body is a multipart form.
 pub fn is_multipart(headers: &HeaderMap) -> bool {
-    headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
 }
 
 fn photo_id(text: &str) -> Result<i64, ApiError> {
@@ -142,7 +152,12 @@ fn served(served: Served, headers: &HeaderMap) -> Response {
         (status = 404, description = "No such photo, or one hidden from this caller", body = ErrorBody),
     )
 )]
-pub async fn photo(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn photo(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let id = photo_id(&id)?;
     Ok(served(photos::serve(&state.catalog, &state.photos, caller.as_ref(), id, false).await?, &headers))
 }
@@ -161,7 +176,12 @@ pub async fn photo(State(state): State<AppState>, Caller(caller): Caller, Path(i
         (status = 404, description = "No such photo, or one hidden from this caller", body = ErrorBody),
     )
 )]
-pub async fn thumb(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn thumb(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let id = photo_id(&id)?;
     Ok(served(photos::serve(&state.catalog, &state.photos, caller.as_ref(), id, true).await?, &headers))
 }

@@ -19,8 +19,8 @@ use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::limit::ClientAddress;
 use super::origin::Origin;
-use super::photos::{is_multipart, read_form};
 use super::params::{FromParams, Params, Query};
+use super::photos::{is_multipart, read_form};
 use crate::crs::Crs;
 use crate::model::photos::PhotoStage;
 use crate::model::reports::{Category, Source};
@@ -268,7 +268,8 @@ fn form_body(fields: Vec<(String, String)>) -> Result<SubmitBody, ApiError> {
     for (name, text) in fields {
         let value = match name.as_str() {
             "lon" | "lat" => {
-                let degrees: f64 = text.trim().parse().map_err(|_| ApiError::bad_parameter(&name, format!("{text:?} is not a number of degrees")))?;
+                let degrees: f64 =
+                    text.trim().parse().map_err(|_| ApiError::bad_parameter(&name, format!("{text:?} is not a number of degrees")))?;
                 serde_json::Value::from(degrees)
             }
             _ => serde_json::Value::String(text),

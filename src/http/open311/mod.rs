@@ -32,11 +32,11 @@ use super::refusals::BodyLimit;
 use super::reports::{REPLAYED, idempotency_key};
 use crate::model::photos::PhotoStage;
 use crate::model::time::now;
-use crate::services::{Catalog, photos};
 use crate::services::auth::authenticate;
 use crate::services::categories::Settings;
 use crate::services::reports::open311::{self, Created, Discovery, Fields, Service, ServiceDefinition, ServiceRequest};
 use crate::services::schemas::Iso8601;
+use crate::services::{Catalog, photos};
 
 const ROOT: &str = "/open311/v2";
 /// A 2,000-character Chinese description is 18 kB once percent-encoded in a form body.
@@ -55,7 +55,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(requests_xml, create_xml))
         .routes(routes!(request))
         // Room for photos (`media`); other bodies are held to MAX_BODY_BYTES as they are read.
-        .layer(BodyLimit::max(super::photos::MAX_UPLOAD_BYTES))
+        .layer(BodyLimit::with_multipart(MAX_BODY_BYTES, super::photos::MAX_UPLOAD_BYTES))
         .fallback(unknown);
     OpenApiRouter::new().nest(ROOT, v2)
 }
@@ -352,13 +352,7 @@ struct NewRequestWithMedia {
     )),
     responses((status = 201, body = Vec<Created>, content_type = "application/json; charset=utf-8"))
 )]
-async fn create_json(
-    state: State<AppState>,
-    format: Format,
-    client: ClientAddress,
-    headers: HeaderMap,
-    request: Request,
-) -> Response {
+async fn create_json(state: State<AppState>, format: Format, client: ClientAddress, headers: HeaderMap, request: Request) -> Response {
     create(state, format, client, headers, request).await
 }
 
@@ -373,13 +367,7 @@ async fn create_json(
     )),
     responses((status = 201, body = String, content_type = "text/xml; charset=utf-8"))
 )]
-async fn create_xml(
-    state: State<AppState>,
-    format: Format,
-    client: ClientAddress,
-    headers: HeaderMap,
-    request: Request,
-) -> Response {
+async fn create_xml(state: State<AppState>, format: Format, client: ClientAddress, headers: HeaderMap, request: Request) -> Response {
     create(state, format, client, headers, request).await
 }
 
@@ -388,13 +376,7 @@ async fn create_xml(
 /// `api_key` is a staff token: it lifts the per-client limit on anonymous submissions.
 /// An `Idempotency-Key` header works as on `POST /api/reports`: a repeat of the same request
 /// within 24 hours answers with the first one's case and `Idempotent-Replayed: true`.
-async fn create(
-    State(state): State<AppState>,
-    format: Format,
-    client: ClientAddress,
-    headers: HeaderMap,
-    request: Request,
-) -> Response {
+async fn create(State(state): State<AppState>, format: Format, client: ClientAddress, headers: HeaderMap, request: Request) -> Response {
     let result = async {
         // A photo comes as a multipart form with a file part `media` (the FixMyStreet
         // extension); the spec's form and JSON stay within the small limit.
