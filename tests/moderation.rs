@@ -96,7 +96,10 @@ async fn a_supervisor_redacts_a_description_staff_keep_it_and_an_admin_reverts_i
     assert!(event["actor"].as_str().unwrap().contains("街道督办") && event["note"].as_str().unwrap().contains("辱骂他人"), "{event}");
 
     // Twice is a conflict; a supervisor may not revert; an admin may, once.
-    assert_eq!(moderate(&s, &supervisor, json!({"target": "description", "action": "hide", "reason": "再来"})).await.0, StatusCode::CONFLICT);
+    assert_eq!(
+        moderate(&s, &supervisor, json!({"target": "description", "action": "hide", "reason": "再来"})).await.0,
+        StatusCode::CONFLICT
+    );
     let revert = format!("/api/reports/{}/moderation/{id}/revert", s.case);
     assert_eq!(call(&s.app, "POST", &revert, Some(&supervisor), None).await.0, StatusCode::FORBIDDEN);
     let (status, _, text) = call(&s.app, "POST", &revert, Some(&admin), None).await;
@@ -139,7 +142,10 @@ async fn only_supervisors_and_admins_of_the_place_moderate_and_a_reason_is_requi
         let (status, answer) = moderate(&s, &other, redact.clone()).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{role}: {answer}");
     }
-    assert_eq!(call(&s.app, "POST", &format!("/api/reports/{}/moderation", s.case), None, Some(redact.to_string())).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        call(&s.app, "POST", &format!("/api/reports/{}/moderation", s.case), None, Some(redact.to_string())).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     // A supervisor of another street may not.
     let elsewhere = s.catalog.snapshot().data.streets.iter().find(|x| x.id != s.street).map(|x| x.id.clone());
     if let Some(street) = elsewhere {

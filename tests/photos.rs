@@ -156,8 +156,11 @@ async fn bad_files_are_refused_by_content_and_size_and_nothing_is_stored(backend
     let cases_before = s.catalog.store().dump().await.unwrap().reports.len();
 
     // A text file named .jpg (and declared image/jpeg) is not an image.
-    let parts: [(&str, Option<&str>, &[u8]); 3] =
-        [("report", None, report.as_bytes()), ("photo", Some("ok.jpg"), &good), ("photo", Some("notes.jpg"), b"just some text, not a photo")];
+    let parts: [(&str, Option<&str>, &[u8]); 3] = [
+        ("report", None, report.as_bytes()),
+        ("photo", Some("ok.jpg"), &good),
+        ("photo", Some("notes.jpg"), b"just some text, not a photo"),
+    ];
     let (status, answer) = post_form(&s, "/api/reports", None, &parts).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     let message = answer["error"]["message"].as_str().unwrap();
@@ -229,7 +232,8 @@ async fn a_handler_adds_after_photos_and_a_hidden_photo_is_gone_for_the_public(b
 
     // A supervisor hides the reporter's photo: the public gets 404 and no trace of it.
     let body = json!({"target": "photo", "id": before, "action": "hide", "reason": "照片拍到了邻居的脸"});
-    let (status, _, text) = call(&s.app, "POST", &format!("/api/reports/{case}/moderation"), Some(&supervisor), Some(body.to_string())).await;
+    let (status, _, text) =
+        call(&s.app, "POST", &format!("/api/reports/{case}/moderation"), Some(&supervisor), Some(body.to_string())).await;
     assert_eq!(status, StatusCode::CREATED, "{text}");
     let moderation = json(&text)["moderation"]["id"].as_i64().unwrap();
     for suffix in ["", "/thumb"] {
@@ -301,8 +305,12 @@ async fn open311_takes_a_media_upload_and_points_media_url_at_it() {
     assert_eq!((status, headers["content-type"].to_str().unwrap()), (StatusCode::OK, "image/jpeg"));
     assert!(!contains(&bytes, &GPS_SECONDS));
     // A text file as media is refused, naming the part.
-    let parts: [(&str, Option<&str>, &[u8]); 4] =
-        [("service_code", None, b"noise"), ("lat", None, lat.as_bytes()), ("long", None, long.as_bytes()), ("media", Some("x.jpg"), b"text")];
+    let parts: [(&str, Option<&str>, &[u8]); 4] = [
+        ("service_code", None, b"noise"),
+        ("lat", None, lat.as_bytes()),
+        ("long", None, long.as_bytes()),
+        ("media", Some("x.jpg"), b"text"),
+    ];
     let (status, answer) = post_form(&s, "/open311/v2/requests.json", None, &parts).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     assert!(answer.to_string().contains("media 1"), "{answer}");

@@ -180,8 +180,7 @@ async fn no_public_answer_shows_hidden_text_photo_metadata_or_a_blurred_point() 
     // A dispute at someone's door, with a phone photo carrying the GPS position.
     let report = json!({"category": "neighbour_dispute", "description": hidden_text, "lon": p.x(), "lat": p.y()}).to_string();
     let photo = jpeg_with_gps(1200, 900);
-    let (content_type, body) =
-        common::multipart(&[("report", None, report.as_bytes()), ("photo", Some("IMG.jpg"), &photo)]);
+    let (content_type, body) = common::multipart(&[("report", None, report.as_bytes()), ("photo", Some("IMG.jpg"), &photo)]);
     let (status, _, text) = common::call_raw(&app, "POST", "/api/reports", &[("content-type", &content_type)], body).await;
     let text = String::from_utf8(text).unwrap();
     assert_eq!(status, StatusCode::CREATED, "{text}");
@@ -250,7 +249,12 @@ async fn no_public_answer_shows_hidden_text_photo_metadata_or_a_blurred_point() 
             ((tx - f64::from(x)) * 4096.0, (ty - f64::from(y)) * 4096.0)
         };
         let (px, py) = units(shown[0], shown[1]);
-        assert!((point.x - px).abs() <= 1.0 && (point.y - py).abs() <= 1.0, "z{z}: at ({}, {}), the public point is ({px}, {py})", point.x, point.y);
+        assert!(
+            (point.x - px).abs() <= 1.0 && (point.y - py).abs() <= 1.0,
+            "z{z}: at ({}, {}), the public point is ({px}, {py})",
+            point.x,
+            point.y
+        );
     }
     // Staff see the exact point.
     let (_, _, text) = call(&app, "GET", &format!("/api/reports/{case}"), Some(&supervisor), None).await;

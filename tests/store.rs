@@ -634,10 +634,10 @@ async fn photos_are_pending_until_linked_and_moderations_are_audited_and_reverte
     let after = store.insert_photos(Some(&case), &[new_photo(PhotoStage::After, None, 2_000)]).await.unwrap().unwrap();
     assert_eq!(store.insert_photos(Some("MS99999999"), &[new_photo(PhotoStage::After, None, 2_000)]).await.unwrap(), None);
     let photos = store.photos_of(std::slice::from_ref(&case)).await.unwrap();
-    assert_eq!(photos.iter().map(|p| (p.id, p.stage, p.in_folder, p.hidden)).collect::<Vec<_>>(), [
-        (pending[0], PhotoStage::Before, false, false),
-        (after[0], PhotoStage::After, true, false)
-    ]);
+    assert_eq!(
+        photos.iter().map(|p| (p.id, p.stage, p.in_folder, p.hidden)).collect::<Vec<_>>(),
+        [(pending[0], PhotoStage::Before, false, false), (after[0], PhotoStage::After, true, false)]
+    );
     assert_eq!(photos[0].case_number.as_deref(), Some(case.as_str()));
     assert_eq!((photos[0].width, photos[0].thumb_height, photos[0].digest.clone()), (640, 240, format!("{:064x}", 1_000)));
     assert_eq!(store.photo_bytes(pending[0], false).await.unwrap(), Some(bytes.clone()));
@@ -667,7 +667,10 @@ async fn photos_are_pending_until_linked_and_moderations_are_audited_and_reverte
         panic!("stored")
     };
     assert!(store.photo(pending[0]).await.unwrap().unwrap().hidden);
-    assert_eq!(store.moderations_of(std::slice::from_ref(&case)).await.unwrap(), [Moderation { id, ..moderation(ModerationTarget::Photo, Some(pending[0])) }]);
+    assert_eq!(
+        store.moderations_of(std::slice::from_ref(&case)).await.unwrap(),
+        [Moderation { id, ..moderation(ModerationTarget::Photo, Some(pending[0])) }]
+    );
     let (report_now, events) = store.report(&case).await.unwrap().unwrap();
     assert_eq!((events.last().unwrap(), report_now.version), (&audit, version_before + 2));
 

@@ -15,8 +15,8 @@ mod sqlite;
 mod unit_areas;
 
 pub use dump::{Dump, TableSum};
-pub use photos::ModerationWrite;
 pub use geometry::{decode_geometry, encode_geometry};
+pub use photos::ModerationWrite;
 pub use postgres::PostgresStore;
 pub use replica::ReplicaStore;
 pub use sqlite::SqliteStore;

@@ -21,7 +21,8 @@ pub struct DumpedPhoto {
 /// as text would be megabytes a row).
 impl std::fmt::Debug for DumpedPhoto {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let hash = |bytes: &Option<Vec<u8>>| bytes.as_ref().map(|b| Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect::<String>());
+        let hash =
+            |bytes: &Option<Vec<u8>>| bytes.as_ref().map(|b| Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect::<String>());
         let p = &self.photo;
         f.debug_struct("DumpedPhoto")
             .field("id", &self.id)

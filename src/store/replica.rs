@@ -11,9 +11,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::dump::{Dump, Progress};
-use super::{ModerationWrite, 
-    AreaLevel, ChangeSignal, ClosureCounts, NearbyQuery, NewStaffToken, PoolStatus, PostgresStore, ReportFilter, Store, StoreError,
-    SubmissionKey,
+use super::{
+    AreaLevel, ChangeSignal, ClosureCounts, ModerationWrite, NearbyQuery, NewStaffToken, PoolStatus, PostgresStore, ReportFilter, Store,
+    StoreError, SubmissionKey,
 };
 use crate::model::categories::{CategoryChange, CategorySetting};
 use crate::model::photos::{Moderation, NewPhoto, PhotoInfo};

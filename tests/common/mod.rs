@@ -196,7 +196,8 @@ pub fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
         body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
         match file {
             Some(file) => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes(),
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: image/jpeg\r\n\r\n")
+                    .as_bytes(),
             ),
             None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
         }
@@ -322,7 +323,7 @@ pub mod images {
         loop {
             let marker = bytes[at + 1];
             let length = u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
-            if matches!(marker, 0xC0 | 0xC1 | 0xC2) {
+            if matches!(marker, 0xC0..=0xC2) {
                 let height = u16::from_be_bytes([bytes[at + 5], bytes[at + 6]]) as u32;
                 let width = u16::from_be_bytes([bytes[at + 7], bytes[at + 8]]) as u32;
                 return (width, height);

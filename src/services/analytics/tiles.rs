@@ -6,9 +6,9 @@
 
 use geo::{Geometry, Point};
 
-use crate::services::reports::blur::public_point;
 use crate::index::reports::{BUCKET_ZOOM, ReportPoints, ReportQuery};
 use crate::mvt::{BUFFER, EXTENT, TileCoord, TileEncoder, Value};
+use crate::services::reports::blur::public_point;
 use crate::services::tiles::FieldType;
 
 /// The layer's name in the tile.

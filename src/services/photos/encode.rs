@@ -71,7 +71,8 @@ pub fn encode(bytes: &[u8]) -> Result<Encoded, EncodeError> {
     if image.width() > MAX_SIDE || image.height() > MAX_SIDE {
         image = image.resize(MAX_SIDE, MAX_SIDE, FilterType::Triangle);
     }
-    let thumb = if image.width() > THUMB_SIDE || image.height() > THUMB_SIDE { image.thumbnail(THUMB_SIDE, THUMB_SIDE) } else { image.clone() };
+    let thumb =
+        if image.width() > THUMB_SIDE || image.height() > THUMB_SIDE { image.thumbnail(THUMB_SIDE, THUMB_SIDE) } else { image.clone() };
     let encoded = write(&image, output)?;
     let digest = Sha256::digest(&encoded).iter().map(|b| format!("{b:02x}")).collect();
     Ok(Encoded {

@@ -173,7 +173,13 @@ pub struct Served {
 
 /// A photo (or its thumbnail) for `reader`: to anyone while the public may see it, else
 /// only to staff who may read its case; "no such photo" to everyone else.
-pub async fn serve(catalog: &Catalog, storage: &PhotoStorage, reader: Option<&Staff>, id: i64, thumb: bool) -> Result<Served, ServiceError> {
+pub async fn serve(
+    catalog: &Catalog,
+    storage: &PhotoStorage,
+    reader: Option<&Staff>,
+    id: i64,
+    thumb: bool,
+) -> Result<Served, ServiceError> {
     let photo = catalog.store().photo(id).await?.ok_or(ServiceError::NoSuchPhoto(id))?;
     let Some(case) = photo.case_number.clone() else { return Err(ServiceError::NoSuchPhoto(id)) };
     let overlay = Overlay::load(catalog, std::slice::from_ref(&case)).await?;

@@ -4,11 +4,11 @@ use geo::{Distance, Haversine, Point};
 use serde::Serialize;
 
 use super::idempotency::{self, Idempotency};
+use super::published;
 use super::routing::{RoutingError, route};
 use super::units::unit_for;
 use super::view::PublicReport;
 use crate::crs::Crs;
-use super::published;
 use crate::model::photos::NewPhoto;
 use crate::model::reports::{Action, CaseState, Category, Duty, Report, ReportEvent, Source};
 use crate::services::auth::permissions::may_act;
@@ -232,12 +232,7 @@ pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>
     }
     catalog.sync_reports_after_write().await;
     let [public] = published::publish(catalog, [PublicReport::from(&report)]).await?;
-    Ok(Submitted {
-        report: public,
-        possible_duplicates: duplicates.reports,
-        possible_duplicates_total: duplicates.total,
-        replayed: false,
-    })
+    Ok(Submitted { report: public, possible_duplicates: duplicates.reports, possible_duplicates_total: duplicates.total, replayed: false })
 }
 
 /// The answer for a repeated submission: the case an earlier request with this key filed,

@@ -57,13 +57,12 @@ impl Overlay {
     /// reporter's own while their submission is hidden (a hidden description withdraws what
     /// the reporter sent; a redacted one only replaces the text).
     pub fn public_photos(&self, case: &str) -> Vec<PublicPhoto> {
-        let withdrawn =
-            self.in_force(case).any(|m| m.target == ModerationTarget::Description && m.action == ModerationAction::Hide);
+        let withdrawn = self.in_force(case).any(|m| m.target == ModerationTarget::Description && m.action == ModerationAction::Hide);
         self.photos
             .get(case)
             .into_iter()
             .flatten()
-            .filter(|p| !p.hidden && !(withdrawn && p.stage == PhotoStage::Before))
+            .filter(|p| !(p.hidden || (withdrawn && p.stage == PhotoStage::Before)))
             .map(PublicPhoto::from)
             .collect()
     }

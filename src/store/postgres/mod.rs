@@ -25,8 +25,9 @@ mod wal;
 use super::dump::{Dump, Progress};
 use super::geometry::encode_wkb;
 use super::unit_areas;
-use super::{ModerationWrite, 
-    AreaLevel, ChangeSignal, ClosureCounts, NearbyQuery, NewStaffToken, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey,
+use super::{
+    AreaLevel, ChangeSignal, ClosureCounts, ModerationWrite, NearbyQuery, NewStaffToken, PoolStatus, ReportFilter, Store, StoreError,
+    SubmissionKey,
 };
 use crate::model::categories::{CategoryChange, CategorySetting};
 use crate::model::photos::{Moderation, NewPhoto, PhotoInfo};

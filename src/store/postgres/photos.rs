@@ -16,10 +16,12 @@ use crate::store::{Dump, StoreError};
 pub async fn insert(pool: &PgPool, case_number: Option<&str>, photos: &[NewPhoto]) -> Result<Option<Vec<i64>>, StoreError> {
     let mut tx = pool.begin().await?;
     let report_id: Option<i64> = match case_number {
-        Some(case) => match sqlx::query_scalar("SELECT id FROM reports WHERE case_number = $1").bind(case).fetch_optional(&mut *tx).await? {
-            Some(id) => Some(id),
-            None => return Ok(None),
-        },
+        Some(case) => {
+            match sqlx::query_scalar("SELECT id FROM reports WHERE case_number = $1").bind(case).fetch_optional(&mut *tx).await? {
+                Some(id) => Some(id),
+                None => return Ok(None),
+            }
+        }
         None => None,
     };
     let mut ids = Vec::with_capacity(photos.len());
@@ -143,13 +145,14 @@ pub async fn moderate(pool: &PgPool, moderation: &Moderation, event: &ReportEven
 /// reverted row, or `None` if there is no such moderation in force.
 pub async fn revert(pool: &PgPool, id: i64, by: &str, at: i64, event: &ReportEvent) -> Result<Option<Moderation>, StoreError> {
     let mut tx = pool.begin().await?;
-    let Some(report_id): Option<i64> =
-        sqlx::query_scalar("UPDATE moderations SET reverted_by = $1, reverted_at = $2 WHERE id = $3 AND reverted_at IS NULL RETURNING report_id")
-            .bind(by)
-            .bind(at)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
+    let Some(report_id): Option<i64> = sqlx::query_scalar(
+        "UPDATE moderations SET reverted_by = $1, reverted_at = $2 WHERE id = $3 AND reverted_at IS NULL RETURNING report_id",
+    )
+    .bind(by)
+    .bind(at)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?
     else {
         return Ok(None);
     };
@@ -184,7 +187,8 @@ pub async fn moderation(pool: &PgPool, id: i64) -> Result<Option<Moderation>, St
 /// Every photo (with its bytes) and moderation, for `migrate-db`.
 pub async fn dump(conn: &mut PgConnection) -> Result<(Vec<DumpedPhoto>, Vec<DumpedModeration>), StoreError> {
     let sql = format!("SELECT {PHOTO_COLUMNS} FROM photos ORDER BY id");
-    let photos = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await?.iter().map(dumped_photo_from).collect::<Result<_, _>>()?;
+    let photos =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await?.iter().map(dumped_photo_from).collect::<Result<_, _>>()?;
     let sql = format!("{SELECT_MODERATION} ORDER BY m.id");
     let moderations = sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_all(&mut *conn)

@@ -21,7 +21,9 @@ mod tokens;
 use super::dump::{Dump, Progress};
 use super::geometry::encode_geometry;
 use super::unit_areas;
-use super::{AreaLevel, ClosureCounts, NearbyQuery, NewStaffToken, ModerationWrite, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey};
+use super::{
+    AreaLevel, ClosureCounts, ModerationWrite, NearbyQuery, NewStaffToken, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey,
+};
 use crate::model::categories::{CategoryChange, CategorySetting};
 use crate::model::photos::{Moderation, NewPhoto, PhotoInfo};
 use crate::model::reports::{Report, ReportEvent, ReportRow, StaffToken};

@@ -143,13 +143,14 @@ pub async fn moderate(pool: &SqlitePool, moderation: &Moderation, event: &Report
 /// reverted row, or `None` if there is no such moderation in force.
 pub async fn revert(pool: &SqlitePool, id: i64, by: &str, at: i64, event: &ReportEvent) -> Result<Option<Moderation>, StoreError> {
     let mut tx = pool.begin().await?;
-    let Some(report_id): Option<i64> =
-        sqlx::query_scalar("UPDATE moderations SET reverted_by = ?, reverted_at = ? WHERE id = ? AND reverted_at IS NULL RETURNING report_id")
-            .bind(by)
-            .bind(at)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
+    let Some(report_id): Option<i64> = sqlx::query_scalar(
+        "UPDATE moderations SET reverted_by = ?, reverted_at = ? WHERE id = ? AND reverted_at IS NULL RETURNING report_id",
+    )
+    .bind(by)
+    .bind(at)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?
     else {
         return Ok(None);
     };
@@ -184,7 +185,8 @@ pub async fn moderation(pool: &SqlitePool, id: i64) -> Result<Option<Moderation>
 /// Every photo (with its bytes) and moderation, for `migrate-db`.
 pub async fn dump(conn: &mut SqliteConnection) -> Result<(Vec<DumpedPhoto>, Vec<DumpedModeration>), StoreError> {
     let sql = format!("SELECT {PHOTO_COLUMNS} FROM photos ORDER BY id");
-    let photos = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await?.iter().map(dumped_photo_from).collect::<Result<_, _>>()?;
+    let photos =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await?.iter().map(dumped_photo_from).collect::<Result<_, _>>()?;
     let sql = format!("{SELECT_MODERATION} ORDER BY m.id");
     let moderations = sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_all(&mut *conn)
