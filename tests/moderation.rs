@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 on_both_backends!(
     a_supervisor_redacts_a_description_staff_keep_it_and_an_admin_reverts_it,
     only_supervisors_and_admins_of_the_place_moderate_and_a_reason_is_required,
+    a_hidden_comment_leaves_every_public_history_and_comes_back_when_reverted,
 );
 
 const ABUSIVE: &str = "楼上那个王八蛋天天半夜剁肉";
@@ -28,6 +29,8 @@ struct Setup {
     case: String,
     street: String,
     routed: minsheng::model::reports::Routed,
+    /// The reporter's follow-up secret.
+    follow: String,
 }
 
 async fn setup(backend: Backend) -> Setup {
@@ -40,8 +43,10 @@ async fn setup(backend: Backend) -> Setup {
     let body = json!({"category": "noise", "description": ABUSIVE, "lon": point.x(), "lat": point.y()});
     let (status, _, text) = call(&app, "POST", "/api/reports", None, Some(body.to_string())).await;
     assert_eq!(status, StatusCode::CREATED, "{text}");
-    let case = json(&text)["report"]["case_number"].as_str().unwrap().to_owned();
-    Setup { catalog, _database: database, app, case, street: routed.street_id.clone(), routed }
+    let filed = json(&text);
+    let case = filed["report"]["case_number"].as_str().unwrap().to_owned();
+    let follow = filed["follow"].as_str().unwrap().to_owned();
+    Setup { catalog, _database: database, app, case, street: routed.street_id.clone(), routed, follow }
 }
 
 async fn token(s: &Setup, request: TokenRequest) -> String {
@@ -169,4 +174,43 @@ async fn only_supervisors_and_admins_of_the_place_moderate_and_a_reason_is_requi
     let (_, _, text) = call(&s.app, "GET", &format!("/api/reports/{}", s.case), Some(&supervisor), None).await;
     assert!(json(&text)["report"]["moderations"].as_array().unwrap().is_empty(), "nothing was written");
     assert_eq!(moderate(&s, &supervisor, redact).await.0, StatusCode::CREATED);
+}
+
+const ABUSIVE_COMMENT: &str = "物业那个混蛋经理住在3栋2单元";
+
+async fn a_hidden_comment_leaves_every_public_history_and_comes_back_when_reverted(backend: Backend) {
+    let s = setup(backend).await;
+    let comment = json!({"comment": ABUSIVE_COMMENT}).to_string();
+    let (status, _, text) = call(&s.app, "POST", &format!("/api/follow/{}/comment", s.follow), None, Some(comment)).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let event = json(&text)["history"].as_array().unwrap().iter().find(|e| e["action"] == "comment").unwrap()["id"].as_i64().unwrap();
+    // Every answer that shows a case's public history or updates.
+    let histories = || async {
+        let mut all = String::new();
+        for uri in [
+            format!("/api/reports/{}", s.case),
+            format!("/api/follow/{}", s.follow),
+            "/open311/v2/servicerequestupdates.json".to_owned(),
+            format!("/api/feeds/cases.atom?grid={}", s.routed.grid_id),
+        ] {
+            let (status, _, text) = call(&s.app, "GET", &uri, None, None).await;
+            assert!(status.is_success(), "{uri}: {status} {text}");
+            all += &text;
+        }
+        all
+    };
+    assert!(histories().await.contains(ABUSIVE_COMMENT), "shown before moderation");
+
+    let supervisor = token(&s, TokenRequest { street: Some(s.street.clone()), ..TokenRequest::new(Role::Supervisor, "街道督办") }).await;
+    let (status, answer) =
+        moderate(&s, &supervisor, json!({"target": "reply", "id": event, "action": "hide", "reason": "泄露他人住址"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let shown = histories().await;
+    assert!(!shown.contains(ABUSIVE_COMMENT), "the hidden comment is in no public history");
+    assert!(shown.contains(REDACTED_TEXT), "a notice stands in its place");
+
+    let admin = token(&s, TokenRequest::new(Role::Admin, "管理员")).await;
+    let revert = format!("/api/reports/{}/moderation/{}/revert", s.case, answer["moderation"]["id"]);
+    assert_eq!(call(&s.app, "POST", &revert, Some(&admin), None).await.0, StatusCode::OK);
+    assert!(histories().await.contains(ABUSIVE_COMMENT), "shown again once reverted");
 }
