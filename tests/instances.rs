@@ -185,10 +185,11 @@ async fn every_committed_write_notifies_once_and_a_refused_one_not() {
         from_state: None,
         to_state: None,
         note: None,
+        reply: None,
     };
-    assert!(!store.update_report(report.version + 1, &report, &event("stale")).await.unwrap());
+    assert!(!store.update_report(report.version + 1, &report, &event("stale"), &[]).await.unwrap());
     assert!(heard.since_last().await.is_empty(), "a move from a stale version");
-    assert!(store.update_report(report.version, &report, &event("note")).await.unwrap());
+    assert!(store.update_report(report.version, &report, &event("note"), &[]).await.unwrap());
     assert_eq!(heard.since_last().await, ["reports"], "a move");
     let historical = minsheng::model::reports::Report { external_id: Some("h-1".into()), ..report.clone() };
     store.insert_reports(&[(historical, vec![event("import")])]).await.unwrap();

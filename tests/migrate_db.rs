@@ -35,16 +35,17 @@ async fn busy_sqlite() -> (Arc<dyn Store>, TestDatabase) {
         from_state: Some(CaseState::Received),
         to_state: Some(CaseState::Accepted),
         note: Some("受理".into()),
+        reply: None,
     };
     let accepted = minsheng::model::reports::Report { state: CaseState::Accepted, ..first.clone() };
-    assert!(store.update_report(first.version, &accepted, &accept).await.unwrap());
+    assert!(store.update_report(first.version, &accepted, &accept, &[]).await.unwrap());
     let me_too = ReportEvent { action: "support".into(), from_state: None, to_state: None, note: None, ..accept.clone() };
     store.support_report(&second.case_number, &me_too).await.unwrap();
     let second = store.report(&second.case_number).await.unwrap().unwrap().0;
     let marked =
         minsheng::model::reports::Report { state: CaseState::Duplicate, duplicate_of: Some(first.case_number.clone()), ..second.clone() };
     let mark = ReportEvent { action: "mark_duplicate".into(), to_state: Some(CaseState::Duplicate), ..accept.clone() };
-    assert!(store.update_report(second.version, &marked, &mark).await.unwrap());
+    assert!(store.update_report(second.version, &marked, &mark, &[]).await.unwrap());
     let street = TokenScope::Street("S1".into());
     store.insert_token(&[1; 32], &token(Role::Supervisor, &street, "督办员", 100, Some(90_000))).await.unwrap();
     store.insert_token(&[4; 32], &token(Role::Handler, &TokenScope::Unit("U1".into()), "物业 处置人员", 150, None)).await.unwrap();
@@ -105,7 +106,7 @@ async fn sqlite_to_postgres_and_back_keeps_every_row() {
     let (report, events) = pg.report(&original.reports[0].report.case_number).await.unwrap().unwrap();
     let report = minsheng::model::reports::Report { external_id: None, ..report };
     for store in [&pg, &back] {
-        let case = store.insert_report(&report, &events[0], None).await.unwrap();
+        let case = store.insert_report(&report, &events[0], None, &|_: &str| Vec::new()).await.unwrap();
         assert_eq!(case, format!("MS{:08}", last + 1));
     }
     // Event and token ids continue too: a new one gets the next number.

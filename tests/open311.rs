@@ -264,6 +264,7 @@ async fn listings_filter_by_id_code_status_and_dates_and_never_show_the_reporter
         from_state: None,
         to_state: Some(CaseState::Closed),
         note: None,
+        reply: None,
     };
     let old_id = catalog.store().insert_reports(&[(old, vec![event])]).await.unwrap().remove(0);
     // The second parking report duplicates the first: closed, and the notes say of what.
@@ -277,8 +278,9 @@ async fn listings_filter_by_id_code_status_and_dates_and_never_show_the_reporter
         from_state: Some(CaseState::Received),
         to_state: Some(CaseState::Duplicate),
         note: None,
+        reply: None,
     };
-    assert!(catalog.store().update_report(duplicate.version, &duplicate, &event).await.unwrap());
+    assert!(catalog.store().update_report(duplicate.version, &duplicate, &event, &[]).await.unwrap());
 
     let newest_first = vec![ids[2].clone(), ids[1].clone(), ids[0].clone()];
     assert_eq!(ids_of(&get(&app, "/open311/v2/requests.json").await), newest_first);

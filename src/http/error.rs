@@ -178,7 +178,8 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound { .. }
             | ServiceError::UnknownLayer { .. }
             | ServiceError::NoSuchCase(_)
-            | ServiceError::NoSuchToken(_) => (StatusCode::NOT_FOUND, "not_found"),
+            | ServiceError::NoSuchToken(_)
+            | ServiceError::NoSuchItem { .. } => (StatusCode::NOT_FOUND, "not_found"),
             ServiceError::NoSuchCategory(_) => (StatusCode::NOT_FOUND, "not_found"),
             ServiceError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),

@@ -8,6 +8,7 @@ mod coverage;
 mod docs;
 mod error;
 mod limit;
+mod notify;
 mod ogc;
 mod open311;
 mod openapi;
@@ -133,6 +134,7 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .merge(staff::router())
         .merge(oversight::router())
         .merge(tokens::router())
+        .merge(notify::router())
         .merge(analytics::router())
         .merge(performance::router())
         .merge(coverage::router())

@@ -131,6 +131,10 @@ struct SubmitBody {
     /// Kept privately for staff; never shown publicly.
     #[serde(default)]
     reporter_phone: Option<String>,
+    /// The reporter agrees to SMS / WeChat messages about the case at `reporter_phone`
+    /// (the form's consent box); default false.
+    #[serde(default)]
+    notify: bool,
     /// Staff only: hotline, patrol or suggestion box.
     #[serde(default)]
     #[schema(value_type = Option<Source>)]
@@ -212,6 +216,7 @@ pub async fn submit(
         photo_url: body.photo_url,
         reporter_name: body.reporter_name,
         reporter_phone: body.reporter_phone,
+        notify: body.notify,
         lon: body.lon,
         lat: body.lat,
         crs,

@@ -4,6 +4,7 @@
 //! in (Polygon stays Polygon) so that it round-trips exactly.
 
 pub mod categories;
+pub mod notify;
 mod kinds;
 pub mod reports;
 pub mod scope;

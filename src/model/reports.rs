@@ -247,6 +247,9 @@ pub struct Report {
     pub photo_url: Option<String>,
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<String>,
+    /// The reporter agreed to be sent messages about the case (the form's consent box); only
+    /// meaningful with a phone.
+    pub notify: bool,
     /// WGS84 degrees.
     pub lon: f64,
     pub lat: f64,
@@ -433,6 +436,8 @@ pub struct ReportEvent {
     pub from_state: Option<CaseState>,
     pub to_state: Option<CaseState>,
     pub note: Option<String>,
+    /// The public reply (公开答复) staff wrote with the move, beside the internal `note`.
+    pub reply: Option<String>,
 }
 
 vocabulary! {

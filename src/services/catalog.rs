@@ -37,6 +37,8 @@ pub struct Catalog {
     loads: Arc<Mutex<Loads>>,
     /// The store's notifications of other writers' commits, once the watcher listens.
     changes: Arc<OnceLock<Arc<ChangeSignal>>>,
+    /// The public base URL links in messages start with (`--public-url`, else `http://<bind>`).
+    public_base: Arc<OnceLock<String>>,
 }
 
 /// How the snapshots in use came to be (for `/metrics` and `/readyz`).
@@ -67,6 +69,7 @@ impl Catalog {
             reports: Arc::default(),
             loads: Arc::default(),
             changes: Arc::default(),
+            public_base: Arc::default(),
         };
         catalog.reload().await?;
         catalog.sync_reports().await?;
@@ -126,6 +129,16 @@ impl Catalog {
     /// Snapshots loaded so far, and the last one's time and size.
     pub fn loads(&self) -> Loads {
         *self.loads.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Sets the base of the links messages carry, once (later calls change nothing).
+    pub fn set_public_base(&self, base: &str) {
+        let _ = self.public_base.set(base.trim_end_matches('/').to_owned());
+    }
+
+    /// The base of the links messages carry; `http://localhost` until set.
+    pub fn public_base(&self) -> &str {
+        self.public_base.get().map_or("http://localhost", String::as_str)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

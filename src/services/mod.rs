@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod features;
 pub mod locate;
 pub mod migrate;
+pub mod notify;
 pub mod ogc;
 pub mod reports;
 pub mod schemas;
@@ -56,6 +57,9 @@ pub enum ServiceError {
     NoSuchCase(String),
     #[error("no live token #{0}")]
     NoSuchToken(i64),
+    /// A numbered item of another kind (a subscription, a notification) that does not exist.
+    #[error("no {kind} #{id}")]
+    NoSuchItem { kind: &'static str, id: i64 },
     #[error("no category {0:?}")]
     NoSuchCategory(String),
     /// A path named a layer that does not exist (or has no such representation).

@@ -185,7 +185,7 @@ mod tests {
     #[test]
     fn the_report_event_schema_has_the_model_s_fields() {
         use crate::model::reports::ReportEvent;
-        let event = ReportEvent { at: 1, actor: "a".into(), action: "b".into(), from_state: None, to_state: None, note: None };
+        let event = ReportEvent { at: 1, actor: "a".into(), action: "b".into(), from_state: None, to_state: None, note: None, reply: None };
         let written: Vec<String> = serde_json::to_value(event).unwrap().as_object().unwrap().keys().cloned().collect();
         let schema = serde_json::to_value(ReportEventSchema::schema()).unwrap();
         let documented: Vec<String> = schema["properties"].as_object().unwrap().keys().cloned().collect();

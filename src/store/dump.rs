@@ -135,7 +135,7 @@ pub(super) const REPORT_COLUMNS: &str = "id, case_number, category, source, desc
     reporter_phone, lon, lat, building_id, compound_id, micro_grid_id, grid_id, community_id, street_id, tier,
     responder, responder_phone, state, supporters, created_at, dispatched_at, deadline_at, resolved_at, closed_at,
     on_time, external_id, version, subcategory, unit_id, response_secs, resolution_secs, responded_at, due_at,
-    original_deadline_at, extension_requested_to, supervised_at, resolved_by, reopened";
+    original_deadline_at, extension_requested_to, supervised_at, resolved_by, reopened, notify";
 
 /// One case's values, except the duplicate link (set once every case has its row).
 pub(super) fn bind_report<DB: sqlx::Database>(row: &mut Separated<'_, DB, &'static str>, dumped: &DumpedReport)
@@ -146,6 +146,7 @@ where
     for<'t> String: Encode<'t, DB> + Type<DB>,
     for<'t> Option<String>: Encode<'t, DB> + Type<DB>,
     for<'t> Option<i64>: Encode<'t, DB> + Type<DB>,
+    for<'t> bool: Encode<'t, DB> + Type<DB>,
 {
     let r = &dumped.report;
     row.push_bind(dumped.id)
@@ -178,6 +179,7 @@ where
         .push_bind(r.external_id.clone())
         .push_bind(i64::from(r.version));
     super::duty::bind_duty(row, r);
+    row.push_bind(r.notify);
 }
 
 /// The `report_events` columns, in the order [`bind_event`] binds them.

@@ -13,6 +13,7 @@ use crate::services::auth::permissions::may_act;
 use crate::services::auth::{CaseScope, Staff};
 use crate::services::categories::Settings;
 use crate::services::locate::LocateQuery;
+use crate::services::notify::Outbox;
 use crate::services::{Catalog, ServiceError};
 use crate::store::{NearbyQuery, StoreError};
 
@@ -41,6 +42,8 @@ pub struct NewReport {
     pub photo_url: Option<String>,
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<String>,
+    /// The reporter agrees to messages about the case (only meaningful with a phone).
+    pub notify: bool,
     pub lon: f64,
     pub lat: f64,
     pub crs: Crs,
@@ -172,6 +175,7 @@ pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>
         photo_url,
         reporter_name,
         reporter_phone,
+        notify: new.notify,
         lon: point.x(),
         lat: point.y(),
         routed,
@@ -196,9 +200,15 @@ pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>
         from_state: None,
         to_state: Some(CaseState::Received),
         note: None,
+        reply: None,
     };
     let record = key.map(|key| key.record(now));
-    match catalog.store().insert_report(&report, &event, record.as_ref()).await {
+    // The messages name the case, so they are made once the store has numbered it, and
+    // written in the same transaction.
+    let outbox = Outbox::load(catalog).await?;
+    let notices = |case_number: &str| outbox.for_new_case(catalog, &report, &event, case_number);
+    let inserted = catalog.store().insert_report(&report, &event, record.as_ref(), &notices).await;
+    match inserted {
         Ok(case_number) => report.case_number = case_number,
         // A concurrent request with the same key filed first: answer with its case.
         Err(StoreError::KeyTaken(taken)) => {
@@ -275,6 +285,7 @@ pub async fn support(catalog: &Catalog, case_number: &str, now: i64) -> Result<S
         from_state: None,
         to_state: None,
         note: None,
+        reply: None,
     };
     let supporters =
         catalog.store().support_report(case_number, &event).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;

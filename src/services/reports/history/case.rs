@@ -164,6 +164,8 @@ pub fn build(
         photo_url: record.photo_url.clone(),
         reporter_name: record.reporter_name.clone(),
         reporter_phone: record.reporter_phone.clone(),
+        // Imported cases were filed elsewhere: nobody consented to messages from here.
+        notify: false,
         lon: record.lon,
         lat: record.lat,
         routed,
@@ -188,6 +190,7 @@ pub fn build(
         from_state: from,
         to_state: Some(to),
         note: Some(note.to_owned()),
+        reply: None,
     };
     let mut events = vec![event(record.created_at, None, CaseState::Received)];
     let mut from = CaseState::Received;
