@@ -316,7 +316,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let listener = crate::http::server::bind(args.bind).with_context(|| format!("binding {}", args.bind))?;
     // Links in messages: the public URL, else this server's own address.
-    let base = args.public_url.as_ref().map_or_else(|| format!("http://{}", listener.local_addr()?), |url| url.as_str().to_owned());
+    let base = match &args.public_url {
+        Some(url) => url.as_str().to_owned(),
+        None => format!("http://{}", listener.local_addr()?),
+    };
     catalog.set_public_base(&base);
     args.notify.start(&catalog)?;
     let settings = crate::http::Settings {

@@ -151,7 +151,8 @@ async fn setup(backend: Backend) -> Setup {
     let routed = minsheng::services::reports::routing::route(&snapshot, point, "property".parse().unwrap()).unwrap();
     drop(snapshot);
     let admin = create_token(&catalog, &TokenRequest::new(Role::Admin, "测试管理员"), now()).await.unwrap().secret;
-    let dispatcher = TokenRequest { community: Some(routed.community_id.clone()), ..TokenRequest::new(Role::Dispatcher, "测试派遣员") };
+    let dispatcher =
+        TokenRequest { community: Some(routed.community_id.clone()), ..TokenRequest::new(Role::Dispatcher, "测试派遣员") };
     let dispatcher = create_token(&catalog, &dispatcher, now()).await.unwrap().secret;
     Setup { catalog, _database: database, app, point, compound, admin, dispatcher }
 }
@@ -205,12 +206,8 @@ async fn every_message_arrives_once_per_key_and_subscribers_get_their_own(backen
     let reporter_cases: HashSet<&str> =
         queued.iter().filter(|r| r.notice.recipient == Recipient::Reporter).map(|r| r.notice.case_number.as_str()).collect();
     assert_eq!(reporter_cases, HashSet::from([consenting.as_str()]), "no phone or no consent: nothing to the reporter");
-    let to_reporter: Vec<NotifyEvent> = queued
-        .iter()
-        .rev()
-        .filter(|r| r.notice.recipient == Recipient::Reporter)
-        .map(|r| r.notice.event)
-        .collect();
+    let to_reporter: Vec<NotifyEvent> =
+        queued.iter().rev().filter(|r| r.notice.recipient == Recipient::Reporter).map(|r| r.notice.event).collect();
     assert_eq!(to_reporter, [NotifyEvent::Accepted, NotifyEvent::Dispatched, NotifyEvent::Resolved, NotifyEvent::Closed]);
     for case in [&consenting, &silent, &anonymous] {
         let mine = |recipient| queued.iter().filter(|r| r.notice.case_number == *case && r.notice.recipient == recipient).count();
@@ -244,7 +241,8 @@ async fn every_message_arrives_once_per_key_and_subscribers_get_their_own(backen
             _ => assert_eq!(hit.path, "/gateway"),
         }
     }
-    let resolved = receiver.hits().into_iter().find(|h| h.body["event"] == "resolved" && h.body["recipient"]["kind"] == "reporter").unwrap();
+    let resolved =
+        receiver.hits().into_iter().find(|h| h.body["event"] == "resolved" && h.body["recipient"]["kind"] == "reporter").unwrap();
     assert_eq!(resolved.body["recipient"]["address"], "13912345678");
     assert!(resolved.body["text"].as_str().unwrap().contains(&consenting), "{}", resolved.body);
     assert!(resolved.body["link"].as_str().unwrap().contains("/#follow="), "{}", resolved.body);
@@ -457,7 +455,17 @@ async fn a_server_killed_mid_delivery_loses_nothing_and_repeats_only_what_was_in
     receiver.delay_ms.store(300, Ordering::SeqCst);
     let (server, port) = receiver.serve(0).await;
     let gateway = format!("http://127.0.0.1:{port}/gateway");
-    let args = ["--no-demo", "--watch-seconds", "0", "--notify-webhook", &gateway, "--notify-backoff-seconds", "1", "--notify-timeout-seconds", "1"];
+    let args = [
+        "--no-demo",
+        "--watch-seconds",
+        "0",
+        "--notify-webhook",
+        &gateway,
+        "--notify-backoff-seconds",
+        "1",
+        "--notify-timeout-seconds",
+        "1",
+    ];
     let mut first = common::server::start(&database.url, &args);
     wait_until("the first POSTs arrive", Duration::from_secs(30), async || !receiver.hits().is_empty()).await;
     first.child.kill().unwrap(); // SIGKILL: POSTs in flight are never recorded

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use common::backend::{Backend, TestDatabase, empty_store_on};
 use minsheng::demo::{DemoOptions, generate};
 use minsheng::model::categories::{CategoryChange, CategorySetting};
+use minsheng::model::notify::{Area, Notice, NoticeState, NotifyEvent, OutboxCounts, Recipient, Subscription};
 use minsheng::model::reports::{CaseState, Category, Duty, Report, ReportEvent, Role, Routed, Source, Tier};
 use minsheng::model::scope::TokenScope;
 use minsheng::model::{Dataset, Layer};
-use minsheng::model::notify::{Area, Notice, NoticeState, NotifyEvent, OutboxCounts, Recipient, Subscription};
 use minsheng::store::{AreaLevel, Claim, NearbyQuery, NewStaffToken, NoticeQuery, Outcome, ReportFilter, Store, StoreError, SubmissionKey};
 
 on_both_backends!(
@@ -191,7 +191,10 @@ async fn reports_are_numbered_read_back_and_supported(backend: Backend) {
     let first = report(&data, 3, Category::Parking, 1_700_000_000);
     let case = store.insert_report(&first, &submitted(1_700_000_000), None, &|_: &str| Vec::new()).await.unwrap();
     assert_eq!(case, "MS00000001");
-    let second = store.insert_report(&report(&data, 4, Category::Pets, 1_700_000_100), &submitted(1_700_000_100), None, &|_: &str| Vec::new()).await.unwrap();
+    let second = store
+        .insert_report(&report(&data, 4, Category::Pets, 1_700_000_100), &submitted(1_700_000_100), None, &|_: &str| Vec::new())
+        .await
+        .unwrap();
     assert_eq!(second, "MS00000002");
 
     let (stored, events) = store.report(&case).await.unwrap().unwrap();
@@ -211,8 +214,10 @@ async fn reports_are_numbered_read_back_and_supported(backend: Backend) {
 
 async fn a_workflow_update_needs_the_version_it_read(backend: Backend) {
     let (store, _database, data) = district(backend).await;
-    let case = store.insert_report(&report(&data, 0, Category::Noise, 1_000), &submitted(1_000), None, &|_: &str| Vec::new()).await.unwrap();
-    let duplicate = store.insert_report(&report(&data, 0, Category::Noise, 1_100), &submitted(1_100), None, &|_: &str| Vec::new()).await.unwrap();
+    let case =
+        store.insert_report(&report(&data, 0, Category::Noise, 1_000), &submitted(1_000), None, &|_: &str| Vec::new()).await.unwrap();
+    let duplicate =
+        store.insert_report(&report(&data, 0, Category::Noise, 1_100), &submitted(1_100), None, &|_: &str| Vec::new()).await.unwrap();
     let (read, _) = store.report(&case).await.unwrap().unwrap();
     store.support_report(&case, &event(1_200, "support", None, None)).await.unwrap();
 
@@ -262,20 +267,27 @@ async fn a_submission_key_files_one_case_only(backend: Backend) {
         created_at,
         forget_before,
     };
-    let first = store.insert_report(&report(&data, 1, Category::Parking, 5_000), &submitted(5_000), Some(&key(5_000, 0, 7)), &|_: &str| Vec::new()).await.unwrap();
+    let first = store
+        .insert_report(&report(&data, 1, Category::Parking, 5_000), &submitted(5_000), Some(&key(5_000, 0, 7)), &|_: &str| Vec::new())
+        .await
+        .unwrap();
     assert_eq!(store.submission_key("client-key-1", 4_000).await.unwrap(), Some((first.clone(), [7; 32])));
     assert_eq!(store.submission_key("client-key-1", 6_000).await.unwrap(), None, "an expired key was found");
     assert_eq!(store.submission_key("other", 0).await.unwrap(), None);
 
-    let again = store.insert_report(&report(&data, 2, Category::Parking, 5_001), &submitted(5_001), Some(&key(5_001, 0, 8)), &|_: &str| Vec::new()).await;
+    let again = store
+        .insert_report(&report(&data, 2, Category::Parking, 5_001), &submitted(5_001), Some(&key(5_001, 0, 8)), &|_: &str| Vec::new())
+        .await;
     assert!(matches!(again, Err(StoreError::KeyTaken(ref k)) if k == "client-key-1"), "{again:?}");
     assert_eq!(store.count_reports(&ReportFilter::default()).await.unwrap(), 1, "a refused submission wrote its case");
     assert_eq!(store.report_changes(0).await.unwrap().0.len(), 1);
 
     // Once expired, the key is deleted by the next keyed submission and may be used again;
     // the case numbers stay without a gap.
-    let later =
-        store.insert_report(&report(&data, 2, Category::Pets, 99_000), &submitted(99_000), Some(&key(99_000, 90_000, 9)), &|_: &str| Vec::new()).await.unwrap();
+    let later = store
+        .insert_report(&report(&data, 2, Category::Pets, 99_000), &submitted(99_000), Some(&key(99_000, 90_000, 9)), &|_: &str| Vec::new())
+        .await
+        .unwrap();
     assert_eq!(later, "MS00000002");
     assert_eq!(store.submission_key("client-key-1", 0).await.unwrap(), Some((later, [9; 32])));
 }
@@ -526,7 +538,9 @@ async fn concurrent_submissions_get_distinct_case_numbers(backend: Backend) {
             let (store, data) = (store.clone(), data.clone());
             tokio::spawn(async move {
                 let key = SubmissionKey { key: format!("k{}", i % 20), fingerprint: [0; 32], created_at: 1, forget_before: 0 };
-                let filed = store.insert_report(&report(&data, i, Category::Parking, 1_000), &submitted(1_000), Some(&key), &|_: &str| Vec::new()).await;
+                let filed = store
+                    .insert_report(&report(&data, i, Category::Parking, 1_000), &submitted(1_000), Some(&key), &|_: &str| Vec::new())
+                    .await;
                 (filed, store.support_report("MS00000001", &event(1_001, "support", None, None)).await.unwrap())
             })
         })
@@ -653,7 +667,10 @@ async fn the_outbox_is_written_with_the_case_leased_to_one_worker_and_keeps_dead
     let b = store.claim_notices(&claim("b", 2_001)).await.unwrap();
     assert_eq!(b.len(), 1, "only the row a does not hold");
     assert!(store.claim_notices(&claim("c", 2_002)).await.unwrap().is_empty());
-    assert!(store.claim_notices(&Claim { gateway: false, ..claim("c", 9_000) }).await.unwrap().is_empty(), "gateway rows wait for a gateway");
+    assert!(
+        store.claim_notices(&Claim { gateway: false, ..claim("c", 9_000) }).await.unwrap().is_empty(),
+        "gateway rows wait for a gateway"
+    );
     // Only the holder records an outcome.
     assert!(!store.finish_notice(a[0].id, "b", &Outcome::Delivered { at: 2_010 }).await.unwrap());
     assert!(store.finish_notice(a[0].id, "a", &Outcome::Delivered { at: 2_010 }).await.unwrap());
@@ -673,7 +690,8 @@ async fn the_outbox_is_written_with_the_case_leased_to_one_worker_and_keeps_dead
     assert_eq!(store.outbox_counts().await.unwrap(), OutboxCounts { pending: 0, delivered: 2, dead: 1 });
     let letters = all_notices(store.as_ref(), Some(NoticeState::Dead)).await;
     assert_eq!((letters.len(), letters[0].attempts, letters[0].last_error.as_deref()), (1, 2, Some("HTTP 500")));
-    let delivered = store.notices(&NoticeQuery { state: Some(NoticeState::Delivered), case_number: Some(case.clone()), limit: 10 }).await.unwrap();
+    let delivered =
+        store.notices(&NoticeQuery { state: Some(NoticeState::Delivered), case_number: Some(case.clone()), limit: 10 }).await.unwrap();
     assert_eq!(delivered.len(), 2);
     assert!(delivered.iter().all(|n| n.delivered_at.is_some()));
     // Replay: a delivered row is not touched; the dead one is due again with fresh tries.
@@ -700,7 +718,8 @@ async fn templates_and_subscriptions_round_trip(backend: Backend) {
     let mut made = Vec::new();
     for (i, area) in [Area::Compound("CP1".into()), Area::Grid("G1".into()), Area::Polygon(square)].into_iter().enumerate() {
         let categories = if i == 1 { vec!["parking".to_owned(), "noise".to_owned()] } else { vec![] };
-        let subscription = Subscription { id: 0, area, categories, url: format!("http://127.0.0.1:9/{i}"), created_by: 7, created_at: 100 + i as i64 };
+        let subscription =
+            Subscription { id: 0, area, categories, url: format!("http://127.0.0.1:9/{i}"), created_by: 7, created_at: 100 + i as i64 };
         let id = store.insert_subscription(&subscription).await.unwrap();
         made.push(Subscription { id, ..subscription });
     }

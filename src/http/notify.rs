@@ -118,7 +118,11 @@ fn notice_id(id: &str) -> Result<i64, ApiError> {
         (status = 409, description = "The notification is not a dead letter", body = ErrorBody),
     )
 )]
-async fn replay_one(State(state): State<AppState>, StaffCaller(staff): StaffCaller, Path(id): Path<String>) -> Result<Json<Replayed>, ApiError> {
+async fn replay_one(
+    State(state): State<AppState>,
+    StaffCaller(staff): StaffCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Replayed>, ApiError> {
     let id = notice_id(&id)?;
     Ok(Json(dead::replay(&state.catalog, Some(&staff), Some(id), now()).await?))
 }

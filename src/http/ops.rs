@@ -248,7 +248,12 @@ impl Collector for Live {
         counter(&mut encoder, "minsheng_heavy_refused", "Heavy requests refused 503 busy (queue full)", heavy.refused_busy)?;
 
         if let Some(outbox) = *self.outbox.lock().expect("the outbox counts' lock is never poisoned") {
-            let mut metric = encoder.encode_descriptor("minsheng_outbox_notifications", "Notification outbox rows, by state", None, MetricType::Gauge)?;
+            let mut metric = encoder.encode_descriptor(
+                "minsheng_outbox_notifications",
+                "Notification outbox rows, by state",
+                None,
+                MetricType::Gauge,
+            )?;
             for (state, count) in [("pending", outbox.pending), ("delivered", outbox.delivered), ("dead", outbox.dead)] {
                 ConstGauge::new(count as f64).encode(metric.encode_family(&[("state", state)])?)?;
             }

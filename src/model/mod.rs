@@ -4,8 +4,8 @@
 //! in (Polygon stays Polygon) so that it round-trips exactly.
 
 pub mod categories;
-pub mod notify;
 mod kinds;
+pub mod notify;
 pub mod reports;
 pub mod scope;
 pub mod time;

@@ -10,6 +10,7 @@ use utoipa::openapi::{RefOr, schema::SchemaType};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::crs::Crs;
+use crate::model::notify::{NoticeState, NotifyEvent, Recipient};
 use crate::model::reports::{Action, CaseState, Category, Role, Source, Tier};
 use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
 use crate::network::Method;
@@ -72,6 +73,9 @@ word_schemas! {
     ContactRole: "A role on the public contact board.",
     UnitKind: "A kind of 处置单位 responding unit.",
     HotSpotClass: "A cell's class by its Gi* z-score, with ArcGIS's confidence bins.",
+    NotifyEvent: "What a notification tells (each has its own message template).",
+    Recipient: "Who a notification is for.",
+    NoticeState: "Where a queued notification is: pending, delivered or dead (given up on).",
 }
 
 impl PartialSchema for Method {

@@ -24,9 +24,15 @@ pub struct Claim<'a> {
 /// What became of one try.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    Delivered { at: i64 },
+    Delivered {
+        at: i64,
+    },
     /// Failed: tried again at `next_attempt_at`, or `dead` (no more tries).
-    Failed { error: String, next_attempt_at: i64, dead: bool },
+    Failed {
+        error: String,
+        next_attempt_at: i64,
+        dead: bool,
+    },
 }
 
 /// Which stored rows a listing shows, newest first.
@@ -38,8 +44,7 @@ pub struct NoticeQuery {
 }
 
 /// A stored row's columns as both backends read them (`attempts` and times as i64).
-pub const NOTICE_COLUMNS: &str =
-    "id, key, case_number, event, recipient, address, url, text, payload, state, attempts, next_attempt_at, last_error, \
+pub const NOTICE_COLUMNS: &str = "id, key, case_number, event, recipient, address, url, text, payload, state, attempts, next_attempt_at, last_error, \
      delivered_at, created_at";
 
 fn corrupt(id: i64, reason: impl std::fmt::Display) -> StoreError {

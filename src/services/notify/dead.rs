@@ -13,7 +13,13 @@ use crate::store::NoticeQuery;
 pub const MAX_LIST: u32 = 1_000;
 
 /// Outbox rows in a state (dead letters by default), newest first.
-pub async fn list(catalog: &Catalog, staff: &Staff, state: NoticeState, case_number: Option<String>, limit: u32) -> Result<Vec<StoredNotice>, ServiceError> {
+pub async fn list(
+    catalog: &Catalog,
+    staff: &Staff,
+    state: NoticeState,
+    case_number: Option<String>,
+    limit: u32,
+) -> Result<Vec<StoredNotice>, ServiceError> {
     staff.require(&[Role::Admin], "read the notification outbox")?;
     if !(1..=MAX_LIST).contains(&limit) {
         return Err(ServiceError::InvalidParameter { parameter: "limit", reason: format!("must be 1–{MAX_LIST}") });

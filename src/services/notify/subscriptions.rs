@@ -66,7 +66,10 @@ pub async fn create(catalog: &Catalog, staff: &Staff, new: NewSubscription, now:
     check_url(&url).map_err(|reason| invalid("url", reason))?;
     let held = catalog.store().subscriptions().await?.iter().filter(|s| s.created_by == staff.token_id).count();
     if held >= MAX_PER_TOKEN {
-        return Err(ServiceError::Conflict(format!("token #{} holds {MAX_PER_TOKEN} subscriptions already; delete one first", staff.token_id)));
+        return Err(ServiceError::Conflict(format!(
+            "token #{} holds {MAX_PER_TOKEN} subscriptions already; delete one first",
+            staff.token_id
+        )));
     }
     let mut subscription = Subscription { id: 0, area, categories, url, created_by: staff.token_id, created_at: now };
     subscription.id = catalog.store().insert_subscription(&subscription).await?;

@@ -143,7 +143,7 @@ pub struct Template {
 pub struct TemplateList {
     pub templates: Vec<Template>,
     /// Placeholder name → what it becomes.
-    pub placeholders: HashMap<&'static str, &'static str>,
+    pub placeholders: std::collections::BTreeMap<String, String>,
 }
 
 pub async fn list(catalog: &Catalog) -> Result<TemplateList, ServiceError> {
@@ -158,7 +158,7 @@ pub async fn list(catalog: &Catalog) -> Result<TemplateList, ServiceError> {
             customised: texts.overrides.contains_key(&event),
         })
         .collect();
-    Ok(TemplateList { templates, placeholders: PLACEHOLDERS.iter().copied().collect() })
+    Ok(TemplateList { templates, placeholders: PLACEHOLDERS.iter().map(|(n, m)| (n.to_string(), m.to_string())).collect() })
 }
 
 /// Stores an admin's text for an event (`None`: back to the default); admins only.

@@ -84,7 +84,9 @@ pub fn check_url(url: &str) -> Result<hyper::Uri, String> {
     let uri: hyper::Uri = url.parse().map_err(|e| format!("not a URL: {e}"))?;
     match (uri.scheme_str(), uri.host()) {
         (Some("http"), Some(_)) => Ok(uri),
-        (Some("https"), _) => Err("https is not supported by the delivery worker; give an http:// URL (a local TLS proxy may forward)".into()),
+        (Some("https"), _) => {
+            Err("https is not supported by the delivery worker; give an http:// URL (a local TLS proxy may forward)".into())
+        }
         _ => Err("must be an absolute http:// URL".into()),
     }
 }

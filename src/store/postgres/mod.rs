@@ -23,14 +23,14 @@ mod tokens;
 mod wal;
 
 use super::dump::{Dump, Progress};
-use super::{Claim, NoticeQuery, NoticesFor, Outcome};
-use crate::model::notify::{Notice, NotifyEvent, OutboxCounts, StoredNotice, Subscription};
 use super::geometry::encode_wkb;
 use super::unit_areas;
 use super::{
     AreaLevel, ChangeSignal, ClosureCounts, NearbyQuery, NewStaffToken, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey,
 };
+use super::{Claim, NoticeQuery, NoticesFor, Outcome};
 use crate::model::categories::{CategoryChange, CategorySetting};
+use crate::model::notify::{Notice, NotifyEvent, OutboxCounts, StoredNotice, Subscription};
 use crate::model::reports::{Report, ReportEvent, ReportRow, StaffToken};
 use crate::model::{ContactScope, Dataset, Layer, Record, Unit};
 use listen::Changed;

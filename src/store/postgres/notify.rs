@@ -1,10 +1,10 @@
 //! The notification outbox, its templates and the webhook subscriptions in PostgreSQL.
 
 use sqlx::postgres::PgRow;
-use sqlx::{AssertSqlSafe, Row, PgConnection, PgPool};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool, Row};
 
-use crate::model::notify::{NoticeState, NotifyEvent, OutboxCounts, StoredNotice, Subscription};
 use crate::model::notify::Notice;
+use crate::model::notify::{NoticeState, NotifyEvent, OutboxCounts, StoredNotice, Subscription};
 use crate::store::StoreError;
 use crate::store::notify::{Claim, NOTICE_COLUMNS, NoticeColumns, NoticeQuery, Outcome, SubscriptionColumns};
 

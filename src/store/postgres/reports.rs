@@ -12,9 +12,9 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use super::listen::{Changed, notify};
+use crate::model::notify::Notice;
 use crate::model::reports::{Report, ReportEvent, Routed};
 use crate::store::duty::{DUTY_COLUMNS, bind_duty, duty_from, push_duty_assignments};
-use crate::model::notify::Notice;
 use crate::store::{AreaLevel, ClosureCounts, NoticesFor, ReportFilter, StoreError, SubmissionKey};
 
 /// Rows per multi-row INSERT of a historical import: 28 columns × 1,000 stays under
@@ -48,7 +48,10 @@ fn case_number(id: i64) -> String {
 
 /// Inserts a report, its first event and its submission key in one transaction; returns the
 /// case number, made from the next value of the `case_numbers` sequence.
-pub async fn insert(pool: &PgPool, report: &Report, event: &ReportEvent,
+pub async fn insert(
+    pool: &PgPool,
+    report: &Report,
+    event: &ReportEvent,
     key: Option<&SubmissionKey>,
     notices: NoticesFor<'_>,
 ) -> Result<String, StoreError> {
@@ -297,7 +300,9 @@ pub async fn closure_counts(pool: &PgPool, level: AreaLevel, filter: &ReportFilt
 }
 
 /// Writes the workflow fields of a report still at `read_version` as its next version, and its event.
-pub async fn update(pool: &PgPool, read_version: u32,
+pub async fn update(
+    pool: &PgPool,
+    read_version: u32,
     report: &Report,
     event: &ReportEvent,
     notices: &[Notice],

@@ -3,8 +3,8 @@
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row, SqliteConnection, SqlitePool};
 
-use crate::model::notify::{NoticeState, NotifyEvent, OutboxCounts, StoredNotice, Subscription};
 use crate::model::notify::Notice;
+use crate::model::notify::{NoticeState, NotifyEvent, OutboxCounts, StoredNotice, Subscription};
 use crate::store::StoreError;
 use crate::store::notify::{Claim, NOTICE_COLUMNS, NoticeColumns, NoticeQuery, Outcome, SubscriptionColumns};
 

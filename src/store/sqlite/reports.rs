@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
+use crate::model::notify::Notice;
 use crate::model::reports::{Report, ReportEvent, Routed};
 use crate::store::duty::{DUTY_COLUMNS, bind_duty, duty_from, push_duty_assignments};
-use crate::model::notify::Notice;
 use crate::store::{AreaLevel, ClosureCounts, NoticesFor, ReportFilter, StoreError, SubmissionKey};
 
 /// Rows per multi-row INSERT of a historical import: 30 columns × 500 stays under
@@ -20,7 +20,10 @@ pub(super) const SELECT_REPORT: &str = "SELECT r.*, d.case_number AS duplicate_c
 
 /// Inserts a report, its first event and its submission key in one transaction; returns the
 /// case number, `MS` and the row number in 8 digits.
-pub async fn insert(pool: &SqlitePool, report: &Report, event: &ReportEvent,
+pub async fn insert(
+    pool: &SqlitePool,
+    report: &Report,
+    event: &ReportEvent,
     key: Option<&SubmissionKey>,
     notices: NoticesFor<'_>,
 ) -> Result<String, StoreError> {
@@ -274,7 +277,9 @@ pub async fn closure_counts(
 }
 
 /// Writes the workflow fields of a report still at `read_version` as its next version, and its event.
-pub async fn update(pool: &SqlitePool, read_version: u32,
+pub async fn update(
+    pool: &SqlitePool,
+    read_version: u32,
     report: &Report,
     event: &ReportEvent,
     notices: &[Notice],

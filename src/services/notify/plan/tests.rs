@@ -69,7 +69,15 @@ fn context(subscriptions: &[Subscription]) -> Context<'_> {
 fn life(report: Report, subscriptions: &[Subscription]) -> Vec<Notice> {
     let texts = Texts::default();
     let context = context(subscriptions);
-    let submit = ReportEvent { at: 0, actor: "resident".into(), action: "submit".into(), from_state: None, to_state: Some(CaseState::Received), note: None, reply: None };
+    let submit = ReportEvent {
+        at: 0,
+        actor: "resident".into(),
+        action: "submit".into(),
+        from_state: None,
+        to_state: Some(CaseState::Received),
+        note: None,
+        reply: None,
+    };
     let mut all = notices(&Change { before: None, after: &report, event: &submit }, &texts, &context);
     let steps = [
         (CaseState::Accepted, Action::Accept, Some("已受理")),
