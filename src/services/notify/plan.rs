@@ -68,9 +68,8 @@ fn reporter_event(change: &Change) -> Option<NotifyEvent> {
 fn unit_event(change: &Change) -> Option<NotifyEvent> {
     let before = change.before?;
     let after = change.after;
-    if after.duty.unit_id.is_none() {
-        return None;
-    }
+    // No unit, nobody to tell.
+    after.duty.unit_id.as_ref()?;
     let sent_to_unit = after.state == CaseState::Dispatched && before.state != CaseState::Dispatched;
     let moved_while_dispatched = after.dispatched_at.is_some() && before.duty.unit_id != after.duty.unit_id;
     if sent_to_unit || (moved_while_dispatched && !after.state.is_final()) {
