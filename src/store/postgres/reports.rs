@@ -348,7 +348,7 @@ pub async fn insert_many(pool: &PgPool, cases: &[(Report, Vec<ReportEvent>)]) ->
             "INSERT INTO reports (id, case_number, category, source, description, photo_url, reporter_name,
                  reporter_phone, lon, lat, building_id, compound_id, micro_grid_id, grid_id, community_id, street_id,
                  tier, responder, responder_phone, state, supporters, created_at, dispatched_at, deadline_at,
-                 resolved_at, closed_at, on_time, external_id, {DUTY_COLUMNS}) ",
+                 resolved_at, closed_at, on_time, external_id, {DUTY_COLUMNS}, notify) ",
         ));
         query.push_values(chunk, |mut row, (id, case, r)| {
             row.push_bind(*id)
@@ -380,6 +380,7 @@ pub async fn insert_many(pool: &PgPool, cases: &[(Report, Vec<ReportEvent>)]) ->
                 .push_bind(r.on_time)
                 .push_bind(r.external_id.clone());
             bind_duty(&mut row, r);
+            row.push_bind(r.notify);
         });
         query.build().execute(&mut *tx).await.map_err(|e| match e {
             sqlx::Error::Database(db) if db.constraint() == Some("reports_external_id") => {

@@ -10,7 +10,7 @@ use crate::model::reports::{Report, ReportEvent, Routed};
 use crate::store::duty::{DUTY_COLUMNS, bind_duty, duty_from, push_duty_assignments};
 use crate::store::{AreaLevel, ClosureCounts, NoticesFor, ReportFilter, StoreError, SubmissionKey};
 
-/// Rows per multi-row INSERT of a historical import: 30 columns × 500 stays under
+/// Rows per multi-row INSERT of a historical import: 31 columns × 500 stays under
 /// SQLite's 32,766 bound variables.
 const CASES_PER_STATEMENT: usize = 500;
 const EVENTS_PER_STATEMENT: usize = 2_000;
@@ -328,7 +328,7 @@ pub async fn insert_many(pool: &SqlitePool, cases: &[(Report, Vec<ReportEvent>)]
             "INSERT INTO reports (id, case_number, category, source, description, photo_url, reporter_name,
                  reporter_phone, lon, lat, building_id, compound_id, micro_grid_id, grid_id, community_id, street_id,
                  tier, responder, responder_phone, state, supporters, created_at, dispatched_at, deadline_at,
-                 resolved_at, closed_at, on_time, external_id, {DUTY_COLUMNS}) ",
+                 resolved_at, closed_at, on_time, external_id, {DUTY_COLUMNS}, notify) ",
         ));
         query.push_values(chunk, |mut row, (id, case, r)| {
             row.push_bind(*id)
@@ -360,6 +360,7 @@ pub async fn insert_many(pool: &SqlitePool, cases: &[(Report, Vec<ReportEvent>)]
                 .push_bind(r.on_time)
                 .push_bind(r.external_id.clone());
             bind_duty(&mut row, r);
+            row.push_bind(r.notify);
         });
         query.build().execute(&mut *tx).await.map_err(|e| match e {
             sqlx::Error::Database(db) if db.message().contains("reports.external_id") => {
