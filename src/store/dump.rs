@@ -9,6 +9,7 @@ use sqlx::query_builder::Separated;
 use sqlx::{Encode, Type};
 
 use crate::model::categories::{CategoryChange, CategorySetting};
+use crate::model::notify::{NotifyEvent, StoredNotice, Subscription};
 use crate::model::reports::{Report, ReportEvent, StaffToken};
 use crate::model::{Dataset, Layer};
 
@@ -29,6 +30,22 @@ pub struct Dump {
     pub categories: Vec<CategorySetting>,
     /// By id; ids are kept so the audit stays in order.
     pub category_changes: Vec<CategoryChange>,
+    /// The notification outbox by id (delivered, pending and dead letters; leases are not
+    /// carried: a lease of the source's workers means nothing to the destination's).
+    pub notifications: Vec<StoredNotice>,
+    /// Admins' message texts, by event.
+    pub notify_templates: Vec<TemplateRow>,
+    /// Webhook subscriptions, by id.
+    pub subscriptions: Vec<Subscription>,
+}
+
+/// An admin's message text as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateRow {
+    pub event: NotifyEvent,
+    pub text: String,
+    pub updated_at: i64,
+    pub updated_by: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +86,9 @@ impl Dump {
             + self.tokens.len()
             + self.categories.len()
             + self.category_changes.len()
+            + self.notifications.len()
+            + self.notify_templates.len()
+            + self.subscriptions.len()
     }
 
     /// Counts and checksums per table, in a fixed order. The canonical form of a row is its
@@ -86,6 +106,9 @@ impl Dump {
             tables.push(scope.spawn(|| sum("api_tokens", &self.tokens)));
             tables.push(scope.spawn(|| sum("category_settings", &self.categories)));
             tables.push(scope.spawn(|| sum("category_changes", &self.category_changes)));
+            tables.push(scope.spawn(|| sum("notifications", &self.notifications)));
+            tables.push(scope.spawn(|| sum("notify_templates", &self.notify_templates)));
+            tables.push(scope.spawn(|| sum("subscriptions", &self.subscriptions)));
             tables.into_iter().map(|table| table.join().expect("hashing does not panic")).collect()
         })
     }

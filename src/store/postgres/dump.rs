@@ -17,7 +17,7 @@ use crate::store::dump::{
 const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// The tables a restore requires empty, in the order they are checked.
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 17] = [
     "streets",
     "communities",
     "grids",
@@ -32,6 +32,9 @@ const TABLES: [&str; 14] = [
     "report_events",
     "api_tokens",
     "category_changes",
+    "notifications",
+    "notify_templates",
+    "subscriptions",
 ];
 
 /// Reads everything. The cases, events and tokens are read in one repeatable-read
@@ -56,7 +59,8 @@ pub async fn dump(pool: &PgPool) -> Result<Dump, StoreError> {
     let tokens = rows.iter().map(token_from).collect::<Result<_, _>>()?;
     let (categories, category_changes) = super::categories::dump(&mut tx).await?;
     tx.commit().await?;
-    Ok(Dump { layers, reports, events, tokens, categories, category_changes })
+    let (notifications, notify_templates, subscriptions) = super::notify::dump(pool).await?;
+    Ok(Dump { layers, reports, events, tokens, categories, category_changes, notifications, notify_templates, subscriptions })
 }
 
 /// Writes a dump into an empty database in one transaction: refused with
@@ -82,10 +86,14 @@ pub async fn restore(pool: &PgPool, dump: &Dump, progress: Progress<'_>) -> Resu
     super::categories::restore(&mut tx, dump).await?;
     progress("category_settings", dump.categories.len());
     progress("category_changes", dump.category_changes.len());
+    super::notify::restore(&mut tx, dump).await?;
+    progress("notifications", dump.notifications.len());
+    progress("notify_templates", dump.notify_templates.len());
+    progress("subscriptions", dump.subscriptions.len());
     // Continue every numbering after the highest id copied (setval with false: the next value
     // is exactly the one given).
     sqlx::query("SELECT setval('case_numbers', $1, false)").bind(dump.last_case_id() + 1).execute(&mut *tx).await?;
-    for table in ["report_events", "api_tokens", "category_changes"] {
+    for table in ["report_events", "api_tokens", "category_changes", "notifications", "subscriptions"] {
         let sql = format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)");
         sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
     }

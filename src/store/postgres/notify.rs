@@ -6,6 +6,7 @@ use sqlx::{AssertSqlSafe, PgConnection, PgPool, Row};
 use crate::model::notify::Notice;
 use crate::model::notify::{NoticeState, NotifyEvent, OutboxCounts, StoredNotice, Subscription};
 use crate::store::StoreError;
+use crate::store::dump::{Dump, TemplateRow};
 use crate::store::notify::{Claim, NOTICE_COLUMNS, NoticeColumns, NoticeQuery, Outcome, SubscriptionColumns};
 
 /// Queues messages in the caller's transaction; a key stored already is skipped (the same
@@ -238,4 +239,77 @@ pub async fn insert_subscription(pool: &PgPool, subscription: &Subscription) -> 
 pub async fn delete_subscription(pool: &PgPool, id: i64) -> Result<bool, StoreError> {
     let done = sqlx::query("DELETE FROM subscriptions WHERE id = $1").bind(id).execute(pool).await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The outbox, the templates and the subscriptions, for `migrate-db` (read while no one writes).
+pub async fn dump(pool: &PgPool) -> Result<(Vec<StoredNotice>, Vec<TemplateRow>, Vec<Subscription>), StoreError> {
+    let sql = format!("SELECT {NOTICE_COLUMNS} FROM notifications ORDER BY id");
+    let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(pool).await?;
+    let notices = rows.iter().map(notice_from).collect::<Result<_, _>>()?;
+    let rows: Vec<(String, String, i64, String)> =
+        sqlx::query_as("SELECT event, text, updated_at, updated_by FROM notify_templates ORDER BY event").fetch_all(pool).await?;
+    let templates = rows
+        .into_iter()
+        .map(|(event, text, updated_at, updated_by)| {
+            let event = event.parse().map_err(|reason| StoreError::CorruptReport { case: "notify_templates".into(), reason })?;
+            Ok(TemplateRow { event, text, updated_at, updated_by })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok((notices, templates, subscriptions(pool).await?))
+}
+
+/// Writes the outbox, the templates and the subscriptions of a dump, keeping their ids.
+pub async fn restore(conn: &mut PgConnection, dump: &Dump) -> Result<(), StoreError> {
+    for row in &dump.notifications {
+        let n = &row.notice;
+        sqlx::query(
+            "INSERT INTO notifications (id, key, case_number, event, recipient, address, url, text, payload, state, attempts,
+                 next_attempt_at, last_error, created_at, delivered_at) OVERRIDING SYSTEM VALUE
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(row.id)
+        .bind(&n.key)
+        .bind(&n.case_number)
+        .bind(n.event.as_str())
+        .bind(n.recipient.as_str())
+        .bind(&n.address)
+        .bind(&n.url)
+        .bind(&n.text)
+        .bind(n.payload.to_string())
+        .bind(row.state.as_str())
+        .bind(i64::from(row.attempts))
+        .bind(row.next_attempt_at)
+        .bind(&row.last_error)
+        .bind(n.created_at)
+        .bind(row.delivered_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for t in &dump.notify_templates {
+        sqlx::query("INSERT INTO notify_templates (event, text, updated_at, updated_by) VALUES ($1, $2, $3, $4)")
+            .bind(t.event.as_str())
+            .bind(&t.text)
+            .bind(t.updated_at)
+            .bind(&t.updated_by)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for subscription in &dump.subscriptions {
+        let c = SubscriptionColumns::of(subscription);
+        sqlx::query(
+            "INSERT INTO subscriptions (id, compound_id, grid_id, polygon, categories, url, created_by, created_at) OVERRIDING SYSTEM VALUE
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(c.id)
+        .bind(c.compound_id)
+        .bind(c.grid_id)
+        .bind(c.polygon)
+        .bind(c.categories)
+        .bind(c.url)
+        .bind(c.created_by)
+        .bind(c.created_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

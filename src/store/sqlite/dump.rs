@@ -18,7 +18,7 @@ use crate::store::dump::{
 const ROWS_PER_STATEMENT: usize = 500;
 
 /// The tables a restore requires empty, in the order they are checked.
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 17] = [
     "streets",
     "communities",
     "grids",
@@ -33,6 +33,9 @@ const TABLES: [&str; 14] = [
     "report_events",
     "api_tokens",
     "category_changes",
+    "notifications",
+    "notify_templates",
+    "subscriptions",
 ];
 
 /// Reads everything. The cases, events and tokens are read in one transaction (one WAL
@@ -56,7 +59,8 @@ pub async fn dump(pool: &SqlitePool) -> Result<Dump, StoreError> {
     let tokens = rows.iter().map(token_from).collect::<Result<_, _>>()?;
     let (categories, category_changes) = super::categories::dump(&mut tx).await?;
     tx.commit().await?;
-    Ok(Dump { layers, reports, events, tokens, categories, category_changes })
+    let (notifications, notify_templates, subscriptions) = super::notify::dump(pool).await?;
+    Ok(Dump { layers, reports, events, tokens, categories, category_changes, notifications, notify_templates, subscriptions })
 }
 
 /// Writes a dump into an empty database in one transaction: refused with
@@ -82,6 +86,10 @@ pub async fn restore(pool: &SqlitePool, dump: &Dump, progress: Progress<'_>) -> 
     super::categories::restore(&mut tx, dump).await?;
     progress("category_settings", dump.categories.len());
     progress("category_changes", dump.category_changes.len());
+    super::notify::restore(&mut tx, dump).await?;
+    progress("notifications", dump.notifications.len());
+    progress("notify_templates", dump.notify_templates.len());
+    progress("subscriptions", dump.subscriptions.len());
     sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'data_version'").execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
