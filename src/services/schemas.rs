@@ -180,6 +180,8 @@ pub struct ReportEventSchema {
     from_state: Option<CaseState>,
     to_state: Option<CaseState>,
     note: Option<String>,
+    /// The public reply (公开答复) written with the move, beside the internal note.
+    reply: Option<String>,
 }
 
 #[cfg(test)]

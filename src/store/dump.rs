@@ -278,7 +278,7 @@ mod tests {
         let a = Dump { tokens: vec![token("a")], ..Default::default() };
         let b = Dump { tokens: vec![token("b")], ..Default::default() };
         let (sa, sb) = (a.checksums(), b.checksums());
-        assert_eq!(sa.len(), Layer::ALL.len() + 5);
+        assert_eq!(sa.len(), Layer::ALL.len() + 8);
         for (x, y) in sa.iter().zip(&sb) {
             assert_eq!(x.rows, y.rows);
             assert_eq!(x.sha256 == y.sha256, x.table != "api_tokens", "{}", x.table);
