@@ -7,6 +7,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod notify;
+
 use crate::model::Layer;
 use crate::model::reports::Role;
 use crate::model::time::{now, to_iso8601};
@@ -64,6 +66,9 @@ enum Command {
     /// Create, list or revoke staff API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The notification outbox: list dead letters, queue them again.
+    #[command(subcommand)]
+    Notify(notify::NotifyCommand),
 }
 
 #[derive(Subcommand)]
@@ -175,6 +180,8 @@ struct ServeArgs {
     /// database; the database keeps their metadata either way.
     #[arg(long, value_name = "DIR")]
     photo_dir: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    notify: notify::NotifyArgs,
 }
 
 fn at_least_one(text: &str) -> Result<usize, String> {
@@ -265,6 +272,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Check(args)) => check(args).await,
         Some(Command::MigrateDb(args)) => migrate_db(args).await,
         Some(Command::Token(command)) => token(command).await,
+        Some(Command::Notify(command)) => notify::run(command).await,
     }
 }
 
@@ -317,6 +325,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         catalog.spawn_watcher(Duration::from_secs(args.watch_seconds));
     }
     let listener = crate::http::server::bind(args.bind).with_context(|| format!("binding {}", args.bind))?;
+    // Links in messages: the public URL, else this server's own address.
+    let base = match &args.public_url {
+        Some(url) => url.as_str().to_owned(),
+        None => format!("http://{}", listener.local_addr()?),
+    };
+    catalog.set_public_base(&base);
+    args.notify.start(&catalog)?;
     let settings = crate::http::Settings {
         tile_cache_bytes: args.tile_cache_mb * 1024 * 1024,
         submissions_per_minute: args.submissions_per_minute,

@@ -187,9 +187,9 @@ async fn every_committed_write_notifies_once_and_a_refused_one_not() {
         note: None,
         ..Default::default()
     };
-    assert!(!store.update_report(report.version + 1, &report, &event("stale")).await.unwrap());
+    assert!(!store.update_report(report.version + 1, &report, &event("stale"), &[]).await.unwrap());
     assert!(heard.since_last().await.is_empty(), "a move from a stale version");
-    assert!(store.update_report(report.version, &report, &event("note")).await.unwrap());
+    assert!(store.update_report(report.version, &report, &event("note"), &[]).await.unwrap());
     assert_eq!(heard.since_last().await, ["reports"], "a move");
     // Imported history has no follow-up link (the live case keeps its own).
     let historical = minsheng::model::reports::Report { external_id: Some("h-1".into()), follow_hash: None, ..report.clone() };

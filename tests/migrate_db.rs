@@ -8,12 +8,13 @@ use std::sync::Arc;
 
 use common::backend::{Backend, TestDatabase};
 use common::server::BINARY;
+use minsheng::model::notify::{Area, Notice, NoticeState, NotifyEvent, Recipient, Subscription};
 use minsheng::model::reports::{CaseState, ReportEvent, Role};
 use minsheng::model::scope::TokenScope;
 use minsheng::services::Catalog;
 use minsheng::services::categories::{self, CategoryPatch, NewSubcategory};
 use minsheng::services::migrate::{MigrateError, migrate, verdict};
-use minsheng::store::{Dump, NewStaffToken, ReportFilter, Store};
+use minsheng::store::{Claim, Dump, NewStaffToken, NoticeQuery, Outcome, ReportFilter, Store};
 use sqlx::{Connection, PgConnection};
 
 fn quiet(_: &str) {}
@@ -38,14 +39,33 @@ async fn busy_sqlite() -> (Arc<dyn Store>, TestDatabase) {
         ..Default::default()
     };
     let accepted = minsheng::model::reports::Report { state: CaseState::Accepted, ..first.clone() };
-    assert!(store.update_report(first.version, &accepted, &accept).await.unwrap());
+    let told = notice(&first.case_number, "v2:accepted:reporter");
+    assert!(store.update_report(first.version, &accepted, &accept, &[told]).await.unwrap());
+    // The outbox: one message delivered, one a dead letter; a template and a subscription.
+    store.queue_notices(&[notice(&first.case_number, "v9:closed:reporter")]).await.unwrap();
+    let claim = Claim { worker: "w", now: i64::MAX / 2, lease_until: i64::MAX / 2 + 60, limit: 10, gateway: true };
+    let claimed = store.claim_notices(&claim).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert!(store.finish_notice(claimed[0].id, "w", &Outcome::Delivered { at: 700 }).await.unwrap());
+    let dead = Outcome::Failed { error: "HTTP 500".into(), next_attempt_at: 800, dead: true };
+    assert!(store.finish_notice(claimed[1].id, "w", &dead).await.unwrap());
+    store.write_notify_template(NotifyEvent::Resolved, Some("{case} 已处置"), "管理员", 900).await.unwrap();
+    let subscription = Subscription {
+        id: 0,
+        area: Area::Compound("CP0001".into()),
+        categories: vec!["parking".into()],
+        url: "http://127.0.0.1:9/hook".into(),
+        created_by: 1,
+        created_at: 950,
+    };
+    store.insert_subscription(&subscription).await.unwrap();
     let me_too = ReportEvent { action: "support".into(), from_state: None, to_state: None, note: None, ..accept.clone() };
     store.support_report(&second.case_number, &me_too).await.unwrap();
     let second = store.report(&second.case_number).await.unwrap().unwrap().0;
     let marked =
         minsheng::model::reports::Report { state: CaseState::Duplicate, duplicate_of: Some(first.case_number.clone()), ..second.clone() };
     let mark = ReportEvent { action: "mark_duplicate".into(), to_state: Some(CaseState::Duplicate), ..accept.clone() };
-    assert!(store.update_report(second.version, &marked, &mark).await.unwrap());
+    assert!(store.update_report(second.version, &marked, &mark, &[]).await.unwrap());
     let street = TokenScope::Street("S1".into());
     store.insert_token(&[1; 32], &token(Role::Supervisor, &street, "督办员", 100, Some(90_000))).await.unwrap();
     store.insert_token(&[4; 32], &token(Role::Handler, &TokenScope::Unit("U1".into()), "物业 处置人员", 150, None)).await.unwrap();
@@ -72,6 +92,22 @@ async fn busy_sqlite() -> (Arc<dyn Store>, TestDatabase) {
     (store, database)
 }
 
+/// A message about a case to the reporter.
+fn notice(case: &str, what: &str) -> Notice {
+    let key = format!("{case}:{what}");
+    Notice {
+        key: key.clone(),
+        case_number: case.into(),
+        event: NotifyEvent::Accepted,
+        recipient: Recipient::Reporter,
+        address: "13912345678".into(),
+        url: None,
+        text: format!("【民生】{case}"),
+        payload: serde_json::json!({ "key": key }),
+        created_at: 600,
+    }
+}
+
 /// A token to store, with its scope and expiry.
 fn token<'a>(role: Role, scope: &'a TokenScope, label: &'a str, created_at: i64, expires_at: Option<i64>) -> NewStaffToken<'a> {
     NewStaffToken { role, scope, label, created_at, expires_at }
@@ -87,6 +123,9 @@ async fn sqlite_to_postgres_and_back_keeps_every_row() {
     let units = &original.layers.units;
     assert!(!units.is_empty() && units.iter().all(|u| u.areas().next().is_some()), "units and their areas are carried");
     assert_eq!((original.categories.len(), original.category_changes.len()), (13, 2));
+    let states: Vec<NoticeState> = original.notifications.iter().map(|n| n.state).collect();
+    assert_eq!(states, [NoticeState::Delivered, NoticeState::Dead], "the outbox is carried, dead letters too");
+    assert_eq!((original.notify_templates.len(), original.subscriptions.len()), (1, 1));
 
     let pg_db = TestDatabase::new(Backend::Postgres).await;
     let pg = pg_db.store().await;
@@ -106,7 +145,7 @@ async fn sqlite_to_postgres_and_back_keeps_every_row() {
     let (report, events) = pg.report(&original.reports[0].report.case_number).await.unwrap().unwrap();
     let report = minsheng::model::reports::Report { external_id: None, ..report };
     for store in [&pg, &back] {
-        let case = store.insert_report(&report, &events[0], None).await.unwrap();
+        let case = store.insert_report(&report, &events[0], None, &|_: &str| Vec::new()).await.unwrap();
         assert_eq!(case, format!("MS{:08}", last + 1));
     }
     // Event and token ids continue too: a new one gets the next number.
@@ -126,6 +165,14 @@ async fn sqlite_to_postgres_and_back_keeps_every_row() {
     assert!(pg.write_category(Some(parking), &relabelled, &audit).await.unwrap());
     let newest = pg.category_changes(1).await.unwrap();
     assert_eq!(newest[0].id, original.category_changes.iter().map(|c| c.id).max().unwrap() + 1);
+    // Outbox and subscription ids continue as well.
+    for store in [&pg, &back] {
+        store.queue_notices(&[notice("MS00000001", "new")]).await.unwrap();
+        let newest = store.notices(&NoticeQuery { state: None, case_number: None, limit: 1 }).await.unwrap();
+        assert_eq!(newest[0].id, original.notifications.iter().map(|n| n.id).max().unwrap() + 1);
+        let id = store.insert_subscription(&original.subscriptions[0]).await.unwrap();
+        assert_eq!(id, original.subscriptions[0].id + 1);
+    }
 }
 
 #[tokio::test]

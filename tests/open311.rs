@@ -282,7 +282,7 @@ async fn listings_filter_by_id_code_status_and_dates_and_never_show_the_reporter
         note: None,
         ..Default::default()
     };
-    assert!(catalog.store().update_report(duplicate.version, &duplicate, &event).await.unwrap());
+    assert!(catalog.store().update_report(duplicate.version, &duplicate, &event, &[]).await.unwrap());
 
     let newest_first = vec![ids[2].clone(), ids[1].clone(), ids[0].clone()];
     assert_eq!(ids_of(&get(&app, "/open311/v2/requests.json").await), newest_first);

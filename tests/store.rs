@@ -10,11 +10,12 @@ use common::backend::{Backend, TestDatabase, empty_store_on};
 use minsheng::demo::{DemoOptions, generate};
 use minsheng::model::categories::{CategoryChange, CategorySetting};
 use minsheng::model::photos::{Moderation, ModerationAction, ModerationTarget, NewPhoto, PhotoStage};
+use minsheng::model::notify::{Area, Notice, NoticeState, NotifyEvent, OutboxCounts, Recipient, Subscription};
 use minsheng::model::reports::{CaseState, Category, Duty, Rating, Report, ReportEvent, Role, Routed, Source, Tier};
 use minsheng::model::scope::TokenScope;
 use minsheng::model::{Dataset, Layer};
 use minsheng::store::{
-    AreaLevel, ModerationWrite, NearbyQuery, NewStaffToken, ReportFilter, Store, StoreError, SubmissionKey, UpdateQuery,
+    AreaLevel, Claim, ModerationWrite, NearbyQuery, NewStaffToken, NoticeQuery, Outcome, ReportFilter, Store, StoreError, SubmissionKey, UpdateQuery,
 };
 
 on_both_backends!(
@@ -34,6 +35,8 @@ on_both_backends!(
     concurrent_submissions_get_distinct_case_numbers,
     follow_up_keys_hashes_and_public_updates,
     photos_are_pending_until_linked_and_moderations_are_audited_and_reverted,
+    the_outbox_is_written_with_the_case_leased_to_one_worker_and_keeps_dead_letters,
+    templates_and_subscriptions_round_trip,
     #[tokio::test]
     a_store_loads_on_a_single_threaded_runtime,
 );
@@ -61,6 +64,7 @@ fn report(data: &Dataset, i: usize, category: Category, created_at: i64) -> Repo
         photo_url: None,
         reporter_name: Some("王秘密".into()),
         reporter_phone: Some("13912345678".into()),
+        notify: true,
         lon: p.x(),
         lat: p.y(),
         routed: Routed {
@@ -200,9 +204,12 @@ async fn a_reimported_unit_serves_what_its_new_record_says(backend: Backend) {
 async fn reports_are_numbered_read_back_and_supported(backend: Backend) {
     let (store, _database, data) = district(backend).await;
     let first = report(&data, 3, Category::Parking, 1_700_000_000);
-    let case = store.insert_report(&first, &submitted(1_700_000_000), None).await.unwrap();
+    let case = store.insert_report(&first, &submitted(1_700_000_000), None, &|_: &str| Vec::new()).await.unwrap();
     assert_eq!(case, "MS00000001");
-    let second = store.insert_report(&report(&data, 4, Category::Pets, 1_700_000_100), &submitted(1_700_000_100), None).await.unwrap();
+    let second = store
+        .insert_report(&report(&data, 4, Category::Pets, 1_700_000_100), &submitted(1_700_000_100), None, &|_: &str| Vec::new())
+        .await
+        .unwrap();
     assert_eq!(second, "MS00000002");
 
     let (stored, events) = store.report(&case).await.unwrap().unwrap();
@@ -222,8 +229,10 @@ async fn reports_are_numbered_read_back_and_supported(backend: Backend) {
 
 async fn a_workflow_update_needs_the_version_it_read(backend: Backend) {
     let (store, _database, data) = district(backend).await;
-    let case = store.insert_report(&report(&data, 0, Category::Noise, 1_000), &submitted(1_000), None).await.unwrap();
-    let duplicate = store.insert_report(&report(&data, 0, Category::Noise, 1_100), &submitted(1_100), None).await.unwrap();
+    let case =
+        store.insert_report(&report(&data, 0, Category::Noise, 1_000), &submitted(1_000), None, &|_: &str| Vec::new()).await.unwrap();
+    let duplicate =
+        store.insert_report(&report(&data, 0, Category::Noise, 1_100), &submitted(1_100), None, &|_: &str| Vec::new()).await.unwrap();
     let (read, _) = store.report(&case).await.unwrap().unwrap();
     store.support_report(&case, &event(1_200, "support", None, None)).await.unwrap();
 
@@ -256,11 +265,11 @@ async fn a_workflow_update_needs_the_version_it_read(backend: Backend) {
         rating: Some(Rating::Unsatisfied),
         ..event(1_300, "accept", Some(CaseState::Received), Some(CaseState::Accepted))
     };
-    assert!(!store.update_report(read.version, &accepted, &accept).await.unwrap(), "a stale version overwrote the row");
+    assert!(!store.update_report(read.version, &accepted, &accept, &[]).await.unwrap(), "a stale version overwrote the row");
     let (now, events) = store.report(&case).await.unwrap().unwrap();
     assert_eq!((now.state, now.version, events.len()), (CaseState::Received, 2, 2));
 
-    assert!(store.update_report(now.version, &accepted, &accept).await.unwrap());
+    assert!(store.update_report(now.version, &accepted, &accept, &[]).await.unwrap());
     let (now, events) = store.report(&case).await.unwrap().unwrap();
     assert_eq!((now.state, now.routed.tier, now.routed.responder.as_str(), now.version), (CaseState::Accepted, Tier::Community, "社区", 3));
     assert_eq!(now.supporters, 1, "the update kept the supporter it did not know about");
@@ -277,9 +286,9 @@ async fn a_workflow_update_needs_the_version_it_read(backend: Backend) {
     let (dup, _) = store.report(&duplicate).await.unwrap().unwrap();
     let marked = Report { state: CaseState::Duplicate, duplicate_of: Some(case.clone()), ..dup.clone() };
     let mark = event(1_400, "mark_duplicate", Some(CaseState::Received), Some(CaseState::Duplicate));
-    assert!(store.update_report(dup.version, &marked, &mark).await.unwrap());
+    assert!(store.update_report(dup.version, &marked, &mark, &[]).await.unwrap());
     assert_eq!(store.report(&duplicate).await.unwrap().unwrap().0.duplicate_of, Some(case));
-    assert!(!store.update_report(1, &Report { case_number: "MS99999999".into(), ..marked }, &mark).await.unwrap());
+    assert!(!store.update_report(1, &Report { case_number: "MS99999999".into(), ..marked }, &mark, &[]).await.unwrap());
 }
 
 async fn a_submission_key_files_one_case_only(backend: Backend) {
@@ -290,20 +299,27 @@ async fn a_submission_key_files_one_case_only(backend: Backend) {
         created_at,
         forget_before,
     };
-    let first = store.insert_report(&report(&data, 1, Category::Parking, 5_000), &submitted(5_000), Some(&key(5_000, 0, 7))).await.unwrap();
+    let first = store
+        .insert_report(&report(&data, 1, Category::Parking, 5_000), &submitted(5_000), Some(&key(5_000, 0, 7)), &|_: &str| Vec::new())
+        .await
+        .unwrap();
     assert_eq!(store.submission_key("client-key-1", 4_000).await.unwrap(), Some((first.clone(), [7; 32])));
     assert_eq!(store.submission_key("client-key-1", 6_000).await.unwrap(), None, "an expired key was found");
     assert_eq!(store.submission_key("other", 0).await.unwrap(), None);
 
-    let again = store.insert_report(&report(&data, 2, Category::Parking, 5_001), &submitted(5_001), Some(&key(5_001, 0, 8))).await;
+    let again = store
+        .insert_report(&report(&data, 2, Category::Parking, 5_001), &submitted(5_001), Some(&key(5_001, 0, 8)), &|_: &str| Vec::new())
+        .await;
     assert!(matches!(again, Err(StoreError::KeyTaken(ref k)) if k == "client-key-1"), "{again:?}");
     assert_eq!(store.count_reports(&ReportFilter::default()).await.unwrap(), 1, "a refused submission wrote its case");
     assert_eq!(store.report_changes(0).await.unwrap().0.len(), 1);
 
     // Once expired, the key is deleted by the next keyed submission and may be used again;
     // the case numbers stay without a gap.
-    let later =
-        store.insert_report(&report(&data, 2, Category::Pets, 99_000), &submitted(99_000), Some(&key(99_000, 90_000, 9))).await.unwrap();
+    let later = store
+        .insert_report(&report(&data, 2, Category::Pets, 99_000), &submitted(99_000), Some(&key(99_000, 90_000, 9)), &|_: &str| Vec::new())
+        .await
+        .unwrap();
     assert_eq!(later, "MS00000002");
     assert_eq!(store.submission_key("client-key-1", 0).await.unwrap(), Some((later, [9; 32])));
 }
@@ -330,7 +346,7 @@ fn history(data: &Dataset, prefix: &str) -> Vec<(Report, Vec<ReportEvent>)> {
 
 async fn a_historical_import_is_all_or_nothing(backend: Backend) {
     let (store, _database, data) = district(backend).await;
-    store.insert_report(&report(&data, 0, Category::Noise, 1_000), &submitted(1_000), None).await.unwrap();
+    store.insert_report(&report(&data, 0, Category::Noise, 1_000), &submitted(1_000), None, &|_: &str| Vec::new()).await.unwrap();
     let batch = history(&data, "12345");
     let cases = store.insert_reports(&batch).await.unwrap();
     assert_eq!(cases, vec!["MS00000002".to_owned(), "MS00000003".to_owned()]);
@@ -485,8 +501,8 @@ async fn nearby_open_reports_come_nearest_first(backend: Backend) {
 async fn report_changes_follow_every_case_write(backend: Backend) {
     let (store, _database, data) = district(backend).await;
     assert_eq!(store.report_changes(0).await.unwrap(), (Vec::new(), 0));
-    let a = store.insert_report(&report(&data, 0, Category::Noise, 1_000), &submitted(1_000), None).await.unwrap();
-    store.insert_report(&report(&data, 1, Category::Pets, 1_001), &submitted(1_001), None).await.unwrap();
+    let a = store.insert_report(&report(&data, 0, Category::Noise, 1_000), &submitted(1_000), None, &|_: &str| Vec::new()).await.unwrap();
+    store.insert_report(&report(&data, 1, Category::Pets, 1_001), &submitted(1_001), None, &|_: &str| Vec::new()).await.unwrap();
     let (rows, last) = store.report_changes(0).await.unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!((rows[0].category, rows[0].state, rows[0].created_at), (Category::Noise, CaseState::Received, 1_000));
@@ -495,7 +511,7 @@ async fn report_changes_follow_every_case_write(backend: Backend) {
     let (read, _) = store.report(&a).await.unwrap().unwrap();
     let accepted = Report { state: CaseState::Accepted, ..read.clone() };
     store
-        .update_report(read.version, &accepted, &event(1_100, "accept", Some(CaseState::Received), Some(CaseState::Accepted)))
+        .update_report(read.version, &accepted, &event(1_100, "accept", Some(CaseState::Received), Some(CaseState::Accepted)), &[])
         .await
         .unwrap();
     let (rows, after) = store.report_changes(last).await.unwrap();
@@ -554,7 +570,9 @@ async fn concurrent_submissions_get_distinct_case_numbers(backend: Backend) {
             let (store, data) = (store.clone(), data.clone());
             tokio::spawn(async move {
                 let key = SubmissionKey { key: format!("k{}", i % 20), fingerprint: [0; 32], created_at: 1, forget_before: 0 };
-                let filed = store.insert_report(&report(&data, i, Category::Parking, 1_000), &submitted(1_000), Some(&key)).await;
+                let filed = store
+                    .insert_report(&report(&data, i, Category::Parking, 1_000), &submitted(1_000), Some(&key), &|_: &str| Vec::new())
+                    .await;
                 (filed, store.support_report("MS00000001", &event(1_001, "support", None, None)).await.unwrap())
             })
         })
@@ -707,6 +725,20 @@ fn new_photo(stage: PhotoStage, bytes: Option<&[u8]>, at: i64) -> NewPhoto {
     }
 }
 
+fn notice(case: &str, key: &str, at: i64) -> Notice {
+    Notice {
+        key: key.into(),
+        case_number: case.into(),
+        event: NotifyEvent::Accepted,
+        recipient: Recipient::Reporter,
+        address: "13912345678".into(),
+        url: None,
+        text: format!("【民生】{case}"),
+        payload: serde_json::json!({"key": key, "case_number": case}),
+        created_at: at,
+    }
+}
+
 async fn photos_are_pending_until_linked_and_moderations_are_audited_and_reverted(backend: Backend) {
     let (store, _database, data) = district(backend).await;
     let case = store.insert_report(&report(&data, 1, Category::Noise, 1_000), &submitted(1_000), None).await.unwrap();
@@ -779,4 +811,104 @@ async fn photos_are_pending_until_linked_and_moderations_are_audited_and_reverte
     assert_eq!(dump.photos.iter().map(|p| p.id).collect::<Vec<_>>(), [pending[0], after[0]]);
     assert_eq!(dump.photos[0].photo.bytes.as_deref(), Some(bytes.as_slice()));
     assert_eq!(dump.moderations.len(), 1);
+}
+
+async fn all_notices(store: &dyn Store, state: Option<NoticeState>) -> Vec<minsheng::model::notify::StoredNotice> {
+    store.notices(&NoticeQuery { state, case_number: None, limit: 1_000 }).await.unwrap()
+}
+
+async fn the_outbox_is_written_with_the_case_leased_to_one_worker_and_keeps_dead_letters(backend: Backend) {
+    let (store, _database, data) = district(backend).await;
+    // Filing: the messages are made from the number the store gives, in the same transaction.
+    let case = store
+        .insert_report(&report(&data, 0, Category::Noise, 1_000), &submitted(1_000), None, &|case: &str| {
+            vec![notice(case, &format!("{case}:v1:new_case:subscriber:1"), 1_000)]
+        })
+        .await
+        .unwrap();
+    let queued = all_notices(store.as_ref(), None).await;
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].notice, notice(&case, &format!("{case}:v1:new_case:subscriber:1"), 1_000));
+    assert_eq!((queued[0].state, queued[0].attempts, queued[0].next_attempt_at), (NoticeState::Pending, 0, 1_000));
+
+    // A stale update writes neither the case nor its messages; a current one writes both.
+    let (read, _) = store.report(&case).await.unwrap().unwrap();
+    let accepted = Report { state: CaseState::Accepted, ..read.clone() };
+    let accept = event(1_100, "accept", Some(CaseState::Received), Some(CaseState::Accepted));
+    let moved = [notice(&case, &format!("{case}:v2:accepted:reporter"), 1_100)];
+    assert!(!store.update_report(read.version + 1, &accepted, &accept, &moved).await.unwrap());
+    assert_eq!(all_notices(store.as_ref(), None).await.len(), 1, "a refused write queues nothing");
+    assert!(store.update_report(read.version, &accepted, &accept, &moved).await.unwrap());
+    assert_eq!(all_notices(store.as_ref(), None).await.len(), 2);
+    // The same key again (a second sweep) is skipped.
+    assert_eq!(store.queue_notices(&[moved[0].clone(), notice(&case, "sweep", 1_200)]).await.unwrap(), 1);
+
+    // Leases: what one worker holds, another cannot claim until the lease runs out.
+    let claim = |worker: &'static str, now: i64| Claim { worker, now, lease_until: now + 60, limit: 2, gateway: true };
+    let a = store.claim_notices(&claim("a", 2_000)).await.unwrap();
+    assert_eq!(a.iter().map(|n| n.id).collect::<Vec<_>>().len(), 2);
+    assert!(a[0].id < a[1].id, "oldest first");
+    let b = store.claim_notices(&claim("b", 2_001)).await.unwrap();
+    assert_eq!(b.len(), 1, "only the row a does not hold");
+    assert!(store.claim_notices(&claim("c", 2_002)).await.unwrap().is_empty());
+    assert!(
+        store.claim_notices(&Claim { gateway: false, ..claim("c", 9_000) }).await.unwrap().is_empty(),
+        "gateway rows wait for a gateway"
+    );
+    // Only the holder records an outcome.
+    assert!(!store.finish_notice(a[0].id, "b", &Outcome::Delivered { at: 2_010 }).await.unwrap());
+    assert!(store.finish_notice(a[0].id, "a", &Outcome::Delivered { at: 2_010 }).await.unwrap());
+    let failed = Outcome::Failed { error: "HTTP 503".into(), next_attempt_at: 2_100, dead: false };
+    assert!(store.finish_notice(a[1].id, "a", &failed).await.unwrap());
+    assert!(store.claim_notices(&claim("c", 2_050)).await.unwrap().is_empty(), "not due before its next attempt");
+    // b's lease ran out without an outcome (killed): another worker takes the row over.
+    let taken = store.claim_notices(&claim("d", 2_002 + 61)).await.unwrap();
+    assert_eq!(taken.iter().map(|n| n.id).collect::<Vec<_>>(), [b[0].id]);
+    assert!(!store.finish_notice(b[0].id, "b", &Outcome::Delivered { at: 2_070 }).await.unwrap(), "b lost its lease");
+    assert!(store.finish_notice(b[0].id, "d", &Outcome::Delivered { at: 2_070 }).await.unwrap());
+    let retried = store.claim_notices(&claim("c", 2_100)).await.unwrap();
+    assert_eq!((retried.len(), retried[0].id, retried[0].attempts), (1, a[1].id, 1));
+    let dead = Outcome::Failed { error: "HTTP 500".into(), next_attempt_at: 3_000, dead: true };
+    assert!(store.finish_notice(retried[0].id, "c", &dead).await.unwrap());
+
+    assert_eq!(store.outbox_counts().await.unwrap(), OutboxCounts { pending: 0, delivered: 2, dead: 1 });
+    let letters = all_notices(store.as_ref(), Some(NoticeState::Dead)).await;
+    assert_eq!((letters.len(), letters[0].attempts, letters[0].last_error.as_deref()), (1, 2, Some("HTTP 500")));
+    let delivered =
+        store.notices(&NoticeQuery { state: Some(NoticeState::Delivered), case_number: Some(case.clone()), limit: 10 }).await.unwrap();
+    assert_eq!(delivered.len(), 2);
+    assert!(delivered.iter().all(|n| n.delivered_at.is_some()));
+    // Replay: a delivered row is not touched; the dead one is due again with fresh tries.
+    assert_eq!(store.replay_notices(Some(a[0].id), 4_000).await.unwrap(), 0);
+    assert_eq!(store.replay_notices(None, 4_000).await.unwrap(), 1);
+    let again = store.claim_notices(&claim("e", 4_000)).await.unwrap();
+    assert_eq!((again.len(), again[0].attempts, again[0].state), (1, 0, NoticeState::Pending));
+}
+
+async fn templates_and_subscriptions_round_trip(backend: Backend) {
+    let (store, _database) = empty_store_on(backend).await;
+    assert!(store.notify_templates().await.unwrap().is_empty());
+    store.write_notify_template(NotifyEvent::Resolved, Some("{case} 已处置"), "管理员", 10).await.unwrap();
+    store.write_notify_template(NotifyEvent::Resolved, Some("{case} 已办好"), "管理员", 11).await.unwrap();
+    store.write_notify_template(NotifyEvent::Closed, Some("{case} 已办结"), "管理员", 12).await.unwrap();
+    assert_eq!(
+        store.notify_templates().await.unwrap(),
+        [(NotifyEvent::Closed, "{case} 已办结".to_owned()), (NotifyEvent::Resolved, "{case} 已办好".to_owned())]
+    );
+    store.write_notify_template(NotifyEvent::Closed, None, "管理员", 13).await.unwrap();
+    assert_eq!(store.notify_templates().await.unwrap().len(), 1);
+
+    let square = serde_json::json!({"type": "Polygon", "coordinates": [[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]]});
+    let mut made = Vec::new();
+    for (i, area) in [Area::Compound("CP1".into()), Area::Grid("G1".into()), Area::Polygon(square)].into_iter().enumerate() {
+        let categories = if i == 1 { vec!["parking".to_owned(), "noise".to_owned()] } else { vec![] };
+        let subscription =
+            Subscription { id: 0, area, categories, url: format!("http://127.0.0.1:9/{i}"), created_by: 7, created_at: 100 + i as i64 };
+        let id = store.insert_subscription(&subscription).await.unwrap();
+        made.push(Subscription { id, ..subscription });
+    }
+    assert_eq!(store.subscriptions().await.unwrap(), made);
+    assert!(store.delete_subscription(made[1].id).await.unwrap());
+    assert!(!store.delete_subscription(made[1].id).await.unwrap());
+    assert_eq!(store.subscriptions().await.unwrap(), [made[0].clone(), made[2].clone()]);
 }

@@ -187,7 +187,8 @@ impl From<ServiceError> for ApiError {
             | ServiceError::NoSuchFollowLink
             | ServiceError::NoSuchToken(_)
             | ServiceError::NoSuchPhoto(_)
-            | ServiceError::NoSuchModeration(_) => (StatusCode::NOT_FOUND, "not_found"),
+            | ServiceError::NoSuchModeration(_)
+            | ServiceError::NoSuchItem { .. } => (StatusCode::NOT_FOUND, "not_found"),
             ServiceError::NoSuchCategory(_) => (StatusCode::NOT_FOUND, "not_found"),
             ServiceError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),

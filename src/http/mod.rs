@@ -11,6 +11,7 @@ mod export;
 mod feeds;
 mod follow;
 mod limit;
+mod notify;
 mod ogc;
 mod open311;
 mod openapi;
@@ -145,6 +146,7 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .merge(follow::router())
         .merge(oversight::router())
         .merge(tokens::router())
+        .merge(notify::router())
         .merge(analytics::router())
         .merge(feeds::router())
         .merge(export::router())

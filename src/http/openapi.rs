@@ -16,6 +16,7 @@ use super::AppState;
 use super::error::ErrorBody;
 use super::origin::Origin;
 use crate::crs::Crs;
+use crate::model::notify::{NoticeState, NotifyEvent};
 use crate::model::reports::{CaseState, Category};
 use crate::model::{FacilityKind, Layer};
 use crate::services::analytics::performance::BoardGroup;
@@ -43,7 +44,8 @@ pub const BEARER: &str = "bearer";
     ),
     // Schemas that parameters name (utoipa collects only those of bodies), and the error shape.
     components(schemas(
-        ErrorBody, Category, CaseState, Crs, FacilityKind, Layer, Method, ClosureLevel, GroupBy, BoardGroup, Interval, Iso8601
+        ErrorBody, Category, CaseState, Crs, FacilityKind, Layer, Method, ClosureLevel, GroupBy, BoardGroup, Interval, Iso8601,
+        NotifyEvent, NoticeState
     )),
     modifiers(&StaffTokens)
 )]

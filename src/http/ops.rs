@@ -21,6 +21,8 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::ConstGauge;
+
+use crate::model::notify::OutboxCounts;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
@@ -53,6 +55,9 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RequestLabels, Histogram, fn() -> Histogram>,
+    /// The outbox's rows per state, read from the database just before each scrape is encoded
+    /// (a collector cannot wait for the database).
+    outbox: Arc<std::sync::Mutex<Option<OutboxCounts>>>,
 }
 
 impl Metrics {
@@ -66,8 +71,9 @@ impl Metrics {
             "Time from a request's head to its answer's head, by method, matched route and status class",
             latency.clone(),
         );
-        registry.register_collector(Box::new(Live { catalog, tiles, pool }));
-        Metrics { registry, requests, latency }
+        let outbox = Arc::default();
+        registry.register_collector(Box::new(Live { catalog, tiles, pool, outbox: Arc::clone(&outbox) }));
+        Metrics { registry, requests, latency, outbox }
     }
 
     fn record(&self, labels: RequestLabels, elapsed: Duration) {
@@ -90,6 +96,8 @@ pub fn router() -> OpenApiRouter<super::AppState> {
     responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain; version=0.0.4; charset=utf-8", body = String))
 )]
 pub async fn metrics(State(state): State<AppState>) -> Response {
+    let counts = tokio::time::timeout(READY_TIMEOUT, state.catalog.store().outbox_counts()).await.ok().and_then(Result::ok);
+    *state.metrics.outbox.lock().expect("the outbox counts' lock is never poisoned") = counts;
     let mut text = String::new();
     prometheus_text::encode(&mut text, &state.metrics.registry).expect("writing to a String cannot fail");
     ([(CONTENT_TYPE, prometheus_text::CONTENT_TYPE)], text).into_response()
@@ -175,6 +183,7 @@ struct Live {
     catalog: Catalog,
     tiles: Arc<TileCache>,
     pool: Arc<Pool>,
+    outbox: Arc<std::sync::Mutex<Option<OutboxCounts>>>,
 }
 
 impl fmt::Debug for Live {
@@ -237,6 +246,18 @@ impl Collector for Live {
         gauge(&mut encoder, "minsheng_heavy_running", "Heavy requests running", heavy.running as f64)?;
         gauge(&mut encoder, "minsheng_heavy_waiting", "Heavy requests waiting for a worker", heavy.waiting as f64)?;
         counter(&mut encoder, "minsheng_heavy_refused", "Heavy requests refused 503 busy (queue full)", heavy.refused_busy)?;
+
+        if let Some(outbox) = *self.outbox.lock().expect("the outbox counts' lock is never poisoned") {
+            let mut metric = encoder.encode_descriptor(
+                "minsheng_outbox_notifications",
+                "Notification outbox rows, by state",
+                None,
+                MetricType::Gauge,
+            )?;
+            for (state, count) in [("pending", outbox.pending), ("delivered", outbox.delivered), ("dead", outbox.dead)] {
+                ConstGauge::new(count as f64).encode(metric.encode_family(&[("state", state)])?)?;
+            }
+        }
 
         let (open, refused) = connection_counts();
         gauge(&mut encoder, "minsheng_connections_open", "Client connections open", open as f64)?;

@@ -6,6 +6,7 @@
 pub mod categories;
 mod kinds;
 pub mod photos;
+pub mod notify;
 pub mod reports;
 pub mod scope;
 pub mod time;

@@ -39,6 +39,8 @@ pub struct Catalog {
     changes: Arc<OnceLock<Arc<ChangeSignal>>>,
     /// The database's key of the reporters' follow-up links (`reports::follow`).
     follow_key: [u8; 32],
+    /// The public base URL links in messages start with (`--public-url`, else `http://<bind>`).
+    public_base: Arc<OnceLock<String>>,
 }
 
 /// How the snapshots in use came to be (for `/metrics` and `/readyz`).
@@ -73,6 +75,7 @@ impl Catalog {
             reports: Arc::default(),
             loads: Arc::default(),
             changes: Arc::default(),
+            public_base: Arc::default(),
         };
         catalog.reload().await?;
         catalog.sync_reports().await?;
@@ -137,6 +140,16 @@ impl Catalog {
     /// The key the reporters' follow-up secrets are derived with (the same on every instance).
     pub fn follow_key(&self) -> &[u8; 32] {
         &self.follow_key
+    }
+
+    /// Sets the base of the links messages carry, once (later calls change nothing).
+    pub fn set_public_base(&self, base: &str) {
+        let _ = self.public_base.set(base.trim_end_matches('/').to_owned());
+    }
+
+    /// The base of the links messages carry; `http://localhost` until set.
+    pub fn public_base(&self) -> &str {
+        self.public_base.get().map_or("http://localhost", String::as_str)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod features;
 pub mod locate;
 pub mod migrate;
+pub mod notify;
 pub mod ogc;
 pub mod photos;
 pub mod reports;
@@ -65,6 +66,9 @@ pub enum ServiceError {
     NoSuchPhoto(i64),
     #[error("no moderation #{0} in force")]
     NoSuchModeration(i64),
+    /// A numbered item of another kind (a subscription, a notification) that does not exist.
+    #[error("no {kind} #{id}")]
+    NoSuchItem { kind: &'static str, id: i64 },
     #[error("no category {0:?}")]
     NoSuchCategory(String),
     /// A path named a layer that does not exist (or has no such representation).

@@ -12,6 +12,7 @@ use utoipa::{PartialSchema, ToSchema};
 use crate::crs::Crs;
 use crate::model::photos::{ModerationAction, ModerationTarget, PhotoStage};
 use crate::model::reports::{Action, CaseState, Category, Rating, Role, Source, Tier};
+use crate::model::notify::{NoticeState, NotifyEvent, Recipient};
 use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
 use crate::network::Method;
 use crate::services::analytics::hotspots::HotSpotClass;
@@ -77,6 +78,9 @@ word_schemas! {
     PhotoStage: "When a photo was taken: with the report (`before`) or after the work (`after`).",
     ModerationTarget: "What a moderation hides or redacts.",
     ModerationAction: "`hide` takes content out of public view; `redact` shows a fixed notice instead.",
+    NotifyEvent: "What a notification tells (each has its own message template).",
+    Recipient: "Who a notification is for.",
+    NoticeState: "Where a queued notification is: pending, delivered or dead (given up on).",
 }
 
 impl PartialSchema for Method {

@@ -9,6 +9,7 @@ use sqlx::query_builder::Separated;
 use sqlx::{Encode, Type};
 
 use crate::model::categories::{CategoryChange, CategorySetting};
+use crate::model::notify::{NotifyEvent, StoredNotice, Subscription};
 use crate::model::reports::{Report, ReportEvent, StaffToken};
 use crate::model::{Dataset, Layer};
 pub use crate::store::photos::{DumpedModeration, DumpedPhoto};
@@ -38,6 +39,13 @@ pub struct Dump {
     pub photos: Vec<DumpedPhoto>,
     /// By id, reverted ones too: they are the audit.
     pub moderations: Vec<DumpedModeration>,
+    /// The notification outbox by id (delivered, pending and dead letters; leases are not
+    /// carried: a lease of the source's workers means nothing to the destination's).
+    pub notifications: Vec<StoredNotice>,
+    /// Admins' message texts, by event.
+    pub notify_templates: Vec<TemplateRow>,
+    /// Webhook subscriptions, by id.
+    pub subscriptions: Vec<Subscription>,
 }
 
 /// A random key of the database (`server_keys`).
@@ -45,6 +53,15 @@ pub struct Dump {
 pub struct ServerKey {
     pub name: String,
     pub key: [u8; 32],
+}
+
+/// An admin's message text as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateRow {
+    pub event: NotifyEvent,
+    pub text: String,
+    pub updated_at: i64,
+    pub updated_by: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +105,9 @@ impl Dump {
             + self.server_keys.len()
             + self.photos.len()
             + self.moderations.len()
+            + self.notifications.len()
+            + self.notify_templates.len()
+            + self.subscriptions.len()
     }
 
     /// Counts and checksums per table, in a fixed order. The canonical form of a row is its
@@ -108,6 +128,9 @@ impl Dump {
             tables.push(scope.spawn(|| sum("server_keys", &self.server_keys)));
             tables.push(scope.spawn(|| sum("photos", &self.photos)));
             tables.push(scope.spawn(|| sum("moderations", &self.moderations)));
+            tables.push(scope.spawn(|| sum("notifications", &self.notifications)));
+            tables.push(scope.spawn(|| sum("notify_templates", &self.notify_templates)));
+            tables.push(scope.spawn(|| sum("subscriptions", &self.subscriptions)));
             tables.into_iter().map(|table| table.join().expect("hashing does not panic")).collect()
         })
     }
@@ -171,6 +194,7 @@ where
     for<'t> String: Encode<'t, DB> + Type<DB>,
     for<'t> Option<String>: Encode<'t, DB> + Type<DB>,
     for<'t> Option<i64>: Encode<'t, DB> + Type<DB>,
+    for<'t> bool: Encode<'t, DB> + Type<DB>,
 {
     let r = &dumped.report;
     row.push_bind(dumped.id)
@@ -203,6 +227,7 @@ where
         .push_bind(r.external_id.clone())
         .push_bind(i64::from(r.version));
     super::duty::bind_duty(row, r);
+    row.push_bind(r.notify);
 }
 
 /// The `report_events` columns, in the order [`bind_event`] binds them.

@@ -9,6 +9,7 @@ pub mod dump;
 mod duty;
 mod geometry;
 pub mod photos;
+pub mod notify;
 mod postgres;
 mod replica;
 mod sqlite;
@@ -17,6 +18,7 @@ mod unit_areas;
 pub use dump::{Dump, TableSum};
 pub use geometry::{decode_geometry, encode_geometry};
 pub use photos::ModerationWrite;
+pub use notify::{Claim, NoticeQuery, NoticesFor, Outcome};
 pub use postgres::PostgresStore;
 pub use replica::ReplicaStore;
 pub use sqlite::SqliteStore;
@@ -28,6 +30,7 @@ use async_trait::async_trait;
 
 use crate::model::categories::{CategoryChange, CategorySetting};
 use crate::model::photos::{Moderation, NewPhoto, PhotoInfo};
+use crate::model::notify::{Notice, NotifyEvent, OutboxCounts, StoredNotice, Subscription};
 use crate::model::reports::{CaseState, Category, Report, ReportEvent, ReportRow, Role, StaffToken};
 use crate::model::scope::TokenScope;
 use crate::model::{Dataset, Layer};
@@ -119,8 +122,15 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a new report with its first event, durably, and returns its case number. With
     /// a key, the key is stored in the same transaction; if that key is stored already (a
     /// concurrent first attempt won), nothing is written and the answer is
-    /// [`StoreError::KeyTaken`].
-    async fn insert_report(&self, report: &Report, event: &ReportEvent, key: Option<&SubmissionKey>) -> Result<String, StoreError>;
+    /// [`StoreError::KeyTaken`]. The messages `notices` makes from the case number are
+    /// queued in the same transaction.
+    async fn insert_report(
+        &self,
+        report: &Report,
+        event: &ReportEvent,
+        key: Option<&SubmissionKey>,
+        notices: NoticesFor<'_>,
+    ) -> Result<String, StoreError>;
 
     /// The case a submission key stored at or after `since` (Unix seconds) filed, and the
     /// fingerprint stored with it.
@@ -165,8 +175,9 @@ pub trait Store: Send + Sync + 'static {
     /// Writes a report's new workflow fields (state, tier, responder, times, duplicate link)
     /// and its event as the next version, only if the stored case is still at `read_version`
     /// (the version these fields were computed from); `false` if it was written meanwhile
-    /// or does not exist. `duplicate_of` is a case number.
-    async fn update_report(&self, read_version: u32, report: &Report, event: &ReportEvent) -> Result<bool, StoreError>;
+    /// or does not exist. `duplicate_of` is a case number. `notices` are queued in the same
+    /// transaction (and not at all if nothing is written).
+    async fn update_report(&self, read_version: u32, report: &Report, event: &ReportEvent, notices: &[Notice]) -> Result<bool, StoreError>;
 
     /// Stores whole cases with their histories (a historical import) in one transaction:
     /// all or nothing. Returns the case numbers given, in order. A case's `duplicate_of`
@@ -254,6 +265,40 @@ pub trait Store: Send + Sync + 'static {
     /// numbers continue after the source's. Refused with [`StoreError::NotEmpty`] (writing
     /// nothing) unless the database holds no layer record, case, event or token.
     async fn restore(&self, dump: &Dump, progress: dump::Progress<'_>) -> Result<(), StoreError>;
+
+    /// Queues messages on their own (the overdue sweep); a key queued already is skipped.
+    /// Returns how many were new.
+    async fn queue_notices(&self, notices: &[Notice]) -> Result<u64, StoreError>;
+
+    /// Leases due outbox rows to a delivery worker (see [`Claim`]).
+    async fn claim_notices(&self, claim: &Claim<'_>) -> Result<Vec<StoredNotice>, StoreError>;
+
+    /// Records a try of a row `worker` holds; `false` if it no longer holds it.
+    async fn finish_notice(&self, id: i64, worker: &str, outcome: &Outcome) -> Result<bool, StoreError>;
+
+    /// Outbox rows a query selects, newest first.
+    async fn notices(&self, query: &NoticeQuery) -> Result<Vec<StoredNotice>, StoreError>;
+
+    /// Queues dead letters again (one by id, or all), due at `now`; returns how many.
+    async fn replay_notices(&self, id: Option<i64>, now: i64) -> Result<u64, StoreError>;
+
+    /// Outbox rows per state.
+    async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError>;
+
+    /// Admins' message texts, by event (events without one use the built-in text).
+    async fn notify_templates(&self) -> Result<Vec<(NotifyEvent, String)>, StoreError>;
+
+    /// Stores an admin's text for an event, or with `None` goes back to the built-in one.
+    async fn write_notify_template(&self, event: NotifyEvent, text: Option<&str>, by: &str, at: i64) -> Result<(), StoreError>;
+
+    /// Every webhook subscription, oldest first.
+    async fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError>;
+
+    /// Stores a subscription (its `id` is ignored) and returns its id.
+    async fn insert_subscription(&self, subscription: &Subscription) -> Result<i64, StoreError>;
+
+    /// Deletes a subscription; `false` if there is none with that id.
+    async fn delete_subscription(&self, id: i64) -> Result<bool, StoreError>;
 
     /// The connection pool now, for `/metrics`; `None` for a backend without one.
     fn pool_status(&self) -> Option<PoolStatus> {

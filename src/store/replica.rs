@@ -15,8 +15,10 @@ use super::{
     AreaLevel, ChangeSignal, ClosureCounts, ModerationWrite, NearbyQuery, NewStaffToken, PoolStatus, PostgresStore, ReportFilter, Store,
     StoreError, SubmissionKey,
 };
+use super::{Claim, NoticeQuery, NoticesFor, Outcome};
 use crate::model::categories::{CategoryChange, CategorySetting};
 use crate::model::photos::{Moderation, NewPhoto, PhotoInfo};
+use crate::model::notify::{Notice, NotifyEvent, OutboxCounts, StoredNotice, Subscription};
 use crate::model::reports::{Report, ReportEvent, ReportRow, StaffToken};
 use crate::model::{Dataset, Layer};
 
@@ -118,8 +120,14 @@ impl Store for ReplicaStore {
         self.reader().await?.count(layer).await
     }
 
-    async fn insert_report(&self, report: &Report, event: &ReportEvent, key: Option<&SubmissionKey>) -> Result<String, StoreError> {
-        self.wrote(self.primary.insert_report(report, event, key).await).await
+    async fn insert_report(
+        &self,
+        report: &Report,
+        event: &ReportEvent,
+        key: Option<&SubmissionKey>,
+        notices: NoticesFor<'_>,
+    ) -> Result<String, StoreError> {
+        self.wrote(self.primary.insert_report(report, event, key, notices).await).await
     }
 
     /// From the primary: a retry must find the key another instance stored a moment ago.
@@ -168,8 +176,54 @@ impl Store for ReplicaStore {
         self.reader().await?.count_reports(filter).await
     }
 
-    async fn update_report(&self, read_version: u32, report: &Report, event: &ReportEvent) -> Result<bool, StoreError> {
-        self.wrote(self.primary.update_report(read_version, report, event).await).await
+    async fn update_report(&self, read_version: u32, report: &Report, event: &ReportEvent, notices: &[Notice]) -> Result<bool, StoreError> {
+        self.wrote(self.primary.update_report(read_version, report, event, notices).await).await
+    }
+
+    // The outbox, its templates and subscriptions: all on the primary, where the delivery
+    // workers of every instance lease rows; nothing here needs the replica's relief.
+    async fn queue_notices(&self, notices: &[Notice]) -> Result<u64, StoreError> {
+        self.primary.queue_notices(notices).await
+    }
+
+    async fn claim_notices(&self, claim: &Claim<'_>) -> Result<Vec<StoredNotice>, StoreError> {
+        self.primary.claim_notices(claim).await
+    }
+
+    async fn finish_notice(&self, id: i64, worker: &str, outcome: &Outcome) -> Result<bool, StoreError> {
+        self.primary.finish_notice(id, worker, outcome).await
+    }
+
+    async fn notices(&self, query: &NoticeQuery) -> Result<Vec<StoredNotice>, StoreError> {
+        self.primary.notices(query).await
+    }
+
+    async fn replay_notices(&self, id: Option<i64>, now: i64) -> Result<u64, StoreError> {
+        self.primary.replay_notices(id, now).await
+    }
+
+    async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        self.primary.outbox_counts().await
+    }
+
+    async fn notify_templates(&self) -> Result<Vec<(NotifyEvent, String)>, StoreError> {
+        self.primary.notify_templates().await
+    }
+
+    async fn write_notify_template(&self, event: NotifyEvent, text: Option<&str>, by: &str, at: i64) -> Result<(), StoreError> {
+        self.primary.write_notify_template(event, text, by, at).await
+    }
+
+    async fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
+        self.primary.subscriptions().await
+    }
+
+    async fn insert_subscription(&self, subscription: &Subscription) -> Result<i64, StoreError> {
+        self.primary.insert_subscription(subscription).await
+    }
+
+    async fn delete_subscription(&self, id: i64) -> Result<bool, StoreError> {
+        self.primary.delete_subscription(id).await
     }
 
     async fn insert_reports(&self, cases: &[(Report, Vec<ReportEvent>)]) -> Result<Vec<String>, StoreError> {

@@ -50,6 +50,13 @@ impl std::str::FromStr for PublicUrl {
     }
 }
 
+impl PublicUrl {
+    /// The base, without its trailing `/`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// An address block such as `10.0.0.0/8` or `::1`; a bare address is a block of one.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cidr {

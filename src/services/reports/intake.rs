@@ -16,6 +16,7 @@ use crate::services::auth::permissions::may_act;
 use crate::services::auth::{CaseScope, Staff};
 use crate::services::categories::Settings;
 use crate::services::locate::LocateQuery;
+use crate::services::notify::Outbox;
 use crate::services::{Catalog, ServiceError};
 use crate::store::{NearbyQuery, StoreError};
 
@@ -44,7 +45,7 @@ pub struct NewReport {
     pub photo_url: Option<String>,
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<String>,
-    /// The consent box: tell me of progress (only meaningful with a phone).
+    /// The reporter agrees to messages about the case (only meaningful with a phone).
     pub notify: bool,
     pub lon: f64,
     pub lat: f64,
@@ -184,6 +185,7 @@ pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>
         photo_url,
         reporter_name,
         reporter_phone,
+        notify: new.notify,
         lon: point.x(),
         lat: point.y(),
         routed,
@@ -221,11 +223,15 @@ pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>
     // The photos go in first, pending, and are linked once the case is stored: a crash in
     // between leaves unlinked rows, never an acknowledged case without its photos.
     let store = catalog.store();
+    // The messages name the case, so they are made once the store has numbered it, and
+    // written in the same transaction.
+    let outbox = Outbox::load(catalog).await?;
+    let notices = |case_number: &str| outbox.for_new_case(catalog, &report, &event, case_number);
     let pending = match new.photos.is_empty() {
         true => Vec::new(),
         false => store.insert_photos(None, &new.photos).await?.unwrap_or_default(),
     };
-    let inserted = store.insert_report(&report, &event, record.as_ref()).await;
+    let inserted = store.insert_report(&report, &event, record.as_ref(), &notices).await;
     match (&inserted, pending.is_empty()) {
         (Ok(case_number), false) => store.attach_photos(case_number, &pending).await?,
         (Err(_), false) => {

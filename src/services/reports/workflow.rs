@@ -18,6 +18,7 @@ use crate::model::Layer;
 use crate::model::reports::{Action, CaseState, Report, ReportEvent, closure_on_time};
 use crate::services::auth::permissions::may_act;
 use crate::services::auth::{CaseScope, Staff};
+use crate::services::notify::Outbox;
 use crate::services::{Catalog, ServiceError};
 
 const MAX_NOTE_CHARS: usize = 1_000;
@@ -183,7 +184,9 @@ pub(super) fn event(staff: &Staff, action: Action, before: &Report, after: &Repo
     }
 }
 
-/// Writes the new case and its event unless the case was written since `before` was read.
+/// Writes the new case and its event unless the case was written since `before` was read,
+/// with the messages the write sends (queued in the same transaction: none is lost, and none
+/// is queued for a write refused as stale).
 pub(super) async fn save(
     catalog: &Catalog,
     staff: &Staff,
@@ -191,7 +194,8 @@ pub(super) async fn save(
     after: &Report,
     event: ReportEvent,
 ) -> Result<StaffCase, ServiceError> {
-    if !catalog.store().update_report(before.version, after, &event).await? {
+    let notices = Outbox::load(catalog).await?.for_change(catalog, before, after, &event);
+    if !catalog.store().update_report(before.version, after, &event, &notices).await? {
         return Err(ServiceError::Conflict(format!(
             "case {} changed while this request was handled; reload it and try again",
             before.case_number
@@ -342,6 +346,7 @@ pub(super) mod tests {
             photo_url: None,
             reporter_name: None,
             reporter_phone: None,
+            notify: false,
             lon: 104.0,
             lat: 30.8,
             routed: Routed {

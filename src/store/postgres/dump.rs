@@ -17,7 +17,7 @@ use crate::store::dump::{
 const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// The tables a restore requires empty, in the order they are checked.
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 19] = [
     "streets",
     "communities",
     "grids",
@@ -34,6 +34,9 @@ const TABLES: [&str; 16] = [
     "moderations",
     "api_tokens",
     "category_changes",
+    "notifications",
+    "notify_templates",
+    "subscriptions",
 ];
 
 /// Reads everything. The cases, events and tokens are read in one repeatable-read
@@ -61,7 +64,21 @@ pub async fn dump(pool: &PgPool) -> Result<Dump, StoreError> {
     let server_keys = super::follow::dump_keys(&mut tx).await?;
     let (photos, moderations) = super::photos::dump(&mut tx).await?;
     tx.commit().await?;
-    Ok(Dump { layers, reports, events, tokens, categories, category_changes, server_keys, photos, moderations })
+    let (notifications, notify_templates, subscriptions) = super::notify::dump(pool).await?;
+    Ok(Dump {
+        layers,
+        reports,
+        events,
+        tokens,
+        categories,
+        category_changes,
+        server_keys,
+        photos,
+        moderations,
+        notifications,
+        notify_templates,
+        subscriptions,
+    })
 }
 
 /// Writes a dump into an empty database in one transaction: refused with
@@ -92,10 +109,14 @@ pub async fn restore(pool: &PgPool, dump: &Dump, progress: Progress<'_>) -> Resu
     super::photos::restore(&mut tx, dump).await?;
     progress("photos", dump.photos.len());
     progress("moderations", dump.moderations.len());
+    super::notify::restore(&mut tx, dump).await?;
+    progress("notifications", dump.notifications.len());
+    progress("notify_templates", dump.notify_templates.len());
+    progress("subscriptions", dump.subscriptions.len());
     // Continue every numbering after the highest id copied (setval with false: the next value
     // is exactly the one given).
     sqlx::query("SELECT setval('case_numbers', $1, false)").bind(dump.last_case_id() + 1).execute(&mut *tx).await?;
-    for table in ["report_events", "api_tokens", "category_changes"] {
+    for table in ["report_events", "api_tokens", "category_changes", "notifications", "subscriptions"] {
         let sql = format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)");
         sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
     }

@@ -18,6 +18,7 @@ mod follow;
 mod listen;
 mod nearby;
 mod photos;
+mod notify;
 mod read;
 mod reports;
 mod tokens;
@@ -30,8 +31,10 @@ use super::{
     AreaLevel, ChangeSignal, ClosureCounts, ModerationWrite, NearbyQuery, NewStaffToken, PoolStatus, ReportFilter, Store, StoreError,
     SubmissionKey,
 };
+use super::{Claim, NoticeQuery, NoticesFor, Outcome};
 use crate::model::categories::{CategoryChange, CategorySetting};
 use crate::model::photos::{Moderation, NewPhoto, PhotoInfo};
+use crate::model::notify::{Notice, NotifyEvent, OutboxCounts, StoredNotice, Subscription};
 use crate::model::reports::{Report, ReportEvent, ReportRow, StaffToken};
 use crate::model::{ContactScope, Dataset, Layer, Record, Unit};
 use listen::Changed;
@@ -100,8 +103,14 @@ impl Store for PostgresStore {
         Ok(count as u64)
     }
 
-    async fn insert_report(&self, report: &Report, event: &ReportEvent, key: Option<&SubmissionKey>) -> Result<String, StoreError> {
-        reports::insert(&self.pool, report, event, key).await
+    async fn insert_report(
+        &self,
+        report: &Report,
+        event: &ReportEvent,
+        key: Option<&SubmissionKey>,
+        notices: NoticesFor<'_>,
+    ) -> Result<String, StoreError> {
+        reports::insert(&self.pool, report, event, key, notices).await
     }
 
     async fn submission_key(&self, key: &str, since: i64) -> Result<Option<(String, [u8; 32])>, StoreError> {
@@ -148,8 +157,52 @@ impl Store for PostgresStore {
         reports::count(&self.pool, filter).await
     }
 
-    async fn update_report(&self, read_version: u32, report: &Report, event: &ReportEvent) -> Result<bool, StoreError> {
-        reports::update(&self.pool, read_version, report, event).await
+    async fn update_report(&self, read_version: u32, report: &Report, event: &ReportEvent, notices: &[Notice]) -> Result<bool, StoreError> {
+        reports::update(&self.pool, read_version, report, event, notices).await
+    }
+
+    async fn queue_notices(&self, notices: &[Notice]) -> Result<u64, StoreError> {
+        notify::queue(&self.pool, notices).await
+    }
+
+    async fn claim_notices(&self, claim: &Claim<'_>) -> Result<Vec<StoredNotice>, StoreError> {
+        notify::claim(&self.pool, claim).await
+    }
+
+    async fn finish_notice(&self, id: i64, worker: &str, outcome: &Outcome) -> Result<bool, StoreError> {
+        notify::finish(&self.pool, id, worker, outcome).await
+    }
+
+    async fn notices(&self, query: &NoticeQuery) -> Result<Vec<StoredNotice>, StoreError> {
+        notify::list(&self.pool, query).await
+    }
+
+    async fn replay_notices(&self, id: Option<i64>, now: i64) -> Result<u64, StoreError> {
+        notify::replay(&self.pool, id, now).await
+    }
+
+    async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        notify::counts(&self.pool).await
+    }
+
+    async fn notify_templates(&self) -> Result<Vec<(NotifyEvent, String)>, StoreError> {
+        notify::templates(&self.pool).await
+    }
+
+    async fn write_notify_template(&self, event: NotifyEvent, text: Option<&str>, by: &str, at: i64) -> Result<(), StoreError> {
+        notify::write_template(&self.pool, event, text, by, at).await
+    }
+
+    async fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
+        notify::subscriptions(&self.pool).await
+    }
+
+    async fn insert_subscription(&self, subscription: &Subscription) -> Result<i64, StoreError> {
+        notify::insert_subscription(&self.pool, subscription).await
+    }
+
+    async fn delete_subscription(&self, id: i64) -> Result<bool, StoreError> {
+        notify::delete_subscription(&self.pool, id).await
     }
 
     async fn insert_reports(&self, cases: &[(Report, Vec<ReportEvent>)]) -> Result<Vec<String>, StoreError> {

@@ -12,9 +12,10 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use super::listen::{Changed, notify};
+use crate::model::notify::Notice;
 use crate::model::reports::{Report, ReportEvent, Routed};
 use crate::store::duty::{DUTY_COLUMNS, bind_duty, duty_from, follow_from, push_duty_assignments};
-use crate::store::{AreaLevel, ClosureCounts, ReportFilter, StoreError, SubmissionKey};
+use crate::store::{AreaLevel, ClosureCounts, NoticesFor, ReportFilter, StoreError, SubmissionKey};
 
 /// Rows per multi-row INSERT of a historical import: 28 columns × 1,000 stays under
 /// PostgreSQL's 65,535 bind parameters.
@@ -48,7 +49,13 @@ fn case_number(id: i64) -> String {
 
 /// Inserts a report, its first event and its submission key in one transaction; returns the
 /// case number, made from the next value of the `case_numbers` sequence.
-pub async fn insert(pool: &PgPool, report: &Report, event: &ReportEvent, key: Option<&SubmissionKey>) -> Result<String, StoreError> {
+pub async fn insert(
+    pool: &PgPool,
+    report: &Report,
+    event: &ReportEvent,
+    key: Option<&SubmissionKey>,
+    notices: NoticesFor<'_>,
+) -> Result<String, StoreError> {
     let mut tx = pool.begin().await?;
     lock_report_writes(&mut tx).await?;
     if let Some(key) = key {
@@ -67,8 +74,8 @@ pub async fn insert(pool: &PgPool, report: &Report, event: &ReportEvent, key: Op
     sqlx::query(
         "INSERT INTO reports (id, case_number, category, source, description, photo_url, reporter_name,
              reporter_phone, lon, lat, building_id, compound_id, micro_grid_id, grid_id, community_id, street_id,
-             tier, responder, responder_phone, state, supporters, created_at, external_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 0, $21, $22)",
+             tier, responder, responder_phone, state, supporters, created_at, external_id, notify)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 0, $21, $22, $23)",
     )
     .bind(id)
     .bind(&case)
@@ -92,10 +99,12 @@ pub async fn insert(pool: &PgPool, report: &Report, event: &ReportEvent, key: Op
     .bind(report.state.as_str())
     .bind(report.created_at)
     .bind(&report.external_id)
+    .bind(report.notify)
     .execute(&mut *tx)
     .await?;
     set_duty(&mut tx, id, report).await?;
     insert_event(&mut tx, id, event).await?;
+    super::notify::insert(&mut tx, &notices(&case)).await?;
     if let Some(key) = key {
         sqlx::query("INSERT INTO idempotency_keys (key, fingerprint, report_id, created_at) VALUES ($1, $2, $3, $4)")
             .bind(&key.key)
@@ -296,7 +305,13 @@ pub async fn closure_counts(pool: &PgPool, level: AreaLevel, filter: &ReportFilt
 }
 
 /// Writes the workflow fields of a report still at `read_version` as its next version, and its event.
-pub async fn update(pool: &PgPool, read_version: u32, report: &Report, event: &ReportEvent) -> Result<bool, StoreError> {
+pub async fn update(
+    pool: &PgPool,
+    read_version: u32,
+    report: &Report,
+    event: &ReportEvent,
+    notices: &[Notice],
+) -> Result<bool, StoreError> {
     let mut tx = pool.begin().await?;
     lock_report_writes(&mut tx).await?;
     let mut query = QueryBuilder::<Postgres>::new("UPDATE reports SET state = ");
@@ -318,6 +333,7 @@ pub async fn update(pool: &PgPool, read_version: u32, report: &Report, event: &R
     let id: Option<i64> = query.build_query_scalar().fetch_optional(&mut *tx).await?;
     let Some(id) = id else { return Ok(false) };
     insert_event(&mut tx, id, event).await?;
+    super::notify::insert(&mut tx, notices).await?;
     notify(&mut tx, Changed::Reports).await?;
     tx.commit().await?;
     Ok(true)

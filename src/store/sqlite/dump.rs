@@ -18,7 +18,7 @@ use crate::store::dump::{
 const ROWS_PER_STATEMENT: usize = 500;
 
 /// The tables a restore requires empty, in the order they are checked.
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 19] = [
     "streets",
     "communities",
     "grids",
@@ -35,6 +35,9 @@ const TABLES: [&str; 16] = [
     "moderations",
     "api_tokens",
     "category_changes",
+    "notifications",
+    "notify_templates",
+    "subscriptions",
 ];
 
 /// Reads everything. The cases, events and tokens are read in one transaction (one WAL
@@ -61,7 +64,21 @@ pub async fn dump(pool: &SqlitePool) -> Result<Dump, StoreError> {
     let server_keys = super::follow::dump_keys(&mut tx).await?;
     let (photos, moderations) = super::photos::dump(&mut tx).await?;
     tx.commit().await?;
-    Ok(Dump { layers, reports, events, tokens, categories, category_changes, server_keys, photos, moderations })
+    let (notifications, notify_templates, subscriptions) = super::notify::dump(pool).await?;
+    Ok(Dump {
+        layers,
+        reports,
+        events,
+        tokens,
+        categories,
+        category_changes,
+        server_keys,
+        photos,
+        moderations,
+        notifications,
+        notify_templates,
+        subscriptions,
+    })
 }
 
 /// Writes a dump into an empty database in one transaction: refused with
@@ -92,6 +109,10 @@ pub async fn restore(pool: &SqlitePool, dump: &Dump, progress: Progress<'_>) -> 
     super::photos::restore(&mut tx, dump).await?;
     progress("photos", dump.photos.len());
     progress("moderations", dump.moderations.len());
+    super::notify::restore(&mut tx, dump).await?;
+    progress("notifications", dump.notifications.len());
+    progress("notify_templates", dump.notify_templates.len());
+    progress("subscriptions", dump.subscriptions.len());
     sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'data_version'").execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())

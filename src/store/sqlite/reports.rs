@@ -5,11 +5,12 @@ use std::collections::HashMap;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
+use crate::model::notify::Notice;
 use crate::model::reports::{Report, ReportEvent, Routed};
 use crate::store::duty::{DUTY_COLUMNS, bind_duty, duty_from, follow_from, push_duty_assignments};
-use crate::store::{AreaLevel, ClosureCounts, ReportFilter, StoreError, SubmissionKey};
+use crate::store::{AreaLevel, ClosureCounts, NoticesFor, ReportFilter, StoreError, SubmissionKey};
 
-/// Rows per multi-row INSERT of a historical import: 30 columns × 500 stays under
+/// Rows per multi-row INSERT of a historical import: 31 columns × 500 stays under
 /// SQLite's 32,766 bound variables.
 const CASES_PER_STATEMENT: usize = 500;
 const EVENTS_PER_STATEMENT: usize = 2_000;
@@ -19,15 +20,21 @@ pub(super) const SELECT_REPORT: &str = "SELECT r.*, d.case_number AS duplicate_c
 
 /// Inserts a report, its first event and its submission key in one transaction; returns the
 /// case number, `MS` and the row number in 8 digits.
-pub async fn insert(pool: &SqlitePool, report: &Report, event: &ReportEvent, key: Option<&SubmissionKey>) -> Result<String, StoreError> {
+pub async fn insert(
+    pool: &SqlitePool,
+    report: &Report,
+    event: &ReportEvent,
+    key: Option<&SubmissionKey>,
+    notices: NoticesFor<'_>,
+) -> Result<String, StoreError> {
     let mut tx = pool.begin().await?;
     // One statement reads the next number and writes the row under the same write lock,
     // so concurrent submissions cannot take the same case number.
     let (id, case_number): (i64, String) = sqlx::query_as(
         "INSERT INTO reports (id, case_number, category, source, description, photo_url, reporter_name,
              reporter_phone, lon, lat, building_id, compound_id, micro_grid_id, grid_id, community_id, street_id,
-             tier, responder, responder_phone, state, supporters, created_at, external_id)
-         SELECT n, 'MS' || printf('%08d', n), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?
+             tier, responder, responder_phone, state, supporters, created_at, external_id, notify)
+         SELECT n, 'MS' || printf('%08d', n), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?
          FROM (SELECT COALESCE(MAX(id), 0) + 1 AS n FROM reports)
          RETURNING id, case_number",
     )
@@ -51,10 +58,12 @@ pub async fn insert(pool: &SqlitePool, report: &Report, event: &ReportEvent, key
     .bind(report.state.as_str())
     .bind(report.created_at)
     .bind(&report.external_id)
+    .bind(report.notify)
     .fetch_one(&mut *tx)
     .await?;
     set_duty(&mut tx, id, report).await?;
     insert_event(&mut tx, id, event).await?;
+    super::notify::insert(&mut tx, &notices(&case_number)).await?;
     if let Some(key) = key {
         sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?").bind(key.forget_before).execute(&mut *tx).await?;
         let stored = sqlx::query("INSERT INTO idempotency_keys (key, fingerprint, report_id, created_at) VALUES (?, ?, ?, ?)")
@@ -275,7 +284,13 @@ pub async fn closure_counts(
 }
 
 /// Writes the workflow fields of a report still at `read_version` as its next version, and its event.
-pub async fn update(pool: &SqlitePool, read_version: u32, report: &Report, event: &ReportEvent) -> Result<bool, StoreError> {
+pub async fn update(
+    pool: &SqlitePool,
+    read_version: u32,
+    report: &Report,
+    event: &ReportEvent,
+    notices: &[Notice],
+) -> Result<bool, StoreError> {
     let mut tx = pool.begin().await?;
     let mut query = QueryBuilder::<Sqlite>::new("UPDATE reports SET state = ");
     query.push_bind(report.state.as_str());
@@ -296,6 +311,7 @@ pub async fn update(pool: &SqlitePool, read_version: u32, report: &Report, event
     let id: Option<i64> = query.build_query_scalar().fetch_optional(&mut *tx).await?;
     let Some(id) = id else { return Ok(false) };
     insert_event(&mut tx, id, event).await?;
+    super::notify::insert(&mut tx, notices).await?;
     tx.commit().await?;
     Ok(true)
 }

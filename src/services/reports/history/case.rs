@@ -164,6 +164,8 @@ pub fn build(
         photo_url: record.photo_url.clone(),
         reporter_name: record.reporter_name.clone(),
         reporter_phone: record.reporter_phone.clone(),
+        // Imported cases were filed elsewhere: nobody consented to messages from here.
+        notify: false,
         lon: record.lon,
         lat: record.lat,
         routed,
