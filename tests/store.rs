@@ -9,13 +9,14 @@ use std::sync::Arc;
 use common::backend::{Backend, TestDatabase, empty_store_on};
 use minsheng::demo::{DemoOptions, generate};
 use minsheng::model::categories::{CategoryChange, CategorySetting};
-use minsheng::model::photos::{Moderation, ModerationAction, ModerationTarget, NewPhoto, PhotoStage};
 use minsheng::model::notify::{Area, Notice, NoticeState, NotifyEvent, OutboxCounts, Recipient, Subscription};
+use minsheng::model::photos::{Moderation, ModerationAction, ModerationTarget, NewPhoto, PhotoStage};
 use minsheng::model::reports::{CaseState, Category, Duty, Rating, Report, ReportEvent, Role, Routed, Source, Tier};
 use minsheng::model::scope::TokenScope;
 use minsheng::model::{Dataset, Layer};
 use minsheng::store::{
-    AreaLevel, Claim, ModerationWrite, NearbyQuery, NewStaffToken, NoticeQuery, Outcome, ReportFilter, Store, StoreError, SubmissionKey, UpdateQuery,
+    AreaLevel, Claim, ModerationWrite, NearbyQuery, NewStaffToken, NoticeQuery, Outcome, ReportFilter, Store, StoreError, SubmissionKey,
+    UpdateQuery,
 };
 
 on_both_backends!(
@@ -91,7 +92,6 @@ fn report(data: &Dataset, i: usize, category: Category, created_at: i64) -> Repo
         subcategory: None,
         duty: Duty::allowing(category.response_time(), category.deadline()),
         version: 1,
-        notify: false,
         follow_hash: None,
         rating: None,
         rated_at: None,
@@ -658,8 +658,8 @@ async fn follow_up_keys_hashes_and_public_updates(backend: Backend) {
     assert_eq!(on_disk.store().await.server_key("follow", &[4; 32]).await.unwrap(), [4; 32]);
     assert_eq!(on_disk.store().await.server_key("follow", &[3; 32]).await.unwrap(), [4; 32], "kept across reopening");
 
-    let a = store.insert_report(&report(&data, 0, Category::Noise, 1_000), &submitted(1_000), None).await.unwrap();
-    let b = store.insert_report(&report(&data, 1, Category::Pets, 1_001), &submitted(1_001), None).await.unwrap();
+    let a = store.insert_report(&report(&data, 0, Category::Noise, 1_000), &submitted(1_000), None, &|_: &str| Vec::new()).await.unwrap();
+    let b = store.insert_report(&report(&data, 1, Category::Pets, 1_001), &submitted(1_001), None, &|_: &str| Vec::new()).await.unwrap();
     assert_eq!(store.case_by_follow(&[9; 32]).await.unwrap(), None);
     store.set_follow_hash(&a, &[9; 32]).await.unwrap();
     store.set_follow_hash(&a, &[8; 32]).await.unwrap();
@@ -672,16 +672,16 @@ async fn follow_up_keys_hashes_and_public_updates(backend: Backend) {
     let accepted = Report { state: CaseState::Accepted, ..read.clone() };
     let accept =
         ReportEvent { reply: Some("受理".into()), ..event(1_100, "accept", Some(CaseState::Received), Some(CaseState::Accepted)) };
-    assert!(store.update_report(read.version, &accepted, &accept).await.unwrap());
+    assert!(store.update_report(read.version, &accepted, &accept, &[]).await.unwrap());
     assert_eq!(store.report(&b).await.unwrap().unwrap().0.follow_hash, Some([7; 32]));
 
     // Later replies replace earlier ones; comments and ratings are not staff replies.
     let (now, _) = store.report(&b).await.unwrap().unwrap();
     let comment = ReportEvent { reply: Some("居民留言".into()), ..event(1_200, "comment", None, None) };
-    assert!(store.update_report(now.version, &now, &comment).await.unwrap());
+    assert!(store.update_report(now.version, &now, &comment, &[]).await.unwrap());
     let (now, _) = store.report(&a).await.unwrap().unwrap();
     let rated = ReportEvent { reply: Some("很好".into()), rating: Some(Rating::Satisfied), ..event(1_300, "rate", None, None) };
-    assert!(store.update_report(now.version, &now, &rated).await.unwrap());
+    assert!(store.update_report(now.version, &now, &rated, &[]).await.unwrap());
     let replies = store.latest_replies(&[a.clone(), b.clone(), "MS99999999".into()]).await.unwrap();
     assert_eq!(
         replies.into_iter().map(|(case, (_, reply))| (case, reply)).collect::<HashMap<_, _>>(),
@@ -741,7 +741,8 @@ fn notice(case: &str, key: &str, at: i64) -> Notice {
 
 async fn photos_are_pending_until_linked_and_moderations_are_audited_and_reverted(backend: Backend) {
     let (store, _database, data) = district(backend).await;
-    let case = store.insert_report(&report(&data, 1, Category::Noise, 1_000), &submitted(1_000), None).await.unwrap();
+    let case =
+        store.insert_report(&report(&data, 1, Category::Noise, 1_000), &submitted(1_000), None, &|_: &str| Vec::new()).await.unwrap();
     let bytes: Vec<u8> = (0..=255).cycle().take(10_000).collect();
 
     // Pending photos belong to no case until linked; discarded ones are gone.

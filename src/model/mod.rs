@@ -5,8 +5,8 @@
 
 pub mod categories;
 mod kinds;
-pub mod photos;
 pub mod notify;
+pub mod photos;
 pub mod reports;
 pub mod scope;
 pub mod time;

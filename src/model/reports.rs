@@ -275,9 +275,6 @@ pub struct Report {
     pub photo_url: Option<String>,
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<String>,
-    /// The reporter agreed to be sent messages about the case (the form's consent box); only
-    /// meaningful with a phone.
-    pub notify: bool,
     /// WGS84 degrees.
     pub lon: f64,
     pub lat: f64,

@@ -10,9 +10,9 @@ use utoipa::openapi::{RefOr, schema::SchemaType};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::crs::Crs;
+use crate::model::notify::{NoticeState, NotifyEvent, Recipient};
 use crate::model::photos::{ModerationAction, ModerationTarget, PhotoStage};
 use crate::model::reports::{Action, CaseState, Category, Rating, Role, Source, Tier};
-use crate::model::notify::{NoticeState, NotifyEvent, Recipient};
 use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
 use crate::network::Method;
 use crate::services::analytics::hotspots::HotSpotClass;

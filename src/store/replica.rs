@@ -17,8 +17,8 @@ use super::{
 };
 use super::{Claim, NoticeQuery, NoticesFor, Outcome};
 use crate::model::categories::{CategoryChange, CategorySetting};
-use crate::model::photos::{Moderation, NewPhoto, PhotoInfo};
 use crate::model::notify::{Notice, NotifyEvent, OutboxCounts, StoredNotice, Subscription};
+use crate::model::photos::{Moderation, NewPhoto, PhotoInfo};
 use crate::model::reports::{Report, ReportEvent, ReportRow, StaffToken};
 use crate::model::{Dataset, Layer};
 

@@ -214,6 +214,7 @@ pub fn overdue(report: &Report, due_at: i64, now: i64, texts: &Texts, context: &
         to_state: Some(report.state),
         note: None,
         reply: None,
+        ..ReportEvent::default()
     };
     let change = Change { before: Some(report), after: report, event: &event };
     let mut notice = Draft { change: &change, texts, context }.notice(NotifyEvent::Overdue, Recipient::Unit, unit, None);

@@ -16,6 +16,7 @@ use super::rating;
 use super::view::{PublicEvent, PublicReport};
 use super::workflow::invalid;
 use crate::model::reports::{Action, CaseState, RATE_WITHIN, Rating, Report, ReportEvent};
+use crate::services::notify::Outbox;
 use crate::services::{Catalog, ServiceError};
 
 /// The `server_keys` row the follow-up secrets are derived with.
@@ -196,7 +197,9 @@ async fn write_with_retry(
     for _ in 0..ATTEMPTS {
         let (report, _) = case_for(catalog, secret).await?;
         let (next, event) = change(&report)?;
-        if catalog.store().update_report(report.version, &next, &event).await? {
+        // A 不满意 reopens the case: the unit and the reporter hear of it like any move.
+        let notices = Outbox::load(catalog).await?.for_change(catalog, &report, &next, &event);
+        if catalog.store().update_report(report.version, &next, &event, &notices).await? {
             catalog.sync_reports_after_write().await;
             let (report, events) = case_for(catalog, secret).await?;
             return FollowCase::new(catalog, &report, &events).await;

@@ -185,7 +185,6 @@ pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>
         photo_url,
         reporter_name,
         reporter_phone,
-        notify: new.notify,
         lon: point.x(),
         lat: point.y(),
         routed,

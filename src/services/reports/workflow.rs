@@ -346,7 +346,6 @@ pub(super) mod tests {
             photo_url: None,
             reporter_name: None,
             reporter_phone: None,
-            notify: false,
             lon: 104.0,
             lat: 30.8,
             routed: Routed {

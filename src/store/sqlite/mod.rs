@@ -14,8 +14,8 @@ mod categories;
 mod dump;
 mod follow;
 mod nearby;
-mod photos;
 mod notify;
+mod photos;
 mod read;
 mod reports;
 mod tokens;
@@ -26,10 +26,10 @@ use super::unit_areas;
 use super::{
     AreaLevel, ClosureCounts, ModerationWrite, NearbyQuery, NewStaffToken, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey,
 };
-use crate::model::categories::{CategoryChange, CategorySetting};
-use crate::model::photos::{Moderation, NewPhoto, PhotoInfo};
 use super::{Claim, NoticeQuery, NoticesFor, Outcome};
+use crate::model::categories::{CategoryChange, CategorySetting};
 use crate::model::notify::{Notice, NotifyEvent, OutboxCounts, StoredNotice, Subscription};
+use crate::model::photos::{Moderation, NewPhoto, PhotoInfo};
 use crate::model::reports::{Report, ReportEvent, ReportRow, StaffToken};
 use crate::model::{ContactScope, Dataset, Layer, Record, Unit};
 

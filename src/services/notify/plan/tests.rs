@@ -40,6 +40,10 @@ fn filed(phone: Option<&str>, notify: bool) -> Report {
         subcategory: None,
         duty: Duty { unit_id: Some("U1".into()), ..Duty::allowing(Category::Parking.response_time(), Category::Parking.deadline()) },
         version: 1,
+        follow_hash: None,
+        rating: None,
+        rated_at: None,
+        unsatisfied: 0,
     }
 }
 
@@ -52,6 +56,7 @@ fn event(before: &Report, after: &Report, action: Action, reply: Option<&str>, a
         to_state: Some(after.state),
         note: Some("内部备注".into()),
         reply: reply.map(str::to_owned),
+        ..ReportEvent::default()
     }
 }
 
@@ -77,6 +82,7 @@ fn life(report: Report, subscriptions: &[Subscription]) -> Vec<Notice> {
         to_state: Some(CaseState::Received),
         note: None,
         reply: None,
+        ..ReportEvent::default()
     };
     let mut all = notices(&Change { before: None, after: &report, event: &submit }, &texts, &context);
     let steps = [

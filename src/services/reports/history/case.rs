@@ -165,7 +165,6 @@ pub fn build(
         reporter_name: record.reporter_name.clone(),
         reporter_phone: record.reporter_phone.clone(),
         // Imported cases were filed elsewhere: nobody consented to messages from here.
-        notify: false,
         lon: record.lon,
         lat: record.lat,
         routed,
