@@ -59,6 +59,10 @@ async fn every_asset_is_served_with_its_content_type_and_caching() {
         ("/moves.js", "text/javascript; charset=utf-8", false),
         ("/board.js", "text/javascript; charset=utf-8", false),
         ("/i18n-work.js", "text/javascript; charset=utf-8", false),
+        ("/follow.js", "text/javascript; charset=utf-8", false),
+        ("/photos.js", "text/javascript; charset=utf-8", false),
+        ("/moderation.js", "text/javascript; charset=utf-8", false),
+        ("/i18n-follow.js", "text/javascript; charset=utf-8", false),
         ("/i18n.js", "text/javascript; charset=utf-8", false),
         ("/util.js", "text/javascript; charset=utf-8", false),
         ("/style.css", "text/css; charset=utf-8", false),
@@ -203,7 +207,7 @@ async fn the_scripts_find_their_elements_and_modules() {
 }
 
 /// The page's own files: the HTML and every script it loads (not the vendored library).
-const PAGE_FILES: [&str; 11] = [
+const PAGE_FILES: [&str; 15] = [
     "/",
     "/app.js",
     "/planner.js",
@@ -214,6 +218,10 @@ const PAGE_FILES: [&str; 11] = [
     "/board.js",
     "/i18n.js",
     "/i18n-work.js",
+    "/follow.js",
+    "/photos.js",
+    "/moderation.js",
+    "/i18n-follow.js",
     "/util.js",
 ];
 
