@@ -37,14 +37,17 @@ export function createFollow({ changed }) {
 
   async function load() {
     try {
-      const body = await getJSON(path());
-      shown = body;
-      saveFollow(caseOf(body).case_number, secret);
-      draw(body);
+      show(await getJSON(path()));
     } catch (err) {
       shown = null;
       fail(err.status === 404 ? t('followNotFound') : err.message);
     }
+  }
+
+  function show(body) {
+    shown = body;
+    saveFollow(caseOf(body).case_number, secret);
+    draw(body);
   }
 
   function fail(text) {
@@ -53,27 +56,28 @@ export function createFollow({ changed }) {
     $('follow-rate-form').hidden = true;
   }
 
-  // The answer's case and history, whichever way the server nests them.
-  const caseOf = (body) => body.report ?? body.case ?? body;
-  const historyOf = (body) => body.history ?? caseOf(body).history ?? [];
+  // The answer (`FollowCase`): the public report, the reporter's own contact and consent,
+  // the rating, what they may do now, and the public history.
+  const caseOf = (body) => body.report;
+  const historyOf = (body) => body.history ?? [];
 
   function draw(body) {
     const r = caseOf(body);
     const history = historyOf(body);
-    const reopened = history.filter((e) => e.action === 'reopen').length;
-    const contact = [r.reporter_name ?? body.reporter_name, r.reporter_phone ?? body.reporter_phone].filter(Boolean);
-    const notify = r.notify ?? body.notify;
-    const rating = r.rating ?? body.rating;
-    const open = r.status === 'open';
+    // Times it went back to work (重办).
+    const reopened = body.reopened ?? 0;
+    const contact = [body.reporter_name, body.reporter_phone].filter(Boolean);
+    const { notify, rating } = body;
+    const going = r.status === 'open';
     render($('follow-body'), html`<h3 class="case-number">${r.case_number}</h3>
       <dl class="facts">
         <dt>${t('caseState')}</dt><dd><strong class="state state-${r.status}">${label('states', r.state)}</strong></dd>
         <dt>${t('caseCategory')}</dt><dd>${label('categories', r.category)}</dd>
         <dt>${t('caseFiled')}</dt><dd>${when(r.created_at)}</dd>
-        ${r.deadline_at && open ? html`<dt>${t('caseDeadline')}</dt><dd>${when(r.deadline_at)}</dd>` : ''}
+        ${r.deadline_at && going ? html`<dt>${t('caseDeadline')}</dt><dd>${when(r.deadline_at)}</dd>` : ''}
         ${reopened ? html`<dt>${t('reopenedTimes')}</dt><dd>${reopened}</dd>` : ''}
       </dl>
-      ${reopened && open ? html`<p class="warning" id="follow-reopened">${t('reopenedNotice', reopened, when(r.deadline_at))}</p>` : ''}
+      ${reopened && going ? html`<p class="warning" id="follow-reopened">${t('reopenedNotice', reopened, when(r.deadline_at))}</p>` : ''}
       ${rating && rating !== 'unrated' ? html`<p class="ok" id="follow-rated">${t('rated', label('ratings', rating))}</p>` : ''}
       ${contact.length ? html`<p class="meta">${t('followYou')}<br><span translate="no">${contact.join(' · ')}</span>${
         notify != null ? html` · ${t(notify ? 'notifyOn' : 'notifyOff')}` : ''}</p>` : ''}
@@ -82,20 +86,21 @@ export function createFollow({ changed }) {
       <h4>${th('followUpdates')}</h4>
       <ol class="timeline" id="follow-timeline">${history.map((e) => html`<li data-action="${e.action}">
         <time>${when(e.at)}</time> <strong>${label('actions', e.action)}</strong>${e.to_state ? html` → ${label('states', e.to_state)}` : ''}${
+        e.rating ? html` · ${label('ratings', e.rating)}` : ''}${
         e.reply ? html`<p class="reply quote" translate="no">${e.reply}</p>` : ''}</li>`)}</ol>
       ${notice ? html`<p class="ok" role="status">${notice}</p>` : ''}
-      ${open ? '' : html`<p class="meta">${t('followFinal')}</p>`}`);
-    $('follow-comment-form').hidden = !open;
-    const mayRate = body.may_rate ?? body.can_rate ?? r.may_rate ?? r.state === 'resolved';
+      ${going ? '' : html`<p class="meta">${t('followFinal')}</p>`}`);
+    $('follow-comment-form').hidden = !(body.may_comment ?? going);
+    const mayRate = Boolean(body.may_rate);
     $('follow-rate-form').hidden = !mayRate;
     if (mayRate) drawRatings();
   }
 
   // The choices a resident has: every rating but "unrated", which only the server records.
   function drawRatings() {
-    const chosen = $('follow-rate-form').querySelector('input[name="rating"]:checked')?.value;
+    const chosen = $('follow-rate-form').querySelector('input:checked')?.value;
     render($('follow-ratings'), html`${list('ratings').filter((w) => w.code !== 'unrated').map((w) =>
-      html`<label class="choice"><input type="radio" name="rating" value="${w.code}"${w.code === chosen ? html` checked` : ''}> ${label('ratings', w.code)}</label>`)}`);
+      html`<label class="choice"><input type="radio" name="follow-rating" value="${w.code}"${w.code === chosen ? html` checked` : ''}> ${label('ratings', w.code)}</label>`)}`);
   }
 
   function say(id, text, ok = false) {
@@ -110,7 +115,7 @@ export function createFollow({ changed }) {
   }
 
   async function rate() {
-    const rating = $('follow-rate-form').querySelector('input[name="rating"]:checked')?.value;
+    const rating = $('follow-rate-form').querySelector('input:checked')?.value;
     if (!rating) { say('follow-rate-message', t('rateChoose')); return; }
     const body = { rating };
     const text = $('follow-rate-comment').value.trim();
@@ -118,16 +123,17 @@ export function createFollow({ changed }) {
     await send('/rating', body, 'follow-rate-message', t('rated', label('ratings', rating)), () => { $('follow-rate-comment').value = ''; });
   }
 
+  // Sends a comment or a rating; the answer is the case as it is now.
   async function send(tail, body, messageId, done, after) {
     const form = $(messageId).closest('form');
     const buttons = form.querySelectorAll('button');
     for (const b of buttons) b.disabled = true;
     $(messageId).textContent = '';
     try {
-      await getJSON(path(tail), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const answer = await getJSON(path(tail), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       after();
       notice = done;
-      await load();
+      show(answer);
     } catch (err) {
       say(messageId, err.status === 429 ? t('rateLimited') : err.message);
     } finally {

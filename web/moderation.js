@@ -33,8 +33,9 @@ export function createModeration({ call, current, role, reopen }) {
   const mayModerate = () => allowed('moderate', MODERATORS);
   const mayRevert = () => allowed('unmoderate', REVERTERS);
 
-  // The moderations of the open case still in force.
-  const active = () => (current()?.moderations ?? []).filter((m) => !m.reverted_at);
+  // The case's moderations (in the staff view's report), and those still in force.
+  const all = () => current()?.report.moderations ?? [];
+  const active = () => all().filter((m) => !m.reverted_at);
   /** Whether a piece of the case is hidden or redacted now. */
   function moderated(kind, id = null) {
     return active().some((m) => m.target === kind && (id == null || Number(m.target_id) === Number(id)));
@@ -50,13 +51,12 @@ export function createModeration({ call, current, role, reopen }) {
 
   /** The case's moderation record (markup). */
   function record() {
-    const all = current()?.moderations ?? [];
-    if (!all.length) return html``;
-    return html`<h3>${th('moderationTitle')}</h3><ol class="history moderations">${all.map((m) => html`<li data-moderation="${m.id}">
+    if (!all().length) return html``;
+    return html`<h3>${th('moderationTitle')}</h3><ol class="history moderations">${all().map((m) => html`<li data-moderation="${m.id}">
       <strong>${label('moderation_actions', m.action)}</strong> · ${label('moderation_targets', m.target)}${m.target_id != null ? ` #${m.target_id}` : ''}
-      <br><small>${t('moderationBy', m.by ?? m.actor ?? '', when(m.at))}</small>
+      <br><small>${t('moderationBy', m.moderated_by, when(m.moderated_at))}</small>
       <span class="quote" translate="no">${m.reason}</span>${m.reverted_at
-        ? html`<br><small>${t('moderationReverted', m.reverted_by ?? '', when(m.reverted_at))}</small>`
+        ? html`<br><small>${t('moderationReverted', m.reverted_by, when(m.reverted_at))}</small>`
         : mayRevert() ? html` <button type="button" class="revert small" data-moderation="${m.id}">${t('revert')}</button>` : ''}</li>`)}</ol>`;
   }
 
