@@ -697,6 +697,28 @@ async fn the_page_has_the_ids_the_browser_tests_use() {
         "staff-queue",
         "staff-case",
         "transition-note",
+        "transition-reply",
+        "after-photo",
+        "after-photo-previews",
+        "moderation-form",
+        "moderation-actions",
+        "moderation-reason",
+        "moderation-apply",
+        "report-photo",
+        "report-photo-previews",
+        "report-notify",
+        "report-follow",
+        "report-follow-url",
+        "report-follow-open",
+        "my-follows",
+        "follow",
+        "follow-body",
+        "follow-ratings",
+        "follow-rate-form",
+        "follow-rate-comment",
+        "follow-rate-submit",
+        "follow-comment",
+        "follow-comment-submit",
         "lang-toggle",
     ] {
         assert!(html.contains(&format!(" id=\"{id}\"")), "the page lacks #{id}");
@@ -713,6 +735,39 @@ async fn the_page_has_the_ids_the_browser_tests_use() {
     }
     let report = get(&app().await, "/report.js").await.body;
     assert!(report.contains("me-too"), "report.js gives each possible duplicate a .me-too button");
+}
+
+/// The report form takes up to three photos from the phone's camera or gallery (the types
+/// and size the server accepts), sends them as multipart `photo` parts beside the `report`
+/// JSON, asks the consent to be told of progress, and shows the follow-up link it gets back.
+#[tokio::test]
+async fn the_report_form_takes_photos_and_consent_and_keeps_the_follow_up_link() {
+    let app = app().await;
+    let html = get(&app, "/").await.body;
+    let (_, photo) = tags(&html, "input").into_iter().find(|(_, tag)| attribute(tag, "id") == Some("report-photo")).unwrap();
+    assert_eq!(attribute(photo, "type"), Some("file"));
+    assert_eq!(attribute(photo, "capture"), Some("environment"), "the camera is offered");
+    assert!(attribute(photo, "multiple").is_some(), "several photos may be picked");
+    let accept = attribute(photo, "accept").unwrap();
+    for kind in ["image/jpeg", "image/png", "image/webp"] {
+        assert!(accept.contains(kind), "the picker does not accept {kind}: {accept}");
+    }
+    let (_, consent) = tags(&html, "input").into_iter().find(|(_, tag)| attribute(tag, "id") == Some("report-notify")).unwrap();
+    assert_eq!(attribute(consent, "type"), Some("checkbox"));
+    let photos = get(&app, "/photos.js").await.body;
+    for needle in ["MAX_PHOTOS = 3", "MAX_MB = 5", "form.append(part, file", "'image/jpeg'", "'image/png'", "'image/webp'"] {
+        assert!(photos.contains(needle), "photos.js lacks {needle}");
+    }
+    let report = get(&app, "/report.js").await.body;
+    for needle in ["multipart({ report: body }, files)", "body.notify = true", "follow_url", "saveFollow("] {
+        assert!(report.contains(needle), "report.js lacks {needle}");
+    }
+    let follow = get(&app, "/follow.js").await.body;
+    for needle in ["/api/follow/", "'/comment'", "'/rating'", "may_rate", "list('ratings')"] {
+        assert!(follow.contains(needle), "follow.js lacks {needle}");
+    }
+    let app_js = get(&app, "/app.js").await.body;
+    assert!(app_js.contains("params.get('follow')"), "app.js does not open #follow=<secret>");
 }
 
 /// The report form offers the server's twelve categories, and its length limit is the one

@@ -5,7 +5,7 @@
 // only key: it stays in the address's fragment (never sent in a Referer) and in this browser.
 
 import { $, html, render, getJSON } from './util.js';
-import { t, th, label, list, onLang } from './i18n.js';
+import { t, th, label, list, word, onLang } from './i18n.js';
 import { when, saveFollow, FOLLOW_SECRET as SECRET } from './report.js';
 import { photoList } from './photos.js';
 
@@ -68,7 +68,8 @@ export function createFollow({ changed }) {
     const reopened = body.reopened ?? 0;
     const contact = [body.reporter_name, body.reporter_phone].filter(Boolean);
     const { notify, rating } = body;
-    const going = r.status === 'open';
+    // Still going: its state has a way on (not closed, rejected or a duplicate).
+    const going = (word('states', r.state)?.next_states.length ?? 0) > 0;
     render($('follow-body'), html`<h3 class="case-number">${r.case_number}</h3>
       <dl class="facts">
         <dt>${t('caseState')}</dt><dd><strong class="state state-${r.status}">${label('states', r.state)}</strong></dd>

@@ -2,21 +2,18 @@
 // and on each public reply, for the tokens the server lets moderate; it asks for the action
 // (the server's `moderation_actions` words: hide, redact) and a reason, which the audit
 // trail keeps. The case's moderation record lists who did what and why, with a revert button
-// for the tokens the server lets revert (admins).
+// for the tokens the server lets revert (admins). Who may do either is what `/api/me` says
+// the token's role may do (`moderate`, `unmoderate`).
 
 import { $, html, render } from './util.js';
 import { t, th, label, list, onLang } from './i18n.js';
 import { when } from './report.js';
 
-// Who may act, when the staff view does not say it in its `actions`: the roles the API allows.
-const MODERATORS = new Set(['supervisor']);
-const REVERTERS = new Set(['admin']);
-
 /**
  * `call(url, options)` asks the API with the token; `current()` is the open staff view,
- * `role()` the token's role; `reopen()` shows the case again after a change.
+ * `me()` the token (`/api/me`); `reopen()` shows the case again after a change.
  */
-export function createModeration({ call, current, role, reopen }) {
+export function createModeration({ call, current, me, reopen }) {
   let target = null; // { target, id, what }
 
   $('staff-case-body').addEventListener('click', (e) => {
@@ -29,9 +26,9 @@ export function createModeration({ call, current, role, reopen }) {
   $('moderation-cancel').addEventListener('click', () => hide());
   onLang(() => { if (target) drawForm(); });
 
-  const allowed = (action, roles) => current()?.actions?.includes(action) || roles.has(role());
-  const mayModerate = () => allowed('moderate', MODERATORS);
-  const mayRevert = () => allowed('unmoderate', REVERTERS);
+  const allowed = (action) => (me()?.actions ?? []).some((a) => a.code === action);
+  const mayModerate = () => allowed('moderate');
+  const mayRevert = () => allowed('unmoderate');
 
   // The case's moderations (in the staff view's report), and those still in force.
   const all = () => current()?.report.moderations ?? [];

@@ -80,7 +80,7 @@ export function createStaff({ map, ready, padding, remember }) {
   $('staff-actions').addEventListener('submit', (e) => e.preventDefault());
   const moves = createMoves({ post });
   const moderation = createModeration({
-    call, current: () => current, role: () => me?.role.code, reopen: () => open(current.report.case_number, false),
+    call, current: () => current, me: () => me, reopen: () => open(current.report.case_number, false),
   });
   onLang(() => { fillFilters(); renderMe(); moves.redraw(); if (current) renderCase(current); renderQueue(); });
 
