@@ -77,8 +77,21 @@ export function multipart(fields, files, part = 'photo') {
  * its stage's word; `extra(photo, i)` adds markup after each (the staff's moderation buttons). */
 export function photoList(photos, extra = () => '') {
   if (!photos?.length) return html``;
-  return html`<ul class="photos">${photos.map((p, i) => html`<li data-photo="${p.id}">
-    <a href="${p.url}" target="_blank" rel="noopener" aria-label="${t('photoOpen', i + 1)}"><img src="${p.thumb_url}" alt="${t('photoPreview', i + 1)}" loading="lazy"></a>
+  // A hidden photo (staff views only) is served only with the token, which an <img> does not
+  // send: `loadPrivate` fetches it.
+  return html`<ul class="photos">${photos.map((p, i) => html`<li data-photo="${p.id}">${p.hidden
+    ? html`<img data-private="${p.thumb_url}" alt="${t('photoPreview', i + 1)}">`
+    : html`<a href="${p.url}" target="_blank" rel="noopener" aria-label="${t('photoOpen', i + 1)}"><img src="${p.thumb_url}" alt="${t('photoPreview', i + 1)}" loading="lazy"></a>`}
     <small>${label('photo_stages', p.stage)}</small>${extra(p, i)}</li>`)}</ul>`;
+}
+
+/** Shows the hidden photos under `root` (`data-private`), fetched with `fetchBlob(url)`. */
+export function loadPrivate(root, fetchBlob) {
+  for (const img of root.querySelectorAll('img[data-private]')) {
+    fetchBlob(img.dataset.private).then((blob) => {
+      img.addEventListener('load', () => URL.revokeObjectURL(img.src), { once: true });
+      img.src = URL.createObjectURL(blob);
+    }, (err) => { img.title = err.message; });
+  }
 }
 

@@ -2,11 +2,11 @@
 // case's staff view with its photos, audit trail (public replies and internal notes apart)
 // and moderation, and the workflow moves the case allows.
 
-import { $, html, render, getJSON } from './util.js';
+import { $, html, render, getJSON, getBlob } from './util.js';
 import { t, th, label, list, choice, fillSelect, onLang } from './i18n.js';
 import { when } from './report.js';
 import { createMoves } from './moves.js';
-import { multipart, photoList } from './photos.js';
+import { multipart, photoList, loadPrivate } from './photos.js';
 import { createModeration } from './moderation.js';
 
 const TOKEN = 'minsheng.token';
@@ -296,6 +296,7 @@ export function createStaff({ map, ready, padding, remember }) {
             e.id != null ? moderation.button('reply', e.id, t('targetReply')) : ''}` : ''}${
           e.note ? html`<br><small>${t('internalNote')}</small> <span class="quote" translate="no">${e.note}</span>` : ''}</li>`)}</ol>
       ${moderation.record()}`);
+    loadPrivate($('staff-case-body'), (url) => getBlob(url, { headers: { authorization: `Bearer ${token()}` } }));
     if (fresh) moderation.hide();
     moves.show(found, fresh);
   }
@@ -313,7 +314,7 @@ export function createStaff({ map, ready, padding, remember }) {
       // resolve); the move then says the version the case has with them.
       let seen = current.report;
       if (photos.length) {
-        await call(`${casePath}/photos`, { method: 'POST', body: multipart({ stage: 'after' }, photos) });
+        await call(`${casePath}/photos`, { method: 'POST', body: multipart({}, photos) });
         const now = (await call(casePath)).report;
         if (now.state !== seen.state) throw Object.assign(new Error(t('staleCase', label('states', now.state))), { status: 409 });
         seen = now;
