@@ -94,4 +94,3 @@ export function loadPrivate(root, fetchBlob) {
     }, (err) => { img.title = err.message; });
   }
 }
-
