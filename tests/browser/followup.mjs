@@ -259,6 +259,21 @@ export function followupTests(h) {
       const { history } = await admin(`/api/reports/${caseNumber}`);
       t.log.push(`closed; ${history.length} events: ${history.map((e) => e.action).join(', ')}`);
       t.shots.push(await shoot(resident, 'follow-closed-phone'));
+
+      // In English, the view's own words are English: only the data (marked translate="no") is Chinese.
+      await resident.click('#lang-toggle');
+      const chinese = await resident.evaluate(() => {
+        const cjk = /[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]/;
+        const found = [];
+        const walker = document.createTreeWalker(document.getElementById('follow'), NodeFilter.SHOW_TEXT);
+        while (walker.nextNode()) {
+          const el = walker.currentNode.parentElement;
+          if (el.closest('[translate="no"]') || !el.checkVisibility()) continue;
+          if (cjk.test(walker.currentNode.textContent)) found.push(walker.currentNode.textContent.trim().slice(0, 60));
+        }
+        return found;
+      });
+      check(chinese.length === 0, `the English follow-up view has Chinese: ${JSON.stringify(chinese)}`);
     }],
   ];
 }
