@@ -167,6 +167,7 @@ async fn keys_expire_after_24_hours(backend: Backend) {
         photo_url: None,
         reporter_name: None,
         reporter_phone: None,
+        notify: false,
         lon: p.x(),
         lat: p.y(),
         crs: Crs::Wgs84,

@@ -185,12 +185,14 @@ async fn every_committed_write_notifies_once_and_a_refused_one_not() {
         from_state: None,
         to_state: None,
         note: None,
+        ..Default::default()
     };
     assert!(!store.update_report(report.version + 1, &report, &event("stale")).await.unwrap());
     assert!(heard.since_last().await.is_empty(), "a move from a stale version");
     assert!(store.update_report(report.version, &report, &event("note")).await.unwrap());
     assert_eq!(heard.since_last().await, ["reports"], "a move");
-    let historical = minsheng::model::reports::Report { external_id: Some("h-1".into()), ..report.clone() };
+    // Imported history has no follow-up link (the live case keeps its own).
+    let historical = minsheng::model::reports::Report { external_id: Some("h-1".into()), follow_hash: None, ..report.clone() };
     store.insert_reports(&[(historical, vec![event("import")])]).await.unwrap();
     assert_eq!(heard.since_last().await, ["reports"], "a historical import");
 

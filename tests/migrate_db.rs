@@ -35,6 +35,7 @@ async fn busy_sqlite() -> (Arc<dyn Store>, TestDatabase) {
         from_state: Some(CaseState::Received),
         to_state: Some(CaseState::Accepted),
         note: Some("受理".into()),
+        ..Default::default()
     };
     let accepted = minsheng::model::reports::Report { state: CaseState::Accepted, ..first.clone() };
     assert!(store.update_report(first.version, &accepted, &accept).await.unwrap());

@@ -257,6 +257,8 @@ async fn listings_filter_by_id_code_status_and_dates_and_never_show_the_reporter
     old.created_at = now - 100 * DAY;
     old.state = CaseState::Closed;
     old.closed_at = Some(now - 95 * DAY);
+    // A copy imported as history: imported cases have no follow-up link (the live one keeps its own).
+    old.follow_hash = None;
     let event = ReportEvent {
         at: old.created_at,
         actor: "test".into(),
@@ -264,6 +266,7 @@ async fn listings_filter_by_id_code_status_and_dates_and_never_show_the_reporter
         from_state: None,
         to_state: Some(CaseState::Closed),
         note: None,
+        ..Default::default()
     };
     let old_id = catalog.store().insert_reports(&[(old, vec![event])]).await.unwrap().remove(0);
     // The second parking report duplicates the first: closed, and the notes say of what.
@@ -277,6 +280,7 @@ async fn listings_filter_by_id_code_status_and_dates_and_never_show_the_reporter
         from_state: Some(CaseState::Received),
         to_state: Some(CaseState::Duplicate),
         note: None,
+        ..Default::default()
     };
     assert!(catalog.store().update_report(duplicate.version, &duplicate, &event).await.unwrap());
 

@@ -86,6 +86,7 @@ fn fill(path: &str) -> String {
         .replace("{layer}", "stations")
         .replace("{id}", "no-such-id")
         .replace("{case}", "MS-00000000-0000")
+        .replace("{secret}", "no-such-secret")
         .replace("{file}", "parking.json")
         .replace("{collection}", "stations")
         .replace("{feature}", "no-such-id")

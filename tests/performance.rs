@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 use common::backend::{Backend, TestDatabase};
 use common::{call, json};
-use minsheng::model::reports::{Report, Role, Tier};
+use minsheng::model::reports::{Rating, Report, Role, Tier};
 use minsheng::model::time::{now, to_iso8601};
 use minsheng::services::Catalog;
 use minsheng::services::auth::{TokenRequest, authenticate, create_token};
+use minsheng::services::reports::follow;
 use minsheng::services::reports::workflow::{self, Move, Seen};
 use minsheng::store::ReportFilter;
 use serde_json::{Value, json};
@@ -46,19 +47,25 @@ async fn setup(catalog: Catalog, database: TestDatabase) -> Setup {
 }
 
 /// Files a sanitation case (answer within 12 hours, resolve within a day of dispatch) at
-/// building 10, and moves it through `moves` (state, Unix seconds) as an admin.
+/// building 10, and moves it through `moves` (state, Unix seconds) as an admin; a rating
+/// word in place of a state is the reporter's rating on their follow-up link.
 async fn case(s: &Setup, moves: &[(&str, i64)]) -> String {
     let point = common::inside(&s.catalog.snapshot().data.buildings[10].geometry);
     let body = json!({"category": "sanitation", "description": "垃圾桶满了", "lon": point.x(), "lat": point.y()});
     let (status, _, text) = call(&s.app, "POST", "/api/reports", None, Some(body.to_string())).await;
     assert_eq!(status, StatusCode::CREATED, "{text}");
     let case = json(&text)["report"]["case_number"].as_str().unwrap().to_owned();
+    let secret = json(&text)["follow"].as_str().unwrap().to_owned();
     let admin = authenticate(&s.catalog, &s.admin).await.unwrap();
     let auditor = authenticate(&s.catalog, &s.auditor).await.unwrap();
     let mut from = "received";
     for &(to, at) in moves {
-        let note = (to == "rejected").then(|| "不属于受理范围".to_owned());
-        let request = Move { to: to.parse().unwrap(), note, duplicate_of: None, unit: None };
+        if to.parse::<Rating>().is_ok() {
+            follow::rate(&s.catalog, &secret, to, None, at).await.unwrap();
+            continue;
+        }
+        let reply = matches!(to, "rejected" | "resolved").then(|| "公开答复".to_owned());
+        let request = Move { to: to.parse().unwrap(), note: None, reply, duplicate_of: None, unit: None };
         // Verifying, failing a verification and closing are the auditor's.
         let checks = matches!(to, "verified" | "closed") || (from, to) == ("resolved", "in_progress");
         let staff = if checks { &auditor } else { &admin };
@@ -84,17 +91,17 @@ async fn the_board_counts_cases_moved_through_the_workflow(backend: Backend) {
     let worked = |answer: i64, resolve: i64| {
         vec![("accepted", t + answer), ("dispatched", t + answer), ("in_progress", t + answer), ("resolved", t + answer + resolve)]
     };
-    // In time at every step, verified and closed.
+    // In time at every step, rated 满意, verified and closed.
     let mut closed = worked(HOUR, HOUR);
-    closed.extend([("verified", t + 3 * HOUR), ("closed", t + 3 * HOUR)]);
+    closed.extend([("satisfied", t + 2 * HOUR), ("verified", t + 3 * HOUR), ("closed", t + 3 * HOUR)]);
     case(&s, &closed).await;
     // Answered after 20 hours (late) and resolved two days after dispatch (late).
     case(&s, &worked(20 * HOUR, 2 * DAY)).await;
     // Rejected in time: answered, not accepted.
     case(&s, &[("rejected", t + HOUR)]).await;
-    // Resolved, failed verification (重办), resolved again in time.
+    // Resolved, rated 不满意 (重办), resolved again in time and rated 基本满意.
     let mut reopened = worked(HOUR, HOUR);
-    reopened.extend([("in_progress", t + 3 * HOUR), ("resolved", t + 4 * HOUR)]);
+    reopened.extend([("unsatisfied", t + 3 * HOUR), ("resolved", t + 4 * HOUR), ("basically_satisfied", t + 5 * HOUR)]);
     case(&s, &reopened).await;
     // Untouched, its answer not due yet: counted as a case, judged by no rate.
     case(&s, &[]).await;
@@ -116,7 +123,8 @@ async fn the_board_counts_cases_moved_through_the_workflow(backend: Backend) {
     assert_eq!(counts(&grid["resolution_rate"]), (3, 3));
     assert_eq!(counts(&grid["reopen_rate"]), (1, 3));
     assert_eq!(grid["response_rate"]["percent"], 75.0);
-    assert!(grid["satisfaction_rate"].is_null());
+    // 满意 and 基本满意 of three ratings (the 不满意 counts though the case was rated again).
+    assert_eq!(counts(&grid["satisfaction_rate"]), (2, 3));
     assert!(grid["on_time_rate"]["change_pp"].is_null(), "nothing the period before");
     // Hours to answer 1, 20, 1, 1 (less the seconds filing took after `t`); to resolve
     // 1, 48, 3 (from dispatch to the last resolution).
@@ -147,7 +155,7 @@ async fn the_board_counts_cases_moved_through_the_workflow(backend: Backend) {
         (field("on_time_rate_numerator"), field("on_time_rate_denominator"), field("on_time_rate_pct")),
         ("2".into(), "3".into(), "66.67".into())
     );
-    assert_eq!((field("satisfaction_rate_pct"), field("rank"), field("small_sample")), (String::new(), String::new(), "true".into()));
+    assert_eq!((field("satisfaction_rate_pct"), field("rank"), field("small_sample")), ("66.67".into(), String::new(), "true".into()));
 }
 
 /// Percent-encodes the `+` of an offset in a query value.

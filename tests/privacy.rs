@@ -27,11 +27,28 @@ async fn no_public_endpoint_shows_any_reporters_name_or_phone() {
     let snapshot = catalog.snapshot();
     let p = common::inside(&snapshot.data.buildings[5].geometry);
 
-    // Reports with contact details through both doors, in every category.
+    // Reports with contact details through both doors, in every category; each answer holds
+    // the reporter's follow-up secret, which must not show anywhere else.
+    let mut follow_secrets = Vec::new();
+    let mut filed = Vec::new();
     for (i, category) in Category::ALL.iter().enumerate() {
         let body = json!({"category": category.as_str(), "description": format!("测试 {i}"), "lon": p.x(), "lat": p.y(),
-                          "reporter_name": format!("隐私者{i}"), "reporter_phone": format!("1390000{i:04}")});
-        assert_eq!(call(&app, "POST", "/api/reports", None, Some(body.to_string())).await.0, StatusCode::CREATED);
+                          "reporter_name": format!("隐私者{i}"), "reporter_phone": format!("1390000{i:04}"), "notify": true});
+        let (status, _, text) = call(&app, "POST", "/api/reports", None, Some(body.to_string())).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let answer = common::json(&text);
+        follow_secrets.push(answer["follow"].as_str().unwrap().to_owned());
+        filed.push(answer["report"]["case_number"].as_str().unwrap().to_owned());
+    }
+    // Staff moves with internal notes beside public replies: the notes stay inside.
+    let admin = create_token(&catalog, &TokenRequest::new(Role::Admin, "隐私测试"), now()).await.unwrap().secret;
+    let mut internal_notes = Vec::new();
+    for (i, case) in filed.iter().take(4).enumerate() {
+        let note = format!("内部备注第{i}号勿外传");
+        let body = json!({"to": "accepted", "note": note, "reply": format!("公开答复{i}")});
+        let (status, _, text) = call(&app, "POST", &format!("/api/reports/{case}/transition"), Some(&admin), Some(body.to_string())).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        internal_notes.push(note);
     }
     let form = format!(
         "service_code=noise&lat={}&long={}&description=open311&first_name=%E7%A7%98&last_name=%E5%AF%86%E4%BA%BA&phone=13600006666",
@@ -63,6 +80,8 @@ async fn no_public_endpoint_shows_any_reporters_name_or_phone() {
     assert!(secrets.len() * 2 > all, "most private values are distinct from public data: {} of {all}", secrets.len());
     assert!(secrets.contains("隐私者3") && secrets.contains("13900000003") && secrets.contains("密人秘"));
     assert!(secrets.contains("13600006666"));
+    secrets.extend(follow_secrets);
+    secrets.extend(internal_notes);
 
     let mut uris: Vec<String> = vec![
         "/healthz".into(),
@@ -72,6 +91,8 @@ async fn no_public_endpoint_shows_any_reporters_name_or_phone() {
         "/open311/v2/services.json".into(),
         "/open311/v2/requests.json".into(),
         "/open311/v2/requests.xml".into(),
+        "/open311/v2/servicerequestupdates.json".into(),
+        "/open311/v2/servicerequestupdates.xml".into(),
         "/api/heatmap?resolution=11".into(),
         "/api/stats/problems?group_by=compound&since=2020-01-01".into(),
         "/api/stats/problems.csv?group_by=grid&since=2020-01-01".into(),
@@ -88,6 +109,8 @@ async fn no_public_endpoint_shows_any_reporters_name_or_phone() {
     for window in 0..5 {
         let start = minsheng::model::time::to_iso8601(now() - (window + 1) * 90 * 86_400).replace('+', "%2B");
         uris.push(format!("/open311/v2/requests.json?start_date={start}"));
+        let end = minsheng::model::time::to_iso8601(now() - window * 90 * 86_400).replace('+', "%2B");
+        uris.push(format!("/open311/v2/servicerequestupdates.json?start_date={start}&end_date={end}"));
     }
     for category in Category::ALL {
         uris.push(format!("/api/reports/nearby?lon={}&lat={}&category={category}", p.x(), p.y()));

@@ -187,7 +187,7 @@ async fn concurrent_moves_lose_no_update(backend: Backend) {
         &cases,
         [
             ("transition", json!({"to": "accepted", "expected_state": "received"})),
-            ("transition", json!({"to": "rejected", "note": "不属实", "expected_state": "received"})),
+            ("transition", json!({"to": "rejected", "note": "不属实", "reply": "经核实不属实", "expected_state": "received"})),
         ],
     )
     .await;

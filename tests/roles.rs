@@ -56,7 +56,7 @@ async fn me_says_who_the_token_is_and_what_it_may_do(backend: Backend) {
     let expires = me["expires_at"].as_i64().unwrap();
     assert!((expires - (now() + 30 * 86_400)).abs() < 60, "{expires}");
     let actions: Vec<&str> = me["actions"].as_array().unwrap().iter().map(|a| a["code"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["accept", "dispatch", "reject", "mark_duplicate", "escalate", "support", "reassign"]);
+    assert_eq!(actions, ["accept", "dispatch", "reject", "mark_duplicate", "escalate", "support", "reassign", "return_visit"]);
     for action in ["accept", "reject", "mark_duplicate", "dispatch", "reassign", "escalate"] {
         assert!(actions.contains(&action), "a dispatcher may {action}: {actions:?}");
     }

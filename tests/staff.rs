@@ -12,6 +12,7 @@ use minsheng::model::reports::{Category, Role};
 use minsheng::model::time::now;
 use minsheng::services::Catalog;
 use minsheng::services::auth::{Staff, TokenRequest, create_token};
+use minsheng::services::reports::rating;
 use minsheng::services::reports::workflow::{self, Move, Seen};
 use serde_json::{Value, json};
 
@@ -146,7 +147,7 @@ async fn a_case_walks_the_workflow_with_an_audit_trail_and_closes_on_time(backen
     assert!(body["error"]["message"].as_str().unwrap().contains("to"), "{body}");
 
     // An admin makes every move but the verification, which the grid's worker makes: nobody
-    // verifies a case they resolved.
+    // verifies a case they resolved. The reporter is called back (回访) before verification.
     for (to, note) in [
         ("accepted", "属实"),
         ("dispatched", "派物业"),
@@ -155,8 +156,13 @@ async fn a_case_walks_the_workflow_with_an_audit_trail_and_closes_on_time(backen
         ("verified", "回访满意"),
         ("closed", ""),
     ] {
+        if to == "verified" {
+            let visit = json!({"rating": "satisfied"}).to_string();
+            let (status, _, text) = call(&s.app, "POST", &format!("/api/reports/{case}/return-visit"), Some(&s.admin), Some(visit)).await;
+            assert_eq!(status, StatusCode::OK, "{text}");
+        }
         let token = if to == "verified" { &s.worker } else { &s.admin };
-        let (status, body) = move_to(&s, token, &case, json!({"to": to, "note": note})).await;
+        let (status, body) = move_to(&s, token, &case, json!({"to": to, "note": note, "reply": "已处理"})).await;
         assert_eq!(status, StatusCode::OK, "{to}: {body}");
         assert_eq!(body["report"]["state"], to);
         if to == "dispatched" {
@@ -171,11 +177,12 @@ async fn a_case_walks_the_workflow_with_an_audit_trail_and_closes_on_time(backen
     assert!(view["report"]["closed_at"].as_i64().is_some());
     let history = view["history"].as_array().unwrap();
     let moves: Vec<(Value, Value)> = history.iter().map(|e| (e["from_state"].clone(), e["to_state"].clone())).collect();
-    assert_eq!(moves.len(), 7, "{history:?}");
+    assert_eq!(moves.len(), 8, "{history:?}");
     assert_eq!(moves[1], (json!("received"), json!("accepted")));
-    assert_eq!(moves[6], (json!("verified"), json!("closed")));
+    assert_eq!(history[5]["action"], "return_visit");
+    assert_eq!(moves[7], (json!("verified"), json!("closed")));
     assert!(history[1]["actor"].as_str().unwrap().contains("管理员"), "the audit trail names who moved it");
-    assert!(history[5]["actor"].as_str().unwrap().contains("张网格员"), "{history:?}");
+    assert!(history[6]["actor"].as_str().unwrap().contains("张网格员"), "{history:?}");
     assert_eq!(history[1]["note"], "属实");
 
     // The public history shows the moves but neither actors nor notes.
@@ -195,6 +202,7 @@ async fn rejections_need_a_reason_and_duplicates_link_to_the_original(backend: B
 
     let (status, body) = move_to(&s, &s.admin, &second, json!({"to": "rejected"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("reply"), "a rejection owes the reporter a reason: {body}");
     let (status, body) = move_to(&s, &s.admin, &second, json!({"to": "duplicate"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["error"]["message"].as_str().unwrap().contains("duplicate_of"));
@@ -214,7 +222,7 @@ async fn rejections_need_a_reason_and_duplicates_link_to_the_original(backend: B
     let (_, body) = move_to(&s, &s.admin, &third, json!({"to": "duplicate", "duplicate_of": second})).await;
     assert_eq!(body["report"]["duplicate_of"], first.as_str());
 
-    let (status, body) = move_to(&s, &s.admin, &first, json!({"to": "rejected", "note": "宠物已登记，属正常饲养"})).await;
+    let (status, body) = move_to(&s, &s.admin, &first, json!({"to": "rejected", "reply": "宠物已登记，属正常饲养"})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["report"]["status"], "closed");
 }
@@ -262,7 +270,12 @@ async fn officials_see_the_overdue_list_and_on_time_rates_per_area(backend: Back
         let staff = staff.clone();
         async move {
             for (to, at) in moves {
-                let request = Move { to: to.parse().unwrap(), note: None, duplicate_of: None, unit: None };
+                if to == "verified" {
+                    // A resident's case is verified after the reporter's rating (here a return visit).
+                    rating::return_visit(&catalog, &staff, &case, "satisfied", None, &Seen::default(), at).await.unwrap();
+                }
+                let reply = (to == "resolved").then(|| "已处理".to_owned());
+                let request = Move { to: to.parse().unwrap(), note: None, reply, duplicate_of: None, unit: None };
                 workflow::transition(&catalog, &staff, &case, request, &Seen::default(), at).await.unwrap();
             }
             case

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use common::backend::{Backend, TestDatabase, empty_store_on};
 use minsheng::demo::{DemoOptions, generate};
 use minsheng::model::categories::{CategoryChange, CategorySetting};
-use minsheng::model::reports::{CaseState, Category, Duty, Report, ReportEvent, Role, Routed, Source, Tier};
+use minsheng::model::reports::{CaseState, Category, Duty, Rating, Report, ReportEvent, Role, Routed, Source, Tier};
 use minsheng::model::scope::TokenScope;
 use minsheng::model::{Dataset, Layer};
-use minsheng::store::{AreaLevel, NearbyQuery, NewStaffToken, ReportFilter, Store, StoreError, SubmissionKey};
+use minsheng::store::{AreaLevel, NearbyQuery, NewStaffToken, ReportFilter, Store, StoreError, SubmissionKey, UpdateQuery};
 
 on_both_backends!(
     every_layer_round_trips_and_survives_reopening,
@@ -29,6 +29,7 @@ on_both_backends!(
     tokens_are_stored_found_and_revoked,
     category_settings_are_seeded_changed_from_what_was_read_and_audited,
     concurrent_submissions_get_distinct_case_numbers,
+    follow_up_keys_hashes_and_public_updates,
     #[tokio::test]
     a_store_loads_on_a_single_threaded_runtime,
 );
@@ -82,6 +83,11 @@ fn report(data: &Dataset, i: usize, category: Category, created_at: i64) -> Repo
         subcategory: None,
         duty: Duty::allowing(category.response_time(), category.deadline()),
         version: 1,
+        notify: false,
+        follow_hash: None,
+        rating: None,
+        rated_at: None,
+        unsatisfied: 0,
     }
 }
 
@@ -105,7 +111,12 @@ fn assert_same(loaded: &Dataset, stored: &Dataset) {
 }
 
 fn event(at: i64, action: &str, from: Option<CaseState>, to: Option<CaseState>) -> ReportEvent {
-    ReportEvent { at, actor: "测试".into(), action: action.into(), from_state: from, to_state: to, note: None }
+    ReportEvent { at, actor: "测试".into(), action: action.into(), from_state: from, to_state: to, ..Default::default() }
+}
+
+/// Events as written: the store numbers them.
+fn unnumbered(events: Vec<ReportEvent>) -> Vec<ReportEvent> {
+    events.into_iter().map(|e| ReportEvent { id: 0, ..e }).collect()
 }
 
 fn submitted(at: i64) -> ReportEvent {
@@ -192,7 +203,7 @@ async fn reports_are_numbered_read_back_and_supported(backend: Backend) {
 
     let (stored, events) = store.report(&case).await.unwrap().unwrap();
     assert_eq!(stored, Report { case_number: case.clone(), ..first.clone() });
-    assert_eq!(events, vec![submitted(1_700_000_000)]);
+    assert_eq!(unnumbered(events), vec![submitted(1_700_000_000)]);
     assert!(store.report("MS99999999").await.unwrap().is_none());
 
     let me_too = event(1_700_000_200, "support", None, None);
@@ -224,8 +235,23 @@ async fn a_workflow_update_needs_the_version_it_read(backend: Backend) {
         reopened: 2,
         ..Duty::allowing(std::time::Duration::from_secs(7_200), std::time::Duration::from_secs(86_400))
     };
-    let accepted = Report { state: CaseState::Accepted, routed, subcategory: Some("fire_lane".into()), duty, ..read.clone() };
-    let accept = event(1_300, "accept", Some(CaseState::Received), Some(CaseState::Accepted));
+    // … and so is every follow-up field a move may change (not the follow-up hash: it is set once).
+    let accepted = Report {
+        state: CaseState::Accepted,
+        routed,
+        subcategory: Some("fire_lane".into()),
+        duty,
+        notify: true,
+        rating: Some(Rating::BasicallySatisfied),
+        rated_at: Some(1_290),
+        unsatisfied: 2,
+        ..read.clone()
+    };
+    let accept = ReportEvent {
+        reply: Some("已受理，公开答复".into()),
+        rating: Some(Rating::Unsatisfied),
+        ..event(1_300, "accept", Some(CaseState::Received), Some(CaseState::Accepted))
+    };
     assert!(!store.update_report(read.version, &accepted, &accept).await.unwrap(), "a stale version overwrote the row");
     let (now, events) = store.report(&case).await.unwrap().unwrap();
     assert_eq!((now.state, now.version, events.len()), (CaseState::Received, 2, 2));
@@ -235,12 +261,14 @@ async fn a_workflow_update_needs_the_version_it_read(backend: Backend) {
     assert_eq!((now.state, now.routed.tier, now.routed.responder.as_str(), now.version), (CaseState::Accepted, Tier::Community, "社区", 3));
     assert_eq!(now.supporters, 1, "the update kept the supporter it did not know about");
     assert_eq!((&now.duty, now.subcategory.as_deref()), (&accepted.duty, Some("fire_lane")));
+    assert_eq!((now.notify, now.rating, now.rated_at, now.unsatisfied), (true, Some(Rating::BasicallySatisfied), Some(1_290), 2));
     assert_eq!(now.stage_due_at(), Some(1_000 + 7_200), "an accepted case is due to be dispatched by the response deadline");
     let overdue = ReportFilter { overdue_at: Some(1_000 + 7_201), ..ReportFilter::default() };
     assert_eq!(store.count_reports(&overdue).await.unwrap(), 1, "an unanswered case past its response deadline is overdue");
     let supervised = ReportFilter { supervised: true, ..ReportFilter::default() };
     assert_eq!(store.count_reports(&supervised).await.unwrap(), 1);
-    assert_eq!(events.last(), Some(&accept));
+    assert_eq!(unnumbered(events.clone()).last(), Some(&accept));
+    assert!(events.windows(2).all(|pair| pair[0].id < pair[1].id && pair[0].id > 0), "events are numbered in order");
 
     let (dup, _) = store.report(&duplicate).await.unwrap().unwrap();
     let marked = Report { state: CaseState::Duplicate, duplicate_of: Some(case.clone()), ..dup.clone() };
@@ -304,7 +332,7 @@ async fn a_historical_import_is_all_or_nothing(backend: Backend) {
     assert_eq!(cases, vec!["MS00000002".to_owned(), "MS00000003".to_owned()]);
     let (closed, events) = store.report(&cases[0]).await.unwrap().unwrap();
     assert_eq!(closed, Report { case_number: cases[0].clone(), ..batch[0].0.clone() });
-    assert_eq!(events, batch[0].1);
+    assert_eq!(unnumbered(events), batch[0].1);
     let (dup, _) = store.report(&cases[1]).await.unwrap().unwrap();
     assert_eq!(dup.duplicate_of.as_deref(), Some(cases[0].as_str()), "the external id resolved to the case number");
 
@@ -595,4 +623,63 @@ async fn category_settings_are_seeded_changed_from_what_was_read_and_audited(bac
     let settings = reopened.category_settings().await.unwrap();
     assert_eq!(settings.len(), Category::ALL.len() + 1);
     assert!(settings.contains(&changed) && settings.contains(&lane));
+}
+
+async fn follow_up_keys_hashes_and_public_updates(backend: Backend) {
+    let (store, _database, data) = district(backend).await;
+    // The first key offered is kept; later offers (another instance) read it back.
+    let key = store.server_key("follow", &[1; 32]).await.unwrap();
+    assert_eq!(key, [1; 32]);
+    assert_eq!(store.server_key("follow", &[2; 32]).await.unwrap(), [1; 32]);
+    // A database on disk keeps it across reopening.
+    let on_disk = TestDatabase::new(backend).await;
+    assert_eq!(on_disk.store().await.server_key("follow", &[4; 32]).await.unwrap(), [4; 32]);
+    assert_eq!(on_disk.store().await.server_key("follow", &[3; 32]).await.unwrap(), [4; 32], "kept across reopening");
+
+    let a = store.insert_report(&report(&data, 0, Category::Noise, 1_000), &submitted(1_000), None).await.unwrap();
+    let b = store.insert_report(&report(&data, 1, Category::Pets, 1_001), &submitted(1_001), None).await.unwrap();
+    assert_eq!(store.case_by_follow(&[9; 32]).await.unwrap(), None);
+    store.set_follow_hash(&a, &[9; 32]).await.unwrap();
+    store.set_follow_hash(&a, &[8; 32]).await.unwrap();
+    assert_eq!(store.case_by_follow(&[9; 32]).await.unwrap(), Some(a.clone()), "set once, never replaced");
+    assert_eq!(store.case_by_follow(&[8; 32]).await.unwrap(), None);
+
+    // A move computed from a copy read before the hash was set keeps the hash.
+    let (read, _) = store.report(&b).await.unwrap().unwrap();
+    store.set_follow_hash(&b, &[7; 32]).await.unwrap();
+    let accepted = Report { state: CaseState::Accepted, ..read.clone() };
+    let accept =
+        ReportEvent { reply: Some("受理".into()), ..event(1_100, "accept", Some(CaseState::Received), Some(CaseState::Accepted)) };
+    assert!(store.update_report(read.version, &accepted, &accept).await.unwrap());
+    assert_eq!(store.report(&b).await.unwrap().unwrap().0.follow_hash, Some([7; 32]));
+
+    // Later replies replace earlier ones; comments and ratings are not staff replies.
+    let (now, _) = store.report(&b).await.unwrap().unwrap();
+    let comment = ReportEvent { reply: Some("居民留言".into()), ..event(1_200, "comment", None, None) };
+    assert!(store.update_report(now.version, &now, &comment).await.unwrap());
+    let (now, _) = store.report(&a).await.unwrap().unwrap();
+    let rated = ReportEvent { reply: Some("很好".into()), rating: Some(Rating::Satisfied), ..event(1_300, "rate", None, None) };
+    assert!(store.update_report(now.version, &now, &rated).await.unwrap());
+    let replies = store.latest_replies(&[a.clone(), b.clone(), "MS99999999".into()]).await.unwrap();
+    assert_eq!(replies, HashMap::from([(b.clone(), "受理".to_owned())]));
+
+    // Updates: moves and public texts in the window, oldest first; not a bare "me too".
+    store.support_report(&a, &event(1_250, "support", None, None)).await.unwrap();
+    let all = store.public_updates(&UpdateQuery { at_from: None, at_before: None, limit: 100 }).await.unwrap();
+    let listed: Vec<(&str, &str, i64)> = all.iter().map(|(case, e)| (case.as_str(), e.action.as_str(), e.at)).collect();
+    assert_eq!(
+        listed,
+        [
+            (a.as_str(), "submit", 1_000),
+            (b.as_str(), "submit", 1_001),
+            (b.as_str(), "accept", 1_100),
+            (b.as_str(), "comment", 1_200),
+            (a.as_str(), "rate", 1_300)
+        ]
+    );
+    assert_eq!(all[4].1.rating, Some(Rating::Satisfied));
+    let window = store.public_updates(&UpdateQuery { at_from: Some(1_001), at_before: Some(1_200), limit: 100 }).await.unwrap();
+    assert_eq!(window.iter().map(|(_, e)| e.at).collect::<Vec<_>>(), [1_001, 1_100]);
+    let first = store.public_updates(&UpdateQuery { at_from: None, at_before: None, limit: 2 }).await.unwrap();
+    assert_eq!(first.len(), 2);
 }

@@ -159,11 +159,15 @@ async fn a_dispatcher_a_handler_and_a_supervisor_work_a_case(backend: Backend) {
         (Some(until), Some(deadline))
     );
 
-    let resolved = ok(&s, handler, &transition, json!({"to": "resolved", "note": "已划线并张贴告示"})).await;
+    let resolved = ok(&s, handler, &transition, json!({"to": "resolved", "note": "已划线", "reply": "已划线并张贴告示"})).await;
     assert!(resolved["report"]["supervised_at"].is_null(), "the flag stays only until the case moves");
     let (status, refusal) = to(&s, handler, &case, json!({"to": "verified"})).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{refusal}");
     assert!(refusal["error"]["message"].as_str().unwrap().contains("supervisor"), "{refusal}");
+    // A resident's case waits for the reporter's rating; the supervisor calls them back (回访).
+    let (status, refusal) = to(&s, supervisor, &case, json!({"to": "verified"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refusal}");
+    ok(&s, supervisor, &format!("/api/reports/{case}/return-visit"), json!({"rating": "satisfied", "comment": "电话回访"})).await;
     ok(&s, supervisor, &transition, json!({"to": "verified", "note": "现场核实"})).await;
     let closed = ok(&s, supervisor, &transition, json!({"to": "closed"})).await;
     assert_eq!(closed["report"]["on_time"], true, "resolved by the extended deadline");
@@ -172,9 +176,21 @@ async fn a_dispatcher_a_handler_and_a_supervisor_work_a_case(backend: Backend) {
     let actions: Vec<&str> = history.iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(
         actions,
-        ["submit", "accept", "dispatch", "start", "request_extension", "supervise", "approve_extension", "resolve", "verify", "close"]
+        [
+            "submit",
+            "accept",
+            "dispatch",
+            "start",
+            "request_extension",
+            "supervise",
+            "approve_extension",
+            "resolve",
+            "return_visit",
+            "verify",
+            "close"
+        ]
     );
-    for (i, role) in [(1, "dispatcher"), (3, "handler"), (5, "supervisor"), (8, "supervisor")] {
+    for (i, role) in [(1, "dispatcher"), (3, "handler"), (5, "supervisor"), (8, "supervisor"), (9, "supervisor")] {
         assert!(history[i]["actor"].as_str().unwrap().starts_with(role), "{}", history[i]);
     }
 }
@@ -210,15 +226,21 @@ async fn a_returned_case_goes_back_to_the_dispatcher_and_on_to_another_unit(back
 }
 
 /// Brings a new case to the state a move starts from, with admins' moves (a second admin
-/// verifies, as nobody verifies what they resolved); `pending` also leaves an extension request.
+/// verifies, as nobody verifies what they resolved); `rated` is a resolved case with a return
+/// visit's 满意, which a resident's case needs before verification; `pending` also leaves an
+/// extension request.
 async fn case_at(s: &Setup, state: &str, pending: bool) -> String {
     let case = file(s).await;
     let admin = s.token(Role::Admin);
-    let path = ["accepted", "dispatched", "in_progress", "resolved", "verified"];
+    let path = ["accepted", "dispatched", "in_progress", "resolved", "rated", "verified"];
     let steps = path.iter().position(|p| *p == state).map_or(0, |i| i + 1);
     for &step in &path[..steps] {
+        if step == "rated" {
+            ok(s, admin, &format!("/api/reports/{case}/return-visit"), json!({"rating": "satisfied"})).await;
+            continue;
+        }
         let token = if step == "verified" { &s.second_admin } else { admin };
-        ok(s, token, &format!("/api/reports/{case}/transition"), json!({"to": step})).await;
+        ok(s, token, &format!("/api/reports/{case}/transition"), json!({"to": step, "reply": "公开答复"})).await;
     }
     if pending {
         let deadline = view(s, admin, &case).await["report"]["deadline_at"].as_i64().unwrap();
@@ -234,7 +256,7 @@ async fn every_move_is_refused_to_the_roles_the_matrix_leaves_out(backend: Backe
     // (action, the state it starts from, an extension pending, the endpoint, the body)
     let moves: Vec<(Action, &str, bool, &str, Value)> = vec![
         (Action::Accept, "received", false, "transition", json!({"to": "accepted"})),
-        (Action::Reject, "received", false, "transition", json!({"to": "rejected", "note": "不属实"})),
+        (Action::Reject, "received", false, "transition", json!({"to": "rejected", "note": "不属实", "reply": "经核实不属实"})),
         (Action::MarkDuplicate, "received", false, "transition", json!({"to": "duplicate", "duplicate_of": original})),
         (Action::Escalate, "received", false, "escalate", json!({})),
         (Action::Dispatch, "accepted", false, "transition", json!({"to": "dispatched"})),
@@ -242,11 +264,12 @@ async fn every_move_is_refused_to_the_roles_the_matrix_leaves_out(backend: Backe
         (Action::Return, "dispatched", false, "transition", json!({"to": "accepted", "note": "非本单位职责"})),
         (Action::Reassign, "dispatched", false, "reassign", json!({"unit": s.other_unit, "note": "改派"})),
         (Action::Supervise, "dispatched", false, "supervise", json!({"note": "请加快"})),
-        (Action::Resolve, "in_progress", false, "transition", json!({"to": "resolved"})),
+        (Action::Resolve, "in_progress", false, "transition", json!({"to": "resolved", "reply": "已处理"})),
         (Action::RequestExtension, "in_progress", false, "extension", json!({"until": to_iso8601(now() + 40 * 86_400), "note": "等待"})),
         (Action::ApproveExtension, "in_progress", true, "extension/decision", json!({"approve": true})),
         (Action::RefuseExtension, "in_progress", true, "extension/decision", json!({"approve": false, "note": "理由不足"})),
-        (Action::Verify, "resolved", false, "transition", json!({"to": "verified"})),
+        (Action::ReturnVisit, "resolved", false, "return-visit", json!({"rating": "satisfied"})),
+        (Action::Verify, "rated", false, "transition", json!({"to": "verified"})),
         (Action::Reopen, "resolved", false, "transition", json!({"to": "in_progress", "note": "未整改到位"})),
         (Action::Close, "verified", false, "transition", json!({"to": "closed"})),
     ];

@@ -178,6 +178,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound { .. }
             | ServiceError::UnknownLayer { .. }
             | ServiceError::NoSuchCase(_)
+            | ServiceError::NoSuchFollowLink
             | ServiceError::NoSuchToken(_) => (StatusCode::NOT_FOUND, "not_found"),
             ServiceError::NoSuchCategory(_) => (StatusCode::NOT_FOUND, "not_found"),
             ServiceError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),

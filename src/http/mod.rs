@@ -7,6 +7,7 @@ mod cost;
 mod coverage;
 mod docs;
 mod error;
+mod follow;
 mod limit;
 mod ogc;
 mod open311;
@@ -131,6 +132,7 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .merge(ops::router())
         .merge(reports::router())
         .merge(staff::router())
+        .merge(follow::router())
         .merge(oversight::router())
         .merge(tokens::router())
         .merge(analytics::router())

@@ -131,6 +131,9 @@ struct SubmitBody {
     /// Kept privately for staff; never shown publicly.
     #[serde(default)]
     reporter_phone: Option<String>,
+    /// The consent box: tell me of progress by SMS or WeChat (needs `reporter_phone`).
+    #[serde(default)]
+    notify: bool,
     /// Staff only: hotline, patrol or suggestion box.
     #[serde(default)]
     #[schema(value_type = Option<Source>)]
@@ -212,6 +215,7 @@ pub async fn submit(
         photo_url: body.photo_url,
         reporter_name: body.reporter_name,
         reporter_phone: body.reporter_phone,
+        notify: body.notify,
         lon: body.lon,
         lat: body.lat,
         crs,
@@ -222,8 +226,9 @@ pub async fn submit(
 
 /// 201 with the case's absolute address (behind a proxy, under its prefix); a replayed
 /// answer says so.
-fn created(origin: &Origin, submitted: intake::Submitted) -> Response {
+fn created(origin: &Origin, mut submitted: intake::Submitted) -> Response {
     let location = origin.url(&format!("/api/reports/{}", submitted.report.case_number));
+    submitted.follow_url = origin.url(&submitted.follow_url);
     let replayed = submitted.replayed;
     let mut response = (StatusCode::CREATED, Json(submitted)).into_response();
     response.headers_mut().insert(LOCATION, HeaderValue::from_str(&location).expect("case numbers are ASCII"));

@@ -126,8 +126,12 @@ struct MoveBody {
     /// The state to move to.
     #[schema(value_type = CaseState)]
     to: String,
+    /// Internal note, for staff only.
     #[serde(default)]
     note: Option<String>,
+    /// 公开答复: what the reporter and the public history see. Required to reject and to resolve.
+    #[serde(default)]
+    reply: Option<String>,
     /// For `duplicate`: the case number this one repeats.
     #[serde(default)]
     duplicate_of: Option<String>,
@@ -179,7 +183,7 @@ pub async fn transition(
     let body: MoveBody = json_body(body)?;
     let to = body.to.parse().map_err(|e| ApiError::bad_parameter("to", e))?;
     let seen = seen(body.expected_state, &headers)?;
-    let request = Move { to, note: body.note, duplicate_of: body.duplicate_of, unit: body.unit };
+    let request = Move { to, note: body.note, reply: body.reply, duplicate_of: body.duplicate_of, unit: body.unit };
     Ok(moved(workflow::transition(&state.catalog, &staff, &case, request, &seen, now()).await?))
 }
 
@@ -187,8 +191,12 @@ pub async fn transition(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct EscalateBody {
+    /// Internal note, for staff only.
     #[serde(default)]
     note: Option<String>,
+    /// 公开答复: what the reporter and the public history see.
+    #[serde(default)]
+    reply: Option<String>,
     /// The state the client showed; another one now is a 409.
     #[serde(default)]
     #[schema(value_type = Option<CaseState>)]
@@ -230,7 +238,7 @@ pub async fn escalate(
 ) -> Result<Response, ApiError> {
     let body: EscalateBody = json_body(body)?;
     let seen = seen(body.expected_state, &headers)?;
-    Ok(moved(workflow::escalate(&state.catalog, &staff, &case, body.note, &seen, now()).await?))
+    Ok(moved(workflow::escalate(&state.catalog, &staff, &case, body.note, body.reply, &seen, now()).await?))
 }
 
 /// Historical imports are whole hotline exports: far larger than a report.

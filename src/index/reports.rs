@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use h3o::{CellIndex, LatLng, Resolution};
 
-use crate::model::reports::{CaseState, CaseTimes, Category, ReportRow};
+use crate::model::reports::{CaseState, CaseTimes, Category, Rating, ReportRow};
 
 /// Area ids as small numbers, so that grouping is counting into a vector.
 #[derive(Debug, Default, Clone)]
@@ -240,6 +240,9 @@ pub struct TimeColumns {
     pub closed_at: Vec<Option<i64>>,
     pub on_time: Vec<Option<bool>>,
     pub reopened: Vec<u32>,
+    /// The rating of the last resolution, and the 不满意 ratings before it.
+    pub rating: Vec<Option<Rating>>,
+    pub unsatisfied: Vec<u32>,
 }
 
 impl TimeColumns {
@@ -254,6 +257,8 @@ impl TimeColumns {
         self.closed_at[i] = t.closed_at;
         self.on_time[i] = t.on_time;
         self.reopened[i] = t.reopened;
+        self.rating[i] = t.rating;
+        self.unsatisfied[i] = t.unsatisfied;
     }
 
     fn insert(&mut self, i: usize, unit: u32, t: &CaseTimes) {
@@ -267,6 +272,8 @@ impl TimeColumns {
         self.closed_at.insert(i, t.closed_at);
         self.on_time.insert(i, t.on_time);
         self.reopened.insert(i, t.reopened);
+        self.rating.insert(i, t.rating);
+        self.unsatisfied.insert(i, t.unsatisfied);
     }
 }
 

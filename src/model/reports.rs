@@ -83,6 +83,28 @@ vocabulary! {
         ApproveExtension = "approve_extension" / "批准延期" / "approve the extension",
         RefuseExtension = "refuse_extension" / "驳回延期" / "refuse the extension",
         Supervise = "supervise" / "督办" / "supervise",
+        Comment = "comment" / "居民留言" / "reporter's comment",
+        Rate = "rate" / "评价" / "rating",
+        ReturnVisit = "return_visit" / "回访" / "return visit",
+    }
+}
+
+vocabulary! {
+    /// The reporter's satisfaction with a resolution (回访满意度): given on the follow-up
+    /// link or recorded by staff on a phone return visit. `unrated` is never sent: it is what
+    /// verification records when the reporter let [`RATE_WITHIN`] pass.
+    Rating {
+        Satisfied = "satisfied" / "满意" / "satisfied",
+        BasicallySatisfied = "basically_satisfied" / "基本满意" / "basically satisfied",
+        Unsatisfied = "unsatisfied" / "不满意" / "unsatisfied",
+        Unrated = "unrated" / "未评价" / "not rated",
+    }
+}
+
+impl Rating {
+    /// 满意 or 基本满意: the resolution may be verified and closed.
+    pub fn is_content(self) -> bool {
+        matches!(self, Rating::Satisfied | Rating::BasicallySatisfied)
     }
 }
 
@@ -100,6 +122,10 @@ const DAY: u64 = 24 * HOUR;
 /// Time the verifier (a supervisor or the grid worker) has after a resolution to verify it,
 /// and then to close it.
 pub const VERIFY_WITHIN: Duration = Duration::from_secs(3 * DAY);
+
+/// Time a resident who filed a case has after its resolution to rate it; until then a
+/// resident's case is verified only after a 满意 or 基本满意 rating, after it as 未评价.
+pub const RATE_WITHIN: Duration = Duration::from_secs(7 * DAY);
 
 impl Category {
     /// The tier a report of this category goes to unless staff escalate it.
@@ -271,6 +297,18 @@ pub struct Report {
     /// Counts the writes to the case: 1 when filed, one more for every write since. A write
     /// names the version it read and is refused if the case moved meanwhile.
     pub version: u32,
+    /// The reporter agreed to be told of the case's progress (the consent box; only
+    /// meaningful with a phone).
+    pub notify: bool,
+    /// SHA-256 of the reporter's follow-up secret (`services::reports::follow`); `None` for
+    /// imported cases, which have no follow-up link.
+    pub follow_hash: Option<[u8; 32]>,
+    /// The reporter's rating of the current resolution; cleared when a 不满意 reopens the
+    /// case (the audit trail keeps every rating).
+    pub rating: Option<Rating>,
+    pub rated_at: Option<i64>,
+    /// Times the reporter (or a return visit) said 不满意, each of which reopened the case.
+    pub unsatisfied: u32,
 }
 
 /// Who is on the hook for a case and by when: the unit it is dispatched to, the time each
@@ -422,17 +460,28 @@ pub struct CaseTimes {
     pub closed_at: Option<i64>,
     pub on_time: Option<bool>,
     pub reopened: u32,
+    /// The rating of the last resolution, and the 不满意 ratings before it.
+    pub rating: Option<Rating>,
+    pub unsatisfied: u32,
 }
 
 /// One line of a case's audit trail: who did what, when, from which state to which.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct ReportEvent {
+    /// The event's row id; 0 until stored.
+    pub id: i64,
     pub at: i64,
     pub actor: String,
     pub action: String,
     pub from_state: Option<CaseState>,
     pub to_state: Option<CaseState>,
+    /// Internal note: staff only.
     pub note: Option<String>,
+    /// 公开答复: a public reply to the reporter (or the reporter's own comment), shown in the
+    /// public history.
+    pub reply: Option<String>,
+    /// The rating a `rate`, `return_visit` or rating-caused `reopen` event recorded.
+    pub rating: Option<Rating>,
 }
 
 vocabulary! {

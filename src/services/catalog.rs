@@ -37,6 +37,8 @@ pub struct Catalog {
     loads: Arc<Mutex<Loads>>,
     /// The store's notifications of other writers' commits, once the watcher listens.
     changes: Arc<OnceLock<Arc<ChangeSignal>>>,
+    /// The database's key of the reporters' follow-up links (`reports::follow`).
+    follow_key: [u8; 32],
 }
 
 /// How the snapshots in use came to be (for `/metrics` and `/readyz`).
@@ -61,7 +63,11 @@ struct ReportCopy {
 impl Catalog {
     /// Opens the catalog over a store and builds the index from it.
     pub async fn open(store: Arc<dyn Store>) -> Result<Catalog, ServiceError> {
+        let mut fresh = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut fresh);
+        let follow_key = store.server_key(crate::services::reports::follow::KEY_NAME, &fresh).await?;
         let catalog = Catalog {
+            follow_key,
             store,
             index: Arc::new(Index::new(Snapshot::empty())),
             reports: Arc::default(),
@@ -126,6 +132,11 @@ impl Catalog {
     /// Snapshots loaded so far, and the last one's time and size.
     pub fn loads(&self) -> Loads {
         *self.loads.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The key the reporters' follow-up secrets are derived with (the same on every instance).
+    pub fn follow_key(&self) -> &[u8; 32] {
+        &self.follow_key
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -54,6 +54,9 @@ pub enum ServiceError {
     NotFound { layer: crate::model::Layer, id: String },
     #[error("no report with case number {0:?}")]
     NoSuchCase(String),
+    /// A follow-up link that is no case's (the secret is never echoed).
+    #[error("no case has this follow-up link; check that it was copied whole")]
+    NoSuchFollowLink,
     #[error("no live token #{0}")]
     NoSuchToken(i64),
     #[error("no category {0:?}")]

@@ -10,7 +10,7 @@ use utoipa::openapi::{RefOr, schema::SchemaType};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::crs::Crs;
-use crate::model::reports::{Action, CaseState, Category, Role, Source, Tier};
+use crate::model::reports::{Action, CaseState, Category, Rating, Role, Source, Tier};
 use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
 use crate::network::Method;
 use crate::services::analytics::hotspots::HotSpotClass;
@@ -64,6 +64,7 @@ word_schemas! {
     CaseState: "A case state after GB/T 30428.",
     Role: "What a staff token may do.",
     Action: "A step of the case workflow, as the audit trail and the permission matrix name it.",
+    Rating: "The reporter's satisfaction with a resolution (回访满意度); `unrated` is recorded, never sent.",
     Layer: "A stored layer.",
     GridLevel: "网格 or 微网格.",
     CompoundKind: "A kind of 小区.",
@@ -168,6 +169,8 @@ impl ToSchema for GeoJsonFeatureCollection {
 #[schema(as = ReportEvent)]
 #[allow(dead_code)] // Only its schema is used.
 pub struct ReportEventSchema {
+    /// The event's id.
+    id: i64,
     /// Unix seconds.
     at: i64,
     /// Who: `resident`, `staff:<label>`, `import:<origin>` …
@@ -175,7 +178,11 @@ pub struct ReportEventSchema {
     action: String,
     from_state: Option<CaseState>,
     to_state: Option<CaseState>,
+    /// Internal note, staff only.
     note: Option<String>,
+    /// 公开答复: the public reply (or the reporter's comment).
+    reply: Option<String>,
+    rating: Option<Rating>,
 }
 
 #[cfg(test)]
@@ -185,7 +192,17 @@ mod tests {
     #[test]
     fn the_report_event_schema_has_the_model_s_fields() {
         use crate::model::reports::ReportEvent;
-        let event = ReportEvent { at: 1, actor: "a".into(), action: "b".into(), from_state: None, to_state: None, note: None };
+        let event = ReportEvent {
+            id: 1,
+            at: 1,
+            actor: "a".into(),
+            action: "b".into(),
+            from_state: None,
+            to_state: None,
+            note: None,
+            reply: None,
+            rating: None,
+        };
         let written: Vec<String> = serde_json::to_value(event).unwrap().as_object().unwrap().keys().cloned().collect();
         let schema = serde_json::to_value(ReportEventSchema::schema()).unwrap();
         let documented: Vec<String> = schema["properties"].as_object().unwrap().keys().cloned().collect();

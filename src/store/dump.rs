@@ -29,6 +29,16 @@ pub struct Dump {
     pub categories: Vec<CategorySetting>,
     /// By id; ids are kept so the audit stays in order.
     pub category_changes: Vec<CategoryChange>,
+    /// By name; a restore replaces the destination's own (made when it was first opened), so
+    /// the follow-up links derived before the migration stay the same after it.
+    pub server_keys: Vec<ServerKey>,
+}
+
+/// A random key of the database (`server_keys`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerKey {
+    pub name: String,
+    pub key: [u8; 32],
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +79,7 @@ impl Dump {
             + self.tokens.len()
             + self.categories.len()
             + self.category_changes.len()
+            + self.server_keys.len()
     }
 
     /// Counts and checksums per table, in a fixed order. The canonical form of a row is its
@@ -86,6 +97,7 @@ impl Dump {
             tables.push(scope.spawn(|| sum("api_tokens", &self.tokens)));
             tables.push(scope.spawn(|| sum("category_settings", &self.categories)));
             tables.push(scope.spawn(|| sum("category_changes", &self.category_changes)));
+            tables.push(scope.spawn(|| sum("server_keys", &self.server_keys)));
             tables.into_iter().map(|table| table.join().expect("hashing does not panic")).collect()
         })
     }
@@ -135,7 +147,8 @@ pub(super) const REPORT_COLUMNS: &str = "id, case_number, category, source, desc
     reporter_phone, lon, lat, building_id, compound_id, micro_grid_id, grid_id, community_id, street_id, tier,
     responder, responder_phone, state, supporters, created_at, dispatched_at, deadline_at, resolved_at, closed_at,
     on_time, external_id, version, subcategory, unit_id, response_secs, resolution_secs, responded_at, due_at,
-    original_deadline_at, extension_requested_to, supervised_at, resolved_by, reopened";
+    original_deadline_at, extension_requested_to, supervised_at, resolved_by, reopened, notify, follow_hash, rating,
+    rated_at, unsatisfied";
 
 /// One case's values, except the duplicate link (set once every case has its row).
 pub(super) fn bind_report<DB: sqlx::Database>(row: &mut Separated<'_, DB, &'static str>, dumped: &DumpedReport)
@@ -143,6 +156,8 @@ where
     for<'t> i64: Encode<'t, DB> + Type<DB>,
     for<'t> f64: Encode<'t, DB> + Type<DB>,
     for<'t> Option<bool>: Encode<'t, DB> + Type<DB>,
+    for<'t> bool: Encode<'t, DB> + Type<DB>,
+    for<'t> Option<Vec<u8>>: Encode<'t, DB> + Type<DB>,
     for<'t> String: Encode<'t, DB> + Type<DB>,
     for<'t> Option<String>: Encode<'t, DB> + Type<DB>,
     for<'t> Option<i64>: Encode<'t, DB> + Type<DB>,
@@ -181,7 +196,7 @@ where
 }
 
 /// The `report_events` columns, in the order [`bind_event`] binds them.
-pub(super) const EVENT_COLUMNS: &str = "id, report_id, at, actor, action, from_state, to_state, note";
+pub(super) const EVENT_COLUMNS: &str = "id, report_id, at, actor, action, from_state, to_state, note, reply, rating";
 
 pub(super) fn bind_event<DB: sqlx::Database>(row: &mut Separated<'_, DB, &'static str>, dumped: &DumpedEvent)
 where
@@ -198,7 +213,9 @@ where
         .push_bind(e.action.clone())
         .push_bind(e.from_state.map(|s| s.as_str().to_owned()))
         .push_bind(e.to_state.map(|s| s.as_str().to_owned()))
-        .push_bind(e.note.clone());
+        .push_bind(e.note.clone())
+        .push_bind(e.reply.clone())
+        .push_bind(e.rating.map(|r| r.as_str().to_owned()));
 }
 
 /// The `api_tokens` columns, in the order [`bind_token`] binds them.
@@ -253,7 +270,7 @@ mod tests {
         let a = Dump { tokens: vec![token("a")], ..Default::default() };
         let b = Dump { tokens: vec![token("b")], ..Default::default() };
         let (sa, sb) = (a.checksums(), b.checksums());
-        assert_eq!(sa.len(), Layer::ALL.len() + 5);
+        assert_eq!(sa.len(), Layer::ALL.len() + 6);
         for (x, y) in sa.iter().zip(&sb) {
             assert_eq!(x.rows, y.rows);
             assert_eq!(x.sha256 == y.sha256, x.table != "api_tokens", "{}", x.table);

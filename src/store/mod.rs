@@ -32,7 +32,7 @@ use crate::model::{Dataset, Layer};
 /// The columns of a [`ReportRow`], in the order both backends read them.
 const REPORT_ROW_COLUMNS: &str = "r.id, r.lon, r.lat, r.category, r.state, r.created_at, r.compound_id, r.grid_id, \
      r.community_id, r.street_id, r.unit_id, r.created_at + r.response_secs, r.responded_at, r.dispatched_at, \
-     r.deadline_at, r.original_deadline_at, r.resolved_at, r.closed_at, r.on_time, r.reopened";
+     r.deadline_at, r.original_deadline_at, r.resolved_at, r.closed_at, r.on_time, r.reopened, r.rating, r.unsatisfied";
 
 /// A driver's error, kept as the `source` of a [`StoreError`] without naming its type.
 pub type DriverError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -125,6 +125,25 @@ pub trait Store: Send + Sync + 'static {
 
     /// A report and its events, oldest first.
     async fn report(&self, case_number: &str) -> Result<Option<(Report, Vec<ReportEvent>)>, StoreError>;
+
+    /// The random 32-byte key named `name` (`follow`: the follow-up links' HMAC key): the
+    /// stored one, or `fresh`, stored now, when there is none. Every instance reads the same.
+    async fn server_key(&self, name: &str, fresh: &[u8; 32]) -> Result<[u8; 32], StoreError>;
+
+    /// Sets a filed case's follow-up hash (SHA-256 of its follow-up secret) if it has none.
+    /// Changes no version: the hash is not a workflow field, and it never changes once set.
+    async fn set_follow_hash(&self, case_number: &str, hash: &[u8; 32]) -> Result<(), StoreError>;
+
+    /// The case number whose follow-up secret hashes to `hash`.
+    async fn case_by_follow(&self, hash: &[u8; 32]) -> Result<Option<String>, StoreError>;
+
+    /// The latest public staff reply (公开答复) of each of these cases that has one, by case
+    /// number: Open311's `status_notes`.
+    async fn latest_replies(&self, case_numbers: &[String]) -> Result<HashMap<String, String>, StoreError>;
+
+    /// Public updates (events that moved a case or carry a public text) in a window of event
+    /// times, oldest first, at most `query.limit`, each with its case number.
+    async fn public_updates(&self, query: &UpdateQuery) -> Result<Vec<(String, ReportEvent)>, StoreError>;
 
     /// The open reports a query selects, nearest first, at most `query.limit` of them, and
     /// how many it selects in all. Bounded work: the rows are ordered and cut in the database.
@@ -274,6 +293,15 @@ pub struct ReportFilter {
     /// At most this many rows (`None`: all), after skipping `offset`.
     pub limit: Option<u32>,
     pub offset: u32,
+}
+
+/// Which public updates [`Store::public_updates`] lists.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdateQuery {
+    /// Events at or after / before (Unix seconds).
+    pub at_from: Option<i64>,
+    pub at_before: Option<i64>,
+    pub limit: u32,
 }
 
 /// A client's key for a submission it may retry, stored with the case it files.

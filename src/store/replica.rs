@@ -130,6 +130,27 @@ impl Store for ReplicaStore {
         self.reader().await?.report(case_number).await
     }
 
+    async fn server_key(&self, name: &str, fresh: &[u8; 32]) -> Result<[u8; 32], StoreError> {
+        self.primary.server_key(name, fresh).await
+    }
+
+    async fn set_follow_hash(&self, case_number: &str, hash: &[u8; 32]) -> Result<(), StoreError> {
+        self.wrote(self.primary.set_follow_hash(case_number, hash).await).await
+    }
+
+    async fn case_by_follow(&self, hash: &[u8; 32]) -> Result<Option<String>, StoreError> {
+        // A link opened right after filing must find its case: read the primary.
+        self.primary.case_by_follow(hash).await
+    }
+
+    async fn latest_replies(&self, case_numbers: &[String]) -> Result<HashMap<String, String>, StoreError> {
+        self.reader().await?.latest_replies(case_numbers).await
+    }
+
+    async fn public_updates(&self, query: &super::UpdateQuery) -> Result<Vec<(String, ReportEvent)>, StoreError> {
+        self.reader().await?.public_updates(query).await
+    }
+
     async fn open_reports_near(&self, query: &NearbyQuery<'_>) -> Result<(Vec<Report>, u64), StoreError> {
         self.reader().await?.open_reports_near(query).await
     }

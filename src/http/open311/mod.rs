@@ -34,7 +34,7 @@ use crate::model::time::now;
 use crate::services::Catalog;
 use crate::services::auth::authenticate;
 use crate::services::categories::Settings;
-use crate::services::reports::open311::{self, Created, Discovery, Fields, Service, ServiceDefinition, ServiceRequest};
+use crate::services::reports::open311::{self, Created, Discovery, Fields, RequestUpdate, Service, ServiceDefinition, ServiceRequest};
 use crate::services::schemas::Iso8601;
 
 const ROOT: &str = "/open311/v2";
@@ -53,6 +53,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(requests_json, create_json))
         .routes(routes!(requests_xml, create_xml))
         .routes(routes!(request))
+        .routes(routes!(updates_json))
+        .routes(routes!(updates_xml))
         .layer(BodyLimit::max(MAX_BODY_BYTES))
         .fallback(unknown);
     OpenApiRouter::new().nest(ROOT, v2)
@@ -282,6 +284,51 @@ async fn request(State(catalog): State<Catalog>, format: Format, Path(file): Pat
     let id = Format::of(&file).map_or(file.as_str(), |(stem, _)| stem);
     let result = async { Ok([open311::request(&catalog, &query_fields(query)?, id).await?]) };
     answer(format, "service_requests", result.await)
+}
+
+/// `start_date`/`end_date` of `GET servicerequestupdates`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Documents the query; `Fields` reads it.
+struct UpdatesQuery {
+    /// Updates at or after this time.
+    #[param(value_type = Option<Iso8601>)]
+    start_date: Option<String>,
+    /// Updates at or before this time.
+    #[param(value_type = Option<Iso8601>)]
+    end_date: Option<String>,
+    jurisdiction_id: Option<String>,
+}
+
+/// FixMyStreet's extension: the public updates of every case (moves, public replies,
+/// reporters' comments and ratings) between `start_date` and `end_date`, oldest first, at
+/// most 1000; never internal notes.
+#[utoipa::path(
+    get, path = "/servicerequestupdates.json", tag = "open311", params(UpdatesQuery),
+    responses(
+        (status = 200, body = Vec<RequestUpdate>, content_type = "application/json; charset=utf-8"),
+        (status = 400, description = "A bad `start_date` or `end_date`, named"),
+    )
+)]
+async fn updates_json(State(catalog): State<Catalog>, format: Format, RawQuery(query): RawQuery) -> Response {
+    updates(catalog, format, query).await
+}
+
+/// The public updates in XML (`<service_requests_updates><request_update>`).
+#[utoipa::path(
+    get, path = "/servicerequestupdates.xml", tag = "open311", params(UpdatesQuery),
+    responses(
+        (status = 200, body = String, content_type = "text/xml; charset=utf-8"),
+        (status = 400, description = "A bad `start_date` or `end_date`, named"),
+    )
+)]
+async fn updates_xml(State(catalog): State<Catalog>, format: Format, RawQuery(query): RawQuery) -> Response {
+    updates(catalog, format, query).await
+}
+
+async fn updates(catalog: Catalog, format: Format, query: Option<String>) -> Response {
+    let result = async { Ok(open311::updates_for(&catalog, &query_fields(query)?).await?) };
+    answer(format, "service_requests_updates", result.await)
 }
 
 /// The fields of `POST requests`, as a form or a JSON object.

@@ -13,6 +13,7 @@ fn item_name(list: &str) -> &'static str {
     match list {
         "services" => "service",
         "service_requests" => "request",
+        "service_requests_updates" => "request_update",
         "endpoints" => "endpoint",
         "formats" => "format",
         "attributes" => "attribute",

@@ -66,7 +66,8 @@ impl<'a> CaseScope<'a> {
     }
 }
 
-/// The roles that may take `action`, admins always included. Official is in no list: it
+/// The roles that may take `action`, admins always included (but in the reporter's own
+/// actions, which no staff token takes). Official is in no list: it
 /// reads, and makes no moves.
 fn roles_for(action: Action) -> &'static [Role] {
     use Role::*;
@@ -77,6 +78,10 @@ fn roles_for(action: Action) -> &'static [Role] {
         Action::Verify | Action::Reopen => &[Supervisor, GridWorker, Admin],
         Action::Close | Action::Supervise | Action::ApproveExtension | Action::RefuseExtension => &[Supervisor, Admin],
         Action::Submit => &[GridWorker, Admin],
+        // 回访: whoever calls reporters back.
+        Action::ReturnVisit => &[Dispatcher, Supervisor, Admin],
+        // The reporter's own, through the follow-up link: no staff token takes these.
+        Action::Comment | Action::Rate => &[],
         Action::Support => Role::ALL,
     }
 }
@@ -85,6 +90,12 @@ fn roles_for(action: Action) -> &'static [Role] {
 /// token's scope, and never verifying (or failing) a case the token resolved itself.
 pub fn may_act(staff: &Staff, action: Action, case: &CaseScope) -> Result<(), ServiceError> {
     let roles = roles_for(action);
+    if roles.is_empty() {
+        return Err(ServiceError::Forbidden(format!(
+            "{action} is the reporter's own, on their follow-up link: no staff token takes it, admin included; this token is {}",
+            staff.role
+        )));
+    }
     if !roles.contains(&staff.role) {
         let names = roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" or ");
         return Err(ServiceError::Forbidden(format!("{action} needs the role {names}; this token is {}", staff.role)));
@@ -148,6 +159,10 @@ mod tests {
             (Action::ApproveExtension, [O, O, X, O, O, X]),
             (Action::RefuseExtension, [O, O, X, O, O, X]),
             (Action::Supervise, [O, O, X, O, O, X]),
+            // The reporter's, through the follow-up link; no staff token.
+            (Action::Comment, [O, O, O, O, O, O]),
+            (Action::Rate, [O, O, O, O, O, O]),
+            (Action::ReturnVisit, [X, O, X, O, O, X]),
         ]
     };
 

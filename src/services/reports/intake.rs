@@ -3,6 +3,7 @@
 use geo::{Distance, Haversine, Point};
 use serde::Serialize;
 
+use super::follow;
 use super::idempotency::{self, Idempotency};
 use super::routing::{RoutingError, route};
 use super::units::unit_for;
@@ -41,6 +42,8 @@ pub struct NewReport {
     pub photo_url: Option<String>,
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<String>,
+    /// The consent box: tell me of progress (only meaningful with a phone).
+    pub notify: bool,
     pub lon: f64,
     pub lat: f64,
     pub crs: Crs,
@@ -58,6 +61,11 @@ pub struct Submitted {
     pub possible_duplicates: Vec<Nearby>,
     /// How many such reports there are in all.
     pub possible_duplicates_total: u64,
+    /// The reporter's follow-up secret: it opens `GET /api/follow/{secret}` (their case with
+    /// their contact details, comments, the rating). Shown here only; keep it.
+    pub follow: String,
+    /// The page's follow-up link, `…/#follow=<secret>`.
+    pub follow_url: String,
     /// The case was filed by an earlier request with the same idempotency key (a header,
     /// not part of the body).
     #[serde(skip)]
@@ -188,6 +196,11 @@ pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>
         subcategory,
         duty: Duty { unit_id, ..settings.duty() },
         version: 1,
+        notify: new.notify,
+        follow_hash: None,
+        rating: None,
+        rated_at: None,
+        unsatisfied: 0,
     };
     let event = ReportEvent {
         at: now,
@@ -196,6 +209,9 @@ pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>
         from_state: None,
         to_state: Some(CaseState::Received),
         note: None,
+        reply: None,
+        rating: None,
+        id: 0,
     };
     let record = key.map(|key| key.record(now));
     match catalog.store().insert_report(&report, &event, record.as_ref()).await {
@@ -209,11 +225,14 @@ pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>
         }
         Err(other) => return Err(other.into()),
     }
+    let follow = with_follow_hash(catalog, &report.case_number).await?;
     catalog.sync_reports_after_write().await;
     Ok(Submitted {
         report: PublicReport::from(&report),
         possible_duplicates: duplicates.reports,
         possible_duplicates_total: duplicates.total,
+        follow_url: follow::follow_path(&follow),
+        follow,
         replayed: false,
     })
 }
@@ -225,12 +244,27 @@ pub async fn replay(catalog: &Catalog, key: &Idempotency, now: i64) -> Result<Op
     let (report, _) = catalog.store().report(&case).await?.ok_or_else(|| ServiceError::NoSuchCase(case.clone()))?;
     let point = Point::new(report.lon, report.lat);
     let duplicates = nearby_open(catalog, report.category, point, DEFAULT_NEARBY, Some(&case), now).await?;
+    // Derived, so the same link as the first answer's; stored now if that request died
+    // between filing and storing it.
+    let follow = match report.follow_hash {
+        Some(_) => follow::follow_secret(catalog, &case)?,
+        None => with_follow_hash(catalog, &case).await?,
+    };
     Ok(Some(Submitted {
         report: PublicReport::from(&report),
         possible_duplicates: duplicates.reports,
         possible_duplicates_total: duplicates.total,
+        follow_url: follow::follow_path(&follow),
+        follow,
         replayed: true,
     }))
+}
+
+/// The case's follow-up secret, its hash stored with the case.
+async fn with_follow_hash(catalog: &Catalog, case_number: &str) -> Result<String, ServiceError> {
+    let secret = follow::follow_secret(catalog, case_number)?;
+    catalog.store().set_follow_hash(case_number, &follow::follow_hash(&secret)).await?;
+    Ok(secret)
 }
 
 /// The nearest `limit` (1–[`MAX_NEARBY`]) open reports of a category within the duplicate
@@ -275,6 +309,9 @@ pub async fn support(catalog: &Catalog, case_number: &str, now: i64) -> Result<S
         from_state: None,
         to_state: None,
         note: None,
+        reply: None,
+        rating: None,
+        id: 0,
     };
     let supporters =
         catalog.store().support_report(case_number, &event).await?.ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;

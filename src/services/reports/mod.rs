@@ -2,11 +2,13 @@
 //! public and staff views, the GB/T 30428 workflow, staff reads, Open311 GeoReport v2 and
 //! the bulk import of historical cases.
 
+pub mod follow;
 pub mod history;
 pub mod idempotency;
 pub mod intake;
 pub mod open311;
 pub mod oversight;
+pub mod rating;
 pub mod routing;
 pub mod staff;
 pub mod units;

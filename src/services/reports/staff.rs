@@ -65,6 +65,8 @@ pub fn actions_now(staff: &Staff, report: &Report) -> Vec<Action> {
         (Action::RequestExtension, working && !pending),
         (Action::ApproveExtension, pending),
         (Action::RefuseExtension, pending),
+        // 回访: a resolution awaiting its rating.
+        (Action::ReturnVisit, report.state == CaseState::Resolved && report.rating.is_none()),
     ] {
         if applies {
             possible.push(action);

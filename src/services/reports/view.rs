@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::model::reports::{Action, CaseState, Category, Report, ReportEvent, Source, Tier};
+use crate::model::reports::{Action, CaseState, Category, Rating, Report, ReportEvent, Source, Tier};
 use crate::model::{Unit, UnitKind};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -76,18 +76,25 @@ impl From<&Report> for PublicReport {
     }
 }
 
-/// A public line of the case history: when it moved and where to. Actors and notes are
-/// staff information and stay out.
+/// A public line of the case history: when it moved and where to, the public reply (公开答复)
+/// or the reporter's comment, and a rating. Actors and internal notes are staff information
+/// and stay out.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublicEvent {
+    /// The event's id (what moderation names).
+    pub id: i64,
     pub at: i64,
     pub action: String,
     pub to_state: Option<CaseState>,
+    /// The public reply of the staff who made the move, or the reporter's comment.
+    pub reply: Option<String>,
+    /// The rating a rating, return visit or rating-caused reopen recorded.
+    pub rating: Option<Rating>,
 }
 
 impl From<&ReportEvent> for PublicEvent {
     fn from(e: &ReportEvent) -> PublicEvent {
-        PublicEvent { at: e.at, action: e.action.clone(), to_state: e.to_state }
+        PublicEvent { id: e.id, at: e.at, action: e.action.clone(), to_state: e.to_state, reply: e.reply.clone(), rating: e.rating }
     }
 }
 
@@ -137,6 +144,14 @@ pub struct StaffReport {
     pub resolved_by: Option<i64>,
     /// Times the resolution failed and the case went back to work (重办).
     pub reopened: u32,
+    /// The reporter agreed to be told of progress.
+    pub notify: bool,
+    /// The rating of the current resolution (by the reporter, a return visit, or 未评价 at
+    /// verification), and when it was given.
+    pub rating: Option<Rating>,
+    pub rated_at: Option<i64>,
+    /// Times a 不满意 rating reopened the case.
+    pub unsatisfied: u32,
     /// Counts the writes to the case; the ETag is `"v<version>"`.
     pub version: u32,
 }
@@ -162,6 +177,10 @@ impl StaffReport {
             supervised_at: r.duty.supervised_at,
             resolved_by: r.duty.resolved_by,
             reopened: r.duty.reopened,
+            notify: r.notify,
+            rating: r.rating,
+            rated_at: r.rated_at,
+            unsatisfied: r.unsatisfied,
             version: r.version,
         }
     }

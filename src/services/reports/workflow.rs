@@ -26,7 +26,11 @@ const MAX_NOTE_CHARS: usize = 1_000;
 #[derive(Debug, Clone)]
 pub struct Move {
     pub to: CaseState,
+    /// Internal note, for staff.
     pub note: Option<String>,
+    /// 公开答复: the public reply the reporter and the public history see. Required to
+    /// reject and to resolve.
+    pub reply: Option<String>,
     /// For `duplicate`: the case number this one repeats.
     pub duplicate_of: Option<String>,
     /// For `dispatched`: the unit to dispatch to, if not the one routing suggests.
@@ -75,6 +79,15 @@ pub(super) fn checked_note(note: Option<String>) -> Result<Option<String>, Servi
         return Err(invalid("note", format!("longer than {MAX_NOTE_CHARS} characters")));
     }
     Ok(note)
+}
+
+/// A public reply as sent: trimmed, at most as long as a note; `None` if empty.
+pub(super) fn checked_reply(reply: Option<String>) -> Result<Option<String>, ServiceError> {
+    let reply = reply.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+    if reply.as_ref().is_some_and(|r| r.chars().count() > MAX_NOTE_CHARS) {
+        return Err(invalid("reply", format!("longer than {MAX_NOTE_CHARS} characters")));
+    }
+    Ok(reply)
 }
 
 /// The case after moving to `to` at `now`: the workflow fields each state sets. Pure, so
@@ -158,12 +171,15 @@ pub(super) async fn load_for(
 /// An audit event of `staff` doing `action` on `before` (the state after is `after`'s).
 pub(super) fn event(staff: &Staff, action: Action, before: &Report, after: &Report, note: Option<String>, now: i64) -> ReportEvent {
     ReportEvent {
+        id: 0,
         at: now,
         actor: staff.actor(),
         action: action.as_str().into(),
         from_state: Some(before.state),
         to_state: Some(after.state),
         note,
+        reply: None,
+        rating: None,
     }
 }
 
@@ -209,6 +225,7 @@ pub async fn transition(
 ) -> Result<StaffCase, ServiceError> {
     let to = request.to;
     let note = checked_note(request.note)?;
+    let reply = checked_reply(request.reply)?;
     let report = fetch(catalog, case_number).await?;
     seen.check(&report)?;
     // An illegal move is refused as such (409, naming the legal ones) whoever asks.
@@ -234,10 +251,21 @@ pub async fn transition(
     if to == CaseState::Resolved {
         next.duty.resolved_by = Some(staff.token_id);
     }
-    if matches!(action, Action::Reject | Action::Return) && note.is_none() {
-        return Err(invalid("note", format!("{action} must say why (the reporter sees the state, staff see the note)")));
+    if action == Action::Return && note.is_none() {
+        return Err(invalid("note", format!("{action} must say why (staff see the note)")));
     }
-    let event = event(staff, action, &report, &next, note, now);
+    // The reporter is owed the reason for a refusal and word of what was done.
+    if matches!(action, Action::Reject | Action::Resolve) && reply.is_none() {
+        return Err(invalid("reply", format!("{action} needs a public reply (公开答复) telling the reporter why or what was done")));
+    }
+    let recorded = if to == CaseState::Verified { super::rating::verification(&report, now)? } else { None };
+    if let Some(rating) = recorded {
+        next.rating = Some(rating);
+        next.rated_at = Some(now);
+    }
+    let mut event = event(staff, action, &report, &next, note, now);
+    event.reply = reply;
+    event.rating = recorded;
     save(catalog, staff, &report, &next, event).await
 }
 
@@ -260,10 +288,12 @@ pub async fn escalate(
     staff: &Staff,
     case_number: &str,
     note: Option<String>,
+    reply: Option<String>,
     seen: &Seen,
     now: i64,
 ) -> Result<StaffCase, ServiceError> {
     let note = checked_note(note)?;
+    let reply = checked_reply(reply)?;
     let report = load_for(catalog, staff, case_number, Action::Escalate, seen).await?;
     if report.state.is_final() {
         return Err(ServiceError::Conflict(format!("case {case_number} is {}; a final case cannot be escalated", report.state)));
@@ -291,7 +321,8 @@ pub async fn escalate(
         Some(note) => format!("{summary}: {note}"),
         None => summary,
     });
-    let event = event(staff, Action::Escalate, &report, &next, note, now);
+    let mut event = event(staff, Action::Escalate, &report, &next, note, now);
+    event.reply = reply;
     save(catalog, staff, &report, &next, event).await
 }
 
@@ -335,6 +366,11 @@ pub(super) mod tests {
             subcategory: None,
             duty: Duty::allowing(category.response_time(), category.deadline()),
             version: 1,
+            notify: false,
+            follow_hash: None,
+            rating: None,
+            rated_at: None,
+            unsatisfied: 0,
         }
     }
 

@@ -14,6 +14,7 @@ use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres, QueryBuilder};
 
 mod categories;
 mod dump;
+mod follow;
 mod listen;
 mod nearby;
 mod read;
@@ -106,6 +107,26 @@ impl Store for PostgresStore {
 
     async fn report(&self, case_number: &str) -> Result<Option<(Report, Vec<ReportEvent>)>, StoreError> {
         reports::get(&self.pool, case_number).await
+    }
+
+    async fn server_key(&self, name: &str, fresh: &[u8; 32]) -> Result<[u8; 32], StoreError> {
+        follow::server_key(&self.pool, name, fresh).await
+    }
+
+    async fn set_follow_hash(&self, case_number: &str, hash: &[u8; 32]) -> Result<(), StoreError> {
+        follow::set_follow_hash(&self.pool, case_number, hash).await
+    }
+
+    async fn case_by_follow(&self, hash: &[u8; 32]) -> Result<Option<String>, StoreError> {
+        follow::case_by_follow(&self.pool, hash).await
+    }
+
+    async fn latest_replies(&self, case_numbers: &[String]) -> Result<HashMap<String, String>, StoreError> {
+        follow::latest_replies(&self.pool, case_numbers).await
+    }
+
+    async fn public_updates(&self, query: &super::UpdateQuery) -> Result<Vec<(String, ReportEvent)>, StoreError> {
+        follow::public_updates(&self.pool, query).await
     }
 
     async fn open_reports_near(&self, query: &NearbyQuery<'_>) -> Result<(Vec<Report>, u64), StoreError> {

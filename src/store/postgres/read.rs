@@ -115,6 +115,8 @@ fn report_row(row: &PgRow) -> Result<ReportRow, StoreError> {
             closed_at: row.try_get(17)?,
             on_time: row.try_get(18)?,
             reopened: u32::try_from(row.try_get::<i64, _>(19)?).map_err(|e| corrupt(e.to_string()))?,
+            rating: row.try_get::<Option<&str>, _>(20)?.map(str::parse).transpose().map_err(corrupt)?,
+            unsatisfied: u32::try_from(row.try_get::<i64, _>(21)?).map_err(|e| corrupt(e.to_string()))?,
         },
     })
 }

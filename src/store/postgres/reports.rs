@@ -13,7 +13,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use super::listen::{Changed, notify};
 use crate::model::reports::{Report, ReportEvent, Routed};
-use crate::store::duty::{DUTY_COLUMNS, bind_duty, duty_from, push_duty_assignments};
+use crate::store::duty::{DUTY_COLUMNS, bind_duty, duty_from, follow_from, push_duty_assignments};
 use crate::store::{AreaLevel, ClosureCounts, ReportFilter, StoreError, SubmissionKey};
 
 /// Rows per multi-row INSERT of a historical import: 28 columns × 1,000 stays under
@@ -31,7 +31,8 @@ pub(super) const SELECT_REPORT: &str = "SELECT r.id, r.case_number, r.category, 
          r.community_id, r.street_id, r.tier, r.responder, r.responder_phone, r.state, r.supporters, r.created_at,
          r.dispatched_at, r.deadline_at, r.resolved_at, r.closed_at, r.on_time, r.external_id, r.version,
          r.subcategory, r.unit_id, r.response_secs, r.resolution_secs, r.responded_at, r.original_deadline_at,
-         r.extension_requested_to, r.supervised_at, r.resolved_by, r.reopened, d.case_number AS duplicate_case
+         r.extension_requested_to, r.supervised_at, r.resolved_by, r.reopened, r.notify, r.follow_hash, r.rating,
+         r.rated_at, r.unsatisfied, d.case_number AS duplicate_case
      FROM reports r LEFT JOIN reports d ON d.id = r.duplicate_of";
 
 /// Waits for the case-write lock; it is released when the transaction ends.
@@ -137,8 +138,8 @@ async fn set_duty(conn: &mut PgConnection, id: i64, report: &Report) -> Result<(
 
 async fn insert_event(conn: &mut PgConnection, report_id: i64, event: &ReportEvent) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO report_events (report_id, at, actor, action, from_state, to_state, note)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO report_events (report_id, at, actor, action, from_state, to_state, note, reply, rating)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(report_id)
     .bind(event.at)
@@ -147,6 +148,8 @@ async fn insert_event(conn: &mut PgConnection, report_id: i64, event: &ReportEve
     .bind(event.from_state.map(|s| s.as_str()))
     .bind(event.to_state.map(|s| s.as_str()))
     .bind(&event.note)
+    .bind(&event.reply)
+    .bind(event.rating.map(|r| r.as_str()))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -162,10 +165,12 @@ pub async fn get(pool: &PgPool, case_number: &str) -> Result<Option<(Report, Vec
     };
     let id: i64 = row.try_get("id")?;
     let report = report_from(&row)?;
-    let rows = sqlx::query("SELECT at, actor, action, from_state, to_state, note FROM report_events WHERE report_id = $1 ORDER BY id")
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, at, actor, action, from_state, to_state, note, reply, rating FROM report_events WHERE report_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
     tx.commit().await?;
     let events = rows.iter().map(|row| event_from(&report.case_number, row)).collect::<Result<_, _>>()?;
     Ok(Some((report, events)))
@@ -391,8 +396,9 @@ pub async fn insert_many(pool: &PgPool, cases: &[(Report, Vec<ReportEvent>)]) ->
     let events: Vec<(i64, &ReportEvent)> =
         numbered.iter().zip(cases).flat_map(|((id, _, _), (_, events))| events.iter().map(move |e| (*id, e))).collect();
     for chunk in events.chunks(EVENTS_PER_STATEMENT) {
-        let mut query =
-            QueryBuilder::<Postgres>::new("INSERT INTO report_events (report_id, at, actor, action, from_state, to_state, note) ");
+        let mut query = QueryBuilder::<Postgres>::new(
+            "INSERT INTO report_events (report_id, at, actor, action, from_state, to_state, note, reply, rating) ",
+        );
         query.push_values(chunk, |mut row, (id, e)| {
             row.push_bind(*id)
                 .push_bind(e.at)
@@ -400,7 +406,9 @@ pub async fn insert_many(pool: &PgPool, cases: &[(Report, Vec<ReportEvent>)]) ->
                 .push_bind(e.action.clone())
                 .push_bind(e.from_state.map(|s| s.as_str()))
                 .push_bind(e.to_state.map(|s| s.as_str()))
-                .push_bind(e.note.clone());
+                .push_bind(e.note.clone())
+                .push_bind(e.reply.clone())
+                .push_bind(e.rating.map(|r| r.as_str()));
         });
         query.build().execute(&mut *tx).await?;
     }
@@ -428,6 +436,7 @@ fn word<T: std::str::FromStr<Err = String>>(case: &str, row: &PgRow, column: &st
 pub(super) fn report_from(row: &PgRow) -> Result<Report, StoreError> {
     let case: String = row.try_get("case_number")?;
     let (subcategory, duty) = duty_from(&case, row)?;
+    let follow = follow_from(&case, row)?;
     Ok(Report {
         category: word(&case, row, "category")?,
         source: word(&case, row, "source")?,
@@ -461,6 +470,11 @@ pub(super) fn report_from(row: &PgRow) -> Result<Report, StoreError> {
         subcategory,
         duty,
         version: u32::try_from(row.try_get::<i64, _>("version")?).map_err(|e| corrupt(&case, e))?,
+        notify: follow.notify,
+        follow_hash: follow.follow_hash,
+        rating: follow.rating,
+        rated_at: follow.rated_at,
+        unsatisfied: follow.unsatisfied,
         case_number: case,
     })
 }
@@ -471,11 +485,17 @@ pub(super) fn event_from(case: &str, row: &PgRow) -> Result<ReportEvent, StoreEr
         text.map(|t| t.parse().map_err(|e| corrupt(case, e))).transpose()
     };
     Ok(ReportEvent {
+        id: row.try_get("id")?,
         at: row.try_get("at")?,
         actor: row.try_get("actor")?,
         action: row.try_get("action")?,
         from_state: state("from_state")?,
         to_state: state("to_state")?,
         note: row.try_get("note")?,
+        reply: row.try_get("reply")?,
+        rating: {
+            let rating: Option<String> = row.try_get("rating")?;
+            rating.map(|r| r.parse().map_err(|e| corrupt(case, e))).transpose()?
+        },
     })
 }

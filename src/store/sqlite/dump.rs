@@ -44,9 +44,10 @@ pub async fn dump(pool: &SqlitePool) -> Result<Dump, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *tx).await?;
     let reports =
         rows.iter().map(|row| Ok(DumpedReport { id: row.try_get("id")?, report: report_from(row)? })).collect::<Result<_, StoreError>>()?;
-    let rows = sqlx::query("SELECT id, report_id, at, actor, action, from_state, to_state, note FROM report_events ORDER BY id")
-        .fetch_all(&mut *tx)
-        .await?;
+    let rows =
+        sqlx::query("SELECT id, report_id, at, actor, action, from_state, to_state, note, reply, rating FROM report_events ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
     let events = rows.iter().map(event_from).collect::<Result<_, _>>()?;
     let rows = sqlx::query(
         "SELECT id, token_hash, role, scope_kind, scope_id, label, created_at, expires_at, revoked_at FROM api_tokens ORDER BY id",
@@ -55,8 +56,9 @@ pub async fn dump(pool: &SqlitePool) -> Result<Dump, StoreError> {
     .await?;
     let tokens = rows.iter().map(token_from).collect::<Result<_, _>>()?;
     let (categories, category_changes) = super::categories::dump(&mut tx).await?;
+    let server_keys = super::follow::dump_keys(&mut tx).await?;
     tx.commit().await?;
-    Ok(Dump { layers, reports, events, tokens, categories, category_changes })
+    Ok(Dump { layers, reports, events, tokens, categories, category_changes, server_keys })
 }
 
 /// Writes a dump into an empty database in one transaction: refused with
@@ -82,6 +84,8 @@ pub async fn restore(pool: &SqlitePool, dump: &Dump, progress: Progress<'_>) -> 
     super::categories::restore(&mut tx, dump).await?;
     progress("category_settings", dump.categories.len());
     progress("category_changes", dump.category_changes.len());
+    super::follow::restore_keys(&mut tx, &dump.server_keys).await?;
+    progress("server_keys", dump.server_keys.len());
     sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'data_version'").execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())

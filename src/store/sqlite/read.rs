@@ -88,6 +88,8 @@ fn report_row(row: &Row) -> Result<ReportRow, StoreError> {
             closed_at: row.get(17)?,
             on_time: row.get(18)?,
             reopened: row.get(19)?,
+            rating: row.get::<_, Option<String>>(20)?.map(|r| r.parse()).transpose().map_err(corrupt)?,
+            unsatisfied: row.get(21)?,
         },
     })
 }

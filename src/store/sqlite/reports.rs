@@ -6,7 +6,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 use crate::model::reports::{Report, ReportEvent, Routed};
-use crate::store::duty::{DUTY_COLUMNS, bind_duty, duty_from, push_duty_assignments};
+use crate::store::duty::{DUTY_COLUMNS, bind_duty, duty_from, follow_from, push_duty_assignments};
 use crate::store::{AreaLevel, ClosureCounts, ReportFilter, StoreError, SubmissionKey};
 
 /// Rows per multi-row INSERT of a historical import: 30 columns × 500 stays under
@@ -101,16 +101,21 @@ async fn set_duty(conn: &mut SqliteConnection, id: i64, report: &Report) -> Resu
 }
 
 async fn insert_event(conn: &mut SqliteConnection, report_id: i64, event: &ReportEvent) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO report_events (report_id, at, actor, action, from_state, to_state, note) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(report_id)
-        .bind(event.at)
-        .bind(&event.actor)
-        .bind(&event.action)
-        .bind(event.from_state.map(|s| s.as_str()))
-        .bind(event.to_state.map(|s| s.as_str()))
-        .bind(&event.note)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO report_events (report_id, at, actor, action, from_state, to_state, note, reply, rating)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(report_id)
+    .bind(event.at)
+    .bind(&event.actor)
+    .bind(&event.action)
+    .bind(event.from_state.map(|s| s.as_str()))
+    .bind(event.to_state.map(|s| s.as_str()))
+    .bind(&event.note)
+    .bind(&event.reply)
+    .bind(event.rating.map(|r| r.as_str()))
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -122,10 +127,12 @@ pub async fn get(pool: &SqlitePool, case_number: &str) -> Result<Option<(Report,
     };
     let id: i64 = row.try_get("id")?;
     let report = report_from(&row)?;
-    let rows = sqlx::query("SELECT at, actor, action, from_state, to_state, note FROM report_events WHERE report_id = ? ORDER BY id")
-        .bind(id)
-        .fetch_all(pool)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, at, actor, action, from_state, to_state, note, reply, rating FROM report_events WHERE report_id = ? ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
     let events = rows.iter().map(|row| event_from(&report.case_number, row)).collect::<Result<_, _>>()?;
     Ok(Some((report, events)))
 }
@@ -371,8 +378,9 @@ pub async fn insert_many(pool: &SqlitePool, cases: &[(Report, Vec<ReportEvent>)]
     let events: Vec<(i64, &ReportEvent)> =
         numbered.iter().zip(cases).flat_map(|((id, _, _), (_, events))| events.iter().map(move |e| (*id, e))).collect();
     for chunk in events.chunks(EVENTS_PER_STATEMENT) {
-        let mut query =
-            QueryBuilder::<Sqlite>::new("INSERT INTO report_events (report_id, at, actor, action, from_state, to_state, note) ");
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO report_events (report_id, at, actor, action, from_state, to_state, note, reply, rating) ",
+        );
         query.push_values(chunk, |mut row, (id, e)| {
             row.push_bind(*id)
                 .push_bind(e.at)
@@ -380,7 +388,9 @@ pub async fn insert_many(pool: &SqlitePool, cases: &[(Report, Vec<ReportEvent>)]
                 .push_bind(e.action.clone())
                 .push_bind(e.from_state.map(|s| s.as_str()))
                 .push_bind(e.to_state.map(|s| s.as_str()))
-                .push_bind(e.note.clone());
+                .push_bind(e.note.clone())
+                .push_bind(e.reply.clone())
+                .push_bind(e.rating.map(|r| r.as_str()));
         });
         query.build().execute(&mut *tx).await?;
     }
@@ -416,6 +426,7 @@ fn word<T: std::str::FromStr<Err = String>>(case: &str, row: &SqliteRow, column:
 pub(super) fn report_from(row: &SqliteRow) -> Result<Report, StoreError> {
     let case: String = row.try_get("case_number")?;
     let (subcategory, duty) = duty_from(&case, row)?;
+    let follow = follow_from(&case, row)?;
     Ok(Report {
         category: word(&case, row, "category")?,
         source: word(&case, row, "source")?,
@@ -449,6 +460,11 @@ pub(super) fn report_from(row: &SqliteRow) -> Result<Report, StoreError> {
         subcategory,
         duty,
         version: u32::try_from(row.try_get::<i64, _>("version")?).map_err(|e| corrupt(&case, e))?,
+        notify: follow.notify,
+        follow_hash: follow.follow_hash,
+        rating: follow.rating,
+        rated_at: follow.rated_at,
+        unsatisfied: follow.unsatisfied,
         case_number: case,
     })
 }
@@ -459,11 +475,17 @@ pub(super) fn event_from(case: &str, row: &SqliteRow) -> Result<ReportEvent, Sto
         text.map(|t| t.parse().map_err(|e| corrupt(case, e))).transpose()
     };
     Ok(ReportEvent {
+        id: row.try_get("id")?,
         at: row.try_get("at")?,
         actor: row.try_get("actor")?,
         action: row.try_get("action")?,
         from_state: state("from_state")?,
         to_state: state("to_state")?,
         note: row.try_get("note")?,
+        reply: row.try_get("reply")?,
+        rating: {
+            let rating: Option<String> = row.try_get("rating")?;
+            rating.map(|r| r.parse().map_err(|e| corrupt(case, e))).transpose()?
+        },
     })
 }

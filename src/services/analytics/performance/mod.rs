@@ -76,7 +76,8 @@ pub struct BoardRow {
     pub on_time_rate: Rate,
     /// 解决率: resolved, verified or closed / accepted (answered, not rejected or duplicate).
     pub resolution_rate: Rate,
-    /// 满意率: from the return visits (回访); null until they are recorded.
+    /// 满意率: 满意 and 基本满意 of all ratings (the reporters' and the return visits' 回访,
+    /// each 不满意 included); null when neither period has a rating.
     pub satisfaction_rate: Option<Rate>,
     /// 重办率: reopened / resolved at least once.
     pub reopen_rate: Rate,
@@ -325,7 +326,8 @@ pub fn board(snapshot: &Snapshot, points: &ReportPoints, group_by: BoardGroup, p
                 response_rate: Rate::new(now.response, before.response),
                 on_time_rate: Rate::new(now.on_time, before.on_time),
                 resolution_rate: Rate::new(now.resolution, before.resolution),
-                satisfaction_rate: None,
+                satisfaction_rate: (now.satisfaction.of + before.satisfaction.of > 0)
+                    .then(|| Rate::new(now.satisfaction, before.satisfaction)),
                 reopen_rate: Rate::new(now.reopen, before.reopen),
                 avg_response_hours: tally::average_hours(now.respond_secs, now.responded),
                 avg_resolution_hours: tally::average_hours(now.resolve_secs, now.resolved),

@@ -9,7 +9,7 @@
 //!   companies ranked (100 for all when they are equal);
 //! - on-time score = its 按时办结率 in percent; satisfaction score = its 满意率 in percent;
 //! - score = the weighted mean of the three ([`WEIGHTS`]), the weights of a missing one
-//!   (satisfaction, until return visits are recorded) shared out among the others.
+//!   (satisfaction, for a company none of whose cases was rated) shared out among the others.
 //!
 //! A company is ranked only with at least [`MIN_SAMPLE`] cases whose on-time is decided,
 //! and households on record; the others are listed as excluded, with the reason.
@@ -140,7 +140,7 @@ pub fn red_black(
             on_time_rate: tally.on_time.percent().unwrap_or_default(),
             on_time_numerator: tally.on_time.met,
             on_time_denominator: tally.on_time.of,
-            satisfaction_rate: None,
+            satisfaction_rate: tally.satisfaction.percent(),
             complaint_score: 0.0,
             score: 0.0,
         });
@@ -162,17 +162,21 @@ pub fn red_black(
 fn score(ranked: &mut [CompanyScore]) -> Weights {
     let rates = ranked.iter().map(|c| c.complaints_per_1000);
     let (lowest, highest) = rates.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| (lo.min(r), hi.max(r)));
-    // Satisfaction is either there for every company or (until return visits) for none.
-    let with_satisfaction = ranked.iter().any(|c| c.satisfaction_rate.is_some());
-    let satisfaction = if with_satisfaction { WEIGHTS.satisfaction } else { 0.0 };
-    let total = WEIGHTS.complaints + WEIGHTS.on_time + satisfaction;
-    let weights = Weights { complaints: WEIGHTS.complaints / total, on_time: WEIGHTS.on_time / total, satisfaction: satisfaction / total };
+    // A company none of whose cases was rated in the period is scored on the other two,
+    // their weights shared out as when nobody has ratings (not as if it were 0% satisfied).
+    let weights_for = |rated: bool| {
+        let satisfaction = if rated { WEIGHTS.satisfaction } else { 0.0 };
+        let total = WEIGHTS.complaints + WEIGHTS.on_time + satisfaction;
+        Weights { complaints: WEIGHTS.complaints / total, on_time: WEIGHTS.on_time / total, satisfaction: satisfaction / total }
+    };
+    let weights = weights_for(ranked.iter().any(|c| c.satisfaction_rate.is_some()));
     for company in ranked.iter_mut() {
         company.complaint_score =
             if highest > lowest { 100.0 * (highest - company.complaints_per_1000) / (highest - lowest) } else { 100.0 };
-        company.score = weights.complaints * company.complaint_score
-            + weights.on_time * company.on_time_rate
-            + weights.satisfaction * company.satisfaction_rate.unwrap_or_default();
+        let own = weights_for(company.satisfaction_rate.is_some());
+        company.score = own.complaints * company.complaint_score
+            + own.on_time * company.on_time_rate
+            + own.satisfaction * company.satisfaction_rate.unwrap_or_default();
     }
     ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.company.cmp(&b.company)));
     for (i, company) in ranked.iter_mut().enumerate() {

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::index::reports::ReportPoints;
-use crate::model::reports::CaseState;
+use crate::model::reports::{CaseState, Rating};
 
 /// A rate's counts: the cases that met the mark over the cases it is judged on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -40,6 +40,10 @@ pub struct Tally {
     pub resolution: Count,
     /// 重办率: reopened at least once, of cases resolved at least once.
     pub reopen: Count,
+    /// 满意率: 满意 or 基本满意 ratings, of all ratings given (by reporters or on return
+    /// visits): the last resolution's and every 不满意 that reopened the case; 未评价 is
+    /// no rating.
+    pub satisfaction: Count,
     /// Receipt to first answer, summed over answered cases.
     pub respond_secs: i64,
     pub responded: u32,
@@ -80,6 +84,10 @@ impl Tally {
         // A reopened case lost its resolution time, but it was resolved once.
         let reopened = t.reopened[i] > 0;
         self.reopen.add(reopened | resolved.is_some(), reopened);
+
+        let content = u32::from(matches!(t.rating[i], Some(Rating::Satisfied | Rating::BasicallySatisfied)));
+        self.satisfaction.met += content;
+        self.satisfaction.of += content + t.unsatisfied[i];
     }
 }
 
@@ -98,6 +106,7 @@ impl Tally {
         self.on_time.merge(other.on_time);
         self.resolution.merge(other.resolution);
         self.reopen.merge(other.reopen);
+        self.satisfaction.merge(other.satisfaction);
         self.respond_secs += other.respond_secs;
         self.responded += other.responded;
         self.resolve_secs += other.resolve_secs;

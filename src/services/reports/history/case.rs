@@ -180,14 +180,23 @@ pub fn build(
         subcategory: record.subcategory.clone(),
         duty,
         version: 1,
+        // An imported case has no follow-up link and no consent on record.
+        notify: false,
+        follow_hash: None,
+        rating: None,
+        rated_at: None,
+        unsatisfied: 0,
     };
     let event = |at, from: Option<CaseState>, to: CaseState| ReportEvent {
+        id: 0,
         at,
         actor: actor.to_owned(),
         action: to.action().to_owned(),
         from_state: from,
         to_state: Some(to),
         note: Some(note.to_owned()),
+        reply: None,
+        rating: None,
     };
     let mut events = vec![event(record.created_at, None, CaseState::Received)];
     let mut from = CaseState::Received;

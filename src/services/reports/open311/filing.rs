@@ -96,6 +96,8 @@ pub async fn create(
         photo_url: fields.one("media_url")?.map(str::to_owned),
         reporter_name: reporter_name(fields.one("first_name")?, fields.one("last_name")?),
         reporter_phone: fields.one("phone")?.map(str::to_owned),
+        // Open311 has no consent box.
+        notify: false,
         lon: degrees("long", long)?,
         lat: degrees("lat", lat)?,
         crs: Crs::Wgs84,

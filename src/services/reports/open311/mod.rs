@@ -32,8 +32,10 @@ pub const MAX_REQUESTS: u32 = 1_000;
 const DAY: i64 = 24 * 3_600;
 
 mod filing;
+mod updates;
 
 pub use filing::{Created, create, idempotency, replay};
+pub use updates::{RequestUpdate, updates_for};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Open311Error {
@@ -244,10 +246,15 @@ pub struct ServiceRequest {
 }
 
 impl ServiceRequest {
-    pub fn new(r: &Report, snapshot: &Snapshot) -> ServiceRequest {
+    /// The request of a case whose latest public reply (公开答复) is `reply`: that is its
+    /// `status_notes`, else the state in words. Internal notes never appear.
+    pub fn new(r: &Report, snapshot: &Snapshot, reply: Option<&str>) -> ServiceRequest {
         let mut status_notes = format!("{} {}", r.state.label_zh(), r.state.as_str().replace('_', " "));
         if let (CaseState::Duplicate, Some(original)) = (r.state, &r.duplicate_of) {
             status_notes.push_str(&format!(" of {original}"));
+        }
+        if let Some(reply) = reply {
+            status_notes = reply.to_owned();
         }
         let updated = [Some(r.created_at), r.dispatched_at, r.resolved_at, r.closed_at].into_iter().flatten().max();
         ServiceRequest {
@@ -338,8 +345,10 @@ fn window(start: Option<i64>, end: Option<i64>, now: i64) -> Result<(i64, Option
 /// Service requests a filter selects.
 async fn requests(catalog: &Catalog, filter: &ReportFilter) -> Result<Vec<ServiceRequest>, Open311Error> {
     let reports = catalog.store().reports(filter).await.map_err(ServiceError::from)?;
+    let cases: Vec<String> = reports.iter().map(|r| r.case_number.clone()).collect();
+    let replies = catalog.store().latest_replies(&cases).await.map_err(ServiceError::from)?;
     let snapshot = catalog.snapshot();
-    Ok(reports.iter().map(|r| ServiceRequest::new(r, &snapshot)).collect())
+    Ok(reports.iter().map(|r| ServiceRequest::new(r, &snapshot, replies.get(&r.case_number).map(String::as_str))).collect())
 }
 
 /// One service request by case number.
@@ -351,7 +360,8 @@ pub async fn request(catalog: &Catalog, fields: &Fields, case_number: &str) -> R
         .await
         .map_err(ServiceError::from)?
         .ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;
-    Ok(ServiceRequest::new(&report, &catalog.snapshot()))
+    let replies = catalog.store().latest_replies(std::slice::from_ref(&report.case_number)).await.map_err(ServiceError::from)?;
+    Ok(ServiceRequest::new(&report, &catalog.snapshot(), replies.get(&report.case_number).map(String::as_str)))
 }
 
 #[cfg(test)]
