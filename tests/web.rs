@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use minsheng::model::reports::{Action, CaseState, CaseStatus, Category, Role, Source, Tier};
+use minsheng::model::reports::{Action, CaseState, CaseStatus, Category, Rating, Role, Source, Tier};
 use minsheng::model::time::{now, to_iso8601};
 use minsheng::model::vocabulary::Word;
 use minsheng::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
@@ -265,6 +265,7 @@ async fn the_vocabulary_is_the_rust_word_lists_with_both_labels() {
         ("grid_levels", words::<GridLevel>()),
         ("layers", words::<Layer>()),
         ("hot_spot_classes", words::<HotSpotClass>()),
+        ("ratings", words::<Rating>()),
         ("categories", words::<Category>()),
         ("tiers", words::<Tier>()),
         ("states", words::<CaseState>()),
@@ -333,6 +334,7 @@ async fn the_page_copies_no_word_list_and_asks_for_the_vocabulary() {
         "contact_roles",
         "staff_roles",
         "hot_spot_classes",
+        "ratings",
     ];
     // Comments may name words; code and markup may not.
     let files: Vec<(&str, String)> = files
@@ -367,7 +369,7 @@ async fn the_page_copies_no_word_list_and_asks_for_the_vocabulary() {
     }
     // Codes as string literals ('parking', "parking", `parking`), for the lists whose codes are
     // not also ordinary words of the page's code (actions such as `submit`, layers).
-    let allowed: [(&str, &str, &str); 8] = [
+    let allowed: [(&str, &str, &str); 9] = [
         ("/official.js", "elderly_day_care", "the kind the official view opens with"),
         ("/staff.js", "open", "the queue's dots: open cases in orange"),
         ("/app.js", "resident", "the resident view's name"),
@@ -376,6 +378,7 @@ async fn the_page_copies_no_word_list_and_asks_for_the_vocabulary() {
         ("/planner.js", "hot_", "the outline palette of the hot-spot classes"),
         ("/planner.js", "cold_", "the outline palette of the hot-spot classes"),
         ("/planner.js", "not_significant", "cells drawn without an outline"),
+        ("/follow.js", "unrated", "the one rating a resident is not offered: verification records it"),
     ];
     for list in [
         "categories",
@@ -388,6 +391,7 @@ async fn the_page_copies_no_word_list_and_asks_for_the_vocabulary() {
         "contact_roles",
         "staff_roles",
         "hot_spot_classes",
+        "ratings",
     ] {
         for code in codes(&v, list) {
             for (path, text) in &files {

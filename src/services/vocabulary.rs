@@ -5,7 +5,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::model::reports::{Action, CaseState, CaseStatus, Category, Role, Source, Tier};
+use crate::model::reports::{Action, CaseState, CaseStatus, Category, Rating, Role, Source, Tier};
 use crate::model::vocabulary::Word;
 use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
 use crate::services::analytics::hotspots::HotSpotClass;
@@ -100,6 +100,9 @@ pub struct Vocabulary {
     pub layers: Vec<Term>,
     /// Getis-Ord Gi* classes of the hexagons.
     pub hot_spot_classes: Vec<Term>,
+    /// The reporter's satisfaction with a resolution (回访满意度), as the follow-up page
+    /// offers it (`unrated` only verification records).
+    pub ratings: Vec<Term>,
 }
 
 pub(crate) fn term<W: Word>(word: W) -> Term {
@@ -168,6 +171,7 @@ pub fn vocabulary(settings: &Settings) -> Vocabulary {
         grid_levels: terms::<GridLevel>(),
         layers: terms::<Layer>(),
         hot_spot_classes: terms::<HotSpotClass>(),
+        ratings: terms::<Rating>(),
     }
 }
 
