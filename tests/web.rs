@@ -256,6 +256,7 @@ async fn the_vocabulary_is_the_rust_word_lists_with_both_labels() {
         ("sources", words::<Source>()),
         ("statuses", words::<CaseStatus>()),
         ("actions", words::<Action>()),
+        ("ratings", words::<Rating>()),
         ("facility_kinds", words::<FacilityKind>()),
         ("station_levels", words::<StationLevel>()),
         ("compound_kinds", words::<CompoundKind>()),

@@ -7,6 +7,8 @@ mod cost;
 mod coverage;
 mod docs;
 mod error;
+mod export;
+mod feeds;
 mod follow;
 mod limit;
 mod ogc;
@@ -136,6 +138,8 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .merge(oversight::router())
         .merge(tokens::router())
         .merge(analytics::router())
+        .merge(feeds::router())
+        .merge(export::router())
         .merge(performance::router())
         .merge(coverage::router())
         .merge(tiles::router())

@@ -49,6 +49,14 @@ impl Params {
         }
     }
 
+    /// The parameters sorted by name, URL-encoded: one text for one question, however the
+    /// client ordered it (for stable ids and cache keys).
+    pub fn canonical(&self) -> String {
+        let mut pairs: Vec<(&String, &String)> = self.0.iter().collect();
+        pairs.sort();
+        serde_urlencoded::to_string(pairs).expect("string pairs encode")
+    }
+
     /// A comma-separated list (`state=dispatched,in_progress`); absent means empty.
     pub fn list<T: FromStr>(&self, name: &str) -> Result<Vec<T>, ApiError>
     where

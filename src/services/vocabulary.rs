@@ -82,6 +82,8 @@ pub struct Vocabulary {
     pub statuses: Vec<Term>,
     /// What the audit trail says was done.
     pub actions: Vec<Term>,
+    /// The reporter's satisfaction with a resolution (回访满意度).
+    pub ratings: Vec<Term>,
     /// Kinds of service station and facility.
     pub facility_kinds: Vec<Term>,
     /// Place of a station in the "1+N+X" matrix.
@@ -162,6 +164,7 @@ pub fn vocabulary(settings: &Settings) -> Vocabulary {
             .collect(),
         statuses: terms::<CaseStatus>(),
         actions: terms::<Action>(),
+        ratings: terms::<Rating>(),
         facility_kinds: terms::<FacilityKind>(),
         station_levels: terms::<StationLevel>(),
         compound_kinds: terms::<CompoundKind>(),

@@ -119,6 +119,26 @@ pub fn may_read(staff: &Staff, case: &CaseScope) -> bool {
     case.within(&staff.scope)
 }
 
+/// The roles that may export an area's cases (public fields): those who read areas rather
+/// than work one unit's or grid's queue.
+pub const EXPORT_ROLES: [Role; 4] = [Role::Official, Role::Supervisor, Role::Dispatcher, Role::Admin];
+
+/// Whether `staff` may export cases at all.
+pub fn may_export(staff: &Staff) -> Result<(), ServiceError> {
+    if EXPORT_ROLES.contains(&staff.role) {
+        return Ok(());
+    }
+    let names = EXPORT_ROLES.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" or ");
+    Err(ServiceError::Forbidden(format!("exporting cases needs the role {names}; this token is {}", staff.role)))
+}
+
+/// Whether an export by `staff` carries `case`'s reporter name and phone: only for admins and
+/// for dispatchers (who call reporters back) inside their scope. A bulk file travels further
+/// than one case on a screen, so officials and supervisors export the public fields only.
+pub fn may_export_private(staff: &Staff, case: &CaseScope) -> bool {
+    matches!(staff.role, Role::Admin | Role::Dispatcher) && case.within(&staff.scope)
+}
+
 /// Every action `role` may take somewhere, in the vocabulary's order: for `/api/me` and the
 /// staff view's buttons.
 pub fn actions_for(role: Role) -> Vec<Action> {
@@ -189,6 +209,17 @@ mod tests {
             Role::Official | Role::Admin => TokenScope::Everywhere,
         };
         staff(role, scope)
+    }
+
+    #[test]
+    fn exports_need_a_reading_role_and_private_fields_a_dispatcher_in_scope() {
+        for role in Role::ALL.iter().copied() {
+            let allowed = matches!(role, Role::Official | Role::Supervisor | Role::Dispatcher | Role::Admin);
+            assert_eq!(may_export(&at_home(role)).is_ok(), allowed, "{role}");
+            assert_eq!(may_export_private(&at_home(role), &CASE), matches!(role, Role::Dispatcher | Role::Admin), "{role}");
+        }
+        let elsewhere = staff(Role::Dispatcher, TokenScope::Community("C2".into()));
+        assert!(!may_export_private(&elsewhere, &CASE), "a dispatcher of another community");
     }
 
     #[test]

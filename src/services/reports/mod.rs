@@ -2,6 +2,9 @@
 //! public and staff views, the GB/T 30428 workflow, staff reads, Open311 GeoReport v2 and
 //! the bulk import of historical cases.
 
+pub mod area;
+pub mod export;
+pub mod feeds;
 pub mod follow;
 pub mod history;
 pub mod idempotency;

@@ -14,6 +14,9 @@ mod csv;
 mod fields;
 mod geojson;
 
+/// The columns of a case file, in the order exports write them.
+pub use fields::COLUMNS as CASE_COLUMNS;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
