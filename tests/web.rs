@@ -266,7 +266,6 @@ async fn the_vocabulary_is_the_rust_word_lists_with_both_labels() {
         ("grid_levels", words::<GridLevel>()),
         ("layers", words::<Layer>()),
         ("hot_spot_classes", words::<HotSpotClass>()),
-        ("ratings", words::<Rating>()),
         ("categories", words::<Category>()),
         ("tiers", words::<Tier>()),
         ("states", words::<CaseState>()),

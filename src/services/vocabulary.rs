@@ -102,9 +102,6 @@ pub struct Vocabulary {
     pub layers: Vec<Term>,
     /// Getis-Ord Gi* classes of the hexagons.
     pub hot_spot_classes: Vec<Term>,
-    /// The reporter's satisfaction with a resolution (回访满意度), as the follow-up page
-    /// offers it (`unrated` only verification records).
-    pub ratings: Vec<Term>,
 }
 
 pub(crate) fn term<W: Word>(word: W) -> Term {
@@ -174,7 +171,6 @@ pub fn vocabulary(settings: &Settings) -> Vocabulary {
         grid_levels: terms::<GridLevel>(),
         layers: terms::<Layer>(),
         hot_spot_classes: terms::<HotSpotClass>(),
-        ratings: terms::<Rating>(),
     }
 }
 
