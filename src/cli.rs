@@ -171,6 +171,10 @@ struct ServeArgs {
     /// Prefix of this deployment's Redis keys; instances sharing a limit use the same one.
     #[arg(long, default_value = "minsheng:")]
     redis_prefix: String,
+    /// Keep photo bytes as files in this folder (shared by every instance) instead of the
+    /// database; the database keeps their metadata either way.
+    #[arg(long, value_name = "DIR")]
+    photo_dir: Option<std::path::PathBuf>,
 }
 
 fn at_least_one(text: &str) -> Result<usize, String> {
@@ -290,6 +294,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .map(|url| crate::http::SharedLimit::new(&url, &args.redis_prefix))
         .transpose()
         .map_err(|e| anyhow::anyhow!("--redis-url: {e}"))?;
+    let photos = match &args.photo_dir {
+        Some(folder) => {
+            crate::services::photos::PhotoStorage::in_folder(folder).with_context(|| format!("--photo-dir {}", folder.display()))?
+        }
+        None => crate::services::photos::PhotoStorage::in_database(),
+    };
     let catalog = match &args.replica_url {
         None => open_catalog(&args.database.database).await?,
         Some(replica) => {
@@ -313,6 +323,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         queue: args.queue,
         proxies: crate::http::Proxies { public_url: args.public_url, trusted: args.trusted_proxies },
         shared_limit,
+        photos,
         ..Default::default()
     };
     let settings = crate::http::Settings { workers: args.workers.unwrap_or(settings.workers), ..settings };

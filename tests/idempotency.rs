@@ -172,6 +172,7 @@ async fn keys_expire_after_24_hours(backend: Backend) {
         lat: p.y(),
         crs: Crs::Wgs84,
         filed_by: None,
+        photos: Vec::new(),
     };
     let key = Idempotency::new("daily", &[b"the same request"]).unwrap();
     let t0 = now();

@@ -184,3 +184,105 @@ async fn no_public_endpoint_shows_any_reporters_name_or_phone() {
 fn urlencode(text: &str) -> String {
     text.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
+
+/// Hidden text, photo metadata and the exact point of a neighbour dispute never leave
+/// through a public door: a moderated description and the GPS written into a photo's EXIF
+/// are scanned for in every public answer about the cases, and a blurred case's exact
+/// coordinates in every text answer and tile (staff still get them).
+#[tokio::test]
+async fn no_public_answer_shows_hidden_text_photo_metadata_or_a_blurred_point() {
+    use common::images::{GPS_SECONDS, jpeg_markers, jpeg_with_gps};
+    use minsheng::services::reports::blur::{BLUR_GRID_M, public_point};
+
+    let catalog = common::district_catalog().await;
+    let app = common::unlimited_app(catalog.clone());
+    let snapshot = catalog.snapshot();
+    let p = common::inside(&snapshot.data.buildings[7].geometry);
+    let hidden_text = "隐藏内容甲乙丙丁";
+
+    // A dispute at someone's door, with a phone photo carrying the GPS position.
+    let report = json!({"category": "neighbour_dispute", "description": hidden_text, "lon": p.x(), "lat": p.y()}).to_string();
+    let photo = jpeg_with_gps(1200, 900);
+    let (content_type, body) = common::multipart(&[("report", None, report.as_bytes()), ("photo", Some("IMG.jpg"), &photo)]);
+    let (status, _, text) = common::call_raw(&app, "POST", "/api/reports", &[("content-type", &content_type)], body).await;
+    let text = String::from_utf8(text).unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let filed = common::json(&text);
+    let case = filed["report"]["case_number"].as_str().unwrap().to_owned();
+    let photo_url = filed["report"]["photos"][0]["url"].as_str().unwrap().to_owned();
+
+    // The public point is on the 50 m grid, near but not at the place.
+    let shown = [filed["report"]["point"][0].as_f64().unwrap(), filed["report"]["point"][1].as_f64().unwrap()];
+    assert_eq!(shown, public_point(Category::NeighbourDispute, p.x(), p.y()));
+    let moved = geo::Distance::distance(&geo::Haversine, p, geo::Point::new(shown[0], shown[1]));
+    assert!(moved > 0.0 && moved < BLUR_GRID_M, "moved {moved} m");
+
+    let street = minsheng::services::reports::routing::route(&snapshot, p, "neighbourhood".parse().unwrap()).unwrap().street_id;
+    let request = TokenRequest { street: Some(street), ..TokenRequest::new(Role::Supervisor, "督办") };
+    let supervisor = create_token(&catalog, &request, now()).await.unwrap().secret;
+    let body = json!({"target": "description", "action": "hide", "reason": "含个人信息"}).to_string();
+    let (status, _, text) = call(&app, "POST", &format!("/api/reports/{case}/moderation"), Some(&supervisor), Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+
+    // The point as stored (the staff view prints it), to the digit.
+    let (_, _, text) = call(&app, "GET", &format!("/api/reports/{case}"), Some(&supervisor), None).await;
+    let stored = &common::json(&text)["report"]["point"];
+    let exact = [stored[0].to_string(), stored[1].to_string()];
+    assert!(exact.iter().all(|e| e.len() > 8), "{exact:?}");
+    let secrets = [hidden_text.to_owned(), exact[0].clone(), exact[1].clone(), photo_url.clone()];
+    let finder = aho_corasick::AhoCorasick::new(&secrets).unwrap();
+    let uris = [
+        format!("/api/reports/{case}"),
+        format!("/api/reports/nearby?lon={}&lat={}&category=neighbour_dispute", p.x(), p.y()),
+        format!("/open311/v2/requests/{case}.json"),
+        format!("/open311/v2/requests/{case}.xml"),
+        "/open311/v2/requests.json".to_owned(),
+        format!("/ogc/collections/reports/items/{case}"),
+        "/ogc/collections/reports/items?limit=10000".to_owned(),
+    ];
+    for uri in &uris {
+        let (status, _, text) = call(&app, "GET", uri, None, None).await;
+        assert!(status.is_success(), "{uri}: {status} {text}");
+        if let Some(found) = finder.find(text.as_bytes()) {
+            panic!("{uri} shows {:?}", secrets[found.pattern().as_usize()]);
+        }
+    }
+    // The withdrawn submission's photo is gone for the public; staff get it, without EXIF.
+    assert_eq!(call(&app, "GET", &photo_url, None, None).await.0, StatusCode::NOT_FOUND);
+    let bearer = format!("Bearer {supervisor}");
+    let (status, _, bytes) = common::call_raw(&app, "GET", &photo_url, &[("authorization", &bearer)], Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!jpeg_markers(&bytes).contains(&0xE1) && !bytes.windows(8).any(|w| w == GPS_SECONDS));
+    // Single cases in the heat tiles sit on the public point, not the exact one.
+    for z in [16, 18] {
+        let (x, y) = tile_of(shown[0], shown[1], z);
+        let request = axum::http::Request::get(format!("/tiles/reports/{z}/{x}/{y}.mvt")).body(axum::body::Body::empty()).unwrap();
+        let response = tower::ServiceExt::oneshot(app.clone(), request).await.unwrap();
+        let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+        let tile = mvt_reader::Reader::new(bytes.to_vec()).unwrap();
+        let features = tile.get_features_as::<f64>(0).unwrap();
+        let mine = features.iter().find(|f| {
+            matches!(f.properties.as_ref().and_then(|p| p.get("case_number")), Some(mvt_reader::feature::Value::String(c)) if *c == case)
+        });
+        let point = geo::CoordsIter::coords_iter(&mine.expect("the case is in its public point's tile").geometry).next().unwrap();
+        let units = |lon: f64, lat: f64| {
+            let n = f64::from(1u32 << z);
+            let tx = (lon + 180.0) / 360.0 * n;
+            let ty = (1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n;
+            ((tx - f64::from(x)) * 4096.0, (ty - f64::from(y)) * 4096.0)
+        };
+        let (px, py) = units(shown[0], shown[1]);
+        assert!(
+            (point.x - px).abs() <= 1.0 && (point.y - py).abs() <= 1.0,
+            "z{z}: at ({}, {}), the public point is ({px}, {py})",
+            point.x,
+            point.y
+        );
+    }
+    // Staff see the exact point.
+    let (_, _, text) = call(&app, "GET", &format!("/api/reports/{case}"), Some(&supervisor), None).await;
+    let staff = common::json(&text);
+    let exact = [staff["report"]["point"][0].as_f64().unwrap(), staff["report"]["point"][1].as_f64().unwrap()];
+    assert!((exact[0] - p.x()).abs() < 1e-9 && (exact[1] - p.y()).abs() < 1e-9, "{exact:?}");
+    assert_eq!(staff["report"]["description"], hidden_text);
+}

@@ -9,10 +9,13 @@ use std::sync::Arc;
 use common::backend::{Backend, TestDatabase, empty_store_on};
 use minsheng::demo::{DemoOptions, generate};
 use minsheng::model::categories::{CategoryChange, CategorySetting};
+use minsheng::model::photos::{Moderation, ModerationAction, ModerationTarget, NewPhoto, PhotoStage};
 use minsheng::model::reports::{CaseState, Category, Duty, Rating, Report, ReportEvent, Role, Routed, Source, Tier};
 use minsheng::model::scope::TokenScope;
 use minsheng::model::{Dataset, Layer};
-use minsheng::store::{AreaLevel, NearbyQuery, NewStaffToken, ReportFilter, Store, StoreError, SubmissionKey, UpdateQuery};
+use minsheng::store::{
+    AreaLevel, ModerationWrite, NearbyQuery, NewStaffToken, ReportFilter, Store, StoreError, SubmissionKey, UpdateQuery,
+};
 
 on_both_backends!(
     every_layer_round_trips_and_survives_reopening,
@@ -30,6 +33,7 @@ on_both_backends!(
     category_settings_are_seeded_changed_from_what_was_read_and_audited,
     concurrent_submissions_get_distinct_case_numbers,
     follow_up_keys_hashes_and_public_updates,
+    photos_are_pending_until_linked_and_moderations_are_audited_and_reverted,
     #[tokio::test]
     a_store_loads_on_a_single_threaded_runtime,
 );
@@ -661,7 +665,10 @@ async fn follow_up_keys_hashes_and_public_updates(backend: Backend) {
     let rated = ReportEvent { reply: Some("很好".into()), rating: Some(Rating::Satisfied), ..event(1_300, "rate", None, None) };
     assert!(store.update_report(now.version, &now, &rated).await.unwrap());
     let replies = store.latest_replies(&[a.clone(), b.clone(), "MS99999999".into()]).await.unwrap();
-    assert_eq!(replies, HashMap::from([(b.clone(), "受理".to_owned())]));
+    assert_eq!(
+        replies.into_iter().map(|(case, (_, reply))| (case, reply)).collect::<HashMap<_, _>>(),
+        HashMap::from([(b.clone(), "受理".to_owned())])
+    );
 
     // Updates: moves and public texts in the window, oldest first; not a bare "me too".
     store.support_report(&a, &event(1_250, "support", None, None)).await.unwrap();
@@ -682,4 +689,94 @@ async fn follow_up_keys_hashes_and_public_updates(backend: Backend) {
     assert_eq!(window.iter().map(|(_, e)| e.at).collect::<Vec<_>>(), [1_001, 1_100]);
     let first = store.public_updates(&UpdateQuery { at_from: None, at_before: None, limit: 2 }).await.unwrap();
     assert_eq!(first.len(), 2);
+}
+
+fn new_photo(stage: PhotoStage, bytes: Option<&[u8]>, at: i64) -> NewPhoto {
+    NewPhoto {
+        stage,
+        content_type: "image/jpeg".into(),
+        width: 640,
+        height: 480,
+        thumb_width: 320,
+        thumb_height: 240,
+        digest: format!("{:064x}", at),
+        bytes: bytes.map(<[u8]>::to_vec),
+        thumb: bytes.map(|b| b[..b.len() / 2].to_vec()),
+        uploaded_by: "resident".into(),
+        created_at: at,
+    }
+}
+
+async fn photos_are_pending_until_linked_and_moderations_are_audited_and_reverted(backend: Backend) {
+    let (store, _database, data) = district(backend).await;
+    let case = store.insert_report(&report(&data, 1, Category::Noise, 1_000), &submitted(1_000), None).await.unwrap();
+    let bytes: Vec<u8> = (0..=255).cycle().take(10_000).collect();
+
+    // Pending photos belong to no case until linked; discarded ones are gone.
+    let pending = store.insert_photos(None, &[new_photo(PhotoStage::Before, Some(&bytes), 1_000)]).await.unwrap().unwrap();
+    let refused = store.insert_photos(None, &[new_photo(PhotoStage::Before, Some(&bytes), 1_001)]).await.unwrap().unwrap();
+    assert!(store.photos_of(std::slice::from_ref(&case)).await.unwrap().is_empty());
+    assert_eq!(store.photo(pending[0]).await.unwrap().unwrap().case_number, None);
+    store.attach_photos(&case, &pending).await.unwrap();
+    store.discard_photos(&refused).await.unwrap();
+    assert!(store.photo(refused[0]).await.unwrap().is_none());
+    let (_, version_before) = store.report(&case).await.unwrap().map(|(r, e)| (e, r.version)).unwrap();
+
+    // After-photos go straight to a case (a new version of it); kept in a folder, no bytes.
+    let after = store.insert_photos(Some(&case), &[new_photo(PhotoStage::After, None, 2_000)]).await.unwrap().unwrap();
+    assert_eq!(store.insert_photos(Some("MS99999999"), &[new_photo(PhotoStage::After, None, 2_000)]).await.unwrap(), None);
+    let photos = store.photos_of(std::slice::from_ref(&case)).await.unwrap();
+    assert_eq!(
+        photos.iter().map(|p| (p.id, p.stage, p.in_folder, p.hidden)).collect::<Vec<_>>(),
+        [(pending[0], PhotoStage::Before, false, false), (after[0], PhotoStage::After, true, false)]
+    );
+    assert_eq!(photos[0].case_number.as_deref(), Some(case.as_str()));
+    assert_eq!((photos[0].width, photos[0].thumb_height, photos[0].digest.clone()), (640, 240, format!("{:064x}", 1_000)));
+    assert_eq!(store.photo_bytes(pending[0], false).await.unwrap(), Some(bytes.clone()));
+    assert_eq!(store.photo_bytes(pending[0], true).await.unwrap(), Some(bytes[..5_000].to_vec()));
+    assert_eq!(store.photo_bytes(after[0], false).await.unwrap(), None);
+    assert_eq!(store.report(&case).await.unwrap().unwrap().0.version, version_before + 1);
+
+    // A moderation names its target, which must be the case's; it hides the photo until reverted.
+    let moderation = |target: ModerationTarget, target_id: Option<i64>| Moderation {
+        id: 0,
+        case_number: case.clone(),
+        target,
+        target_id,
+        action: ModerationAction::Hide,
+        reason: "露脸".into(),
+        moderated_by: "supervisor#2".into(),
+        moderated_at: 3_000,
+        reverted_by: None,
+        reverted_at: None,
+    };
+    let audit = event(3_000, "moderate", None, None);
+    assert_eq!(store.moderate(&moderation(ModerationTarget::Photo, Some(9_999)), &audit).await.unwrap(), ModerationWrite::NoSuchTarget);
+    assert_eq!(store.moderate(&moderation(ModerationTarget::Reply, Some(9_999)), &audit).await.unwrap(), ModerationWrite::NoSuchTarget);
+    let other = Moderation { case_number: "MS99999999".into(), ..moderation(ModerationTarget::Description, None) };
+    assert_eq!(store.moderate(&other, &audit).await.unwrap(), ModerationWrite::NoSuchCase);
+    let ModerationWrite::Stored(id) = store.moderate(&moderation(ModerationTarget::Photo, Some(pending[0])), &audit).await.unwrap() else {
+        panic!("stored")
+    };
+    assert!(store.photo(pending[0]).await.unwrap().unwrap().hidden);
+    assert_eq!(
+        store.moderations_of(std::slice::from_ref(&case)).await.unwrap(),
+        [Moderation { id, ..moderation(ModerationTarget::Photo, Some(pending[0])) }]
+    );
+    let (report_now, events) = store.report(&case).await.unwrap().unwrap();
+    assert_eq!((events.last().unwrap(), report_now.version), (&audit, version_before + 2));
+
+    let undo = event(4_000, "unmoderate", None, None);
+    let reverted = store.revert_moderation(id, "admin#1", 4_000, &undo).await.unwrap().unwrap();
+    assert_eq!((reverted.reverted_by.as_deref(), reverted.reverted_at), (Some("admin#1"), Some(4_000)));
+    assert_eq!(store.revert_moderation(id, "admin#1", 4_001, &undo).await.unwrap(), None, "once only");
+    assert!(!store.photo(pending[0]).await.unwrap().unwrap().hidden);
+    assert_eq!(store.moderation(id).await.unwrap(), Some(reverted));
+    assert_eq!(store.report(&case).await.unwrap().unwrap().1.last(), Some(&undo));
+
+    // The dump carries both tables, bytes and all.
+    let dump = store.dump().await.unwrap();
+    assert_eq!(dump.photos.iter().map(|p| p.id).collect::<Vec<_>>(), [pending[0], after[0]]);
+    assert_eq!(dump.photos[0].photo.bytes.as_deref(), Some(bytes.as_slice()));
+    assert_eq!(dump.moderations.len(), 1);
 }

@@ -85,6 +85,12 @@ impl ApiError {
         }
     }
 
+    /// One file of a multipart body over its own limit (the body as a whole may be larger).
+    pub fn part_too_large(part: &str, limit: usize) -> ApiError {
+        let message = format!("{part} is larger than {} MB ({limit} bytes), the most one photo may be", limit / (1024 * 1024));
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "photo_too_large", message)
+    }
+
     pub fn body_too_large(limit: usize) -> ApiError {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("the request body is larger than {limit} bytes"))
     }
@@ -179,7 +185,9 @@ impl From<ServiceError> for ApiError {
             | ServiceError::UnknownLayer { .. }
             | ServiceError::NoSuchCase(_)
             | ServiceError::NoSuchFollowLink
-            | ServiceError::NoSuchToken(_) => (StatusCode::NOT_FOUND, "not_found"),
+            | ServiceError::NoSuchToken(_)
+            | ServiceError::NoSuchPhoto(_)
+            | ServiceError::NoSuchModeration(_) => (StatusCode::NOT_FOUND, "not_found"),
             ServiceError::NoSuchCategory(_) => (StatusCode::NOT_FOUND, "not_found"),
             ServiceError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),

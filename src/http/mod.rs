@@ -19,6 +19,7 @@ mod origin;
 mod oversight;
 mod params;
 mod performance;
+mod photos;
 mod refusals;
 mod reports;
 mod routes;
@@ -65,6 +66,8 @@ pub struct AppState {
     pub proxies: Arc<Proxies>,
     /// The OpenAPI document of every route, made once when the router is built.
     pub openapi: Arc<std::sync::OnceLock<openapi::Document>>,
+    /// Where photo bytes are kept: the database, or `--photo-dir`.
+    pub photos: Arc<services::photos::PhotoStorage>,
 }
 
 /// How the router is set up.
@@ -83,6 +86,8 @@ pub struct Settings {
     pub proxies: Proxies,
     /// Redis to share the submission limit with other instances (`None`: this instance alone).
     pub shared_limit: Option<SharedLimit>,
+    /// Where photo bytes are kept (`--photo-dir`; default: the database).
+    pub photos: services::photos::PhotoStorage,
 }
 
 impl Default for Settings {
@@ -95,6 +100,7 @@ impl Default for Settings {
             queue: DEFAULT_QUEUE,
             proxies: Proxies::default(),
             shared_limit: None,
+            photos: services::photos::PhotoStorage::in_database(),
         }
     }
 }
@@ -128,11 +134,13 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         metrics: metrics.clone(),
         proxies: Arc::new(settings.proxies),
         openapi: Arc::default(),
+        photos: Arc::new(settings.photos.clone()),
     };
     let (routes, document) = OpenApiRouter::with_openapi(openapi::base())
         .merge(routes::router())
         .merge(ops::router())
         .merge(reports::router())
+        .merge(photos::router())
         .merge(staff::router())
         .merge(follow::router())
         .merge(oversight::router())
@@ -153,6 +161,7 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         // covers only the routes added before it, so the routes with their own, larger limit
         // come after.
         .layer(BodyLimit::max(reports::MAX_BODY_BYTES))
+        .merge(photos::upload_router().layer(BodyLimit::with_multipart(reports::MAX_BODY_BYTES, photos::MAX_UPLOAD_BYTES)))
         .merge(staff::import_router())
         .merge(coverage::plan_router())
         .merge(open311::router())

@@ -32,11 +32,20 @@ const MAX_FRAMEWORK_TEXT: usize = 4 * 1024;
 /// when the declared `Content-Length` is over it, instead of waiting for a body that is
 /// refused anyway.
 #[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(usize);
+pub struct BodyLimit {
+    max: usize,
+    /// A larger limit for `multipart/form-data` bodies (photo uploads), if any.
+    multipart: Option<usize>,
+}
 
 impl BodyLimit {
     pub fn max(bytes: usize) -> BodyLimit {
-        BodyLimit(bytes)
+        BodyLimit { max: bytes, multipart: None }
+    }
+
+    /// `bytes` for most bodies, `multipart` for a multipart form (which carries photos).
+    pub fn with_multipart(bytes: usize, multipart: usize) -> BodyLimit {
+        BodyLimit { max: bytes, multipart: Some(multipart) }
     }
 }
 
@@ -44,7 +53,8 @@ impl<S> Layer<S> for BodyLimit {
     type Service = BodyLimitService<<DefaultBodyLimit as Layer<S>>::Service>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        BodyLimitService { inner: DefaultBodyLimit::max(self.0).layer(inner), max: self.0 }
+        let largest = self.multipart.unwrap_or(self.max).max(self.max);
+        BodyLimitService { inner: DefaultBodyLimit::max(largest).layer(inner), max: self.max, multipart: self.multipart }
     }
 }
 
@@ -52,6 +62,7 @@ impl<S> Layer<S> for BodyLimit {
 pub struct BodyLimitService<S> {
     inner: S,
     max: usize,
+    multipart: Option<usize>,
 }
 
 impl<S> Service<Request> for BodyLimitService<S>
@@ -67,11 +78,15 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
+        let max = match self.multipart {
+            Some(larger) if super::photos::is_multipart(request.headers()) => larger,
+            _ => self.max,
+        };
         match declared_length(request.headers()) {
-            Some(length) if length > self.max as u64 => {
+            Some(length) if length > max as u64 => {
                 // Inside a nested router (Open311) the URI has lost its prefix.
                 let path = request.extensions().get::<OriginalUri>().map_or(request.uri().path(), |original| original.path());
-                Either::Left(ready(Ok(shaped(path, ApiError::body_too_large(self.max)))))
+                Either::Left(ready(Ok(shaped(path, ApiError::body_too_large(max)))))
             }
             _ => Either::Right(self.inner.call(request)),
         }

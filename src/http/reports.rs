@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::header::{CACHE_CONTROL, ETAG, IF_MATCH, LOCATION, VARY};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,10 +20,13 @@ use super::error::{ApiError, ErrorBody};
 use super::limit::ClientAddress;
 use super::origin::Origin;
 use super::params::{FromParams, Params, Query};
+use super::photos::{is_multipart, read_form};
 use crate::crs::Crs;
+use crate::model::photos::PhotoStage;
 use crate::model::reports::{Category, Source};
 use crate::model::time::now;
 use crate::services::locate::LocateQuery;
+use crate::services::photos;
 use crate::services::reports::idempotency::{self, Idempotency};
 use crate::services::reports::intake::{NearbyList, Submitted, Supported};
 use crate::services::reports::view::CaseView;
@@ -34,7 +37,8 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Filing, looking up and supporting reports (the staff queue shares the collection's path).
 pub fn router() -> OpenApiRouter<super::AppState> {
-    OpenApiRouter::new().routes(routes!(submit, super::staff::queue)).routes(routes!(nearby)).routes(routes!(case)).routes(routes!(support))
+    // `POST /api/reports` (which takes photos) is in `photos::upload_router`, with its larger body limit.
+    OpenApiRouter::new().routes(routes!(super::staff::queue)).routes(routes!(nearby)).routes(routes!(case)).routes(routes!(support))
 }
 
 /// Reads a JSON body of at most [`MAX_BODY_BYTES`], naming what is wrong with it.
@@ -151,7 +155,22 @@ struct IdempotencyKey {
     idempotency_key: Option<String>,
 }
 
+/// The multipart form of a report with photos.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Documents the form; `read_form` reads it.
+struct ReportForm {
+    /// The JSON body as one part; or else send its fields (`category`, `description`, `lon`,
+    /// `lat`, …) as parts of their own.
+    #[schema(value_type = Option<SubmitBody>)]
+    report: Option<String>,
+    /// Up to 3 photos: JPEG, PNG or WebP (checked by content), at most 5 MB each. They are
+    /// re-encoded without EXIF (no GPS) and thumbnailed.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    photo: Vec<String>,
+}
+
 /// Files a report: 201 with the case number, routing, deadline and duplicate hints.
+/// As `multipart/form-data` it may carry up to 3 photos (parts named `photo`).
 /// Anonymous callers are residents and are rate-limited per address; staff may record
 /// reports from other sources (hotline, patrol, suggestion box) and are named in the audit
 /// trail. With an `Idempotency-Key` used by the same request in the last 24 hours, the answer
@@ -161,11 +180,12 @@ struct IdempotencyKey {
     path = "/api/reports",
     tag = "reports",
     params(IdempotencyKey),
-    request_body = SubmitBody,
+    request_body(content((SubmitBody = "application/json"), (ReportForm = "multipart/form-data"))),
     security((), ("bearer" = [])),
     responses(
         (status = 201, body = Submitted, headers(("Location" = String, description = "The case's address"))),
-        (status = 400, description = "A bad field, named", body = ErrorBody),
+        (status = 400, description = "A bad field, named; a file that is not a JPEG, PNG or WebP image; more than 3 photos", body = ErrorBody),
+        (status = 413, description = "A photo over 5 MB, or a body over the limit", body = ErrorBody),
         (status = 422, description = "The `Idempotency-Key` was used with another request", body = ErrorBody),
         (status = 429, description = "Too many submissions from this address", body = ErrorBody),
     )
@@ -176,9 +196,19 @@ pub async fn submit(
     client: ClientAddress,
     origin: Origin,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Result<Response, ApiError> {
-    let body: SubmitBody = json_body(body)?;
+    let (body, uploads) = if is_multipart(&headers) {
+        let multipart = Multipart::from_request(request, &state).await.map_err(|e| ApiError::bad_parameter("body", e.body_text()))?;
+        let form = read_form(multipart, "photo").await?;
+        (form_body(form.fields)?, form.uploads)
+    } else {
+        let body = Bytes::from_request(request, &state).await;
+        if body.as_ref().is_ok_and(|bytes| bytes.len() > MAX_BODY_BYTES) {
+            return Err(ApiError::body_too_large(MAX_BODY_BYTES));
+        }
+        (json_body::<SubmitBody>(body)?, Vec::new())
+    };
     let category: Category = body.category.parse().map_err(|e| ApiError::bad_parameter("category", e))?;
     let crs: Crs = match body.crs.as_deref() {
         Some(text) => text.parse().map_err(|e| ApiError::bad_parameter("crs", e))?,
@@ -196,7 +226,9 @@ pub async fn submit(
         Some(key) => {
             let sender = caller.as_ref().map_or_else(|| "anonymous".to_owned(), |staff| staff.actor());
             let request = serde_json::to_vec(&body).expect("the body serialises");
-            let key = Idempotency::new(key, &[b"POST /api/reports", sender.as_bytes(), &request])?;
+            // The photos are part of the request: a retry must send the same files.
+            let digests: Vec<u8> = uploads.iter().flat_map(|u| <sha2::Sha256 as sha2::Digest>::digest(&u.bytes)).collect();
+            let key = Idempotency::new(key, &[b"POST /api/reports", sender.as_bytes(), &request, &digests])?;
             if let Some(replayed) = intake::replay(&state.catalog, &key, now).await? {
                 return Ok(created(&origin, replayed));
             }
@@ -207,6 +239,8 @@ pub async fn submit(
     if caller.is_none() {
         state.submissions.check(&client).await?;
     }
+    let uploaded_by = caller.as_ref().map_or_else(|| source.as_str().to_owned(), |staff| staff.actor());
+    let photos = photos::prepare(&state.photos, uploads, PhotoStage::Before, &uploaded_by, now).await?;
     let new = intake::NewReport {
         category,
         subcategory: body.subcategory,
@@ -220,8 +254,33 @@ pub async fn submit(
         lat: body.lat,
         crs,
         filed_by: caller.clone(),
+        photos,
     };
     Ok(created(&origin, intake::submit(&state.catalog, new, key.as_ref(), now).await?))
+}
+
+/// A report's fields sent as form parts: the JSON body in a part `report`, or each field in
+/// a part of its own (numbers as text).
+fn form_body(fields: Vec<(String, String)>) -> Result<SubmitBody, ApiError> {
+    if let Some((_, json)) = fields.iter().find(|(name, _)| name == "report") {
+        if let Some((other, _)) = fields.iter().find(|(name, _)| name != "report") {
+            return Err(ApiError::bad_parameter(other, "send the report either as the `report` part or as fields, not both"));
+        }
+        return serde_json::from_str(json).map_err(|e| ApiError::bad_parameter("report", e));
+    }
+    let mut object = serde_json::Map::new();
+    for (name, text) in fields {
+        let value = match name.as_str() {
+            "lon" | "lat" => {
+                let degrees: f64 =
+                    text.trim().parse().map_err(|_| ApiError::bad_parameter(&name, format!("{text:?} is not a number of degrees")))?;
+                serde_json::Value::from(degrees)
+            }
+            _ => serde_json::Value::String(text),
+        };
+        object.insert(name, value);
+    }
+    serde_json::from_value(serde_json::Value::Object(object)).map_err(|e| ApiError::bad_parameter("body", e))
 }
 
 /// 201 with the case's absolute address (behind a proxy, under its prefix); a replayed

@@ -5,6 +5,7 @@
 
 pub mod categories;
 mod kinds;
+pub mod photos;
 pub mod reports;
 pub mod scope;
 pub mod time;

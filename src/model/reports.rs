@@ -86,6 +86,8 @@ vocabulary! {
         Comment = "comment" / "居民留言" / "reporter's comment",
         Rate = "rate" / "评价" / "rating",
         ReturnVisit = "return_visit" / "回访" / "return visit",
+        Moderate = "moderate" / "内容审核" / "moderate content",
+        Unmoderate = "unmoderate" / "撤销审核" / "revert a moderation",
     }
 }
 

@@ -11,6 +11,7 @@ pub mod features;
 pub mod locate;
 pub mod migrate;
 pub mod ogc;
+pub mod photos;
 pub mod reports;
 pub mod schemas;
 pub mod search;
@@ -59,6 +60,11 @@ pub enum ServiceError {
     NoSuchFollowLink,
     #[error("no live token #{0}")]
     NoSuchToken(i64),
+    /// No such photo, or one the caller may not see (hidden, or its case's).
+    #[error("no photo #{0}")]
+    NoSuchPhoto(i64),
+    #[error("no moderation #{0} in force")]
+    NoSuchModeration(i64),
     #[error("no category {0:?}")]
     NoSuchCategory(String),
     /// A path named a layer that does not exist (or has no such representation).

@@ -10,6 +10,7 @@ use utoipa::openapi::{RefOr, schema::SchemaType};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::crs::Crs;
+use crate::model::photos::{ModerationAction, ModerationTarget, PhotoStage};
 use crate::model::reports::{Action, CaseState, Category, Rating, Role, Source, Tier};
 use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
 use crate::network::Method;
@@ -73,6 +74,9 @@ word_schemas! {
     ContactRole: "A role on the public contact board.",
     UnitKind: "A kind of 处置单位 responding unit.",
     HotSpotClass: "A cell's class by its Gi* z-score, with ArcGIS's confidence bins.",
+    PhotoStage: "When a photo was taken: with the report (`before`) or after the work (`after`).",
+    ModerationTarget: "What a moderation hides or redacts.",
+    ModerationAction: "`hide` takes content out of public view; `redact` shows a fixed notice instead.",
 }
 
 impl PartialSchema for Method {

@@ -11,6 +11,7 @@ use sqlx::{Encode, Type};
 use crate::model::categories::{CategoryChange, CategorySetting};
 use crate::model::reports::{Report, ReportEvent, StaffToken};
 use crate::model::{Dataset, Layer};
+pub use crate::store::photos::{DumpedModeration, DumpedPhoto};
 
 /// Everything a database holds that is worth keeping: the layers, every case with its
 /// audit trail and private fields, every staff token with its hash and revocation, the
@@ -32,6 +33,11 @@ pub struct Dump {
     /// By name; a restore replaces the destination's own (made when it was first opened), so
     /// the follow-up links derived before the migration stay the same after it.
     pub server_keys: Vec<ServerKey>,
+    /// By id, with their bytes (none for photos kept in a folder, which stays where it is);
+    /// ids are kept because case views and moderations name them.
+    pub photos: Vec<DumpedPhoto>,
+    /// By id, reverted ones too: they are the audit.
+    pub moderations: Vec<DumpedModeration>,
 }
 
 /// A random key of the database (`server_keys`).
@@ -80,6 +86,8 @@ impl Dump {
             + self.categories.len()
             + self.category_changes.len()
             + self.server_keys.len()
+            + self.photos.len()
+            + self.moderations.len()
     }
 
     /// Counts and checksums per table, in a fixed order. The canonical form of a row is its
@@ -98,6 +106,8 @@ impl Dump {
             tables.push(scope.spawn(|| sum("category_settings", &self.categories)));
             tables.push(scope.spawn(|| sum("category_changes", &self.category_changes)));
             tables.push(scope.spawn(|| sum("server_keys", &self.server_keys)));
+            tables.push(scope.spawn(|| sum("photos", &self.photos)));
+            tables.push(scope.spawn(|| sum("moderations", &self.moderations)));
             tables.into_iter().map(|table| table.join().expect("hashing does not panic")).collect()
         })
     }
@@ -270,7 +280,7 @@ mod tests {
         let a = Dump { tokens: vec![token("a")], ..Default::default() };
         let b = Dump { tokens: vec![token("b")], ..Default::default() };
         let (sa, sb) = (a.checksums(), b.checksums());
-        assert_eq!(sa.len(), Layer::ALL.len() + 6);
+        assert_eq!(sa.len(), Layer::ALL.len() + 8);
         for (x, y) in sa.iter().zip(&sb) {
             assert_eq!(x.rows, y.rows);
             assert_eq!(x.sha256 == y.sha256, x.table != "api_tokens", "{}", x.table);

@@ -8,6 +8,7 @@ mod categories;
 pub mod dump;
 mod duty;
 mod geometry;
+pub mod photos;
 mod postgres;
 mod replica;
 mod sqlite;
@@ -15,6 +16,7 @@ mod unit_areas;
 
 pub use dump::{Dump, TableSum};
 pub use geometry::{decode_geometry, encode_geometry};
+pub use photos::ModerationWrite;
 pub use postgres::PostgresStore;
 pub use replica::ReplicaStore;
 pub use sqlite::SqliteStore;
@@ -25,6 +27,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::model::categories::{CategoryChange, CategorySetting};
+use crate::model::photos::{Moderation, NewPhoto, PhotoInfo};
 use crate::model::reports::{CaseState, Category, Report, ReportEvent, ReportRow, Role, StaffToken};
 use crate::model::scope::TokenScope;
 use crate::model::{Dataset, Layer};
@@ -138,8 +141,8 @@ pub trait Store: Send + Sync + 'static {
     async fn case_by_follow(&self, hash: &[u8; 32]) -> Result<Option<String>, StoreError>;
 
     /// The latest public staff reply (公开答复) of each of these cases that has one, by case
-    /// number: Open311's `status_notes`.
-    async fn latest_replies(&self, case_numbers: &[String]) -> Result<HashMap<String, String>, StoreError>;
+    /// number, with its event id (moderation may hide it): Open311's `status_notes`.
+    async fn latest_replies(&self, case_numbers: &[String]) -> Result<HashMap<String, (i64, String)>, StoreError>;
 
     /// Public updates (events that moved a case or carry a public text) in a window of event
     /// times, oldest first, at most `query.limit`, each with its case number.
@@ -209,6 +212,39 @@ pub trait Store: Send + Sync + 'static {
 
     /// The audit of the category settings, newest first, at most `limit` rows.
     async fn category_changes(&self, limit: u32) -> Result<Vec<CategoryChange>, StoreError>;
+
+    /// Stores re-encoded photos in one transaction: for a case (a new version of it), or with
+    /// `None` pending until [`Store::attach_photos`] links them to the case their submission
+    /// files. Their ids in order; `None` (nothing written) if the case does not exist.
+    async fn insert_photos(&self, case_number: Option<&str>, photos: &[NewPhoto]) -> Result<Option<Vec<i64>>, StoreError>;
+
+    /// Links pending photos to a stored case.
+    async fn attach_photos(&self, case_number: &str, ids: &[i64]) -> Result<(), StoreError>;
+
+    /// Deletes pending photos, of a submission that was refused.
+    async fn discard_photos(&self, ids: &[i64]) -> Result<(), StoreError>;
+
+    /// The photos of these cases with their moderation state, by id.
+    async fn photos_of(&self, case_numbers: &[String]) -> Result<Vec<PhotoInfo>, StoreError>;
+
+    /// One photo's metadata, linked to a case or pending.
+    async fn photo(&self, id: i64) -> Result<Option<PhotoInfo>, StoreError>;
+
+    /// A photo's stored image (or thumbnail); `None` if there is none or it is kept in a folder.
+    async fn photo_bytes(&self, id: i64, thumb: bool) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Stores a moderation (its `id` is ignored) with its audit event, as a new version of
+    /// the case, in one transaction, if the case and the photo or event it names exist.
+    async fn moderate(&self, moderation: &Moderation, event: &ReportEvent) -> Result<ModerationWrite, StoreError>;
+
+    /// Reverts a moderation in force, with its audit event, as a new version of the case;
+    /// the reverted moderation, or `None` if none by that id is in force.
+    async fn revert_moderation(&self, id: i64, by: &str, at: i64, event: &ReportEvent) -> Result<Option<Moderation>, StoreError>;
+
+    /// Every moderation of these cases, in force or reverted, by id.
+    async fn moderations_of(&self, case_numbers: &[String]) -> Result<Vec<Moderation>, StoreError>;
+
+    async fn moderation(&self, id: i64) -> Result<Option<Moderation>, StoreError>;
 
     /// Every layer record, case (with its private fields and id), audit event and token
     /// (with its hash): what `migrate-db` copies. Meant for a database no one writes meanwhile.

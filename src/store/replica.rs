@@ -12,10 +12,11 @@ use async_trait::async_trait;
 
 use super::dump::{Dump, Progress};
 use super::{
-    AreaLevel, ChangeSignal, ClosureCounts, NearbyQuery, NewStaffToken, PoolStatus, PostgresStore, ReportFilter, Store, StoreError,
-    SubmissionKey,
+    AreaLevel, ChangeSignal, ClosureCounts, ModerationWrite, NearbyQuery, NewStaffToken, PoolStatus, PostgresStore, ReportFilter, Store,
+    StoreError, SubmissionKey,
 };
 use crate::model::categories::{CategoryChange, CategorySetting};
+use crate::model::photos::{Moderation, NewPhoto, PhotoInfo};
 use crate::model::reports::{Report, ReportEvent, ReportRow, StaffToken};
 use crate::model::{Dataset, Layer};
 
@@ -143,7 +144,7 @@ impl Store for ReplicaStore {
         self.primary.case_by_follow(hash).await
     }
 
-    async fn latest_replies(&self, case_numbers: &[String]) -> Result<HashMap<String, String>, StoreError> {
+    async fn latest_replies(&self, case_numbers: &[String]) -> Result<HashMap<String, (i64, String)>, StoreError> {
         self.reader().await?.latest_replies(case_numbers).await
     }
 
@@ -221,6 +222,46 @@ impl Store for ReplicaStore {
 
     async fn category_changes(&self, limit: u32) -> Result<Vec<CategoryChange>, StoreError> {
         self.reader().await?.category_changes(limit).await
+    }
+
+    async fn insert_photos(&self, case_number: Option<&str>, photos: &[NewPhoto]) -> Result<Option<Vec<i64>>, StoreError> {
+        self.wrote(self.primary.insert_photos(case_number, photos).await).await
+    }
+
+    async fn attach_photos(&self, case_number: &str, ids: &[i64]) -> Result<(), StoreError> {
+        self.wrote(self.primary.attach_photos(case_number, ids).await).await
+    }
+
+    async fn discard_photos(&self, ids: &[i64]) -> Result<(), StoreError> {
+        self.wrote(self.primary.discard_photos(ids).await).await
+    }
+
+    async fn photos_of(&self, case_numbers: &[String]) -> Result<Vec<PhotoInfo>, StoreError> {
+        self.reader().await?.photos_of(case_numbers).await
+    }
+
+    async fn photo(&self, id: i64) -> Result<Option<PhotoInfo>, StoreError> {
+        self.reader().await?.photo(id).await
+    }
+
+    async fn photo_bytes(&self, id: i64, thumb: bool) -> Result<Option<Vec<u8>>, StoreError> {
+        self.reader().await?.photo_bytes(id, thumb).await
+    }
+
+    async fn moderate(&self, moderation: &Moderation, event: &ReportEvent) -> Result<ModerationWrite, StoreError> {
+        self.wrote(self.primary.moderate(moderation, event).await).await
+    }
+
+    async fn revert_moderation(&self, id: i64, by: &str, at: i64, event: &ReportEvent) -> Result<Option<Moderation>, StoreError> {
+        self.wrote(self.primary.revert_moderation(id, by, at, event).await).await
+    }
+
+    async fn moderations_of(&self, case_numbers: &[String]) -> Result<Vec<Moderation>, StoreError> {
+        self.reader().await?.moderations_of(case_numbers).await
+    }
+
+    async fn moderation(&self, id: i64) -> Result<Option<Moderation>, StoreError> {
+        self.reader().await?.moderation(id).await
     }
 
     async fn dump(&self) -> Result<Dump, StoreError> {

@@ -165,3 +165,170 @@ pub async fn call_with(
     let bytes = body.collect().await.unwrap().to_bytes();
     (parts.status, parts.headers, String::from_utf8(bytes.to_vec()).unwrap())
 }
+
+/// One request with a raw body and headers; the answer's body as bytes (for images).
+pub async fn call_raw(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (axum::http::StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    let mut request = axum::http::Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request.body(Body::from(body)).unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    (parts.status, parts.headers, body.collect().await.unwrap().to_bytes().to_vec())
+}
+
+/// A `multipart/form-data` body: its content type and bytes. Parts are (name, file name, bytes).
+pub fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "minsheng-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (name, file, bytes) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match file {
+            Some(file) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: image/jpeg\r\n\r\n")
+                    .as_bytes(),
+            ),
+            None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+        }
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Test images made here: a JPEG carrying an EXIF GPS position (as a phone writes it), a
+/// PNG and a lossless WebP, of `width` × `height` pixels.
+pub mod images {
+    use image::codecs::jpeg::JpegEncoder;
+    use image::{ImageFormat, RgbImage, RgbaImage};
+
+    /// The latitude the EXIF block claims, as its rational seconds spell it: a test looks
+    /// for these bytes in what the server serves.
+    pub const GPS_SECONDS: [u8; 8] = [0x78, 0x56, 0x34, 0x12, 0x64, 0x00, 0x00, 0x00];
+
+    fn pixels(width: u32, height: u32) -> RgbImage {
+        RgbImage::from_fn(width, height, |x, y| image::Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, ((x + y) % 256) as u8]))
+    }
+
+    /// An APP1 "Exif" segment holding IFD0 with a GPS IFD: GPSLatitudeRef "N" and
+    /// GPSLatitude 30° 39' (0x12345678/100)".
+    fn exif_gps() -> Vec<u8> {
+        let mut tiff: Vec<u8> = b"II*\0".to_vec();
+        tiff.extend_from_slice(&8u32.to_le_bytes());
+        // IFD0 at 8: one entry, GPSInfo (0x8825, LONG) pointing at the GPS IFD at 26.
+        tiff.extend_from_slice(&1u16.to_le_bytes());
+        tiff.extend_from_slice(&0x8825u16.to_le_bytes());
+        tiff.extend_from_slice(&4u16.to_le_bytes());
+        tiff.extend_from_slice(&1u32.to_le_bytes());
+        tiff.extend_from_slice(&26u32.to_le_bytes());
+        tiff.extend_from_slice(&0u32.to_le_bytes());
+        // GPS IFD at 26: two entries; the latitude's three rationals at 56.
+        tiff.extend_from_slice(&2u16.to_le_bytes());
+        tiff.extend_from_slice(&1u16.to_le_bytes());
+        tiff.extend_from_slice(&2u16.to_le_bytes());
+        tiff.extend_from_slice(&2u32.to_le_bytes());
+        tiff.extend_from_slice(b"N\0\0\0");
+        tiff.extend_from_slice(&2u16.to_le_bytes());
+        tiff.extend_from_slice(&5u16.to_le_bytes());
+        tiff.extend_from_slice(&3u32.to_le_bytes());
+        tiff.extend_from_slice(&56u32.to_le_bytes());
+        tiff.extend_from_slice(&0u32.to_le_bytes());
+        assert_eq!(tiff.len(), 56);
+        for (numerator, denominator) in [(30u32, 1u32), (39, 1)] {
+            tiff.extend_from_slice(&numerator.to_le_bytes());
+            tiff.extend_from_slice(&denominator.to_le_bytes());
+        }
+        tiff.extend_from_slice(&GPS_SECONDS);
+        let mut segment = vec![0xFF, 0xE1];
+        let length = (2 + 6 + tiff.len()) as u16;
+        segment.extend_from_slice(&length.to_be_bytes());
+        segment.extend_from_slice(b"Exif\0\0");
+        segment.extend_from_slice(&tiff);
+        segment
+    }
+
+    pub fn jpeg_with_gps(width: u32, height: u32) -> Vec<u8> {
+        let mut plain = Vec::new();
+        JpegEncoder::new_with_quality(&mut plain, 92).encode_image(&pixels(width, height)).unwrap();
+        assert_eq!(&plain[..2], &[0xFF, 0xD8]);
+        let mut with_exif = plain[..2].to_vec();
+        with_exif.extend_from_slice(&exif_gps());
+        with_exif.extend_from_slice(&plain[2..]);
+        with_exif
+    }
+
+    pub fn png(width: u32, height: u32) -> Vec<u8> {
+        let image = RgbaImage::from_fn(width, height, |x, y| image::Rgba([(x % 256) as u8, (y % 256) as u8, 200, 255]));
+        let mut out = Vec::new();
+        image.write_to(&mut std::io::Cursor::new(&mut out), ImageFormat::Png).unwrap();
+        out
+    }
+
+    pub fn webp(width: u32, height: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        pixels(width, height).write_to(&mut std::io::Cursor::new(&mut out), ImageFormat::WebP).unwrap();
+        out
+    }
+
+    /// The markers of a JPEG's segments before its scan, read by hand (not by the image
+    /// crate the server uses): `0xE1` is APP1, where EXIF and XMP live.
+    pub fn jpeg_markers(bytes: &[u8]) -> Vec<u8> {
+        assert_eq!(&bytes[..2], &[0xFF, 0xD8], "not a JPEG");
+        let mut markers = Vec::new();
+        let mut at = 2;
+        while at + 4 <= bytes.len() {
+            assert_eq!(bytes[at], 0xFF, "a segment starts with 0xFF at {at}");
+            let marker = bytes[at + 1];
+            markers.push(marker);
+            if marker == 0xDA {
+                break;
+            }
+            let length = u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
+            at += 2 + length;
+        }
+        markers
+    }
+
+    /// The chunk types of a PNG, read by hand.
+    pub fn png_chunks(bytes: &[u8]) -> Vec<String> {
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+        let mut chunks = Vec::new();
+        let mut at = 8;
+        while at + 8 <= bytes.len() {
+            let length = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+            chunks.push(String::from_utf8_lossy(&bytes[at + 4..at + 8]).into_owned());
+            at += 12 + length;
+        }
+        chunks
+    }
+
+    /// Width and height as the file's own header says (JPEG SOF0/SOF2 or PNG IHDR).
+    pub fn size(bytes: &[u8]) -> (u32, u32) {
+        if bytes.starts_with(b"\x89PNG") {
+            return (u32::from_be_bytes(bytes[16..20].try_into().unwrap()), u32::from_be_bytes(bytes[20..24].try_into().unwrap()));
+        }
+        let mut at = 2;
+        loop {
+            let marker = bytes[at + 1];
+            let length = u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
+            if matches!(marker, 0xC0..=0xC2) {
+                let height = u16::from_be_bytes([bytes[at + 5], bytes[at + 6]]) as u32;
+                let width = u16::from_be_bytes([bytes[at + 7], bytes[at + 8]]) as u32;
+                return (width, height);
+            }
+            at += 2 + length;
+        }
+    }
+}

@@ -12,8 +12,7 @@
 mod xml;
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequestParts, OriginalUri, Path, RawQuery, State};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, OriginalUri, Path, RawQuery, Request, State};
 use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -28,14 +27,16 @@ use super::AppState;
 use super::error::ApiError;
 use super::limit::ClientAddress;
 use super::origin::Origin;
+use super::photos::{is_multipart, read_form};
 use super::refusals::BodyLimit;
 use super::reports::{REPLAYED, idempotency_key};
+use crate::model::photos::PhotoStage;
 use crate::model::time::now;
-use crate::services::Catalog;
 use crate::services::auth::authenticate;
 use crate::services::categories::Settings;
 use crate::services::reports::open311::{self, Created, Discovery, Fields, RequestUpdate, Service, ServiceDefinition, ServiceRequest};
 use crate::services::schemas::Iso8601;
+use crate::services::{Catalog, photos};
 
 const ROOT: &str = "/open311/v2";
 /// A 2,000-character Chinese description is 18 kB once percent-encoded in a form body.
@@ -55,7 +56,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(request))
         .routes(routes!(updates_json))
         .routes(routes!(updates_xml))
-        .layer(BodyLimit::max(MAX_BODY_BYTES))
+        // Room for photos (`media`); other bodies are held to MAX_BODY_BYTES as they are read.
+        .layer(BodyLimit::with_multipart(MAX_BODY_BYTES, super::photos::MAX_UPLOAD_BYTES))
         .fallback(unknown);
     OpenApiRouter::new().nest(ROOT, v2)
 }
@@ -250,8 +252,8 @@ struct RequestsQuery {
     get, path = "/requests.json", tag = "open311", params(RequestsQuery),
     responses((status = 200, body = Vec<ServiceRequest>, content_type = "application/json; charset=utf-8"))
 )]
-async fn requests_json(State(catalog): State<Catalog>, format: Format, RawQuery(query): RawQuery) -> Response {
-    requests(catalog, format, query).await
+async fn requests_json(State(catalog): State<Catalog>, format: Format, origin: Origin, RawQuery(query): RawQuery) -> Response {
+    requests(catalog, format, origin, query).await
 }
 
 /// Service requests in XML.
@@ -259,13 +261,26 @@ async fn requests_json(State(catalog): State<Catalog>, format: Format, RawQuery(
     get, path = "/requests.xml", tag = "open311", params(RequestsQuery),
     responses((status = 200, body = String, content_type = "text/xml; charset=utf-8"))
 )]
-async fn requests_xml(State(catalog): State<Catalog>, format: Format, RawQuery(query): RawQuery) -> Response {
-    requests(catalog, format, query).await
+async fn requests_xml(State(catalog): State<Catalog>, format: Format, origin: Origin, RawQuery(query): RawQuery) -> Response {
+    requests(catalog, format, origin, query).await
 }
 
-async fn requests(catalog: Catalog, format: Format, query: Option<String>) -> Response {
-    let result = async { Ok(open311::requests_for(&catalog, &query_fields(query)?, now()).await?) };
+async fn requests(catalog: Catalog, format: Format, origin: Origin, query: Option<String>) -> Response {
+    let result = async { Ok(absolute_media(&origin, open311::requests_for(&catalog, &query_fields(query)?, now()).await?)) };
     answer(format, "service_requests", result.await)
+}
+
+/// `media_url` of our own photos is a path: clients need it absolute, under our public URL.
+fn absolute_media<L>(origin: &Origin, mut requests: L) -> L
+where
+    L: AsMut<[open311::ServiceRequest]>,
+{
+    for request in requests.as_mut() {
+        if let Some(url) = request.media_url.as_mut().filter(|url| url.starts_with('/')) {
+            *url = origin.url(url);
+        }
+    }
+    requests
 }
 
 /// One service request (a list of one, as the spec has it). `file` is `{service_request_id}.json` or `.xml`.
@@ -280,9 +295,15 @@ async fn requests(catalog: Catalog, format: Format, query: Option<String>) -> Re
         (status = 404, description = "No such request, or no format extension"),
     )
 )]
-async fn request(State(catalog): State<Catalog>, format: Format, Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
+async fn request(
+    State(catalog): State<Catalog>,
+    format: Format,
+    origin: Origin,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let id = Format::of(&file).map_or(file.as_str(), |(stem, _)| stem);
-    let result = async { Ok([open311::request(&catalog, &query_fields(query)?, id).await?]) };
+    let result = async { Ok(absolute_media(&origin, [open311::request(&catalog, &query_fields(query)?, id).await?])) };
     answer(format, "service_requests", result.await)
 }
 
@@ -354,6 +375,18 @@ struct NewRequest {
     jurisdiction_id: Option<String>,
 }
 
+/// The fields of `POST requests` with a photo, as a multipart form.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Documents the body; `read_form` reads it.
+struct NewRequestWithMedia {
+    /// The fields of the form-encoded request, each a part of its own.
+    #[schema(inline)]
+    fields: Option<NewRequest>,
+    /// Up to 3 photos (JPEG, PNG or WebP, at most 5 MB each), re-encoded without EXIF.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    media: Vec<String>,
+}
+
 /// Files a request: 201 with a list of one (case number and notice). A repeat with the same
 /// `Idempotency-Key` within 24 hours answers with the first one's case, `Idempotent-Replayed: true`.
 #[utoipa::path(
@@ -362,17 +395,12 @@ struct NewRequest {
     request_body(content(
         (NewRequest = "application/x-www-form-urlencoded"),
         (NewRequest = "application/json"),
+        (NewRequestWithMedia = "multipart/form-data"),
     )),
     responses((status = 201, body = Vec<Created>, content_type = "application/json; charset=utf-8"))
 )]
-async fn create_json(
-    state: State<AppState>,
-    format: Format,
-    client: ClientAddress,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    create(state, format, client, headers, body).await
+async fn create_json(state: State<AppState>, format: Format, client: ClientAddress, headers: HeaderMap, request: Request) -> Response {
+    create(state, format, client, headers, request).await
 }
 
 /// Files a request, answering in XML.
@@ -382,17 +410,12 @@ async fn create_json(
     request_body(content(
         (NewRequest = "application/x-www-form-urlencoded"),
         (NewRequest = "application/json"),
+        (NewRequestWithMedia = "multipart/form-data"),
     )),
     responses((status = 201, body = String, content_type = "text/xml; charset=utf-8"))
 )]
-async fn create_xml(
-    state: State<AppState>,
-    format: Format,
-    client: ClientAddress,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    create(state, format, client, headers, body).await
+async fn create_xml(state: State<AppState>, format: Format, client: ClientAddress, headers: HeaderMap, request: Request) -> Response {
+    create(state, format, client, headers, request).await
 }
 
 /// `POST /open311/v2/requests.{json,xml}`: a form (`application/x-www-form-urlencoded`, as
@@ -400,16 +423,21 @@ async fn create_xml(
 /// `api_key` is a staff token: it lifts the per-client limit on anonymous submissions.
 /// An `Idempotency-Key` header works as on `POST /api/reports`: a repeat of the same request
 /// within 24 hours answers with the first one's case and `Idempotent-Replayed: true`.
-async fn create(
-    State(state): State<AppState>,
-    format: Format,
-    client: ClientAddress,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+async fn create(State(state): State<AppState>, format: Format, client: ClientAddress, headers: HeaderMap, request: Request) -> Response {
     let result = async {
-        let body = body.map_err(|rejection| ApiError::from_body(rejection, MAX_BODY_BYTES))?;
-        let fields = body_fields(&headers, &body)?;
+        // A photo comes as a multipart form with a file part `media` (the FixMyStreet
+        // extension); the spec's form and JSON stay within the small limit.
+        let (fields, uploads) = if is_multipart(&headers) {
+            let multipart = Multipart::from_request(request, &state).await.map_err(|e| ApiError::bad_parameter("body", e.body_text()))?;
+            let form = read_form(multipart, "media").await?;
+            (Fields(form.fields), form.uploads)
+        } else {
+            let body = Bytes::from_request(request, &state).await.map_err(|rejection| ApiError::from_body(rejection, MAX_BODY_BYTES))?;
+            if body.len() > MAX_BODY_BYTES {
+                return Err(ApiError::body_too_large(MAX_BODY_BYTES));
+            }
+            (body_fields(&headers, &body)?, Vec::new())
+        };
         let staff = match fields.one("api_key").map_err(ApiError::from)? {
             Some(key) => Some(authenticate(&state.catalog, key).await?),
             None => None,
@@ -428,7 +456,9 @@ async fn create(
         if staff.is_none() {
             state.submissions.check(&client).await?;
         }
-        Ok::<_, ApiError>(open311::create(&state.catalog, &fields, staff.as_ref(), key.as_ref(), now).await?)
+        let uploaded_by = staff.as_ref().map_or_else(|| "resident".to_owned(), |s| s.actor());
+        let photos = photos::prepare(&state.photos, uploads, PhotoStage::Before, &uploaded_by, now).await?;
+        Ok::<_, ApiError>(open311::create(&state.catalog, &fields, staff.as_ref(), key.as_ref(), now, photos).await?)
     };
     match result.await {
         Ok(created) => {

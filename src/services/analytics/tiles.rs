@@ -8,6 +8,7 @@ use geo::{Geometry, Point};
 
 use crate::index::reports::{BUCKET_ZOOM, ReportPoints, ReportQuery};
 use crate::mvt::{BUFFER, EXTENT, TileCoord, TileEncoder, Value};
+use crate::services::reports::blur::public_point;
 use crate::services::tiles::FieldType;
 
 /// The layer's name in the tile.
@@ -68,7 +69,9 @@ pub fn render(points: &ReportPoints, query: &ReportQuery, tile: TileCoord) -> Ve
                 ("status", Value::Str(state.open311_status())),
                 ("created_at", Value::Int(points.created_at[i])),
             ];
-            encoder.add(points.ids[i] as u64, &Geometry::Point(Point::new(points.lon[i], points.lat[i])), &properties);
+            // The public point: a neighbour dispute's exact place stays with staff.
+            let [lon, lat] = public_point(category, points.lon[i], points.lat[i]);
+            encoder.add(points.ids[i] as u64, &Geometry::Point(Point::new(lon, lat)), &properties);
         }
     } else {
         for (n, cell) in aggregate(points, query, tile).into_iter().enumerate() {
@@ -97,8 +100,10 @@ fn aggregate(points: &ReportPoints, query: &ReportQuery, tile: TileCoord) -> Vec
         let row = ((y / cell_size).floor() + 1.0).clamp(0.0, (side - 1) as f64) as usize;
         let cell = &mut cells[row * side + column];
         cell.count += 1;
-        cell.lon_sum += points.lon[i];
-        cell.lat_sum += points.lat[i];
+        // A cell holding one case would otherwise place it exactly.
+        let [lon, lat] = public_point(points.category[i], points.lon[i], points.lat[i]);
+        cell.lon_sum += lon;
+        cell.lat_sum += lat;
     }
     cells.retain(|c| c.count > 0);
     cells

@@ -83,6 +83,9 @@ fn roles_for(action: Action) -> &'static [Role] {
         // The reporter's own, through the follow-up link: no staff token takes these.
         Action::Comment | Action::Rate => &[],
         Action::Support => Role::ALL,
+        Action::Moderate => &[Supervisor, Admin],
+        // Undoing a supervisor's moderation is an admin's call alone.
+        Action::Unmoderate => &[Admin],
     }
 }
 
@@ -183,6 +186,8 @@ mod tests {
             (Action::Comment, [O, O, O, O, O, O]),
             (Action::Rate, [O, O, O, O, O, O]),
             (Action::ReturnVisit, [X, O, X, O, O, X]),
+            (Action::Moderate, [O, O, X, O, O, X]),
+            (Action::Unmoderate, [O, O, O, O, O, X]),
         ]
     };
 

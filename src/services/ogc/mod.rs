@@ -12,6 +12,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::features::{self, Bbox, MAX_LIMIT};
+use super::reports::blur::public_point;
+use super::reports::published::Overlay;
 use super::reports::view::PublicReport;
 use super::{Catalog, ServiceError};
 use crate::crs::OutputCrs;
@@ -252,13 +254,25 @@ async fn report_items(catalog: &Catalog, query: &ItemsQuery) -> Result<ItemsPage
     if query.is_plain() && query.bbox.is_none() {
         let matched = store.count_reports(&filter).await? as usize;
         let page = ReportFilter { limit: Some(query.limit as u32), offset: query.offset.try_into().unwrap_or(u32::MAX), ..filter };
-        let features = store.reports(&page).await?.iter().map(report_feature).collect();
+        let reports = store.reports(&page).await?;
+        let overlay = overlay_of(catalog, &reports).await?;
+        let features = reports.iter().map(|r| report_feature(r, &overlay)).collect();
         return Ok(finish(features, matched, query));
     }
     let reports = store.reports(&filter).await?;
-    let inside = |r: &&Report| query.bbox.is_none_or(|b| (b.west..=b.east).contains(&r.lon) && (b.south..=b.north).contains(&r.lat));
-    let matched = select(reports.iter().filter(inside).map(report_feature), query)?;
+    let overlay = overlay_of(catalog, &reports).await?;
+    // Against the point the public sees, so a box cannot home in on a blurred case.
+    let inside = |r: &&Report| {
+        let [lon, lat] = public_point(r.category, r.lon, r.lat);
+        query.bbox.is_none_or(|b| (b.west..=b.east).contains(&lon) && (b.south..=b.north).contains(&lat))
+    };
+    let matched = select(reports.iter().filter(inside).map(|r| report_feature(r, &overlay)), query)?;
     Ok(page_of(matched, query))
+}
+
+async fn overlay_of(catalog: &Catalog, reports: &[Report]) -> Result<Overlay, ServiceError> {
+    let cases: Vec<String> = reports.iter().map(|r| r.case_number.clone()).collect();
+    Overlay::load(catalog, &cases).await
 }
 
 /// The features passing the property filters and the CQL2 filter, sorted.
@@ -302,7 +316,8 @@ pub async fn item(catalog: &Catalog, collection: Collection, id: &str, crs: Outp
         }
         Collection::Reports => {
             let (report, _) = catalog.store().report(id).await?.ok_or_else(|| ServiceError::NoSuchCase(id.to_owned()))?;
-            Feature::from_json(report_feature(&report))
+            let overlay = overlay_of(catalog, std::slice::from_ref(&report)).await?;
+            Feature::from_json(report_feature(&report, &overlay))
         }
     };
     Ok(feature.in_crs(crs))
@@ -310,8 +325,9 @@ pub async fn item(catalog: &Catalog, collection: Collection, id: &str, crs: Outp
 
 /// A report as a public GeoJSON feature: the fields of [`PublicReport`] (never the
 /// reporter's), its place as the geometry, and times as RFC 3339 (China Standard Time).
-fn report_feature(report: &Report) -> Value {
-    let public = PublicReport::from(report);
+fn report_feature(report: &Report, overlay: &Overlay) -> Value {
+    let mut public = PublicReport::from(report);
+    overlay.apply_public(&mut public);
     let Ok(Value::Object(mut properties)) = serde_json::to_value(&public) else { unreachable!("reports serialise to objects") };
     properties.remove("point");
     for time in ["created_at", "deadline_at", "closed_at"] {

@@ -111,10 +111,13 @@ pub struct FollowCase {
 }
 
 impl FollowCase {
-    fn new(report: &Report, events: &[ReportEvent]) -> FollowCase {
+    /// The reporter's view: the public one (moderation applied: what they sent may have been
+    /// hidden from others, and they see what others see) with their own contact.
+    async fn new(catalog: &Catalog, report: &Report, events: &[ReportEvent]) -> Result<FollowCase, ServiceError> {
+        let (public, history) = super::published::public_view(catalog, report, events).await?;
         let may_rate = report.state == CaseState::Resolved && report.rating.is_none();
-        FollowCase {
-            report: PublicReport::from(report),
+        Ok(FollowCase {
+            report: public,
             reporter_name: report.reporter_name.clone(),
             reporter_phone: report.reporter_phone.clone(),
             notify: report.notify,
@@ -125,15 +128,15 @@ impl FollowCase {
             rate_until: report.resolved_at.filter(|_| may_rate).map(|t| t.saturating_add(RATE_WITHIN.as_secs() as i64)),
             may_comment: !report.state.is_final(),
             reopened: report.duty.reopened,
-            history: events.iter().map(PublicEvent::from).collect(),
-        }
+            history,
+        })
     }
 }
 
 /// The reporter's own case.
 pub async fn view(catalog: &Catalog, secret: &str) -> Result<FollowCase, ServiceError> {
     let (report, events) = case_for(catalog, secret).await?;
-    Ok(FollowCase::new(&report, &events))
+    FollowCase::new(catalog, &report, &events).await
 }
 
 /// A public comment of the reporter's on a case not yet final.
@@ -196,7 +199,7 @@ async fn write_with_retry(
         if catalog.store().update_report(report.version, &next, &event).await? {
             catalog.sync_reports_after_write().await;
             let (report, events) = case_for(catalog, secret).await?;
-            return Ok(FollowCase::new(&report, &events));
+            return FollowCase::new(catalog, &report, &events).await;
         }
     }
     Err(ServiceError::Conflict("the case is changing right now; try again in a moment".into()))

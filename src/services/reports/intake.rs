@@ -5,10 +5,12 @@ use serde::Serialize;
 
 use super::follow;
 use super::idempotency::{self, Idempotency};
+use super::published;
 use super::routing::{RoutingError, route};
 use super::units::unit_for;
 use super::view::PublicReport;
 use crate::crs::Crs;
+use crate::model::photos::NewPhoto;
 use crate::model::reports::{Action, CaseState, Category, Duty, Report, ReportEvent, Source};
 use crate::services::auth::permissions::may_act;
 use crate::services::auth::{CaseScope, Staff};
@@ -50,6 +52,8 @@ pub struct NewReport {
     /// The staff member filing it, named as the submit event's actor; `None` for residents,
     /// whose event names the source. A patrol report needs a grid worker of the place.
     pub filed_by: Option<Staff>,
+    /// Re-encoded photos (at most [`crate::services::photos::MAX_PHOTOS`]), stored with the case.
+    pub photos: Vec<NewPhoto>,
 }
 
 /// What the reporter gets back.
@@ -214,7 +218,24 @@ pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>
         id: 0,
     };
     let record = key.map(|key| key.record(now));
-    match catalog.store().insert_report(&report, &event, record.as_ref()).await {
+    // The photos go in first, pending, and are linked once the case is stored: a crash in
+    // between leaves unlinked rows, never an acknowledged case without its photos.
+    let store = catalog.store();
+    let pending = match new.photos.is_empty() {
+        true => Vec::new(),
+        false => store.insert_photos(None, &new.photos).await?.unwrap_or_default(),
+    };
+    let inserted = store.insert_report(&report, &event, record.as_ref()).await;
+    match (&inserted, pending.is_empty()) {
+        (Ok(case_number), false) => store.attach_photos(case_number, &pending).await?,
+        (Err(_), false) => {
+            if let Err(error) = store.discard_photos(&pending).await {
+                tracing::warn!("cannot discard the photos of a refused submission: {error}");
+            }
+        }
+        _ => {}
+    }
+    match inserted {
         Ok(case_number) => report.case_number = case_number,
         // A concurrent request with the same key filed first: answer with its case.
         Err(StoreError::KeyTaken(taken)) => {
@@ -227,8 +248,9 @@ pub async fn submit(catalog: &Catalog, new: NewReport, key: Option<&Idempotency>
     }
     let follow = with_follow_hash(catalog, &report.case_number).await?;
     catalog.sync_reports_after_write().await;
+    let [public] = published::publish(catalog, [PublicReport::from(&report)]).await?;
     Ok(Submitted {
-        report: PublicReport::from(&report),
+        report: public,
         possible_duplicates: duplicates.reports,
         possible_duplicates_total: duplicates.total,
         follow_url: follow::follow_path(&follow),
@@ -250,8 +272,9 @@ pub async fn replay(catalog: &Catalog, key: &Idempotency, now: i64) -> Result<Op
         Some(_) => follow::follow_secret(catalog, &case)?,
         None => with_follow_hash(catalog, &case).await?,
     };
+    let [public] = published::publish(catalog, [PublicReport::from(&report)]).await?;
     Ok(Some(Submitted {
-        report: PublicReport::from(&report),
+        report: public,
         possible_duplicates: duplicates.reports,
         possible_duplicates_total: duplicates.total,
         follow_url: follow::follow_path(&follow),
@@ -290,11 +313,15 @@ pub async fn nearby_open(
         limit,
     };
     let (reports, total) = catalog.store().open_reports_near(&query).await?;
-    let reports = reports
-        .iter()
-        .map(|r| {
-            let metres = Haversine.distance(point, Point::new(r.lon, r.lat));
-            Nearby { distance_m: (metres * 10.0).round() / 10.0, report: PublicReport::from(r) }
+    let mut public: Vec<PublicReport> = reports.iter().map(PublicReport::from).collect();
+    published::publish_all(catalog, &mut public).await?;
+    let reports = public
+        .into_iter()
+        .map(|public| {
+            // Measured to the point the public sees: an exact distance would give a blurred
+            // case's place away.
+            let metres = Haversine.distance(point, Point::new(public.point[0], public.point[1]));
+            Nearby { distance_m: (metres * 10.0).round() / 10.0, report: public }
         })
         .collect();
     Ok(NearbyList { total, reports })

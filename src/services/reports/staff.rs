@@ -28,7 +28,9 @@ pub async fn case_for(catalog: &Catalog, staff: &Staff, case_number: &str) -> Re
     if !may_read(staff, &CaseScope::of(&report)) {
         return Ok(None);
     }
-    Ok(Some(staff_case(catalog, staff, report, history)))
+    let mut case = staff_case(catalog, staff, report, history);
+    super::published::for_staff(catalog, &mut [&mut case.report]).await?;
+    Ok(Some(case))
 }
 
 /// The staff view of a case with its history, and what `staff` may do to it now.

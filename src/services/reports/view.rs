@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use super::blur::public_point;
+use crate::model::photos::{Moderation, ModerationAction, ModerationTarget, PhotoInfo, PhotoStage};
 use crate::model::reports::{Action, CaseState, Category, Rating, Report, ReportEvent, Source, Tier};
 use crate::model::{Unit, UnitKind};
 
@@ -16,7 +18,11 @@ pub struct PublicReport {
     pub source: Source,
     pub description: String,
     pub photo_url: Option<String>,
-    /// [lon, lat] WGS84.
+    /// The photos uploaded with the report and after the work, oldest first (hidden ones
+    /// left out of the public view).
+    pub photos: Vec<PublicPhoto>,
+    /// [lon, lat] WGS84; for neighbour disputes and safety hazards snapped to a 50 m grid
+    /// in public answers (staff see the exact point).
     pub point: [f64; 2],
     pub building_id: Option<String>,
     pub compound_id: Option<String>,
@@ -53,7 +59,9 @@ impl From<&Report> for PublicReport {
             source: r.source,
             description: r.description.clone(),
             photo_url: r.photo_url.clone(),
-            point: [r.lon, r.lat],
+            // Filled in by `published::publish` (which reads the photo table).
+            photos: Vec::new(),
+            point: public_point(r.category, r.lon, r.lat),
             building_id: r.routed.building_id.clone(),
             compound_id: r.routed.compound_id.clone(),
             grid_id: r.routed.grid_id.clone(),
@@ -72,6 +80,67 @@ impl From<&Report> for PublicReport {
             resolution_secs: r.duty.resolution_secs,
             closed_at: r.closed_at,
             on_time: r.on_time,
+        }
+    }
+}
+
+/// A photo as the case views list it. Served by `GET /api/photos/{id}` (and `/thumb`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PublicPhoto {
+    pub id: i64,
+    /// The re-encoded image (no EXIF), at most 2048 px on its long side.
+    pub url: String,
+    /// At most 320 px on its long side.
+    pub thumb_url: String,
+    pub stage: PhotoStage,
+    pub width: u32,
+    pub height: u32,
+    /// Staff views only: a moderation hides it from the public.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
+}
+
+impl From<&PhotoInfo> for PublicPhoto {
+    fn from(p: &PhotoInfo) -> PublicPhoto {
+        PublicPhoto {
+            id: p.id,
+            url: format!("/api/photos/{}", p.id),
+            thumb_url: format!("/api/photos/{}/thumb", p.id),
+            stage: p.stage,
+            width: p.width,
+            height: p.height,
+            hidden: p.hidden,
+        }
+    }
+}
+
+/// A moderation as the staff view lists it: the audit of who hid what and why.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ModerationView {
+    pub id: i64,
+    pub target: ModerationTarget,
+    /// The photo's or the event's id; absent for the description.
+    pub target_id: Option<i64>,
+    pub action: ModerationAction,
+    pub reason: String,
+    pub moderated_by: String,
+    pub moderated_at: i64,
+    pub reverted_by: Option<String>,
+    pub reverted_at: Option<i64>,
+}
+
+impl From<&Moderation> for ModerationView {
+    fn from(m: &Moderation) -> ModerationView {
+        ModerationView {
+            id: m.id,
+            target: m.target,
+            target_id: m.target_id,
+            action: m.action,
+            reason: m.reason.clone(),
+            moderated_by: m.moderated_by.clone(),
+            moderated_at: m.moderated_at,
+            reverted_by: m.reverted_by.clone(),
+            reverted_at: m.reverted_at,
         }
     }
 }
@@ -154,12 +223,18 @@ pub struct StaffReport {
     pub unsatisfied: u32,
     /// Counts the writes to the case; the ETag is `"v<version>"`.
     pub version: u32,
+    /// Every moderation of the case, in force or reverted (the original text stays in
+    /// `description` for staff).
+    pub moderations: Vec<ModerationView>,
 }
 
 impl StaffReport {
     pub fn new(r: &Report, now: i64) -> StaffReport {
+        let mut public = PublicReport::from(r);
+        // Staff who may work on the case see where it is.
+        public.point = [r.lon, r.lat];
         StaffReport {
-            public: PublicReport::from(r),
+            public,
             reporter_name: r.reporter_name.clone(),
             reporter_phone: r.reporter_phone.clone(),
             micro_grid_id: r.routed.micro_grid_id.clone(),
@@ -182,6 +257,7 @@ impl StaffReport {
             rated_at: r.rated_at,
             unsatisfied: r.unsatisfied,
             version: r.version,
+            moderations: Vec::new(),
         }
     }
 }

@@ -202,7 +202,9 @@ pub(super) async fn save(
     // handler returning it to the dispatcher).
     let (report, history) =
         catalog.store().report(&after.case_number).await?.ok_or_else(|| ServiceError::NoSuchCase(after.case_number.clone()))?;
-    Ok(super::staff::staff_case(catalog, staff, report, history))
+    let mut case = super::staff::staff_case(catalog, staff, report, history);
+    super::published::for_staff(catalog, &mut [&mut case.report]).await?;
+    Ok(case)
 }
 
 /// The unit a dispatch or reassignment names: it must exist.

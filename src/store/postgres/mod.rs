@@ -17,6 +17,7 @@ mod dump;
 mod follow;
 mod listen;
 mod nearby;
+mod photos;
 mod read;
 mod reports;
 mod tokens;
@@ -26,9 +27,11 @@ use super::dump::{Dump, Progress};
 use super::geometry::encode_wkb;
 use super::unit_areas;
 use super::{
-    AreaLevel, ChangeSignal, ClosureCounts, NearbyQuery, NewStaffToken, PoolStatus, ReportFilter, Store, StoreError, SubmissionKey,
+    AreaLevel, ChangeSignal, ClosureCounts, ModerationWrite, NearbyQuery, NewStaffToken, PoolStatus, ReportFilter, Store, StoreError,
+    SubmissionKey,
 };
 use crate::model::categories::{CategoryChange, CategorySetting};
+use crate::model::photos::{Moderation, NewPhoto, PhotoInfo};
 use crate::model::reports::{Report, ReportEvent, ReportRow, StaffToken};
 use crate::model::{ContactScope, Dataset, Layer, Record, Unit};
 use listen::Changed;
@@ -121,7 +124,7 @@ impl Store for PostgresStore {
         follow::case_by_follow(&self.pool, hash).await
     }
 
-    async fn latest_replies(&self, case_numbers: &[String]) -> Result<HashMap<String, String>, StoreError> {
+    async fn latest_replies(&self, case_numbers: &[String]) -> Result<HashMap<String, (i64, String)>, StoreError> {
         follow::latest_replies(&self.pool, case_numbers).await
     }
 
@@ -196,6 +199,46 @@ impl Store for PostgresStore {
 
     async fn category_changes(&self, limit: u32) -> Result<Vec<CategoryChange>, StoreError> {
         categories::changes(&self.pool, Some(limit)).await
+    }
+
+    async fn insert_photos(&self, case_number: Option<&str>, photos: &[NewPhoto]) -> Result<Option<Vec<i64>>, StoreError> {
+        photos::insert(&self.pool, case_number, photos).await
+    }
+
+    async fn attach_photos(&self, case_number: &str, ids: &[i64]) -> Result<(), StoreError> {
+        photos::attach(&self.pool, case_number, ids).await
+    }
+
+    async fn discard_photos(&self, ids: &[i64]) -> Result<(), StoreError> {
+        photos::discard(&self.pool, ids).await
+    }
+
+    async fn photos_of(&self, case_numbers: &[String]) -> Result<Vec<PhotoInfo>, StoreError> {
+        photos::of_cases(&self.pool, case_numbers).await
+    }
+
+    async fn photo(&self, id: i64) -> Result<Option<PhotoInfo>, StoreError> {
+        photos::get(&self.pool, id).await
+    }
+
+    async fn photo_bytes(&self, id: i64, thumb: bool) -> Result<Option<Vec<u8>>, StoreError> {
+        photos::bytes(&self.pool, id, thumb).await
+    }
+
+    async fn moderate(&self, moderation: &Moderation, event: &ReportEvent) -> Result<ModerationWrite, StoreError> {
+        photos::moderate(&self.pool, moderation, event).await
+    }
+
+    async fn revert_moderation(&self, id: i64, by: &str, at: i64, event: &ReportEvent) -> Result<Option<Moderation>, StoreError> {
+        photos::revert(&self.pool, id, by, at, event).await
+    }
+
+    async fn moderations_of(&self, case_numbers: &[String]) -> Result<Vec<Moderation>, StoreError> {
+        photos::moderations_of(&self.pool, case_numbers).await
+    }
+
+    async fn moderation(&self, id: i64) -> Result<Option<Moderation>, StoreError> {
+        photos::moderation(&self.pool, id).await
     }
 
     async fn dump(&self) -> Result<Dump, StoreError> {

@@ -136,7 +136,7 @@ async fn set_duty(conn: &mut PgConnection, id: i64, report: &Report) -> Result<(
     Ok(())
 }
 
-async fn insert_event(conn: &mut PgConnection, report_id: i64, event: &ReportEvent) -> Result<(), StoreError> {
+pub(super) async fn insert_event(conn: &mut PgConnection, report_id: i64, event: &ReportEvent) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO report_events (report_id, at, actor, action, from_state, to_state, note, reply, rating)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

@@ -18,7 +18,7 @@ use crate::store::dump::{
 const ROWS_PER_STATEMENT: usize = 500;
 
 /// The tables a restore requires empty, in the order they are checked.
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 16] = [
     "streets",
     "communities",
     "grids",
@@ -31,6 +31,8 @@ const TABLES: [&str; 14] = [
     "unit_areas",
     "reports",
     "report_events",
+    "photos",
+    "moderations",
     "api_tokens",
     "category_changes",
 ];
@@ -57,8 +59,9 @@ pub async fn dump(pool: &SqlitePool) -> Result<Dump, StoreError> {
     let tokens = rows.iter().map(token_from).collect::<Result<_, _>>()?;
     let (categories, category_changes) = super::categories::dump(&mut tx).await?;
     let server_keys = super::follow::dump_keys(&mut tx).await?;
+    let (photos, moderations) = super::photos::dump(&mut tx).await?;
     tx.commit().await?;
-    Ok(Dump { layers, reports, events, tokens, categories, category_changes, server_keys })
+    Ok(Dump { layers, reports, events, tokens, categories, category_changes, server_keys, photos, moderations })
 }
 
 /// Writes a dump into an empty database in one transaction: refused with
@@ -86,6 +89,9 @@ pub async fn restore(pool: &SqlitePool, dump: &Dump, progress: Progress<'_>) -> 
     progress("category_changes", dump.category_changes.len());
     super::follow::restore_keys(&mut tx, &dump.server_keys).await?;
     progress("server_keys", dump.server_keys.len());
+    super::photos::restore(&mut tx, dump).await?;
+    progress("photos", dump.photos.len());
+    progress("moderations", dump.moderations.len());
     sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'data_version'").execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())

@@ -40,12 +40,12 @@ pub async fn case_by_follow(pool: &SqlitePool, hash: &[u8; 32]) -> Result<Option
 }
 
 /// The latest public staff reply of each of these cases (not the reporters' comments or
-/// ratings), by case number.
-pub async fn latest_replies(pool: &SqlitePool, case_numbers: &[String]) -> Result<HashMap<String, String>, StoreError> {
+/// ratings), by case number, with its event's id.
+pub async fn latest_replies(pool: &SqlitePool, case_numbers: &[String]) -> Result<HashMap<String, (i64, String)>, StoreError> {
     let mut found = HashMap::new();
     for chunk in case_numbers.chunks(1_000) {
         let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT r.case_number, e.reply FROM report_events e JOIN reports r ON r.id = e.report_id
+            "SELECT r.case_number, e.id, e.reply FROM report_events e JOIN reports r ON r.id = e.report_id
              WHERE e.id IN (SELECT MAX(x.id) FROM report_events x JOIN reports c ON c.id = x.report_id
                  WHERE x.reply IS NOT NULL AND x.rating IS NULL AND x.action <> 'comment' AND c.case_number IN (",
         );
@@ -54,8 +54,8 @@ pub async fn latest_replies(pool: &SqlitePool, case_numbers: &[String]) -> Resul
             list.push_bind(case.as_str());
         }
         query.push(") GROUP BY x.report_id)");
-        let rows: Vec<(String, String)> = query.build_query_as().fetch_all(pool).await?;
-        found.extend(rows);
+        let rows: Vec<(String, i64, String)> = query.build_query_as().fetch_all(pool).await?;
+        found.extend(rows.into_iter().map(|(case, event, reply)| (case, (event, reply))));
     }
     Ok(found)
 }

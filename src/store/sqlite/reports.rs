@@ -100,7 +100,7 @@ async fn set_duty(conn: &mut SqliteConnection, id: i64, report: &Report) -> Resu
     Ok(())
 }
 
-async fn insert_event(conn: &mut SqliteConnection, report_id: i64, event: &ReportEvent) -> Result<(), StoreError> {
+pub(super) async fn insert_event(conn: &mut SqliteConnection, report_id: i64, event: &ReportEvent) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO report_events (report_id, at, actor, action, from_state, to_state, note, reply, rating)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -12,6 +12,7 @@ pub mod xml;
 use futures_util::{StreamExt, TryStreamExt};
 
 use super::area::Area;
+use super::published::Overlay;
 use super::view::{PublicEvent, PublicReport};
 use crate::index::reports::{ReportPoints, ReportQuery};
 use crate::model::reports::Category;
@@ -96,10 +97,14 @@ pub async fn feed(catalog: &Catalog, query: &FeedQuery) -> Result<Feed, ServiceE
         .buffered(CONCURRENT_READS)
         .try_collect()
         .await?;
+    let cases: Vec<_> = cases.into_iter().flatten().collect();
+    let numbers: Vec<String> = cases.iter().map(|(report, _)| report.case_number.clone()).collect();
+    let overlay = Overlay::load(catalog, &numbers).await?;
     let mut entries: Vec<FeedEntry> = Vec::new();
-    for (report, events) in cases.into_iter().flatten() {
-        let public = PublicReport::from(&report);
-        let history: Vec<PublicEvent> = events.iter().map(PublicEvent::from).collect();
+    for (report, events) in cases {
+        let mut public = PublicReport::from(&report);
+        overlay.apply_public(&mut public);
+        let history = overlay.public_history(&report.case_number, &events);
         entries.extend(history.iter().enumerate().filter_map(|(n, event)| entry(&public, n, event)));
     }
     // Newest first; the id breaks ties so the order (and the ETag) is stable.

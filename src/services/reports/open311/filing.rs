@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::{Fields, Open311Error, category, check_jurisdiction, invalid, service_notice};
 use crate::crs::Crs;
+use crate::model::photos::NewPhoto;
 use crate::model::reports::{Category, Source};
 use crate::services::auth::Staff;
 use crate::services::reports::idempotency::Idempotency;
@@ -71,6 +72,7 @@ pub async fn create(
     staff: Option<&Staff>,
     key: Option<&Idempotency>,
     now: i64,
+    photos: Vec<NewPhoto>,
 ) -> Result<Created, Open311Error> {
     check_jurisdiction(fields)?;
     let source = match (fields.one("source")?, staff) {
@@ -102,6 +104,7 @@ pub async fn create(
         lat: degrees("lat", lat)?,
         crs: Crs::Wgs84,
         filed_by: staff.cloned(),
+        photos,
     };
     Ok(intake::submit(catalog, new, key, now).await.map_err(open311_names)?.into())
 }

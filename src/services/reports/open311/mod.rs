@@ -11,8 +11,11 @@ use std::time::Duration;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::blur::public_point;
+use super::published::Overlay;
 use crate::index::Snapshot;
 use crate::model::Layer;
+use crate::model::photos::REDACTED_TEXT;
 use crate::model::reports::{CaseState, Category, Report, Tier};
 use crate::model::time::{parse_iso8601, to_iso8601};
 use crate::services::categories::Settings;
@@ -246,9 +249,16 @@ pub struct ServiceRequest {
 }
 
 impl ServiceRequest {
-    /// The request of a case whose latest public reply (公开答复) is `reply`: that is its
-    /// `status_notes`, else the state in words. Internal notes never appear.
-    pub fn new(r: &Report, snapshot: &Snapshot, reply: Option<&str>) -> ServiceRequest {
+    /// The request as the public sees it: the point blurred where the category asks for it,
+    /// the description as moderation leaves it, `media_url` the first photo shown (a path
+    /// the HTTP layer makes absolute), else the photo URL the reporter gave, and
+    /// `status_notes` the latest public reply (公开答复) `reply` unless moderation hid it,
+    /// else the state in words. Internal notes never appear.
+    pub fn new(r: &Report, snapshot: &Snapshot, overlay: &Overlay, reply: Option<&(i64, String)>) -> ServiceRequest {
+        let [long, lat] = public_point(r.category, r.lon, r.lat);
+        let description = if overlay.description_hidden(&r.case_number) { REDACTED_TEXT.to_owned() } else { r.description.clone() };
+        let media_url = overlay.public_photos(&r.case_number).first().map(|p| p.url.clone()).or_else(|| r.photo_url.clone());
+        let reply = reply.filter(|(event, _)| !overlay.hidden_replies(&r.case_number).contains(event)).map(|(_, text)| text.as_str());
         let mut status_notes = format!("{} {}", r.state.label_zh(), r.state.as_str().replace('_', " "));
         if let (CaseState::Duplicate, Some(original)) = (r.state, &r.duplicate_of) {
             status_notes.push_str(&format!(" of {original}"));
@@ -263,7 +273,7 @@ impl ServiceRequest {
             status_notes,
             service_name: r.category.label_zh(),
             service_code: r.category.as_str(),
-            description: r.description.clone(),
+            description,
             agency_responsible: r.routed.responder.clone(),
             service_notice: service_notice(r.routed.tier, &r.routed.responder, r.deadline_at, r.duty.resolution_secs),
             requested_datetime: to_iso8601(r.created_at),
@@ -272,9 +282,9 @@ impl ServiceRequest {
             address: address(r, snapshot),
             address_id: r.routed.building_id.clone().or_else(|| r.routed.compound_id.clone()),
             zipcode: None,
-            lat: r.lat,
-            long: r.lon,
-            media_url: r.photo_url.clone(),
+            lat,
+            long,
+            media_url,
         }
     }
 }
@@ -347,8 +357,9 @@ async fn requests(catalog: &Catalog, filter: &ReportFilter) -> Result<Vec<Servic
     let reports = catalog.store().reports(filter).await.map_err(ServiceError::from)?;
     let cases: Vec<String> = reports.iter().map(|r| r.case_number.clone()).collect();
     let replies = catalog.store().latest_replies(&cases).await.map_err(ServiceError::from)?;
+    let overlay = Overlay::load(catalog, &cases).await?;
     let snapshot = catalog.snapshot();
-    Ok(reports.iter().map(|r| ServiceRequest::new(r, &snapshot, replies.get(&r.case_number).map(String::as_str))).collect())
+    Ok(reports.iter().map(|r| ServiceRequest::new(r, &snapshot, &overlay, replies.get(&r.case_number))).collect())
 }
 
 /// One service request by case number.
@@ -361,7 +372,8 @@ pub async fn request(catalog: &Catalog, fields: &Fields, case_number: &str) -> R
         .map_err(ServiceError::from)?
         .ok_or_else(|| ServiceError::NoSuchCase(case_number.to_owned()))?;
     let replies = catalog.store().latest_replies(std::slice::from_ref(&report.case_number)).await.map_err(ServiceError::from)?;
-    Ok(ServiceRequest::new(&report, &catalog.snapshot(), replies.get(&report.case_number).map(String::as_str)))
+    let overlay = Overlay::load(catalog, std::slice::from_ref(&report.case_number)).await?;
+    Ok(ServiceRequest::new(&report, &catalog.snapshot(), &overlay, replies.get(&report.case_number)))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::super::published::Overlay;
 use super::{Fields, MAX_REQUESTS, Open311Error, check_jurisdiction, invalid};
 use crate::model::reports::CaseState;
 use crate::model::time::{parse_iso8601, to_iso8601};
@@ -43,6 +44,10 @@ pub async fn updates_for(catalog: &Catalog, fields: &Fields) -> Result<Vec<Reque
     }
     let query = UpdateQuery { at_from: start, at_before: end.map(|end| end + 1), limit: MAX_REQUESTS };
     let updates = catalog.store().public_updates(&query).await.map_err(ServiceError::from)?;
+    let mut cases: Vec<String> = updates.iter().map(|(case, _)| case.clone()).collect();
+    cases.sort_unstable();
+    cases.dedup();
+    let overlay = Overlay::load(catalog, &cases).await?;
     let mut states = std::collections::HashMap::<String, Option<CaseState>>::new();
     Ok(updates
         .into_iter()
@@ -53,12 +58,13 @@ pub async fn updates_for(catalog: &Catalog, fields: &Fields) -> Result<Vec<Reque
                 Some(state) => *states.entry(case.clone()).insert_entry(Some(state)).get(),
                 None => states.get(&case).copied().flatten().or(event.from_state),
             };
+            let description = overlay.public_reply(&case, &event).unwrap_or_default();
             RequestUpdate {
                 update_id: event.id.to_string(),
                 status: state.map_or("open", CaseState::open311_status),
                 service_request_id: case,
                 updated_datetime: to_iso8601(event.at),
-                description: event.reply.unwrap_or_default(),
+                description,
                 media_url: String::new(),
             }
         })
