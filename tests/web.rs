@@ -6,6 +6,7 @@ use axum::body::Body;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
+use minsheng::model::photos::{ModerationAction, ModerationTarget, PhotoStage};
 use minsheng::model::reports::{Action, CaseState, CaseStatus, Category, Rating, Role, Source, Tier};
 use minsheng::model::time::{now, to_iso8601};
 use minsheng::model::vocabulary::Word;
@@ -266,6 +267,9 @@ async fn the_vocabulary_is_the_rust_word_lists_with_both_labels() {
         ("grid_levels", words::<GridLevel>()),
         ("layers", words::<Layer>()),
         ("hot_spot_classes", words::<HotSpotClass>()),
+        ("photo_stages", words::<PhotoStage>()),
+        ("moderation_targets", words::<ModerationTarget>()),
+        ("moderation_actions", words::<ModerationAction>()),
         ("categories", words::<Category>()),
         ("tiers", words::<Tier>()),
         ("states", words::<CaseState>()),
