@@ -67,7 +67,7 @@ export const FOLLOW_STRINGS = {
   moderationReasonRequired: ['请写明理由。', 'Give a reason.'],
   moderationApply: ['确定', 'Apply'],
   moderationCancel: ['取消', 'Cancel'],
-  moderationTitle: ['内容审核记录 <small>moderation</small>', 'Moderation'],
+  moderationTitle: ['审核记录 <small>moderation record</small>', 'Moderation record'],
   moderationBy: (by, at) => [`${by}，${at}`, `by ${by}, ${at}`],
   moderationReverted: (by, at) => [`已由 ${by} 于 ${at} 撤销`, `reverted by ${by} at ${at}`],
   revert: ['撤销', 'Revert'],
