@@ -6,6 +6,7 @@ use axum::body::Body;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
+use minsheng::model::photos::{ModerationAction, ModerationTarget, PhotoStage};
 use minsheng::model::reports::{Action, CaseState, CaseStatus, Category, Rating, Role, Source, Tier};
 use minsheng::model::time::{now, to_iso8601};
 use minsheng::model::vocabulary::Word;
@@ -59,6 +60,10 @@ async fn every_asset_is_served_with_its_content_type_and_caching() {
         ("/moves.js", "text/javascript; charset=utf-8", false),
         ("/board.js", "text/javascript; charset=utf-8", false),
         ("/i18n-work.js", "text/javascript; charset=utf-8", false),
+        ("/follow.js", "text/javascript; charset=utf-8", false),
+        ("/photos.js", "text/javascript; charset=utf-8", false),
+        ("/moderation.js", "text/javascript; charset=utf-8", false),
+        ("/i18n-follow.js", "text/javascript; charset=utf-8", false),
         ("/i18n.js", "text/javascript; charset=utf-8", false),
         ("/util.js", "text/javascript; charset=utf-8", false),
         ("/style.css", "text/css; charset=utf-8", false),
@@ -203,7 +208,7 @@ async fn the_scripts_find_their_elements_and_modules() {
 }
 
 /// The page's own files: the HTML and every script it loads (not the vendored library).
-const PAGE_FILES: [&str; 11] = [
+const PAGE_FILES: [&str; 15] = [
     "/",
     "/app.js",
     "/planner.js",
@@ -214,6 +219,10 @@ const PAGE_FILES: [&str; 11] = [
     "/board.js",
     "/i18n.js",
     "/i18n-work.js",
+    "/follow.js",
+    "/photos.js",
+    "/moderation.js",
+    "/i18n-follow.js",
     "/util.js",
 ];
 
@@ -258,6 +267,9 @@ async fn the_vocabulary_is_the_rust_word_lists_with_both_labels() {
         ("grid_levels", words::<GridLevel>()),
         ("layers", words::<Layer>()),
         ("hot_spot_classes", words::<HotSpotClass>()),
+        ("photo_stages", words::<PhotoStage>()),
+        ("moderation_targets", words::<ModerationTarget>()),
+        ("moderation_actions", words::<ModerationAction>()),
         ("categories", words::<Category>()),
         ("tiers", words::<Tier>()),
         ("states", words::<CaseState>()),
@@ -326,6 +338,7 @@ async fn the_page_copies_no_word_list_and_asks_for_the_vocabulary() {
         "contact_roles",
         "staff_roles",
         "hot_spot_classes",
+        "ratings",
     ];
     // Comments may name words; code and markup may not.
     let files: Vec<(&str, String)> = files
@@ -360,7 +373,7 @@ async fn the_page_copies_no_word_list_and_asks_for_the_vocabulary() {
     }
     // Codes as string literals ('parking', "parking", `parking`), for the lists whose codes are
     // not also ordinary words of the page's code (actions such as `submit`, layers).
-    let allowed: [(&str, &str, &str); 8] = [
+    let allowed: [(&str, &str, &str); 9] = [
         ("/official.js", "elderly_day_care", "the kind the official view opens with"),
         ("/staff.js", "open", "the queue's dots: open cases in orange"),
         ("/app.js", "resident", "the resident view's name"),
@@ -369,6 +382,7 @@ async fn the_page_copies_no_word_list_and_asks_for_the_vocabulary() {
         ("/planner.js", "hot_", "the outline palette of the hot-spot classes"),
         ("/planner.js", "cold_", "the outline palette of the hot-spot classes"),
         ("/planner.js", "not_significant", "cells drawn without an outline"),
+        ("/follow.js", "unrated", "the one rating a resident is not offered: verification records it"),
     ];
     for list in [
         "categories",
@@ -381,6 +395,7 @@ async fn the_page_copies_no_word_list_and_asks_for_the_vocabulary() {
         "contact_roles",
         "staff_roles",
         "hot_spot_classes",
+        "ratings",
     ] {
         for code in codes(&v, list) {
             for (path, text) in &files {
@@ -690,6 +705,28 @@ async fn the_page_has_the_ids_the_browser_tests_use() {
         "staff-queue",
         "staff-case",
         "transition-note",
+        "transition-reply",
+        "after-photo",
+        "after-photo-previews",
+        "moderation-form",
+        "moderation-actions",
+        "moderation-reason",
+        "moderation-apply",
+        "report-photo",
+        "report-photo-previews",
+        "report-notify",
+        "report-follow",
+        "report-follow-url",
+        "report-follow-open",
+        "my-follows",
+        "follow",
+        "follow-body",
+        "follow-ratings",
+        "follow-rate-form",
+        "follow-rate-comment",
+        "follow-rate-submit",
+        "follow-comment",
+        "follow-comment-submit",
         "lang-toggle",
     ] {
         assert!(html.contains(&format!(" id=\"{id}\"")), "the page lacks #{id}");
@@ -706,6 +743,39 @@ async fn the_page_has_the_ids_the_browser_tests_use() {
     }
     let report = get(&app().await, "/report.js").await.body;
     assert!(report.contains("me-too"), "report.js gives each possible duplicate a .me-too button");
+}
+
+/// The report form takes up to three photos from the phone's camera or gallery (the types
+/// and size the server accepts), sends them as multipart `photo` parts beside the `report`
+/// JSON, asks the consent to be told of progress, and shows the follow-up link it gets back.
+#[tokio::test]
+async fn the_report_form_takes_photos_and_consent_and_keeps_the_follow_up_link() {
+    let app = app().await;
+    let html = get(&app, "/").await.body;
+    let (_, photo) = tags(&html, "input").into_iter().find(|(_, tag)| attribute(tag, "id") == Some("report-photo")).unwrap();
+    assert_eq!(attribute(photo, "type"), Some("file"));
+    assert_eq!(attribute(photo, "capture"), Some("environment"), "the camera is offered");
+    assert!(attribute(photo, "multiple").is_some(), "several photos may be picked");
+    let accept = attribute(photo, "accept").unwrap();
+    for kind in ["image/jpeg", "image/png", "image/webp"] {
+        assert!(accept.contains(kind), "the picker does not accept {kind}: {accept}");
+    }
+    let (_, consent) = tags(&html, "input").into_iter().find(|(_, tag)| attribute(tag, "id") == Some("report-notify")).unwrap();
+    assert_eq!(attribute(consent, "type"), Some("checkbox"));
+    let photos = get(&app, "/photos.js").await.body;
+    for needle in ["MAX_PHOTOS = 3", "MAX_MB = 5", "form.append(part, file", "'image/jpeg'", "'image/png'", "'image/webp'"] {
+        assert!(photos.contains(needle), "photos.js lacks {needle}");
+    }
+    let report = get(&app, "/report.js").await.body;
+    for needle in ["multipart({ report: body }, files)", "body.notify = true", "follow_url", "saveFollow("] {
+        assert!(report.contains(needle), "report.js lacks {needle}");
+    }
+    let follow = get(&app, "/follow.js").await.body;
+    for needle in ["/api/follow/", "'/comment'", "'/rating'", "may_rate", "list('ratings')"] {
+        assert!(follow.contains(needle), "follow.js lacks {needle}");
+    }
+    let app_js = get(&app, "/app.js").await.body;
+    assert!(app_js.contains("params.get('follow')"), "app.js does not open #follow=<secret>");
 }
 
 /// The report form offers the server's twelve categories, and its length limit is the one

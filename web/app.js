@@ -7,6 +7,7 @@
 import { createPlanner } from './planner.js';
 import { createCoverage } from './official.js';
 import { createReports } from './report.js';
+import { createFollow } from './follow.js';
 import { createStaff } from './staff.js';
 import { createBoard } from './board.js';
 import { t, th, label, relabel, apply, setLang, getLang, onLang, vocabularyLoaded } from './i18n.js';
@@ -53,7 +54,8 @@ apply();
 $('lang-toggle').addEventListener('click', () => setLang(getLang() === 'en' ? 'zh' : 'en'));
 
 // The address: `#<view>?<its choices>&map=zoom/lat/lon`, with no view word for the resident
-// view (`#case=MS00000001&map=…`); `#planner`, `#coverage?kind=…`, `#board?…`, `#staff?…`.
+// view (`#case=MS00000001&map=…`, the reporter's follow-up `#follow=<secret>`); `#planner`,
+// `#coverage?kind=…`, `#board?…`, `#staff?…`.
 const VIEWS = ['resident', 'planner', 'coverage', 'board', 'staff'];
 function parseAddress(hash) {
   const text = hash.replace(/^#/, '');
@@ -165,7 +167,7 @@ function quiet(name) {
 // list (when shown): beside them on wide screens, between them on phones (bottom sheets).
 function clearOfOverlays() {
   const panel = $('panel').getBoundingClientRect();
-  const side = ['card', 'ranking', 'coverage-table', 'board-table', 'staff-case'].find((id) => !$(id).hidden);
+  const side = ['card', 'follow', 'ranking', 'coverage-table', 'board-table', 'staff-case'].find((id) => !$(id).hidden);
   const card = side ? $(side).getBoundingClientRect() : null;
   if (!narrow.matches) {
     return { top: 30, bottom: 30, left: panel.right + 20, right: card ? innerWidth - card.left + 20 : 30 };
@@ -197,6 +199,8 @@ const reports = createReports({
   },
   changed: () => remember(),
 });
+// The reporter's follow-up, over the resident view: a sheet like the card.
+const followUp = createFollow({ changed: () => remember() });
 const views = {
   planner: createPlanner({ map, ready, padding: clearOfOverlays, remember: () => remember() }),
   coverage: createCoverage({ map, ready, padding: clearOfOverlays, remember: () => remember() }),
@@ -208,7 +212,9 @@ const tabs = [$('tab-resident'), $('tab-planner'), $('tab-coverage'), $('tab-boa
 
 // The address for what is on screen; written in place (no history entry per map move).
 function address() {
-  const params = new URLSearchParams(view === 'resident' ? (reports.tracked() ? { case: reports.tracked() } : {}) : views[view].params());
+  const params = new URLSearchParams(view === 'resident'
+    ? { ...(reports.tracked() ? { case: reports.tracked() } : {}), ...(followUp.secret() ? { follow: followUp.secret() } : {}) }
+    : views[view].params());
   if (map) {
     const { lng, lat } = map.getCenter();
     params.set('map', `${map.getZoom().toFixed(2)}/${lat.toFixed(5)}/${lng.toFixed(5)}`);
@@ -237,7 +243,7 @@ function fold(folded) {
   render($('panel-toggle'), th($('panel-toggle').dataset.i18n));
 }
 $('panel-toggle').addEventListener('click', () => fold(!document.body.classList.contains('panel-folded')));
-const SHEETS = ['card', 'staff-case'];
+const SHEETS = ['card', 'follow', 'staff-case'];
 let sheetOpen = false;
 const sheets = new MutationObserver(() => {
   const open = SHEETS.some((id) => !$(id).hidden);
@@ -258,6 +264,7 @@ function selectView(name) {
   quiet(name);
   if (name !== 'resident') {
     closeCard();
+    if (followUp.secret()) followUp.close();
     $('hits').hidden = true;
   }
   // Hide the others first, so that the one shown finds their overlays gone.
@@ -341,6 +348,8 @@ function renderLocation(loc) {
 
 function showCard(fragment) {
   render($('card-body'), fragment);
+  // One sheet at a time: the card takes the follow-up's place.
+  if (followUp.secret()) followUp.close();
   $('card').hidden = false;
   // On a phone the open legend and the card would cover the whole map.
   if (!narrow.matches) return;
@@ -440,6 +449,10 @@ function follow({ view: name, params }, first) {
     fold(false);
     // Without a map position in the address, fly to the case.
     reports.lookup(params.get('case'), first ? !params.get('map') : true);
+  }
+  if (name === 'resident' && params.get('follow') && params.get('follow') !== followUp.secret()) {
+    closeCard();
+    followUp.open(params.get('follow'));
   }
   const position = parsePosition(params.get('map'));
   if (position && !first) map?.jumpTo(position);

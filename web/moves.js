@@ -1,26 +1,30 @@
 // The moves on an open case (办理): one button per entry of the staff view's `actions` (what
-// this token may do now), and the inputs those moves take: a note, the unit for a dispatch or
-// a reassignment, the date asked for in an extension, the original of a duplicate.
+// this token may do now), and the inputs those moves take: a public reply (公开答复, which the
+// resident reads) beside the internal note, the unit for a dispatch or a reassignment, the
+// date asked for in an extension, the original of a duplicate, after-photos with a resolution.
 
 import { $, html, render } from './util.js';
 import { t, label, list, choice } from './i18n.js';
+import { createPhotoPicker } from './photos.js';
 
 // What each action sends: a transition (`into`: the state that action's move leads into, by
 // the vocabulary's states, so a failed verification goes back to where "start" leads and a
 // sent-back case to where "accept" leads), or its own route. `note`: the API refuses it
-// without one; `unit`, `until`, `original` (of a duplicate): the inputs it takes; `quiet`: a small button.
+// without one; `reply`: it carries a public reply (`'required'`: the API refuses it without
+// one); `unit`, `until`, `original` (of a duplicate), `photos` (after-photos): the inputs it
+// takes; `quiet`: a small button.
 const MOVES = {
-  accept: { into: 'accept' },
-  reject: { into: 'reject', note: true, quiet: true },
-  mark_duplicate: { into: 'mark_duplicate', original: true, quiet: true },
-  dispatch: { into: 'dispatch', unit: true },
-  start: { into: 'start' },
-  resolve: { into: 'resolve' },
-  verify: { into: 'verify' },
-  reopen: { into: 'start', quiet: true },
-  close: { into: 'close' },
-  return: { into: 'accept', note: true, quiet: true },
-  escalate: { path: 'escalate', quiet: true },
+  accept: { into: 'accept', reply: true },
+  reject: { into: 'reject', note: true, reply: 'required', quiet: true },
+  mark_duplicate: { into: 'mark_duplicate', original: true, reply: true, quiet: true },
+  dispatch: { into: 'dispatch', unit: true, reply: true },
+  start: { into: 'start', reply: true },
+  resolve: { into: 'resolve', reply: 'required', photos: true },
+  verify: { into: 'verify', reply: true },
+  reopen: { into: 'start', reply: true, quiet: true },
+  close: { into: 'close', reply: true },
+  return: { into: 'accept', note: true, reply: true, quiet: true },
+  escalate: { path: 'escalate', reply: true, quiet: true },
   supervise: { path: 'supervise', note: true, quiet: true },
   reassign: { path: 'reassign', unit: true, note: true, quiet: true },
   request_extension: { path: 'extension', until: true, note: true, quiet: true },
@@ -40,6 +44,9 @@ export function createMoves({ post }) {
     const button = e.target.closest('button.move');
     if (button) move(button.dataset.action);
   });
+  const afterPhotos = createPhotoPicker({
+    input: $('after-photo'), previews: $('after-photo-previews'), say: (text) => { $('after-photo-message').textContent = text; },
+  });
 
   function refuse(text, input) {
     $('staff-case-message').textContent = text;
@@ -50,9 +57,12 @@ export function createMoves({ post }) {
   function move(action) {
     const spec = MOVES[action];
     const note = $('transition-note').value.trim();
+    const reply = $('transition-reply').value.trim();
+    if (spec.reply === 'required' && !reply) { refuse(t('replyRequired', label('actions', action)), $('transition-reply')); return; }
     if (spec.note && !note) { refuse(t('noteRequired', label('actions', action)), $('transition-note')); return; }
     const body = spec.into ? { to: stateAfter(spec.into) } : {};
     if (note) body.note = note;
+    if (reply && spec.reply) body.reply = reply;
     if (spec.unit) body.unit = $('move-unit').value;
     if (spec.approve !== undefined) body.approve = spec.approve;
     if (spec.original) {
@@ -66,7 +76,7 @@ export function createMoves({ post }) {
       // The end of the chosen day, China time.
       body.until = `${until}T23:59:59+08:00`;
     }
-    post(spec.path ?? 'transition', body, action);
+    post(spec.path ?? 'transition', body, action, spec.photos ? afterPhotos.files() : []);
   }
 
   /** Draws the buttons and inputs for a staff view; `fresh` when another case was opened. */
@@ -75,6 +85,8 @@ export function createMoves({ post }) {
     const actions = found.actions.filter((a) => MOVES[a]);
     if (fresh) {
       $('transition-note').value = '';
+      $('transition-reply').value = '';
+      afterPhotos.clear();
       $('transition-duplicate-of').value = '';
       const due = r.due_at ?? r.deadline_at;
       $('move-until').value = due ? day(due + 7 * DAY_MS / 1000) : '';
@@ -83,6 +95,7 @@ export function createMoves({ post }) {
     $('duplicate-row').hidden = !needs('original');
     $('move-until-row').hidden = !needs('until');
     $('move-unit-row').hidden = !needs('unit');
+    $('after-photo-row').hidden = !needs('photos');
     // Filled only when a move takes a unit: the names are data, not interface text.
     const select = $('move-unit');
     const chosen = fresh ? found.unit?.id ?? '' : select.value;
@@ -95,5 +108,14 @@ export function createMoves({ post }) {
       : html`<p class="meta">${found.next_states.length ? t('noMoves') : t('finalState')}</p>`);
   }
 
-  return { show };
+  return {
+    show,
+    /** After a move went through: the inputs are spent. */
+    done() {
+      $('transition-note').value = '';
+      $('transition-reply').value = '';
+      afterPhotos.clear();
+    },
+    redraw: () => afterPhotos.redraw(),
+  };
 }

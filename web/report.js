@@ -1,12 +1,17 @@
-// The resident's side of cases: the report form under the locate card (with the duplicate
-// pre-check and "me too"), and tracking a case by its number.
+// The resident's side of cases: the report form under the locate card (with photos, the
+// duplicate pre-check and "me too", and the consent to be told of progress), the follow-up
+// link it answers with, and tracking a case by its number.
 
 import { $, html, render, getJSON } from './util.js';
 import { t, th, label, list, word, choice, fillSelect, onLang, getLang } from './i18n.js';
+import { createPhotoPicker, multipart, photoList, MAX_MB } from './photos.js';
 
 const MAX_DESCRIPTION = 2000;
 const MINE = 'minsheng.cases';
+const FOLLOWS = 'minsheng.follows';
 const CASE_NUMBER = /^[A-Za-z0-9_-]{1,40}$/;
+// What the server's follow-up secrets look like (base64url).
+export const FOLLOW_SECRET = /^[A-Za-z0-9_-]{16,128}$/;
 
 // A fresh Idempotency-Key. randomUUID needs a secure context (https or localhost); a page
 // served over plain http elsewhere makes the same 128 random bits another way.
@@ -30,6 +35,25 @@ function keep(caseNumber) {
 }
 function listMine() {
   $('my-cases').replaceChildren(...mine().map((c) => new Option('', c)));
+  const follows = savedFollows();
+  render($('my-follows'), html`${follows.map((f) => html`<li><a href="#follow=${f.secret}" class="case-number">${f.case}</a></li>`)}`);
+  $('my-follows-box').hidden = follows.length === 0;
+}
+
+// The follow-up links this browser was given (the secret is the resident's key to their own
+// case: kept on their device only), newest first: `[{ case, secret }]`.
+function savedFollows() {
+  try {
+    return JSON.parse(localStorage.getItem(FOLLOWS) ?? '[]')
+      .filter((f) => FOLLOW_SECRET.test(f?.secret ?? '') && CASE_NUMBER.test(f?.case ?? ''));
+  } catch { return []; }
+}
+/** Keeps a case's follow-up secret so that the resident finds the link again. */
+export function saveFollow(caseNumber, secret) {
+  if (!FOLLOW_SECRET.test(secret ?? '') || !CASE_NUMBER.test(caseNumber ?? '')) return;
+  const kept = [{ case: caseNumber, secret }, ...savedFollows().filter((f) => f.case !== caseNumber)].slice(0, 20);
+  try { localStorage.setItem(FOLLOWS, JSON.stringify(kept)); } catch { /* private mode */ }
+  listMine();
 }
 
 /**
@@ -48,6 +72,18 @@ export function createReports({ show, changed }) {
 
   listMine();
   fillCategories();
+  const photos = createPhotoPicker({ input: $('report-photo'), previews: $('report-photo-previews'), say: (text) => { $('report-photo-message').textContent = text; } });
+  // Consent to texts means something only with a phone to text.
+  const consent = () => {
+    const phone = Boolean($('report-phone').value.trim());
+    $('report-notify').disabled = !phone;
+    if (!phone) $('report-notify').checked = false;
+  };
+  $('report-phone').addEventListener('input', consent);
+  consent();
+  const photoNote = () => { $('report-photo-note').textContent = t('photoNote', MAX_MB); };
+  photoNote();
+  $('report-follow-copy').addEventListener('click', copyFollow);
   $('report-open').addEventListener('click', () => openForm(!$('report-form').hidden ? false : true));
   $('report-description').addEventListener('input', count);
   $('report-category').addEventListener('change', () => { fillSubcategories(); resetDuplicates(); });
@@ -63,7 +99,7 @@ export function createReports({ show, changed }) {
     lookup($('case-number').value, true);
   });
   count();
-  onLang(() => { count(); fillCategories(); if (lastCase) renderCase(lastCase); if (lastReport) routing(lastReport); });
+  onLang(() => { count(); fillCategories(); photos.redraw(); photoNote(); if (lastCase) renderCase(lastCase); if (lastReport) routing(lastReport); });
 
   // The category menu, from the vocabulary.
   function fillCategories() {
@@ -142,16 +178,19 @@ export function createReports({ show, changed }) {
       const phone = $('report-phone').value.trim();
       if (name) body.reporter_name = name;
       if (phone) body.reporter_phone = phone;
-      const text = JSON.stringify(body);
+      if (phone && $('report-notify').checked) body.notify = true;
+      const files = photos.files();
+      // The same form with the same photos is the same filing: it keeps its key.
+      const text = JSON.stringify([body, files.map((f) => [f.name, f.size, f.lastModified])]);
       if (filing?.body !== text) filing = { body: text, key: newKey() };
-      const answer = await getJSON('/api/reports', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': filing.key },
-        body: text,
-      });
+      // With photos, a multipart form: the report's JSON as the part `report`, each photo a part `photo`.
+      const answer = await getJSON('/api/reports', files.length
+        ? { method: 'POST', headers: { 'idempotency-key': filing.key }, body: multipart({ report: body }, files) }
+        : { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': filing.key }, body: JSON.stringify(body) });
       filing = null;
       error('');
-      received(answer.report);
+      photos.clear();
+      received(answer);
     } catch (err) {
       error(err.status === 429 ? t('rateLimited') : err.message);
     } finally {
@@ -212,11 +251,18 @@ export function createReports({ show, changed }) {
         ? html` <a href="tel:${report.responder_phone.replace(/[^\d+]/g, '')}">${report.responder_phone}</a>` : ''}</dd>`);
   }
 
-  function received(report) {
+  function received({ report, follow, follow_url: followUrl }) {
     keep(report.case_number);
     lastReport = report;
     $('report-case').textContent = report.case_number;
     routing(report);
+    // The private follow-up link, kept on this device so that the resident finds it again.
+    const link = followUrl ?? (follow ? `${location.origin}/#follow=${follow}` : '');
+    $('report-follow').hidden = !link;
+    $('report-follow-url').value = link;
+    $('report-follow-open').href = link;
+    $('report-follow-message').textContent = '';
+    if (follow) saveFollow(report.case_number, follow);
     $('report-form').hidden = true;
     $('report-open').setAttribute('aria-expanded', 'false');
     $('report-result').hidden = false;
@@ -225,6 +271,18 @@ export function createReports({ show, changed }) {
     resetDuplicates();
     $('case-number').value = report.case_number;
     $('report-result').focus();
+  }
+
+  async function copyFollow() {
+    const input = $('report-follow-url');
+    try {
+      await navigator.clipboard.writeText(input.value);
+      $('report-follow-message').textContent = t('copied');
+    } catch {
+      // No clipboard (a page served over plain http): select it for the resident to copy.
+      input.select();
+      $('report-follow-message').textContent = t('copyFailed');
+    }
   }
 
   // Tracking: the public view of a case and its history.
@@ -269,8 +327,10 @@ export function createReports({ show, changed }) {
     render($('case-status'), html`<h3 class="case-number">${r.case_number}</h3>
       <dl class="facts">${facts.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
       <p class="quote" translate="no">${r.description}</p>
+      ${photoList(r.photos)}
       <h4>${t('caseHistory')}</h4><ol class="history">${history.map((e) =>
-        html`<li><time>${when(e.at)}</time> ${label('actions', e.action)}</li>`)}</ol>`);
+        html`<li><time>${when(e.at)}</time> ${label('actions', e.action)}${
+          e.reply ? html`<br><span class="reply quote" translate="no">${e.reply}</span>` : ''}</li>`)}</ol>`);
   }
 
   return {

@@ -1,10 +1,13 @@
 // The staff view (工作台): sign in with a token, the case queue with filters and pages, a
-// case's staff view with its audit trail, and the workflow moves the case allows.
+// case's staff view with its photos, audit trail (public replies and internal notes apart)
+// and moderation, and the workflow moves the case allows.
 
-import { $, html, render, getJSON } from './util.js';
+import { $, html, render, getJSON, getBlob } from './util.js';
 import { t, th, label, list, choice, fillSelect, onLang } from './i18n.js';
 import { when } from './report.js';
 import { createMoves } from './moves.js';
+import { multipart, photoList, loadPrivate } from './photos.js';
+import { createModeration } from './moderation.js';
 
 const TOKEN = 'minsheng.token';
 const PAGE = 50;
@@ -76,7 +79,10 @@ export function createStaff({ map, ready, padding, remember }) {
   $('staff-case-close').addEventListener('click', closeCase);
   $('staff-actions').addEventListener('submit', (e) => e.preventDefault());
   const moves = createMoves({ post });
-  onLang(() => { fillFilters(); renderMe(); if (current) renderCase(current); renderQueue(); });
+  const moderation = createModeration({
+    call, current: () => current, me: () => me, reopen: () => open(current.report.case_number, false),
+  });
+  onLang(() => { fillFilters(); renderMe(); moves.redraw(); if (current) renderCase(current); renderQueue(); });
 
   async function loadMe() {
     try {
@@ -278,28 +284,48 @@ export function createStaff({ map, ready, padding, remember }) {
       r.supporters ? [t('caseSupporters'), t('people', r.supporters)] : null,
       r.duplicate_of ? [t('duplicateOf'), r.duplicate_of] : null,
     ].filter(Boolean);
-    render($('staff-case-body'), html`<p class="quote" translate="no">${r.description}</p>
+    // Moderation buttons on what the public sees: the description, each photo, each reply.
+    const photos = r.photos ?? [];
+    render($('staff-case-body'), html`<p class="quote" translate="no" id="staff-description">${r.description}</p>
+      <p class="moderation-line">${moderation.button('description', null, t('targetDescription'))}</p>
+      ${photoList(photos, (p, i) => moderation.button('photo', p.id, t('targetPhoto', i + 1)))}
       <dl class="facts">${facts.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
       <h3>${th('auditTrail')}</h3><ol class="history">${history.map((e) =>
-        html`<li><time>${when(e.at)}</time> <strong>${label('actions', e.action)}</strong> · <span translate="no">${e.actor}</span>${
-          e.note ? html`<br><span class="quote" translate="no">${e.note}</span>` : ''}</li>`)}</ol>`);
+        html`<li data-event="${e.id ?? ''}"><time>${when(e.at)}</time> <strong>${label('actions', e.action)}</strong> · <span translate="no">${e.actor}</span>${
+          e.reply ? html`<br><small>${t('publicReply')}</small> <span class="reply quote" translate="no">${e.reply}</span>${
+            e.id != null ? moderation.button('reply', e.id, t('targetReply')) : ''}` : ''}${
+          e.note ? html`<br><small>${t('internalNote')}</small> <span class="quote" translate="no">${e.note}</span>` : ''}</li>`)}</ol>
+      ${moderation.record()}`);
+    loadPrivate($('staff-case-body'), (url) => getBlob(url, { headers: { authorization: `Bearer ${token()}` } }));
+    if (fresh) moderation.hide();
     moves.show(found, fresh);
   }
 
   // Every move says which state and version this screen showed: if someone moved the case
   // meanwhile, the server refuses it (409, 412) instead of applying a decision made on an old picture.
-  async function post(path, body, action) {
+  async function post(path, body, action, photos = []) {
     const message = $('staff-case-message');
     message.textContent = '';
     message.className = '';
-    for (const button of $('staff-actions').querySelectorAll('button')) button.disabled = true;
+    for (const button of $('staff-actions').querySelectorAll('button, input')) button.disabled = true;
+    const casePath = `/api/reports/${encodeURIComponent(current.report.case_number)}`;
     try {
-      const found = await call(`/api/reports/${encodeURIComponent(current.report.case_number)}/${path}`, {
+      // After-photos go up first (the handler may add them only while the case is theirs to
+      // resolve); the move then says the version the case has with them.
+      let seen = current.report;
+      if (photos.length) {
+        await call(`${casePath}/photos`, { method: 'POST', body: multipart({}, photos) });
+        const now = (await call(casePath)).report;
+        if (now.state !== seen.state) throw Object.assign(new Error(t('staleCase', label('states', now.state))), { status: 409 });
+        seen = now;
+        message.textContent = t('afterPhotosSent', photos.length);
+      }
+      const found = await call(`${casePath}/${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'if-match': `"v${current.report.version}"` },
-        body: JSON.stringify({ ...body, expected_state: current.report.state }),
+        headers: { 'content-type': 'application/json', 'if-match': `"v${seen.version}"` },
+        body: JSON.stringify({ ...body, expected_state: seen.state }),
       });
-      $('transition-note').value = '';
+      moves.done();
       showCase(found, false);
       message.textContent = t('moved', found.report.case_number, label('actions', action), label('states', found.report.state));
       message.className = 'ok';
@@ -309,7 +335,7 @@ export function createStaff({ map, ready, padding, remember }) {
       // A 409 or 412 may mean someone else moved it: show the case as it is now, with the message.
       if (err.status === 409 || err.status === 412) open(current.report.case_number, false).then(() => { message.textContent = err.message; message.className = 'error'; });
     } finally {
-      for (const button of $('staff-actions').querySelectorAll('button')) button.disabled = false;
+      for (const button of $('staff-actions').querySelectorAll('button, input')) button.disabled = false;
     }
   }
 
@@ -337,7 +363,7 @@ export function createStaff({ map, ready, padding, remember }) {
     pick('staff-state', q.get('state') ?? '');
     pick('staff-category', q.get('category') ?? '');
     $('staff-overdue').checked = q.get('overdue') === 'true';
-    $('staff-supervised').checked = q.gelabel('actions', 'supervise') === 'true';
+    $('staff-supervised').checked = q.get('supervised') === 'true';
     offset = Math.max(0, Math.floor(Number(q.get('offset')) / PAGE) * PAGE || 0);
     return q.get('case');
   }

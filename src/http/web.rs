@@ -22,7 +22,8 @@ macro_rules! asset {
 }
 
 /// `/` (the map page), `/app.js` and the modules it imports (`/planner.js`, `/official.js`,
-/// `/report.js`, `/staff.js`, `/moves.js`, `/board.js`, `/i18n.js`, `/i18n-work.js`, `/util.js`), `/style.css` and `/vendor/maplibre-gl.{js,css}`.
+/// `/report.js`, `/follow.js`, `/photos.js`, `/staff.js`, `/moves.js`, `/moderation.js`, `/board.js`,
+/// `/i18n.js`, `/i18n-work.js`, `/i18n-follow.js`, `/util.js`), `/style.css` and `/vendor/maplibre-gl.{js,css}`.
 pub fn router<S: Clone + Send + Sync + 'static>() -> utoipa_axum::router::OpenApiRouter<S> {
     Router::new()
         .route("/", asset!("web/index.html", HTML, OURS))
@@ -30,6 +31,10 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> utoipa_axum::router::OpenAp
         .route("/planner.js", asset!("web/planner.js", JS, OURS))
         .route("/official.js", asset!("web/official.js", JS, OURS))
         .route("/report.js", asset!("web/report.js", JS, OURS))
+        .route("/follow.js", asset!("web/follow.js", JS, OURS))
+        .route("/photos.js", asset!("web/photos.js", JS, OURS))
+        .route("/moderation.js", asset!("web/moderation.js", JS, OURS))
+        .route("/i18n-follow.js", asset!("web/i18n-follow.js", JS, OURS))
         .route("/staff.js", asset!("web/staff.js", JS, OURS))
         .route("/moves.js", asset!("web/moves.js", JS, OURS))
         .route("/board.js", asset!("web/board.js", JS, OURS))

@@ -5,6 +5,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::model::photos::{ModerationAction, ModerationTarget, PhotoStage};
 use crate::model::reports::{Action, CaseState, CaseStatus, Category, Rating, Role, Source, Tier};
 use crate::model::vocabulary::Word;
 use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
@@ -102,6 +103,12 @@ pub struct Vocabulary {
     pub layers: Vec<Term>,
     /// Getis-Ord Gi* classes of the hexagons.
     pub hot_spot_classes: Vec<Term>,
+    /// When a case's photo was taken: with the report, or after the work.
+    pub photo_stages: Vec<Term>,
+    /// What a moderator may hide or redact.
+    pub moderation_targets: Vec<Term>,
+    /// Hiding or redacting.
+    pub moderation_actions: Vec<Term>,
 }
 
 pub(crate) fn term<W: Word>(word: W) -> Term {
@@ -171,6 +178,9 @@ pub fn vocabulary(settings: &Settings) -> Vocabulary {
         grid_levels: terms::<GridLevel>(),
         layers: terms::<Layer>(),
         hot_spot_classes: terms::<HotSpotClass>(),
+        photo_stages: terms::<PhotoStage>(),
+        moderation_targets: terms::<ModerationTarget>(),
+        moderation_actions: terms::<ModerationAction>(),
     }
 }
 

@@ -13,6 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { followupTests } from './followup.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -71,8 +72,9 @@ async function aBuilding() {
 
 let browser;
 // A new page (in its own context) at the map, with its errors collected. The map object is
-// `window.minsheng.map` (app.js exposes it for these tests).
-async function openPage(test, { viewport = DESKTOP, hash = '', geolocation } = {}) {
+// `window.minsheng.map` (app.js exposes it for these tests). `session`: sessionStorage entries
+// the page starts with (a staff token, as the sign-in form keeps it).
+async function openPage(test, { viewport = DESKTOP, hash = '', geolocation, session } = {}) {
   const context = await browser.newContext({
     viewport,
     deviceScaleFactor: 1,
@@ -83,6 +85,7 @@ async function openPage(test, { viewport = DESKTOP, hash = '', geolocation } = {
     ...(geolocation ? { geolocation, permissions: ['geolocation'] } : {}),
   });
   context.setDefaultTimeout(TIMEOUT);
+  if (session) await context.addInitScript((entries) => { for (const [k, v] of Object.entries(entries)) sessionStorage.setItem(k, v); }, session);
   const page = await context.newPage();
   test.pages.push(page);
   page.on('pageerror', (err) => test.errors.push(`page error: ${err.stack ?? err.message}`));
@@ -204,7 +207,7 @@ async function expectCard(page, located) {
 // ---------------------------------------------------------------------------------------
 // Tests, in order. Each gets `t` with its pages, collected errors and log lines.
 
-const state = { building: null, cases: [] };
+const state = { building: null, cases: [], follows: {} };
 
 const tests = [
   ['resident: clicking a building shows its card (desktop)', async (t) => {
@@ -301,6 +304,9 @@ const tests = [
       await resident.locator('#report-result #report-case').waitFor({ state: 'visible' });
       const number = (await resident.locator('#report-case').innerText()).trim();
       check(/^MS\d{8}$/.test(number), `the case number shown is "${number}"`);
+      // The reporter's private link: the staff test rates through it before verifying.
+      const link = await resident.locator('#report-follow-url').inputValue();
+      if (link.includes('#follow=')) state.follows[number] = link.split('#follow=')[1];
       return number;
     };
     const first = await report('楼道灯坏了，晚上看不见（浏览器测试）', false);
@@ -360,6 +366,8 @@ const tests = [
       const button = page.locator(`#move-buttons button.move[data-action="${action}"]`);
       await button.waitFor({ state: 'visible' });
       await page.fill('#transition-note', `浏览器测试：${action}`);
+      // A public reply on every move (rejecting and resolving require one).
+      await page.fill('#transition-reply', `浏览器测试答复：${action}`);
       await button.click();
       let moved;
       await until(async () => (moved = (await admin(`/api/reports/${caseNumber}`)).report).version > before && done(moved), `${action} did not do its move`);
@@ -398,6 +406,10 @@ const tests = [
 
     await signIn(handler, '测试处置人员');
     await act('resolve', into('resolved'));
+    // A resident's case is verified after the resident rated it: through their link.
+    if (state.follows[caseNumber]) {
+      await api(`/api/follow/${state.follows[caseNumber]}/rating`, { method: 'POST', body: JSON.stringify({ rating: 'satisfied' }) });
+    }
     await signIn(supervisor, '测试督办员');
     await act('verify', into('verified'));
     await act('close', into('closed'));
@@ -605,6 +617,9 @@ const tests = [
 
 // ---------------------------------------------------------------------------------------
 // The run: one browser, the tests in order, a summary; the exit code says whether all passed.
+
+// The resident's follow-up loop (issue 16), at phone size.
+tests.push(...followupTests({ api, openPage, shoot, check, until, aBuilding, expectCard, state, args, PHONE }));
 
 const started = Date.now();
 browser = await chromium.launch({

@@ -1,0 +1,77 @@
+// Interface strings of the resident's follow-up (photos on the form, the follow-up link and
+// view, the rating) and of the staff's public reply, after-photos and moderation, in Chinese
+// and English; i18n.js merges them into its dictionary (key → [Chinese, English]). Words of
+// the server's lists (ratings, moderation actions, photo stages) come from /api/vocabulary.
+
+export const FOLLOW_STRINGS = {
+  // Photos on the report form.
+  reportPhotos: ['照片（可选，最多 3 张） <small>photos, optional, up to 3</small>', 'Photos (optional, up to 3)'],
+  photoPick: ['拍照或从相册选择 <small>camera or gallery</small>', 'Take a photo or choose one'],
+  photoPickLabel: ['拍照或从相册选择照片', 'Take a photo or choose one from the gallery'],
+  photoNote: (mb) => [`JPEG、PNG 或 WebP，每张不超过 ${mb} MB。上传前会去除照片中的位置信息。`, `JPEG, PNG or WebP, at most ${mb} MB each. The position a phone writes into a photo is removed.`],
+  photoRemove: (n) => [`移除第 ${n} 张照片`, `Remove photo ${n}`],
+  photoPreview: (n) => [`第 ${n} 张照片`, `Photo ${n}`],
+  photoTooMany: (max) => [`最多 ${max} 张照片。`, `At most ${max} photos.`],
+  photoTooBig: (name, mb) => [`「${name}」超过 ${mb} MB。`, `“${name}” is over ${mb} MB.`],
+  photoNotImage: (name) => [`「${name}」不是 JPEG、PNG 或 WebP 图片。`, `“${name}” is not a JPEG, PNG or WebP image.`],
+
+  // Consent and the follow-up link after filing.
+  reportNotify: ['有进展时短信通知我 <small>text me when there is progress</small>', 'Text me when there is progress'],
+  reportNotifyNote: ['需要填写电话；可随时在跟进页面查看进展。', 'Needs a phone number; the follow-up page shows progress at any time.'],
+  reportFollowLabel: ['您的跟进链接 <small>your follow-up link</small>', 'Your follow-up link'],
+  reportFollowNote: ['凭此链接查看进展、留言和评价。请勿转发：持有链接的人能看到您留下的姓名和电话。', 'Use this link to see progress, comment and rate. Do not share it: whoever has it sees the name and phone you gave.'],
+  copyLink: ['复制链接', 'Copy link'],
+  copied: ['已复制', 'Copied'],
+  copyFailed: ['无法复制，请长按链接手动复制。', 'Could not copy: press and hold the link to copy it.'],
+  followOpen: ['打开跟进页面', 'Open the follow-up page'],
+  myFollows: ['我的跟进链接 <small>my follow-up links</small>', 'My follow-up links'],
+
+  // The follow-up view.
+  followTitle: ['案件跟进 <small>Follow-up</small>', 'Follow-up'],
+  followLabel: ['案件跟进', 'Case follow-up'],
+  followLoading: ['加载中…', 'Loading…'],
+  followNotFound: ['此跟进链接无效。请检查链接是否完整。', 'This follow-up link is not valid. Check that the whole link was copied.'],
+  followYou: ['您留下的联系方式（只有您和办理人员能看到）', 'Your contact (seen only by you and the staff)'],
+  notifyOn: ['有进展时短信通知', 'texts on progress'],
+  notifyOff: ['不接收短信通知', 'no texts'],
+  followUpdates: ['办理进展 <small>updates</small>', 'Updates'],
+  followPhotos: ['照片 <small>photos</small>', 'Photos'],
+  followNoUpdates: ['暂无进展', 'No updates yet'],
+  publicReply: ['答复', 'Reply'],
+  photoOpen: (n) => [`查看第 ${n} 张照片原图`, `Open photo ${n}`],
+  commentLabel: ['留言 <small>comment</small>', 'Comment'],
+  commentSend: ['发送留言', 'Send comment'],
+  commentSent: ['留言已发送。', 'Comment sent.'],
+  commentEmpty: ['请先写下留言。', 'Write a comment first.'],
+  rateTitle: ['办理结果您满意吗？ <small>Are you satisfied with the result?</small>', 'Are you satisfied with the result?'],
+  rateLegend: ['您的评价', 'Your rating'],
+  rateComment: ['评价说明（可选） <small>comment, optional</small>', 'Comment (optional)'],
+  rateSend: ['提交评价', 'Send rating'],
+  rateChoose: ['请选择一项评价。', 'Choose a rating.'],
+  rateUnsatisfiedNote: ['选择不满意时，案件将退回重新办理。', 'An unsatisfied rating sends the case back to be done again.'],
+  rated: (rating) => [`您的评价：${rating}`, `Your rating: ${rating}`],
+  reopenedNotice: (times, deadline) => [`案件已退回重新办理（第 ${times} 次重办），新的办理期限：${deadline}`, `The case was sent back to be done again (reopened ${times}×); new deadline ${deadline}`],
+  followFinal: ['案件已办结。', 'The case is finished.'],
+
+  // Staff: the public reply, after-photos, moderation.
+  transitionReply: ['公开答复 <small>public reply: the resident sees it; required to reject or resolve</small>', 'Public reply (the resident sees it; required to reject or resolve)'],
+  replyRequired: (action) => [`${action}须填写公开答复。`, `To ${action} needs a public reply.`],
+  afterPhotos: ['处置后照片 <small>after-photos, sent with the resolution</small>', 'After-photos (sent with the resolution)'],
+  staleCase: (state) => [`案件已被他人办理，现为「${state}」。`, `Someone else moved the case: it is now “${state}”.`],
+  afterPhotosSent: (n) => [`已上传 ${n} 张处置后照片`, `${n} after-photo(s) uploaded`],
+  internalNote: ['内部备注', 'Internal note'],
+  hiddenBadge: ['已对公众隐藏', 'hidden from the public'],
+  moderate: ['审核 <small>moderate</small>', 'Moderate'],
+  moderateLabel: (what) => [`审核：${what}`, `Moderate: ${what}`],
+  moderationReason: ['理由（必填，留档） <small>reason, required, kept in the audit trail</small>', 'Reason (required, kept in the audit trail)'],
+  moderationReasonRequired: ['请写明理由。', 'Give a reason.'],
+  moderationApply: ['确定', 'Apply'],
+  moderationCancel: ['取消', 'Cancel'],
+  moderationTitle: ['审核记录 <small>moderation record</small>', 'Moderation record'],
+  moderationBy: (by, at) => [`${by}，${at}`, `by ${by}, ${at}`],
+  moderationReverted: (by, at) => [`已由 ${by} 于 ${at} 撤销`, `reverted by ${by} at ${at}`],
+  revert: ['撤销', 'Revert'],
+  targetDescription: ['描述', 'the description'],
+  targetPhoto: (n) => [`照片 ${n}`, `photo ${n}`],
+  targetReply: ['这条答复', 'this reply'],
+};
