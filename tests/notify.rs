@@ -181,7 +181,13 @@ async fn work(s: &Setup, case: &str) {
     let uri = format!("/api/reports/{case}/transition");
     for to in ["accepted", "dispatched", "in_progress", "resolved", "verified", "closed"] {
         let token = if matches!(to, "verified" | "closed") { &s.verifier } else { &s.admin };
-        let (status, answer) = post(s, token, &uri, json!({"to": to, "note": "内部备注"})).await;
+        if to == "verified" {
+            // A resident's case is verified once they are content (here by a phone return visit).
+            let visit = format!("/api/reports/{case}/return-visit");
+            let (status, answer) = post(s, &s.admin, &visit, json!({"rating": "satisfied"})).await;
+            assert_eq!(status, StatusCode::OK, "return visit: {answer}");
+        }
+        let (status, answer) = post(s, token, &uri, json!({"to": to, "note": "内部备注", "reply": "公开答复"})).await;
         assert_eq!(status, StatusCode::OK, "{to}: {answer}");
     }
 }

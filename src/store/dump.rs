@@ -194,7 +194,6 @@ where
     for<'t> String: Encode<'t, DB> + Type<DB>,
     for<'t> Option<String>: Encode<'t, DB> + Type<DB>,
     for<'t> Option<i64>: Encode<'t, DB> + Type<DB>,
-    for<'t> bool: Encode<'t, DB> + Type<DB>,
 {
     let r = &dumped.report;
     row.push_bind(dumped.id)
@@ -227,7 +226,6 @@ where
         .push_bind(r.external_id.clone())
         .push_bind(i64::from(r.version));
     super::duty::bind_duty(row, r);
-    row.push_bind(r.notify);
 }
 
 /// The `report_events` columns, in the order [`bind_event`] binds them.
@@ -305,7 +303,7 @@ mod tests {
         let a = Dump { tokens: vec![token("a")], ..Default::default() };
         let b = Dump { tokens: vec![token("b")], ..Default::default() };
         let (sa, sb) = (a.checksums(), b.checksums());
-        assert_eq!(sa.len(), Layer::ALL.len() + 8);
+        assert_eq!(sa.len(), Layer::ALL.len() + 11);
         for (x, y) in sa.iter().zip(&sb) {
             assert_eq!(x.rows, y.rows);
             assert_eq!(x.sha256 == y.sha256, x.table != "api_tokens", "{}", x.table);

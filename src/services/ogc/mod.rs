@@ -324,12 +324,21 @@ pub async fn item(catalog: &Catalog, collection: Collection, id: &str, crs: Outp
 }
 
 /// A report as a public GeoJSON feature: the fields of [`PublicReport`] (never the
-/// reporter's), its place as the geometry, and times as RFC 3339 (China Standard Time).
+/// reporter's; the photo list flattened), its place (blurred where the category asks) as the
+/// geometry, and times as RFC 3339 (China Standard Time).
 fn report_feature(report: &Report, overlay: &Overlay) -> Value {
     let mut public = PublicReport::from(report);
     overlay.apply_public(&mut public);
     let Ok(Value::Object(mut properties)) = serde_json::to_value(&public) else { unreachable!("reports serialise to objects") };
     properties.remove("point");
+    // Features stay flat for GIS clients (GDAL, QGIS): the photo list becomes its first
+    // public photo's address, where the reporter gave no link of their own.
+    properties.remove("photos");
+    if public.photo_url.is_none()
+        && let Some(first) = public.photos.first()
+    {
+        properties.insert("photo_url".to_owned(), Value::from(first.url.clone()));
+    }
     for time in ["created_at", "deadline_at", "closed_at"] {
         if let Some(seconds) = properties.get(time).and_then(Value::as_i64) {
             properties.insert(time.to_owned(), Value::from(to_iso8601(seconds)));
