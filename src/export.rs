@@ -73,6 +73,8 @@ mod tests {
                 households: 24,
                 population: 66,
                 has_elevator: false,
+                elderly: Some(9),
+                children: None,
                 geometry: Geometry::Point(Point::new(1.0 / 3.0, -0.0000001)),
             }],
             contacts: vec![Contact {

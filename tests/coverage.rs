@@ -308,6 +308,7 @@ async fn the_plan_picks_the_best_site_first_and_delivers_what_it_promises() {
                 opening_hours: None,
                 phone: None,
                 community_id: None,
+                capacity: None,
                 geometry: Geometry::Point(Point::new(p["site"]["lon"].as_f64().unwrap(), p["site"]["lat"].as_f64().unwrap())),
             })
             .collect(),

@@ -10,7 +10,7 @@ use minsheng::model::photos::{ModerationAction, ModerationTarget, PhotoStage};
 use minsheng::model::reports::{Action, CaseState, CaseStatus, Category, Rating, Role, Source, Tier};
 use minsheng::model::time::{now, to_iso8601};
 use minsheng::model::vocabulary::Word;
-use minsheng::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
+use minsheng::model::{CircleLevel, CompoundKind, ContactRole, DemandGroup, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
 use minsheng::services::analytics::hotspots::HotSpotClass;
 use minsheng::services::auth::{TokenRequest, create_token};
 use serde_json::Value;
@@ -260,6 +260,8 @@ async fn the_vocabulary_is_the_rust_word_lists_with_both_labels() {
         ("ratings", words::<Rating>()),
         ("facility_kinds", words::<FacilityKind>()),
         ("station_levels", words::<StationLevel>()),
+        ("circle_levels", words::<CircleLevel>()),
+        ("demand_groups", words::<DemandGroup>()),
         ("compound_kinds", words::<CompoundKind>()),
         ("contact_roles", words::<ContactRole>()),
         ("unit_kinds", words::<UnitKind>()),

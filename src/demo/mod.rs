@@ -316,6 +316,8 @@ impl Generator {
                         households: b.households,
                         population: b.population,
                         has_elevator: b.has_elevator,
+                        elderly: None,
+                        children: None,
                         geometry: self.frame.polygon(b.corners).into(),
                     });
                 }

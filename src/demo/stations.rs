@@ -51,6 +51,7 @@ fn name_tail(kind: FacilityKind) -> &'static str {
         FacilityKind::Library => "书屋",
         FacilityKind::DisabilityHome => "残疾人之家",
         FacilityKind::YouthSpace => "青少年活动空间",
+        other => other.label_zh(),
     }
 }
 
@@ -118,6 +119,7 @@ impl Placer<'_> {
             opening_hours: Some(opening_hours(kind).to_owned()),
             phone,
             community_id: Some(self.data.communities[s.community].id.clone()),
+            capacity: None,
             geometry: self.frame.point(x, y).into(),
         });
     }

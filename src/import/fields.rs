@@ -87,6 +87,12 @@ impl Fields {
         }
     }
 
+    /// An optional word from a closed vocabulary.
+    pub fn optional_choice<T: FromStr<Err = String>>(&mut self, key: &str) -> Option<T> {
+        let word = self.optional_text(key)?;
+        word.parse().map_err(|reason| self.problems.push(format!("property \"{key}\": {reason}"))).ok()
+    }
+
     /// A required word from a closed vocabulary.
     pub fn choice<T: FromStr<Err = String>>(&mut self, key: &str) -> Option<T> {
         let word = self.text(key)?;

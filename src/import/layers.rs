@@ -5,7 +5,10 @@ use serde_json::{Map, Value};
 
 use super::fields::Fields;
 use super::geometry::{Shape, check_geometry};
-use crate::model::{Building, Community, Compound, Contact, ContactScope, Dataset, Grid, GridLevel, Layer, Station, Street, Unit, Walkway};
+use crate::model::lifecircle::Rules;
+use crate::model::{
+    Building, Community, Compound, Contact, ContactScope, Dataset, FacilityKind, Grid, GridLevel, Layer, Station, Street, Unit, Walkway,
+};
 
 /// Mean persons per household in China (2020 census, 2.62), used when a building gives
 /// households but no population.
@@ -179,6 +182,8 @@ fn fill(layer: Layer, f: &mut Fields, id: Option<String>, geometry: Option<geo::
             let households: Option<u32> = f.count("households");
             let population = f.optional_count("population");
             let has_elevator = f.flag("has_elevator");
+            let elderly: Option<u32> = f.optional_count("elderly");
+            let children: Option<u32> = f.optional_count("children");
             if floors == Some(0) || units == 0 {
                 f.problems.push("\"floors\" and \"units\" must be at least 1".into());
             }
@@ -193,24 +198,31 @@ fn fill(layer: Layer, f: &mut Fields, id: Option<String>, geometry: Option<geo::
                 households,
                 population: population.unwrap_or((f64::from(households) * PERSONS_PER_HOUSEHOLD).round() as u32),
                 has_elevator: has_elevator?,
+                elderly,
+                children,
                 geometry: geometry?,
             })
         }
         Layer::Stations => {
             let name = f.text("name");
-            let kind = f.choice("kind");
-            let level = f.choice("level");
+            let kind: Option<FacilityKind> = f.choice("kind");
+            // A facility beyond the nine stations seldom names a "1+N+X" level: its life
+            // circle gives one.
+            let level = f.optional_choice("level");
             let opening_hours = f.optional_text("opening_hours");
             let phone = f.optional_text("phone");
             let community_id = f.optional_text("community_id");
+            let capacity = f.optional_count("capacity");
+            let kind = kind?;
             AnyRecord::Station(Station {
                 id: id?,
                 name: name?,
-                kind: kind?,
-                level: level?,
+                kind,
+                level: level.unwrap_or_else(|| Rules::default().of(kind).circle.station_level()),
                 opening_hours,
                 phone,
                 community_id,
+                capacity,
                 geometry: geometry?,
             })
         }

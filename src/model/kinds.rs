@@ -37,7 +37,9 @@ vocabulary! {
 }
 
 vocabulary! {
-    /// Facility kinds named in the source documents.
+    /// Facility kinds: the nine "1+N+X" service-station kinds named in the source documents,
+    /// then the daily facilities of GB 50180-2018 Appendix B that residents walk to. Each
+    /// kind's life circle and the group it serves are data, in [`super::lifecircle`].
     FacilityKind {
         PartyMassCentre = "party_mass_centre" / "党群服务中心" / "party-mass service centre",
         CommunityCentre = "community_centre" / "社区党群服务中心" / "community centre",
@@ -48,6 +50,39 @@ vocabulary! {
         Library = "library" / "书屋" / "reading room",
         DisabilityHome = "disability_home" / "残疾人之家" / "disability home",
         YouthSpace = "youth_space" / "青少年活动空间" / "youth space",
+        Kindergarten = "kindergarten" / "幼儿园" / "kindergarten",
+        PrimarySchool = "primary_school" / "小学" / "primary school",
+        MiddleSchool = "middle_school" / "中学" / "middle school",
+        HealthCentre = "health_centre" / "社区卫生服务中心" / "community health centre",
+        VegetableMarket = "vegetable_market" / "菜市场" / "vegetable market",
+        ConvenienceStore = "convenience_store" / "超市便利店" / "supermarket or convenience store",
+        SportsGround = "sports_ground" / "运动场地" / "sports ground",
+        ParkSquare = "park_square" / "公园广场" / "park or square",
+        PublicToilet = "public_toilet" / "公共厕所" / "public toilet",
+        WastePoint = "waste_point" / "垃圾收集点" / "waste collection point",
+        Pharmacy = "pharmacy" / "药店" / "pharmacy",
+    }
+}
+
+vocabulary! {
+    /// The life circles of GB 50180-2018 (section 2 and table 3.0.4): the residential block
+    /// (居住街坊) and the 5-, 10- and 15-minute walks.
+    CircleLevel {
+        Block = "block" / "居住街坊" / "residential block",
+        FiveMinutes = "five_minutes" / "5分钟生活圈" / "5-minute life circle",
+        TenMinutes = "ten_minutes" / "10分钟生活圈" / "10-minute life circle",
+        FifteenMinutes = "fifteen_minutes" / "15分钟生活圈" / "15-minute life circle",
+    }
+}
+
+vocabulary! {
+    /// Whom coverage counts: every household alike, every resident, the over-60s or the
+    /// children under 6 (the groups day-care centres and kindergartens serve).
+    DemandGroup {
+        Households = "households" / "户数" / "households",
+        Residents = "residents" / "常住人口" / "residents",
+        Elderly = "elderly" / "60岁以上老人" / "elderly (60+)",
+        Children = "children" / "6岁以下儿童" / "children under 6",
     }
 }
 

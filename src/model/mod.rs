@@ -5,6 +5,7 @@
 
 pub mod categories;
 mod kinds;
+pub mod lifecircle;
 pub mod notify;
 pub mod photos;
 pub mod reports;
@@ -12,7 +13,7 @@ pub mod scope;
 pub mod time;
 pub mod vocabulary;
 
-pub use kinds::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
+pub use kinds::{CircleLevel, CompoundKind, ContactRole, DemandGroup, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
 
 use geo::Geometry;
 use serde::Serialize;
@@ -75,6 +76,10 @@ pub struct Building {
     pub households: u32,
     pub population: u32,
     pub has_elevator: bool,
+    /// Residents aged 60 or more, when the import knows or estimated them.
+    pub elderly: Option<u32>,
+    /// Children under 6, when the import knows or estimated them.
+    pub children: Option<u32>,
     #[serde(skip)]
     pub geometry: Geometry,
 }
@@ -89,6 +94,9 @@ pub struct Station {
     pub opening_hours: Option<String>,
     pub phone: Option<String>,
     pub community_id: Option<String>,
+    /// Places or seats (day-care beds, canteen seats, kindergarten places), when known: the
+    /// supply of the two-step floating catchment.
+    pub capacity: Option<u32>,
     #[serde(skip)]
     pub geometry: Geometry,
 }

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::model::photos::{ModerationAction, ModerationTarget, PhotoStage};
 use crate::model::reports::{Action, CaseState, CaseStatus, Category, Rating, Role, Source, Tier};
 use crate::model::vocabulary::Word;
-use crate::model::{CompoundKind, ContactRole, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
+use crate::model::{CircleLevel, CompoundKind, ContactRole, DemandGroup, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
 use crate::services::analytics::hotspots::HotSpotClass;
 use crate::services::categories::Settings;
 
@@ -89,6 +89,10 @@ pub struct Vocabulary {
     pub facility_kinds: Vec<Term>,
     /// Place of a station in the "1+N+X" matrix.
     pub station_levels: Vec<Term>,
+    /// The life circles of GB 50180-2018 (block, 5, 10, 15 minutes).
+    pub circle_levels: Vec<Term>,
+    /// Whom coverage counts: households, residents, the elderly, small children.
+    pub demand_groups: Vec<Term>,
     /// Kinds of 小区 compound.
     pub compound_kinds: Vec<Term>,
     /// Roles on the public contact board.
@@ -171,6 +175,8 @@ pub fn vocabulary(settings: &Settings) -> Vocabulary {
         ratings: terms::<Rating>(),
         facility_kinds: terms::<FacilityKind>(),
         station_levels: terms::<StationLevel>(),
+        circle_levels: terms::<CircleLevel>(),
+        demand_groups: terms::<DemandGroup>(),
         compound_kinds: terms::<CompoundKind>(),
         contact_roles: terms::<ContactRole>(),
         unit_kinds: terms::<UnitKind>(),
@@ -199,6 +205,8 @@ mod tests {
             &v.actions,
             &v.facility_kinds,
             &v.station_levels,
+            &v.circle_levels,
+            &v.demand_groups,
             &v.compound_kinds,
             &v.contact_roles,
             &v.unit_kinds,

@@ -130,6 +130,8 @@ pub fn building(feature: &Feature, residential_area: bool) -> Building {
         households,
         population: (f64::from(households) * PERSONS_PER_HOUSEHOLD).round() as u32,
         has_elevator: floors >= ELEVATOR_FROM_FLOORS,
+        elderly: None,
+        children: None,
         geometry: feature.geometry.clone(),
     }
 }

@@ -75,6 +75,7 @@ pub fn station(feature: &Feature, point: Point) -> Option<Station> {
         opening_hours: tags.get("opening_hours").map(str::to_owned),
         phone: tags.get("phone").or_else(|| tags.get("contact:phone")).map(str::to_owned),
         community_id: None,
+        capacity: tags.get("capacity").and_then(|c| c.trim().parse().ok()),
         geometry: geo::Geometry::Point(point),
     })
 }

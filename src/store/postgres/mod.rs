@@ -343,7 +343,7 @@ async fn upsert_layers(conn: &mut PgConnection, data: &Dataset, progress: Progre
         &mut *conn,
         progress,
         "buildings",
-        &["label", "compound_id", "grid_id", "floors", "units", "households", "population", "has_elevator"],
+        &["label", "compound_id", "grid_id", "floors", "units", "households", "population", "has_elevator", "elderly", "children"],
         &data.buildings,
         |row, r| {
             row.push_bind(r.label.clone())
@@ -353,7 +353,9 @@ async fn upsert_layers(conn: &mut PgConnection, data: &Dataset, progress: Progre
                 .push_bind(i64::from(r.units))
                 .push_bind(i64::from(r.households))
                 .push_bind(i64::from(r.population))
-                .push_bind(r.has_elevator);
+                .push_bind(r.has_elevator)
+                .push_bind(r.elderly.map(i64::from))
+                .push_bind(r.children.map(i64::from));
         },
     )
     .await?;
@@ -361,7 +363,7 @@ async fn upsert_layers(conn: &mut PgConnection, data: &Dataset, progress: Progre
         &mut *conn,
         progress,
         "stations",
-        &["name", "kind", "level", "opening_hours", "phone", "community_id"],
+        &["name", "kind", "level", "opening_hours", "phone", "community_id", "capacity"],
         &data.stations,
         |row, r| {
             row.push_bind(r.name.clone())
@@ -369,7 +371,8 @@ async fn upsert_layers(conn: &mut PgConnection, data: &Dataset, progress: Progre
                 .push_bind(r.level.as_str())
                 .push_bind(r.opening_hours.clone())
                 .push_bind(r.phone.clone())
-                .push_bind(r.community_id.clone());
+                .push_bind(r.community_id.clone())
+                .push_bind(r.capacity.map(i64::from));
         },
     )
     .await?;

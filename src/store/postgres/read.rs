@@ -28,13 +28,13 @@ pub async fn load(pool: &PgPool) -> Result<Dataset, StoreError> {
         read(
             pool,
             "SELECT id, label, compound_id, grid_id, floors, units, households, population, has_elevator,
-                 ST_AsBinary(geometry)
+                 ST_AsBinary(geometry), elderly, children
              FROM buildings ORDER BY seq",
             building
         ),
         read(
             pool,
-            "SELECT id, name, kind, level, opening_hours, phone, community_id, ST_AsBinary(geometry) FROM stations ORDER BY seq",
+            "SELECT id, name, kind, level, opening_hours, phone, community_id, ST_AsBinary(geometry), capacity FROM stations ORDER BY seq",
             station
         ),
         read(
@@ -179,6 +179,8 @@ fn building(row: &PgRow) -> Result<Building, StoreError> {
         compound_id: row.try_get(2)?,
         grid_id: row.try_get(3)?,
         has_elevator: row.try_get(8)?,
+        elderly: optional_number::<Building, _>(&id, row, 10)?,
+        children: optional_number::<Building, _>(&id, row, 11)?,
         id,
     })
 }
@@ -193,6 +195,7 @@ fn station(row: &PgRow) -> Result<Station, StoreError> {
         opening_hours: row.try_get(4)?,
         phone: row.try_get(5)?,
         community_id: row.try_get(6)?,
+        capacity: optional_number::<Station, _>(&id, row, 8)?,
         id,
     })
 }
@@ -241,4 +244,9 @@ fn word<R: Record, T: FromStr<Err = String>>(id: &str, row: &PgRow, column: usiz
 fn number<R: Record, T: TryFrom<i64>>(id: &str, row: &PgRow, column: usize) -> Result<T, StoreError> {
     let value: i64 = row.try_get(column)?;
     T::try_from(value).map_err(|_| corrupt::<R>(id, format!("number {value} out of range")))
+}
+
+fn optional_number<R: Record, T: TryFrom<i64>>(id: &str, row: &PgRow, column: usize) -> Result<Option<T>, StoreError> {
+    let value: Option<i64> = row.try_get(column)?;
+    value.map(|value| T::try_from(value).map_err(|_| corrupt::<R>(id, format!("number {value} out of range")))).transpose()
 }

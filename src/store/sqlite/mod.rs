@@ -358,7 +358,19 @@ async fn upsert_layers(conn: &mut SqliteConnection, data: &Dataset, progress: Pr
         &mut *conn,
         progress,
         "buildings",
-        &["label", "compound_id", "grid_id", "floors", "units", "households", "population", "has_elevator", "geometry"],
+        &[
+            "label",
+            "compound_id",
+            "grid_id",
+            "floors",
+            "units",
+            "households",
+            "population",
+            "has_elevator",
+            "elderly",
+            "children",
+            "geometry",
+        ],
         &data.buildings,
         |row, r| {
             row.push_bind(r.label.clone())
@@ -369,6 +381,8 @@ async fn upsert_layers(conn: &mut SqliteConnection, data: &Dataset, progress: Pr
                 .push_bind(i64::from(r.households))
                 .push_bind(i64::from(r.population))
                 .push_bind(r.has_elevator)
+                .push_bind(r.elderly.map(i64::from))
+                .push_bind(r.children.map(i64::from))
                 .push_bind(encode_geometry(&r.geometry));
         },
     )
@@ -377,7 +391,7 @@ async fn upsert_layers(conn: &mut SqliteConnection, data: &Dataset, progress: Pr
         &mut *conn,
         progress,
         "stations",
-        &["name", "kind", "level", "opening_hours", "phone", "community_id", "geometry"],
+        &["name", "kind", "level", "opening_hours", "phone", "community_id", "capacity", "geometry"],
         &data.stations,
         |row, r| {
             row.push_bind(r.name.clone())
@@ -386,6 +400,7 @@ async fn upsert_layers(conn: &mut SqliteConnection, data: &Dataset, progress: Pr
                 .push_bind(r.opening_hours.clone())
                 .push_bind(r.phone.clone())
                 .push_bind(r.community_id.clone())
+                .push_bind(r.capacity.map(i64::from))
                 .push_bind(encode_geometry(&r.geometry));
         },
     )

@@ -26,11 +26,12 @@ pub async fn load(pool: &SqlitePool) -> Result<Dataset, StoreError> {
         read(pool, "SELECT id, name, kind, property_company, households, community_id, geometry FROM compounds", compound),
         read(
             pool,
-            "SELECT id, label, compound_id, grid_id, floors, units, households, population, has_elevator, geometry
+            "SELECT id, label, compound_id, grid_id, floors, units, households, population, has_elevator, geometry,
+                 elderly, children
              FROM buildings",
             building
         ),
-        read(pool, "SELECT id, name, kind, level, opening_hours, phone, community_id, geometry FROM stations", station),
+        read(pool, "SELECT id, name, kind, level, opening_hours, phone, community_id, geometry, capacity FROM stations", station),
         read(pool, "SELECT id, role, name, phone, street_id, community_id, grid_id, compound_id, building_id FROM contacts", contact),
         read(pool, "SELECT id, kind, name, geometry FROM walkways", walkway),
         read(pool, "SELECT id, name, kind, phone FROM units", unit),
@@ -181,6 +182,8 @@ fn building(row: &Row) -> Result<Building, StoreError> {
         compound_id: row.get(2)?,
         grid_id: row.get(3)?,
         has_elevator: row.get(8)?,
+        elderly: optional_number::<Building, _>(&id, row, 10)?,
+        children: optional_number::<Building, _>(&id, row, 11)?,
         id,
     })
 }
@@ -195,6 +198,7 @@ fn station(row: &Row) -> Result<Station, StoreError> {
         opening_hours: row.get(4)?,
         phone: row.get(5)?,
         community_id: row.get(6)?,
+        capacity: optional_number::<Station, _>(&id, row, 8)?,
         id,
     })
 }
@@ -247,4 +251,9 @@ fn word<R: Record, T: FromStr<Err = String>>(id: &str, row: &Row, column: usize)
 fn number<R: Record, T: TryFrom<i64>>(id: &str, row: &Row, column: usize) -> Result<T, StoreError> {
     let value: i64 = row.get(column)?;
     T::try_from(value).map_err(|_| corrupt::<R>(id, format!("number {value} out of range")))
+}
+
+fn optional_number<R: Record, T: TryFrom<i64>>(id: &str, row: &Row, column: usize) -> Result<Option<T>, StoreError> {
+    let value: Option<i64> = row.get(column)?;
+    value.map(|value| T::try_from(value).map_err(|_| corrupt::<R>(id, format!("number {value} out of range")))).transpose()
 }
