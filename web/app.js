@@ -1,11 +1,14 @@
 // The Minsheng map page: vector tiles of our own layers, click to locate, search to fly,
-// report a problem and track it (report.js); the planner view (planner.js), the official
-// view (official.js) and the staff view (staff.js) are further tabs over the same map. The
+// report a problem and track it (report.js); the planner view (planner.js, with the elevator
+// retrofit list of elevators.js), the official view (official.js), the life-circle check
+// (lifecircle.js) and the staff view (staff.js) are further tabs over the same map. The
 // address keeps the view, its choices and the map position; i18n.js holds the strings and
 // the server's word lists (/api/vocabulary), util.js the helpers every module shares.
 
 import { createPlanner } from './planner.js';
 import { createCoverage } from './official.js';
+import { createLifecircle } from './lifecircle.js';
+import { createElevators } from './elevators.js';
 import { createReports } from './report.js';
 import { createFollow } from './follow.js';
 import { createStaff } from './staff.js';
@@ -55,8 +58,8 @@ $('lang-toggle').addEventListener('click', () => setLang(getLang() === 'en' ? 'z
 
 // The address: `#<view>?<its choices>&map=zoom/lat/lon`, with no view word for the resident
 // view (`#case=MS00000001&map=…`, the reporter's follow-up `#follow=<secret>`); `#planner`,
-// `#coverage?kind=…`, `#board?…`, `#staff?…`.
-const VIEWS = ['resident', 'planner', 'coverage', 'board', 'staff'];
+// `#coverage?kind=…`, `#lifecircle?…`, `#board?…`, `#staff?…`.
+const VIEWS = ['resident', 'planner', 'coverage', 'lifecircle', 'board', 'staff'];
 function parseAddress(hash) {
   const text = hash.replace(/^#/, '');
   const word = /^([a-z]+)(?:[?&]|$)/.exec(text);
@@ -98,6 +101,11 @@ const QUIET = {
   coverage: {
     hidden: new Set(['compounds-fill', 'stations', 'buildings']),
     paint: { 'compounds-line': { 'line-color': '#6b6b6b' } },
+  },
+  // The life-circle view colours the compounds by their check.
+  lifecircle: {
+    hidden: new Set(['compounds-fill', 'stations']),
+    paint: { buildings: { 'fill-color': '#d6d6d6', 'fill-opacity': 0.7 }, 'compounds-line': { 'line-color': '#6b6b6b' } },
   },
   // The board colours whole communities or grids: the compounds and buildings would hide them.
   board: {
@@ -167,7 +175,7 @@ function quiet(name) {
 // list (when shown): beside them on wide screens, between them on phones (bottom sheets).
 function clearOfOverlays() {
   const panel = $('panel').getBoundingClientRect();
-  const side = ['card', 'follow', 'ranking', 'coverage-table', 'board-table', 'staff-case'].find((id) => !$(id).hidden);
+  const side = ['card', 'follow', 'ranking', 'coverage-table', 'lc-card', 'board-table', 'staff-case'].find((id) => !$(id).hidden);
   const card = side ? $(side).getBoundingClientRect() : null;
   if (!narrow.matches) {
     return { top: 30, bottom: 30, left: panel.right + 20, right: card ? innerWidth - card.left + 20 : 30 };
@@ -202,13 +210,20 @@ const reports = createReports({
 // The reporter's follow-up, over the resident view: a sheet like the card.
 const followUp = createFollow({ changed: () => remember() });
 const views = {
-  planner: createPlanner({ map, ready, padding: clearOfOverlays, remember: () => remember() }),
+  planner: alongside(createPlanner({ map, ready, padding: clearOfOverlays, remember: () => remember() }),
+    createElevators({ map, ready, padding: clearOfOverlays })),
   coverage: createCoverage({ map, ready, padding: clearOfOverlays, remember: () => remember() }),
+  lifecircle: createLifecircle({ map, ready, padding: clearOfOverlays, remember: () => remember() }),
   board: createBoard({ map, ready, remember: () => remember() }),
   staff: createStaff({ map, ready, padding: clearOfOverlays, remember: () => remember() }),
 };
-const MAP_LABELS = { resident: 'mapResident', planner: 'mapPlanner', coverage: 'mapCoverage', board: 'mapBoard', staff: 'mapStaff' };
-const tabs = [$('tab-resident'), $('tab-planner'), $('tab-coverage'), $('tab-board'), $('tab-staff')];
+const MAP_LABELS = { resident: 'mapResident', planner: 'mapPlanner', coverage: 'mapCoverage', lifecircle: 'mapLifecircle', board: 'mapBoard', staff: 'mapStaff' };
+const tabs = [$('tab-resident'), $('tab-planner'), $('tab-coverage'), $('tab-lifecircle'), $('tab-board'), $('tab-staff')];
+
+// A view with a part of its own beside it (the planner's elevator list), shown and hidden with it.
+function alongside(view, part) {
+  return { ...view, show() { part.show(); return view.show(); }, hide() { part.hide(); view.hide(); } };
+}
 
 // The address for what is on screen; written in place (no history entry per map move).
 function address() {

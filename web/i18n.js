@@ -8,6 +8,7 @@
 import { getJSON, html, trusted, escape, render } from './util.js';
 import { WORK_STRINGS } from './i18n-work.js';
 import { FOLLOW_STRINGS } from './i18n-follow.js';
+import { LIFECIRCLE_STRINGS } from './i18n-lifecircle.js';
 
 const KEY = 'minsheng.lang';
 
@@ -15,6 +16,7 @@ const KEY = 'minsheng.lang';
 const DICT = {
   ...WORK_STRINGS,
   ...FOLLOW_STRINGS,
+  ...LIFECIRCLE_STRINGS,
   title: ['民生 · 小区治理地图', 'Minsheng · compound governance map'],
   langToggle: ['English', '中文'],
   langToggleLabel: ['切换到英文 Switch to English', '切换到中文 Switch to Chinese'],

@@ -23,7 +23,8 @@ macro_rules! asset {
 
 /// `/` (the map page), `/app.js` and the modules it imports (`/planner.js`, `/official.js`,
 /// `/report.js`, `/follow.js`, `/photos.js`, `/staff.js`, `/moves.js`, `/moderation.js`, `/board.js`,
-/// `/i18n.js`, `/i18n-work.js`, `/i18n-follow.js`, `/util.js`), `/style.css` and `/vendor/maplibre-gl.{js,css}`.
+/// `/lifecircle.js`, `/elevators.js`, `/i18n.js`, `/i18n-work.js`, `/i18n-follow.js`, `/i18n-lifecircle.js`,
+/// `/util.js`), `/style.css` and `/vendor/maplibre-gl.{js,css}`.
 pub fn router<S: Clone + Send + Sync + 'static>() -> utoipa_axum::router::OpenApiRouter<S> {
     Router::new()
         .route("/", asset!("web/index.html", HTML, OURS))
@@ -35,6 +36,9 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> utoipa_axum::router::OpenAp
         .route("/photos.js", asset!("web/photos.js", JS, OURS))
         .route("/moderation.js", asset!("web/moderation.js", JS, OURS))
         .route("/i18n-follow.js", asset!("web/i18n-follow.js", JS, OURS))
+        .route("/lifecircle.js", asset!("web/lifecircle.js", JS, OURS))
+        .route("/i18n-lifecircle.js", asset!("web/i18n-lifecircle.js", JS, OURS))
+        .route("/elevators.js", asset!("web/elevators.js", JS, OURS))
         .route("/staff.js", asset!("web/staff.js", JS, OURS))
         .route("/moves.js", asset!("web/moves.js", JS, OURS))
         .route("/board.js", asset!("web/board.js", JS, OURS))
