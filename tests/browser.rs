@@ -13,7 +13,7 @@ use std::time::Instant;
 use common::server::{BINARY, start};
 
 /// The views whose screenshots the README shows.
-const README_VIEWS: [&str; 5] = ["resident", "resident-phone", "planner", "coverage", "staff"];
+const README_VIEWS: [&str; 6] = ["resident", "resident-phone", "planner", "coverage", "lifecircle", "staff"];
 
 fn chromium() -> Option<PathBuf> {
     let candidates = [std::env::var("CHROMIUM").ok(), Some("/usr/bin/chromium".into()), Some("/usr/bin/chromium-browser".into())];

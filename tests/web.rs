@@ -64,6 +64,9 @@ async fn every_asset_is_served_with_its_content_type_and_caching() {
         ("/photos.js", "text/javascript; charset=utf-8", false),
         ("/moderation.js", "text/javascript; charset=utf-8", false),
         ("/i18n-follow.js", "text/javascript; charset=utf-8", false),
+        ("/lifecircle.js", "text/javascript; charset=utf-8", false),
+        ("/elevators.js", "text/javascript; charset=utf-8", false),
+        ("/i18n-lifecircle.js", "text/javascript; charset=utf-8", false),
         ("/i18n.js", "text/javascript; charset=utf-8", false),
         ("/util.js", "text/javascript; charset=utf-8", false),
         ("/style.css", "text/css; charset=utf-8", false),
@@ -144,7 +147,7 @@ async fn the_page_has_a_resident_a_planner_an_official_a_performance_and_a_staff
     let html = get(&app().await, "/").await.body;
     let tabs = tags(&html, "button").into_iter().filter(|(_, tag)| attribute(tag, "role") == Some("tab")).collect::<Vec<_>>();
     let ids: Vec<_> = tabs.iter().map(|(_, tag)| attribute(tag, "id").unwrap()).collect();
-    assert_eq!(ids, ["tab-resident", "tab-planner", "tab-coverage", "tab-board", "tab-staff"]);
+    assert_eq!(ids, ["tab-resident", "tab-planner", "tab-coverage", "tab-lifecircle", "tab-board", "tab-staff"]);
     for (_, tab) in &tabs {
         let panel = attribute(tab, "aria-controls").expect("a tab names its panel");
         let (_, section) = tags(&html, "section")
@@ -158,7 +161,7 @@ async fn the_page_has_a_resident_a_planner_an_official_a_performance_and_a_staff
     }
     // The problem list and the coverage table are their own regions, hidden until the
     // planner or official view opens.
-    for id in ["ranking", "coverage-table", "staff-case"] {
+    for id in ["ranking", "coverage-table", "lc-card", "staff-case"] {
         let (_, aside) = tags(&html, "aside").into_iter().find(|(_, tag)| attribute(tag, "id") == Some(id)).unwrap();
         assert!(attribute(aside, "hidden").is_some(), "#{id}");
     }
@@ -208,7 +211,7 @@ async fn the_scripts_find_their_elements_and_modules() {
 }
 
 /// The page's own files: the HTML and every script it loads (not the vendored library).
-const PAGE_FILES: [&str; 15] = [
+const PAGE_FILES: [&str; 18] = [
     "/",
     "/app.js",
     "/planner.js",
@@ -223,6 +226,9 @@ const PAGE_FILES: [&str; 15] = [
     "/photos.js",
     "/moderation.js",
     "/i18n-follow.js",
+    "/lifecircle.js",
+    "/elevators.js",
+    "/i18n-lifecircle.js",
     "/util.js",
 ];
 
@@ -375,8 +381,9 @@ async fn the_page_copies_no_word_list_and_asks_for_the_vocabulary() {
     }
     // Codes as string literals ('parking', "parking", `parking`), for the lists whose codes are
     // not also ordinary words of the page's code (actions such as `submit`, layers).
-    let allowed: [(&str, &str, &str); 9] = [
+    let allowed: [(&str, &str, &str); 10] = [
         ("/official.js", "elderly_day_care", "the kind the official view opens with"),
+        ("/lifecircle.js", "elderly_day_care", "the kind the set-covering plan opens with (issue 17's question)"),
         ("/staff.js", "open", "the queue's dots: open cases in orange"),
         ("/app.js", "resident", "the resident view's name"),
         ("/planner.js", "community", "the problem list's grouping shows grid and community ids"),
@@ -428,6 +435,8 @@ async fn the_page_copies_no_word_list_and_asks_for_the_vocabulary() {
         ("/staff.js", "list('states')"),
         ("/staff.js", "list('categories')"),
         ("/official.js", "list('facility_kinds')"),
+        ("/lifecircle.js", "list('facility_kinds')"),
+        ("/lifecircle.js", "list('demand_groups')"),
     ] {
         let text = &files.iter().find(|(p, _)| *p == path).unwrap().1;
         assert!(text.contains(needle), "{path} does not build its menu from {needle}");
@@ -730,6 +739,29 @@ async fn the_page_has_the_ids_the_browser_tests_use() {
         "follow-comment",
         "follow-comment-submit",
         "lang-toggle",
+        "tab-lifecircle",
+        "lifecircle-view",
+        "lc-status",
+        "lc-group",
+        "lc-fill",
+        "lc-legend",
+        "lc-legend-title",
+        "lc-worst",
+        "lc-card",
+        "lc-card-body",
+        "lc-plan",
+        "lc-plan-kind",
+        "lc-plan-minutes",
+        "lc-plan-group",
+        "lc-plan-target",
+        "lc-plan-candidates",
+        "lc-plan-run",
+        "lc-plan-summary",
+        "lc-plan-bound",
+        "lc-plan-picks",
+        "elevator-rows",
+        "elevator-csv",
+        "show-elevators",
     ] {
         assert!(html.contains(&format!(" id=\"{id}\"")), "the page lacks #{id}");
     }

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { followupTests } from './followup.mjs';
+import { lifecircleTests } from './lifecircle.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -485,7 +486,7 @@ const tests = [
       const cjk = /[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]/;
       for (const box of document.querySelectorAll('details')) box.open = true;
       const foreign = (el) => el.closest('[translate="no"]') || (el.closest('[lang]')?.lang ?? 'en') !== 'en';
-      const roots = ['panel', 'card', 'ranking', 'coverage-table', 'board-table', 'staff-case'].map((id) => document.getElementById(id)).filter((el) => !el.hidden);
+      const roots = ['panel', 'card', 'ranking', 'coverage-table', 'lc-card', 'board-table', 'staff-case'].map((id) => document.getElementById(id)).filter((el) => !el.hidden);
       const found = [];
       let checked = 0;
       const look = (root, where, text) => {
@@ -553,6 +554,13 @@ const tests = [
     await expectEnglish('official', 60);
     t.shots.push(await shoot(page, 'english-coverage'));
 
+    // Life circle: the legend, the worst compounds and one compound's check.
+    await page.click('#tab-lifecircle');
+    await page.locator('#lc-worst li button').first().click();
+    await page.locator('#lc-card-body tbody tr').first().waitFor();
+    await expectEnglish('life circle', 40);
+    t.shots.push(await shoot(page, 'english-lifecircle'));
+
     // Staff: the queue and a case with its audit trail and buttons.
     await page.click('#tab-staff');
     await page.fill('#staff-token', args.token);
@@ -580,7 +588,7 @@ const tests = [
   ['accessibility and language: every control is named, the tabs take the keyboard, English switches', async (t) => {
     const page = await openPage(t);
     await idle(page);
-    for (const tab of ['#tab-resident', '#tab-planner', '#tab-coverage', '#tab-board', '#tab-staff']) {
+    for (const tab of ['#tab-resident', '#tab-planner', '#tab-coverage', '#tab-lifecircle', '#tab-board', '#tab-staff']) {
       await page.click(tab);
       // Every visible control must have an accessible name: a <label>, aria-label(ledby),
       // its own text, or a title.
@@ -620,6 +628,8 @@ const tests = [
 
 // The resident's follow-up loop (issue 16), at phone size.
 tests.push(...followupTests({ api, openPage, shoot, check, until, aBuilding, expectCard, state, args, PHONE }));
+// The life-circle tab and the planner's elevator list (issue 17).
+tests.push(...lifecircleTests({ api, openPage, rendered, shoot, check, PHONE, shots: SHOTS }));
 
 const started = Date.now();
 browser = await chromium.launch({
