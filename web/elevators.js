@@ -53,7 +53,7 @@ export function createElevators({ map, ready, padding }) {
   // The table, in the server's rank order.
   function draw() {
     const rows = candidates?.features ?? [];
-    $('elevators-count').textContent = candidates ? t('elevCount', rows.length, candidates.number_matched ?? rows.length) : '';
+    $('elevators-count').textContent = candidates ? t('elevCount', rows.length, candidates.number_matched ?? candidates.numberMatched ?? rows.length) : '';
     const body = render($('elevator-rows'), failure
       ? html`<tr><td colspan="6" class="empty error">${t('elevFailed', failure)}</td></tr>`
       : candidates && !rows.length ? html`<tr><td colspan="6" class="empty">${t('elevEmpty')}</td></tr>` : html``);
@@ -101,6 +101,9 @@ export function createElevators({ map, ready, padding }) {
   function applyVisibility() {
     if (!map?.getLayer('elev-fill')) return;
     const shown = active && $('show-elevators').checked;
+    // Above the planner's heat map and hexagons (added after these, or not yet), under the names.
+    const before = map.getLayer('compound-labels') ? 'compound-labels' : undefined;
+    if (shown) for (const id of ['elev-fill', 'elev-line', 'elev-focus']) map.moveLayer(id, before);
     for (const id of ['elev-fill', 'elev-line', 'elev-focus']) map.setLayoutProperty(id, 'visibility', shown ? 'visible' : 'none');
   }
 

@@ -35,7 +35,7 @@ export const LIFECIRCLE_STRINGS = {
 
   // The compound's card.
   lcCardTitle: ['小区生活圈体检 <small>Life-circle check</small>', 'Life-circle check'],
-  lcPickHint: ['点击地图上的小区，或在左侧列表中选择，查看它的体检结果。', 'Click a compound on the map, or choose one from the list, to see its check.'],
+  lcPickHint: ['点击地图上的小区，或在“未达标最多的小区”中选择，查看它的体检结果。', 'Click a compound on the map, or choose one under “most gaps”, to see its check.'],
   lcScore: (score, met, required) => [`得分 ${score} · ${met} / ${required} 项达标`, `Score ${score} · ${met} of ${required} kinds met`],
   lcCounting: (group) => [`影响人数按：${group}`, `Affected counted as: ${group}`],
   lcMethodNetwork: ['步行距离沿路网计算；小区的步行距离取其最远楼栋。', 'Walks along the network; a compound’s walk is its farthest building’s.'],
