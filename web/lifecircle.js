@@ -312,7 +312,7 @@ export function createLifecircle({ map, ready, padding, remember }) {
     render($('lc-card-body'), html`<h3 translate="no" class="lc-name">${area.name}</h3>
       <p class="lc-score"><strong>${t('lcScore', score(body.score), body.met, body.required)}</strong></p>
       <p class="meta">${t('lcCounting', counted)}</p>
-      <p><a class="lc-print" href="${report}" target="_blank" rel="noopener" aria-label="${t('lcPrintLabel', area.name)}">${th('lcPrint')}</a></p>
+      <p><a class="lc-print" href="${report}" target="_blank" rel="noopener" title="${t('lcPrintLabel')}">${th('lcPrint')}</a></p>
       <table class="figures lc-kinds">
         <caption class="visually-hidden">${t('lcCaption')}</caption>
         <thead><tr><th scope="col">${th('lcColKind')}</th><th scope="col">${th('lcColNearest')}</th>
