@@ -75,6 +75,7 @@ export const LIFECIRCLE_STRINGS = {
   lcPlanOptimal: (n, solver) => [`已证明最优：不可能少于 ${n} 处（${solver}）`, `Proved optimal: no plan with fewer than ${n} sites (${solver})`],
   lcPlanBound: (bound, n, solver) => [`下界 ${bound} 处：最优方案在 ${bound}–${n} 处之间（${solver}，未证明最优）`,
     `Lower bound ${bound}: the optimum lies between ${bound} and ${n} sites (${solver}, not proved optimal)`],
+  lcPlanGreedy: (n) => [`。逐个选新增最多者需 ${n} 处`, `. Choosing the site adding most, one at a time, needs ${n}`],
   lcPlanNone: ['现有站点已达到目标，无需新增', 'The existing stations already reach the target: no new site needed'],
   lcPlanDetail: (candidates, inView, network, d) => [
     `${candidates} 个候选点${inView ? '（视野内）' : ''}；${network ? '步行路网' : '直线距离'}，${d}`,

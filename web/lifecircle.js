@@ -378,14 +378,16 @@ export function createLifecircle({ map, ready, padding, remember }) {
 
   function drawPlanText(result, request) {
     const groupName = label('demand_groups', result.group ?? request.group);
-    const before = result.demand > 0 ? result.demand_covered_before / result.demand : 1;
+    const before = result.demand_share_before ?? (result.demand > 0 ? result.demand_covered_before / result.demand : 1);
     render($('lc-plan-summary'), html`${t('lcPlanSummary', groupName, number(result.demand_covered_before), number(result.demand),
       percent(before), result.picks.length, percent(result.achieved_share), percent(result.target_share ?? request.target_share))}
       <br><small>${t('lcPlanDetail', number(result.candidates), Boolean(request.bbox), result.method === 'network', metres(result.limit_m))}</small>`);
     const bound = result.picks.length === 0 ? t('lcPlanNone')
       : result.optimal ? t('lcPlanOptimal', result.picks.length, result.solver)
         : t('lcPlanBound', number(result.lower_bound), result.picks.length, result.solver);
-    $('lc-plan-bound').textContent = bound;
+    // The greedy choice for the same target, for comparison.
+    const greedy = result.picks.length && result.greedy_sites != null ? t('lcPlanGreedy', result.greedy_sites) : '';
+    $('lc-plan-bound').textContent = `${bound}${greedy}`;
     $('lc-plan-bound').dataset.optimal = String(Boolean(result.optimal));
     const picks = render($('lc-plan-picks'), html``);
     for (const pick of result.picks) {
