@@ -298,7 +298,7 @@ export function createLifecircle({ map, ready, padding, remember }) {
       const circle = wordOr('circle_levels', k.circle, k.circle_label);
       const nearest = k.nearest
         ? html`<span translate="no">${k.nearest.name}</span>${k.walk_m == null ? '' : html`<br><small>${metres(k.walk_m)}</small>`}`
-        : html`<small>${t('lcNoFacility')}</small>`;
+        : html`<small>${t('lcNoFacility')}<br>&gt; ${metres(k.limit_m * 2)}</small>`;
       const pass = k.pass
         ? html`<span class="pass" aria-hidden="true">✓</span><span class="visually-hidden">${t('lcPass')}</span>`
         : html`<span class="fail" aria-hidden="true">✗</span><span class="visually-hidden">${t('lcFail')}</span>`;
