@@ -309,7 +309,7 @@ export function createLifecircle({ map, ready, padding, remember }) {
     });
     const counted = body.group ? label('demand_groups', body.group) : t('lcDemandDefault');
     const report = `/lifecircle/report?compound=${encodeURIComponent(area.id)}`;
-    render($('lc-card-body'), html`<h3 translate="no" class="lc-name">${area.name}</h3>
+    render($('lc-card-body'), html`<p class="lc-name"><strong translate="no">${area.name}</strong></p>
       <p class="lc-score"><strong>${t('lcScore', score(body.score), body.met, body.required)}</strong></p>
       <p class="meta">${t('lcCounting', counted)}</p>
       <p><a class="lc-print" href="${report}" target="_blank" rel="noopener" title="${t('lcPrintLabel')}">${th('lcPrint')}</a></p>
