@@ -53,7 +53,7 @@ export function createElevators({ map, ready, padding }) {
   // The table, in the server's rank order.
   function draw() {
     const rows = candidates?.features ?? [];
-    $('elevators-count').textContent = candidates ? t('elevCount', rows.length, candidates.number_matched ?? candidates.numberMatched ?? rows.length) : '';
+    $('elevators-count').textContent = candidates ? t('elevCount', rows.length, candidates.total ?? rows.length) : '';
     const body = render($('elevator-rows'), failure
       ? html`<tr><td colspan="6" class="empty error">${t('elevFailed', failure)}</td></tr>`
       : candidates && !rows.length ? html`<tr><td colspan="6" class="empty">${t('elevEmpty')}</td></tr>` : html``);
@@ -69,7 +69,7 @@ export function createElevators({ map, ready, padding }) {
         <td class="num">${number(p.floors)}</td>
         <td class="num">${percent(p.elderly_share)}</td>
         <td class="num">${p.requests_per_100_households == null ? '–' : number(p.requests_per_100_households, 1)}
-          <br><small>${t('casesCount', number(p.requests ?? 0))}</small></td>`);
+          <br><small>${t('casesCount', number(p.requests ?? 0, 1))}</small></td>`);
       tr.querySelector('button').addEventListener('click', () => focus(p.id, true));
       body.append(tr);
     }
