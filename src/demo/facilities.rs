@@ -64,7 +64,8 @@ pub fn people(rng: &mut ChaCha8Rng, data: &mut Dataset) {
     for b in &mut data.buildings {
         let kind = b.compound_id.as_deref().and_then(|id| kinds.get(id)).copied().unwrap_or(CompoundKind::Commodity);
         let (elderly, children) = shares(kind);
-        let mut count = |share: f64| (f64::from(b.population) * share * rng.random_range(1.0 - SHARE_NOISE..=1.0 + SHARE_NOISE)).round() as u32;
+        let mut count =
+            |share: f64| (f64::from(b.population) * share * rng.random_range(1.0 - SHARE_NOISE..=1.0 + SHARE_NOISE)).round() as u32;
         b.elderly = Some(count(elderly));
         b.children = Some(count(children));
     }
@@ -284,8 +285,12 @@ fn rng_phone(rng: &mut ChaCha8Rng, below: u32) -> u32 {
 /// Drops what would close the gaps promised in the module comment.
 fn leave_gaps(planned: Vec<Planned>, sites: &[Site], data: &Dataset) -> Vec<Planned> {
     let second: Vec<Bounds> = sites.iter().filter(|s| s.community == 1).map(|s| s.compound_bounds).collect();
-    let old: Vec<Bounds> =
-        sites.iter().filter(|s| s.community == 1 && data.compounds[s.compound].kind == CompoundKind::Old).map(|s| s.compound_bounds).take(1).collect();
+    let old: Vec<Bounds> = sites
+        .iter()
+        .filter(|s| s.community == 1 && data.compounds[s.compound].kind == CompoundKind::Old)
+        .map(|s| s.compound_bounds)
+        .take(1)
+        .collect();
     let near = |walls: &[Bounds], f: &Planned, m: f64| walls.iter().any(|w| distance(*w, f.x, f.y) < m);
     planned
         .into_iter()

@@ -360,7 +360,11 @@ fn daily_facilities_follow_the_stations_and_leave_their_gaps() {
     for s in &data.stations {
         let seats = matches!(
             s.kind,
-            FacilityKind::ElderlyDayCare | FacilityKind::Canteen | FacilityKind::Kindergarten | FacilityKind::PrimarySchool | FacilityKind::MiddleSchool
+            FacilityKind::ElderlyDayCare
+                | FacilityKind::Canteen
+                | FacilityKind::Kindergarten
+                | FacilityKind::PrimarySchool
+                | FacilityKind::MiddleSchool
         );
         assert_eq!(s.capacity.is_some(), seats, "{}", s.name);
         assert!(s.capacity.is_none_or(|c| (20..=1_800).contains(&c)), "{}: {:?}", s.name, s.capacity);

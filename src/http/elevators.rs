@@ -43,7 +43,11 @@ async fn ranked(state: &AppState, bounds: Bounds, question: CandidateQuestion) -
         (status = 404, description = "No such compound", body = ErrorBody),
     )
 )]
-pub async fn candidates(State(state): State<AppState>, bounds: Bounds, Query(q): Query<CandidateQuestion>) -> Result<Json<CandidateMap>, ApiError> {
+pub async fn candidates(
+    State(state): State<AppState>,
+    bounds: Bounds,
+    Query(q): Query<CandidateQuestion>,
+) -> Result<Json<CandidateMap>, ApiError> {
     Ok(Json(ranked(&state, bounds, q).await?))
 }
 
@@ -59,7 +63,11 @@ pub async fn candidates(State(state): State<AppState>, bounds: Bounds, Query(q):
         (status = 404, description = "No such compound", body = ErrorBody),
     )
 )]
-pub async fn candidates_csv(State(state): State<AppState>, bounds: Bounds, Query(q): Query<CandidateQuestion>) -> Result<Response, ApiError> {
+pub async fn candidates_csv(
+    State(state): State<AppState>,
+    bounds: Bounds,
+    Query(q): Query<CandidateQuestion>,
+) -> Result<Response, ApiError> {
     let map = ranked(&state, bounds, q).await?;
     let header = [
         "rank",

@@ -149,13 +149,19 @@ fn requests(snapshot: &Snapshot, reports: &ReportPoints) -> Vec<f64> {
 }
 
 /// The candidates in rank order, the first `limit` of them, and how many there are.
-pub fn candidates(snapshot: &Snapshot, reports: &ReportPoints, question: &CandidateQuestion) -> Result<(Vec<Candidate>, usize), ServiceError> {
+pub fn candidates(
+    snapshot: &Snapshot,
+    reports: &ReportPoints,
+    question: &CandidateQuestion,
+) -> Result<(Vec<Candidate>, usize), ServiceError> {
     let limit = question.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ServiceError::InvalidParameter { parameter: "limit", reason: format!("{limit}: expected 1 to {MAX_LIMIT}") });
     }
     let only = match &question.compound {
-        Some(id) => Some(snapshot.find(Layer::Compounds, id).ok_or_else(|| ServiceError::NotFound { layer: Layer::Compounds, id: id.clone() })?),
+        Some(id) => {
+            Some(snapshot.find(Layer::Compounds, id).ok_or_else(|| ServiceError::NotFound { layer: Layer::Compounds, id: id.clone() })?)
+        }
         None => None,
     };
     let data = &snapshot.data;
