@@ -219,6 +219,20 @@ struct ImportOsmArgs {
     database: DatabaseArg,
     /// The OpenStreetMap extract (`.osm.pbf`).
     file: PathBuf,
+    /// Share of residents aged 60+ counted in every building (0–1; default: the 2020 census).
+    #[arg(long, default_value_t = crate::model::lifecircle::DEFAULT_ELDERLY_SHARE, value_parser = parse_share)]
+    elderly_share: f64,
+    /// Share of residents aged 0–5 counted in every building (0–1; default: the 2020 census).
+    #[arg(long, default_value_t = crate::model::lifecircle::DEFAULT_CHILDREN_SHARE, value_parser = parse_share)]
+    children_share: f64,
+}
+
+/// A share between 0 and 1.
+fn parse_share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(share) if (0.0..=1.0).contains(&share) => Ok(share),
+        _ => Err(format!("{text:?}: expected a share between 0 and 1, such as 0.187")),
+    }
 }
 
 #[derive(Args)]
@@ -360,12 +374,15 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
 /// Progress and figures go to stderr, the per-layer table to stdout. The file is read
 /// before the database is opened, so a bad file leaves no trace.
 async fn import_osm(args: ImportOsmArgs) -> anyhow::Result<()> {
-    use crate::import::osm::{hierarchy, read_city};
+    use crate::import::osm::{Shares, hierarchy, read_city_with};
     use crate::model::GridLevel;
 
     let started = Instant::now();
     eprintln!("reading {}…", args.file.display());
-    let city = read_city(&args.file)?;
+    if args.elderly_share + args.children_share > 1.0 {
+        anyhow::bail!("--elderly-share and --children-share add up to more than all residents");
+    }
+    let city = read_city_with(&args.file, Shares { elderly: args.elderly_share, children: args.children_share })?;
     let read = started.elapsed();
     let data = &city.data;
     eprintln!(

@@ -6,6 +6,7 @@ mod categories;
 mod cost;
 mod coverage;
 mod docs;
+mod elevators;
 mod error;
 mod export;
 mod feeds;
@@ -152,6 +153,7 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .merge(export::router())
         .merge(performance::router())
         .merge(coverage::router())
+        .merge(elevators::router())
         .merge(tiles::router())
         .merge(ogc::router())
         .merge(vocabulary::router())

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod categories;
 pub mod cost;
 pub mod coverage;
+pub mod elevators;
 pub mod features;
 pub mod locate;
 pub mod migrate;
