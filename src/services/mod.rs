@@ -8,6 +8,7 @@ pub mod categories;
 pub mod cost;
 pub mod coverage;
 pub mod features;
+pub mod lifecircle;
 pub mod locate;
 pub mod migrate;
 pub mod notify;
