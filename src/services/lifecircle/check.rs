@@ -91,7 +91,7 @@ pub fn check_kinds(
         }
     };
     let parts: Vec<_> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(&work)).collect();
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
         handles.into_iter().map(|h| h.join().expect("the check's searches do not panic")).collect()
     });
     let mut by_kind: Vec<Vec<KindAtCompound>> = vec![Vec::new(); rules.kinds.len()];

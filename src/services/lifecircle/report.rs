@@ -74,9 +74,9 @@ pub fn render(snapshot: &Snapshot, check: &Check) -> String {
         .and_then(|c| snapshot.compound_community(c))
         .map(|c| snapshot.data.communities[c as usize].name.as_str())
         .unwrap_or("—");
-    let _ = write!(
+    let _ = writeln!(
         html,
-        "<p class=\"meta\">小区编号 {} · 所属社区 {} · 依据 GB 50180-2018《城市居住区规划设计标准》附录B · 测距方式 {}</p>\n",
+        "<p class=\"meta\">小区编号 {} · 所属社区 {} · 依据 GB 50180-2018《城市居住区规划设计标准》附录B · 测距方式 {}</p>",
         escape(&check.area.id),
         escape(community),
         if check.method == crate::network::Method::Network { "步行路网" } else { "直线距离" },
