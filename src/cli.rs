@@ -180,6 +180,10 @@ struct ServeArgs {
     /// database; the database keeps their metadata either way.
     #[arg(long, value_name = "DIR")]
     photo_dir: Option<std::path::PathBuf>,
+    /// The life-circle check's rules: a JSON list of per-kind overrides (`kind` and any of
+    /// `circle`, `limit_m`, `group`, `required`, `weight`); default GB 50180-2018's.
+    #[arg(long, value_name = "FILE")]
+    life_circle_rules: Option<std::path::PathBuf>,
     #[command(flatten)]
     notify: notify::NotifyArgs,
 }
@@ -322,6 +326,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         None => crate::services::photos::PhotoStorage::in_database(),
     };
+    // Before the database too: a bad rules file stops the start with its message.
+    let life_circle_rules = match &args.life_circle_rules {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("--life-circle-rules {}", path.display()))?;
+            crate::model::lifecircle::Rules::from_json(&text).map_err(|e| anyhow::anyhow!("--life-circle-rules {}: {e}", path.display()))?
+        }
+        None => crate::model::lifecircle::Rules::default(),
+    };
     let catalog = match &args.replica_url {
         None => open_catalog(&args.database.database).await?,
         Some(replica) => {
@@ -353,6 +365,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         proxies: crate::http::Proxies { public_url: args.public_url, trusted: args.trusted_proxies },
         shared_limit,
         photos,
+        life_circle_rules,
         ..Default::default()
     };
     let settings = crate::http::Settings { workers: args.workers.unwrap_or(settings.workers), ..settings };

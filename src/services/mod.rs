@@ -9,6 +9,7 @@ pub mod cost;
 pub mod coverage;
 pub mod elevators;
 pub mod features;
+pub mod lifecircle;
 pub mod locate;
 pub mod migrate;
 pub mod notify;
