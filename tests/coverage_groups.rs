@@ -93,7 +93,10 @@ fn point(geometry: &Geometry) -> Point {
 /// Each station's own walks to every building (one single-source search per station).
 fn walks_from(graph: &WalkNetwork, data: &Dataset, station: &Snap, limit_m: f64) -> Vec<f64> {
     let from = graph.distances_from_sources(std::slice::from_ref(station), limit_m);
-    data.buildings.iter().map(|b| graph.snap(b.geometry.centroid().unwrap()).map_or(f64::INFINITY, |s| graph.distance_to(&from, &s))).collect()
+    data.buildings
+        .iter()
+        .map(|b| graph.snap(b.geometry.centroid().unwrap()).map_or(f64::INFINITY, |s| graph.distance_to(&from, &s)))
+        .collect()
 }
 
 fn close(a: f64, b: f64, tolerance: f64) -> bool {
@@ -128,7 +131,11 @@ async fn coverage_counts_the_group_building_by_building() {
         assert!(close(summary["total"]["demand_covered"].as_f64().unwrap(), covered, 1e-9));
         assert!(close(summary["demand_share"].as_f64().unwrap(), covered / total, 1e-9));
         assert!(close(covered_by_community, covered, 1e-9));
-        let estimated = data.buildings.iter().filter(|b| if group == DemandGroup::Elderly { b.elderly.is_none() } else { b.children.is_none() }).count();
+        let estimated = data
+            .buildings
+            .iter()
+            .filter(|b| if group == DemandGroup::Elderly { b.elderly.is_none() } else { b.children.is_none() })
+            .count();
         assert_eq!(summary["demand_estimated_buildings"], estimated);
         let outside: f64 = summary["uncovered_compounds"].as_array().unwrap().iter().map(|c| c["demand_uncovered"].as_f64().unwrap()).sum();
         let outside_in_compounds: f64 = buildings["features"]
@@ -171,7 +178,12 @@ async fn isochrone_bands_nest_and_count_the_people_each_station_reaches() {
         let walks = walks_from(&graph, &data, &graph.snap(point(&station.geometry)).unwrap(), band);
         let reached: Vec<&Building> = data.buildings.iter().zip(&walks).filter(|(_, w)| **w <= band).map(|(b, _)| b).collect();
         assert_eq!(p["buildings"], reached.len(), "{} at {band} m", station.id);
-        for (name, group) in [("households", DemandGroup::Households), ("residents", DemandGroup::Residents), ("elderly", DemandGroup::Elderly), ("children", DemandGroup::Children)] {
+        for (name, group) in [
+            ("households", DemandGroup::Households),
+            ("residents", DemandGroup::Residents),
+            ("elderly", DemandGroup::Elderly),
+            ("children", DemandGroup::Children),
+        ] {
             let expected: f64 = reached.iter().map(|b| demand(b, group)).sum();
             assert!((p[name].as_f64().unwrap() - expected).abs() <= 0.006, "{} {name} at {band} m: {} vs {expected}", station.id, p[name]);
         }
@@ -190,7 +202,10 @@ async fn isochrone_bands_nest_and_count_the_people_each_station_reaches() {
     let plain = plain["features"].as_array().unwrap();
     assert_eq!(plain.len(), stations.len());
     for f in plain {
-        let banded = features.iter().find(|b| b["properties"]["station_id"] == f["properties"]["station_id"] && b["properties"]["band_m"] == 500.0).unwrap();
+        let banded = features
+            .iter()
+            .find(|b| b["properties"]["station_id"] == f["properties"]["station_id"] && b["properties"]["band_m"] == 500.0)
+            .unwrap();
         assert_eq!(f["properties"]["band_m"], 500.0);
         assert_eq!(f["properties"]["residents"], banded["properties"]["residents"]);
     }

@@ -19,7 +19,9 @@ use super::params::{FromParams, Params, Query};
 use super::reports::json_body_within;
 use crate::model::FacilityKind;
 use crate::services::coverage::access::{self, Accessibility};
-use crate::services::coverage::maps::{self, BuildingMap, CoverageQuestion, DemandQuestion, IsochroneBands, IsochroneMap, MapArea, ScoresArea};
+use crate::services::coverage::maps::{
+    self, BuildingMap, CoverageQuestion, DemandQuestion, IsochroneBands, IsochroneMap, MapArea, ScoresArea,
+};
 use crate::services::coverage::plan::{self, CandidatePoint, Candidates, Plan};
 use crate::services::coverage::summary::{self, Coverage};
 use crate::services::coverage::{Circle, Method};

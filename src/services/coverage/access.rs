@@ -176,7 +176,13 @@ fn buildings_in(snapshot: &Snapshot, [w, s, e, n]: [f64; 4]) -> Vec<u32> {
 /// most `limit_m`, in building order. One bounded search per station, spread over the
 /// machine's cores, each thread reusing its search's memory; only the buildings within
 /// the straight-line reach of the station are looked at.
-pub fn catchments(snapshot: &Snapshot, stations: &[u32], method: Method, limit_m: f64, budget: &Budget) -> Result<Vec<Vec<u32>>, ServiceError> {
+pub fn catchments(
+    snapshot: &Snapshot,
+    stations: &[u32],
+    method: Method,
+    limit_m: f64,
+    budget: &Budget,
+) -> Result<Vec<Vec<u32>>, ServiceError> {
     let walking = snapshot.walking();
     let one = |station: u32, scratch: &mut Option<SourceDistances>| -> Result<Vec<u32>, ServiceError> {
         budget.check()?;
@@ -185,7 +191,8 @@ pub fn catchments(snapshot: &Snapshot, stations: &[u32], method: Method, limit_m
         let mut reached: Vec<u32> = match (&walking.network, method) {
             (Some(network), Method::Network) => {
                 let Some(snap) = walking.station_snaps[station as usize] else { return Ok(Vec::new()) };
-                let from = network.distances_reusing(&[snap], limit_m, scratch.take(), &|| budget.stopped()).ok_or_else(|| budget.stop_error())?;
+                let from =
+                    network.distances_reusing(&[snap], limit_m, scratch.take(), &|| budget.stopped()).ok_or_else(|| budget.stop_error())?;
                 let reached = nearby
                     .into_iter()
                     .filter(|&b| walking.building_snaps[b as usize].is_some_and(|s| network.distance_to(&from, &s) <= limit_m))
@@ -193,7 +200,10 @@ pub fn catchments(snapshot: &Snapshot, stations: &[u32], method: Method, limit_m
                 *scratch = Some(from);
                 reached
             }
-            _ => nearby.into_iter().filter(|&b| walking.building_points[b as usize].is_some_and(|p: Point| straight_line_m(centre, p) <= limit_m)).collect(),
+            _ => nearby
+                .into_iter()
+                .filter(|&b| walking.building_points[b as usize].is_some_and(|p: Point| straight_line_m(centre, p) <= limit_m))
+                .collect(),
         };
         reached.sort_unstable();
         Ok(reached)

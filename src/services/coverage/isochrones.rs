@@ -115,6 +115,21 @@ pub fn isochrones(
     method: Option<Method>,
     buffer_m: f64,
     bbox: Option<[f64; 4]>,
+    limits: &Limits,
+    budget: &Budget,
+) -> Result<Isochrones, ServiceError> {
+    isochrone_bands(snapshot, kind, circle, method, buffer_m, bbox, None, limits, budget)
+}
+
+/// As [`isochrones`], with one shape per station and band when `bands` are given.
+#[allow(clippy::too_many_arguments)]
+pub fn isochrone_bands(
+    snapshot: &Snapshot,
+    kind: FacilityKind,
+    circle: Circle,
+    method: Option<Method>,
+    buffer_m: f64,
+    bbox: Option<[f64; 4]>,
     bands: Option<&[f64]>,
     limits: &Limits,
     budget: &Budget,
@@ -175,7 +190,9 @@ pub fn isochrones(
             },
             _ => {
                 let walks: Vec<(u32, f64)> = match centre {
-                    Some(c) => nearby.iter().filter_map(|&b| walking.building_points[b as usize].map(|p| (b, straight_line_m(c, p)))).collect(),
+                    Some(c) => {
+                        nearby.iter().filter_map(|&b| walking.building_points[b as usize].map(|p| (b, straight_line_m(c, p)))).collect()
+                    }
                     None => Vec::new(),
                 };
                 for &band in &bands {

@@ -250,8 +250,17 @@ pub fn isochrone_map(
     let circle = question.circle()?;
     let buffer_m = buffer_width(area.buffer_m)?;
     let asked = bands.bands.as_deref().map(parse_bands).transpose()?;
-    let found =
-        isochrones::isochrones(snapshot, question.kind, circle, question.method, buffer_m, area.corners(), asked.as_deref(), limits, budget)?;
+    let found = isochrones::isochrone_bands(
+        snapshot,
+        question.kind,
+        circle,
+        question.method,
+        buffer_m,
+        area.corners(),
+        asked.as_deref(),
+        limits,
+        budget,
+    )?;
     let features = found
         .shapes
         .into_iter()

@@ -9,7 +9,8 @@ use serde::Serialize;
 use super::{BuildingDistances, Circle, Method, building_distances, choose_method, distances_to, stations_near};
 use crate::geodesy::grown_bbox;
 use crate::index::Snapshot;
-use crate::model::{Building, DemandGroup, FacilityKind, Layer, Rules};
+use crate::model::lifecircle::Rules;
+use crate::model::{Building, DemandGroup, FacilityKind, Layer};
 use crate::services::ServiceError;
 use crate::services::cost::{Budget, Limits, within};
 
