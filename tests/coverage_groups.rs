@@ -52,10 +52,8 @@ fn district() -> (Dataset, Vec<LineString>) {
             b.children = Some((i % 11) as u32);
         }
     }
-    let mut seen = 0;
-    for s in data.stations.iter_mut().filter(|s| s.kind == KIND) {
-        s.capacity = (seen > 0).then_some(15 + 7 * seen);
-        seen += 1;
+    for (seen, s) in data.stations.iter_mut().filter(|s| s.kind == KIND).enumerate() {
+        s.capacity = (seen > 0).then_some(15 + 7 * seen as u32);
     }
     (data, lines)
 }
