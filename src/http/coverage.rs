@@ -18,7 +18,10 @@ use super::error::{ApiError, ErrorBody};
 use super::params::{FromParams, Params, Query};
 use super::reports::json_body_within;
 use crate::model::FacilityKind;
-use crate::services::coverage::maps::{self, BuildingMap, CoverageQuestion, IsochroneMap, MapArea};
+use crate::services::coverage::access::{self, Accessibility};
+use crate::services::coverage::maps::{
+    self, BuildingMap, CoverageQuestion, DemandQuestion, IsochroneBands, IsochroneMap, MapArea, ScoresArea,
+};
 use crate::services::coverage::plan::{self, CandidatePoint, Candidates, Plan};
 use crate::services::coverage::summary::{self, Coverage};
 use crate::services::coverage::{Circle, Method};
@@ -29,7 +32,7 @@ pub const MAX_PLAN_BYTES: usize = 1024 * 1024;
 
 /// Walking coverage of the service stations.
 pub fn router() -> OpenApiRouter<super::AppState> {
-    OpenApiRouter::new().routes(routes!(coverage)).routes(routes!(buildings)).routes(routes!(isochrones))
+    OpenApiRouter::new().routes(routes!(coverage)).routes(routes!(buildings)).routes(routes!(isochrones)).routes(routes!(accessibility))
 }
 
 /// Siting new stations, with its own, larger body limit.
@@ -59,28 +62,50 @@ fn method(word: Option<&str>) -> Result<Option<Method>, ApiError> {
     }
 }
 
+impl FromParams for DemandQuestion {
+    fn from_params(params: &Params) -> Result<DemandQuestion, ApiError> {
+        Ok(DemandQuestion { group: params.optional("group")? })
+    }
+}
+
+impl FromParams for IsochroneBands {
+    fn from_params(params: &Params) -> Result<IsochroneBands, ApiError> {
+        Ok(IsochroneBands { bands: params.optional("bands")? })
+    }
+}
+
+impl FromParams for ScoresArea {
+    fn from_params(params: &Params) -> Result<ScoresArea, ApiError> {
+        Ok(ScoresArea { bbox: params.optional("bbox")? })
+    }
+}
+
 impl FromParams for MapArea {
     fn from_params(params: &Params) -> Result<MapArea, ApiError> {
         Ok(MapArea { bbox: params.optional("bbox")?, buffer_m: params.optional("buffer_m")? })
     }
 }
 
-/// Shares of buildings, households and people within the circle, per street and community,
-/// and the compounds left outside.
+/// Shares of buildings, households and people within the circle, and of the demand group
+/// (`group`, default the kind's rule group), per street and community, and the compounds
+/// left outside.
 #[utoipa::path(
     get,
     path = "/api/coverage",
     tag = "coverage",
-    params(CoverageQuestion),
+    params(CoverageQuestion, DemandQuestion),
     responses((status = 200, body = Coverage), (status = 400, description = "A bad or missing parameter, named", body = ErrorBody))
 )]
 pub async fn coverage(
     State(state): State<AppState>,
     bounds: Bounds,
     Query(q): Query<CoverageQuestion>,
+    Query(demand): Query<DemandQuestion>,
 ) -> Result<Json<Coverage>, ApiError> {
     let snapshot = state.catalog.snapshot();
-    let answer = bounds.run(&state, move |_, budget| summary::coverage(&snapshot, q.kind, q.circle()?, q.method, budget)).await?;
+    let answer = bounds
+        .run(&state, move |_, budget| summary::coverage_of_group(&snapshot, q.kind, q.circle()?, q.method, demand.group, budget))
+        .await?;
     Ok(Json(answer))
 }
 
@@ -91,7 +116,7 @@ pub async fn coverage(
     get,
     path = "/api/coverage/buildings",
     tag = "coverage",
-    params(CoverageQuestion, MapArea),
+    params(CoverageQuestion, DemandQuestion, MapArea),
     responses(
         (status = 200, body = BuildingMap, content_type = "application/json"),
         (status = 400, description = "A bad parameter, named; or more buildings than a request may have", body = ErrorBody),
@@ -101,20 +126,23 @@ pub async fn buildings(
     State(state): State<AppState>,
     bounds: Bounds,
     Query(q): Query<CoverageQuestion>,
+    Query(demand): Query<DemandQuestion>,
     Query(area): Query<MapArea>,
 ) -> Result<Json<BuildingMap>, ApiError> {
     let snapshot = state.catalog.snapshot();
-    let map = bounds.run(&state, move |limits, budget| maps::building_map(&snapshot, &q, &area, limits, budget)).await?;
+    let map = bounds.run(&state, move |limits, budget| maps::building_map(&snapshot, &q, demand.group, &area, limits, budget)).await?;
     Ok(Json(map))
 }
 
 /// One (Multi)Polygon per station of the kind whose isochrone may reach into the box: the
-/// walkways within the limit, buffered by `buffer_m`.
+/// walkways within the limit, buffered by `buffer_m`, with the households, residents,
+/// elderly and children of the buildings whose walk from the station is within it. With
+/// `bands`, one per station and band (largest first), nested.
 #[utoipa::path(
     get,
     path = "/api/coverage/isochrones",
     tag = "coverage",
-    params(CoverageQuestion, MapArea),
+    params(CoverageQuestion, MapArea, IsochroneBands),
     responses(
         (status = 200, body = IsochroneMap, content_type = "application/json"),
         (status = 400, description = "A bad parameter, named; or more stations than a request may have", body = ErrorBody),
@@ -125,10 +153,42 @@ pub async fn isochrones(
     bounds: Bounds,
     Query(q): Query<CoverageQuestion>,
     Query(area): Query<MapArea>,
+    Query(bands): Query<IsochroneBands>,
 ) -> Result<Json<IsochroneMap>, ApiError> {
     let snapshot = state.catalog.snapshot();
-    let map = bounds.run(&state, move |limits, budget| maps::isochrone_map(&snapshot, &q, &area, limits, budget)).await?;
+    let map = bounds.run(&state, move |limits, budget| maps::isochrone_map(&snapshot, &q, &area, &bands, limits, budget)).await?;
     Ok(Json(map))
+}
+
+/// Two-step floating catchment (2SFCA): each station's capacity over the group's demand
+/// within the circle (`ratio`), summed per building over the stations within reach, and
+/// a demand-weighted mean per compound (`score`: places per person of the group).
+/// Stations without a capacity are left out and counted. With `bbox`, the buildings in it
+/// with their own scores.
+#[utoipa::path(
+    get,
+    path = "/api/coverage/access",
+    tag = "coverage",
+    params(CoverageQuestion, DemandQuestion, ScoresArea),
+    responses(
+        (status = 200, body = Accessibility),
+        (status = 400, description = "A bad parameter, named; or more buildings in the bbox than a request may have", body = ErrorBody),
+    )
+)]
+pub async fn accessibility(
+    State(state): State<AppState>,
+    bounds: Bounds,
+    Query(q): Query<CoverageQuestion>,
+    Query(demand): Query<DemandQuestion>,
+    Query(area): Query<ScoresArea>,
+) -> Result<Json<Accessibility>, ApiError> {
+    let snapshot = state.catalog.snapshot();
+    let answer = bounds
+        .run(&state, move |limits, budget| {
+            access::accessibility(&snapshot, q.kind, q.circle()?, q.method, demand.group, area.corners(), limits, budget)
+        })
+        .await?;
+    Ok(Json(answer))
 }
 
 /// The body of `POST /api/coverage/plan`.
