@@ -11,6 +11,7 @@
 //! Generated in local metres, output in WGS84 degrees rounded to 7 decimals.
 
 mod buildings;
+mod candidates;
 #[cfg(test)]
 mod checks;
 mod layout;
@@ -97,6 +98,7 @@ pub fn generate(options: &DemoOptions) -> Dataset {
     g.data.contacts = people::contacts(&mut g.rng, &g.data);
     g.data.walkways = network::walkways(&g.lattice, g.frame, &g.plots, &g.data.compounds, &by_gate, options.seed);
     g.data.units = units::units(&g.data);
+    g.data.candidate_sites = candidates::candidate_sites(&g.data, options.seed);
     g.data
 }
 
