@@ -3,7 +3,7 @@
 # - Debian packages the build and tests need and the machine lacks: Node.js and npm (the build
 #   fetches the map page's MapLibre GL JS), Chromium and a Chinese font (browser tests),
 #   PostGIS for PostgreSQL 15 and GDAL's command-line tools (the PostgreSQL and OGC API tests)
-#   and Redis (the shared submission limit), CMake and libclang (the HiGHS solver's build);
+#   and Redis (the shared submission limit);
 # - a running PostgreSQL 15 cluster (the tests create databases of their own on it) and Redis;
 # - Node.js 20 or later for the browser tests (from the npm registry into .tools/ if the
 #   system's is older);
@@ -22,10 +22,6 @@ fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
 dpkg -s postgresql-15-postgis-3 >/dev/null 2>&1 || missing+=(postgresql-15-postgis-3)
 command -v ogr2ogr >/dev/null || missing+=(gdal-bin)
 command -v redis-server >/dev/null || missing+=(redis-server)
-# The `highs` crate builds the HiGHS solver (the set-covering plan) with CMake and reads its C
-# header through bindgen, which needs libclang.
-command -v cmake >/dev/null || missing+=(cmake)
-ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1 || missing+=(libclang-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   apt-get update -qq && apt-get install -y -qq "${missing[@]}"

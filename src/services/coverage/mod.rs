@@ -8,6 +8,7 @@
 //! understate walks, so that answer overstates coverage.
 
 pub mod isochrones;
+pub mod lscp;
 pub mod maps;
 pub mod plan;
 pub mod summary;
