@@ -26,7 +26,11 @@ fn city(c: &mut Criterion) {
     let started = Instant::now();
     let snapshot = Snapshot::build(generate(&DemoOptions { buildings, ..DemoOptions::default() }), 0).expect("consistent data");
     let _ = snapshot.walking();
-    eprintln!("city: {buildings} buildings, {} compounds; generated and indexed in {:.2?}", snapshot.data.compounds.len(), started.elapsed());
+    eprintln!(
+        "city: {buildings} buildings, {} compounds; generated and indexed in {:.2?}",
+        snapshot.data.compounds.len(),
+        started.elapsed()
+    );
     let rules = Rules::default();
     let shortest = FacilityKind::ALL.iter().map(|&k| rules.of(k).limit_m).fold(f64::INFINITY, f64::min);
     let kind = *FacilityKind::ALL

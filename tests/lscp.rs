@@ -111,7 +111,8 @@ fn the_fewest_candidate_sites_match_spopt() {
     assert!(plan.picks.iter().all(|p| p.site.kind == "candidate_site"));
 
     let matrix: Vec<Vec<f64>> = demand.iter().map(|&b| cost.iter().map(|c| c[b].min(1e9)).collect()).collect();
-    let answer = common::run_python("tests/lscp.py", "import spopt.locate, pulp", "spopt and PuLP", &json!({"cost": matrix, "radius": meters}));
+    let answer =
+        common::run_python("tests/lscp.py", "import spopt.locate, pulp", "spopt and PuLP", &json!({"cost": matrix, "radius": meters}));
     let spopt: serde_json::Value = serde_json::from_slice(&answer).unwrap();
     assert_eq!(plan.picks.len() as u64, spopt["sites"].as_u64().unwrap(), "{kind} at {meters} m: {plan:?}");
     assert!(plan.picks.len() >= 2, "a comparison worth making: {}", plan.picks.len());

@@ -209,8 +209,7 @@ pub async fn plan(State(state): State<AppState>, bounds: Bounds, body: Result<By
     let candidates = candidates(body.candidates)?;
     let objective: Objective =
         body.objective.as_deref().map(str::parse).transpose().map_err(|e| ApiError::bad_parameter("objective", e))?.unwrap_or_default();
-    let group: Option<DemandGroup> =
-        body.group.as_deref().map(str::parse).transpose().map_err(|e| ApiError::bad_parameter("group", e))?;
+    let group: Option<DemandGroup> = body.group.as_deref().map(str::parse).transpose().map_err(|e| ApiError::bad_parameter("group", e))?;
     let goal = Goal { objective, add: body.add, group, target_share: body.target_share };
     // The same checks as a `bbox` query parameter.
     let bbox = body

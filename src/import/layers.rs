@@ -7,7 +7,8 @@ use super::fields::Fields;
 use super::geometry::{Shape, check_geometry};
 use crate::model::lifecircle::Rules;
 use crate::model::{
-    Building, CandidateSite, Community, Compound, Contact, ContactScope, Dataset, FacilityKind, Grid, GridLevel, Layer, Station, Street, Unit, Walkway,
+    Building, CandidateSite, Community, Compound, Contact, ContactScope, Dataset, FacilityKind, Grid, GridLevel, Layer, Station, Street,
+    Unit, Walkway,
 };
 
 /// Mean persons per household in China (2020 census, 2.62), used when a building gives

@@ -227,7 +227,9 @@ fn solve_model(
     time_limit: Duration,
     integer: bool,
 ) -> Option<(Vec<usize>, f64, bool)> {
-    use good_lp::{Expression, ProblemVariables, Solution, SolutionStatus, SolverModel, WithInitialSolution, WithTimeLimit, microlp, variable};
+    use good_lp::{
+        Expression, ProblemVariables, Solution, SolutionStatus, SolverModel, WithInitialSolution, WithTimeLimit, microlp, variable,
+    };
     // Only candidates that cover some row can matter.
     let mut column_of = vec![usize::MAX; candidates];
     let mut used = Vec::new();

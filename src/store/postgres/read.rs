@@ -9,7 +9,9 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
 use crate::model::reports::{CaseTimes, ReportRow};
-use crate::model::{Building, CandidateSite, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Unit, Walkway};
+use crate::model::{
+    Building, CandidateSite, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Unit, Walkway,
+};
 use crate::store::StoreError;
 use crate::store::geometry::decode_wkb;
 use crate::store::unit_areas::{self, AreaRow};

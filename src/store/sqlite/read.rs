@@ -12,7 +12,9 @@ use rusqlite::Row;
 use sqlx::SqlitePool;
 
 use crate::model::reports::{CaseTimes, ReportRow};
-use crate::model::{Building, CandidateSite, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Unit, Walkway};
+use crate::model::{
+    Building, CandidateSite, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Unit, Walkway,
+};
 use crate::store::StoreError;
 use crate::store::geometry::decode_geometry;
 use crate::store::unit_areas::{self, AreaRow};
