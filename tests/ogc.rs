@@ -83,6 +83,7 @@ fn geometries(snapshot: &Snapshot, layer: Layer) -> Vec<(String, Geometry)> {
         Layer::Buildings => of(&data.buildings),
         Layer::Stations => of(&data.stations),
         Layer::Walkways => of(&data.walkways),
+        Layer::CandidateSites => of(&data.candidate_sites),
         Layer::Contacts | Layer::Units => unreachable!("{layer} have no geometry"),
     }
 }

@@ -11,6 +11,7 @@
 //! Generated in local metres, output in WGS84 degrees rounded to 7 decimals.
 
 mod buildings;
+mod candidates;
 #[cfg(test)]
 mod checks;
 mod facilities;
@@ -104,6 +105,7 @@ pub fn generate(options: &DemoOptions) -> Dataset {
     let more = facilities::place(&mut rng, g.frame, &g.sites, &g.data);
     g.data.stations.extend(more);
     facilities::people(&mut rng, &mut g.data);
+    g.data.candidate_sites = candidates::candidate_sites(&g.data, options.seed);
     g.data
 }
 

@@ -17,12 +17,12 @@ use super::cost::Bounds;
 use super::error::{ApiError, ErrorBody};
 use super::params::{FromParams, Params, Query};
 use super::reports::json_body_within;
-use crate::model::FacilityKind;
+use crate::model::{DemandGroup, FacilityKind};
 use crate::services::coverage::access::{self, Accessibility};
 use crate::services::coverage::maps::{
     self, BuildingMap, CoverageQuestion, DemandQuestion, IsochroneBands, IsochroneMap, MapArea, ScoresArea,
 };
-use crate::services::coverage::plan::{self, CandidatePoint, Candidates, Plan};
+use crate::services::coverage::plan::{self, CandidatePoint, Candidates, Goal, Objective, Plan};
 use crate::services::coverage::summary::{self, Coverage};
 use crate::services::coverage::{Circle, Method};
 use crate::services::features::Bbox;
@@ -205,10 +205,24 @@ struct PlanBody {
     speed_m_per_min: Option<f64>,
     #[serde(default)]
     method: Option<Method>,
-    /// New sites to choose.
-    add: usize,
-    /// `"compounds"` (default), `"buildings"`, or a list of `[lon, lat]` or
-    /// `{"lon", "lat", "name"}` points.
+    /// New sites to choose (max_cover; required there, refused with lscp).
+    #[serde(default)]
+    add: Option<usize>,
+    /// `"max_cover"` (default: the `add` sites that bring in the most demand) or `"lscp"`
+    /// (the fewest sites that bring `target_share` of the demand into the circle).
+    #[serde(default)]
+    #[schema(value_type = Option<Objective>)]
+    objective: Option<String>,
+    /// lscp: the share of the group's demand to reach, more than 0 and at most 1 (default 0.95).
+    #[serde(default)]
+    target_share: Option<f64>,
+    /// Whom the demand counts: households, residents, elderly or children (default the
+    /// kind's rule group, as `/api/lifecircle/rules` lists it).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    group: Option<String>,
+    /// `"compounds"` (default), `"buildings"`, `"candidate_sites"` (the layer), or a list of
+    /// `[lon, lat]` or `{"lon", "lat", "name"}` points.
     #[serde(default)]
     #[schema(value_type = Option<CandidatesSchema>)]
     candidates: Option<Value>,
@@ -223,7 +237,7 @@ struct PlanBody {
 #[schema(as = Candidates)]
 #[allow(dead_code)] // Only its schema is used: `candidates` reads the value.
 enum CandidatesSchema {
-    /// `compounds` or `buildings`.
+    /// `compounds`, `buildings` or `candidate_sites`.
     Word(String),
     /// `[lon, lat]` pairs or `{"lon", "lat", "name"}` objects, WGS84.
     Points(Vec<CandidateSchema>),
@@ -237,20 +251,26 @@ enum CandidateSchema {
     Point(CandidatePoint),
 }
 
-/// `k` new sites for stations of a kind, in the order a greedy choice picks them, each with
-/// the households it adds to the circle's coverage.
+/// New sites for stations of a kind: `add` sites in the order a greedy choice picks them
+/// (`max_cover`), or the fewest sites that bring `target_share` of the group's demand into
+/// the circle (`lscp`, a mixed-integer programme solved within the request's time), each with the
+/// households and the group's demand it adds to the circle's coverage.
 #[utoipa::path(
     post,
     path = "/api/coverage/plan",
     tag = "coverage",
     request_body = PlanBody,
-    responses((status = 200, body = Plan), (status = 400, description = "A bad field, named; or more candidates than a request may have", body = ErrorBody))
+    responses((status = 200, body = Plan), (status = 400, description = "A bad field, named; more candidates than a request may have; or a target_share out of reach", body = ErrorBody))
 )]
 pub async fn plan(State(state): State<AppState>, bounds: Bounds, body: Result<Bytes, BytesRejection>) -> Result<Json<Plan>, ApiError> {
     let body: PlanBody = json_body_within(body, MAX_PLAN_BYTES)?;
     let kind: FacilityKind = body.kind.parse().map_err(|e| ApiError::bad_parameter("kind", e))?;
     let circle = Circle::new(body.minutes, body.meters, body.speed_m_per_min)?;
     let candidates = candidates(body.candidates)?;
+    let objective: Objective =
+        body.objective.as_deref().map(str::parse).transpose().map_err(|e| ApiError::bad_parameter("objective", e))?.unwrap_or_default();
+    let group: Option<DemandGroup> = body.group.as_deref().map(str::parse).transpose().map_err(|e| ApiError::bad_parameter("group", e))?;
+    let goal = Goal { objective, add: body.add, group, target_share: body.target_share };
     // The same checks as a `bbox` query parameter.
     let bbox = body
         .bbox
@@ -259,7 +279,7 @@ pub async fn plan(State(state): State<AppState>, bounds: Bounds, body: Result<By
         .map(|b| [b.west, b.south, b.east, b.north]);
     let snapshot = state.catalog.snapshot();
     let answer = bounds
-        .run(&state, move |limits, budget| plan::plan(&snapshot, kind, circle, body.method, body.add, &candidates, bbox, limits, budget))
+        .run(&state, move |limits, budget| plan::plan_for(&snapshot, kind, circle, body.method, &goal, &candidates, bbox, limits, budget))
         .await?;
     Ok(Json(answer))
 }
@@ -271,7 +291,8 @@ fn candidates(value: Option<Value>) -> Result<Candidates, ApiError> {
         Some(Value::String(word)) => match word.as_str() {
             "compounds" => Ok(Candidates::Compounds),
             "buildings" => Ok(Candidates::Buildings),
-            other => Err(bad(format!("{other:?}: expected \"compounds\", \"buildings\" or a list of points"))),
+            "candidate_sites" => Ok(Candidates::CandidateSites),
+            other => Err(bad(format!("{other:?}: expected \"compounds\", \"buildings\", \"candidate_sites\" or a list of points"))),
         },
         Some(Value::Array(items)) => items
             .into_iter()
@@ -289,6 +310,6 @@ fn candidates(value: Option<Value>) -> Result<Candidates, ApiError> {
             })
             .collect::<Result<_, _>>()
             .map(Candidates::Points),
-        Some(other) => Err(bad(format!("expected \"compounds\", \"buildings\" or a list of points, got {other}"))),
+        Some(other) => Err(bad(format!("expected \"compounds\", \"buildings\", \"candidate_sites\" or a list of points, got {other}"))),
     }
 }

@@ -23,7 +23,7 @@ pub use dijkstra::SourceDistances;
 pub use graph::{Edge, WalkNetwork};
 pub use isochrone::isochrone_polygon;
 pub use nearest::{NearestSources, Source};
-pub use plan::{Pick, greedy_max_cover, greedy_max_cover_lazy};
+pub use plan::{Pick, greedy_max_cover, greedy_max_cover_lazy, greedy_max_cover_lazy_with_covers};
 pub use snap::Snap;
 
 use geo::{Distance, Haversine, Point};

@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod isochrones;
+pub mod lscp;
 pub mod maps;
 pub mod plan;
 pub mod summary;
