@@ -96,12 +96,10 @@ pub fn buffer_width(buffer_m: Option<f64>) -> Result<f64, ServiceError> {
 }
 
 /// The isochrone of every station of `kind` whose isochrone may meet `bbox` (west, south,
-/// east, north; every station of the kind without one), in station order; with `bands`
-/// (ascending, checked by [`parse_bands`]), one per station and band instead, the largest
-/// band first, each band's area containing the smaller bands' (one search per station, to
-/// the largest band, serves them all). On the network
-/// each is worked out on its own (a station's reach does not depend on the others), spread
-/// over the machine's cores; without one, each is a circle of the limit's radius.
+/// east, north; every station of the kind without one), in station order, each with the
+/// people its walk reaches ([`isochrone_bands`] draws several walks per station). On the
+/// network each is worked out on its own (a station's reach does not depend on the others),
+/// spread over the machine's cores; without one, each is a circle of the limit's radius.
 ///
 /// Refused with [`ServiceError::TooLarge`] beyond [`Limits::isochrone_stations`] stations
 /// at this distance, before any search. Each isochrone is traced on at most about 200 × 200
@@ -121,7 +119,9 @@ pub fn isochrones(
     isochrone_bands(snapshot, kind, circle, method, buffer_m, bbox, None, limits, budget)
 }
 
-/// As [`isochrones`], with one shape per station and band when `bands` are given.
+/// As [`isochrones`]; with `bands` (ascending, checked by [`parse_bands`]), one shape per
+/// station and band instead, the largest band first, each band's area containing the
+/// smaller bands' (one search per station, to the largest band, serves them all).
 #[allow(clippy::too_many_arguments)]
 pub fn isochrone_bands(
     snapshot: &Snapshot,
