@@ -240,14 +240,14 @@ pub fn place(rng: &mut ChaCha8Rng, frame: Frame, sites: &[Site], data: &Dataset)
             p.add(site, K::Pharmacy, name, false);
         }
     }
-    for site in 0..sites.len() {
+    for (site, at) in sites.iter().enumerate() {
         // The block: shops on most streets, waste points inside most compounds (some old
         // compounds have none yet).
         for _ in 0..[0, 1, 1, 2][p.rng.random_range(0..4)] {
             let name = p.pick(SHOPS).to_owned();
             p.add(site, K::ConvenienceStore, name, false);
         }
-        let compound = &data.compounds[sites[site].compound];
+        let compound = &data.compounds[at.compound];
         let points = if compound.kind == CompoundKind::Old && p.rng.random_bool(0.15) { 0 } else { p.rng.random_range(1..=2) };
         for _ in 0..points {
             let name = format!("{}垃圾分类投放点", compound.name);
