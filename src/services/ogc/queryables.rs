@@ -186,6 +186,8 @@ fn layer_properties(layer: Layer) -> Vec<Queryable> {
             q("households", "Households", Integer),
             q("population", "Residents", Integer),
             q("has_elevator", "Has an elevator", Boolean),
+            n("elderly", "Residents aged 60 or more", Integer),
+            n("children", "Children under 6", Integer),
         ],
         Layer::Stations => vec![
             q("name", "Name", String),
@@ -194,6 +196,7 @@ fn layer_properties(layer: Layer) -> Vec<Queryable> {
             n("opening_hours", "Opening hours", String),
             n("phone", "Public phone", String),
             n("community_id", "Community", String),
+            n("capacity", "Places or seats", Integer),
         ],
         Layer::Walkways => vec![q("kind", "What it is (OpenStreetMap highway word, or gate)", String), n("name", "Name", String)],
         Layer::CandidateSites => vec![
