@@ -34,7 +34,7 @@ on_both_backends!(
     bad_limit_and_bbox_get_a_400_that_names_them,
 );
 
-const COLLECTIONS: [&str; 7] = ["streets", "communities", "grids", "compounds", "buildings", "stations", "walkways"];
+const COLLECTIONS: [&str; 8] = ["streets", "communities", "grids", "compounds", "buildings", "stations", "walkways", "candidate_sites"];
 
 struct Answer {
     status: StatusCode,

@@ -147,7 +147,9 @@ fn lazy_greedy(
     with_nothing: bool,
 ) -> (Vec<usize>, Vec<f64>) {
     use std::cmp::Reverse;
-    let gain = |done: &[bool], j: usize| by_candidate[j].iter().filter(|&&r| !done[r as usize]).map(|&r| rows[r as usize].1).sum::<f64>();
+    // `+ 0.0` turns the empty sum's −0.0 into +0.0: negative zero's bits would sort first.
+    let gain =
+        |done: &[bool], j: usize| by_candidate[j].iter().filter(|&&r| !done[r as usize]).map(|&r| rows[r as usize].1).sum::<f64>() + 0.0;
     // Non-negative floats order as their bit patterns do.
     let mut heap: std::collections::BinaryHeap<(u64, Reverse<usize>, usize)> =
         pool.iter().map(|&j| (gain(done, j).to_bits(), Reverse(j), 0)).collect();
@@ -313,6 +315,32 @@ mod tests {
         assert_eq!(answer.chosen, vec![0, 1], "{answer:?}");
         assert_eq!(answer.added, vec![5.0, 3.0]);
         assert!(solve_all(&covers, &weights, 0.0).chosen.is_empty());
+    }
+
+    #[test]
+    fn the_lazy_greedy_matches_a_plain_greedy() {
+        let mut state = 11u64;
+        let mut next = move |n: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        let weights: Vec<f64> = (0..400).map(|_| (next(30) + 1) as f64).collect();
+        let covers: Vec<Vec<u32>> = (0..120).map(|_| (0..next(25) + 1).map(|_| next(400) as u32).collect()).collect();
+        let rows = rows(&covers, &weights);
+        let needed = 0.9 * rows.iter().map(|r| r.1).sum::<f64>();
+        let lazy = greedy_until(&rows, covers.len(), needed, None);
+        let (mut done, mut total, mut plain) = (vec![false; rows.len()], 0.0, Vec::new());
+        while total < needed * (1.0 - EPSILON) {
+            let gain =
+                |j: usize| rows.iter().zip(&done).filter(|((js, _), d)| !**d && js.contains(&(j as u32))).map(|((_, w), _)| w).sum::<f64>();
+            let best = (0..covers.len()).fold(0, |b, j| if gain(j) > gain(b) { j } else { b });
+            total += gain(best);
+            for (r, (js, _)) in rows.iter().enumerate() {
+                done[r] |= js.contains(&(best as u32));
+            }
+            plain.push(best);
+        }
+        assert_eq!(lazy, plain);
     }
 
     #[test]
