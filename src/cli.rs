@@ -180,6 +180,10 @@ struct ServeArgs {
     /// database; the database keeps their metadata either way.
     #[arg(long, value_name = "DIR")]
     photo_dir: Option<std::path::PathBuf>,
+    /// The life-circle check's rules: a JSON list of per-kind overrides (`kind` and any of
+    /// `circle`, `limit_m`, `group`, `required`, `weight`); default GB 50180-2018's.
+    #[arg(long, value_name = "FILE")]
+    life_circle_rules: Option<std::path::PathBuf>,
     #[command(flatten)]
     notify: notify::NotifyArgs,
 }
@@ -219,6 +223,20 @@ struct ImportOsmArgs {
     database: DatabaseArg,
     /// The OpenStreetMap extract (`.osm.pbf`).
     file: PathBuf,
+    /// Share of residents aged 60+ counted in every building (0–1; default: the 2020 census).
+    #[arg(long, default_value_t = crate::model::lifecircle::DEFAULT_ELDERLY_SHARE, value_parser = parse_share)]
+    elderly_share: f64,
+    /// Share of residents aged 0–5 counted in every building (0–1; default: the 2020 census).
+    #[arg(long, default_value_t = crate::model::lifecircle::DEFAULT_CHILDREN_SHARE, value_parser = parse_share)]
+    children_share: f64,
+}
+
+/// A share between 0 and 1.
+fn parse_share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(share) if (0.0..=1.0).contains(&share) => Ok(share),
+        _ => Err(format!("{text:?}: expected a share between 0 and 1, such as 0.187")),
+    }
 }
 
 #[derive(Args)]
@@ -308,6 +326,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         None => crate::services::photos::PhotoStorage::in_database(),
     };
+    // Before the database too: a bad rules file stops the start with its message.
+    let life_circle_rules = match &args.life_circle_rules {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("--life-circle-rules {}", path.display()))?;
+            crate::model::lifecircle::Rules::from_json(&text).map_err(|e| anyhow::anyhow!("--life-circle-rules {}: {e}", path.display()))?
+        }
+        None => crate::model::lifecircle::Rules::default(),
+    };
     let catalog = match &args.replica_url {
         None => open_catalog(&args.database.database).await?,
         Some(replica) => {
@@ -339,6 +365,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         proxies: crate::http::Proxies { public_url: args.public_url, trusted: args.trusted_proxies },
         shared_limit,
         photos,
+        life_circle_rules,
         ..Default::default()
     };
     let settings = crate::http::Settings { workers: args.workers.unwrap_or(settings.workers), ..settings };
@@ -360,12 +387,15 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
 /// Progress and figures go to stderr, the per-layer table to stdout. The file is read
 /// before the database is opened, so a bad file leaves no trace.
 async fn import_osm(args: ImportOsmArgs) -> anyhow::Result<()> {
-    use crate::import::osm::{hierarchy, read_city};
+    use crate::import::osm::{Shares, hierarchy, read_city_with};
     use crate::model::GridLevel;
 
     let started = Instant::now();
     eprintln!("reading {}…", args.file.display());
-    let city = read_city(&args.file)?;
+    if args.elderly_share + args.children_share > 1.0 {
+        anyhow::bail!("--elderly-share and --children-share add up to more than all residents");
+    }
+    let city = read_city_with(&args.file, Shares { elderly: args.elderly_share, children: args.children_share })?;
     let read = started.elapsed();
     let data = &city.data;
     eprintln!(

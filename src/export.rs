@@ -45,6 +45,7 @@ pub fn write_dataset(dir: &Path, data: &Dataset) -> io::Result<Vec<PathBuf>> {
             Layer::Contacts => write_layer(&path, &data.contacts)?,
             Layer::Walkways => write_layer(&path, &data.walkways)?,
             Layer::Units => write_layer(&path, &data.units)?,
+            Layer::CandidateSites => write_layer(&path, &data.candidate_sites)?,
         }
         written.push(path);
     }

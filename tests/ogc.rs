@@ -34,7 +34,7 @@ on_both_backends!(
     bad_limit_and_bbox_get_a_400_that_names_them,
 );
 
-const COLLECTIONS: [&str; 7] = ["streets", "communities", "grids", "compounds", "buildings", "stations", "walkways"];
+const COLLECTIONS: [&str; 8] = ["streets", "communities", "grids", "compounds", "buildings", "stations", "walkways", "candidate_sites"];
 
 struct Answer {
     status: StatusCode,
@@ -83,6 +83,7 @@ fn geometries(snapshot: &Snapshot, layer: Layer) -> Vec<(String, Geometry)> {
         Layer::Buildings => of(&data.buildings),
         Layer::Stations => of(&data.stations),
         Layer::Walkways => of(&data.walkways),
+        Layer::CandidateSites => of(&data.candidate_sites),
         Layer::Contacts | Layer::Units => unreachable!("{layer} have no geometry"),
     }
 }

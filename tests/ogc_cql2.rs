@@ -372,7 +372,7 @@ fn admits(schema: &Value, value: &Value) -> bool {
         Value::Null => types.contains(&"null"),
         Value::String(_) => types.contains(&"string"),
         Value::Bool(_) => types.contains(&"boolean"),
-        Value::Number(n) => types.contains(&"integer") && n.is_u64(),
+        Value::Number(n) => (types.contains(&"integer") && n.is_u64()) || types.contains(&"number"),
         _ => false,
     };
     let listed = schema["enum"].as_array().is_none_or(|words| value.is_null() || words.contains(value));

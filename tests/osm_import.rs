@@ -164,3 +164,33 @@ fn the_cli_imports_monaco_and_exits_non_zero_on_a_bad_file_without_creating_the_
     assert_eq!(row("walkways").unwrap(), ["walkways", "2693", "0"], "{stdout}");
     assert!(stderr.contains("synthesised") && stderr.contains("H3"), "{stderr}");
 }
+
+/// The facility kinds found in Monaco, per kind, against pyosmium reading the same file
+/// through a second implementation of README's tag tables (tests/osm_facilities.py); and
+/// every building counts its elderly and children from the shares.
+#[test]
+fn monaco_facilities_match_an_independent_count() {
+    let pbf = fixture("monaco.osm.pbf");
+    let city = read_city(&pbf).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/osm_facilities.py");
+    let output = common::run_python(script, "import osmium", "osmium", &serde_json::json!({ "pbf": pbf }));
+    let expected: HashMap<String, usize> = serde_json::from_slice(&output).unwrap();
+    let mut found: HashMap<String, usize> = HashMap::new();
+    for s in &city.data.stations {
+        *found.entry(s.kind.to_string()).or_default() += 1;
+    }
+    assert_eq!(found, expected);
+    // The new kinds are there in numbers (a table that matched nothing would agree too).
+    for kind in ["convenience_store", "park_square", "pharmacy", "primary_school", "public_toilet", "sports_ground", "waste_point"] {
+        assert!(found.get(kind).is_some_and(|&n| n >= 5), "{kind}: {found:?}");
+    }
+    for b in &city.data.buildings {
+        let share = |n: Option<u32>, share: f64| n == Some((f64::from(b.population) * share).round() as u32);
+        assert!(share(b.elderly, 0.187) && share(b.children, 0.065), "{}", b.id);
+    }
+    let shares = minsheng::import::osm::Shares { elderly: 0.3, children: 0.0 };
+    let older = minsheng::import::osm::read_city_with(&pbf, shares).unwrap();
+    let total = |data: &minsheng::model::Dataset| data.buildings.iter().map(|b| b.elderly.unwrap()).sum::<u32>();
+    assert!(total(&older.data) > total(&city.data));
+    assert!(older.data.buildings.iter().all(|b| b.children == Some(0)));
+}

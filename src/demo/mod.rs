@@ -11,8 +11,10 @@
 //! Generated in local metres, output in WGS84 degrees rounded to 7 decimals.
 
 mod buildings;
+mod candidates;
 #[cfg(test)]
 mod checks;
+mod facilities;
 mod layout;
 mod network;
 mod people;
@@ -97,6 +99,13 @@ pub fn generate(options: &DemoOptions) -> Dataset {
     g.data.contacts = people::contacts(&mut g.rng, &g.data);
     g.data.walkways = network::walkways(&g.lattice, g.frame, &g.plots, &g.data.compounds, &by_gate, options.seed);
     g.data.units = units::units(&g.data);
+    // Everything above stays as it was before the daily facilities existed.
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed.wrapping_add(facilities::FACILITY_STREAM));
+    facilities::capacities(&mut rng, &mut g.data.stations);
+    let more = facilities::place(&mut rng, g.frame, &g.sites, &g.data);
+    g.data.stations.extend(more);
+    facilities::people(&mut rng, &mut g.data);
+    g.data.candidate_sites = candidates::candidate_sites(&g.data, options.seed);
     g.data
 }
 

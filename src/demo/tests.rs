@@ -135,11 +135,14 @@ fn stations_follow_the_matrix_unevenly_and_stay_out_of_buildings() {
     assert_eq!(count(FacilityKind::PartyMassCentre), data.streets.len());
     assert_eq!(count(FacilityKind::CommunityCentre), data.communities.len());
     let communities = by_id(&data.communities);
+    let rules = crate::model::lifecircle::Rules::default();
     for s in &data.stations {
         let expected = match s.kind {
             FacilityKind::PartyMassCentre => StationLevel::Street,
             FacilityKind::CompoundStation => StationLevel::Compound,
-            _ => StationLevel::Community,
+            kind if FacilityKind::ALL[..9].contains(&kind) => StationLevel::Community,
+            // The daily facilities stand at the level of their life circle.
+            kind => rules.of(kind).circle.station_level(),
         };
         assert_eq!(s.level, expected);
         let Geometry::Point(p) = &s.geometry else { panic!("stations are points") };
@@ -340,4 +343,73 @@ fn bundled_demo_files_are_what_the_generator_writes() {
         parsed.merge(crate::import::parse_layer(*layer, &bundled).unwrap());
     }
     assert!(&parsed.data == default_dataset());
+}
+
+/// The daily facilities come after the "1+N+X" stations, every kind is there, the counts
+/// look like a district (many shops and waste points, few middle schools), and the gaps
+/// promised in `facilities` are there, measured in straight lines from the buildings.
+#[test]
+fn daily_facilities_follow_the_stations_and_leave_their_gaps() {
+    let data = default_dataset();
+    let first_daily = data.stations.iter().position(|s| !FacilityKind::ALL[..9].contains(&s.kind)).unwrap();
+    assert!(data.stations[first_daily..].iter().all(|s| !FacilityKind::ALL[..9].contains(&s.kind)));
+    let count = |kind| data.stations.iter().filter(|s| s.kind == kind).count();
+    assert!(count(FacilityKind::ConvenienceStore) > count(FacilityKind::MiddleSchool) * 3);
+    assert!(count(FacilityKind::WastePoint) >= data.compounds.len());
+    assert!(count(FacilityKind::MiddleSchool) <= 2 * data.streets.len());
+    for s in &data.stations {
+        let seats = matches!(
+            s.kind,
+            FacilityKind::ElderlyDayCare
+                | FacilityKind::Canteen
+                | FacilityKind::Kindergarten
+                | FacilityKind::PrimarySchool
+                | FacilityKind::MiddleSchool
+        );
+        assert_eq!(s.capacity.is_some(), seats, "{}", s.name);
+        assert!(s.capacity.is_none_or(|c| (20..=1_800).contains(&c)), "{}: {:?}", s.name, s.capacity);
+    }
+    let point = |s: &crate::model::Station| match s.geometry {
+        Geometry::Point(p) => p,
+        _ => panic!("stations are points"),
+    };
+    let nearest = |kind, buildings: &[&Building]| {
+        data.stations
+            .iter()
+            .filter(|s| s.kind == kind)
+            .flat_map(|s| buildings.iter().map(move |b| straight_line_m(point(s), b.geometry.centroid().unwrap())))
+            .fold(f64::INFINITY, f64::min)
+    };
+    let second = &data.communities[1].id;
+    let compounds_of_second: Vec<&Compound> = data.compounds.iter().filter(|c| c.community_id.as_ref() == Some(second)).collect();
+    let in_second: Vec<&Building> =
+        data.buildings.iter().filter(|b| compounds_of_second.iter().any(|c| b.compound_id.as_ref() == Some(&c.id))).collect();
+    assert!(nearest(FacilityKind::Kindergarten, &in_second) > 300.0);
+    let old = compounds_of_second.iter().find(|c| c.kind == CompoundKind::Old).expect("the second community has an old compound");
+    let in_old: Vec<&Building> = data.buildings.iter().filter(|b| b.compound_id.as_ref() == Some(&old.id)).collect();
+    assert!(nearest(FacilityKind::VegetableMarket, &in_old) > 500.0);
+    // Elsewhere they are within reach: the gaps are gaps, not an empty map.
+    let first: Vec<&Building> = data.buildings.iter().filter(|b| b.compound_id.as_deref() == Some("CP0001")).collect();
+    assert!(nearest(FacilityKind::Kindergarten, &first) < 1_000.0 && nearest(FacilityKind::VegetableMarket, &first) < 1_000.0);
+}
+
+/// Every building has its counts; old compounds are older and have fewer small children
+/// than commodity estates, and the district's share of elderly lies near the census's.
+#[test]
+fn buildings_count_their_elderly_and_children() {
+    let data = generate(&DemoOptions { buildings: 3_000, seed: 11 });
+    let kinds: HashMap<&str, CompoundKind> = data.compounds.iter().map(|c| (c.id.as_str(), c.kind)).collect();
+    let mut sums: HashMap<CompoundKind, (u32, u32, u32)> = HashMap::new();
+    for b in &data.buildings {
+        let (elderly, children) = (b.elderly.unwrap(), b.children.unwrap());
+        assert!(elderly + children <= b.population, "{}", b.id);
+        let s = sums.entry(kinds[b.compound_id.as_deref().unwrap()]).or_default();
+        *s = (s.0 + elderly, s.1 + children, s.2 + b.population);
+    }
+    let share = |kind, of: fn(&(u32, u32, u32)) -> u32| f64::from(of(&sums[&kind])) / f64::from(sums[&kind].2);
+    assert!((0.27..0.33).contains(&share(CompoundKind::Old, |s| s.0)), "{}", share(CompoundKind::Old, |s| s.0));
+    assert!((0.13..0.17).contains(&share(CompoundKind::Commodity, |s| s.0)));
+    assert!(share(CompoundKind::Old, |s| s.1) < share(CompoundKind::Commodity, |s| s.1));
+    let total = |of: fn(&(u32, u32, u32)) -> u32| f64::from(sums.values().map(of).sum::<u32>());
+    assert!((0.14..0.26).contains(&(total(|s| s.0) / total(|s| s.2))));
 }

@@ -17,9 +17,12 @@ use super::cost::Bounds;
 use super::error::{ApiError, ErrorBody};
 use super::params::{FromParams, Params, Query};
 use super::reports::json_body_within;
-use crate::model::FacilityKind;
-use crate::services::coverage::maps::{self, BuildingMap, CoverageQuestion, IsochroneMap, MapArea};
-use crate::services::coverage::plan::{self, CandidatePoint, Candidates, Plan};
+use crate::model::{DemandGroup, FacilityKind};
+use crate::services::coverage::access::{self, Accessibility};
+use crate::services::coverage::maps::{
+    self, BuildingMap, CoverageQuestion, DemandQuestion, IsochroneBands, IsochroneMap, MapArea, ScoresArea,
+};
+use crate::services::coverage::plan::{self, CandidatePoint, Candidates, Goal, Objective, Plan};
 use crate::services::coverage::summary::{self, Coverage};
 use crate::services::coverage::{Circle, Method};
 use crate::services::features::Bbox;
@@ -29,7 +32,7 @@ pub const MAX_PLAN_BYTES: usize = 1024 * 1024;
 
 /// Walking coverage of the service stations.
 pub fn router() -> OpenApiRouter<super::AppState> {
-    OpenApiRouter::new().routes(routes!(coverage)).routes(routes!(buildings)).routes(routes!(isochrones))
+    OpenApiRouter::new().routes(routes!(coverage)).routes(routes!(buildings)).routes(routes!(isochrones)).routes(routes!(accessibility))
 }
 
 /// Siting new stations, with its own, larger body limit.
@@ -59,28 +62,50 @@ fn method(word: Option<&str>) -> Result<Option<Method>, ApiError> {
     }
 }
 
+impl FromParams for DemandQuestion {
+    fn from_params(params: &Params) -> Result<DemandQuestion, ApiError> {
+        Ok(DemandQuestion { group: params.optional("group")? })
+    }
+}
+
+impl FromParams for IsochroneBands {
+    fn from_params(params: &Params) -> Result<IsochroneBands, ApiError> {
+        Ok(IsochroneBands { bands: params.optional("bands")? })
+    }
+}
+
+impl FromParams for ScoresArea {
+    fn from_params(params: &Params) -> Result<ScoresArea, ApiError> {
+        Ok(ScoresArea { bbox: params.optional("bbox")? })
+    }
+}
+
 impl FromParams for MapArea {
     fn from_params(params: &Params) -> Result<MapArea, ApiError> {
         Ok(MapArea { bbox: params.optional("bbox")?, buffer_m: params.optional("buffer_m")? })
     }
 }
 
-/// Shares of buildings, households and people within the circle, per street and community,
-/// and the compounds left outside.
+/// Shares of buildings, households and people within the circle, and of the demand group
+/// (`group`, default the kind's rule group), per street and community, and the compounds
+/// left outside.
 #[utoipa::path(
     get,
     path = "/api/coverage",
     tag = "coverage",
-    params(CoverageQuestion),
+    params(CoverageQuestion, DemandQuestion),
     responses((status = 200, body = Coverage), (status = 400, description = "A bad or missing parameter, named", body = ErrorBody))
 )]
 pub async fn coverage(
     State(state): State<AppState>,
     bounds: Bounds,
     Query(q): Query<CoverageQuestion>,
+    Query(demand): Query<DemandQuestion>,
 ) -> Result<Json<Coverage>, ApiError> {
     let snapshot = state.catalog.snapshot();
-    let answer = bounds.run(&state, move |_, budget| summary::coverage(&snapshot, q.kind, q.circle()?, q.method, budget)).await?;
+    let answer = bounds
+        .run(&state, move |_, budget| summary::coverage_of_group(&snapshot, q.kind, q.circle()?, q.method, demand.group, budget))
+        .await?;
     Ok(Json(answer))
 }
 
@@ -91,7 +116,7 @@ pub async fn coverage(
     get,
     path = "/api/coverage/buildings",
     tag = "coverage",
-    params(CoverageQuestion, MapArea),
+    params(CoverageQuestion, DemandQuestion, MapArea),
     responses(
         (status = 200, body = BuildingMap, content_type = "application/json"),
         (status = 400, description = "A bad parameter, named; or more buildings than a request may have", body = ErrorBody),
@@ -101,20 +126,23 @@ pub async fn buildings(
     State(state): State<AppState>,
     bounds: Bounds,
     Query(q): Query<CoverageQuestion>,
+    Query(demand): Query<DemandQuestion>,
     Query(area): Query<MapArea>,
 ) -> Result<Json<BuildingMap>, ApiError> {
     let snapshot = state.catalog.snapshot();
-    let map = bounds.run(&state, move |limits, budget| maps::building_map(&snapshot, &q, &area, limits, budget)).await?;
+    let map = bounds.run(&state, move |limits, budget| maps::building_map(&snapshot, &q, demand.group, &area, limits, budget)).await?;
     Ok(Json(map))
 }
 
 /// One (Multi)Polygon per station of the kind whose isochrone may reach into the box: the
-/// walkways within the limit, buffered by `buffer_m`.
+/// walkways within the limit, buffered by `buffer_m`, with the households, residents,
+/// elderly and children of the buildings whose walk from the station is within it. With
+/// `bands`, one per station and band (largest first), nested.
 #[utoipa::path(
     get,
     path = "/api/coverage/isochrones",
     tag = "coverage",
-    params(CoverageQuestion, MapArea),
+    params(CoverageQuestion, MapArea, IsochroneBands),
     responses(
         (status = 200, body = IsochroneMap, content_type = "application/json"),
         (status = 400, description = "A bad parameter, named; or more stations than a request may have", body = ErrorBody),
@@ -125,10 +153,42 @@ pub async fn isochrones(
     bounds: Bounds,
     Query(q): Query<CoverageQuestion>,
     Query(area): Query<MapArea>,
+    Query(bands): Query<IsochroneBands>,
 ) -> Result<Json<IsochroneMap>, ApiError> {
     let snapshot = state.catalog.snapshot();
-    let map = bounds.run(&state, move |limits, budget| maps::isochrone_map(&snapshot, &q, &area, limits, budget)).await?;
+    let map = bounds.run(&state, move |limits, budget| maps::isochrone_map(&snapshot, &q, &area, &bands, limits, budget)).await?;
     Ok(Json(map))
+}
+
+/// Two-step floating catchment (2SFCA): each station's capacity over the group's demand
+/// within the circle (`ratio`), summed per building over the stations within reach, and
+/// a demand-weighted mean per compound (`score`: places per person of the group).
+/// Stations without a capacity are left out and counted. With `bbox`, the buildings in it
+/// with their own scores.
+#[utoipa::path(
+    get,
+    path = "/api/coverage/access",
+    tag = "coverage",
+    params(CoverageQuestion, DemandQuestion, ScoresArea),
+    responses(
+        (status = 200, body = Accessibility),
+        (status = 400, description = "A bad parameter, named; or more buildings in the bbox than a request may have", body = ErrorBody),
+    )
+)]
+pub async fn accessibility(
+    State(state): State<AppState>,
+    bounds: Bounds,
+    Query(q): Query<CoverageQuestion>,
+    Query(demand): Query<DemandQuestion>,
+    Query(area): Query<ScoresArea>,
+) -> Result<Json<Accessibility>, ApiError> {
+    let snapshot = state.catalog.snapshot();
+    let answer = bounds
+        .run(&state, move |limits, budget| {
+            access::accessibility(&snapshot, q.kind, q.circle()?, q.method, demand.group, area.corners(), limits, budget)
+        })
+        .await?;
+    Ok(Json(answer))
 }
 
 /// The body of `POST /api/coverage/plan`.
@@ -145,10 +205,24 @@ struct PlanBody {
     speed_m_per_min: Option<f64>,
     #[serde(default)]
     method: Option<Method>,
-    /// New sites to choose.
-    add: usize,
-    /// `"compounds"` (default), `"buildings"`, or a list of `[lon, lat]` or
-    /// `{"lon", "lat", "name"}` points.
+    /// New sites to choose (max_cover; required there, refused with lscp).
+    #[serde(default)]
+    add: Option<usize>,
+    /// `"max_cover"` (default: the `add` sites that bring in the most demand) or `"lscp"`
+    /// (the fewest sites that bring `target_share` of the demand into the circle).
+    #[serde(default)]
+    #[schema(value_type = Option<Objective>)]
+    objective: Option<String>,
+    /// lscp: the share of the group's demand to reach, more than 0 and at most 1 (default 0.95).
+    #[serde(default)]
+    target_share: Option<f64>,
+    /// Whom the demand counts: households, residents, elderly or children (default the
+    /// kind's rule group, as `/api/lifecircle/rules` lists it).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    group: Option<String>,
+    /// `"compounds"` (default), `"buildings"`, `"candidate_sites"` (the layer), or a list of
+    /// `[lon, lat]` or `{"lon", "lat", "name"}` points.
     #[serde(default)]
     #[schema(value_type = Option<CandidatesSchema>)]
     candidates: Option<Value>,
@@ -163,7 +237,7 @@ struct PlanBody {
 #[schema(as = Candidates)]
 #[allow(dead_code)] // Only its schema is used: `candidates` reads the value.
 enum CandidatesSchema {
-    /// `compounds` or `buildings`.
+    /// `compounds`, `buildings` or `candidate_sites`.
     Word(String),
     /// `[lon, lat]` pairs or `{"lon", "lat", "name"}` objects, WGS84.
     Points(Vec<CandidateSchema>),
@@ -177,20 +251,26 @@ enum CandidateSchema {
     Point(CandidatePoint),
 }
 
-/// `k` new sites for stations of a kind, in the order a greedy choice picks them, each with
-/// the households it adds to the circle's coverage.
+/// New sites for stations of a kind: `add` sites in the order a greedy choice picks them
+/// (`max_cover`), or the fewest sites that bring `target_share` of the group's demand into
+/// the circle (`lscp`, a mixed-integer programme solved within the request's time), each with the
+/// households and the group's demand it adds to the circle's coverage.
 #[utoipa::path(
     post,
     path = "/api/coverage/plan",
     tag = "coverage",
     request_body = PlanBody,
-    responses((status = 200, body = Plan), (status = 400, description = "A bad field, named; or more candidates than a request may have", body = ErrorBody))
+    responses((status = 200, body = Plan), (status = 400, description = "A bad field, named; more candidates than a request may have; or a target_share out of reach", body = ErrorBody))
 )]
 pub async fn plan(State(state): State<AppState>, bounds: Bounds, body: Result<Bytes, BytesRejection>) -> Result<Json<Plan>, ApiError> {
     let body: PlanBody = json_body_within(body, MAX_PLAN_BYTES)?;
     let kind: FacilityKind = body.kind.parse().map_err(|e| ApiError::bad_parameter("kind", e))?;
     let circle = Circle::new(body.minutes, body.meters, body.speed_m_per_min)?;
     let candidates = candidates(body.candidates)?;
+    let objective: Objective =
+        body.objective.as_deref().map(str::parse).transpose().map_err(|e| ApiError::bad_parameter("objective", e))?.unwrap_or_default();
+    let group: Option<DemandGroup> = body.group.as_deref().map(str::parse).transpose().map_err(|e| ApiError::bad_parameter("group", e))?;
+    let goal = Goal { objective, add: body.add, group, target_share: body.target_share };
     // The same checks as a `bbox` query parameter.
     let bbox = body
         .bbox
@@ -199,7 +279,7 @@ pub async fn plan(State(state): State<AppState>, bounds: Bounds, body: Result<By
         .map(|b| [b.west, b.south, b.east, b.north]);
     let snapshot = state.catalog.snapshot();
     let answer = bounds
-        .run(&state, move |limits, budget| plan::plan(&snapshot, kind, circle, body.method, body.add, &candidates, bbox, limits, budget))
+        .run(&state, move |limits, budget| plan::plan_for(&snapshot, kind, circle, body.method, &goal, &candidates, bbox, limits, budget))
         .await?;
     Ok(Json(answer))
 }
@@ -211,7 +291,8 @@ fn candidates(value: Option<Value>) -> Result<Candidates, ApiError> {
         Some(Value::String(word)) => match word.as_str() {
             "compounds" => Ok(Candidates::Compounds),
             "buildings" => Ok(Candidates::Buildings),
-            other => Err(bad(format!("{other:?}: expected \"compounds\", \"buildings\" or a list of points"))),
+            "candidate_sites" => Ok(Candidates::CandidateSites),
+            other => Err(bad(format!("{other:?}: expected \"compounds\", \"buildings\", \"candidate_sites\" or a list of points"))),
         },
         Some(Value::Array(items)) => items
             .into_iter()
@@ -229,6 +310,6 @@ fn candidates(value: Option<Value>) -> Result<Candidates, ApiError> {
             })
             .collect::<Result<_, _>>()
             .map(Candidates::Points),
-        Some(other) => Err(bad(format!("expected \"compounds\", \"buildings\" or a list of points, got {other}"))),
+        Some(other) => Err(bad(format!("expected \"compounds\", \"buildings\", \"candidate_sites\" or a list of points, got {other}"))),
     }
 }

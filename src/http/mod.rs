@@ -6,10 +6,12 @@ mod categories;
 mod cost;
 mod coverage;
 mod docs;
+mod elevators;
 mod error;
 mod export;
 mod feeds;
 mod follow;
+mod lifecircle;
 mod limit;
 mod notify;
 mod ogc;
@@ -69,6 +71,8 @@ pub struct AppState {
     pub openapi: Arc<std::sync::OnceLock<openapi::Document>>,
     /// Where photo bytes are kept: the database, or `--photo-dir`.
     pub photos: Arc<services::photos::PhotoStorage>,
+    /// The life-circle rules in force (`--life-circle-rules`, else GB 50180-2018's).
+    pub rules: Arc<crate::model::lifecircle::Rules>,
 }
 
 /// How the router is set up.
@@ -89,6 +93,8 @@ pub struct Settings {
     pub shared_limit: Option<SharedLimit>,
     /// Where photo bytes are kept (`--photo-dir`; default: the database).
     pub photos: services::photos::PhotoStorage,
+    /// The life-circle check's rules (`--life-circle-rules`; default GB 50180-2018's).
+    pub life_circle_rules: crate::model::lifecircle::Rules,
 }
 
 impl Default for Settings {
@@ -102,6 +108,7 @@ impl Default for Settings {
             proxies: Proxies::default(),
             shared_limit: None,
             photos: services::photos::PhotoStorage::in_database(),
+            life_circle_rules: crate::model::lifecircle::Rules::default(),
         }
     }
 }
@@ -136,6 +143,7 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         proxies: Arc::new(settings.proxies),
         openapi: Arc::default(),
         photos: Arc::new(settings.photos.clone()),
+        rules: Arc::new(settings.life_circle_rules.clone()),
     };
     let (routes, document) = OpenApiRouter::with_openapi(openapi::base())
         .merge(routes::router())
@@ -152,6 +160,8 @@ pub fn router_with(catalog: Catalog, settings: Settings) -> Router {
         .merge(export::router())
         .merge(performance::router())
         .merge(coverage::router())
+        .merge(elevators::router())
+        .merge(lifecircle::router())
         .merge(tiles::router())
         .merge(ogc::router())
         .merge(vocabulary::router())

@@ -72,6 +72,18 @@ impl Fields {
         }
     }
 
+    /// An optional positive number (an area in square metres …).
+    pub fn optional_positive(&mut self, key: &str) -> Option<f64> {
+        let value = self.take(key)?;
+        match value.as_f64() {
+            Some(x) if x.is_finite() && x > 0.0 => Some(x),
+            _ => {
+                self.problems.push(format!("property \"{key}\" must be a number > 0, got {value}"));
+                None
+            }
+        }
+    }
+
     /// A required boolean.
     pub fn flag(&mut self, key: &str) -> Option<bool> {
         match self.take(key) {

@@ -7,7 +7,8 @@ use super::fields::Fields;
 use super::geometry::{Shape, check_geometry};
 use crate::model::lifecircle::Rules;
 use crate::model::{
-    Building, Community, Compound, Contact, ContactScope, Dataset, FacilityKind, Grid, GridLevel, Layer, Station, Street, Unit, Walkway,
+    Building, CandidateSite, Community, Compound, Contact, ContactScope, Dataset, FacilityKind, Grid, GridLevel, Layer, Station, Street,
+    Unit, Walkway,
 };
 
 /// Mean persons per household in China (2020 census, 2.62), used when a building gives
@@ -60,7 +61,7 @@ pub fn parse_feature(layer: Layer, feature: Value, data: &mut Dataset) -> Result
 
 fn shape_of(layer: Layer) -> Shape {
     match layer {
-        Layer::Stations => Shape::Point,
+        Layer::Stations | Layer::CandidateSites => Shape::Point,
         Layer::Contacts | Layer::Units => Shape::Nothing,
         Layer::Walkways => Shape::Line,
         _ => Shape::Area,
@@ -102,6 +103,7 @@ enum AnyRecord {
     Contact(Contact),
     Walkway(Walkway),
     Unit(Unit),
+    CandidateSite(CandidateSite),
 }
 
 impl AnyRecord {
@@ -116,6 +118,7 @@ impl AnyRecord {
             AnyRecord::Contact(r) => data.contacts.push(r),
             AnyRecord::Walkway(r) => data.walkways.push(r),
             AnyRecord::Unit(r) => data.units.push(r),
+            AnyRecord::CandidateSite(r) => data.candidate_sites.push(r),
         }
     }
 }
@@ -266,6 +269,13 @@ fn fill(layer: Layer, f: &mut Fields, id: Option<String>, geometry: Option<geo::
                 community_ids: community_ids?,
                 street_ids: street_ids?,
             })
+        }
+        Layer::CandidateSites => {
+            let name = f.text("name");
+            let kind = f.choice("kind");
+            let area_m2 = f.optional_positive("area_m2");
+            let community_id = f.optional_text("community_id");
+            AnyRecord::CandidateSite(CandidateSite { id: id?, name: name?, kind: kind?, area_m2, community_id, geometry: geometry? })
         }
     };
     Some(record)

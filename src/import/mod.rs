@@ -83,7 +83,7 @@ impl Parsed {
                 $( self.data.$field.extend($field); )+
             };
         }
-        append!(streets, communities, grids, compounds, buildings, stations, contacts, walkways, units);
+        append!(streets, communities, grids, compounds, buildings, stations, contacts, walkways, units, candidate_sites);
         for (layer, positions) in origins {
             self.origins.entry(layer).or_default().extend(positions);
         }
@@ -234,5 +234,10 @@ fn references(data: &Dataset) -> impl Iterator<Item = (Layer, usize, &'static st
     let contacts = data.contacts.iter().enumerate().map(|(i, r)| (Contacts, i, r.scope.property(), r.scope.layer(), r.scope.id()));
     let units =
         data.units.iter().enumerate().flat_map(|(i, r)| r.areas().map(move |(property, layer, id)| (Units, i, property, layer, id)));
-    communities.chain(grids).chain(compounds).chain(buildings).chain(stations).chain(contacts).chain(units)
+    let candidate_sites = data
+        .candidate_sites
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.community_id.as_deref().map(|c| (CandidateSites, i, "community_id", Communities, c)));
+    communities.chain(grids).chain(compounds).chain(buildings).chain(stations).chain(contacts).chain(units).chain(candidate_sites)
 }

@@ -75,7 +75,9 @@ pub struct Snapshot {
 }
 
 /// The layers with area or line geometry, each with an R-tree of bounding rectangles.
-const SHAPE_LAYERS: [Layer; 6] = [Layer::Streets, Layer::Communities, Layer::Grids, Layer::Compounds, Layer::Buildings, Layer::Walkways];
+/// Candidate sites are points, but few: an area tree of their points serves them.
+const SHAPE_LAYERS: [Layer; 7] =
+    [Layer::Streets, Layer::Communities, Layer::Grids, Layer::Compounds, Layer::Buildings, Layer::Walkways, Layer::CandidateSites];
 
 impl Snapshot {
     /// Builds every lookup structure. Fails if a record references a missing parent.
@@ -375,6 +377,7 @@ fn find_in(ids: &[IdIndex], data: &Dataset, layer: Layer, id: &str) -> Option<u3
         Layer::Contacts => index.find(id, id_of(&data.contacts)),
         Layer::Walkways => index.find(id, id_of(&data.walkways)),
         Layer::Units => index.find(id, id_of(&data.units)),
+        Layer::CandidateSites => index.find(id, id_of(&data.candidate_sites)),
     }
 }
 
@@ -386,6 +389,7 @@ fn area_geometries(data: &Dataset, layer: Layer) -> Box<dyn Iterator<Item = &Geo
         Layer::Compounds => Box::new(data.compounds.iter().map(|r| &r.geometry)),
         Layer::Buildings => Box::new(data.buildings.iter().map(|r| &r.geometry)),
         Layer::Walkways => Box::new(data.walkways.iter().map(|r| &r.geometry)),
+        Layer::CandidateSites => Box::new(data.candidate_sites.iter().map(|r| &r.geometry)),
         Layer::Stations | Layer::Contacts | Layer::Units => Box::new(std::iter::empty()),
     }
 }
@@ -399,6 +403,7 @@ fn area_geometry(data: &Dataset, layer: Layer, i: u32) -> &Geometry {
         Layer::Compounds => &data.compounds[i].geometry,
         Layer::Buildings => &data.buildings[i].geometry,
         Layer::Walkways => &data.walkways[i].geometry,
+        Layer::CandidateSites => &data.candidate_sites[i].geometry,
         Layer::Stations | Layer::Contacts | Layer::Units => unreachable!("{layer} has no area tree"),
     }
 }

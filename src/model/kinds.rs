@@ -15,6 +15,17 @@ vocabulary! {
         Contacts = "contacts" / "联系人" / "contacts",
         Walkways = "walkways" / "步行路网" / "walkways",
         Units = "units" / "处置单位" / "responding units",
+        CandidateSites = "candidate_sites" / "候选站址" / "candidate sites",
+    }
+}
+
+vocabulary! {
+    /// What a candidate site for a new station is: a compound's public room (公共用房), an
+    /// idle plot on the street, or a vacant flat or shop.
+    SiteKind {
+        PublicRoom = "public_room" / "公共用房" / "public room",
+        IdleSite = "idle_site" / "闲置场地" / "idle site",
+        VacantRoom = "vacant_room" / "空置房屋" / "vacant room",
     }
 }
 

@@ -13,7 +13,7 @@ pub mod scope;
 pub mod time;
 pub mod vocabulary;
 
-pub use kinds::{CircleLevel, CompoundKind, ContactRole, DemandGroup, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
+pub use kinds::{CircleLevel, CompoundKind, ContactRole, DemandGroup, FacilityKind, GridLevel, Layer, SiteKind, StationLevel, UnitKind};
 
 use geo::Geometry;
 use serde::Serialize;
@@ -97,6 +97,19 @@ pub struct Station {
     /// Places or seats (day-care beds, canteen seats, kindergarten places), when known: the
     /// supply of the two-step floating catchment.
     pub capacity: Option<u32>,
+    #[serde(skip)]
+    pub geometry: Geometry,
+}
+
+/// 候选站址: a place a new station could go (a Point), for the set-covering plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CandidateSite {
+    pub id: String,
+    pub name: String,
+    pub kind: SiteKind,
+    /// Floor or plot area, when known.
+    pub area_m2: Option<f64>,
+    pub community_id: Option<String>,
     #[serde(skip)]
     pub geometry: Geometry,
 }
@@ -256,6 +269,7 @@ record!(Compound, Layer::Compounds);
 record!(Building, Layer::Buildings);
 record!(Station, Layer::Stations);
 record!(Walkway, Layer::Walkways);
+record!(CandidateSite, Layer::CandidateSites);
 
 impl Record for Contact {
     const LAYER: Layer = Layer::Contacts;
@@ -289,6 +303,7 @@ pub struct Dataset {
     pub contacts: Vec<Contact>,
     pub walkways: Vec<Walkway>,
     pub units: Vec<Unit>,
+    pub candidate_sites: Vec<CandidateSite>,
 }
 
 impl Dataset {
@@ -304,6 +319,7 @@ impl Dataset {
             Layer::Contacts => self.contacts.len(),
             Layer::Walkways => self.walkways.len(),
             Layer::Units => self.units.len(),
+            Layer::CandidateSites => self.candidate_sites.len(),
         }
     }
 
@@ -326,6 +342,7 @@ impl Dataset {
             Layer::Contacts => ids(&self.contacts),
             Layer::Walkways => ids(&self.walkways),
             Layer::Units => ids(&self.units),
+            Layer::CandidateSites => ids(&self.candidate_sites),
         }
     }
 }

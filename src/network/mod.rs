@@ -8,19 +8,22 @@
 //! - [`graph`]: [`WalkNetwork::from_lines`] nodes lines where they share a coordinate.
 //! - [`snap`]: a point joins the network at the nearest point of the nearest segment.
 //! - [`dijkstra`]: multi-source bounded walking distances, and a snapped point's distance.
+//! - [`nearest`]: the same search remembering which source reached each node.
 //! - [`isochrone`]: the part of the network reached within a limit, and its buffer.
 //! - [`plan`]: greedy maximal covering for siting stations.
 
 pub mod dijkstra;
 pub mod graph;
 pub mod isochrone;
+pub mod nearest;
 pub mod plan;
 pub mod snap;
 
 pub use dijkstra::SourceDistances;
 pub use graph::{Edge, WalkNetwork};
 pub use isochrone::isochrone_polygon;
-pub use plan::{Pick, greedy_max_cover, greedy_max_cover_lazy};
+pub use nearest::{NearestSources, Source};
+pub use plan::{Pick, greedy_max_cover, greedy_max_cover_lazy, greedy_max_cover_lazy_with_covers};
 pub use snap::Snap;
 
 use geo::{Distance, Haversine, Point};

@@ -49,10 +49,23 @@ pub fn greedy_max_cover_lazy(
     covered_already: &[bool],
     weights: &[u32],
     bounds: Vec<u64>,
-    mut evaluate: impl FnMut(&[usize]) -> Option<Vec<Vec<u32>>>,
+    evaluate: impl FnMut(&[usize]) -> Option<Vec<Vec<u32>>>,
     batch: usize,
     k: usize,
 ) -> Option<Vec<Pick>> {
+    greedy_max_cover_lazy_with_covers(covered_already, weights, bounds, evaluate, batch, k).map(|(picks, _)| picks)
+}
+
+/// [`greedy_max_cover_lazy`], also giving what each pick covers (in pick order), so that
+/// the caller can count other weights (households beside the people a plan is for) over them.
+pub fn greedy_max_cover_lazy_with_covers(
+    covered_already: &[bool],
+    weights: &[u32],
+    bounds: Vec<u64>,
+    mut evaluate: impl FnMut(&[usize]) -> Option<Vec<Vec<u32>>>,
+    batch: usize,
+    k: usize,
+) -> Option<(Vec<Pick>, Vec<Vec<u32>>)> {
     let mut covered = covered_already.to_vec();
     let mut covers: Vec<Option<Vec<u32>>> = vec![None; bounds.len()];
     let gain = |covered: &[bool], cover: &[u32]| -> u64 {
@@ -65,6 +78,7 @@ pub fn greedy_max_cover_lazy(
     let mut heap: BinaryHeap<(u64, Reverse<usize>, Option<usize>)> =
         bounds.into_iter().enumerate().map(|(c, bound)| (bound, Reverse(c), None)).collect();
     let mut picks = Vec::with_capacity(k.min(covers.len()));
+    let mut picked_covers = Vec::with_capacity(k.min(covers.len()));
     let mut pending: Vec<usize> = Vec::with_capacity(batch.max(1));
     while picks.len() < k {
         let Some(&(bound, Reverse(c), round)) = heap.peek() else { break };
@@ -81,6 +95,7 @@ pub fn greedy_max_cover_lazy(
             }
             total += bound;
             picks.push(Pick { candidate: c, newly_covered_weight: bound, total_covered_weight: total });
+            picked_covers.push(covers[c].take().unwrap_or_default());
             continue;
         }
         // Bring the top entries up to date: stale exact gains are recomputed from their
@@ -104,7 +119,7 @@ pub fn greedy_max_cover_lazy(
             covers[c] = Some(cover);
         }
     }
-    Some(picks)
+    Some((picks, picked_covers))
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::store::{ChangeSignal, Store};
 
 /// The bundled demo district (`data/demo/`, made by `minsheng demo`), compiled into the
 /// binary so that a fresh start has content wherever it is run from.
-const DEMO_DISTRICT: [(Layer, &[u8]); 9] = [
+const DEMO_DISTRICT: [(Layer, &[u8]); 10] = [
     (Layer::Streets, include_bytes!("../../data/demo/streets.geojson")),
     (Layer::Communities, include_bytes!("../../data/demo/communities.geojson")),
     (Layer::Grids, include_bytes!("../../data/demo/grids.geojson")),
@@ -26,6 +26,7 @@ const DEMO_DISTRICT: [(Layer, &[u8]); 9] = [
     (Layer::Contacts, include_bytes!("../../data/demo/contacts.geojson")),
     (Layer::Walkways, include_bytes!("../../data/demo/walkways.geojson")),
     (Layer::Units, include_bytes!("../../data/demo/units.geojson")),
+    (Layer::CandidateSites, include_bytes!("../../data/demo/candidate_sites.geojson")),
 ];
 
 /// The store, the index over it, and the in-memory copy of the reports for analysis.

@@ -103,6 +103,7 @@ pub(crate) fn feature_at(snapshot: &Snapshot, layer: Layer, i: u32) -> geojson::
         Layer::Contacts => to_feature(&data.contacts[i]),
         Layer::Walkways => to_feature(&data.walkways[i]),
         Layer::Units => to_feature(&data.units[i]),
+        Layer::CandidateSites => to_feature(&data.candidate_sites[i]),
     }
 }
 

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::model::photos::{ModerationAction, ModerationTarget, PhotoStage};
 use crate::model::reports::{Action, CaseState, CaseStatus, Category, Rating, Role, Source, Tier};
 use crate::model::vocabulary::Word;
-use crate::model::{CircleLevel, CompoundKind, ContactRole, DemandGroup, FacilityKind, GridLevel, Layer, StationLevel, UnitKind};
+use crate::model::{CircleLevel, CompoundKind, ContactRole, DemandGroup, FacilityKind, GridLevel, Layer, SiteKind, StationLevel, UnitKind};
 use crate::services::analytics::hotspots::HotSpotClass;
 use crate::services::categories::Settings;
 
@@ -93,6 +93,8 @@ pub struct Vocabulary {
     pub circle_levels: Vec<Term>,
     /// Whom coverage counts: households, residents, the elderly, small children.
     pub demand_groups: Vec<Term>,
+    /// What a candidate site for a new station is (public room, idle site, vacant room).
+    pub site_kinds: Vec<Term>,
     /// Kinds of 小区 compound.
     pub compound_kinds: Vec<Term>,
     /// Roles on the public contact board.
@@ -177,6 +179,7 @@ pub fn vocabulary(settings: &Settings) -> Vocabulary {
         station_levels: terms::<StationLevel>(),
         circle_levels: terms::<CircleLevel>(),
         demand_groups: terms::<DemandGroup>(),
+        site_kinds: terms::<SiteKind>(),
         compound_kinds: terms::<CompoundKind>(),
         contact_roles: terms::<ContactRole>(),
         unit_kinds: terms::<UnitKind>(),
@@ -207,6 +210,7 @@ mod tests {
             &v.station_levels,
             &v.circle_levels,
             &v.demand_groups,
+            &v.site_kinds,
             &v.compound_kinds,
             &v.contact_roles,
             &v.unit_kinds,

@@ -147,6 +147,7 @@ impl Dump {
             Layer::Contacts => sum("", &data.contacts),
             Layer::Walkways => sum("", &data.walkways),
             Layer::Units => sum("", &data.units),
+            Layer::CandidateSites => sum("", &data.candidate_sites),
         };
         table.table = layer.as_str();
         table

@@ -340,6 +340,11 @@ fn about(collection: Collection) -> (&'static str, &'static str) {
             "步行路网 streets, footpaths and compound gates people walk (lines), used for walking-distance \
              coverage of service stations.",
         ),
+        Layer::CandidateSites => (
+            "Candidate sites",
+            "候选站址 places a new service station could go (points): a compound's public room, an idle site \
+             on the street or a vacant room, with area and community; the set-covering plan draws from them.",
+        ),
         Layer::Contacts | Layer::Units => unreachable!("{layer} have no geometry and are no collection"),
     }
 }

@@ -28,6 +28,7 @@ use geo::{Centroid, Geometry, LineString, Point};
 
 use crate::import::{ImportError, ImportReport, Parsed};
 use crate::model::Dataset;
+use crate::model::lifecircle::{DEFAULT_CHILDREN_SHARE, DEFAULT_ELDERLY_SHARE};
 use crate::store::Store;
 use areas::Areas;
 use hierarchy::Hierarchy;
@@ -79,9 +80,39 @@ impl fmt::Display for Summary {
     }
 }
 
-/// Reads an extract and turns it into records of every layer (nothing is written).
+/// The shares of residents counted as elderly (60+) and as small children (0–5) in every
+/// imported building: OSM has no ages. Defaults: the 2020 census
+/// ([`DEFAULT_ELDERLY_SHARE`], [`DEFAULT_CHILDREN_SHARE`]); `import-osm --elderly-share
+/// --children-share` sets a city's own.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shares {
+    pub elderly: f64,
+    pub children: f64,
+}
+
+impl Default for Shares {
+    fn default() -> Shares {
+        Shares { elderly: DEFAULT_ELDERLY_SHARE, children: DEFAULT_CHILDREN_SHARE }
+    }
+}
+
+impl Shares {
+    /// The counts of a building of `population` residents, rounded.
+    pub fn counts(self, population: u32) -> (u32, u32) {
+        let of = |share: f64| (f64::from(population) * share).round() as u32;
+        (of(self.elderly), of(self.children))
+    }
+}
+
+/// Reads an extract and turns it into records of every layer (nothing is written), with
+/// the census shares of elderly and children.
 pub fn read_city(path: &Path) -> Result<City, OsmError> {
-    Ok(build(reader::read(path)?))
+    read_city_with(path, Shares::default())
+}
+
+/// [`read_city`] with a city's own shares of elderly and children.
+pub fn read_city_with(path: &Path, shares: Shares) -> Result<City, OsmError> {
+    Ok(build(reader::read(path)?, shares))
 }
 
 /// Reads an extract and writes it in one transaction (all or nothing), updating records
@@ -104,7 +135,7 @@ pub fn walkable_ways(path: &Path) -> Result<Vec<LineString>, OsmError> {
         .collect())
 }
 
-fn build(extract: Extract) -> City {
+fn build(extract: Extract, shares: Shares) -> City {
     let Extract { walkways, buildings: footprints, residential, amenities, stats } = extract;
     let mut summary = Summary { read: stats, ..Summary::default() };
     let mut data = Dataset {
@@ -126,6 +157,8 @@ fn build(extract: Extract) -> City {
         let Some(centre) = footprint.geometry.centroid() else { continue };
         let area = areas.smallest_containing(centre);
         let mut building = buildings::building(footprint, area.is_some());
+        let (elderly, children) = shares.counts(building.population);
+        (building.elderly, building.children) = (Some(elderly), Some(children));
         if let Some(i) = area {
             building.compound_id = Some(residential[i].id.record_id());
             compound_households[i] += building.households;

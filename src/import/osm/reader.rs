@@ -77,7 +77,7 @@ impl Tags {
 }
 
 /// Keys that can make an element interesting; other elements' tags are not copied.
-const KEYS: &[&str] = &["highway", "building", "landuse", "amenity", "healthcare"];
+const KEYS: &[&str] = &["highway", "building", "landuse", "amenity", "healthcare", "shop", "leisure", "place"];
 
 fn has_key_of_interest<'a>(mut tags: impl Iterator<Item = (&'a str, &'a str)>) -> bool {
     tags.any(|(k, _)| KEYS.contains(&k))

@@ -7,7 +7,9 @@
 //! falls back to straight lines and says so ([`Method::Euclidean`]); straight lines
 //! understate walks, so that answer overstates coverage.
 
+pub mod access;
 pub mod isochrones;
+pub mod lscp;
 pub mod maps;
 pub mod plan;
 pub mod summary;

@@ -1,5 +1,7 @@
 //! Coverage of one facility kind: shares of buildings, households and residents within the
-//! circle, overall and per street and community, and the compounds left outside it.
+//! circle, and of the demand group the kind serves (households, residents, the elderly or
+//! children, [`Building::demand`]), overall and per street and community, and the compounds
+//! left outside it.
 
 use geo::{Centroid, Point};
 use serde::Serialize;
@@ -7,7 +9,8 @@ use serde::Serialize;
 use super::{BuildingDistances, Circle, Method, building_distances, choose_method, distances_to, stations_near};
 use crate::geodesy::grown_bbox;
 use crate::index::Snapshot;
-use crate::model::{FacilityKind, Layer};
+use crate::model::lifecircle::Rules;
+use crate::model::{Building, DemandGroup, FacilityKind, Layer};
 use crate::services::ServiceError;
 use crate::services::cost::{Budget, Limits, within};
 
@@ -24,17 +27,25 @@ pub struct Tally {
     pub buildings_share: f64,
     pub households_share: f64,
     pub population_share: f64,
+    /// The demand group's people (or households) here, and those within the circle: counts
+    /// where buildings have them, census-share estimates where not.
+    pub demand: f64,
+    pub demand_covered: f64,
+    pub demand_share: f64,
 }
 
 impl Tally {
-    fn add(&mut self, households: u32, population: u32, covered: bool) {
+    fn add(&mut self, building: &Building, demand: f64, covered: bool) {
+        let (households, population) = (building.households, building.population);
         self.buildings += 1;
         self.households += u64::from(households);
         self.population += u64::from(population);
+        self.demand += demand;
         if covered {
             self.buildings_covered += 1;
             self.households_covered += u64::from(households);
             self.population_covered += u64::from(population);
+            self.demand_covered += demand;
         }
     }
 
@@ -43,6 +54,7 @@ impl Tally {
         self.buildings_share = share(self.buildings_covered.into(), self.buildings.into());
         self.households_share = share(self.households_covered, self.households);
         self.population_share = share(self.population_covered, self.population);
+        self.demand_share = if self.demand > 0.0 { self.demand_covered / self.demand } else { 0.0 };
         self
     }
 }
@@ -64,6 +76,8 @@ pub struct UncoveredCompound {
     pub households: u64,
     pub households_uncovered: u64,
     pub buildings_uncovered: u32,
+    /// The demand group outside the circle.
+    pub demand_uncovered: f64,
     /// The shortest distance from any of its uncovered buildings to a station, if one was
     /// found within the search (twice the circle).
     pub nearest_m: Option<f64>,
@@ -83,6 +97,15 @@ pub struct Coverage {
     pub stations: usize,
     pub stations_off_network: usize,
     pub buildings_off_network: usize,
+    /// Whom `demand` counts: asked for, or the kind's rule group.
+    #[schema(value_type = String)]
+    pub group: DemandGroup,
+    /// The group in the whole map, within the circle, and the share (also in `total`).
+    pub demand: f64,
+    pub demand_covered: f64,
+    pub demand_share: f64,
+    /// Buildings whose count of the group is a census-share estimate (no own count).
+    pub demand_estimated_buildings: usize,
     pub total: Tally,
     pub by_street: Vec<AreaCoverage>,
     pub by_community: Vec<AreaCoverage>,
@@ -105,9 +128,26 @@ pub fn coverage(
     method: Option<Method>,
     budget: &Budget,
 ) -> Result<Coverage, ServiceError> {
+    coverage_of_group(snapshot, kind, circle, method, None, budget)
+}
+
+/// The group a kind serves by default: its rule's (GB 50180 defaults).
+pub fn default_group(kind: FacilityKind) -> DemandGroup {
+    Rules::default().of(kind).group
+}
+
+/// As [`coverage`], counting `group` (default: the kind's rule group) as the demand.
+pub fn coverage_of_group(
+    snapshot: &Snapshot,
+    kind: FacilityKind,
+    circle: Circle,
+    method: Option<Method>,
+    group: Option<DemandGroup>,
+    budget: &Budget,
+) -> Result<Coverage, ServiceError> {
     let (method, method_note) = choose_method(snapshot, method);
     let distances = building_distances(snapshot, kind, method, circle.limit_m * SEARCH_FACTOR, budget)?;
-    Ok(summarize(snapshot, kind, circle, method_note, &distances))
+    Ok(summarize(snapshot, kind, circle, method_note, group.unwrap_or_else(|| default_group(kind)), &distances))
 }
 
 fn summarize(
@@ -115,6 +155,7 @@ fn summarize(
     kind: FacilityKind,
     circle: Circle,
     method_note: Option<&'static str>,
+    group: DemandGroup,
     distances: &BuildingDistances,
 ) -> Coverage {
     let data = &snapshot.data;
@@ -122,18 +163,20 @@ fn summarize(
     let mut streets = vec![Tally::default(); data.streets.len()];
     let mut communities = vec![Tally::default(); data.communities.len()];
     let mut compounds = vec![(Tally::default(), f64::INFINITY); data.compounds.len()];
+    let mut demand_estimated_buildings = 0;
     for (b, building) in data.buildings.iter().enumerate() {
         let metres = distances.metres[b];
         let covered = metres <= circle.limit_m;
-        let (households, population) = (building.households, building.population);
-        total.add(households, population, covered);
+        let demand = building.demand(group);
+        demand_estimated_buildings += usize::from(building.demand_is_estimated(group));
+        total.add(building, demand, covered);
         let links = snapshot.building_links(b as u32);
         let community = snapshot.grid_links(links.grid).community;
-        communities[community as usize].add(households, population, covered);
-        streets[snapshot.community_street(community) as usize].add(households, population, covered);
+        communities[community as usize].add(building, demand, covered);
+        streets[snapshot.community_street(community) as usize].add(building, demand, covered);
         if let Some(compound) = links.compound {
             let (tally, nearest) = &mut compounds[compound as usize];
-            tally.add(households, population, covered);
+            tally.add(building, demand, covered);
             if !covered {
                 *nearest = nearest.min(metres);
             }
@@ -164,12 +207,14 @@ fn summarize(
                 households: t.households,
                 households_uncovered: t.households - t.households_covered,
                 buildings_uncovered: t.buildings - t.buildings_covered,
+                demand_uncovered: t.demand - t.demand_covered,
                 nearest_m: nearest.is_finite().then_some(*nearest),
                 centre: compound.geometry.centroid().map(|p: Point| [p.x(), p.y()]),
             }
         })
         .collect();
     uncovered_compounds.sort_by(|a, b| b.households_uncovered.cmp(&a.households_uncovered).then_with(|| a.id.cmp(&b.id)));
+    let total = total.with_shares();
     Coverage {
         kind,
         kind_label: kind.label_zh(),
@@ -179,7 +224,12 @@ fn summarize(
         stations: distances.stations.len(),
         stations_off_network: distances.stations_off_network,
         buildings_off_network: distances.buildings_off_network,
-        total: total.with_shares(),
+        group,
+        demand: total.demand,
+        demand_covered: total.demand_covered,
+        demand_share: total.demand_share,
+        demand_estimated_buildings,
+        total,
         by_street,
         by_community,
         uncovered_compounds,

@@ -222,6 +222,9 @@ impl Equals {
         let bad = |reason: String| ServiceError::InvalidParameter { parameter: queryable.name, reason };
         let value = match &queryable.kind {
             Type::Integer => Value::from(text.trim().parse::<i64>().map_err(|_| bad(format!("{text:?} is not an integer")))?),
+            Type::Number => Value::from(
+                text.trim().parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| bad(format!("{text:?} is not a number")))?,
+            ),
             Type::Boolean => Value::from(text.trim().parse::<bool>().map_err(|_| bad(format!("{text:?} is not true or false")))?),
             Type::Word(words) if !words.contains(&text) => {
                 return Err(bad(format!("unknown value {text:?}, expected one of: {}", words.join(", "))));

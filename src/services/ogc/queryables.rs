@@ -8,13 +8,15 @@ use serde_json::Value;
 
 use super::Collection;
 use crate::model::reports::{CaseState, Category, Source, Tier};
-use crate::model::{CompoundKind, FacilityKind, GridLevel, Layer, StationLevel};
+use crate::model::{CompoundKind, FacilityKind, GridLevel, Layer, SiteKind, StationLevel};
 
 /// The JSON type of a queryable.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Type {
     String,
     Integer,
+    /// Any JSON number (areas in square metres).
+    Number,
     Boolean,
     /// One word of a closed list.
     Word(Vec<&'static str>),
@@ -41,6 +43,7 @@ impl Queryable {
         let json_type = match &self.kind {
             Type::String => "string",
             Type::Integer => "integer",
+            Type::Number => "number",
             Type::Boolean => "boolean",
             Type::Word(words) => {
                 schema.values = Some(words.clone());
@@ -66,6 +69,7 @@ impl Queryable {
             (Type::String | Type::DateTime, Value::String(_)) => true,
             (Type::Word(words), Value::String(s)) => words.contains(&s.as_str()),
             (Type::Integer, Value::Number(n)) => n.is_i64() || n.is_u64(),
+            (Type::Number, Value::Number(_)) => true,
             (Type::Boolean, Value::Bool(_)) => true,
             (Type::Geometry(_), Value::Object(_)) => true,
             _ => false,
@@ -117,7 +121,7 @@ pub fn of(collection: Collection) -> Vec<Queryable> {
     let geometry = match collection {
         Collection::Layer(layer) => {
             list.extend(layer_properties(layer));
-            if matches!(layer, Layer::Stations) { "geometry-point" } else { "geometry-any" }
+            if matches!(layer, Layer::Stations | Layer::CandidateSites) { "geometry-point" } else { "geometry-any" }
         }
         Collection::Reports => {
             list.extend([
@@ -182,6 +186,8 @@ fn layer_properties(layer: Layer) -> Vec<Queryable> {
             q("households", "Households", Integer),
             q("population", "Residents", Integer),
             q("has_elevator", "Has an elevator", Boolean),
+            n("elderly", "Residents aged 60 or more", Integer),
+            n("children", "Children under 6", Integer),
         ],
         Layer::Stations => vec![
             q("name", "Name", String),
@@ -190,8 +196,15 @@ fn layer_properties(layer: Layer) -> Vec<Queryable> {
             n("opening_hours", "Opening hours", String),
             n("phone", "Public phone", String),
             n("community_id", "Community", String),
+            n("capacity", "Places or seats", Integer),
         ],
         Layer::Walkways => vec![q("kind", "What it is (OpenStreetMap highway word, or gate)", String), n("name", "Name", String)],
+        Layer::CandidateSites => vec![
+            q("name", "Name", String),
+            q("kind", "Kind of site", words(SiteKind::ALL, SiteKind::as_str)),
+            n("area_m2", "Floor or plot area (m²)", Type::Number),
+            n("community_id", "Community", String),
+        ],
         Layer::Contacts | Layer::Units => unreachable!("{layer} have no geometry and are no collection"),
     }
 }

@@ -30,7 +30,8 @@ pub fn min_zoom(layer: Layer) -> u8 {
         Layer::Communities => 10,
         Layer::Grids | Layer::Compounds | Layer::Stations => 12,
         Layer::Buildings | Layer::Walkways => 14,
-        Layer::Contacts | Layer::Units => u8::MAX,
+        // Candidate sites are a planning layer: the OGC collection and the plan serve them.
+        Layer::Contacts | Layer::Units | Layer::CandidateSites => u8::MAX,
     }
 }
 
@@ -52,7 +53,7 @@ pub fn fields(layer: Layer) -> &'static [(&'static str, FieldType)] {
         ],
         Layer::Stations => &[("id", String), ("name", String), ("kind", String), ("level", String)],
         Layer::Walkways => &[("id", String), ("kind", String), ("name", String)],
-        Layer::Contacts | Layer::Units => &[],
+        Layer::Contacts | Layer::Units | Layer::CandidateSites => &[],
     }
 }
 
@@ -158,7 +159,7 @@ pub fn render(snapshot: &Snapshot, layers: &[Layer], tile: TileCoord) -> Vec<u8>
                     }
                     encoder.add(id, &w.geometry, &properties);
                 }
-                Layer::Contacts | Layer::Units => {}
+                Layer::Contacts | Layer::Units | Layer::CandidateSites => {}
             }
         }
     }

@@ -394,6 +394,10 @@ async fn upsert_layers(conn: &mut PgConnection, data: &Dataset, progress: Progre
         row.push_bind(r.name.clone()).push_bind(r.kind.as_str()).push_bind(r.phone.clone());
     })
     .await?;
+    upsert_rows(&mut *conn, progress, "candidate_sites", &["name", "kind", "area_m2", "community_id"], &data.candidate_sites, |row, r| {
+        row.push_bind(r.name.clone()).push_bind(r.kind.as_str()).push_bind(r.area_m2).push_bind(r.community_id.clone());
+    })
+    .await?;
     replace_unit_areas(&mut *conn, &data.units).await?;
     Ok(())
 }

@@ -9,14 +9,16 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
 use crate::model::reports::{CaseTimes, ReportRow};
-use crate::model::{Building, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Unit, Walkway};
+use crate::model::{
+    Building, CandidateSite, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Unit, Walkway,
+};
 use crate::store::StoreError;
 use crate::store::geometry::decode_wkb;
 use crate::store::unit_areas::{self, AreaRow};
 
 /// Every layer, each streamed on its own pooled connection.
 pub async fn load(pool: &PgPool) -> Result<Dataset, StoreError> {
-    let (streets, communities, grids, compounds, buildings, stations, contacts, walkways, mut units, unit_areas) = tokio::try_join!(
+    let (streets, communities, grids, compounds, buildings, stations, contacts, walkways, mut units, unit_areas, candidate_sites) = tokio::try_join!(
         read(pool, "SELECT id, name, ST_AsBinary(geometry) FROM streets ORDER BY seq", street),
         read(pool, "SELECT id, name, street_id, ST_AsBinary(geometry) FROM communities ORDER BY seq", community),
         read(pool, "SELECT id, name, level, community_id, parent_id, households, ST_AsBinary(geometry) FROM grids ORDER BY seq", grid),
@@ -45,9 +47,10 @@ pub async fn load(pool: &PgPool) -> Result<Dataset, StoreError> {
         read(pool, "SELECT id, kind, name, ST_AsBinary(geometry) FROM walkways ORDER BY seq", walkway),
         read(pool, "SELECT id, name, kind, phone FROM units ORDER BY seq", unit),
         read(pool, "SELECT unit_id, compound_id, community_id, street_id FROM unit_areas ORDER BY seq", unit_area),
+        read(pool, "SELECT id, name, kind, area_m2, community_id, ST_AsBinary(geometry) FROM candidate_sites ORDER BY seq", candidate_site),
     )?;
     unit_areas::attach(&mut units, unit_areas)?;
-    Ok(Dataset { streets, communities, grids, compounds, buildings, stations, contacts, walkways, units })
+    Ok(Dataset { streets, communities, grids, compounds, buildings, stations, contacts, walkways, units, candidate_sites })
 }
 
 /// The analysis fields of the cases changed by audit events after `after_event` (all cases
@@ -196,6 +199,18 @@ fn station(row: &PgRow) -> Result<Station, StoreError> {
         phone: row.try_get(5)?,
         community_id: row.try_get(6)?,
         capacity: optional_number::<Station, _>(&id, row, 8)?,
+        id,
+    })
+}
+
+fn candidate_site(row: &PgRow) -> Result<CandidateSite, StoreError> {
+    let id: String = row.try_get(0)?;
+    Ok(CandidateSite {
+        name: row.try_get(1)?,
+        kind: word::<CandidateSite, _>(&id, row, 2)?,
+        area_m2: row.try_get(3)?,
+        community_id: row.try_get(4)?,
+        geometry: geometry::<CandidateSite>(&id, row, 5)?,
         id,
     })
 }

@@ -423,6 +423,21 @@ async fn upsert_layers(conn: &mut SqliteConnection, data: &Dataset, progress: Pr
         row.push_bind(r.name.clone()).push_bind(r.kind.as_str()).push_bind(r.phone.clone());
     })
     .await?;
+    upsert_rows(
+        &mut *conn,
+        progress,
+        "candidate_sites",
+        &["name", "kind", "area_m2", "community_id", "geometry"],
+        &data.candidate_sites,
+        |row, r| {
+            row.push_bind(r.name.clone())
+                .push_bind(r.kind.as_str())
+                .push_bind(r.area_m2)
+                .push_bind(r.community_id.clone())
+                .push_bind(encode_geometry(&r.geometry));
+        },
+    )
+    .await?;
     replace_unit_areas(&mut *conn, &data.units).await?;
     Ok(())
 }

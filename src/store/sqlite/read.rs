@@ -12,14 +12,16 @@ use rusqlite::Row;
 use sqlx::SqlitePool;
 
 use crate::model::reports::{CaseTimes, ReportRow};
-use crate::model::{Building, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Unit, Walkway};
+use crate::model::{
+    Building, CandidateSite, Community, Compound, Contact, ContactScope, Dataset, Grid, Record, Station, Street, Unit, Walkway,
+};
 use crate::store::StoreError;
 use crate::store::geometry::decode_geometry;
 use crate::store::unit_areas::{self, AreaRow};
 
 /// Every layer, each read on its own pooled connection on a blocking thread.
 pub async fn load(pool: &SqlitePool) -> Result<Dataset, StoreError> {
-    let (streets, communities, grids, compounds, buildings, stations, contacts, walkways, mut units, unit_areas) = tokio::try_join!(
+    let (streets, communities, grids, compounds, buildings, stations, contacts, walkways, mut units, unit_areas, candidate_sites) = tokio::try_join!(
         read(pool, "SELECT id, name, geometry FROM streets", street),
         read(pool, "SELECT id, name, street_id, geometry FROM communities", community),
         read(pool, "SELECT id, name, level, community_id, parent_id, households, geometry FROM grids", grid),
@@ -36,9 +38,10 @@ pub async fn load(pool: &SqlitePool) -> Result<Dataset, StoreError> {
         read(pool, "SELECT id, kind, name, geometry FROM walkways", walkway),
         read(pool, "SELECT id, name, kind, phone FROM units", unit),
         read(pool, "SELECT unit_id, compound_id, community_id, street_id FROM unit_areas ORDER BY rowid", unit_area),
+        read(pool, "SELECT id, name, kind, area_m2, community_id, geometry FROM candidate_sites", candidate_site),
     )?;
     unit_areas::attach(&mut units, unit_areas)?;
-    Ok(Dataset { streets, communities, grids, compounds, buildings, stations, contacts, walkways, units })
+    Ok(Dataset { streets, communities, grids, compounds, buildings, stations, contacts, walkways, units, candidate_sites })
 }
 
 /// The analysis fields of the cases changed by audit events after `after_event` (all cases
@@ -199,6 +202,18 @@ fn station(row: &Row) -> Result<Station, StoreError> {
         phone: row.get(5)?,
         community_id: row.get(6)?,
         capacity: optional_number::<Station, _>(&id, row, 8)?,
+        id,
+    })
+}
+
+fn candidate_site(row: &Row) -> Result<CandidateSite, StoreError> {
+    let id: String = row.get(0)?;
+    Ok(CandidateSite {
+        name: row.get(1)?,
+        kind: word::<CandidateSite, _>(&id, row, 2)?,
+        area_m2: row.get(3)?,
+        community_id: row.get(4)?,
+        geometry: geometry::<CandidateSite>(&id, row, 5)?,
         id,
     })
 }

@@ -1,0 +1,352 @@
+//! The fewest new sites that bring a share of the demand into the circle: a location
+//! set-covering problem with a coverage target (Toregas et al. 1971, with a partial target),
+//! solved exactly as a mixed-integer programme (good_lp with the microlp solver).
+//!
+//! Model, over the demand not covered by existing stations:
+//!
+//! ```text
+//! minimise   Σ_j x_j                         x_j ∈ {0, 1}: build at candidate j
+//! subject to y_r ≤ Σ_{j covers r} x_j         y_r ∈ [0, 1]: row r is covered
+//!            Σ_r w_r y_r ≥ needed
+//! ```
+//!
+//! A row is the set of buildings covered by exactly the same candidates, their demand summed
+//! into `w_r`: a city's buildings fall into far fewer distinct candidate sets than there are
+//! buildings, and rows with equal sets would only give the solver symmetric copies.
+
+use std::time::Duration;
+
+use rustc_hash::FxHashMap;
+
+/// What the answer says solved it. HiGHS (the `highs` crate) was the first choice; its C++
+/// build did not fit this machine's build time, so the pure-Rust branch and bound of microlp
+/// solves the same model through good_lp (swapping the solver is one line there).
+pub const SOLVER: &str = "microlp 0.6 via good_lp 1.15 (mixed-integer programme, branch and bound)";
+/// Below this, shares and weights count as equal (demand is counted in people or households).
+const EPSILON: f64 = 1e-9;
+
+/// The instance: what each candidate covers of the demand not yet covered.
+pub struct Instance<'a> {
+    /// `covers[j]`: the demand points (buildings) candidate `j` covers; points already
+    /// covered must be left out.
+    pub covers: &'a [Vec<u32>],
+    /// Demand per point.
+    pub weights: &'a [f64],
+    /// Demand to bring in, beyond what existing stations cover.
+    pub needed: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Solution {
+    /// Chosen candidates in greedy order: each next one adds the most demand of those left.
+    pub chosen: Vec<usize>,
+    /// Demand each chosen candidate adds, in that order.
+    pub added: Vec<f64>,
+    /// Whether the solver proved no fewer sites reach the target.
+    pub optimal: bool,
+    /// Sites any answer needs at least (the solver's dual bound, rounded up).
+    pub lower_bound: u64,
+    /// Sites the greedy choice (most new demand first, until the target) needs.
+    pub greedy_sites: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LscpError {
+    /// Even every candidate together covers only `coverable` of the `needed` demand.
+    Unreachable { coverable: f64 },
+}
+
+/// Groups demand points with the same set of covering candidates: (candidates, summed weight).
+/// Points no candidate covers, or without demand, drop out.
+pub fn rows(covers: &[Vec<u32>], weights: &[f64]) -> Vec<(Vec<u32>, f64)> {
+    let mut covering: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+    for (j, cover) in covers.iter().enumerate() {
+        for &d in cover {
+            let list = covering.entry(d).or_default();
+            // Candidates come in ascending order, so a repeat can only be the last one.
+            if list.last() != Some(&(j as u32)) {
+                list.push(j as u32);
+            }
+        }
+    }
+    let mut grouped: FxHashMap<Vec<u32>, f64> = FxHashMap::default();
+    for (d, candidates) in covering {
+        let w = weights[d as usize];
+        if w > 0.0 {
+            *grouped.entry(candidates).or_default() += w;
+        }
+    }
+    let mut rows: Vec<(Vec<u32>, f64)> = grouped.into_iter().collect();
+    // A fixed order, so that the solver sees the same model for the same question.
+    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    rows
+}
+
+/// Solves the instance within `time_limit`; the greedy answer stands in when the solver finds
+/// nothing better in time.
+pub fn solve(instance: &Instance, time_limit: Duration) -> Result<Solution, LscpError> {
+    let candidates = instance.covers.len();
+    let rows = rows(instance.covers, instance.weights);
+    let coverable: f64 = rows.iter().map(|r| r.1).sum();
+    if instance.needed <= EPSILON {
+        return Ok(Solution { chosen: Vec::new(), added: Vec::new(), optimal: true, lower_bound: 0, greedy_sites: 0 });
+    }
+    if coverable < instance.needed * (1.0 - EPSILON) {
+        return Err(LscpError::Unreachable { coverable });
+    }
+    let greedy = greedy_until(&rows, candidates, instance.needed, None);
+    let (mut chosen, optimal, lower_bound) = match mip(&rows, candidates, instance.needed, &greedy, time_limit) {
+        Some(answer) => answer,
+        None => (greedy.clone(), false, 1),
+    };
+    // The solver's tolerances may leave a hair short of the target: top up greedily.
+    let mut taken = vec![false; candidates];
+    for &j in &chosen {
+        taken[j] = true;
+    }
+    if covered_by(&rows, &taken) < instance.needed * (1.0 - EPSILON) {
+        for j in greedy_until(&rows, candidates, instance.needed, Some(&taken)) {
+            if !taken[j] {
+                taken[j] = true;
+                chosen.push(j);
+            }
+        }
+    }
+    let optimal = optimal && chosen.len() as u64 <= lower_bound;
+    let lower_bound = lower_bound.min(chosen.len() as u64);
+    let (chosen, added) = greedy_order(&rows, candidates, &chosen);
+    Ok(Solution { chosen, added, optimal, lower_bound, greedy_sites: greedy.len() })
+}
+
+fn covered_by(rows: &[(Vec<u32>, f64)], taken: &[bool]) -> f64 {
+    rows.iter().filter(|(js, _)| js.iter().any(|&j| taken[j as usize])).map(|r| r.1).sum()
+}
+
+/// The rows each candidate covers.
+fn rows_by_candidate(rows: &[(Vec<u32>, f64)], candidates: usize) -> Vec<Vec<u32>> {
+    let mut by_candidate: Vec<Vec<u32>> = vec![Vec::new(); candidates];
+    for (r, (js, _)) in rows.iter().enumerate() {
+        for &j in js {
+            by_candidate[j as usize].push(r as u32);
+        }
+    }
+    by_candidate
+}
+
+/// Lazy greedy over `pool`: each time the candidate adding the most uncovered demand (ties
+/// to the lowest index), until `enough(total)` or the pool is spent; `with_nothing` also takes
+/// candidates that add nothing (to order a chosen set completely). Gains only shrink, so a
+/// stale gain bounds the current one and only the top of the heap is recomputed.
+fn lazy_greedy(
+    rows: &[(Vec<u32>, f64)],
+    by_candidate: &[Vec<u32>],
+    pool: &[usize],
+    done: &mut [bool],
+    total: &mut f64,
+    enough: impl Fn(f64) -> bool,
+    with_nothing: bool,
+) -> (Vec<usize>, Vec<f64>) {
+    use std::cmp::Reverse;
+    // `+ 0.0` turns the empty sum's −0.0 into +0.0: negative zero's bits would sort first.
+    let gain =
+        |done: &[bool], j: usize| by_candidate[j].iter().filter(|&&r| !done[r as usize]).map(|&r| rows[r as usize].1).sum::<f64>() + 0.0;
+    // Non-negative floats order as their bit patterns do.
+    let mut heap: std::collections::BinaryHeap<(u64, Reverse<usize>, usize)> =
+        pool.iter().map(|&j| (gain(done, j).to_bits(), Reverse(j), 0)).collect();
+    let (mut order, mut added) = (Vec::new(), Vec::new());
+    while let Some((bits, Reverse(j), round)) = heap.pop() {
+        if enough(*total) || (!with_nothing && bits == 0) {
+            break;
+        }
+        if round != order.len() {
+            heap.push((gain(done, j).to_bits(), Reverse(j), order.len()));
+            continue;
+        }
+        for &r in &by_candidate[j] {
+            done[r as usize] = true;
+        }
+        let g = f64::from_bits(bits);
+        *total += g;
+        order.push(j);
+        added.push(g);
+    }
+    (order, added)
+}
+
+/// Candidates in the order the greedy choice takes them until `needed` is covered; with
+/// `taken`, the greedy continues from those already taken.
+fn greedy_until(rows: &[(Vec<u32>, f64)], candidates: usize, needed: f64, taken: Option<&[bool]>) -> Vec<usize> {
+    let by_candidate = rows_by_candidate(rows, candidates);
+    let mut done = vec![false; rows.len()];
+    let mut total = 0.0;
+    if let Some(taken) = taken {
+        for (r, (js, w)) in rows.iter().enumerate() {
+            if js.iter().any(|&j| taken[j as usize]) {
+                done[r] = true;
+                total += w;
+            }
+        }
+    }
+    let pool: Vec<usize> = (0..candidates).filter(|&j| taken.is_none_or(|t| !t[j])).collect();
+    lazy_greedy(rows, &by_candidate, &pool, &mut done, &mut total, |t| t >= needed * (1.0 - EPSILON), false).0
+}
+
+/// The chosen sites reordered greedily, with the demand each adds in that order.
+fn greedy_order(rows: &[(Vec<u32>, f64)], candidates: usize, chosen: &[usize]) -> (Vec<usize>, Vec<f64>) {
+    let by_candidate = rows_by_candidate(rows, candidates);
+    let mut done = vec![false; rows.len()];
+    lazy_greedy(rows, &by_candidate, chosen, &mut done, &mut 0.0, |_| false, true)
+}
+
+/// The mixed-integer programme: (chosen, proved optimal, lower bound), or `None` when the
+/// solver found no solution in time (or failed). The lower bound is the linear relaxation's
+/// optimum rounded up (solved first, in a third of the time).
+fn mip(rows: &[(Vec<u32>, f64)], candidates: usize, needed: f64, start: &[usize], time_limit: Duration) -> Option<(Vec<usize>, bool, u64)> {
+    let started = std::time::Instant::now();
+    let relaxed = solve_model(rows, candidates, needed, start, time_limit / 3, false);
+    let lower_bound = relaxed.map_or(1, |(_, objective, _)| ((objective - 1e-6).ceil() as u64).max(1));
+    if lower_bound >= start.len() as u64 {
+        // The greedy answer already meets the bound: it is optimal.
+        return Some((start.to_vec(), true, lower_bound));
+    }
+    let left = time_limit.saturating_sub(started.elapsed());
+    let (chosen, objective, proved) = solve_model(rows, candidates, needed, start, left, true)?;
+    let chosen: Vec<usize> = chosen.into_iter().filter(|_| objective.is_finite()).collect();
+    if chosen.is_empty() {
+        return None;
+    }
+    let optimal = proved || chosen.len() as u64 <= lower_bound;
+    Some((chosen, optimal, lower_bound))
+}
+
+/// One solve of the model (`integer`: x binary; else its linear relaxation): the candidates
+/// with x above one half, the objective, and whether the solver proved it optimal.
+fn solve_model(
+    rows: &[(Vec<u32>, f64)],
+    candidates: usize,
+    needed: f64,
+    start: &[usize],
+    time_limit: Duration,
+    integer: bool,
+) -> Option<(Vec<usize>, f64, bool)> {
+    use good_lp::{
+        Expression, ProblemVariables, Solution, SolutionStatus, SolverModel, WithInitialSolution, WithTimeLimit, microlp, variable,
+    };
+    // Only candidates that cover some row can matter.
+    let mut column_of = vec![usize::MAX; candidates];
+    let mut used = Vec::new();
+    for (js, _) in rows {
+        for &j in js {
+            if column_of[j as usize] == usize::MAX {
+                column_of[j as usize] = used.len();
+                used.push(j as usize);
+            }
+        }
+    }
+    let mut vars = ProblemVariables::new();
+    let x: Vec<_> = used.iter().map(|_| vars.add(if integer { variable().binary() } else { variable().min(0.0).max(1.0) })).collect();
+    let y: Vec<_> = rows.iter().map(|_| vars.add(variable().min(0.0).max(1.0))).collect();
+    let objective: Expression = x.iter().sum();
+    let mut model = vars.minimise(objective.clone()).using(microlp).with_time_limit(time_limit.as_secs_f64().max(0.05));
+    for ((js, _), &y_r) in rows.iter().zip(&y) {
+        let reach: Expression = js.iter().map(|&j| x[column_of[j as usize]]).sum();
+        model.add_constraint((y_r - reach).leq(0.0));
+    }
+    // Weights scaled so that the target row reads ≥ 1: better conditioned for any city size.
+    let covered: Expression = rows.iter().zip(&y).map(|((_, w), &y_r)| (w / needed) * y_r).sum();
+    model.add_constraint(covered.geq(1.0));
+    if integer {
+        // The greedy answer as the first incumbent: the solver only has to improve on it.
+        let mut in_start = vec![false; candidates];
+        for &j in start {
+            in_start[j] = true;
+        }
+        let one_if = |yes: bool| if yes { 1.0 } else { 0.0 };
+        let initial: Vec<_> = used
+            .iter()
+            .zip(&x)
+            .map(|(&j, &v)| (v, one_if(in_start[j])))
+            .chain(rows.iter().zip(&y).map(|((js, _), &v)| (v, one_if(js.iter().any(|&j| in_start[j as usize])))))
+            .collect();
+        model = model.with_initial_solution(initial);
+    }
+    let solution = model.solve().ok()?;
+    let proved = matches!(solution.status(), SolutionStatus::Optimal);
+    let chosen = used.iter().zip(&x).filter(|(_, v)| solution.value(**v) > 0.5).map(|(&j, _)| j).collect();
+    Some((chosen, solution.eval(&objective), proved))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn solve_all(covers: &[Vec<u32>], weights: &[f64], needed: f64) -> Solution {
+        solve(&Instance { covers, weights, needed }, Duration::from_secs(10)).unwrap()
+    }
+
+    #[test]
+    fn rows_group_points_covered_by_the_same_candidates() {
+        let covers = vec![vec![0, 1, 2], vec![1, 2, 3], vec![4]];
+        let grouped = rows(&covers, &[1.0, 2.0, 3.0, 4.0, 0.0]);
+        assert_eq!(grouped, vec![(vec![0], 1.0), (vec![0, 1], 5.0), (vec![1], 4.0)]);
+    }
+
+    #[test]
+    fn beats_the_greedy_where_the_greedy_is_fooled() {
+        // The classic trap: one big candidate in the middle covers most, but two side
+        // candidates cover everything.
+        let covers = vec![vec![0, 1, 2, 3, 4, 5], vec![0, 1, 2, 6], vec![3, 4, 5, 7]];
+        let weights = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0];
+        let answer = solve_all(&covers, &weights, 8.0);
+        assert_eq!(answer.greedy_sites, 3);
+        let mut chosen = answer.chosen.clone();
+        chosen.sort_unstable();
+        assert_eq!(chosen, vec![1, 2]);
+        assert!(answer.optimal);
+        assert_eq!(answer.lower_bound, 2);
+        assert_eq!(answer.added.iter().sum::<f64>(), 8.0);
+    }
+
+    #[test]
+    fn a_partial_target_takes_the_fewest_sites_that_reach_it() {
+        let covers = vec![vec![0], vec![1], vec![2], vec![3]];
+        let weights = [5.0, 3.0, 1.0, 1.0];
+        let answer = solve_all(&covers, &weights, 7.5);
+        assert_eq!(answer.chosen, vec![0, 1], "{answer:?}");
+        assert_eq!(answer.added, vec![5.0, 3.0]);
+        assert!(solve_all(&covers, &weights, 0.0).chosen.is_empty());
+    }
+
+    #[test]
+    fn the_lazy_greedy_matches_a_plain_greedy() {
+        let mut state = 11u64;
+        let mut next = move |n: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        let weights: Vec<f64> = (0..400).map(|_| (next(30) + 1) as f64).collect();
+        let covers: Vec<Vec<u32>> = (0..120).map(|_| (0..next(25) + 1).map(|_| next(400) as u32).collect()).collect();
+        let rows = rows(&covers, &weights);
+        let needed = 0.9 * rows.iter().map(|r| r.1).sum::<f64>();
+        let lazy = greedy_until(&rows, covers.len(), needed, None);
+        let (mut done, mut total, mut plain) = (vec![false; rows.len()], 0.0, Vec::new());
+        while total < needed * (1.0 - EPSILON) {
+            let gain =
+                |j: usize| rows.iter().zip(&done).filter(|((js, _), d)| !**d && js.contains(&(j as u32))).map(|((_, w), _)| w).sum::<f64>();
+            let best = (0..covers.len()).fold(0, |b, j| if gain(j) > gain(b) { j } else { b });
+            total += gain(best);
+            for (r, (js, _)) in rows.iter().enumerate() {
+                done[r] |= js.contains(&(best as u32));
+            }
+            plain.push(best);
+        }
+        assert_eq!(lazy, plain);
+    }
+
+    #[test]
+    fn an_unreachable_target_says_how_much_is_reachable() {
+        let covers = vec![vec![0], vec![]];
+        let err = solve(&Instance { covers: &covers, weights: &[2.0, 3.0], needed: 4.0 }, Duration::from_secs(1)).unwrap_err();
+        assert_eq!(err, LscpError::Unreachable { coverable: 2.0 });
+    }
+}
