@@ -27,7 +27,7 @@ def main(base):
         assert cls in conforms, f"{cls} not claimed"
 
     ids = [c["id"] for c in api.collections()["collections"]]
-    assert ids == ["streets", "communities", "grids", "compounds", "buildings", "stations", "walkways", "reports"], ids
+    assert ids == ["streets", "communities", "grids", "compounds", "buildings", "stations", "walkways", "candidate_sites", "reports"], ids
     assert api.collection("stations")["id"] == "stations"
 
     queryables = api.collection_queryables("stations")

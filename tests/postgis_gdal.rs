@@ -13,7 +13,7 @@ use minsheng::store::ReportFilter;
 
 /// The layers with geometry, by table name, as GDAL should list them, with their geometry type.
 /// Areas and lines mix single and multi parts, so their columns take any geometry.
-const TABLES: [(&str, &str); 9] = [
+const TABLES: [(&str, &str); 10] = [
     ("streets", "Unknown (any)"),
     ("communities", "Unknown (any)"),
     ("grids", "Unknown (any)"),
@@ -21,6 +21,7 @@ const TABLES: [(&str, &str); 9] = [
     ("buildings", "Unknown (any)"),
     ("stations", "Point"),
     ("walkways", "Unknown (any)"),
+    ("candidate_sites", "Point"),
     ("reports", "Point"),
     ("reports_public", "Point"),
 ];
@@ -94,7 +95,8 @@ async fn ogrinfo_reads_every_layer_with_the_stores_counts() {
     assert_eq!(columns.len(), TABLES.len(), "{columns:?}");
     for (table, kind, srid) in &columns {
         assert_eq!(*srid, 4326, "{table}");
-        let expected = if matches!(table.as_str(), "stations" | "reports" | "reports_public") { "POINT" } else { "GEOMETRY" };
+        let expected =
+            if matches!(table.as_str(), "stations" | "candidate_sites" | "reports" | "reports_public") { "POINT" } else { "GEOMETRY" };
         assert_eq!(kind, expected, "{table}");
     }
     let indexed: i64 = sqlx::query_scalar(

@@ -14,7 +14,7 @@ use geo::{Centroid, Point};
 use serde::Serialize;
 
 use super::isochrones::buildings_near;
-use super::{Circle, Method, choose_method, stations_of};
+use super::{Circle, Method, choose_method, per_station, stations_of};
 use crate::geodesy::grown_bbox;
 use crate::index::Snapshot;
 use crate::model::{DemandGroup, FacilityKind, Layer};
@@ -208,19 +208,5 @@ pub fn catchments(
         reached.sort_unstable();
         Ok(reached)
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = stations.len().div_ceil(threads).max(1);
-    let parts = std::thread::scope(|scope| {
-        let handles: Vec<_> = stations
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut scratch = None;
-                    part.iter().map(|&s| one(s, &mut scratch)).collect::<Result<Vec<_>, _>>()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("catchments do not panic")).collect::<Result<Vec<_>, _>>()
-    })?;
-    Ok(parts.into_iter().flatten().collect())
+    per_station(stations, one)
 }

@@ -5,7 +5,7 @@
 use geo::{BooleanOps, Centroid, Coord, Haversine, Length, LineString, MultiPolygon, Point, Polygon};
 use serde::Serialize;
 
-use super::{Circle, MAX_LIMIT_M, Method, choose_method, station_point, stations_near};
+use super::{Circle, MAX_LIMIT_M, Method, choose_method, per_station, station_point, stations_near};
 use crate::geodesy::{LocalPlane, envelope_around};
 use crate::index::Snapshot;
 use crate::model::{DemandGroup, FacilityKind, Layer};
@@ -207,21 +207,7 @@ pub fn isochrone_bands(
         shapes.reverse(); // the largest band first, so smaller ones draw on top
         Ok(shapes)
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = stations.len().div_ceil(threads).max(1);
-    let isochrones = std::thread::scope(|scope| {
-        let parts: Vec<_> = stations
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut scratch = None;
-                    part.iter().map(|&s| one(s, &mut scratch)).collect::<Result<Vec<_>, _>>()
-                })
-            })
-            .collect();
-        parts.into_iter().map(|h| h.join().expect("isochrones do not panic")).collect::<Result<Vec<_>, _>>()
-    })?;
-    let mut shapes: Vec<Isochrone> = isochrones.into_iter().flatten().flatten().collect();
+    let mut shapes: Vec<Isochrone> = per_station(&stations, one)?.into_iter().flatten().collect();
     // Every station's largest band, then every station's next, … (stable: station order kept).
     shapes.sort_by(|a, b| b.band_m.total_cmp(&a.band_m));
     Ok(Isochrones { method, method_note: note, shapes })

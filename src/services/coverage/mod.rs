@@ -189,6 +189,31 @@ pub fn distances_to(
     }
 }
 
+/// `one(station, scratch)` for every station, in station order, spread over the cores; each
+/// thread keeps its own search memory (`scratch`) from station to station. The first error
+/// (a budget run out) is the answer.
+pub fn per_station<T: Send>(
+    stations: &[u32],
+    one: impl Fn(u32, &mut Option<crate::network::SourceDistances>) -> Result<T, ServiceError> + Sync,
+) -> Result<Vec<T>, ServiceError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = stations.len().div_ceil(threads).max(1);
+    let one = &one;
+    let parts = std::thread::scope(|scope| {
+        let handles: Vec<_> = stations
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut scratch = None;
+                    part.iter().map(|&s| one(s, &mut scratch)).collect::<Result<Vec<_>, _>>()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("per-station searches do not panic")).collect::<Result<Vec<_>, _>>()
+    })?;
+    Ok(parts.into_iter().flatten().collect())
+}
+
 /// Items a loop handles between two looks at its budget.
 const CHECK_EVERY: usize = 4_096;
 

@@ -21,7 +21,7 @@ pub const STYLE_SOURCE: &str = "minsheng";
 /// The colour of a value no palette names (a kind added to the data before the style).
 const UNKNOWN: &str = "#9a9a9a";
 
-/// Okabe-Ito for compounds and buildings, Paul Tol's "muted" (nine colours) for stations:
+/// Okabe-Ito for compounds and buildings, Paul Tol's "muted" and "light" schemes for stations:
 /// both stay distinct under colour-blindness. Labels come from the vocabulary.
 const COMPOUND_COLOURS: [(CompoundKind, &str); 4] = [
     (CompoundKind::Old, "#E69F00"),
@@ -31,7 +31,7 @@ const COMPOUND_COLOURS: [(CompoundKind, &str); 4] = [
 ];
 const ELEVATOR_COLOURS: [(bool, &str, &str, &str); 2] =
     [(true, "有电梯", "elevator", "#0072B2"), (false, "无电梯", "no elevator", "#D55E00")];
-const STATION_COLOURS: [(FacilityKind, &str); 9] = [
+const STATION_COLOURS: [(FacilityKind, &str); 20] = [
     (FacilityKind::PartyMassCentre, "#CC6677"),
     (FacilityKind::CommunityCentre, "#332288"),
     (FacilityKind::CompoundStation, "#DDCC77"),
@@ -41,6 +41,18 @@ const STATION_COLOURS: [(FacilityKind, &str); 9] = [
     (FacilityKind::Library, "#44AA99"),
     (FacilityKind::DisabilityHome, "#999933"),
     (FacilityKind::YouthSpace, "#AA4499"),
+    // The daily facilities of GB 50180: Paul Tol's "light" scheme, then two of his greys.
+    (FacilityKind::Kindergarten, "#EE8866"),
+    (FacilityKind::PrimarySchool, "#EEDD88"),
+    (FacilityKind::MiddleSchool, "#FFAABB"),
+    (FacilityKind::HealthCentre, "#99DDFF"),
+    (FacilityKind::VegetableMarket, "#44BB99"),
+    (FacilityKind::ConvenienceStore, "#BBCC33"),
+    (FacilityKind::SportsGround, "#AAAA00"),
+    (FacilityKind::ParkSquare, "#77AADD"),
+    (FacilityKind::PublicToilet, "#DDDDDD"),
+    (FacilityKind::WastePoint, "#BBBBBB"),
+    (FacilityKind::Pharmacy, "#555555"),
 ];
 
 /// A MapLibre style document (style spec v8).
