@@ -6,6 +6,7 @@ use std::collections::BinaryHeap;
 
 use rustc_hash::FxHashMap;
 
+use super::frontier::{self, Buckets, Walks};
 use super::graph::WalkNetwork;
 use super::snap::Snap;
 
@@ -22,11 +23,9 @@ pub struct SourceDistances {
     /// be reached along that segment without passing a node.
     pub sources: Vec<Snap>,
     pub limit_m: f64,
+    /// The search's queue memory, kept for the next search that reuses this one.
+    buckets: Buckets,
 }
-
-/// Settled nodes between two questions to a search's `stop`: often enough to stop within
-/// a millisecond, rarely enough to cost nothing.
-pub const STOP_CHECK_EVERY: usize = 4_096;
 
 /// A heap entry ordered so that `BinaryHeap` pops the smallest distance first.
 #[derive(PartialEq)]
@@ -60,7 +59,7 @@ impl WalkNetwork {
     /// only the nodes it reached are reset, so many small searches on a big network (one
     /// per candidate site) do not each pay for clearing a whole node array.
     ///
-    /// `stop` is asked every [`STOP_CHECK_EVERY`] settled nodes; once it says so the search
+    /// `stop` is asked every `frontier::STOP_CHECK_EVERY` settled nodes; once it says so the search
     /// gives up and returns `None` (a request's time ran out, or its client left).
     pub fn distances_reusing(
         &self,
@@ -69,46 +68,24 @@ impl WalkNetwork {
         previous: Option<SourceDistances>,
         stop: &dyn Fn() -> bool,
     ) -> Option<SourceDistances> {
-        let (mut node_m, mut reached) = match previous {
-            Some(SourceDistances { mut node_m, mut reached, .. }) if node_m.len() == self.nodes().len() => {
+        let (mut node_m, mut reached, mut buckets) = match previous {
+            Some(SourceDistances { mut node_m, mut reached, buckets, .. }) if node_m.len() == self.nodes().len() => {
                 for &n in &reached {
                     node_m[n as usize] = f64::INFINITY;
                 }
                 reached.clear();
-                (node_m, reached)
+                (node_m, reached, buckets)
             }
-            _ => (vec![f64::INFINITY; self.nodes().len()], Vec::new()),
+            _ => (vec![f64::INFINITY; self.nodes().len()], Vec::new(), Buckets::default()),
         };
-        let mut heap = BinaryHeap::new();
-        let mut relax = |node_m: &mut [f64], heap: &mut BinaryHeap<Entry>, node: u32, d: f64| {
-            if d <= limit_m && d < node_m[node as usize] {
-                if node_m[node as usize].is_infinite() {
-                    reached.push(node);
-                }
-                node_m[node as usize] = d;
-                heap.push(Entry(d, node));
-            }
-        };
-        for s in sources {
-            relax(&mut node_m, &mut heap, s.from, s.access_m + s.from_m);
-            relax(&mut node_m, &mut heap, s.to, s.access_m + s.to_m);
-        }
-        let mut settled = 0usize;
-        while let Some(Entry(d, node)) = heap.pop() {
-            if d > node_m[node as usize] {
-                continue; // stale: the node was reached more cheaply since
-            }
-            settled += 1;
-            if settled.is_multiple_of(STOP_CHECK_EVERY) && stop() {
-                return None;
-            }
-            for (next, length_m) in self.neighbours(node) {
-                relax(&mut node_m, &mut heap, next, d + length_m);
-            }
+        let seeds = sources.iter().flat_map(|s| [(s.from, s.access_m + s.from_m, 0), (s.to, s.access_m + s.to_m, 0)]);
+        let walks = Walks { node_m: &mut node_m, reached: &mut reached };
+        if !frontier::search(self, walks, &mut buckets, limit_m, seeds, |_, _| {}, stop) {
+            return None;
         }
         let mut sources = sources.to_vec();
         sources.sort_by_key(|s| s.edge);
-        Some(SourceDistances { node_m, reached, sources, limit_m })
+        Some(SourceDistances { node_m, reached, sources, limit_m, buckets })
     }
 
     /// Walking distances from one snapped point to each of a few others (a resident to the

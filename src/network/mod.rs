@@ -7,12 +7,14 @@
 //!
 //! - [`graph`]: [`WalkNetwork::from_lines`] nodes lines where they share a coordinate.
 //! - [`snap`]: a point joins the network at the nearest point of the nearest segment.
+//! - [`frontier`]: the search loop they share, over a bucket queue.
 //! - [`dijkstra`]: multi-source bounded walking distances, and a snapped point's distance.
 //! - [`nearest`]: the same search remembering which source reached each node.
 //! - [`isochrone`]: the part of the network reached within a limit, and its buffer.
 //! - [`plan`]: greedy maximal covering for siting stations.
 
 pub mod dijkstra;
+mod frontier;
 pub mod graph;
 pub mod isochrone;
 pub mod nearest;

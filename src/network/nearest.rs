@@ -3,10 +3,7 @@
 //! (the life-circle check). [`super::dijkstra`] answers "how far"; this answers "how far,
 //! and to which".
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
-use super::dijkstra::STOP_CHECK_EVERY;
+use super::frontier::{self, Buckets, Origin, Walks};
 use super::graph::WalkNetwork;
 use super::snap::Snap;
 
@@ -31,6 +28,7 @@ pub struct NearestSources {
     /// the segment without passing a node.
     sources: Vec<Source>,
     limit_m: f64,
+    buckets: Buckets,
 }
 
 impl NearestSources {
@@ -40,35 +38,10 @@ impl NearestSources {
     }
 }
 
-/// One search's state over a scratch's arrays.
-struct Search<'a> {
-    node_m: &'a mut [f64],
-    node_source: &'a mut [u32],
-    reached: &'a mut Vec<u32>,
-    /// Distances are never negative, so their bit patterns order as the numbers do: the
-    /// heap compares integers.
-    heap: BinaryHeap<Reverse<(u64, u32)>>,
-    limit_m: f64,
-}
-
-impl Search<'_> {
-    fn relax(&mut self, node: u32, d: f64, source: u32) {
-        let slot = &mut self.node_m[node as usize];
-        if d <= self.limit_m && d < *slot {
-            if slot.is_infinite() {
-                self.reached.push(node);
-            }
-            *slot = d;
-            self.node_source[node as usize] = source;
-            self.heap.push(Reverse((d.to_bits(), node)));
-        }
-    }
-}
-
 impl WalkNetwork {
     /// Walks from `sources` to every node within `limit_m`, each node remembering its
     /// nearest source, reusing `scratch`'s memory. `stop` is asked every
-    /// [`STOP_CHECK_EVERY`] settled nodes; once it says so the search gives up and returns
+    /// `frontier::STOP_CHECK_EVERY` settled nodes; once it says so the search gives up and returns
     /// `false` (`scratch` then holds a partial answer that must not be read).
     pub fn nearest_sources(&self, sources: &[Source], limit_m: f64, scratch: &mut NearestSources, stop: &dyn Fn() -> bool) -> bool {
         let n = self.nodes().len();
@@ -82,26 +55,18 @@ impl WalkNetwork {
         }
         scratch.reached.clear();
         scratch.limit_m = limit_m;
-        let NearestSources { node_m, node_source, reached, .. } = scratch;
-        let mut state = Search { node_m, node_source, reached, heap: BinaryHeap::new(), limit_m };
-        for s in sources {
-            state.relax(s.snap.from, s.snap.access_m + s.snap.from_m, s.id);
-            state.relax(s.snap.to, s.snap.access_m + s.snap.to_m, s.id);
-        }
-        let mut settled = 0usize;
-        while let Some(Reverse((bits, node))) = state.heap.pop() {
-            let d = f64::from_bits(bits);
-            if d > state.node_m[node as usize] {
-                continue; // stale: reached more cheaply since
+        let NearestSources { node_m, node_source, reached, buckets, .. } = scratch;
+        let seeds = sources
+            .iter()
+            .flat_map(|s| [(s.snap.from, s.snap.access_m + s.snap.from_m, s.id), (s.snap.to, s.snap.access_m + s.snap.to_m, s.id)]);
+        let remember = |node: u32, origin: Origin| {
+            node_source[node as usize] = match origin {
+                Origin::Seed(id) => id,
+                Origin::Node(from) => node_source[from as usize],
             }
-            settled += 1;
-            if settled.is_multiple_of(STOP_CHECK_EVERY) && stop() {
-                return false;
-            }
-            let source = state.node_source[node as usize];
-            for (next, length_m) in self.neighbours(node) {
-                state.relax(next, d + length_m, source);
-            }
+        };
+        if !frontier::search(self, Walks { node_m, reached }, buckets, limit_m, seeds, remember, stop) {
+            return false;
         }
         scratch.sources.clear();
         scratch.sources.extend_from_slice(sources);
