@@ -1,7 +1,8 @@
 //! The walks behind the check: for each facility kind, one multi-source search from all its
 //! facilities gives every demand point (a compound's building, or the interior point of a
 //! compound without buildings) its nearest facility and walk; these fold into one result
-//! per compound and kind. Kinds are spread over the cores, each thread reusing its search
+//! per compound and kind, the walk being the one within which [`Rules::pass_share`] of the
+//! compound's people live. Kinds are spread over the cores, each thread reusing its search
 //! memory from kind to kind.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,6 +22,10 @@ use crate::services::coverage::{stations_near, stations_of};
 pub const SEARCH_FACTOR: f64 = 2.0;
 /// Demand points handled between two looks at the budget.
 const CHECK_EVERY: usize = 4_096;
+/// A share of people counts as reached when it falls short of the one asked for by no more
+/// than this (relative): estimated groups are fractional, and summing them in another order
+/// must not turn a pass into a fail.
+pub const SHARE_SLACK: f64 = 1e-9;
 
 /// Where demand is measured: a building of a compound, or (for a compound without
 /// buildings) its interior point, which weighs nothing.
@@ -34,11 +39,15 @@ struct DemandPoint {
 /// One kind at one compound.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KindAtCompound {
-    /// The longest walk among the compound's demand points to their nearest facility;
-    /// `f64::INFINITY` when some point has none within the search.
+    /// The walk within which the rules' `pass_share` of the compound's people of the group
+    /// live (see [`share_walk`]); `f64::INFINITY` when that share needs a point with no
+    /// facility within the search.
     pub walk_m: f64,
-    /// The facility (station position) that the point with the longest walk walks to.
+    /// The facility (station position) that the point at `walk_m` walks to.
     pub nearest: Option<u32>,
+    /// The longest walk among the compound's demand points; `f64::INFINITY` when some point
+    /// has no facility within the search.
+    pub farthest_m: f64,
     /// The compound's people of the kind's group, and those beyond the limit.
     pub demand: f64,
     pub affected: f64,
@@ -71,6 +80,10 @@ pub fn check_kinds(
         return Ok(vec![Vec::new(); rules.kinds.len()]);
     }
     let points = demand_points(snapshot, compounds, method);
+    let mut members = vec![Vec::new(); compounds.len()];
+    for (p, point) in points.iter().enumerate() {
+        members[point.compound].push(p);
+    }
     let whole_district = compounds.len() == snapshot.data.compounds.len();
     let bbox = (!whole_district).then(|| bbox_of(&points)).flatten();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(rules.kinds.len()).max(1);
@@ -87,7 +100,7 @@ pub fn check_kinds(
                 None => stations_of(snapshot, rule.kind),
             };
             let walks = walks(snapshot, &stations, &points, method, search_m, &mut scratch, budget)?;
-            done.push((k, fold(snapshot, rule, group_of(rule, group), compounds.len(), &points, &walks)));
+            done.push((k, fold(snapshot, rules, rule, group_of(rule, group), &members, &points, &walks)));
         }
     };
     let parts: Vec<_> = std::thread::scope(|scope| {
@@ -187,38 +200,74 @@ fn walks(
     Ok(out)
 }
 
-/// Folds the points' walks into one result per compound.
+/// Folds the points' walks into one result per compound: `members` lists each compound's
+/// points.
 fn fold(
     snapshot: &Snapshot,
+    rules: &Rules,
     rule: &KindRule,
     group: DemandGroup,
-    compounds: usize,
+    members: &[Vec<usize>],
     points: &[DemandPoint],
     walks: &[Option<(f64, u32)>],
 ) -> Vec<KindAtCompound> {
-    let mut out = vec![KindAtCompound { walk_m: f64::NEG_INFINITY, nearest: None, demand: 0.0, affected: 0.0 }; compounds];
-    for (p, walk) in points.iter().zip(walks) {
-        let at = &mut out[p.compound];
-        let (walk_m, station) = walk.map_or((f64::INFINITY, None), |(m, s)| (m, Some(s)));
-        if walk_m > at.walk_m {
-            at.walk_m = walk_m;
-            at.nearest = station;
-        }
-        if let Some(b) = p.building {
-            let demand = snapshot.data.buildings[b as usize].demand(group);
-            at.demand += demand;
-            if walk_m > rule.limit_m {
-                at.affected += demand;
+    let mut sample = Vec::new();
+    members
+        .iter()
+        .map(|of_compound| {
+            let mut at = KindAtCompound { walk_m: f64::INFINITY, nearest: None, farthest_m: f64::NEG_INFINITY, demand: 0.0, affected: 0.0 };
+            sample.clear();
+            for &p in of_compound {
+                let (walk_m, station) = walks[p].map_or((f64::INFINITY, None), |(m, s)| (m, Some(s)));
+                at.farthest_m = at.farthest_m.max(walk_m);
+                let demand = points[p].building.map_or(0.0, |b| snapshot.data.buildings[b as usize].demand(group));
+                at.demand += demand;
+                if walk_m > rule.limit_m {
+                    at.affected += demand;
+                }
+                sample.push(Walked { walk_m, station, weight: demand });
             }
+            // A compound whose buildings hold nobody of the group counts its buildings.
+            if at.demand <= 0.0 {
+                sample.iter_mut().for_each(|w| w.weight = 1.0);
+            }
+            if let Some(w) = share_walk(&mut sample, rules.pass_share) {
+                (at.walk_m, at.nearest) = (w.walk_m, w.station);
+            }
+            // A compound with no position at all has no walk to speak of.
+            if at.farthest_m == f64::NEG_INFINITY {
+                at.farthest_m = f64::INFINITY;
+            }
+            at
+        })
+        .collect()
+}
+
+/// A demand point's walk, the facility it walks to and what it weighs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Walked {
+    pub walk_m: f64,
+    pub station: Option<u32>,
+    pub weight: f64,
+}
+
+/// The walk within which `share` of the weight lives: the weighted quantile of the walks,
+/// i.e. the shortest walk of a point such that the points up to it (in walk order) weigh at
+/// least `share` of the whole (up to [`SHARE_SLACK`]). With `share` 1 it is the farthest
+/// point that weighs anything. Points that weigh nothing are never the answer, unless
+/// nothing weighs anything (then none is). Sorts `sample` by walk.
+pub fn share_walk(sample: &mut [Walked], share: f64) -> Option<Walked> {
+    sample.sort_by(|a, b| a.walk_m.total_cmp(&b.walk_m));
+    let total: f64 = sample.iter().map(|w| w.weight).sum();
+    let needed = share * total - SHARE_SLACK * total;
+    let mut reached = 0.0;
+    for w in sample.iter() {
+        reached += w.weight;
+        if w.weight > 0.0 && reached >= needed {
+            return Some(*w);
         }
     }
-    for at in &mut out {
-        // A compound with no position at all has no walk to speak of.
-        if at.walk_m == f64::NEG_INFINITY {
-            at.walk_m = f64::INFINITY;
-        }
-    }
-    out
+    None
 }
 
 /// Every required kind whose facilities a compound lacks within reach, for listing.
