@@ -385,10 +385,13 @@ fn inside(rng: &mut ChaCha8Rng, sites: &[Site], data: &Dataset, has_waste_point:
     planned
 }
 
+/// A place in local metres, east and north.
+type Spot = (f64, f64);
+
 /// Each compound's main gate (its first, `W-{id}-G1`, drawn from the street centre to the
 /// pavement and on to the path inside): where it meets the pavement and the path inside,
 /// in local metres, by compound id.
-fn main_gates(data: &Dataset) -> std::collections::HashMap<&str, ((f64, f64), (f64, f64))> {
+fn main_gates(data: &Dataset) -> std::collections::HashMap<&str, (Spot, Spot)> {
     let local = |c: geo::Coord| ((c.x - CENTRE.0) * METRES_PER_DEGREE_LON, (c.y - CENTRE.1) * METRES_PER_DEGREE_LAT);
     data.walkways
         .iter()

@@ -276,8 +276,7 @@ mod tests {
         assert_eq!(Rules::from_json(r#"{"pass_share": 1}"#).unwrap().pass_share, 1.0);
         assert_eq!(Rules::from_json(r#"{"kinds": []}"#).unwrap(), Rules::default());
         // What /api/lifecircle/rules answers reads back as the same rules.
-        let mut changed = Rules::default();
-        changed.pass_share = 0.8;
+        let mut changed = Rules { pass_share: 0.8, ..Rules::default() };
         changed.kinds[3].limit_m = 420.0;
         assert_eq!(Rules::from_json(&serde_json::to_string(&changed).unwrap()).unwrap(), changed);
         for bad in ["0", "-0.5", "1.01", "\"most\"", "[0.9]"] {
