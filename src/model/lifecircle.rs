@@ -93,7 +93,8 @@ pub struct Rules {
     /// people of the kind's group lives in buildings within the kind's limit; 1 asks it of
     /// every building. Planners count a life circle by the share of residents it serves
     /// (TD/T 1062-2021 speaks of coverage rates), not by the farthest building of a big
-    /// compound; 0.9 leaves a compound's outlying tenth to the next circle's review.
+    /// compound: 0.9 lets a compound's outlying tenth lie beyond the walk without failing it
+    /// (the README's "Why 0.9" has the figures).
     pub pass_share: f64,
     pub kinds: Vec<KindRule>,
 }

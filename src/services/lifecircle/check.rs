@@ -299,3 +299,57 @@ pub fn score(rules: &Rules, results: &[Vec<KindAtCompound>], compound: usize) ->
     };
     (score, required, met)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(points: &[(f64, f64)]) -> Vec<Walked> {
+        points.iter().enumerate().map(|(i, &(walk_m, weight))| Walked { walk_m, station: Some(i as u32), weight }).collect()
+    }
+
+    /// Worked by hand: walks 300, 100, 200, 400 m holding 10, 40, 30, 20 people, so nearest
+    /// first the shares reached are 0.4, 0.7, 0.8 and 1.
+    #[test]
+    fn the_share_walk_is_the_weighted_quantile() {
+        let points = [(300.0, 10.0), (100.0, 40.0), (200.0, 30.0), (400.0, 20.0)];
+        for (share, walk) in
+            [(1.0, 400.0), (0.81, 400.0), (0.8, 300.0), (0.75, 300.0), (0.7, 200.0), (0.5, 200.0), (0.4, 100.0), (0.01, 100.0)]
+        {
+            let got = share_walk(&mut sample(&points), share).unwrap();
+            assert_eq!(got.walk_m, walk, "share {share}");
+        }
+        // The facility is the one the building at that walk walks to.
+        assert_eq!(share_walk(&mut sample(&points), 0.5).unwrap().station, Some(2));
+    }
+
+    #[test]
+    fn points_that_weigh_nothing_are_never_the_walk() {
+        // The farthest point holds nobody: share 1 stops at the farthest one with people.
+        let points = [(50.0, 1.0), (500.0, 0.0), (90.0, 1.0), (10.0, 0.0)];
+        assert_eq!(share_walk(&mut sample(&points), 1.0).unwrap().walk_m, 90.0);
+        assert_eq!(share_walk(&mut sample(&points), 0.5).unwrap().walk_m, 50.0);
+        assert_eq!(share_walk(&mut sample(&[(10.0, 0.0)]), 0.5), None);
+        assert_eq!(share_walk(&mut [], 0.9), None);
+    }
+
+    #[test]
+    fn a_share_that_needs_a_point_beyond_the_search_has_no_walk() {
+        let mut points = sample(&[(120.0, 3.0), (f64::INFINITY, 1.0)]);
+        points[1].station = None;
+        assert_eq!(share_walk(&mut points.clone(), 0.75).unwrap().walk_m, 120.0);
+        let beyond = share_walk(&mut points, 0.76).unwrap();
+        assert!(beyond.walk_m.is_infinite() && beyond.station.is_none());
+    }
+
+    #[test]
+    fn a_share_reached_up_to_rounding_counts_as_reached() {
+        // 0.1 + 0.7 is 0.7999999999999999 in floating point, short of 0.8 × 1.0: the first
+        // two points still hold 80 % of the people.
+        let points = [(1.0, 0.1), (2.0, 0.7), (3.0, 0.2)];
+        let people = |n: usize| points[..n].iter().map(|p| p.1).sum::<f64>();
+        assert!(people(2) < 0.8 * people(3), "the sums fall short as described");
+        assert_eq!(share_walk(&mut sample(&points), 0.8).unwrap().walk_m, 2.0);
+        assert_eq!(share_walk(&mut sample(&points), 0.81).unwrap().walk_m, 3.0);
+    }
+}
