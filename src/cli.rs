@@ -181,7 +181,8 @@ struct ServeArgs {
     #[arg(long, value_name = "DIR")]
     photo_dir: Option<std::path::PathBuf>,
     /// The life-circle check's rules: a JSON list of per-kind overrides (`kind` and any of
-    /// `circle`, `limit_m`, `group`, `required`, `weight`); default GB 50180-2018's.
+    /// `circle`, `limit_m`, `group`, `required`, `weight`), or an object with `pass_share`
+    /// and/or `kinds` (that list); default GB 50180-2018's with a pass share of 0.9.
     #[arg(long, value_name = "FILE")]
     life_circle_rules: Option<std::path::PathBuf>,
     #[command(flatten)]

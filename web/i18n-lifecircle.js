@@ -38,7 +38,7 @@ export const LIFECIRCLE_STRINGS = {
   lcPickHint: ['点击地图上的小区，或在“未达标最多的小区”中选择，查看它的体检结果。', 'Click a compound on the map, or choose one under “most gaps”, to see its check.'],
   lcScore: (score, met, required) => [`得分 ${score} · ${met} / ${required} 项达标`, `Score ${score} · ${met} of ${required} kinds met`],
   lcCounting: (group) => [`影响人数按：${group}`, `Affected counted as: ${group}`],
-  lcMethodNetwork: ['步行距离沿路网计算；小区的步行距离取其最远楼栋。', 'Walks along the network; a compound’s walk is its farthest building’s.'],
+  lcMethodNetwork: ['步行距离沿路网计算；小区的步行距离指其规定比例（默认 90%）的人群均可在此距离内到达。', 'Walks along the network; a compound’s walk is the one within which the rules’ share of its people live (90 % by default).'],
   lcMethodEuclidean: ['按直线距离计算（未载入步行路网）：直线短于实际步行。', 'By straight line (no walking network): shorter than the walk.'],
   lcCaption: ['逐项体检：设施、所需生活圈、最近设施、步行距离、是否达标、影响人数', 'Kind by kind: circle required, nearest facility, walk, pass, people affected'],
   lcColKind: ['设施 <small>kind</small>', 'Facility'],

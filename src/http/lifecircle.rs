@@ -91,9 +91,10 @@ impl FromParams for CheckArea {
     }
 }
 
-/// A compound's check kind by kind (the nearest facility, the walk of its farthest building,
-/// pass or fail, the people affected) and its score; for a community or street, totals over
-/// its compounds and each compound's score.
+/// A compound's check kind by kind (the walk within which the rules' `pass_share` of its
+/// people live and the facility at the end of it, the farthest building's walk, pass or
+/// fail, the people affected) and its score; for a community or street, totals over its
+/// compounds and each compound's score.
 #[utoipa::path(
     get,
     path = "/api/lifecircle",
@@ -217,9 +218,10 @@ pub async fn compounds_csv(State(state): State<AppState>, bounds: Bounds, Query(
     csv_attachment(&CSV_HEADER, rows, "lifecircle-compounds.csv")
 }
 
-/// The rules in force: per facility kind its circle, walking limit, group, whether it is
-/// required and its weight in the score (GB 50180-2018 Appendix B unless the server was
-/// started with `--life-circle-rules`).
+/// The rules in force: the share of a compound's people a kind must reach (`pass_share`),
+/// and per facility kind its circle, walking limit, group, whether it is required and its
+/// weight in the score (GB 50180-2018 Appendix B unless the server was started with
+/// `--life-circle-rules`).
 #[utoipa::path(get, path = "/api/lifecircle/rules", tag = "coverage", responses((status = 200, body = Rules)))]
 pub async fn rules(State(state): State<AppState>) -> Json<Rules> {
     Json(state.rules.as_ref().clone())
@@ -263,7 +265,7 @@ pub async fn report_page(
     let page = bounds
         .run(&state, move |_, budget| {
             let check = check_compound(&snapshot, &rules, &r.compound, q.question(), budget)?;
-            Ok(report::render(&snapshot, &check))
+            Ok(report::render(&snapshot, &check, rules.pass_share))
         })
         .await?;
     Ok(([(CONTENT_TYPE, "text/html; charset=utf-8"), (CACHE_CONTROL, "no-cache")], page).into_response())

@@ -83,9 +83,19 @@ pub struct KindRule {
     pub weight: f64,
 }
 
+/// The share of a compound's people a kind must reach by default: see [`Rules::pass_share`].
+pub const DEFAULT_PASS_SHARE: f64 = 0.9;
+
 /// The rules for every facility kind, in [`FacilityKind::ALL`] order.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Rules {
+    /// A compound passes a kind when at least this share (more than 0, at most 1) of its
+    /// people of the kind's group lives in buildings within the kind's limit; 1 asks it of
+    /// every building. Planners count a life circle by the share of residents it serves
+    /// (TD/T 1062-2021 speaks of coverage rates), not by the farthest building of a big
+    /// compound: 0.9 lets a compound's outlying tenth lie beyond the walk without failing it
+    /// (the README's "Why 0.9" has the figures).
+    pub pass_share: f64,
     pub kinds: Vec<KindRule>,
 }
 
@@ -147,7 +157,7 @@ impl Default for Rules {
                 KindRule { kind, circle, limit_m: circle.default_limit_m(), group, required, weight: default_weight(circle) }
             })
             .collect();
-        Rules { kinds }
+        Rules { pass_share: DEFAULT_PASS_SHARE, kinds }
     }
 }
 
@@ -162,9 +172,11 @@ impl Rules {
         self.kinds.iter().filter(|r| r.required)
     }
 
-    /// Rules read from JSON: a list of rules, each naming its `kind` and any of `circle`,
-    /// `limit_m` (defaults to the circle's), `group`, `required`, `weight`; kinds not
-    /// listed keep their defaults. The error names the entry and field at fault.
+    /// Rules read from JSON: either a list of per-kind overrides, or an object with any of
+    /// `pass_share` and `kinds` (that list), the shape `/api/lifecircle/rules` answers in.
+    /// Each override names its `kind` and any of `circle`, `limit_m` (defaults to the
+    /// circle's), `group`, `required`, `weight`; kinds not listed keep their defaults. The
+    /// error names the entry and field at fault.
     pub fn from_json(text: &str) -> Result<Rules, String> {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
@@ -176,9 +188,29 @@ impl Rules {
             required: Option<bool>,
             weight: Option<f64>,
         }
-        let overrides: Vec<Override> = serde_json::from_str(text).map_err(|e| format!("life-circle rules: {e}"))?;
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct File {
+            // Read as any value, so that a string or a list is refused naming the field.
+            pass_share: Option<serde_json::Value>,
+            #[serde(default)]
+            kinds: Vec<serde_json::Value>,
+        }
+        let fail = |message: String| format!("life-circle rules: {message}");
+        let file = match serde_json::from_str(text).map_err(|e| fail(e.to_string()))? {
+            serde_json::Value::Array(kinds) => File { pass_share: None, kinds },
+            object @ serde_json::Value::Object(_) => serde_json::from_value(object).map_err(|e| fail(e.to_string()))?,
+            _ => return Err(fail("expected a list of per-kind rules, or an object with pass_share and kinds".into())),
+        };
         let mut rules = Rules::default();
-        for (i, o) in overrides.into_iter().enumerate() {
+        if let Some(given) = file.pass_share {
+            match given.as_f64() {
+                Some(share) if share > 0.0 && share <= 1.0 => rules.pass_share = share,
+                _ => return Err(fail(format!("pass_share {given} must be a number more than 0 and at most 1"))),
+            }
+        }
+        for (i, entry) in file.kinds.into_iter().enumerate() {
+            let o: Override = serde_json::from_value(entry).map_err(|e| fail(format!("entry {i}: {e}")))?;
             let rule = rules.kinds.iter_mut().find(|r| r.kind == o.kind).expect("rules cover every kind");
             if let Some(circle) = o.circle {
                 rule.circle = circle;
@@ -186,13 +218,13 @@ impl Rules {
             }
             if let Some(limit) = o.limit_m {
                 if !(limit.is_finite() && limit > 0.0 && limit <= 5_000.0) {
-                    return Err(format!("life-circle rules: entry {i} ({}): limit_m {limit} must be more than 0 and at most 5000", o.kind));
+                    return Err(fail(format!("entry {i} ({}): limit_m {limit} must be more than 0 and at most 5000", o.kind)));
                 }
                 rule.limit_m = limit;
             }
             if let Some(weight) = o.weight {
                 if !(weight.is_finite() && weight >= 0.0) {
-                    return Err(format!("life-circle rules: entry {i} ({}): weight {weight} must be 0 or more", o.kind));
+                    return Err(fail(format!("entry {i} ({}): weight {weight} must be 0 or more", o.kind)));
                 }
                 rule.weight = weight;
             }
@@ -232,5 +264,29 @@ mod tests {
         assert!(err.contains("castle") && err.contains("pharmacy"), "{err}");
         let err = Rules::from_json(r#"[{"kind": "clinic", "limit_m": -3}]"#).unwrap_err();
         assert!(err.contains("entry 0") && err.contains("limit_m"), "{err}");
+        let err = Rules::from_json(r#"[{"kind": "clinic"}, {"kind": "clinic", "walk": 3}]"#).unwrap_err();
+        assert!(err.contains("entry 1") && err.contains("walk"), "{err}");
+    }
+
+    #[test]
+    fn a_file_sets_the_pass_share_and_a_bad_one_is_named() {
+        assert_eq!(Rules::default().pass_share, DEFAULT_PASS_SHARE);
+        let rules = Rules::from_json(r#"{"pass_share": 0.75, "kinds": [{"kind": "library", "required": true}]}"#).unwrap();
+        assert_eq!(rules.pass_share, 0.75);
+        assert!(rules.of(FacilityKind::Library).required);
+        assert_eq!(Rules::from_json(r#"{"pass_share": 1}"#).unwrap().pass_share, 1.0);
+        assert_eq!(Rules::from_json(r#"{"kinds": []}"#).unwrap(), Rules::default());
+        // What /api/lifecircle/rules answers reads back as the same rules.
+        let mut changed = Rules { pass_share: 0.8, ..Rules::default() };
+        changed.kinds[3].limit_m = 420.0;
+        assert_eq!(Rules::from_json(&serde_json::to_string(&changed).unwrap()).unwrap(), changed);
+        for bad in ["0", "-0.5", "1.01", "\"most\"", "[0.9]"] {
+            let err = Rules::from_json(&format!(r#"{{"pass_share": {bad}}}"#)).unwrap_err();
+            assert!(err.contains("pass_share"), "{bad}: {err}");
+        }
+        let err = Rules::from_json(r#"{"passshare": 0.9}"#).unwrap_err();
+        assert!(err.contains("passshare") && err.contains("pass_share"), "{err}");
+        let err = Rules::from_json("0.9").unwrap_err();
+        assert!(err.contains("pass_share") && err.contains("list"), "{err}");
     }
 }

@@ -1,7 +1,8 @@
 //! The walks behind the check: for each facility kind, one multi-source search from all its
 //! facilities gives every demand point (a compound's building, or the interior point of a
 //! compound without buildings) its nearest facility and walk; these fold into one result
-//! per compound and kind. Kinds are spread over the cores, each thread reusing its search
+//! per compound and kind, the walk being the one within which [`Rules::pass_share`] of the
+//! compound's people live. Kinds are spread over the cores, each thread reusing its search
 //! memory from kind to kind.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,6 +22,10 @@ use crate::services::coverage::{stations_near, stations_of};
 pub const SEARCH_FACTOR: f64 = 2.0;
 /// Demand points handled between two looks at the budget.
 const CHECK_EVERY: usize = 4_096;
+/// A share of people counts as reached when it falls short of the one asked for by no more
+/// than this (relative): estimated groups are fractional, and summing them in another order
+/// must not turn a pass into a fail.
+pub const SHARE_SLACK: f64 = 1e-9;
 
 /// Where demand is measured: a building of a compound, or (for a compound without
 /// buildings) its interior point, which weighs nothing.
@@ -34,11 +39,15 @@ struct DemandPoint {
 /// One kind at one compound.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KindAtCompound {
-    /// The longest walk among the compound's demand points to their nearest facility;
-    /// `f64::INFINITY` when some point has none within the search.
+    /// The walk within which the rules' `pass_share` of the compound's people of the group
+    /// live (see [`share_walk`]); `f64::INFINITY` when that share needs a point with no
+    /// facility within the search.
     pub walk_m: f64,
-    /// The facility (station position) that the point with the longest walk walks to.
+    /// The facility (station position) that the point at `walk_m` walks to.
     pub nearest: Option<u32>,
+    /// The longest walk among the compound's demand points; `f64::INFINITY` when some point
+    /// has no facility within the search.
+    pub farthest_m: f64,
     /// The compound's people of the kind's group, and those beyond the limit.
     pub demand: f64,
     pub affected: f64,
@@ -71,6 +80,10 @@ pub fn check_kinds(
         return Ok(vec![Vec::new(); rules.kinds.len()]);
     }
     let points = demand_points(snapshot, compounds, method);
+    let mut members = vec![Vec::new(); compounds.len()];
+    for (p, point) in points.iter().enumerate() {
+        members[point.compound].push(p);
+    }
     let whole_district = compounds.len() == snapshot.data.compounds.len();
     let bbox = (!whole_district).then(|| bbox_of(&points)).flatten();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(rules.kinds.len()).max(1);
@@ -87,7 +100,7 @@ pub fn check_kinds(
                 None => stations_of(snapshot, rule.kind),
             };
             let walks = walks(snapshot, &stations, &points, method, search_m, &mut scratch, budget)?;
-            done.push((k, fold(snapshot, rule, group_of(rule, group), compounds.len(), &points, &walks)));
+            done.push((k, fold(snapshot, rules, rule, group_of(rule, group), &members, &points, &walks)));
         }
     };
     let parts: Vec<_> = std::thread::scope(|scope| {
@@ -187,38 +200,74 @@ fn walks(
     Ok(out)
 }
 
-/// Folds the points' walks into one result per compound.
+/// Folds the points' walks into one result per compound: `members` lists each compound's
+/// points.
 fn fold(
     snapshot: &Snapshot,
+    rules: &Rules,
     rule: &KindRule,
     group: DemandGroup,
-    compounds: usize,
+    members: &[Vec<usize>],
     points: &[DemandPoint],
     walks: &[Option<(f64, u32)>],
 ) -> Vec<KindAtCompound> {
-    let mut out = vec![KindAtCompound { walk_m: f64::NEG_INFINITY, nearest: None, demand: 0.0, affected: 0.0 }; compounds];
-    for (p, walk) in points.iter().zip(walks) {
-        let at = &mut out[p.compound];
-        let (walk_m, station) = walk.map_or((f64::INFINITY, None), |(m, s)| (m, Some(s)));
-        if walk_m > at.walk_m {
-            at.walk_m = walk_m;
-            at.nearest = station;
-        }
-        if let Some(b) = p.building {
-            let demand = snapshot.data.buildings[b as usize].demand(group);
-            at.demand += demand;
-            if walk_m > rule.limit_m {
-                at.affected += demand;
+    let mut sample = Vec::new();
+    members
+        .iter()
+        .map(|of_compound| {
+            let mut at = KindAtCompound { walk_m: f64::INFINITY, nearest: None, farthest_m: f64::NEG_INFINITY, demand: 0.0, affected: 0.0 };
+            sample.clear();
+            for &p in of_compound {
+                let (walk_m, station) = walks[p].map_or((f64::INFINITY, None), |(m, s)| (m, Some(s)));
+                at.farthest_m = at.farthest_m.max(walk_m);
+                let demand = points[p].building.map_or(0.0, |b| snapshot.data.buildings[b as usize].demand(group));
+                at.demand += demand;
+                if walk_m > rule.limit_m {
+                    at.affected += demand;
+                }
+                sample.push(Walked { walk_m, station, weight: demand });
             }
+            // A compound whose buildings hold nobody of the group counts its buildings.
+            if at.demand <= 0.0 {
+                sample.iter_mut().for_each(|w| w.weight = 1.0);
+            }
+            if let Some(w) = share_walk(&mut sample, rules.pass_share) {
+                (at.walk_m, at.nearest) = (w.walk_m, w.station);
+            }
+            // A compound with no position at all has no walk to speak of.
+            if at.farthest_m == f64::NEG_INFINITY {
+                at.farthest_m = f64::INFINITY;
+            }
+            at
+        })
+        .collect()
+}
+
+/// A demand point's walk, the facility it walks to and what it weighs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Walked {
+    pub walk_m: f64,
+    pub station: Option<u32>,
+    pub weight: f64,
+}
+
+/// The walk within which `share` of the weight lives: the weighted quantile of the walks,
+/// i.e. the shortest walk of a point such that the points up to it (in walk order) weigh at
+/// least `share` of the whole (up to [`SHARE_SLACK`]). With `share` 1 it is the farthest
+/// point that weighs anything. Points that weigh nothing are never the answer, unless
+/// nothing weighs anything (then none is). Sorts `sample` by walk.
+pub fn share_walk(sample: &mut [Walked], share: f64) -> Option<Walked> {
+    sample.sort_by(|a, b| a.walk_m.total_cmp(&b.walk_m));
+    let total: f64 = sample.iter().map(|w| w.weight).sum();
+    let needed = share * total - SHARE_SLACK * total;
+    let mut reached = 0.0;
+    for w in sample.iter() {
+        reached += w.weight;
+        if w.weight > 0.0 && reached >= needed {
+            return Some(*w);
         }
     }
-    for at in &mut out {
-        // A compound with no position at all has no walk to speak of.
-        if at.walk_m == f64::NEG_INFINITY {
-            at.walk_m = f64::INFINITY;
-        }
-    }
-    out
+    None
 }
 
 /// Every required kind whose facilities a compound lacks within reach, for listing.
@@ -249,4 +298,58 @@ pub fn score(rules: &Rules, results: &[Vec<KindAtCompound>], compound: usize) ->
         0.0
     };
     (score, required, met)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(points: &[(f64, f64)]) -> Vec<Walked> {
+        points.iter().enumerate().map(|(i, &(walk_m, weight))| Walked { walk_m, station: Some(i as u32), weight }).collect()
+    }
+
+    /// Worked by hand: walks 300, 100, 200, 400 m holding 10, 40, 30, 20 people, so nearest
+    /// first the shares reached are 0.4, 0.7, 0.8 and 1.
+    #[test]
+    fn the_share_walk_is_the_weighted_quantile() {
+        let points = [(300.0, 10.0), (100.0, 40.0), (200.0, 30.0), (400.0, 20.0)];
+        for (share, walk) in
+            [(1.0, 400.0), (0.81, 400.0), (0.8, 300.0), (0.75, 300.0), (0.7, 200.0), (0.5, 200.0), (0.4, 100.0), (0.01, 100.0)]
+        {
+            let got = share_walk(&mut sample(&points), share).unwrap();
+            assert_eq!(got.walk_m, walk, "share {share}");
+        }
+        // The facility is the one the building at that walk walks to.
+        assert_eq!(share_walk(&mut sample(&points), 0.5).unwrap().station, Some(2));
+    }
+
+    #[test]
+    fn points_that_weigh_nothing_are_never_the_walk() {
+        // The farthest point holds nobody: share 1 stops at the farthest one with people.
+        let points = [(50.0, 1.0), (500.0, 0.0), (90.0, 1.0), (10.0, 0.0)];
+        assert_eq!(share_walk(&mut sample(&points), 1.0).unwrap().walk_m, 90.0);
+        assert_eq!(share_walk(&mut sample(&points), 0.5).unwrap().walk_m, 50.0);
+        assert_eq!(share_walk(&mut sample(&[(10.0, 0.0)]), 0.5), None);
+        assert_eq!(share_walk(&mut [], 0.9), None);
+    }
+
+    #[test]
+    fn a_share_that_needs_a_point_beyond_the_search_has_no_walk() {
+        let mut points = sample(&[(120.0, 3.0), (f64::INFINITY, 1.0)]);
+        points[1].station = None;
+        assert_eq!(share_walk(&mut points.clone(), 0.75).unwrap().walk_m, 120.0);
+        let beyond = share_walk(&mut points, 0.76).unwrap();
+        assert!(beyond.walk_m.is_infinite() && beyond.station.is_none());
+    }
+
+    #[test]
+    fn a_share_reached_up_to_rounding_counts_as_reached() {
+        // 0.1 + 0.7 is 0.7999999999999999 in floating point, short of 0.8 × 1.0: the first
+        // two points still hold 80 % of the people.
+        let points = [(1.0, 0.1), (2.0, 0.7), (3.0, 0.2)];
+        let people = |n: usize| points[..n].iter().map(|p| p.1).sum::<f64>();
+        assert!(people(2) < 0.8 * people(3), "the sums fall short as described");
+        assert_eq!(share_walk(&mut sample(&points), 0.8).unwrap().walk_m, 2.0);
+        assert_eq!(share_walk(&mut sample(&points), 0.81).unwrap().walk_m, 3.0);
+    }
 }

@@ -3,9 +3,11 @@
 //! facility, the walk, pass or fail, and the people affected; a weighted score per compound,
 //! with totals per community and street.
 //!
-//! A compound's walk to a kind is the LONGEST of its buildings' walks to their nearest
-//! facility of the kind, so a pass means every building is within the limit. A compound
-//! without buildings is measured from its interior point, which weighs nothing.
+//! A compound's walk to a kind is the walk within which the rules' `pass_share` of its people
+//! of the kind's group live (a quantile of its buildings' walks to their nearest facility,
+//! weighted by their people), so a pass means at least that share is within the limit; with
+//! `pass_share` 1, every building must be. The farthest building's walk is reported beside
+//! it. A compound without buildings is measured from its interior point.
 
 pub mod areas;
 pub mod check;
@@ -56,13 +58,18 @@ pub struct KindCheck {
     pub group: DemandGroup,
     pub required: bool,
     pub weight: f64,
-    /// A compound's check only: the facility its farthest building walks to (`null` when
-    /// none lies within twice the limit).
+    /// A compound's check only: the facility that the building at `walk_m` walks to (`null`
+    /// when none lies within twice the limit).
     pub nearest: Option<Facility>,
-    /// A compound's check only: the longest walk among its buildings to their nearest
-    /// facility, to 0.1 m (`null` beyond twice the limit).
+    /// A compound's check only: the walk within which the rules' `pass_share` of its people
+    /// of `group` live (their buildings' walks to their nearest facility, a quantile weighted
+    /// by people), to 0.1 m (`null` beyond twice the limit).
     pub walk_m: Option<f64>,
-    /// A compound: its walk is within the limit. An area: every compound's is.
+    /// A compound's check only: the longest walk among its buildings to their nearest
+    /// facility, to 0.1 m (`null` when some building has none within twice the limit).
+    pub farthest_m: Option<f64>,
+    /// A compound: its walk is within the limit (at least `pass_share` of its people are).
+    /// An area: every compound passes.
     pub pass: bool,
     /// People of `group` in the area's buildings, and those beyond the limit.
     pub demand: f64,
@@ -159,6 +166,7 @@ pub(crate) fn rule_fields(rule: &KindRule, group: Option<DemandGroup>) -> KindCh
         weight: rule.weight,
         nearest: None,
         walk_m: None,
+        farthest_m: None,
         pass: false,
         demand: 0.0,
         affected: 0.0,
@@ -172,6 +180,7 @@ fn compound_kind(snapshot: &Snapshot, rule: &KindRule, group: Option<DemandGroup
     KindCheck {
         nearest: at.nearest.filter(|_| found).map(|s| facility(snapshot, s)),
         walk_m: found.then(|| round_m(at.walk_m)),
+        farthest_m: at.farthest_m.is_finite().then(|| round_m(at.farthest_m)),
         pass: at.pass(rule),
         demand: round_people(at.demand),
         affected: round_people(at.affected),

@@ -57,8 +57,9 @@ button { font-size: 1em; padding: 0.3em 1.2em; }
 }
 "#;
 
-/// The report of one compound's check (`check.area.level` is `compound`).
-pub fn render(snapshot: &Snapshot, check: &Check) -> String {
+/// The report of one compound's check (`check.area.level` is `compound`) under the rules'
+/// `pass_share`.
+pub fn render(snapshot: &Snapshot, check: &Check, pass_share: f64) -> String {
     let name = escape(&check.area.name);
     let mut html = String::new();
     let _ = write!(
@@ -95,11 +96,15 @@ pub fn render(snapshot: &Snapshot, check: &Check) -> String {
         let missing: Vec<String> = check.missing.iter().map(|k| escape(k.label_zh())).collect();
         let _ = writeln!(html, "<p>缺项：{}</p>", missing.join("、"));
     }
-    html.push_str("<h2>逐项检查</h2>\n<table>\n<thead><tr><th>设施</th><th>生活圈</th><th>要求步行</th><th>最近设施</th><th>步行距离</th><th>是否达标</th><th>影响人数</th></tr></thead>\n<tbody>\n");
+    html.push_str("<h2>逐项检查</h2>\n<table>\n<thead><tr><th>设施</th><th>生活圈</th><th>要求步行</th><th>最近设施</th><th>步行距离</th><th>最远楼栋步行</th><th>是否达标</th><th>影响人数</th></tr></thead>\n<tbody>\n");
     for (i, kind) in check.kinds.iter().enumerate() {
         row(&mut html, i + 1, kind);
     }
-    html.push_str("</tbody>\n</table>\n<p class=\"legend\">步行距离为小区内离设施最远的楼栋到其最近设施的步行距离；影响人数为超出要求步行距离的楼栋中该设施服务人群（户数、常住人口、60岁以上老人或6岁以下儿童）之和。非必备设施以灰色显示，不计入得分。</p>\n");
+    let share = format!("{}%", round_percent(pass_share));
+    let _ = writeln!(
+        html,
+        "</tbody>\n</table>\n<p class=\"legend\">步行距离：小区内该设施服务人群（户数、常住人口、60岁以上老人或6岁以下儿童）的 {share} 所在楼栋到其最近设施的步行距离均不超过此值（按人数加权）；不超过要求步行即为达标。最远楼栋步行：离设施最远的楼栋的步行距离。影响人数为超出要求步行距离的楼栋中该服务人群之和。非必备设施以灰色显示，不计入得分。</p>"
+    );
     html.push_str("<h2>位置示意</h2>\n");
     html.push_str(&map(snapshot, check));
     html.push_str("<p class=\"legend\">灰色：小区范围；蓝色：楼栋；绿色圆点：达标设施；红色圆点：未达标的最近设施（数字为上表序号）。</p>\n</body>\n</html>\n");
@@ -115,7 +120,9 @@ fn row(html: &mut String, number: usize, kind: &KindCheck) {
         "fail"
     };
     let nearest = kind.nearest.as_ref().map_or_else(|| "—（搜索范围内无）".to_owned(), |f| escape(&f.name));
-    let walk = kind.walk_m.map_or_else(|| format!("&gt; {:.0} 米", kind.limit_m * super::check::SEARCH_FACTOR), |m| format!("{m:.0} 米"));
+    let beyond = || format!("&gt; {:.0} 米", kind.limit_m * super::check::SEARCH_FACTOR);
+    let walk = kind.walk_m.map_or_else(beyond, |m| format!("{m:.0} 米"));
+    let farthest = kind.farthest_m.map_or_else(beyond, |m| format!("{m:.0} 米"));
     let verdict = match (kind.required, kind.pass) {
         (_, true) => "达标",
         (true, false) => "未达标",
@@ -123,13 +130,18 @@ fn row(html: &mut String, number: usize, kind: &KindCheck) {
     };
     let _ = writeln!(
         html,
-        "<tr class=\"{class}\"><td>{number}. {}</td><td>{}</td><td class=\"num\">{:.0} 米</td><td>{nearest}</td><td class=\"num\">{walk}</td><td class=\"verdict\">{verdict}</td><td class=\"num\">{} {}</td></tr>",
+        "<tr class=\"{class}\"><td>{number}. {}</td><td>{}</td><td class=\"num\">{:.0} 米</td><td>{nearest}</td><td class=\"num\">{walk}</td><td class=\"num\">{farthest}</td><td class=\"verdict\">{verdict}</td><td class=\"num\">{} {}</td></tr>",
         escape(kind.kind_label),
         escape(kind.circle_label),
         kind.limit_m,
         people(kind.affected),
         escape(kind.group.label_zh()),
     );
+}
+
+/// A share as a percentage, with a decimal only where it needs one (90, 87.5).
+fn round_percent(share: f64) -> String {
+    people((share * 1000.0).round() / 10.0)
 }
 
 fn people(n: f64) -> String {
