@@ -2,7 +2,7 @@
 //! buildings; `MINSHENG_BENCH_BUILDINGS` overrides): the fewest compounds' sites that bring
 //! 95 % of the households within the walk of the kind's own life circle, for the kind with
 //! the fewest stations among those of the shortest circle (the widest gaps per search).
-//! Every candidate's walking reach is worked out, then the solver (good_lp with microlp) solves the aggregated model.
+//! Every candidate's walking reach is worked out, then Cbc (through good_lp) solves the aggregated model.
 //!
 //! Building the snapshot and its walking network happens once and is printed, not timed.
 

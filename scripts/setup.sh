@@ -2,8 +2,9 @@
 # Sets up a fresh machine for building, running and testing Minsheng; safe to run again.
 # - Debian packages the build and tests need and the machine lacks: Node.js and npm (the build
 #   fetches the map page's MapLibre GL JS), Chromium and a Chinese font (browser tests),
-#   PostGIS for PostgreSQL 15 and GDAL's command-line tools (the PostgreSQL and OGC API tests)
-#   and Redis (the shared submission limit);
+#   PostGIS for PostgreSQL 15 and GDAL's command-line tools (the PostgreSQL and OGC API tests),
+#   Redis (the shared submission limit) and COIN-OR Cbc with pkg-config (the set-covering
+#   plan's solver);
 # - a running PostgreSQL 15 cluster (the tests create databases of their own on it) and Redis;
 # - Node.js 20 or later for the browser tests (from the npm registry into .tools/ if the
 #   system's is older);
@@ -22,6 +23,9 @@ fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
 dpkg -s postgresql-15-postgis-3 >/dev/null 2>&1 || missing+=(postgresql-15-postgis-3)
 command -v ogr2ogr >/dev/null || missing+=(gdal-bin)
 command -v redis-server >/dev/null || missing+=(redis-server)
+# COIN-OR Cbc, the set-covering plan's solver (linked by good_lp's coin_cbc through pkg-config).
+dpkg -s coinor-libcbc-dev >/dev/null 2>&1 || missing+=(coinor-libcbc-dev)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   apt-get update -qq && apt-get install -y -qq "${missing[@]}"

@@ -1,6 +1,6 @@
 //! The fewest new sites that bring a share of the demand into the circle: a location
 //! set-covering problem with a coverage target (Toregas et al. 1971, with a partial target),
-//! solved exactly as a mixed-integer programme (good_lp with the microlp solver).
+//! solved as a mixed-integer programme by COIN-OR Cbc (through good_lp).
 //!
 //! Model, over the demand not covered by existing stations:
 //!
@@ -18,10 +18,11 @@ use std::time::Duration;
 
 use rustc_hash::FxHashMap;
 
-/// What the answer says solved it. HiGHS (the `highs` crate) was the first choice; its C++
-/// build did not fit this machine's build time, so the pure-Rust branch and bound of microlp
-/// solves the same model through good_lp (swapping the solver is one line there).
-pub const SOLVER: &str = "microlp 0.6 via good_lp 1.15 (mixed-integer programme, branch and bound)";
+/// What the answer says solved it. Cbc (COIN-OR branch and cut, the solver PuLP and so spopt
+/// use by default) comes as Debian's `coinor-libcbc-dev`; HiGHS's C++ build did not fit this
+/// machine's build time, and microlp (pure Rust, tried first) did not solve a city's relaxation
+/// within a request.
+pub const SOLVER: &str = "COIN-OR Cbc 2.10 via good_lp 1.15 (mixed-integer programme, branch and cut)";
 /// Below this, shares and weights count as equal (demand is counted in people or households).
 const EPSILON: f64 = 1e-9;
 
@@ -97,7 +98,7 @@ pub fn solve(instance: &Instance, time_limit: Duration) -> Result<Solution, Lscp
     let greedy = greedy_until(&rows, candidates, instance.needed, None);
     let (mut chosen, optimal, lower_bound) = match mip(&rows, candidates, instance.needed, &greedy, time_limit) {
         Some(answer) => answer,
-        None => (greedy.clone(), false, 1),
+        None => (greedy.clone(), false, counting_bound(&rows, candidates, instance.needed)),
     };
     // The solver's tolerances may leave a hair short of the target: top up greedily.
     let mut taken = vec![false; candidates];
@@ -199,19 +200,17 @@ fn greedy_order(rows: &[(Vec<u32>, f64)], candidates: usize, chosen: &[usize]) -
 }
 
 /// The mixed-integer programme: (chosen, proved optimal, lower bound), or `None` when the
-/// solver found no solution in time (or failed). The lower bound is the linear relaxation's
-/// optimum rounded up (solved first, in a third of the time).
+/// solver found no solution in time (or failed). The greedy answer is the solver's first
+/// incumbent. The lower bound is the best the solver proved (its best possible objective,
+/// rounded up), and never below the bound any answer must meet ([`counting_bound`]).
 fn mip(rows: &[(Vec<u32>, f64)], candidates: usize, needed: f64, start: &[usize], time_limit: Duration) -> Option<(Vec<usize>, bool, u64)> {
-    let started = std::time::Instant::now();
-    let relaxed = solve_model(rows, candidates, needed, start, time_limit / 3, false);
-    let lower_bound = relaxed.map_or(1, |(_, objective, _)| ((objective - 1e-6).ceil() as u64).max(1));
-    if lower_bound >= start.len() as u64 {
+    let floor = counting_bound(rows, candidates, needed);
+    if floor >= start.len() as u64 {
         // The greedy answer already meets the bound: it is optimal.
-        return Some((start.to_vec(), true, lower_bound));
+        return Some((start.to_vec(), true, floor));
     }
-    let left = time_limit.saturating_sub(started.elapsed());
-    let (chosen, objective, proved) = solve_model(rows, candidates, needed, start, left, true)?;
-    let chosen: Vec<usize> = chosen.into_iter().filter(|_| objective.is_finite()).collect();
+    let (chosen, proved, best_possible) = solve_model(rows, candidates, needed, start, time_limit)?;
+    let lower_bound = if best_possible.is_finite() { ((best_possible - 1e-6).ceil().max(0.0) as u64).max(floor) } else { floor };
     if chosen.is_empty() {
         return None;
     }
@@ -219,18 +218,37 @@ fn mip(rows: &[(Vec<u32>, f64)], candidates: usize, needed: f64, start: &[usize]
     Some((chosen, optimal, lower_bound))
 }
 
-/// One solve of the model (`integer`: x binary; else its linear relaxation): the candidates
-/// with x above one half, the objective, and whether the solver proved it optimal.
+/// A bound no answer can beat, without a solver: k sites cover at most the k largest
+/// coverages added up, so at least the smallest k whose largest coverages reach `needed`.
+fn counting_bound(rows: &[(Vec<u32>, f64)], candidates: usize, needed: f64) -> u64 {
+    let mut coverage = vec![0.0; candidates];
+    for (js, w) in rows {
+        for &j in js {
+            coverage[j as usize] += w;
+        }
+    }
+    coverage.sort_unstable_by(|a, b| b.total_cmp(a));
+    let mut total = 0.0;
+    for (k, c) in coverage.iter().enumerate() {
+        if total >= needed * (1.0 - EPSILON) {
+            return k as u64;
+        }
+        total += c;
+    }
+    candidates as u64
+}
+
+/// One solve of the model with x binary: the candidates with x above one half, whether Cbc
+/// proved them optimal, and the best objective it proved possible.
 fn solve_model(
     rows: &[(Vec<u32>, f64)],
     candidates: usize,
     needed: f64,
     start: &[usize],
     time_limit: Duration,
-    integer: bool,
-) -> Option<(Vec<usize>, f64, bool)> {
+) -> Option<(Vec<usize>, bool, f64)> {
     use good_lp::{
-        Expression, ProblemVariables, Solution, SolutionStatus, SolverModel, WithInitialSolution, WithTimeLimit, microlp, variable,
+        Expression, ProblemVariables, Solution, SolutionStatus, SolverModel, WithInitialSolution, WithTimeLimit, coin_cbc, variable,
     };
     // Only candidates that cover some row can matter.
     let mut column_of = vec![usize::MAX; candidates];
@@ -244,10 +262,11 @@ fn solve_model(
         }
     }
     let mut vars = ProblemVariables::new();
-    let x: Vec<_> = used.iter().map(|_| vars.add(if integer { variable().binary() } else { variable().min(0.0).max(1.0) })).collect();
+    let x: Vec<_> = used.iter().map(|_| vars.add(variable().binary())).collect();
     let y: Vec<_> = rows.iter().map(|_| vars.add(variable().min(0.0).max(1.0))).collect();
     let objective: Expression = x.iter().sum();
-    let mut model = vars.minimise(objective.clone()).using(microlp).with_time_limit(time_limit.as_secs_f64().max(0.05));
+    // Cbc takes whole seconds.
+    let mut model = vars.minimise(objective).using(coin_cbc).with_time_limit(time_limit.as_secs_f64().max(1.0));
     for ((js, _), &y_r) in rows.iter().zip(&y) {
         let reach: Expression = js.iter().map(|&j| x[column_of[j as usize]]).sum();
         model.add_constraint((y_r - reach).leq(0.0));
@@ -255,25 +274,23 @@ fn solve_model(
     // Weights scaled so that the target row reads ≥ 1: better conditioned for any city size.
     let covered: Expression = rows.iter().zip(&y).map(|((_, w), &y_r)| (w / needed) * y_r).sum();
     model.add_constraint(covered.geq(1.0));
-    if integer {
-        // The greedy answer as the first incumbent: the solver only has to improve on it.
-        let mut in_start = vec![false; candidates];
-        for &j in start {
-            in_start[j] = true;
-        }
-        let one_if = |yes: bool| if yes { 1.0 } else { 0.0 };
-        let initial: Vec<_> = used
-            .iter()
-            .zip(&x)
-            .map(|(&j, &v)| (v, one_if(in_start[j])))
-            .chain(rows.iter().zip(&y).map(|((js, _), &v)| (v, one_if(js.iter().any(|&j| in_start[j as usize])))))
-            .collect();
-        model = model.with_initial_solution(initial);
+    // The greedy answer as the first incumbent: the solver only has to improve on it.
+    let mut in_start = vec![false; candidates];
+    for &j in start {
+        in_start[j] = true;
     }
-    let solution = model.solve().ok()?;
+    let one_if = |yes: bool| if yes { 1.0 } else { 0.0 };
+    let initial: Vec<_> = used
+        .iter()
+        .zip(&x)
+        .map(|(&j, &v)| (v, one_if(in_start[j])))
+        .chain(rows.iter().zip(&y).map(|((js, _), &v)| (v, one_if(js.iter().any(|&j| in_start[j as usize])))))
+        .collect();
+    let solution = model.with_initial_solution(initial).solve().ok()?;
     let proved = matches!(solution.status(), SolutionStatus::Optimal);
+    let best_possible = solution.model().best_possible_value();
     let chosen = used.iter().zip(&x).filter(|(_, v)| solution.value(**v) > 0.5).map(|(&j, _)| j).collect();
-    Some((chosen, solution.eval(&objective), proved))
+    Some((chosen, proved, best_possible))
 }
 
 #[cfg(test)]
