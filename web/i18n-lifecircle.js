@@ -19,6 +19,8 @@ export const LIFECIRCLE_STRINGS = {
   lcLegendScore: ['小区：体检得分（达标设施的权重占比）', 'Compounds: score (weighted share of required kinds met)'],
   lcMissing: (n) => [n === 0 ? '全部达标' : `${n} 项未达标`, n === 0 ? 'every kind met' : `${n} missing`],
   lcMissingOrMore: (n) => [`${n} 项及以上未达标`, `${n} or more missing`],
+  lcMissingRange: (low, high) => [`${low}–${high} 项未达标`, `${low}–${high} missing`],
+  lcFarthest: (walk) => [`最远楼栋 ${walk}`, `farthest building ${walk}`],
   lcScoreBand: (low, high) => [`${low}–${high}`, `${low}–${high}`],
   lcScoreFull: ['满分', 'full score'],
   lcCompoundsIn: (n) => [`（${n} 个小区）`, ` (${n} compounds)`],

@@ -8,11 +8,14 @@
 import { $, html, render, nodes, latestOnly, aborted } from './util.js';
 import { t, th, label, list, word, choice, fillSelect, getLang, onLang } from './i18n.js';
 
-// Compounds by required kinds out of reach: 0, 1, 2, 3, 4 or more; ColorBrewer RdYlBu (blue
-// good, red bad), readable under the common colour-blindnesses.
+// Compounds by required kinds out of reach: 0, 1–2, 3–5, 6–9, 10 or more (of the 17 the
+// standard's defaults require: a first class of one or two would leave most real compounds
+// in the last); ColorBrewer RdYlBu (blue good, red bad), readable under the common
+// colour-blindnesses.
+const MISSING_BREAKS = [1, 3, 6, 10];
 const MISSING_COLOURS = ['#4575b4', '#fee090', '#fdae61', '#f46d43', '#a50026'];
-// Compounds by score: below each break, then a full score; the same palette, reversed.
-const SCORE_BREAKS = [0.5, 0.7, 0.85, 1];
+// Compounds by score: quarters, then a full score; the same palette, reversed.
+const SCORE_BREAKS = [0.25, 0.5, 0.75, 1];
 const SCORE_COLOURS = ['#a50026', '#f46d43', '#fdae61', '#fee090', '#4575b4'];
 const NO_DATA = '#c8c8c8';
 const SELECTED = '#111111';
@@ -134,7 +137,7 @@ export function createLifecircle({ map, ready, padding, remember }) {
     }
     const value = ['get', 'missing_count'];
     return ['case', ['!=', ['typeof', value], 'number'], NO_DATA,
-      ['step', value, MISSING_COLOURS[0], ...MISSING_COLOURS.slice(1).flatMap((c, i) => [i + 1, c])]];
+      ['step', value, MISSING_COLOURS[0], ...MISSING_BREAKS.flatMap((b, i) => [b, MISSING_COLOURS[i + 1]])]];
   }
   function paint() {
     if (map?.getLayer('lc-fill')) map.setPaintProperty('lc-fill', 'fill-color', fillColour());
@@ -153,9 +156,12 @@ export function createLifecircle({ map, ready, padding, remember }) {
         return [colour, `${text}${count(test)}`];
       });
     } else {
-      const last = MISSING_COLOURS.length - 1;
-      keys = MISSING_COLOURS.map((colour, n) => [colour, `${n === last ? t('lcMissingOrMore', n) : t('lcMissing', n)}${
-        count((p) => (n === last ? p.missing_count >= n : p.missing_count === n))}`]);
+      const bounds = [0, ...MISSING_BREAKS, Infinity];
+      keys = MISSING_COLOURS.map((colour, i) => {
+        const [low, high] = [bounds[i], bounds[i + 1] - 1];
+        const text = low === 0 ? t('lcMissing', 0) : high === Infinity ? t('lcMissingOrMore', low) : t('lcMissingRange', low, high);
+        return [colour, `${text}${count((p) => p.missing_count >= low && p.missing_count <= high)}`];
+      });
     }
     $('lc-legend-title').textContent = t($('lc-fill').value === 'score' ? 'lcLegendScore' : 'lcLegendMissing');
     render($('lc-legend'), html`${keys.map(([colour, text]) => html`<li><span class="key fill" style="--c:${colour}"></span>${text}</li>`)}
@@ -297,7 +303,8 @@ export function createLifecircle({ map, ready, padding, remember }) {
       const kind = wordOr('facility_kinds', k.kind, k.kind_label);
       const circle = wordOr('circle_levels', k.circle, k.circle_label);
       const nearest = k.nearest
-        ? html`<span translate="no">${k.nearest.name}</span>${k.walk_m == null ? '' : html`<br><small>${metres(k.walk_m)}</small>`}`
+        ? html`<span translate="no">${k.nearest.name}</span>${k.walk_m == null ? '' : html`<br><small>${metres(k.walk_m)}</small>`}${
+          k.farthest_m == null || k.farthest_m === k.walk_m ? '' : html`<br><small class="farthest">${t('lcFarthest', metres(k.farthest_m))}</small>`}`
         : html`<small>${t('lcNoFacility')}<br>&gt; ${metres(k.limit_m * 2)}</small>`;
       const pass = k.pass
         ? html`<span class="pass" aria-hidden="true">✓</span><span class="visually-hidden">${t('lcPass')}</span>`

@@ -96,6 +96,9 @@ export function lifecircleTests(h) {
       await page.selectOption('#lc-fill', 'score');
       await page.waitForFunction(() => /得分/.test(document.getElementById('lc-legend-title').textContent), null, { polling: 100 });
       check(/fill=score/.test(await page.evaluate(() => location.hash)), 'the address does not keep the fill');
+      // The demo district is not flat: its compounds fall into more than one score class.
+      const byScore = (await page.locator('#lc-legend li').allInnerTexts()).filter((k) => /（[1-9][\d,]* 个小区）/.test(k));
+      check(byScore.length >= 2, `the compounds fill ${byScore.length} score class(es): ${JSON.stringify(byScore)}`);
       t.shots.push(await shoot(page, 'lifecircle'));
 
       const phone = await openPage(t, { viewport: PHONE, hash: '#lifecircle' });

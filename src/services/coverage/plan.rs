@@ -161,6 +161,10 @@ pub struct Plan {
     pub solver: &'static str,
     /// lscp: the sites the greedy choice (most new demand first) needs for the same target.
     pub greedy_sites: Option<usize>,
+    /// lscp: the aggregated model's rows (buildings reached by the same candidates) and
+    /// nonzeros; models past `lscp::MAX_SOLVER_NONZEROS` are answered greedily.
+    pub model_rows: Option<usize>,
+    pub model_nonzeros: Option<usize>,
     pub households: u64,
     /// Covered by the existing stations.
     pub households_covered_before: u64,
@@ -383,8 +387,10 @@ pub fn plan_for(
         achieved_share: demand_share(demand_covered),
         lower_bound: solved.as_ref().map(|s| s.lower_bound),
         optimal: solved.as_ref().is_some_and(|s| s.optimal),
-        solver: if solved.is_some() { lscp::SOLVER } else { GREEDY },
+        solver: solved.as_ref().map_or(GREEDY, |s| s.solver),
         greedy_sites: solved.as_ref().map(|s| s.greedy_sites),
+        model_rows: solved.as_ref().map(|s| s.rows),
+        model_nonzeros: solved.as_ref().map(|s| s.nonzeros),
         households,
         households_covered_before: before,
         households_share_before: share(before),
