@@ -8,6 +8,8 @@ mod common;
 
 use std::collections::HashMap;
 
+use geo::Contains;
+
 use minsheng::model::reports::{CaseState, Category};
 use minsheng::model::{CompoundKind, DemandGroup};
 use minsheng::store::ReportFilter;
@@ -38,9 +40,28 @@ const PROPERTIES: [&str; 14] = [
     "score",
 ];
 
+/// Demo clocks at which an elevator request was filed from the path outside its building
+/// (routed to the nearest building within 50 m): the service must count it where routing put
+/// it. The demo's cases depend on the clock, so the test also runs at the current time.
+const PINNED_NOW: [i64; 2] = [1_796_625_100, 1_796_631_400];
+
 #[tokio::test]
 async fn candidates_follow_the_rule_re_ranked_independently() {
-    let catalog = common::demo_catalog().await;
+    let mut outside_footprint = 0;
+    for now in PINNED_NOW.into_iter().map(Some).chain([None]) {
+        let catalog = common::district_catalog().await;
+        catalog.seed_demo_reports(now.unwrap_or_else(minsheng::model::time::now)).await.unwrap();
+        let stepped_out = re_rank_and_compare(&catalog).await;
+        if now.is_some() {
+            outside_footprint += stepped_out;
+        }
+    }
+    assert!(outside_footprint > 0, "the pinned clocks give a request filed outside its building");
+}
+
+/// Checks the service's ranking against the re-ranking here; returns how many counted
+/// requests were filed outside the footprint of the building they were routed to.
+async fn re_rank_and_compare(catalog: &minsheng::services::Catalog) -> usize {
     // The analysis copy of the cases settled before the question, so both sides count the same cases.
     catalog.sync_reports().await.unwrap();
     let app = minsheng::http::router(catalog.clone());
@@ -59,14 +80,19 @@ async fn candidates_follow_the_rule_re_ranked_independently() {
     let cases = catalog.store().reports(&ReportFilter::default()).await.unwrap();
     let mut in_building: HashMap<&str, f64> = HashMap::new();
     let mut in_compound_only: HashMap<&str, f64> = HashMap::new();
+    let buildings: HashMap<&str, _> = data.buildings.iter().map(|b| (b.id.as_str(), b)).collect();
     let mut counted = 0;
+    let mut stepped_out = 0;
     for case in &cases {
         if case.category != Category::ElevatorInstallation || matches!(case.state, CaseState::Rejected | CaseState::Duplicate) {
             continue;
         }
         counted += 1;
         match (&case.routed.building_id, &case.routed.compound_id) {
-            (Some(b), _) => *in_building.entry(b.as_str()).or_default() += 1.0,
+            (Some(b), _) => {
+                *in_building.entry(b.as_str()).or_default() += 1.0;
+                stepped_out += usize::from(!buildings[b.as_str()].geometry.contains(&geo::Point::new(case.lon, case.lat)));
+            }
             (None, Some(c)) => *in_compound_only.entry(c.as_str()).or_default() += 1.0,
             (None, None) => {}
         }
@@ -111,6 +137,7 @@ async fn candidates_follow_the_rule_re_ranked_independently() {
         assert_eq!(p["rank"].as_u64().unwrap() as usize, i + 1);
         assert_eq!(f["geometry"]["type"], "Polygon");
     }
+    stepped_out
 }
 
 #[tokio::test]

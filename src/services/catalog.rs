@@ -112,9 +112,10 @@ impl Catalog {
         Ok(true)
     }
 
-    /// Stores the demo reports for the loaded district, built (routed, given deadlines and
-    /// audit trails) by the historical import like real hotline data.
-    async fn seed_demo_reports(&self, now: i64) -> Result<(), ServiceError> {
+    /// Stores the demo reports for the loaded district as of `now` (Unix seconds), built
+    /// (routed, given deadlines and audit trails) by the historical import like real hotline
+    /// data. Public so that tests can pin the clock: the cases differ from one `now` to another.
+    pub async fn seed_demo_reports(&self, now: i64) -> Result<(), ServiceError> {
         let started = Instant::now();
         let snapshot = self.snapshot();
         let records = demo::reports::generate(&snapshot.data, now, DemoOptions::default().seed);

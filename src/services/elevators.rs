@@ -23,6 +23,7 @@ use crate::index::Snapshot;
 use crate::index::reports::{NONE, ReportPoints};
 use crate::model::reports::{CaseState, Category};
 use crate::model::{Building, CompoundKind, DemandGroup, Layer};
+use crate::services::locate::building_of;
 use crate::services::schemas::GeoJsonGeometry;
 
 /// Lowest floor count that qualifies: China's retrofit programmes fund walk-ups of four
@@ -123,7 +124,8 @@ fn requests(snapshot: &Snapshot, reports: &ReportPoints) -> Vec<f64> {
         if !counts(reports.category[i], reports.state[i]) {
             continue;
         }
-        if let Some(b) = snapshot.building_at(Point::new(reports.lon[i], reports.lat[i])) {
+        // The building the case was routed to, found the way routing finds it.
+        if let Some((b, _)) = building_of(snapshot, Point::new(reports.lon[i], reports.lat[i])) {
             direct[b as usize] += 1.0;
         } else if reports.compound[i] != NONE
             && let Some(c) = snapshot.find(Layer::Compounds, reports.areas.id(reports.compound[i]))

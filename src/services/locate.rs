@@ -174,11 +174,17 @@ pub fn add_walks(snapshot: &Snapshot, point: Point, location: &mut Location<'_>)
     }
 }
 
+/// The building a point belongs to, and how far outside it the point lies (0 inside): the
+/// one containing it, else the nearest within [`NEAREST_BUILDING_MAX_M`], since residents
+/// often stand on the path outside their door. Routing and every per-building count use it.
+pub fn building_of(snapshot: &Snapshot, point: Point) -> Option<(u32, f64)> {
+    snapshot.building_at(point).map(|b| (b, 0.0)).or_else(|| snapshot.nearest_area(Layer::Buildings, point, NEAREST_BUILDING_MAX_M))
+}
+
 /// Answers the resident's lookup for a WGS84 point.
 pub fn locate(snapshot: &Snapshot, point: Point, crs: Crs) -> Location<'_> {
     let data = &snapshot.data;
-    let building =
-        snapshot.building_at(point).map(|b| (b, 0.0)).or_else(|| snapshot.nearest_area(Layer::Buildings, point, NEAREST_BUILDING_MAX_M));
+    let building = building_of(snapshot, point);
     // A building found decides the chain: it is where the resident lives, even when they
     // stand on the road outside it.
     let building_grid = building.map(|(b, _)| snapshot.building_links(b).grid);
