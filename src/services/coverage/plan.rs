@@ -151,8 +151,9 @@ pub struct Plan {
     pub demand_share_before: f64,
     /// Covered once every pick is built.
     pub achieved_share: f64,
-    /// lscp: no plan reaches the target with fewer sites than this (the solver's dual
-    /// bound, rounded up); `null` for max_cover.
+    /// lscp: no plan reaches the target with fewer sites than this (the best of the solver's
+    /// dual bound, the Lagrangian bound and the counting bound, rounded up); `null` for
+    /// max_cover.
     pub lower_bound: Option<u64>,
     /// Whether the picks are proved best (lscp solved to optimality); greedy max_cover
     /// answers are not.
@@ -162,7 +163,8 @@ pub struct Plan {
     /// lscp: the sites the greedy choice (most new demand first) needs for the same target.
     pub greedy_sites: Option<usize>,
     /// lscp: the aggregated model's rows (buildings reached by the same candidates) and
-    /// nonzeros; models past `lscp::MAX_SOLVER_NONZEROS` are answered greedily.
+    /// nonzeros; models past `lscp::MAX_SOLVER_NONZEROS` are answered greedily, with the
+    /// Lagrangian bound.
     pub model_rows: Option<usize>,
     pub model_nonzeros: Option<usize>,
     pub households: u64,

@@ -14,9 +14,15 @@
 //! into `w_r`: a city's buildings fall into far fewer distinct candidate sets than there are
 //! buildings, and rows with equal sets would only give the solver symmetric copies.
 
-use std::time::Duration;
+mod bounds;
+mod greedy;
+
+use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
+
+use bounds::{counting_bound, lagrangian_bound};
+use greedy::{covered_by, greedy_order, greedy_until, rows_by_candidate};
 
 /// What the answer says solved it. Cbc (COIN-OR branch and cut, the solver PuLP and so spopt
 /// use by default) comes as Debian's `coinor-libcbc-dev`; HiGHS's C++ build did not fit this
@@ -25,7 +31,11 @@ use rustc_hash::FxHashMap;
 pub const SOLVER: &str = "COIN-OR Cbc 2.10 via good_lp 1.15 (mixed-integer programme, branch and cut)";
 /// What the answer says when the model was too large for the solver.
 pub const GREEDY_TOO_LARGE: &str =
-    "greedy (lazy evaluation) with the counting bound: the model was larger than the solver is given within a request";
+    "greedy (lazy evaluation) with a Lagrangian lower bound: the model was larger than the solver is given within a request";
+/// What the answer says when a lower bound met the greedy answer, so no solver was needed.
+pub const GREEDY_PROVED: &str = "greedy (lazy evaluation), proved optimal by a lower bound (counting or Lagrangian)";
+/// The share of the request's time the Lagrangian bound may take before the solver starts.
+const BOUND_SHARE_OF_TIME: u32 = 4;
 /// The largest model (nonzeros of the covering rows) given to the solver. Cbc's time limit is
 /// only looked at between branch-and-bound nodes, so the first linear relaxation must be
 /// quick. For 95 % of the elderly within 500 m of a day-care centre among compounds, on
@@ -122,15 +132,27 @@ pub fn solve(instance: &Instance, time_limit: Duration) -> Result<Solution, Lscp
         return Err(LscpError::Unreachable { coverable });
     }
     let greedy = greedy_until(&rows, candidates, instance.needed, None);
+    // Bounds first: one that meets the greedy answer proves it optimal without the solver.
+    let started = Instant::now();
+    let mut floor = counting_bound(&rows, candidates, instance.needed);
+    if floor < greedy.len() as u64 {
+        let by_candidate = rows_by_candidate(&rows, candidates);
+        let deadline = started + time_limit / BOUND_SHARE_OF_TIME;
+        floor = floor.max(lagrangian_bound(&rows, &by_candidate, instance.needed, greedy.len(), deadline));
+    }
+    let proved_by_bound = floor >= greedy.len() as u64;
     let solvable = nonzeros <= MAX_SOLVER_NONZEROS;
-    let solved = if solvable { mip(&rows, candidates, instance.needed, &greedy, time_limit) } else { None };
-    let (mut chosen, optimal, lower_bound) = match solved {
-        Some(answer) => answer,
-        None => {
-            let floor = counting_bound(&rows, candidates, instance.needed);
-            (greedy.clone(), floor >= greedy.len() as u64, floor)
-        }
+    let solved = if solvable && !proved_by_bound {
+        mip(&rows, candidates, instance.needed, &greedy, floor, time_limit.saturating_sub(started.elapsed()))
+    } else {
+        None
     };
+    let solver = match () {
+        _ if proved_by_bound => GREEDY_PROVED,
+        _ if solvable => SOLVER,
+        _ => GREEDY_TOO_LARGE,
+    };
+    let (mut chosen, optimal, lower_bound) = solved.unwrap_or_else(|| (greedy.clone(), proved_by_bound, floor));
     // The solver's tolerances may leave a hair short of the target: top up greedily.
     let mut taken = vec![false; candidates];
     for &j in &chosen {
@@ -147,100 +169,21 @@ pub fn solve(instance: &Instance, time_limit: Duration) -> Result<Solution, Lscp
     let optimal = optimal && chosen.len() as u64 <= lower_bound;
     let lower_bound = lower_bound.min(chosen.len() as u64);
     let (chosen, added) = greedy_order(&rows, candidates, &chosen);
-    let solver = if solvable { SOLVER } else { GREEDY_TOO_LARGE };
     Ok(Solution { chosen, added, optimal, lower_bound, greedy_sites: greedy.len(), solver, rows: rows.len(), nonzeros })
-}
-
-fn covered_by(rows: &[(Vec<u32>, f64)], taken: &[bool]) -> f64 {
-    rows.iter().filter(|(js, _)| js.iter().any(|&j| taken[j as usize])).map(|r| r.1).sum()
-}
-
-/// The rows each candidate covers.
-fn rows_by_candidate(rows: &[(Vec<u32>, f64)], candidates: usize) -> Vec<Vec<u32>> {
-    let mut by_candidate: Vec<Vec<u32>> = vec![Vec::new(); candidates];
-    for (r, (js, _)) in rows.iter().enumerate() {
-        for &j in js {
-            by_candidate[j as usize].push(r as u32);
-        }
-    }
-    by_candidate
-}
-
-/// Lazy greedy over `pool`: each time the candidate adding the most uncovered demand (ties
-/// to the lowest index), until `enough(total)` or the pool is spent; `with_nothing` also takes
-/// candidates that add nothing (to order a chosen set completely). Gains only shrink, so a
-/// stale gain bounds the current one and only the top of the heap is recomputed.
-fn lazy_greedy(
-    rows: &[(Vec<u32>, f64)],
-    by_candidate: &[Vec<u32>],
-    pool: &[usize],
-    done: &mut [bool],
-    total: &mut f64,
-    enough: impl Fn(f64) -> bool,
-    with_nothing: bool,
-) -> (Vec<usize>, Vec<f64>) {
-    use std::cmp::Reverse;
-    // `+ 0.0` turns the empty sum's −0.0 into +0.0: negative zero's bits would sort first.
-    let gain =
-        |done: &[bool], j: usize| by_candidate[j].iter().filter(|&&r| !done[r as usize]).map(|&r| rows[r as usize].1).sum::<f64>() + 0.0;
-    // Non-negative floats order as their bit patterns do.
-    let mut heap: std::collections::BinaryHeap<(u64, Reverse<usize>, usize)> =
-        pool.iter().map(|&j| (gain(done, j).to_bits(), Reverse(j), 0)).collect();
-    let (mut order, mut added) = (Vec::new(), Vec::new());
-    while let Some((bits, Reverse(j), round)) = heap.pop() {
-        if enough(*total) || (!with_nothing && bits == 0) {
-            break;
-        }
-        if round != order.len() {
-            heap.push((gain(done, j).to_bits(), Reverse(j), order.len()));
-            continue;
-        }
-        for &r in &by_candidate[j] {
-            done[r as usize] = true;
-        }
-        let g = f64::from_bits(bits);
-        *total += g;
-        order.push(j);
-        added.push(g);
-    }
-    (order, added)
-}
-
-/// Candidates in the order the greedy choice takes them until `needed` is covered; with
-/// `taken`, the greedy continues from those already taken.
-fn greedy_until(rows: &[(Vec<u32>, f64)], candidates: usize, needed: f64, taken: Option<&[bool]>) -> Vec<usize> {
-    let by_candidate = rows_by_candidate(rows, candidates);
-    let mut done = vec![false; rows.len()];
-    let mut total = 0.0;
-    if let Some(taken) = taken {
-        for (r, (js, w)) in rows.iter().enumerate() {
-            if js.iter().any(|&j| taken[j as usize]) {
-                done[r] = true;
-                total += w;
-            }
-        }
-    }
-    let pool: Vec<usize> = (0..candidates).filter(|&j| taken.is_none_or(|t| !t[j])).collect();
-    lazy_greedy(rows, &by_candidate, &pool, &mut done, &mut total, |t| t >= needed * (1.0 - EPSILON), false).0
-}
-
-/// The chosen sites reordered greedily, with the demand each adds in that order.
-fn greedy_order(rows: &[(Vec<u32>, f64)], candidates: usize, chosen: &[usize]) -> (Vec<usize>, Vec<f64>) {
-    let by_candidate = rows_by_candidate(rows, candidates);
-    let mut done = vec![false; rows.len()];
-    lazy_greedy(rows, &by_candidate, chosen, &mut done, &mut 0.0, |_| false, true)
 }
 
 /// The mixed-integer programme: (chosen, proved optimal, lower bound), or `None` when the
 /// solver found no solution in time (or failed). The greedy answer is the solver's first
 /// incumbent. The lower bound is the best the solver proved (its best possible objective,
-/// rounded up), and never below the bound any answer must meet ([`counting_bound`]).
-fn mip(rows: &[(Vec<u32>, f64)], candidates: usize, needed: f64, start: &[usize], time_limit: Duration) -> Option<(Vec<usize>, bool, u64)> {
-    let floor = counting_bound(rows, candidates, needed);
-    if floor >= start.len() as u64 {
-        // The greedy answer already meets the bound: it is optimal.
-        return Some((start.to_vec(), true, floor));
-    }
+/// rounded up), and never below `floor`, a bound found without it.
+fn mip(
+    rows: &[(Vec<u32>, f64)],
+    candidates: usize,
+    needed: f64,
+    start: &[usize],
+    floor: u64,
+    time_limit: Duration,
+) -> Option<(Vec<usize>, bool, u64)> {
     let (chosen, proved, best_possible) = solve_model(rows, candidates, needed, start, time_limit)?;
     let lower_bound = if best_possible.is_finite() { ((best_possible - 1e-6).ceil().max(0.0) as u64).max(floor) } else { floor };
     if chosen.is_empty() {
@@ -248,26 +191,6 @@ fn mip(rows: &[(Vec<u32>, f64)], candidates: usize, needed: f64, start: &[usize]
     }
     let optimal = proved || chosen.len() as u64 <= lower_bound;
     Some((chosen, optimal, lower_bound))
-}
-
-/// A bound no answer can beat, without a solver: k sites cover at most the k largest
-/// coverages added up, so at least the smallest k whose largest coverages reach `needed`.
-fn counting_bound(rows: &[(Vec<u32>, f64)], candidates: usize, needed: f64) -> u64 {
-    let mut coverage = vec![0.0; candidates];
-    for (js, w) in rows {
-        for &j in js {
-            coverage[j as usize] += w;
-        }
-    }
-    coverage.sort_unstable_by(|a, b| b.total_cmp(a));
-    let mut total = 0.0;
-    for (k, c) in coverage.iter().enumerate() {
-        if total >= needed * (1.0 - EPSILON) {
-            return k as u64;
-        }
-        total += c;
-    }
-    candidates as u64
 }
 
 /// One solve of the model with x binary: the candidates with x above one half, whether Cbc
@@ -367,52 +290,38 @@ mod tests {
     }
 
     #[test]
-    fn the_lazy_greedy_matches_a_plain_greedy() {
-        let mut state = 11u64;
-        let mut next = move |n: u64| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 33) % n
-        };
-        let weights: Vec<f64> = (0..400).map(|_| (next(30) + 1) as f64).collect();
-        let covers: Vec<Vec<u32>> = (0..120).map(|_| (0..next(25) + 1).map(|_| next(400) as u32).collect()).collect();
-        let rows = rows(&covers, &weights);
-        let needed = 0.9 * rows.iter().map(|r| r.1).sum::<f64>();
-        let lazy = greedy_until(&rows, covers.len(), needed, None);
-        let (mut done, mut total, mut plain) = (vec![false; rows.len()], 0.0, Vec::new());
-        while total < needed * (1.0 - EPSILON) {
-            let gain =
-                |j: usize| rows.iter().zip(&done).filter(|((js, _), d)| !**d && js.contains(&(j as u32))).map(|((_, w), _)| w).sum::<f64>();
-            let best = (0..covers.len()).fold(0, |b, j| if gain(j) > gain(b) { j } else { b });
-            total += gain(best);
-            for (r, (js, _)) in rows.iter().enumerate() {
-                done[r] |= js.contains(&(best as u32));
-            }
-            plain.push(best);
-        }
-        assert_eq!(lazy, plain);
+    fn a_model_past_the_solver_limit_is_answered_greedily_with_the_lagrangian_bound() {
+        // 4,200 copies of the greedy trap: 4 rows and 6 nonzeros each once grouped, past the
+        // limit. The greedy takes all three candidates of each; the relaxation needs two.
+        let covers: Vec<Vec<u32>> = (0..4_200u32)
+            .flat_map(|t| {
+                let p = t * 8;
+                [(p..p + 6).collect(), vec![p, p + 1, p + 2, p + 6], vec![p + 3, p + 4, p + 5, p + 7]]
+            })
+            .collect();
+        let answer = solve_all(&covers, &[1.0; 33_600], 33_600.0);
+        assert_eq!(answer.solver, GREEDY_TOO_LARGE);
+        assert_eq!((answer.rows, answer.nonzeros), (16_800, 25_200));
+        assert_eq!(answer.greedy_sites, 12_600);
+        assert_eq!(answer.lower_bound, 8_400, "the relaxation's two sites per trap");
+        assert!(!answer.optimal);
+        // One trap is small enough for the solver, which finds the two sides.
+        let one = solve_all(&covers[..3], &[1.0; 8], 8.0);
+        assert_eq!((one.solver, one.chosen.len(), one.optimal), (SOLVER, 2, true));
     }
 
     #[test]
-    fn the_counting_bound_adds_the_largest_coverages() {
-        let rows = rows(&[vec![0, 1, 2], vec![3], vec![4], vec![2, 3]], &[1.0; 5]);
-        assert_eq!(counting_bound(&rows, 4, 4.0), 2);
-        assert_eq!(counting_bound(&rows, 4, 2.0), 1);
-        assert_eq!(counting_bound(&rows, 4, 5.0), 2, "3 + 2 reach 5, though no two candidates cover all five");
-    }
-
-    #[test]
-    fn a_model_past_the_solver_limit_is_answered_greedily_with_the_counting_bound() {
+    fn a_bound_that_meets_the_greedy_answer_proves_it_without_the_solver() {
         // Point i is covered by candidates i to i + 99: 2,100 different sets of 100, so
-        // 210,000 nonzeros once grouped, past the limit.
+        // 210,000 nonzeros once grouped, past the limit; ten whole windows cover 1,000 points,
+        // and no ten candidates cover more.
         let covers: Vec<Vec<u32>> = (0..2_199u32).map(|j| (j.saturating_sub(99)..=j.min(2_099)).collect()).collect();
         let answer = solve_all(&covers, &[1.0; 2_100], 1_000.0);
-        assert_eq!(answer.solver, GREEDY_TOO_LARGE);
+        assert_eq!(answer.solver, GREEDY_PROVED);
         assert_eq!((answer.rows, answer.nonzeros), (2_100, 210_000));
         assert_eq!(answer.chosen[..2], [99, 199], "whole windows, the lowest first");
         assert_eq!((answer.greedy_sites, answer.lower_bound), (10, 10));
         assert!(answer.optimal, "the greedy answer meets the bound");
-        let small = solve_all(&[vec![0], vec![1]], &[1.0, 1.0], 2.0);
-        assert_eq!(small.solver, SOLVER);
     }
 
     #[test]
