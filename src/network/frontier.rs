@@ -57,6 +57,41 @@ impl Buckets {
     }
 }
 
+/// A search under way: the walks so far and the buckets of nodes waiting to be expanded.
+struct Frontier<'a> {
+    node_m: &'a mut [f64],
+    reached: &'a mut Vec<u32>,
+    lists: &'a mut [Vec<u32>],
+    per_m: f64,
+    limit_m: f64,
+    /// The highest bucket holding a node.
+    last: usize,
+}
+
+impl Frontier<'_> {
+    fn bucket_of(&self, metres: f64) -> usize {
+        (metres * self.per_m) as usize
+    }
+
+    /// Offers `node` a walk of `metres`: kept, and the node queued, when within the limit
+    /// and shorter than its walk so far. Returns whether it was kept.
+    #[inline(always)]
+    fn offer(&mut self, node: u32, metres: f64) -> bool {
+        let slot = &mut self.node_m[node as usize];
+        if metres > self.limit_m || metres >= *slot {
+            return false;
+        }
+        if slot.is_infinite() {
+            self.reached.push(node);
+        }
+        *slot = metres;
+        let b = self.bucket_of(metres);
+        self.lists[b].push(node);
+        self.last = self.last.max(b);
+        true
+    }
+}
+
 /// Walks from `seeds` (node, metres, tag) over `network` up to `limit_m`, into `walks`
 /// (which must start all unreached), calling `improved` each time a node's walk gets shorter
 /// with where the walk came from. `stop` is asked every [`STOP_CHECK_EVERY`] expanded
@@ -72,57 +107,40 @@ pub(super) fn search(
 ) -> bool {
     let Walks { node_m, reached } = walks;
     let per_m = buckets.prepare(limit_m);
-    let bucket_of = |metres: f64| (metres * per_m) as usize;
-    let lists = &mut buckets.lists;
-    let (mut first, mut last) = (usize::MAX, 0);
+    let mut frontier = Frontier { node_m, reached, lists: &mut buckets.lists, per_m, limit_m, last: 0 };
+    let mut first = usize::MAX;
     for (node, metres, tag) in seeds {
-        let slot = &mut node_m[node as usize];
-        if metres <= limit_m && metres < *slot {
-            if slot.is_infinite() {
-                reached.push(node);
-            }
-            *slot = metres;
+        if frontier.offer(node, metres) {
             improved(node, Origin::Seed(tag));
-            let b = bucket_of(metres);
-            lists[b].push(node);
-            (first, last) = (first.min(b), last.max(b));
+            first = first.min(frontier.bucket_of(metres));
         }
     }
     let mut expanded = 0usize;
     let mut b = first;
-    while b <= last {
+    while b <= frontier.last {
         // The bucket may grow while it is read: a walk within the same metre.
         let mut i = 0;
-        while i < lists[b].len() {
-            let node = lists[b][i];
+        while i < frontier.lists[b].len() {
+            let node = frontier.lists[b][i];
             i += 1;
-            let d = node_m[node as usize];
-            if bucket_of(d) != b {
+            let d = frontier.node_m[node as usize];
+            if frontier.bucket_of(d) != b {
                 continue; // stale: reached more cheaply since, and expanded from there
             }
             expanded += 1;
             if expanded.is_multiple_of(STOP_CHECK_EVERY) && stop() {
-                for list in &mut lists[b..=last] {
+                for list in &mut frontier.lists[b..=frontier.last] {
                     list.clear();
                 }
                 return false;
             }
             for (next, length_m) in network.neighbours(node) {
-                let walk = d + length_m;
-                let slot = &mut node_m[next as usize];
-                if walk <= limit_m && walk < *slot {
-                    if slot.is_infinite() {
-                        reached.push(next);
-                    }
-                    *slot = walk;
+                if frontier.offer(next, d + length_m) {
                     improved(next, Origin::Node(node));
-                    let to = bucket_of(walk);
-                    lists[to].push(next);
-                    last = last.max(to);
                 }
             }
         }
-        lists[b].clear();
+        frontier.lists[b].clear();
         b += 1;
     }
     true
