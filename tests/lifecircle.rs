@@ -10,13 +10,12 @@ mod common;
 
 use std::collections::HashMap;
 
+use common::district::square;
 use common::{call, json};
-use geo::{Centroid, Distance, Geometry, Haversine, LineString, Point, polygon};
+use geo::{Centroid, Distance, Geometry, Haversine, Point};
 use minsheng::index::Snapshot;
 use minsheng::model::lifecircle::Rules;
-use minsheng::model::{
-    Building, Community, Compound, CompoundKind, Dataset, FacilityKind, Grid, GridLevel, Layer, Station, StationLevel, Street, Walkway,
-};
+use minsheng::model::{Building, Compound, CompoundKind, Dataset, FacilityKind, Layer};
 use minsheng::services::cost::Budget;
 use minsheng::services::lifecircle::{Question, check_all, check_compound};
 use serde_json::Value;
@@ -214,55 +213,17 @@ fn share_walk(walked: &[(f64, Option<usize>, f64)], share: f64) -> (f64, Option<
     (walk, if at.len() == 1 { at[0].1 } else { None })
 }
 
-/// A hand-made district: one street along the equator from 0 to 0.004° (about 445 m), a
-/// compound with two buildings 0.0001° north of it at 0.0005° and 0.0015°, an empty compound
-/// around 0.0035°, a clinic at 0.0, a kindergarten at 0.003 and a pharmacy 0.0001° south of
-/// 0.0005°.
+/// A hand-made district on the [`common::district`] skeleton (its footway along the equator
+/// from 0 to 0.004°, about 445 m): a compound with two buildings 0.0001° north of it at 0.0005°
+/// and 0.0015°, an empty compound around 0.0035°, a clinic at 0.0, a kindergarten at 0.003 and
+/// a pharmacy 0.0001° south of 0.0005°.
 fn hand_made() -> Dataset {
-    let square =
-        |x0: f64, y0: f64, x1: f64, y1: f64| Geometry::Polygon(polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)]);
     let building = |id: &str, x: f64, households: u32, population: u32| Building {
-        id: id.into(),
-        label: id.into(),
-        compound_id: Some("A".into()),
-        grid_id: "G".into(),
-        floors: 6,
-        units: 2,
-        households,
-        population,
-        has_elevator: false,
         elderly: Some(population / 4),
-        children: None,
-        geometry: square(x - 0.00002, 0.00008, x + 0.00002, 0.00012),
+        ..common::district::building(id, "A", x, households, population)
     };
-    let station = |id: &str, kind: FacilityKind, x: f64, y: f64| Station {
-        id: id.into(),
-        name: format!("{id} 站"),
-        kind,
-        level: StationLevel::Community,
-        opening_hours: None,
-        phone: None,
-        community_id: Some("C".into()),
-        capacity: None,
-        geometry: Geometry::Point(Point::new(x, y)),
-    };
+    let station = common::district::station;
     Dataset {
-        streets: vec![Street { id: "S".into(), name: "街道".into(), geometry: square(-0.01, -0.01, 0.01, 0.01) }],
-        communities: vec![Community {
-            id: "C".into(),
-            name: "社区".into(),
-            street_id: "S".into(),
-            geometry: square(-0.01, -0.01, 0.01, 0.01),
-        }],
-        grids: vec![Grid {
-            id: "G".into(),
-            name: "网格".into(),
-            level: GridLevel::Grid,
-            community_id: "C".into(),
-            parent_id: None,
-            households: 0,
-            geometry: square(-0.01, -0.01, 0.01, 0.01),
-        }],
         compounds: vec![
             Compound {
                 id: "A".into(),
@@ -289,13 +250,7 @@ fn hand_made() -> Dataset {
             station("KG", FacilityKind::Kindergarten, 0.003, 0.0),
             station("PH", FacilityKind::Pharmacy, 0.0005, -0.0001),
         ],
-        walkways: vec![Walkway {
-            id: "W".into(),
-            kind: "footway".into(),
-            name: None,
-            geometry: Geometry::LineString(LineString::from(vec![(0.0, 0.0), (0.001, 0.0), (0.002, 0.0), (0.003, 0.0), (0.004, 0.0)])),
-        }],
-        ..Dataset::default()
+        ..common::district::skeleton()
     }
 }
 
