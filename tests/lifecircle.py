@@ -1,5 +1,5 @@
 """The life-circle check's walks and its pass rule, computed independently for
-tests/lifecircle.rs with networkx.
+tests/lifecircle_walks.rs with networkx.
 
 Reads JSON from stdin: {"lines": [[[lon, lat], ...], ...], "kinds": {kind: {"facilities":
 [[lon, lat], ...], "limit_m": float, "group": "households"|"residents"|"elderly"|"children"}},

@@ -9,14 +9,12 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::district::square;
 use common::server::{BINARY, get_json, start};
-use geo::{Distance, Geometry, Haversine, LineString, Point, polygon};
+use geo::{Distance, Haversine, Point};
 use minsheng::index::Snapshot;
 use minsheng::model::lifecircle::Rules;
-use minsheng::model::{
-    Building, Community, Compound, CompoundKind, Dataset, DemandGroup, FacilityKind, Grid, GridLevel, Station, StationLevel, Street,
-    Walkway,
-};
+use minsheng::model::{Building, Compound, CompoundKind, Dataset, DemandGroup, FacilityKind, Station};
 use minsheng::services::cost::Budget;
 use minsheng::services::lifecircle::{KindCheck, Question, check_compound};
 
@@ -27,21 +25,10 @@ const ALONG: [f64; 4] = [0.0005, 0.0010, 0.0015, 0.0020];
 /// buildings at [`ALONG`] holding 40, 30, 20 and 10 residents (1, 1, 1 and 10 households);
 /// compound Z with four empty buildings at the same distances east of 0.002°.
 fn district() -> Dataset {
-    let square =
-        |x0: f64, y0: f64, x1: f64, y1: f64| Geometry::Polygon(polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)]);
     let building = |id: String, compound: &str, x: f64, households: u32, population: u32| Building {
-        id: id.clone(),
-        label: id,
-        compound_id: Some(compound.into()),
-        grid_id: "G".into(),
-        floors: 6,
-        units: 2,
-        households,
-        population,
-        has_elevator: false,
         elderly: Some(0),
         children: Some(0),
-        geometry: square(x - 0.00002, 0.00008, x + 0.00002, 0.00012),
+        ..common::district::building(&id, compound, x, households, population)
     };
     let compound = |id: &str, x0: f64, x1: f64| Compound {
         id: id.into(),
@@ -57,42 +44,10 @@ fn district() -> Dataset {
         ALONG.iter().zip(people).enumerate().map(|(i, (&x, (h, p)))| building(format!("Q{}", i + 1), "Q", x, h, p)).collect();
     buildings.extend(ALONG.iter().enumerate().map(|(i, &x)| building(format!("Z{}", i + 1), "Z", 0.002 + x, 0, 0)));
     Dataset {
-        streets: vec![Street { id: "S".into(), name: "街道".into(), geometry: square(-0.01, -0.01, 0.01, 0.01) }],
-        communities: vec![Community {
-            id: "C".into(),
-            name: "社区".into(),
-            street_id: "S".into(),
-            geometry: square(-0.01, -0.01, 0.01, 0.01),
-        }],
-        grids: vec![Grid {
-            id: "G".into(),
-            name: "网格".into(),
-            level: GridLevel::Grid,
-            community_id: "C".into(),
-            parent_id: None,
-            households: 0,
-            geometry: square(-0.01, -0.01, 0.01, 0.01),
-        }],
         compounds: vec![compound("Q", 0.0003, 0.0022), compound("Z", 0.0023, 0.0042)],
         buildings,
-        stations: vec![Station {
-            id: "CL".into(),
-            name: "卫生服务站".into(),
-            kind: FacilityKind::Clinic,
-            level: StationLevel::Community,
-            opening_hours: None,
-            phone: None,
-            community_id: Some("C".into()),
-            capacity: None,
-            geometry: Geometry::Point(Point::new(0.0, 0.0)),
-        }],
-        walkways: vec![Walkway {
-            id: "W".into(),
-            kind: "footway".into(),
-            name: None,
-            geometry: Geometry::LineString(LineString::from(vec![(0.0, 0.0), (0.001, 0.0), (0.002, 0.0), (0.003, 0.0), (0.004, 0.0)])),
-        }],
-        ..Dataset::default()
+        stations: vec![Station { name: "卫生服务站".into(), ..common::district::station("CL", FacilityKind::Clinic, 0.0, 0.0) }],
+        ..common::district::skeleton()
     }
 }
 

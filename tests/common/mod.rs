@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod backend;
+pub mod district;
 pub mod server;
 
 use std::sync::Arc;
