@@ -7,9 +7,9 @@ use super::EPSILON;
 
 /// Subgradient rounds at most. Each costs one pass over the model's nonzeros and one sort of
 /// its rows: on the million-building city, milliseconds.
-const MAX_ROUNDS: usize = 400;
+const MAX_ROUNDS: usize = 100;
 /// Rounds without a better bound before the step is halved (Held, Wolfe and Crowder 1974).
-const PATIENCE: usize = 15;
+const PATIENCE: usize = 5;
 /// The step scale below which the search stops: it would no longer move the prices.
 const SMALLEST_STEP: f64 = 1e-3;
 
