@@ -6,45 +6,15 @@ mod common;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use common::walkways::demo_on_lattice;
 use common::{call, empty_store, json};
-use geo::{Contains, Coord, Geometry, InteriorPoint, LineString, MultiPolygon, Point};
+use geo::{Contains, Geometry, InteriorPoint, MultiPolygon, Point};
 use minsheng::demo::{DemoOptions, generate};
-use minsheng::model::{Dataset, FacilityKind, Station, StationLevel, Walkway};
+use minsheng::model::{Dataset, FacilityKind, Station, StationLevel};
 use minsheng::network::{WalkNetwork, straight_line_m};
 use minsheng::services::Catalog;
 use minsheng::store::Store;
 use serde_json::Value;
-
-/// Lattice spacing: about 68 m east–west and 67 m north–south at the demo's latitude.
-const STEP_LON: f64 = 0.0007;
-const STEP_LAT: f64 = 0.0006;
-
-/// Walkways along a lattice over the district, each line holding every crossing as a vertex
-/// so the network is noded there.
-fn lattice(data: &Dataset) -> Vec<LineString> {
-    let (mut west, mut south, mut east, mut north) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-    for b in &data.buildings {
-        let p = b.geometry.interior_point().unwrap();
-        (west, south, east, north) = (west.min(p.x()), south.min(p.y()), east.max(p.x()), north.max(p.y()));
-    }
-    let xs: Vec<f64> = (0..).map(|i| west - STEP_LON + f64::from(i) * STEP_LON).take_while(|x| *x <= east + STEP_LON).collect();
-    let ys: Vec<f64> = (0..).map(|i| south - STEP_LAT + f64::from(i) * STEP_LAT).take_while(|y| *y <= north + STEP_LAT).collect();
-    let mut lines: Vec<LineString> = xs.iter().map(|&x| ys.iter().map(|&y| Coord { x, y }).collect()).collect();
-    lines.extend(ys.iter().map(|&y| xs.iter().map(|&x| Coord { x, y }).collect::<LineString>()));
-    lines
-}
-
-/// The demo district with the lattice as its only walking network.
-fn district_on_lattice() -> (Dataset, Vec<LineString>) {
-    let mut data = generate(&DemoOptions::default());
-    let lines = lattice(&data);
-    data.walkways = lines
-        .iter()
-        .enumerate()
-        .map(|(i, line)| Walkway { id: format!("L{i}"), kind: "footway".into(), name: None, geometry: Geometry::LineString(line.clone()) })
-        .collect();
-    (data, lines)
-}
 
 async fn catalog_of(data: &Dataset) -> (Catalog, Arc<dyn Store>) {
     let store = empty_store().await;
@@ -68,7 +38,7 @@ fn kind_to_study(data: &Dataset) -> FacilityKind {
 
 #[tokio::test]
 async fn the_summary_adds_up_the_buildings_it_is_made_of() {
-    let (data, _) = district_on_lattice();
+    let (data, _) = demo_on_lattice();
     let kind = kind_to_study(&data);
     let (catalog, _) = catalog_of(&data).await;
     let app = common::unlimited_app(catalog);
@@ -122,7 +92,7 @@ async fn the_summary_adds_up_the_buildings_it_is_made_of() {
 
 #[tokio::test]
 async fn distances_are_to_the_nearest_station_and_never_shorter_than_straight_lines() {
-    let (data, lines) = district_on_lattice();
+    let (data, lines) = demo_on_lattice();
     let kind = kind_to_study(&data);
     let (catalog, _) = catalog_of(&data).await;
     let app = common::unlimited_app(catalog);
@@ -163,7 +133,7 @@ fn point(geometry: &Geometry) -> Point {
 
 #[tokio::test]
 async fn isochrones_hold_the_places_they_cover() {
-    let (data, lines) = district_on_lattice();
+    let (data, lines) = demo_on_lattice();
     let kind = kind_to_study(&data);
     let (catalog, _) = catalog_of(&data).await;
     let app = common::unlimited_app(catalog);
@@ -222,7 +192,7 @@ async fn without_walkways_the_answer_is_straight_line_and_says_so() {
 
 #[tokio::test]
 async fn bad_questions_get_a_400_naming_what_is_wrong() {
-    let (data, _) = district_on_lattice();
+    let (data, _) = demo_on_lattice();
     let (catalog, _) = catalog_of(&data).await;
     let app = common::unlimited_app(catalog);
     for (uri, named) in [
@@ -258,7 +228,7 @@ async fn bad_questions_get_a_400_naming_what_is_wrong() {
 
 #[tokio::test]
 async fn the_plan_picks_the_best_site_first_and_delivers_what_it_promises() {
-    let (data, lines) = district_on_lattice();
+    let (data, lines) = demo_on_lattice();
     let kind = kind_to_study(&data);
     let (catalog, store) = catalog_of(&data).await;
     let app = common::unlimited_app(catalog.clone());
@@ -333,7 +303,7 @@ async fn the_plan_picks_the_best_site_first_and_delivers_what_it_promises() {
 
 #[tokio::test]
 async fn the_locate_card_gives_walking_distances_when_asked() {
-    let (data, lines) = district_on_lattice();
+    let (data, lines) = demo_on_lattice();
     let (catalog, _) = catalog_of(&data).await;
     let app = common::unlimited_app(catalog);
     let building = &data.buildings[17];

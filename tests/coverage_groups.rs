@@ -8,10 +8,10 @@ mod common;
 
 use std::collections::HashMap;
 
+use common::walkways::demo_on_lattice;
 use common::{call, empty_store, json};
-use geo::{Area, BooleanOps, Centroid, Coord, Geometry, InteriorPoint, LineString, MultiPolygon, Point};
-use minsheng::demo::{DemoOptions, generate};
-use minsheng::model::{Building, Dataset, DemandGroup, FacilityKind, Walkway};
+use geo::{Area, BooleanOps, Centroid, Geometry, LineString, MultiPolygon, Point};
+use minsheng::model::{Building, Dataset, DemandGroup, FacilityKind};
 use minsheng::network::{Snap, WalkNetwork};
 use minsheng::services::Catalog;
 use serde_json::Value;
@@ -19,31 +19,10 @@ use serde_json::Value;
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/coverage_access.py");
 const KIND: FacilityKind = FacilityKind::CommunityCentre;
 
-/// Walkways along a lattice over the district (about 68 m by 67 m), noded at every crossing.
-fn lattice(data: &Dataset) -> Vec<LineString> {
-    let (mut west, mut south, mut east, mut north) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-    for b in &data.buildings {
-        let p = b.geometry.interior_point().unwrap();
-        (west, south, east, north) = (west.min(p.x()), south.min(p.y()), east.max(p.x()), north.max(p.y()));
-    }
-    let (dx, dy) = (0.0007, 0.0006);
-    let xs: Vec<f64> = (0..).map(|i| west - dx + f64::from(i) * dx).take_while(|x| *x <= east + dx).collect();
-    let ys: Vec<f64> = (0..).map(|i| south - dy + f64::from(i) * dy).take_while(|y| *y <= north + dy).collect();
-    let mut lines: Vec<LineString> = xs.iter().map(|&x| ys.iter().map(|&y| Coord { x, y }).collect()).collect();
-    lines.extend(ys.iter().map(|&y| xs.iter().map(|&x| Coord { x, y }).collect::<LineString>()));
-    lines
-}
-
 /// The demo district on the lattice, with own counts of the elderly and children in some
 /// buildings (the rest are estimated) and capacities on all community centres but the first.
 fn district() -> (Dataset, Vec<LineString>) {
-    let mut data = generate(&DemoOptions::default());
-    let lines = lattice(&data);
-    data.walkways = lines
-        .iter()
-        .enumerate()
-        .map(|(i, line)| Walkway { id: format!("L{i}"), kind: "footway".into(), name: None, geometry: Geometry::LineString(line.clone()) })
-        .collect();
+    let (mut data, lines) = demo_on_lattice();
     for (i, b) in data.buildings.iter_mut().enumerate() {
         if i % 3 == 0 {
             b.elderly = Some(b.population / 4 + (i % 7) as u32);

@@ -47,16 +47,7 @@ async fn monaco_building_distances_agree_with_networkx() {
         let c = g.centroid().unwrap();
         [c.x(), c.y()]
     };
-    let lines: Vec<Vec<[f64; 2]>> = data
-        .walkways
-        .iter()
-        .flat_map(|w| match &w.geometry {
-            Geometry::LineString(l) => vec![l.clone()],
-            Geometry::MultiLineString(m) => m.0.clone(),
-            _ => Vec::new(),
-        })
-        .map(|l| l.coords().map(|c| [c.x, c.y]).collect())
-        .collect();
+    let lines = common::walkways::walkway_lines(data);
     let input = serde_json::json!({
         "lines": lines,
         "stations": data.stations.iter().filter(|s| s.kind == kind).map(|s| centre(&s.geometry)).collect::<Vec<_>>(),

@@ -44,16 +44,7 @@ async fn demo_walks_and_the_pass_rule_agree_with_networkx() {
     let data = &snapshot.data;
     let rules = Rules::default();
     let app = common::unlimited_app(catalog.clone());
-    let lines: Vec<Vec<[f64; 2]>> = data
-        .walkways
-        .iter()
-        .flat_map(|w| match &w.geometry {
-            Geometry::LineString(l) => vec![l.clone()],
-            Geometry::MultiLineString(m) => m.0.clone(),
-            _ => Vec::new(),
-        })
-        .map(|l| l.coords().map(|c| [c.x, c.y]).collect())
-        .collect();
+    let lines = common::walkways::walkway_lines(data);
     assert!(!lines.is_empty(), "the demo has walkways");
     // The facilities of each kind the demo has, by position within the kind.
     let mut stations: HashMap<String, Vec<usize>> = HashMap::new();

@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod district;
 pub mod server;
+pub mod walkways;
 
 use std::sync::Arc;
 
