@@ -63,13 +63,15 @@ pub struct Solution {
     pub chosen: Vec<usize>,
     /// Demand each chosen candidate adds, in that order.
     pub added: Vec<f64>,
-    /// Whether the solver proved no fewer sites reach the target.
+    /// Whether no fewer sites can reach the target: proved by the solver, or by a bound that
+    /// meets the greedy answer.
     pub optimal: bool,
-    /// Sites any answer needs at least (the solver's dual bound, rounded up).
+    /// Sites any answer needs at least: the best of the solver's dual bound, the Lagrangian
+    /// bound and the counting bound, rounded up.
     pub lower_bound: u64,
     /// Sites the greedy choice (most new demand first, until the target) needs.
     pub greedy_sites: usize,
-    /// What found the answer: [`SOLVER`], or [`GREEDY_TOO_LARGE`].
+    /// What found the answer: [`SOLVER`], [`GREEDY_PROVED`] or [`GREEDY_TOO_LARGE`].
     pub solver: &'static str,
     /// The aggregated model's size: rows (groups of buildings) and nonzeros.
     pub rows: usize,
